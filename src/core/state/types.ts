@@ -1,0 +1,95 @@
+import type { Attributes } from '../../providers/types'
+
+/**
+ * The sync state: the seed's metadata JSON, unchanged in shape, with optional fields added
+ * after it (they are ignored by anything that reads only the seed's fields).
+ */
+export interface SyncState {
+  /** Format version of this JSON, `1.0.0`. */
+  version: string
+  /** ISO time of the last completed sync; empty before the first. */
+  lastSync: string
+  storeId: string
+  files: Record<string, FileState>
+
+  /** Provider the store belongs to (`openai`, `postgres`, ...). */
+  provider?: string
+  /** Fingerprint of the settings that shape what is stored (see core/fingerprint). */
+  fingerprint?: string
+  /** The settings the fingerprint was computed from, so a plan can say what changed. */
+  settings?: Record<string, unknown>
+  /**
+   * Remote mutations that were started and not yet settled. Written before each mutation and
+   * cleared after it, so a run that was killed can be completed by the next one.
+   */
+  journal?: JournalEntry[]
+  /** The source commit the documents were read from, when known. */
+  sourceCommit?: string
+}
+
+export interface FileState {
+  fileId: string
+  /** `sha256:<hex>` of the content. */
+  hash: string
+  uploadedAt: string
+  /** Incremented on each content update of this path. */
+  version: number
+  metadata: {
+    path: string
+    size: number
+    lastModified: string
+  }
+  /** Hash of the attributes stored with the document (title, url, ...); an edit re-tags it. */
+  attributesHash?: string
+  /** The attributes stored with the document (no file content). */
+  attributes?: Attributes
+}
+
+export type JournalEntry =
+  | { op: 'upload', path: string, hash: string, at: string, fileId?: string, replaces?: string }
+  | { op: 'delete', path: string, fileId: string, at: string }
+
+export const STATE_VERSION = '1.0.0'
+
+export function emptyState(storeId = ''): SyncState {
+  return { version: STATE_VERSION, lastSync: '', storeId, files: {} }
+}
+
+/** Where and how the sync state is kept. Implementations: file.ts, git-branch.ts. */
+export interface StateStore {
+  readonly kind: string
+  /** Human description for messages, e.g. `.vectornator/metadata.json` or `branch vectornator-metadata (docs)`. */
+  readonly location: string
+
+  /**
+   * Prepares for a sync: takes the lock, fetches the remote copy when there is one.
+   * Resolves to the stored state, or undefined when there is none yet.
+   * Rejects with a StateError when the stored state is corrupt (never silently replaced).
+   */
+  load(): Promise<SyncState | undefined>
+
+  /** Checkpoint during a sync: durable on this machine, cheap, atomic. */
+  save(state: SyncState): Promise<void>
+
+  /**
+   * Ends a sync: records the final state (a commit on a branch, pushed when configured).
+   * When the remote moved meanwhile, `reconcile` is called with the remote's state and must
+   * resolve to the state to record instead; then finishing is retried.
+   */
+  finish(state: SyncState, options: FinishOptions): Promise<void>
+
+  /** Releases the lock and anything else held. Safe to call twice. */
+  close(): Promise<void>
+}
+
+export interface FinishOptions {
+  /** One-line summary used as the commit message. */
+  message: string
+  /** False when nothing changed: no commit is made and nothing is pushed. */
+  changed: boolean
+  reconcile?: (theirs: SyncState, mine: SyncState) => Promise<SyncState>
+}
+
+export class StateError extends Error {
+  override name = 'StateError'
+}

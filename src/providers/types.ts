@@ -1,0 +1,155 @@
+/**
+ * The provider interface: what a vector store must offer for Vectornator to keep it in step.
+ *
+ * It is the seed architecture's interface with the changes the real APIs force:
+ * - `updateFile` resolves to the id of the new file. OpenAI cannot replace a file's content in
+ *   place: an update uploads a new File object, attaches it, then removes the old one, so the
+ *   caller needs the new id to record it.
+ * - `deleteFile` removes the document from the store *and* deletes the underlying file object
+ *   (on OpenAI a detached File object stays in the account, billed, forever).
+ * - Everything after `cleanup` is an optional capability; the engine uses it when present and
+ *   falls back to the required calls otherwise.
+ *
+ * A provider knows nothing of git, bundlers or the sync state.
+ */
+
+/** Attribute values as the OpenAI API accepts them (strings up to 512 chars, numbers, booleans). */
+export type AttributeValue = string | number | boolean
+export type Attributes = Record<string, AttributeValue>
+
+export interface FileMetadata {
+  /** Repo-relative POSIX path, e.g. `docs/guide/intro.md`. */
+  path: string
+  /** Lower-case hex SHA-256 of the content. */
+  sha256: string
+  size: number
+  /** ISO 8601 modification time. Recorded, never used to decide a change. */
+  lastModified: string
+  /**
+   * Every attribute stored with the document, `path` and `sha256` included
+   * (plus `title`, `url` and user-chosen ones). Already within the provider's limits.
+   */
+  attributes: Attributes
+}
+
+export type RemoteFileStatus = 'in_progress' | 'completed' | 'failed' | 'cancelled'
+
+export interface RemoteFile {
+  fileId: string
+  /** From the `path` attribute; undefined for a document this tool did not write. */
+  path?: string
+  /** From the `sha256` attribute. */
+  sha256?: string
+  attributes: Attributes
+  status: RemoteFileStatus
+  /** The store's reason when `status` is `failed`. */
+  lastError?: string
+  /** Seconds since the epoch. */
+  createdAt?: number
+  bytes?: number
+}
+
+export interface VectorStoreConfig {
+  /** Existing store to use; when absent, `createStore` is called and its id recorded. */
+  storeId?: string
+  /** Name for a store created on demand. */
+  storeName?: string
+}
+
+export interface ProviderLimits {
+  /** Largest file the store accepts, in bytes. */
+  maxFileBytes: number
+  maxAttributes: number
+  maxAttributeKeyLength: number
+  maxAttributeValueLength: number
+  /** Largest number of files one `uploadFiles` call takes (1 when there is no batch API). */
+  maxBatchFiles: number
+}
+
+export interface UploadItem {
+  content: Buffer
+  metadata: FileMetadata
+  /** When set, this upload replaces that file: it is removed only after the new one is searchable. */
+  replaces?: string
+}
+
+export interface UploadResult {
+  path: string
+  /** Set when the document is stored and searchable. */
+  fileId?: string
+  /** The store's reason when it refused or failed the file. */
+  error?: string
+  /** The id of a File object created for it before it failed (to be cleaned up). */
+  orphanFileId?: string
+}
+
+export interface UploadHooks {
+  /** Called as soon as a file object exists, before it is attached: lets the caller journal it. */
+  onUploaded?: (path: string, fileId: string) => void | Promise<void>
+  /** Called for each file once it is settled (stored or failed). */
+  onSettled?: (result: UploadResult) => void | Promise<void>
+  concurrency?: number
+  signal?: AbortSignal
+}
+
+export interface SearchHit {
+  path: string
+  score: number
+  text: string
+  fileId?: string
+  attributes?: Attributes
+}
+
+export interface SearchOptions {
+  limit?: number
+}
+
+export interface VectorStoreProvider {
+  /** Short name used in messages and state: `openai`, `postgres`, ... */
+  readonly name: string
+  readonly limits: ProviderLimits
+  /** The store in use, once initialised or created. */
+  readonly storeId: string | undefined
+
+  initialize(config: VectorStoreConfig): Promise<void>
+  connect(): Promise<void>
+  disconnect(): Promise<void>
+
+  /** True when the configured store exists and can be used. */
+  verifyStore(): Promise<boolean>
+  /** Creates a store and makes it the one in use; resolves to its id. */
+  createStore(name: string): Promise<string>
+
+  /** Stores a document; resolves once it is searchable, to its file id. */
+  uploadFile(path: string, content: Buffer, metadata: FileMetadata): Promise<string>
+  /** Stores the new version, then removes `fileId`; resolves to the new file id. */
+  updateFile(fileId: string, content: Buffer, metadata: FileMetadata): Promise<string>
+  /** Removes the document from the store and deletes its file object. Missing is not an error. */
+  deleteFile(fileId: string): Promise<void>
+  /** Every document in the store, with its attributes. */
+  listFiles(): Promise<RemoteFile[]>
+
+  /** Lets a provider add attributes of its own before upload. */
+  enrichMetadata(path: string, content: Buffer, metadata: FileMetadata): Promise<FileMetadata>
+  /** Releases whatever the provider holds (connections, embedded databases). */
+  cleanup(): Promise<void>
+
+  // ── optional capabilities ──────────────────────────────────────────────────────────────
+
+  /** Stores many documents in as few round trips as the store allows. */
+  uploadFiles?(items: UploadItem[], hooks?: UploadHooks): Promise<UploadResult[]>
+  /** Replaces a stored document's attributes without re-uploading it (free renames). */
+  updateAttributes?(fileId: string, metadata: FileMetadata): Promise<void>
+  search?(query: string, options?: SearchOptions): Promise<SearchHit[]>
+  /** One remote file, or undefined when it does not exist. */
+  getFile?(fileId: string): Promise<RemoteFile | undefined>
+  /**
+   * Everything that decides what the store keeps for a document (chunking, text conversion,
+   * embedder). When it changes, every document must be re-indexed.
+   */
+  fingerprint?(): Record<string, unknown>
+  /** File objects this tool created that no store document references (orphans). */
+  listOrphans?(): Promise<{ fileId: string, filename?: string, createdAt?: number }[]>
+  /** Deletes a bare file object (not attached). */
+  deleteFileObject?(fileId: string): Promise<void>
+}
