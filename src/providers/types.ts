@@ -69,8 +69,6 @@ export interface ProviderLimits {
 export interface UploadItem {
   content: Buffer
   metadata: FileMetadata
-  /** When set, this upload replaces that file: it is removed only after the new one is searchable. */
-  replaces?: string
 }
 
 export interface UploadResult {

@@ -1,0 +1,209 @@
+import pLimit from 'p-limit'
+import type { FileMetadata, UploadItem, UploadResult, VectorStoreProvider } from '../providers/types'
+import type { SyncFailure } from '../types'
+import type { Plan } from './plan'
+import type { LocalFile } from './scan'
+import type { FileState, JournalEntry, SyncState } from './state/types'
+import { errorMessage } from './errors'
+
+export type FileOp = 'add' | 'update' | 'delete' | 'rename' | 'retag'
+
+export interface ExecuteContext {
+  provider: VectorStoreProvider
+  /** Mutated as work completes; checkpointed through `checkpoint`. */
+  state: SyncState
+  /** Asks for the state to be saved soon (coalesced). */
+  checkpoint: () => void
+  /** Saves the state now and waits for it (before remote mutations that must be journaled). */
+  flush: () => Promise<void>
+  concurrency: number
+  /** The full metadata of a document; reads its content. May throw (e.g. attribute limits). */
+  describe: (file: LocalFile, content: Buffer) => FileMetadata
+  onFile: (op: FileOp, path: string, error?: string) => void
+}
+
+export interface ExecuteResult {
+  added: string[]
+  updated: string[]
+  deleted: string[]
+  renamed: { from: string, to: string }[]
+  retagged: string[]
+  failed: SyncFailure[]
+}
+
+/** Upper bound on the content held in memory at once by one upload batch. */
+const BATCH_BYTES = 32 * 1024 * 1024
+
+const now = () => new Date().toISOString()
+
+function entryFor(file: LocalFile, fileId: string, metadata: FileMetadata, previous?: FileState): FileState {
+  return {
+    fileId,
+    hash: `sha256:${file.sha256}`,
+    uploadedAt: now(),
+    version: (previous?.version ?? 0) + 1,
+    metadata: { path: file.path, size: file.size, lastModified: new Date(file.mtimeMs).toISOString() },
+    attributes: metadata.attributes,
+  }
+}
+
+function removeJournal(state: SyncState, predicate: (e: JournalEntry) => boolean): void {
+  if (!state.journal) return
+  state.journal = state.journal.filter(e => !predicate(e))
+  if (state.journal.length === 0) delete state.journal
+}
+
+/**
+ * Runs a plan through the provider. New content is stored before anything is removed, so search
+ * never loses a document; per-file failures are collected while the rest goes on; every remote
+ * mutation is journaled in the state first, so a killed run is completed by the next.
+ */
+export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promise<ExecuteResult> {
+  const result: ExecuteResult = { added: [], updated: [], deleted: [], renamed: [], retagged: [], failed: [] }
+  const { provider, state } = ctx
+  const limit = pLimit(ctx.concurrency)
+  const fail = (op: FileOp, path: string, error: unknown) => {
+    const message = errorMessage(error)
+    result.failed.push({ path, error: message })
+    ctx.onFile(op, path, message)
+  }
+
+  const uploads: { file: LocalFile, previous?: FileState }[] = [
+    ...plan.add.map(file => ({ file })),
+    ...plan.update.map(({ file, entry }) => ({ file, previous: entry })),
+  ]
+  const deleteOld = async (path: string, fileId: string) => {
+    state.journal = [...(state.journal ?? []), { op: 'delete', path, fileId, at: now() }]
+    try { await provider.deleteFile(fileId) }
+    finally {
+      removeJournal(state, e => e.op === 'delete' && e.fileId === fileId)
+      ctx.checkpoint()
+    }
+  }
+
+  for (const chunk of chunksOf(uploads, provider.limits.maxBatchFiles)) {
+    // Intent first: a run killed mid-batch leaves the journal that lets the next run settle it.
+    state.journal = [...(state.journal ?? []), ...chunk.map(({ file, previous }) => ({
+      op: 'upload' as const, path: file.path, hash: file.sha256, at: now(), ...(previous ? { replaces: previous.fileId } : {}),
+    }))]
+    await ctx.flush()
+
+    const items: (UploadItem & { previous?: FileState, file: LocalFile })[] = []
+    await Promise.all(chunk.map(({ file, previous }) => limit(async () => {
+      try {
+        const content = await file.read()
+        items.push({ content, metadata: ctx.describe(file, content), previous, file })
+      }
+      catch (error) {
+        removeJournal(state, e => e.op === 'upload' && e.path === file.path)
+        fail(previous ? 'update' : 'add', file.path, error)
+      }
+    })))
+    const byPath = new Map(items.map(i => [i.metadata.path, i]))
+
+    const settle = async (r: UploadResult, oldRemoved = false) => {
+      const item = byPath.get(r.path)
+      if (!item) return
+      removeJournal(state, e => e.op === 'upload' && e.path === r.path)
+      if (r.fileId) {
+        state.files[r.path] = entryFor(item.file, r.fileId, item.metadata, item.previous)
+        if (item.previous && item.previous.fileId !== r.fileId && !oldRemoved) {
+          try { await deleteOld(r.path, item.previous.fileId) }
+          catch (error) { ctx.onFile('update', r.path, `new version stored; removing the old one failed: ${errorMessage(error)}`) }
+        }
+        ;(item.previous ? result.updated : result.added).push(r.path)
+        ctx.onFile(item.previous ? 'update' : 'add', r.path)
+      }
+      else {
+        if (r.orphanFileId) await provider.deleteFile(r.orphanFileId).catch(() => {})
+        fail(item.previous ? 'update' : 'add', r.path, r.error ?? 'the store did not accept the file')
+      }
+      ctx.checkpoint()
+    }
+
+    if (provider.uploadFiles && items.length > 1) {
+      const results = await provider.uploadFiles(items.map(({ content, metadata }) => ({ content, metadata })), {
+        concurrency: ctx.concurrency,
+        onUploaded: (path, fileId) => {
+          const entry = state.journal?.find(e => e.op === 'upload' && e.path === path)
+          if (entry && entry.op === 'upload') entry.fileId = fileId
+          ctx.checkpoint()
+        },
+      })
+      await Promise.all(results.map(r => limit(() => settle(r))))
+    }
+    else {
+      await Promise.all(items.map(item => limit(async () => {
+        try {
+          // updateFile stores the new version before it removes the old (zero downtime).
+          const fileId = item.previous
+            ? await provider.updateFile(item.previous.fileId, item.content, item.metadata)
+            : await provider.uploadFile(item.metadata.path, item.content, item.metadata)
+          // updateFile already removed the old version: do not remove it twice.
+          await settle({ path: item.metadata.path, fileId }, true)
+        }
+        catch (error) {
+          await settle({ path: item.metadata.path, error: errorMessage(error) })
+        }
+      })))
+    }
+    await ctx.flush()
+  }
+
+  await Promise.all([
+    ...plan.rename.map(({ file, from, entry }) => limit(async () => {
+      try {
+        const content = await file.read()
+        const metadata = ctx.describe(file, content)
+        await provider.updateAttributes!(entry.fileId, metadata)
+        delete state.files[from]
+        state.files[file.path] = { ...entry, metadata: { path: file.path, size: file.size, lastModified: new Date(file.mtimeMs).toISOString() }, attributes: metadata.attributes }
+        result.renamed.push({ from, to: file.path })
+        ctx.onFile('rename', file.path)
+        ctx.checkpoint()
+      }
+      catch (error) { fail('rename', file.path, error) }
+    })),
+    ...plan.retag.map(({ file, entry }) => limit(async () => {
+      try {
+        const content = await file.read()
+        const metadata = ctx.describe(file, content)
+        if (JSON.stringify(metadata.attributes) === JSON.stringify(entry.attributes)) return
+        await provider.updateAttributes!(entry.fileId, metadata)
+        state.files[file.path] = { ...entry, attributes: metadata.attributes }
+        result.retagged.push(file.path)
+        ctx.onFile('retag', file.path)
+        ctx.checkpoint()
+      }
+      catch (error) { fail('retag', file.path, error) }
+    })),
+  ])
+
+  await Promise.all(plan.delete.map(({ path, entry }) => limit(async () => {
+    try {
+      await deleteOld(path, entry.fileId)
+      delete state.files[path]
+      result.deleted.push(path)
+      ctx.onFile('delete', path)
+    }
+    catch (error) { fail('delete', path, error) }
+  })))
+  await ctx.flush()
+  return result
+}
+
+/** Splits uploads into batches bounded in count and in bytes held in memory. */
+function* chunksOf<T extends { file: LocalFile }>(items: T[], maxFiles: number): Generator<T[]> {
+  let chunk: T[] = []
+  let bytes = 0
+  for (const item of items) {
+    if (chunk.length > 0 && (chunk.length >= maxFiles || bytes + item.file.size > BATCH_BYTES)) {
+      yield chunk
+      chunk = []
+      bytes = 0
+    }
+    chunk.push(item)
+    bytes += item.file.size
+  }
+  if (chunk.length > 0) yield chunk
+}

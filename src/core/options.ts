@@ -1,0 +1,205 @@
+import { statSync } from 'node:fs'
+import { basename, isAbsolute, resolve } from 'node:path'
+import type { Embedder, MetadataOptions, ProgressEvent, ProviderName, VectornatorOptions } from '../types'
+import type { Attributes, VectorStoreProvider } from '../providers/types'
+import type { StateStore } from './state/types'
+import { createConsoleLogger, type Logger } from './logger'
+import { UsageError } from './errors'
+
+/** Documents synced when `include` is not given: the text formats docs sites are written in. */
+export const DEFAULT_INCLUDE = ['**/*.{md,mdx,markdown,txt,rst,adoc}']
+
+/**
+ * Always left out. Build output folders are excluded because the plugin syncs emitted files from
+ * the build's own list (option `assets`), never by globbing them as sources.
+ */
+export const DEFAULT_EXCLUDE = [
+  '**/node_modules/**',
+  '**/.git/**',
+  '**/.vectornator/**',
+  '**/dist/**',
+  '**/build/**',
+  '**/out/**',
+  '**/.output/**',
+  '**/.next/**',
+  '**/.nuxt/**',
+  '**/.svelte-kit/**',
+  '**/.astro/**',
+  '**/.vitepress/cache/**',
+  '**/.vitepress/dist/**',
+  '**/.vitepress/.temp/**',
+  '**/coverage/**',
+]
+
+/** Secrets: never uploaded, whatever the globs say. */
+export const NEVER_INCLUDE = ['**/.env', '**/.env.*', '**/.env*']
+
+export const DEFAULT_CONCURRENCY = 8
+
+export interface ResolvedOptions {
+  root: string
+  include: string[]
+  exclude: string[]
+  gitignore: boolean
+  provider: ProviderName | VectorStoreProvider
+  providerName: string
+  apiKey: string | undefined
+  baseURL: string | undefined
+  vectorStoreId: string | undefined
+  storeName: string
+  chunkingStrategy: Record<string, unknown> | undefined
+  connectionString: string | undefined
+  embed: Embedder | false | undefined
+  chunkSize: number | undefined
+  chunkOverlap: number | undefined
+  metadata: Required<Omit<MetadataOptions, 'path' | 'key' | 'type'>> & { type: 'git-branch' | 'file' | 'auto', path: string, key: string | undefined } | StateStore
+  concurrency: number
+  dryRun: boolean
+  maxFileSize: number | undefined
+  baseUrl: string | undefined
+  attributes: string[] | ((doc: { path: string, frontmatter: Record<string, unknown>, content: string }) => Attributes | undefined)
+  maxDeletions: number
+  allowMassDelete: boolean
+  onProgress: (event: ProgressEvent) => void
+  logger: Logger
+  debug: boolean
+}
+
+type Env = Record<string, string | undefined>
+
+function toList(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined
+  return Array.isArray(value) ? value : [value]
+}
+
+function isProvider(value: unknown): value is VectorStoreProvider {
+  return typeof value === 'object' && value !== null && typeof (value as VectorStoreProvider).uploadFile === 'function'
+}
+
+function isStateStore(value: unknown): value is StateStore {
+  return typeof value === 'object' && value !== null && typeof (value as StateStore).load === 'function'
+}
+
+/** Rejects globs that would reach out of the root: documents never come from outside it. */
+function checkGlob(field: string, glob: unknown, errors: string[]): void {
+  if (typeof glob !== 'string' || glob.trim() === '') {
+    errors.push(`${field} must be a non-empty glob string, got ${JSON.stringify(glob)}`)
+    return
+  }
+  const bare = glob.replace(/^!/, '')
+  if (isAbsolute(bare) || bare.split('/').includes('..'))
+    errors.push(`${field} "${glob}" points outside the root: set root to the folder that holds the documents instead`)
+  let depth = 0
+  for (const ch of bare) {
+    if (ch === '{' || ch === '[') depth++
+    if (ch === '}' || ch === ']') depth--
+    if (depth < 0) break
+  }
+  if (depth !== 0) errors.push(`${field} "${glob}" has unbalanced brackets or braces: fix the glob`)
+}
+
+/**
+ * Resolves user options once into a fully defaulted object. Every problem is collected and
+ * reported together in one UsageError, before any I/O beyond checking the root exists.
+ */
+export function resolveOptions(user: VectornatorOptions = {}, env: Env = process.env): ResolvedOptions {
+  const errors: string[] = []
+  const opts = user ?? {}
+
+  const root = resolve(opts.root ?? process.cwd())
+  try {
+    if (!statSync(root).isDirectory()) errors.push(`root ${root} is not a folder: pass --root with the folder of your documents`)
+  }
+  catch {
+    errors.push(`root ${root} does not exist: pass --root with the folder of your documents`)
+  }
+
+  const include = toList(opts.include) ?? DEFAULT_INCLUDE
+  if (include.length === 0) errors.push('include is empty: give at least one glob, e.g. --include "docs/**/*.md"')
+  include.forEach(g => checkGlob('include', g, errors))
+  const userExclude = toList(opts.exclude) ?? []
+  userExclude.forEach(g => checkGlob('exclude', g, errors))
+
+  const providerOption = opts.provider ?? (env.OPENAI_API_KEY || opts.apiKey ? 'openai' : 'postgres')
+  if (!isProvider(providerOption) && providerOption !== 'openai' && providerOption !== 'postgres')
+    errors.push(`provider "${String(providerOption)}" is unknown: use openai or postgres, or pass a provider object`)
+  const providerName = isProvider(providerOption) ? providerOption.name : String(providerOption)
+
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+    errors.push(`concurrency must be a whole number from 1 to 256, got ${JSON.stringify(opts.concurrency)}`)
+
+  const maxDeletions = opts.maxDeletions ?? 0.5
+  if (typeof maxDeletions !== 'number' || !(maxDeletions >= 0 && maxDeletions <= 1))
+    errors.push(`maxDeletions must be a share from 0 to 1 (0.5 = half the store), got ${JSON.stringify(opts.maxDeletions)}`)
+
+  if (opts.maxFileSize !== undefined && (!Number.isInteger(opts.maxFileSize) || opts.maxFileSize < 1))
+    errors.push(`maxFileSize must be a positive number of bytes, got ${JSON.stringify(opts.maxFileSize)}`)
+
+  if (opts.baseUrl !== undefined) {
+    try { new URL(opts.baseUrl, 'http://x') }
+    catch { errors.push(`baseUrl "${opts.baseUrl}" is not a URL or path: use e.g. https://docs.example.com/`) }
+  }
+
+  const attributes = opts.attributes ?? []
+  if (!Array.isArray(attributes) && typeof attributes !== 'function')
+    errors.push('attributes must be a list of front matter field names or a function')
+
+  if (opts.embed !== undefined && opts.embed !== false && typeof opts.embed !== 'function')
+    errors.push('embed must be a function (texts: string[]) => Promise<number[][]>, or false')
+
+  const vectorStoreId = opts.vectorStoreId ?? env.VECTORNATOR_STORE_ID
+  if (vectorStoreId !== undefined && (typeof vectorStoreId !== 'string' || !/^[\w-]+$/.test(vectorStoreId)))
+    errors.push(`store id ${JSON.stringify(vectorStoreId)} is malformed: pass the id shown by your store, e.g. vs_abc123`)
+
+  const metadata = resolveMetadata(opts.metadata, root, errors)
+
+  if (errors.length > 0)
+    throw new UsageError(errors.length === 1 ? errors[0] : `${errors.length} problems in the options: ${errors.join('; ')}`)
+
+  return {
+    root,
+    include,
+    exclude: [...DEFAULT_EXCLUDE, ...userExclude],
+    gitignore: opts.gitignore ?? true,
+    provider: providerOption as ResolvedOptions['provider'],
+    providerName,
+    apiKey: opts.apiKey ?? env.OPENAI_API_KEY,
+    baseURL: opts.baseURL ?? env.OPENAI_BASE_URL,
+    vectorStoreId,
+    storeName: opts.storeName ?? `vectornator ${basename(root)}`,
+    chunkingStrategy: opts.chunkingStrategy,
+    connectionString: opts.connectionString ?? env.DATABASE_URL,
+    embed: opts.embed,
+    chunkSize: opts.chunkSize,
+    chunkOverlap: opts.chunkOverlap,
+    metadata,
+    concurrency,
+    dryRun: opts.dryRun ?? false,
+    maxFileSize: opts.maxFileSize,
+    baseUrl: opts.baseUrl,
+    attributes,
+    maxDeletions,
+    allowMassDelete: opts.allowMassDelete ?? false,
+    onProgress: opts.onProgress ?? (() => {}),
+    logger: opts.logger ?? createConsoleLogger({ debug: opts.debug }),
+    debug: opts.debug ?? false,
+  }
+}
+
+function resolveMetadata(value: VectornatorOptions['metadata'], root: string, errors: string[]): ResolvedOptions['metadata'] {
+  if (isStateStore(value)) return value
+  const given: MetadataOptions = typeof value === 'string' ? { type: value } : (value ?? {})
+  if (given.type !== undefined && given.type !== 'git-branch' && given.type !== 'file')
+    errors.push(`metadata "${String(given.type)}" is unknown: use git-branch or file`)
+  if (given.branch !== undefined && !/^[\w./-]+$/.test(given.branch))
+    errors.push(`branch "${given.branch}" is not a valid branch name`)
+  return {
+    type: given.type ?? 'auto',
+    branch: given.branch ?? 'vectornator-metadata',
+    remote: given.remote ?? 'origin',
+    push: given.push ?? true,
+    path: resolve(root, given.path ?? '.vectornator/metadata.json'),
+    key: given.key,
+  }
+}

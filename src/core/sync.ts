@@ -1,0 +1,243 @@
+import { createHash } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { SyncResult, VectornatorOptions } from '../types'
+import type { FileMetadata, VectorStoreProvider } from '../providers/types'
+import { attributeSettingsKey, buildAttributes } from './attributes'
+import { UsageError } from './errors'
+import { execute } from './execute'
+import { fingerprint } from './fingerprint'
+import { acquireLock } from './lock'
+import { resolveOptions, type ResolvedOptions } from './options'
+import { type Plan, plan as makePlan, planSize } from './plan'
+import { contentSettings, createProvider, providerLimits } from './provider'
+import { summaryLine } from './report'
+import { type LocalFile, scan, type SkippedFile } from './scan'
+import { settleJournal } from './settle'
+import { emptyState, resolveStateStore, type StateStore, type SyncState } from './state'
+import { reconcileStates } from './reconcile'
+
+export interface PlanReport {
+  plan: Plan<LocalFile>
+  state: SyncState
+  /** Documents skipped by the scanner, with why. */
+  skipped: SkippedFile[]
+  /** Bytes the sync would upload. */
+  uploadBytes: number
+  /** Documents in the store once the plan has run. */
+  storeFilesAfter: number
+  storeId: string
+}
+
+export interface Vectornator {
+  options: ResolvedOptions
+  /** The plan, changing nothing. */
+  status(): Promise<PlanReport>
+  /** Runs the plan and saves the state. */
+  sync(): Promise<SyncResult>
+}
+
+/**
+ * The core every face calls (plugin, CLI, Action, library): options are resolved and checked
+ * once, here, before any I/O.
+ */
+export function createVectornator(userOptions: VectornatorOptions = {}, overrides: { routePrefixes?: string[], extraFiles?: () => Promise<LocalFile[]> } = {}): Vectornator {
+  const options = resolveOptions(userOptions)
+  const attributeSettings = { baseUrl: options.baseUrl, attributes: options.attributes, routePrefixes: overrides.routePrefixes }
+  const limits = providerLimits(options)
+  const content = contentSettings(options)
+  const contentFingerprint = fingerprint(content)
+  const attributesFingerprint = fingerprint(attributeSettingsKey(attributeSettings))
+
+  async function prepare(store: StateStore, canRetag: boolean): Promise<PlanReport & { loaded: SyncState | undefined }> {
+    const loaded = await store.load()
+    if (loaded) checkStateMatches(loaded, options, store)
+    const state = loaded ?? emptyState(options.vectorStoreId ?? '')
+    const scanned = await scan({
+      root: options.root,
+      include: options.include,
+      exclude: options.exclude,
+      gitignore: options.gitignore,
+      maxFileBytes: options.maxFileSize ?? limits.maxFileBytes,
+      concurrency: Math.max(16, options.concurrency * 2),
+    })
+    const files = overrides.extraFiles ? mergeFiles(scanned.files, await overrides.extraFiles()) : scanned.files
+    for (const s of scanned.skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)
+    options.onProgress({ type: 'scan', files: files.length })
+    const plan = makePlan(files, state, { canRetag, contentFingerprint, contentSettings: content, attributesFingerprint })
+    options.onProgress({ type: 'plan', add: plan.add.length, update: plan.update.length, delete: plan.delete.length, unchanged: plan.unchanged.length, rename: plan.rename.length, retag: plan.retag.length })
+    const uploadBytes = [...plan.add, ...plan.update.map(u => u.file)].reduce((n, f) => n + f.size, 0)
+    const storeFilesAfter = Object.keys(state.files).length + plan.add.length - plan.delete.length
+    return { plan, state, skipped: scanned.skipped, uploadBytes, storeFilesAfter, storeId: state.storeId || options.vectorStoreId || '', loaded }
+  }
+
+  function guardDeletions(report: PlanReport): void {
+    const stored = Object.keys(report.state.files).length
+    const deletions = report.plan.delete.length
+    if (stored === 0 || deletions === 0 || options.allowMassDelete) return
+    if (deletions / stored > options.maxDeletions)
+      throw new UsageError(`this sync would delete ${deletions} of the store's ${stored} documents (more than ${Math.round(options.maxDeletions * 100)}%): check the include globs and the root, or pass --allow-mass-delete if this is intended`)
+  }
+
+  const canRetagStatic = typeof options.provider === 'object' ? Boolean(options.provider.updateAttributes) : true
+
+  async function withState<T>(fn: (store: StateStore) => Promise<T>): Promise<T> {
+    const store = await resolveStateStore(options, options.logger)
+    const lockName = createHash('sha256').update(`${options.root}\0${store.kind}\0${store.location}`).digest('hex').slice(0, 16)
+    const release = options.dryRun ? async () => {} : await acquireLock(join(tmpdir(), `vectornator-${lockName}.lock`))
+    try { return await fn(store) }
+    finally {
+      await store.close()
+      await release()
+    }
+  }
+
+  return {
+    options,
+
+    status: () => withState(async store => {
+      const { loaded: _loaded, ...report } = await prepare(store, canRetagStatic)
+      return report
+    }),
+
+    sync: () => withState(async (store) => {
+      const started = Date.now()
+      const report = await prepare(store, canRetagStatic)
+      const { plan, state, skipped } = report
+      guardDeletions(report)
+      for (const reason of plan.reasons) options.logger.info(reason)
+
+      const result: SyncResult = {
+        storeId: report.storeId,
+        dryRun: options.dryRun,
+        added: plan.add.map(f => f.path),
+        updated: plan.update.map(u => u.file.path),
+        deleted: plan.delete.map(d => d.path),
+        renamed: plan.rename.map(r => ({ from: r.from, to: r.file.path })),
+        retagged: plan.retag.map(r => r.file.path),
+        unchanged: plan.unchanged.length,
+        failed: [],
+        skipped,
+        durationMs: 0,
+      }
+      const settingsChanged = state.fingerprint !== contentFingerprint || state.settings?.attributes !== attributesFingerprint
+      const nothingToDo = planSize(plan) === 0 && !state.journal?.length
+      if (options.dryRun || (nothingToDo && state.storeId)) {
+        if (!options.dryRun && settingsChanged) {
+          recordSettings(state)
+          await store.finish(state, { message: 'vectornator: record settings', changed: true })
+        }
+        else if (!options.dryRun) await store.finish(state, { message: '', changed: false })
+        result.durationMs = Date.now() - started
+        options.onProgress({ type: 'done', result })
+        return result
+      }
+
+      const provider = await createProvider(options)
+      try {
+        await openStore(provider, state, report.loaded)
+        result.storeId = state.storeId
+        if (state.journal?.length) await settleJournal(state, provider, options.logger)
+
+        let pendingSave: Promise<void> | undefined
+        let dirty = false
+        let timer: NodeJS.Timeout | undefined
+        const flush = async () => {
+          if (timer) { clearTimeout(timer); timer = undefined }
+          while (pendingSave) await pendingSave
+          dirty = false
+          pendingSave = store.save(state).finally(() => { pendingSave = undefined })
+          await pendingSave
+        }
+        const checkpoint = () => {
+          dirty = true
+          timer ??= setTimeout(() => { timer = undefined; if (dirty) void flush().catch(e => options.logger.warn(`could not save the state: ${e.message}`)) }, 500)
+        }
+
+        const total = planSize(plan)
+        let done = 0
+        const executed = await execute(plan, {
+          provider,
+          state,
+          checkpoint,
+          flush,
+          concurrency: options.concurrency,
+          describe: (file, buffer) => describe(provider, file, buffer),
+          onFile: (op, path, error) => {
+            done++
+            options.onProgress({ type: 'file', op, path, ok: !error, error, done, total })
+          },
+        })
+        Object.assign(result, executed, { unchanged: plan.unchanged.length, skipped })
+        state.lastSync = new Date().toISOString()
+        recordSettings(state)
+        await flush()
+        result.durationMs = Date.now() - started
+        await store.finish(state, {
+          message: summaryLine(result),
+          changed: true,
+          reconcile: (theirs, mine) => reconcileStates(theirs, mine, provider),
+        })
+      }
+      finally {
+        await provider.cleanup().catch(() => {})
+      }
+      result.durationMs = Date.now() - started
+      options.onProgress({ type: 'done', result })
+      return result
+    }),
+  }
+
+  function recordSettings(state: SyncState): void {
+    state.provider = options.providerName
+    state.fingerprint = contentFingerprint
+    state.settings = { content, attributes: attributesFingerprint }
+  }
+
+  function describe(provider: VectorStoreProvider, file: LocalFile, buffer: Buffer): FileMetadata {
+    const attributes = buildAttributes({ path: file.path, sha256: file.sha256, content: buffer.toString('utf8') }, attributeSettings, provider.limits)
+    return { path: file.path, sha256: file.sha256, size: file.size, lastModified: new Date(file.mtimeMs).toISOString(), attributes }
+  }
+
+  /** Selects the store: the one asked for, else the one in the state, else a new one. */
+  async function openStore(provider: VectorStoreProvider, state: SyncState, loaded: SyncState | undefined): Promise<void> {
+    const wanted = options.vectorStoreId ?? (state.storeId || undefined)
+    await provider.initialize({ storeId: wanted, storeName: options.storeName })
+    await provider.connect()
+    if (wanted) {
+      if (!(await provider.verifyStore())) {
+        const from = options.vectorStoreId ? 'the store id given (--store / VECTORNATOR_STORE_ID)' : `the state (${loaded ? 'recorded earlier' : ''})`
+        throw new UsageError(`vector store ${wanted} was not found (from ${from}): check the id, or drop it to create a new store`)
+      }
+      state.storeId = wanted
+      return
+    }
+    state.storeId = await provider.createStore(options.storeName)
+    options.logger.info(`created ${provider.name} store ${state.storeId} ("${options.storeName}"); its id is kept in the sync state`)
+  }
+}
+
+/** Refuses a state written for another store or provider than the one asked for. */
+function checkStateMatches(state: SyncState, options: ResolvedOptions, store: StateStore): void {
+  if (options.vectorStoreId && state.storeId && state.storeId !== options.vectorStoreId)
+    throw new UsageError(`the sync state in ${store.location} is for store ${state.storeId}, not ${options.vectorStoreId}: pass --store ${state.storeId}, or keep this store's state apart (metadata.key or --branch)`)
+  if (state.provider && state.provider !== options.providerName)
+    throw new UsageError(`the sync state in ${store.location} is for provider ${state.provider}, not ${options.providerName}: pass --provider ${state.provider}, or keep this provider's state apart (metadata.key or --branch)`)
+}
+
+/** Emitted build files join the scanned documents; a path found twice is kept once. */
+function mergeFiles(scanned: LocalFile[], extra: LocalFile[]): LocalFile[] {
+  const byPath = new Map(scanned.map(f => [f.path, f]))
+  for (const f of extra) byPath.set(f.path, f)
+  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+/** Runs one sync. */
+export function sync(options: VectornatorOptions = {}): Promise<SyncResult> {
+  return createVectornator(options).sync()
+}
+
+/** The plan of a sync, changing nothing. */
+export function status(options: VectornatorOptions = {}): Promise<PlanReport> {
+  return createVectornator(options).status()
+}

@@ -1,0 +1,19 @@
+/**
+ * vectornator: keep a vector store in step with a repository's documents.
+ * The core API (`sync`, `status`, `createVectornator`) knows no bundler; the bundler plugin is
+ * built from it in ./plugin and exported per bundler from ./vite, ./rollup, ...
+ */
+export { createVectornator, status, sync } from './core/sync'
+export type { PlanReport, Vectornator } from './core/sync'
+export { resolveOptions, DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from './core/options'
+export type { ResolvedOptions } from './core/options'
+export { plan } from './core/plan'
+export type { Plan, PlanOptions } from './core/plan'
+export { scan } from './core/scan'
+export type { LocalFile, ScanOptions, ScanResult, SkippedFile } from './core/scan'
+export { createFileStore } from './core/state/file'
+export { StateError, STATE_VERSION, emptyState } from './core/state/types'
+export { UsageError, SyncError, VectornatorError } from './core/errors'
+export { createConsoleLogger } from './core/logger'
+export { summaryLine, markdownSummary } from './core/report'
+export type * from './types'

@@ -1,0 +1,115 @@
+import type { Logger } from './core/logger'
+import type { Attributes, VectorStoreProvider } from './providers/types'
+import type { StateStore } from './core/state/types'
+
+export type { Logger } from './core/logger'
+export type * from './providers/types'
+export type { SyncState, FileState, StateStore, JournalEntry } from './core/state/types'
+
+export type ProviderName = 'openai' | 'postgres'
+
+/** A function from texts to vectors, for the postgres provider. */
+export type Embedder = ((texts: string[]) => Promise<number[][]>) & { id?: string, dimensions?: number }
+
+export interface MetadataOptions {
+  /** `git-branch` (default inside a git repository) or `file`. */
+  type?: 'git-branch' | 'file'
+  /** Branch holding the state, default `vectornator-metadata`. */
+  branch?: string
+  /** Remote to fetch from and push to, default `origin`. */
+  remote?: string
+  /** Push the branch after a sync (default true when the remote exists). */
+  push?: boolean
+  /** State file for `type: 'file'`, default `.vectornator/metadata.json` under the root. */
+  path?: string
+  /**
+   * Key of this project's state inside the branch, so several projects or stores share one
+   * branch. Default: the root's path inside the repository plus the provider name.
+   */
+  key?: string
+}
+
+export interface VectornatorOptions {
+  /** Folder the globs and the document paths are relative to. Default: `process.cwd()`. */
+  root?: string
+  /** Globs of documents to sync. Default: Markdown, MDX and text files. */
+  include?: string | string[]
+  /** Globs to leave out, added to the defaults (node_modules, .git, .env*, build output). */
+  exclude?: string | string[]
+  /** Honour .gitignore files. Default true. */
+  gitignore?: boolean
+
+  /** `openai`, `postgres`, or a provider object. Default: `openai` when OPENAI_API_KEY is set, else `postgres` (embedded). */
+  provider?: ProviderName | VectorStoreProvider
+
+  // openai
+  /** Default: env OPENAI_API_KEY. Never printed, logged or stored. */
+  apiKey?: string
+  /** Default: env OPENAI_BASE_URL, else the SDK's. */
+  baseURL?: string
+  /** Store to sync into. Default: env VECTORNATOR_STORE_ID, else the one recorded in the state, else a new one. */
+  vectorStoreId?: string
+  /** Name of a store created on demand. Default: `vectornator <folder name>`. */
+  storeName?: string
+  /** OpenAI `chunking_strategy`, passed through on attach. */
+  chunkingStrategy?: Record<string, unknown>
+
+  // postgres
+  /** PostgreSQL server; default env DATABASE_URL, else the embedded PGlite under `.vectornator/store/`. */
+  connectionString?: string
+  /** Embedding function; default OpenAI embeddings when OPENAI_API_KEY is set, none otherwise. */
+  embed?: Embedder | false
+  chunkSize?: number
+  chunkOverlap?: number
+
+  /** Where the sync state lives. */
+  metadata?: 'git-branch' | 'file' | MetadataOptions | StateStore
+
+  /** Parallel requests. Default 8. */
+  concurrency?: number
+  /** Plan only: change nothing remote, write no state. */
+  dryRun?: boolean
+  /** Largest file to send, in bytes. Default: the provider's limit. */
+  maxFileSize?: number
+
+  /** Site base for the `url` attribute, e.g. `https://docs.example.com/`. */
+  baseUrl?: string
+  /** Front matter fields to copy into attributes, or a function returning extra attributes. */
+  attributes?: string[] | ((doc: { path: string, frontmatter: Record<string, unknown>, content: string }) => Attributes | undefined)
+
+  /** Largest share of the store one sync may delete before it stops, default 0.5. */
+  maxDeletions?: number
+  /** Let a sync delete more than `maxDeletions`. */
+  allowMassDelete?: boolean
+
+  onProgress?: (event: ProgressEvent) => void
+  logger?: Logger
+  debug?: boolean
+}
+
+export type ProgressEvent =
+  | { type: 'scan', files: number }
+  | { type: 'plan', add: number, update: number, delete: number, unchanged: number, rename: number, retag: number }
+  | { type: 'file', op: 'add' | 'update' | 'delete' | 'rename' | 'retag', path: string, ok: boolean, error?: string, done: number, total: number }
+  | { type: 'done', result: SyncResult }
+
+export interface SyncFailure {
+  path: string
+  error: string
+}
+
+/** What a sync did; the CLI's `--json` object. */
+export interface SyncResult {
+  storeId: string
+  dryRun: boolean
+  added: string[]
+  updated: string[]
+  deleted: string[]
+  /** Moves and attribute-only changes, applied without re-uploading. */
+  renamed: { from: string, to: string }[]
+  retagged: string[]
+  unchanged: number
+  failed: SyncFailure[]
+  skipped: { path: string, reason: string }[]
+  durationMs: number
+}
