@@ -4,12 +4,12 @@
  * built from it in ./plugin and exported per bundler from ./vite, ./rollup, ...
  */
 export { createVectornator, status, sync } from './core/sync'
-export type { PlanReport, Vectornator } from './core/sync'
+export type { PlanReport, Vectornator, VectornatorExtras } from './core/sync'
 export { resolveOptions, DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from './core/options'
 export type { ResolvedOptions } from './core/options'
 export { plan } from './core/plan'
 export type { Plan, PlanOptions } from './core/plan'
-export { scan } from './core/scan'
+export { filesFromPaths, scan } from './core/scan'
 export type { LocalFile, ScanOptions, ScanResult, SkippedFile } from './core/scan'
 export { createFileStore } from './core/state/file'
 export { StateError, STATE_VERSION, emptyState } from './core/state/types'

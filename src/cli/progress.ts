@@ -4,7 +4,7 @@ import type { ProgressEvent } from '../types'
  * Progress for people: a live bar on a TTY, plain periodic lines elsewhere (CI logs), nothing
  * when quiet. Always on stderr, so stdout stays free for `--json`.
  */
-export function createProgress(options: { tty: boolean, color: boolean, quiet: boolean, intervalMs?: number }): (event: ProgressEvent) => void {
+export function createProgress(options: { tty: boolean, quiet: boolean, intervalMs?: number }): (event: ProgressEvent) => void {
   if (options.quiet) return () => {}
   const out = process.stderr
   let last = 0

@@ -183,3 +183,30 @@ function rebaseRule(rule: string, prefix: string): string | undefined {
   if (path.startsWith(`${prefix}/`)) return `${negate ? '!' : ''}${path.slice(prefix.length + 1)}`
   return undefined
 }
+
+/**
+ * Local files for paths given outright (files a build emitted), named relative to `root`.
+ * Files outside the root, secrets, binaries and empty files are left out, with the reason.
+ */
+export async function filesFromPaths(root: string, absPaths: string[], maxFileBytes: number): Promise<ScanResult> {
+  const rootReal = await fs.realpath(root)
+  const files: LocalFile[] = []
+  const skipped: SkippedFile[] = []
+  const limit = pLimit(32)
+  await Promise.all([...new Set(absPaths)].map(abs => limit(async () => {
+    let real: string
+    try { real = await fs.realpath(abs) }
+    catch { return }
+    const path = toPosix(relative(rootReal, real))
+    if (path.startsWith('..') || isSecretPath(path)) return void skipped.push({ path: abs, reason: 'outside the root' })
+    const stat = await fs.stat(real)
+    if (!stat.isFile()) return
+    if (stat.size === 0) return void skipped.push({ path, reason: 'empty' })
+    if (stat.size > maxFileBytes) return void skipped.push({ path, reason: `larger than the store's limit (${stat.size} > ${maxFileBytes} bytes)` })
+    const hashed = await hashFile(real)
+    if (hashed.binary) return void skipped.push({ path, reason: 'binary' })
+    files.push({ path, absPath: real, size: stat.size, mtimeMs: stat.mtimeMs, sha256: hashed.sha256, read: () => fs.readFile(real) })
+  })))
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  return { files, skipped }
+}

@@ -41,7 +41,14 @@ export interface Vectornator {
  * The core every face calls (plugin, CLI, Action, library): options are resolved and checked
  * once, here, before any I/O.
  */
-export function createVectornator(userOptions: VectornatorOptions = {}, overrides: { routePrefixes?: string[], extraFiles?: () => Promise<LocalFile[]> } = {}): Vectornator {
+export interface VectornatorExtras {
+  /** Leading folders stripped from paths to get page routes (a build's output folder). */
+  routePrefixes?: string[]
+  /** Files synced besides the scanned documents (files a build emitted); see filesFromPaths. */
+  extraFiles?: () => Promise<LocalFile[]>
+}
+
+export function createVectornator(userOptions: VectornatorOptions = {}, overrides: VectornatorExtras = {}): Vectornator {
   const options = resolveOptions(userOptions)
   const attributeSettings = { baseUrl: options.baseUrl, attributes: options.attributes, routePrefixes: overrides.routePrefixes }
   const limits = providerLimits(options)

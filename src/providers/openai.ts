@@ -2,6 +2,7 @@ import OpenAI, { toFile } from 'openai'
 import pLimit from 'p-limit'
 import type { Logger } from '../core/logger'
 import { OPENAI_LIMITS, uploadName } from './openai-files'
+import { createPacedFetch, type PacerStats } from './openai-pacing'
 import type {
   Attributes, FileMetadata, RemoteFile, SearchHit, SearchOptions, UploadHooks, UploadItem, UploadResult,
   VectorStoreConfig, VectorStoreProvider,
@@ -50,10 +51,12 @@ const isNotFound = (error: unknown) => error instanceof OpenAI.APIError && error
  * dropped connections), its pagination and its polling.
  */
 export function createOpenAIProvider(options: OpenAIProviderOptions = {}): VectorStoreProvider {
+  const pacer = createPacedFetch()
   const client = options.client ?? new OpenAI({
     apiKey: options.apiKey,
     baseURL: options.baseURL,
     maxRetries: options.maxRetries ?? 5,
+    fetch: pacer.fetch,
   })
   const timeoutMs = options.processingTimeoutMs ?? 10 * 60_000
   let storeId: string | undefined
@@ -105,8 +108,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
     }
   }
 
-  const provider: VectorStoreProvider = {
+  const provider: VectorStoreProvider & { pacing: PacerStats } = {
     name: 'openai',
+    pacing: pacer.stats,
     limits: OPENAI_LIMITS,
     get storeId() { return storeId },
 

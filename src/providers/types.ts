@@ -146,8 +146,13 @@ export interface VectorStoreProvider {
    * embedder). When it changes, every document must be re-indexed.
    */
   fingerprint?(): Record<string, unknown>
-  /** File objects this tool created that no store document references (orphans). */
-  listOrphans?(): Promise<{ fileId: string, filename?: string, createdAt?: number }[]>
+  /**
+   * For stores that keep file objects apart from documents (OpenAI): every file object in the
+   * account, so one uploaded but never attached (a killed run) can be found and deleted.
+   */
+  listFileObjects?(): Promise<{ fileId: string, filename: string, createdAt: number }[]>
+  /** The name a file object for `path` is uploaded under (how its orphans are recognised). */
+  fileObjectName?(path: string): string
   /** Deletes a bare file object (not attached). */
   deleteFileObject?(fileId: string): Promise<void>
 }

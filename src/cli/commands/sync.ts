@@ -1,0 +1,77 @@
+import type { SyncResult } from '../../types'
+import { createVectornator, type PlanReport } from '../../core/sync'
+import { summaryLine } from '../../core/report'
+import { createProgress } from '../progress'
+import { writeGitHubOutputs } from '../github'
+import { type CommandModule, type CommonFlags, env, loggerFor, redact, toOptions, withCommonFlags } from '../shared'
+
+interface SyncFlags extends CommonFlags {
+  dryRun?: boolean
+  allowMassDelete?: boolean
+}
+
+/** The `--json` object of the CLI contract. */
+export function jsonResult(result: SyncResult) {
+  const { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs } = result
+  return { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs }
+}
+
+export function planAsResult(report: PlanReport): SyncResult {
+  const { plan } = report
+  return {
+    storeId: report.storeId,
+    dryRun: true,
+    added: plan.add.map(f => f.path),
+    updated: plan.update.map(u => u.file.path),
+    deleted: plan.delete.map(d => d.path),
+    renamed: plan.rename.map(r => ({ from: r.from, to: r.file.path })),
+    retagged: plan.retag.map(r => r.file.path),
+    unchanged: plan.unchanged.length,
+    failed: [],
+    skipped: report.skipped,
+    durationMs: 0,
+  }
+}
+
+function printPlan(report: PlanReport, write: (line: string) => void): void {
+  const { plan } = report
+  write(`plan for store ${report.storeId || '(new store)'}: ${plan.add.length} to add, ${plan.update.length} to update, ${plan.delete.length} to delete, ${plan.rename.length} to rename, ${plan.retag.length} to re-tag, ${plan.unchanged.length} unchanged`)
+  const show = (sign: string, paths: string[]) => {
+    for (const p of paths.slice(0, 50)) write(`  ${sign} ${p}`)
+    if (paths.length > 50) write(`  ${sign} ... and ${paths.length - 50} more`)
+  }
+  show('+', plan.add.map(f => f.path))
+  show('~', plan.update.map(u => u.file.path))
+  show('-', plan.delete.map(d => d.path))
+  show('>', plan.rename.map(r => `${r.from} -> ${r.file.path}`))
+  for (const reason of plan.reasons) write(`  ${reason}`)
+}
+
+async function run(flags: SyncFlags, dryRun: boolean): Promise<number> {
+  const logger = loggerFor(flags)
+  const onProgress = createProgress({ tty: Boolean(process.stderr.isTTY) && !env.CI, quiet: Boolean(flags.quiet || flags.json) })
+  const vn = createVectornator({ ...toOptions(flags), logger, onProgress, dryRun, allowMassDelete: flags.allowMassDelete })
+
+  if (dryRun) {
+    const report = await vn.status()
+    if (flags.json) process.stdout.write(`${JSON.stringify(jsonResult(planAsResult(report)))}\n`)
+    else printPlan(report, line => process.stdout.write(`${line}\n`))
+    return 0
+  }
+
+  const result = await vn.sync()
+  writeGitHubOutputs(result)
+  if (flags.json) process.stdout.write(`${JSON.stringify(jsonResult(result))}\n`)
+  for (const f of result.failed) logger.error(`failed ${f.path}: ${redact(f.error)}`)
+  logger.info(summaryLine(result))
+  return result.failed.length > 0 ? 1 : 0
+}
+
+export const syncCommands: CommandModule = (cli, setExit) => {
+  withCommonFlags(cli.command('sync', 'Sync the documents to the vector store'))
+    .option('--dry-run', 'Print the plan, change nothing')
+    .option('--allow-mass-delete', 'Let one sync delete more than maxDeletions of the store')
+    .action(async (flags: SyncFlags) => setExit(await run(flags, Boolean(flags.dryRun))))
+  withCommonFlags(cli.command('status', 'Print the plan, changing nothing (same as sync --dry-run)'))
+    .action(async (flags: SyncFlags) => setExit(await run(flags, true)))
+}

@@ -1,0 +1,75 @@
+import type { CAC, Command } from 'cac'
+import type { VectornatorOptions } from '../types'
+import { createConsoleLogger, type Logger } from '../core/logger'
+
+/** Flags every command that reads the documents or the store understands. */
+export interface CommonFlags {
+  root?: string
+  include?: string | string[]
+  exclude?: string | string[]
+  store?: string
+  provider?: string
+  metadata?: string
+  branch?: string
+  push?: boolean
+  concurrency?: number
+  baseUrl?: string
+  json?: boolean
+  quiet?: boolean
+  debug?: boolean
+}
+
+export const env = process.env
+export const useColor = () => !env.NO_COLOR && Boolean(process.stderr.isTTY)
+
+/** A command registers itself on the CLI and sets the exit code through `setExit`. */
+export type CommandModule = (cli: CAC, setExit: (code: number) => void) => void
+
+export function withCommonFlags(command: Command): Command {
+  return command
+    .option('--root <dir>', 'Folder the globs and paths are relative to (default: current folder)')
+    .option('--include <glob>', 'Documents to sync (repeatable; default: Markdown, MDX and text files)')
+    .option('--exclude <glob>', 'Globs to leave out (repeatable)')
+    .option('--store <id>', 'Vector store id (env VECTORNATOR_STORE_ID)')
+    .option('--provider <name>', 'openai or postgres (default: openai when OPENAI_API_KEY is set, else the embedded store)')
+    .option('--metadata <type>', 'Where the sync state lives: git-branch or file')
+    .option('--branch <name>', 'Branch holding the state (default vectornator-metadata)')
+    .option('--no-push', 'Do not push the state branch')
+    .option('--concurrency <n>', 'Parallel requests (default 8)')
+    .option('--base-url <url>', 'Site base for the url attribute')
+    .option('--json', 'Print one JSON object on stdout')
+    .option('--quiet', 'Print nothing but errors')
+    .option('--debug', 'Print traces')
+}
+
+/** Never lets a secret reach the terminal, whatever an error carries. */
+export function redact(text: string): string {
+  const key = env.OPENAI_API_KEY
+  const out = key && key.length >= 8 ? text.split(key).join('***') : text
+  return out.replace(/sk-[A-Za-z0-9_-]{12,}/g, 'sk-***')
+}
+
+export function loggerFor(flags: CommonFlags): Logger {
+  return createConsoleLogger({ debug: flags.debug, silent: flags.quiet })
+}
+
+/** CLI flags as core options: only what was given, so defaults stay in one place (core/options). */
+export function toOptions(flags: CommonFlags): VectornatorOptions {
+  const options: VectornatorOptions = {}
+  if (flags.root !== undefined) options.root = String(flags.root)
+  if (flags.include !== undefined) options.include = ([] as unknown[]).concat(flags.include).map(String)
+  if (flags.exclude !== undefined) options.exclude = ([] as unknown[]).concat(flags.exclude).map(String)
+  if (flags.store !== undefined) options.vectorStoreId = String(flags.store)
+  if (flags.provider !== undefined) options.provider = String(flags.provider) as VectornatorOptions['provider']
+  if (flags.concurrency !== undefined) options.concurrency = Number(flags.concurrency)
+  if (flags.baseUrl !== undefined) options.baseUrl = String(flags.baseUrl)
+  if (flags.debug) options.debug = true
+  if (flags.metadata !== undefined || flags.branch !== undefined || flags.push === false) {
+    options.metadata = {
+      ...(flags.metadata !== undefined ? { type: String(flags.metadata) as 'file' | 'git-branch' } : {}),
+      ...(flags.branch !== undefined ? { branch: String(flags.branch) } : {}),
+      ...(flags.push === false ? { push: false } : {}),
+    }
+  }
+  return options
+}

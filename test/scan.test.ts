@@ -1,0 +1,71 @@
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { scan } from '../src/core/scan'
+import { DEFAULT_EXCLUDE } from '../src/core/options'
+
+function tree(files: Record<string, string | Buffer>): string {
+  const root = mkdtempSync(join(tmpdir(), 'vn-scan-'))
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true })
+    writeFileSync(join(root, path), content)
+  }
+  return root
+}
+
+const base = { include: ['**/*.{md,txt}'], exclude: DEFAULT_EXCLUDE, gitignore: true, maxFileBytes: 1000 }
+
+describe('scan', () => {
+  it('finds documents, hashes them with SHA-256 and records size and mtime', async () => {
+    const root = tree({ 'docs/a.md': '# A', 'b.txt': 'bee', 'c.js': 'no' })
+    const { files } = await scan({ root, ...base })
+    expect(files.map(f => f.path)).toEqual(['b.txt', 'docs/a.md'])
+    expect(files[1].sha256).toBe(createHash('sha256').update('# A').digest('hex'))
+    expect(files[1].size).toBe(3)
+    expect(files[1].mtimeMs).toBeGreaterThan(0)
+    expect((await files[1].read()).toString()).toBe('# A')
+  })
+
+  it('leaves out node_modules, .git, build output, .env files and git-ignored files', async () => {
+    const root = tree({
+      'keep.md': 'k',
+      'node_modules/pkg/readme.md': 'x',
+      '.git/notes.md': 'x',
+      'dist/page.md': 'x',
+      '.env.md': 'SECRET=1',
+      '.gitignore': 'private/\n*.draft.md\n',
+      'private/p.md': 'x',
+      'guide/wip.draft.md': 'x',
+      'guide/.gitignore': 'local.md\n',
+      'guide/local.md': 'x',
+      'local.md': 'kept: the nested rule applies only under guide/',
+    })
+    mkdirSync(join(root, '.git'), { recursive: true })
+    const { files } = await scan({ root, ...base, include: ['**/*.md', '.env*'] })
+    expect(files.map(f => f.path)).toEqual(['keep.md', 'local.md'])
+  })
+
+  it('skips binary, empty and oversized files and says why', async () => {
+    const root = tree({ 'bin.md': Buffer.from([0x23, 0, 1, 2]), 'empty.md': '', 'big.md': 'x'.repeat(2000), 'ok.md': 'fine' })
+    const { files, skipped } = await scan({ root, ...base })
+    expect(files.map(f => f.path)).toEqual(['ok.md'])
+    expect(skipped).toEqual([
+      { path: 'big.md', reason: 'larger than the store\'s limit (2000 > 1000 bytes)' },
+      { path: 'bin.md', reason: 'binary' },
+      { path: 'empty.md', reason: 'empty' },
+    ])
+  })
+
+  it('never follows a link out of the root', async () => {
+    const outside = tree({ 'secret.md': 'outside' })
+    const root = tree({ 'in.md': 'inside' })
+    symlinkSync(join(outside, 'secret.md'), join(root, 'link.md'))
+    symlinkSync(outside, join(root, 'linked-dir'))
+    symlinkSync(join(root, 'in.md'), join(root, 'alias.md'))
+    const { files, skipped } = await scan({ root, ...base })
+    expect(files.map(f => f.path)).toEqual(['alias.md', 'in.md'])
+    expect(skipped.map(s => s.path).sort()).toEqual(['link.md', 'linked-dir/secret.md'])
+  })
+})
