@@ -16,6 +16,7 @@ import { type LocalFile, scan, type SkippedFile } from './scan'
 import { settleJournal } from './settle'
 import { emptyState, resolveStateStore, type StateStore, type SyncState } from './state'
 import { reconcileStates } from './reconcile'
+import { sweepOrphans } from './orphans'
 
 export interface PlanReport {
   plan: Plan<LocalFile>
@@ -176,6 +177,12 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
           },
         })
         Object.assign(result, executed, { unchanged: plan.unchanged.length, skipped })
+        const uploaded = [...plan.add.map(f => f.path), ...plan.update.map(u => u.file.path)]
+        const swept = await sweepOrphans(provider, state, uploaded, started).catch((e) => {
+          options.logger.warn(`could not look for leftover file objects: ${e.message}`)
+          return 0
+        })
+        if (swept > 0) options.logger.debug(`removed ${swept} file objects left by retried uploads`)
         state.lastSync = new Date().toISOString()
         recordSettings(state)
         await flush()

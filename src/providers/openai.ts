@@ -204,6 +204,22 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
       }
     },
 
+    /** Newest first; stops at `since` (seconds) so a sweep after a sync reads one page. */
+    async listFileObjects(since = 0) {
+      const objects: { fileId: string, filename: string, createdAt: number }[] = []
+      for await (const f of client.files.list({ purpose: 'assistants', order: 'desc', limit: 10_000 })) {
+        if (f.created_at < since) break
+        objects.push({ fileId: f.id, filename: f.filename, createdAt: f.created_at })
+      }
+      return objects
+    },
+
+    fileObjectName: uploadName,
+
+    async deleteFileObject(fileId) {
+      await client.files.delete(fileId).catch(e => { if (!isNotFound(e)) throw e })
+    },
+
     fingerprint: () => ({ textConversion: 1, chunkingStrategy: options.chunkingStrategy ?? 'auto' }),
   }
 

@@ -148,9 +148,10 @@ export interface VectorStoreProvider {
   fingerprint?(): Record<string, unknown>
   /**
    * For stores that keep file objects apart from documents (OpenAI): every file object in the
-   * account, so one uploaded but never attached (a killed run) can be found and deleted.
+   * account created at or after `since` (seconds since the epoch), so one uploaded but never
+   * attached (a killed run, a retried upload whose first answer was lost) can be found.
    */
-  listFileObjects?(): Promise<{ fileId: string, filename: string, createdAt: number }[]>
+  listFileObjects?(since?: number): Promise<{ fileId: string, filename: string, createdAt: number }[]>
   /** The name a file object for `path` is uploaded under (how its orphans are recognised). */
   fileObjectName?(path: string): string
   /** Deletes a bare file object (not attached). */
