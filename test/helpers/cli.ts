@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const cliPath = fileURLToPath(new URL('../../src/cli.ts', import.meta.url))
+// Resolved from here, not from the child's folder (a temp dir with no node_modules).
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 export interface CliRun {
   code: number
@@ -14,7 +17,7 @@ export function runCli(args: string[], options: { cwd?: string, env?: Record<str
   return new Promise((resolve, reject) => {
     const env = { ...process.env, NO_COLOR: '1', CI: '1', ...options.env }
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
-    const child = spawn(process.execPath, ['--import', 'tsx', cliPath, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', tsx, cliPath, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', d => { stdout += d })

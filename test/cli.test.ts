@@ -1,0 +1,113 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createOpenAIServer, type OpenAIServer } from '../src/testing'
+import { runCli } from './helpers/cli'
+import { makeTree } from './helpers/tree'
+
+let server: OpenAIServer
+const KEY = 'sk-test-secret-key-0123456789abcdef'
+
+beforeAll(async () => { server = await createOpenAIServer({ processingMs: 2 }) })
+afterAll(() => server.close())
+
+const env = () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url, VECTORNATOR_STORE_ID: undefined })
+const docs = () => makeTree({ 'docs/a.md': '# Alpha\n\nfirst', 'docs/b.md': '# Beta\n\nsecond' })
+
+/** Runs a command that must fail as bad usage: exit 2, one line naming the fix, no remote change. */
+async function expectUsageError(args: string[], cwd: string, pattern: RegExp, extraEnv: Record<string, string | undefined> = {}) {
+  const before = server.stats.requests
+  const run = await runCli(args, { cwd, env: { ...env(), ...extraEnv } })
+  expect(run.code, run.stderr).toBe(2)
+  expect(run.stderr.trim().split('\n')).toHaveLength(1)
+  expect(run.stderr).toMatch(pattern)
+  expect(run.stdout).toBe('')
+  return server.stats.requests - before
+}
+
+describe('vectornator sync (CLI)', () => {
+  it('syncs, prints one JSON object with --json, and reports everything unchanged the second time', async () => {
+    const root = docs()
+    const first = await runCli(['sync', '--json', '--metadata', 'file'], { cwd: root, env: env() })
+    expect(first.code, first.stderr).toBe(0)
+    const out = JSON.parse(first.stdout)
+    expect(out).toMatchObject({ dryRun: false, added: ['docs/a.md', 'docs/b.md'], updated: [], deleted: [], unchanged: 0, failed: [] })
+    expect(out.storeId).toMatch(/^vs_/)
+    expect(typeof out.durationMs).toBe('number')
+    const second = await runCli(['sync', '--json', '--metadata', 'file'], { cwd: root, env: env() })
+    expect(JSON.parse(second.stdout)).toMatchObject({ added: [], unchanged: 2 })
+    // The key is in no output and not in the state.
+    for (const text of [first.stdout, first.stderr, second.stdout, second.stderr, readFileSync(join(root, '.vectornator/metadata.json'), 'utf8')])
+      expect(text).not.toContain(KEY)
+  })
+
+  it('prints the plan and changes nothing with status and --dry-run', async () => {
+    const root = docs()
+    const before = server.stats.requests
+    const status = await runCli(['status', '--metadata', 'file'], { cwd: root, env: env() })
+    expect(status.code).toBe(0)
+    expect(status.stdout).toContain('2 to add')
+    expect(status.stdout).toContain('+ docs/a.md')
+    const dry = await runCli(['sync', '--dry-run', '--json', '--metadata', 'file'], { cwd: root, env: env() })
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, added: ['docs/a.md', 'docs/b.md'] })
+    expect(server.stats.requests).toBe(before)
+  })
+
+  it('exits 1 and names the file when the store fails one', async () => {
+    const root = makeTree({ 'ok.md': '# ok\n\nfine', 'broken.md': '# broken\n\nbad' })
+    server.setFaults({ failFile: f => (f.filename === 'broken.md' ? 'The file could not be parsed.' : undefined) })
+    try {
+      const run = await runCli(['sync', '--json', '--metadata', 'file'], { cwd: root, env: env() })
+      expect(run.code).toBe(1)
+      expect(JSON.parse(run.stdout).failed).toEqual([{ path: 'broken.md', error: expect.stringContaining('could not be parsed') }])
+      expect(run.stderr).toContain('failed broken.md')
+    }
+    finally { server.setFaults({}) }
+  })
+
+  describe('bad input: exit 2, one line naming the fix, no remote change', () => {
+    it('no API key', async () => {
+      expect(await expectUsageError(['sync', '--provider', 'openai', '--metadata', 'file'], docs(), /OPENAI_API_KEY is not set/, { OPENAI_API_KEY: undefined })).toBe(0)
+    })
+    it('an unknown store id', async () => {
+      const filesBefore = server.files().length
+      // One read to learn the store is unknown; nothing written.
+      const requests = await expectUsageError(['sync', '--store', 'vs_doesnotexist', '--metadata', 'file'], docs(), /vector store vs_doesnotexist was not found/)
+      expect(requests).toBe(1)
+      expect(server.files().length).toBe(filesBefore)
+    })
+    it('a malformed option', async () => {
+      expect(await expectUsageError(['sync', '--concurrency', 'lots', '--metadata', 'file'], docs(), /concurrency must be a whole number/)).toBe(0)
+    })
+    it('an unknown flag', async () => {
+      expect(await expectUsageError(['sync', '--incldue', 'x'], docs(), /Unknown option/)).toBe(0)
+    })
+    it('a malformed glob', async () => {
+      expect(await expectUsageError(['sync', '--include', 'docs/{a,b', '--metadata', 'file'], docs(), /unbalanced/)).toBe(0)
+    })
+    it('a root that does not exist', async () => {
+      expect(await expectUsageError(['sync', '--root', 'nope', '--metadata', 'file'], docs(), /does not exist: pass --root/)).toBe(0)
+    })
+    it('a corrupt state file, which is left as it was', async () => {
+      const root = docs()
+      const statePath = join(root, '.vectornator', 'metadata.json')
+      await runCli(['sync', '--metadata', 'file'], { cwd: root, env: env() })
+      writeFileSync(statePath, '{"storeId": "vs_1", "files": {')
+      expect(await expectUsageError(['sync', '--metadata', 'file'], root, /corrupt.*verify --repair/)).toBe(0)
+      expect(readFileSync(statePath, 'utf8')).toBe('{"storeId": "vs_1", "files": {')
+    })
+    it('a state recorded for another store', async () => {
+      const root = docs()
+      const first = await runCli(['sync', '--json', '--metadata', 'file'], { cwd: root, env: env() })
+      const { storeId } = JSON.parse(first.stdout)
+      const other = await runCli(['sync', '--json', '--metadata', 'file'], { cwd: docs(), env: env() })
+      const otherId = JSON.parse(other.stdout).storeId
+      expect(await expectUsageError(['sync', '--store', otherId, '--metadata', 'file'], root, new RegExp(`is for store ${storeId}, not ${otherId}`))).toBe(0)
+    })
+    it('an unknown command', async () => {
+      const run = await runCli(['synk'], { cwd: docs(), env: env() })
+      expect(run.code).toBe(2)
+      expect(run.stderr).toMatch(/unknown command "synk"/)
+    })
+  })
+})
