@@ -5,8 +5,9 @@ import { errorMessage, VectornatorError } from './core/errors'
 import { StateError } from './core/state/types'
 import { env, redact, useColor, type CommandModule } from './cli/shared'
 import { syncCommands } from './cli/commands/sync'
+import { searchCommands } from './cli/commands/search'
 
-const commands: CommandModule[] = [syncCommands]
+const commands: CommandModule[] = [syncCommands, searchCommands]
 
 /** Runs the command line; resolves to the exit code (0 synced, 1 a file or the sync failed, 2 bad usage). */
 export async function main(argv = process.argv): Promise<number> {

@@ -4,7 +4,7 @@
  * built from it in ./plugin and exported per bundler from ./vite, ./rollup, ...
  */
 export { createVectornator, status, sync } from './core/sync'
-export type { PlanReport, Vectornator, VectornatorExtras } from './core/sync'
+export type { PlanReport, StoreConnection, Vectornator, VectornatorExtras } from './core/sync'
 export { resolveOptions, DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from './core/options'
 export type { ResolvedOptions } from './core/options'
 export { plan } from './core/plan'

@@ -1,10 +1,12 @@
 import type { Logger } from './core/logger'
 import type { Attributes, VectorStoreProvider } from './providers/types'
 import type { StateStore } from './core/state/types'
+import type { CheckReport } from './core/checks'
 
 export type { Logger } from './core/logger'
 export type * from './providers/types'
 export type { SyncState, FileState, StateStore, JournalEntry } from './core/state/types'
+export type { CheckReport, CheckOutcome, RetrievalCheck } from './core/checks'
 
 export type ProviderName = 'openai' | 'postgres'
 
@@ -82,6 +84,12 @@ export interface VectornatorOptions {
   /** Let a sync delete more than `maxDeletions`. */
   allowMassDelete?: boolean
 
+  /**
+   * Retrieval checks to run after each sync: a checks file path, or true for
+   * `vectornator.checks.{json,yaml}` in the root. A failing check fails the sync's exit code.
+   */
+  checks?: string | boolean
+
   onProgress?: (event: ProgressEvent) => void
   logger?: Logger
   debug?: boolean
@@ -112,4 +120,6 @@ export interface SyncResult {
   failed: SyncFailure[]
   skipped: { path: string, reason: string }[]
   durationMs: number
+  /** Retrieval checks run after the sync (option `checks`). */
+  checks?: CheckReport
 }

@@ -60,6 +60,8 @@ export interface ResolvedOptions {
   attributes: string[] | ((doc: { path: string, frontmatter: Record<string, unknown>, content: string }) => Attributes | undefined)
   maxDeletions: number
   allowMassDelete: boolean
+  /** Checks file to run after a sync (relative to root), true for the default names, or false. */
+  checks: string | boolean
   onProgress: (event: ProgressEvent) => void
   logger: Logger
   debug: boolean
@@ -148,6 +150,9 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
   if (opts.embed !== undefined && opts.embed !== false && typeof opts.embed !== 'function')
     errors.push('embed must be a function (texts: string[]) => Promise<number[][]>, or false')
 
+  if (opts.checks !== undefined && typeof opts.checks !== 'boolean' && (typeof opts.checks !== 'string' || !opts.checks))
+    errors.push('checks must be a checks file path or true')
+
   const vectorStoreId = opts.vectorStoreId ?? env.VECTORNATOR_STORE_ID
   if (vectorStoreId !== undefined && (typeof vectorStoreId !== 'string' || !/^[\w-]+$/.test(vectorStoreId)))
     errors.push(`store id ${JSON.stringify(vectorStoreId)} is malformed: pass the id shown by your store, e.g. vs_abc123`)
@@ -181,6 +186,7 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
     attributes,
     maxDeletions,
     allowMassDelete: opts.allowMassDelete ?? false,
+    checks: opts.checks ?? false,
     onProgress: opts.onProgress ?? (() => {}),
     logger: opts.logger ?? createConsoleLogger({ debug: opts.debug }),
     debug: opts.debug ?? false,

@@ -1,4 +1,6 @@
 import type { SyncResult } from '../types'
+import type { PlanReport } from './sync'
+import { checksMarkdown } from './checks'
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
@@ -39,6 +41,52 @@ export function markdownSummary(result: SyncResult, title = 'Vectornator'): stri
   if (result.failed.length) {
     lines.push('', '| Failed | Reason |', '| --- | --- |')
     for (const f of result.failed) lines.push(`| \`${f.path}\` | ${f.error.replace(/\|/g, '\\|')} |`)
+  }
+  if (result.checks) lines.push('', checksMarkdown(result.checks).trimEnd())
+  return `${lines.join('\n')}\n`
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+}
+
+/**
+ * The plan as Markdown, for a pull request comment: counts, bytes to upload, the store's size
+ * after the sync, and the paths. The first line is a marker so a bot can update its comment.
+ */
+export function planMarkdown(report: PlanReport): string {
+  const { plan } = report
+  const rows: [string, number, string[]][] = [
+    ['Add', plan.add.length, plan.add.map(f => f.path)],
+    ['Update', plan.update.length, plan.update.map(u => u.file.path)],
+    ['Delete', plan.delete.length, plan.delete.map(d => d.path)],
+    ['Rename', plan.rename.length, plan.rename.map(r => `${r.from} → ${r.file.path}`)],
+    ['Re-tag', plan.retag.length, plan.retag.map(r => r.file.path)],
+  ]
+  const lines = [
+    '<!-- vectornator-plan -->',
+    '### Vectornator plan',
+    '',
+    `Store \`${report.storeId || '(created on first sync)'}\` · ${formatBytes(report.uploadBytes)} to upload · ${report.storeFilesAfter} documents after the sync`,
+    '',
+    '| Change | Documents |',
+    '| --- | ---: |',
+    ...rows.map(([name, count]) => `| ${name} | ${count} |`),
+    `| Unchanged | ${plan.unchanged.length} |`,
+  ]
+  for (const reason of plan.reasons) lines.push('', `> ${reason}`)
+  const listed = rows.filter(([, count]) => count > 0)
+  if (listed.length > 0) {
+    lines.push('', '<details><summary>Paths</summary>', '')
+    for (const [name, , paths] of listed) {
+      lines.push(`**${name}**`, '')
+      for (const p of paths.slice(0, 200)) lines.push(`- \`${p}\``)
+      if (paths.length > 200) lines.push(`- … and ${paths.length - 200} more`)
+      lines.push('')
+    }
+    lines.push('</details>')
   }
   return `${lines.join('\n')}\n`
 }

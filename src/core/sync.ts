@@ -17,6 +17,7 @@ import { settleJournal } from './settle'
 import { emptyState, resolveStateStore, type StateStore, type SyncState } from './state'
 import { reconcileStates } from './reconcile'
 import { sweepOrphans } from './orphans'
+import { checksSummary, loadChecks, runChecks } from './checks'
 
 export interface PlanReport {
   plan: Plan<LocalFile>
@@ -30,12 +31,25 @@ export interface PlanReport {
   storeId: string
 }
 
+export interface StoreConnection {
+  provider: VectorStoreProvider
+  /** The stored state, or undefined when there is none. */
+  state: SyncState | undefined
+  storeId: string
+  close(): Promise<void>
+}
+
 export interface Vectornator {
   options: ResolvedOptions
   /** The plan, changing nothing. */
   status(): Promise<PlanReport>
   /** Runs the plan and saves the state. */
   sync(): Promise<SyncResult>
+  /**
+   * The store the state (or the options) name, opened for reading: search, checks, verify.
+   * Takes no lock and writes nothing.
+   */
+  connect(): Promise<StoreConnection>
 }
 
 /**
@@ -100,8 +114,34 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
     }
   }
 
+  async function connect(): Promise<StoreConnection> {
+    const store = await resolveStateStore(options, options.logger)
+    let state: SyncState | undefined
+    try {
+      state = await store.load()
+      if (state) checkStateMatches(state, options, store)
+    }
+    finally { await store.close() }
+    const storeId = options.vectorStoreId ?? state?.storeId
+    if (!storeId)
+      throw new UsageError(`no store to read: nothing has been synced from ${options.root} yet (run \`vectornator sync\`), or pass --store`)
+    const provider = await createProvider(options)
+    await provider.initialize({ storeId, storeName: options.storeName })
+    await provider.connect()
+    try {
+      if (!(await provider.verifyStore()))
+        throw new UsageError(`vector store ${storeId} was not found: check --store, or run \`vectornator sync\` to create one`)
+    }
+    catch (error) {
+      await provider.cleanup().catch(() => {})
+      throw error
+    }
+    return { provider, state, storeId, close: () => provider.cleanup() }
+  }
+
   return {
     options,
+    connect,
 
     status: () => withState(async store => {
       const { loaded: _loaded, ...report } = await prepare(store, canRetagStatic)
@@ -137,6 +177,7 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
         }
         else if (!options.dryRun) await store.finish(state, { message: '', changed: false })
         result.durationMs = Date.now() - started
+        if (options.checks && !options.dryRun) await checkAfterSync(result)
         options.onProgress({ type: 'done', result })
         return result
       }
@@ -196,10 +237,23 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
       finally {
         await provider.cleanup().catch(() => {})
       }
+      if (options.checks && !options.dryRun) await checkAfterSync(result)
       result.durationMs = Date.now() - started
       options.onProgress({ type: 'done', result })
       return result
     }),
+  }
+
+  /** Runs the retrieval checks against the store just synced and adds them to the result. */
+  async function checkAfterSync(result: SyncResult): Promise<void> {
+    const { file, checks } = await loadChecks(options.root, typeof options.checks === 'string' ? options.checks : undefined)
+    const connection = await connect()
+    try {
+      result.checks = await runChecks(connection.provider, file, checks)
+      const log = result.checks.failed > 0 ? options.logger.error : options.logger.info
+      log(checksSummary(result.checks))
+    }
+    finally { await connection.close() }
   }
 
   function recordSettings(state: SyncState): void {

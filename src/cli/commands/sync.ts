@@ -1,6 +1,6 @@
 import type { SyncResult } from '../../types'
 import { createVectornator, type PlanReport } from '../../core/sync'
-import { summaryLine } from '../../core/report'
+import { planMarkdown, summaryLine } from '../../core/report'
 import { createProgress } from '../progress'
 import { writeGitHubOutputs } from '../github'
 import { type CommandModule, type CommonFlags, env, loggerFor, redact, toOptions, withCommonFlags } from '../shared'
@@ -8,12 +8,14 @@ import { type CommandModule, type CommonFlags, env, loggerFor, redact, toOptions
 interface SyncFlags extends CommonFlags {
   dryRun?: boolean
   allowMassDelete?: boolean
+  checks?: string | boolean
+  format?: string
 }
 
 /** The `--json` object of the CLI contract. */
 export function jsonResult(result: SyncResult) {
-  const { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs } = result
-  return { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs }
+  const { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, checks } = result
+  return { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, ...(checks ? { checks } : {}) }
 }
 
 export function planAsResult(report: PlanReport): SyncResult {
@@ -50,11 +52,13 @@ function printPlan(report: PlanReport, write: (line: string) => void): void {
 async function run(flags: SyncFlags, dryRun: boolean): Promise<number> {
   const logger = loggerFor(flags)
   const onProgress = createProgress({ tty: Boolean(process.stderr.isTTY) && !env.CI, quiet: Boolean(flags.quiet || flags.json) })
-  const vn = createVectornator({ ...toOptions(flags), logger, onProgress, dryRun, allowMassDelete: flags.allowMassDelete })
+  const checks = flags.checks === undefined ? {} : { checks: flags.checks === true || flags.checks === '' ? true : String(flags.checks) }
+  const vn = createVectornator({ ...toOptions(flags), ...checks, logger, onProgress, dryRun, allowMassDelete: flags.allowMassDelete })
 
   if (dryRun) {
     const report = await vn.status()
     if (flags.json) process.stdout.write(`${JSON.stringify(jsonResult(planAsResult(report)))}\n`)
+    else if (flags.format === 'markdown') process.stdout.write(planMarkdown(report))
     else printPlan(report, line => process.stdout.write(`${line}\n`))
     return 0
   }
@@ -64,14 +68,16 @@ async function run(flags: SyncFlags, dryRun: boolean): Promise<number> {
   if (flags.json) process.stdout.write(`${JSON.stringify(jsonResult(result))}\n`)
   for (const f of result.failed) logger.error(`failed ${f.path}: ${redact(f.error)}`)
   logger.info(summaryLine(result))
-  return result.failed.length > 0 ? 1 : 0
+  return result.failed.length > 0 || (result.checks?.failed ?? 0) > 0 ? 1 : 0
 }
 
 export const syncCommands: CommandModule = (cli, setExit) => {
   withCommonFlags(cli.command('sync', 'Sync the documents to the vector store'))
     .option('--dry-run', 'Print the plan, change nothing')
     .option('--allow-mass-delete', 'Let one sync delete more than maxDeletions of the store')
+    .option('--checks [file]', 'Run the retrieval checks after the sync')
     .action(async (flags: SyncFlags) => setExit(await run(flags, Boolean(flags.dryRun))))
   withCommonFlags(cli.command('status', 'Print the plan, changing nothing (same as sync --dry-run)'))
+    .option('--format <format>', 'text (default) or markdown (a table for pull request comments)')
     .action(async (flags: SyncFlags) => setExit(await run(flags, true)))
 }
