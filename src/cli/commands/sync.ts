@@ -2,7 +2,9 @@ import type { SyncResult } from '../../types'
 import { createVectornator, type PlanReport } from '../../core/sync'
 import { planMarkdown, summaryLine } from '../../core/report'
 import { createProgress } from '../progress'
-import { writeGitHubOutputs } from '../github'
+import { appendFileSync } from 'node:fs'
+import type { Logger } from '../../core/logger'
+import { pullRequestTarget, upsertPlanComment, writeGitHubOutputs } from '../github'
 import { type CommandModule, type CommonFlags, env, loggerFor, redact, toOptions, withCommonFlags } from '../shared'
 
 interface SyncFlags extends CommonFlags {
@@ -10,6 +12,7 @@ interface SyncFlags extends CommonFlags {
   allowMassDelete?: boolean
   checks?: string | boolean
   format?: string
+  comment?: boolean
 }
 
 /** The `--json` object of the CLI contract. */
@@ -49,6 +52,19 @@ function printPlan(report: PlanReport, write: (line: string) => void): void {
   for (const reason of plan.reasons) write(`  ${reason}`)
 }
 
+/** On a pull request: the plan as a comment (one, updated in place) and in the step summary. */
+async function commentPlan(report: PlanReport, logger: Logger): Promise<void> {
+  const body = planMarkdown(report)
+  if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, body)
+  const target = pullRequestTarget()
+  if (!target) {
+    logger.info('not a pull request run (no GITHUB_EVENT_PATH pull request, GITHUB_REPOSITORY or GITHUB_TOKEN): the plan is not commented')
+    return
+  }
+  const how = await upsertPlanComment(body, target)
+  logger.info(`plan comment ${how} on pull request #${target.number}`)
+}
+
 async function run(flags: SyncFlags, dryRun: boolean): Promise<number> {
   const logger = loggerFor(flags)
   const onProgress = createProgress({ tty: Boolean(process.stderr.isTTY) && !env.CI, quiet: Boolean(flags.quiet || flags.json) })
@@ -60,6 +76,7 @@ async function run(flags: SyncFlags, dryRun: boolean): Promise<number> {
     if (flags.json) process.stdout.write(`${JSON.stringify(jsonResult(planAsResult(report)))}\n`)
     else if (flags.format === 'markdown') process.stdout.write(planMarkdown(report))
     else printPlan(report, line => process.stdout.write(`${line}\n`))
+    if (flags.comment) await commentPlan(report, logger)
     return 0
   }
 
@@ -79,5 +96,6 @@ export const syncCommands: CommandModule = (cli, setExit) => {
     .action(async (flags: SyncFlags) => setExit(await run(flags, Boolean(flags.dryRun))))
   withCommonFlags(cli.command('status', 'Print the plan, changing nothing (same as sync --dry-run)'))
     .option('--format <format>', 'text (default) or markdown (a table for pull request comments)')
+    .option('--comment', 'In GitHub Actions on a pull request: post the plan as a comment, updated in place')
     .action(async (flags: SyncFlags) => setExit(await run(flags, true)))
 }
