@@ -1,0 +1,143 @@
+import { ApiError } from './errors'
+
+export interface RateLimitOptions {
+  /** Length of a "minute" in milliseconds (default 60000); tests shorten it. */
+  minuteMs?: number
+  /** `POST /files` and the `/uploads` endpoints, per user (API key). Spec, createFile: 1,000/min. */
+  uploadsPerMinute?: number
+  /**
+   * `POST /vector_stores/{id}/files` and `/file_batches` together, per store. Spec,
+   * createVectorStoreFileBatch: "300 requests per minute across both this endpoint and ...files".
+   */
+  attachRequestsPerMinute?: number
+  /** Files attached per organization, over all stores. Spec, createFile: "2,000 attached files per minute". */
+  attachedFilesPerMinute?: number
+}
+
+export type ResolvedRateLimits = Required<RateLimitOptions>
+
+export const DEFAULT_RATE_LIMITS: ResolvedRateLimits = {
+  minuteMs: 60_000,
+  uploadsPerMinute: 1000,
+  attachRequestsPerMinute: 300,
+  attachedFilesPerMinute: 2000,
+}
+
+/** Which request limit governs a route. GETs have none of these. */
+export type LimitKind = 'uploads' | 'attach'
+
+/**
+ * A sliding-window log: each accepted request (or attached file) is remembered for one window,
+ * so what remains is exact at every instant and the wait until capacity frees is computable,
+ * which is what `retry-after-ms` has to tell.
+ */
+class Window {
+  private events: Array<{ at: number, cost: number }> = []
+  private used = 0
+
+  constructor(readonly limit: number, readonly windowMs: number) {}
+
+  private prune(now: number): void {
+    while (this.events.length && this.events[0]!.at + this.windowMs <= now) this.used -= this.events.shift()!.cost
+  }
+
+  remaining(now: number): number {
+    this.prune(now)
+    return Math.max(0, this.limit - this.used)
+  }
+
+  /** Milliseconds until `cost` more fits; a cost above the limit waits for the whole window. */
+  waitFor(cost: number, now: number): number {
+    this.prune(now)
+    let used = this.used
+    for (const event of this.events) {
+      if (used + cost <= this.limit) break
+      used -= event.cost
+      if (used + cost <= this.limit) return event.at + this.windowMs - now
+    }
+    return used + cost <= this.limit ? 0 : this.windowMs
+  }
+
+  /** Until the window is back to its initial state: what `x-ratelimit-reset-requests` reports. */
+  resetIn(now: number): number {
+    this.prune(now)
+    const last = this.events.at(-1)
+    return last ? last.at + this.windowMs - now : 0
+  }
+
+  take(cost: number, now: number): void {
+    this.events.push({ at: now, cost })
+    this.used += cost
+  }
+}
+
+export class RateLimiter {
+  private windows = new Map<string, Window>()
+
+  constructor(readonly config: ResolvedRateLimits) {}
+
+  private window(name: string, limit: number): Window {
+    let window = this.windows.get(name)
+    if (!window) this.windows.set(name, window = new Window(limit, this.config.minuteMs))
+    return window
+  }
+
+  private requests(kind: LimitKind, key: string): Window {
+    return kind === 'uploads'
+      ? this.window(`uploads:${key}`, this.config.uploadsPerMinute)
+      : this.window(`attach:${key}`, this.config.attachRequestsPerMinute)
+  }
+
+  /** Admits one request of `kind` for `key` (API key or store ID), or throws the 429 the API sends. */
+  admit(kind: LimitKind, key: string, now = Date.now()): void {
+    const window = this.requests(kind, key)
+    const wait = window.waitFor(1, now)
+    if (wait > 0) {
+      const what = kind === 'uploads' ? 'file uploads per user' : `file attach requests on vector store ${key}`
+      throw tooMany(`Rate limit reached for ${what}: limit ${window.limit} per ${formatDuration(this.config.minuteMs)}.`, wait)
+    }
+    window.take(1, now)
+  }
+
+  /** Consumes `count` of the organization's attached-files budget, or throws 429 without consuming. */
+  attachFiles(count: number, now = Date.now()): void {
+    const window = this.window('attached-files', this.config.attachedFilesPerMinute)
+    const wait = window.waitFor(count, now)
+    if (wait > 0) {
+      throw tooMany(`Rate limit reached for attached files per organization: limit ${window.limit} per ${formatDuration(this.config.minuteMs)}, requested ${count}, remaining ${window.remaining(now)}.`, wait)
+    }
+    window.take(count, now)
+  }
+
+  /** The `x-ratelimit-*-requests` headers for the limit governing a route. */
+  headers(kind: LimitKind, key: string, now = Date.now()): Record<string, string> {
+    const window = this.requests(kind, key)
+    return {
+      'x-ratelimit-limit-requests': String(window.limit),
+      'x-ratelimit-remaining-requests': String(window.remaining(now)),
+      'x-ratelimit-reset-requests': formatDuration(window.resetIn(now)),
+    }
+  }
+}
+
+export function tooMany(message: string, waitMs: number): ApiError {
+  return new ApiError(429, message, { type: 'requests', code: 'rate_limit_exceeded', headers: retryAfter(waitMs) })
+}
+
+/** Both forms the SDK reads: `retry-after-ms` first, then `retry-after` in whole seconds (minimum 1, per the spec's `TooManyRequests`). */
+export function retryAfter(waitMs: number): Record<string, string> {
+  const ms = Math.max(1, Math.ceil(waitMs))
+  return { 'retry-after-ms': String(ms), 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) }
+}
+
+/** Durations as the real headers print them (Go style): `120ms`, `1s`, `17.5s`, `6m0s`, `1h2m3s`. */
+export function formatDuration(ms: number): string {
+  ms = Math.max(0, Math.round(ms))
+  if (ms < 1000) return `${ms}ms`
+  const hours = Math.floor(ms / 3_600_000)
+  const minutes = Math.floor((ms % 3_600_000) / 60_000)
+  const seconds = Number(((ms % 60_000) / 1000).toFixed(3))
+  if (hours) return `${hours}h${minutes}m${seconds}s`
+  if (minutes) return `${minutes}m${seconds}s`
+  return `${seconds}s`
+}
