@@ -1,0 +1,193 @@
+import { UsageError } from '../../core/errors'
+import type { FileMetadata, RemoteFile, SearchHit, SearchOptions, UploadHooks, UploadItem, UploadResult, VectorStoreConfig, VectorStoreProvider } from '../types'
+import { openPGlite, openServer, wrapPGlite, type Db } from './db'
+import {
+  checkAttributes, deleteDocuments, getDocument, listDocuments, newStoreId, POSTGRES_LIMITS,
+  updateDocumentAttributes, withIdentity,
+} from './documents'
+import { embedTexts, toVectorLiteral } from './embed'
+import { resolvePostgresOptions, type PostgresProviderOptions } from './options'
+import { prepareSchema, type Capabilities, type Tables } from './schema'
+import { searchChunks } from './search'
+import { uploadItems, type Session } from './upload'
+
+export interface PostgresProvider extends VectorStoreProvider {
+  /** What search can do on this database; undefined until first connected. */
+  readonly capabilities: Capabilities | undefined
+  /** Why search is degraded (no embedder, no pgvector), in one line naming the fix; undefined when it is not, or before connecting. */
+  readonly notice: string | undefined
+  /** `pglite` or `server`; undefined until connected. */
+  readonly backend: Db['kind'] | undefined
+  search(query: string, options?: SearchOptions): Promise<SearchHit[]>
+  uploadFiles(items: UploadItem[], hooks?: UploadHooks): Promise<UploadResult[]>
+  updateAttributes(fileId: string, metadata: FileMetadata): Promise<void>
+  getFile(fileId: string): Promise<RemoteFile | undefined>
+  fingerprint(): Record<string, unknown>
+}
+
+// Bumped when chunkText changes what it produces: a new fingerprint re-indexes every store.
+const CHUNKER_VERSION = 1
+const LIST_PAGE_SIZE = 500
+
+/**
+ * A vector store in PostgreSQL: embedded PGlite with pgvector by default, or a server through
+ * `pg` when `connectionString` (or env `DATABASE_URL`) is set. The database is opened on first
+ * use and closed by `cleanup()`; options are validated at once.
+ */
+export function createPostgresProvider(options: PostgresProviderOptions = {}): PostgresProvider {
+  const resolved = resolvePostgresOptions(options)
+  const { embed } = resolved
+  let storeId: string | undefined
+  let session: Promise<Session> | undefined
+  // Kept after cleanup(), so a caller can still report why search was degraded.
+  let last: Pick<Session, 'capabilities'> & { kind: Db['kind'] } | undefined
+
+  async function open(): Promise<Session> {
+    const db = resolved.pglite
+      ? wrapPGlite(resolved.pglite, false)
+      : resolved.connectionString
+        ? await openServer(resolved.connectionString, resolved.maxConnections)
+        : await openPGlite(resolved.dataDir)
+    try {
+      const { tables, capabilities } = await prepareSchema(db, resolved.schema, Boolean(embed))
+      last = { capabilities, kind: db.kind }
+      return { db, tables, capabilities, options: resolved, indexed: new Map() }
+    }
+    catch (error) {
+      await db.close().catch(() => {})
+      throw error
+    }
+  }
+
+  function connected(): Promise<Session> {
+    if (!session) {
+      // A failed open is forgotten, so the next call tries again (the server may be back).
+      const attempt: Promise<Session> = open().catch((error) => {
+        if (session === attempt) session = undefined
+        throw error
+      })
+      session = attempt
+    }
+    return session
+  }
+
+  async function withStore(): Promise<{ s: Session, store: string, tables: Tables }> {
+    if (!storeId) throw new UsageError('postgres: no store selected: call createStore() or initialize({ storeId })')
+    const s = await connected()
+    return { s, store: storeId, tables: s.tables }
+  }
+
+  async function close(): Promise<void> {
+    const pending = session
+    session = undefined
+    if (!pending) return
+    const s = await pending.catch(() => undefined)
+    await s?.db.close()
+  }
+
+  const provider: PostgresProvider = {
+    name: 'postgres',
+    limits: POSTGRES_LIMITS,
+    get storeId() { return storeId },
+    get capabilities() { return last?.capabilities },
+    get notice() { return last?.capabilities.notice },
+    get backend() { return last?.kind },
+
+    async initialize(config: VectorStoreConfig) {
+      storeId = config.storeId
+    },
+    async connect() {
+      await connected()
+    },
+    disconnect: close,
+    cleanup: close,
+
+    async verifyStore() {
+      if (!storeId) return false
+      const { db, tables } = await connected()
+      return (await db.query(`SELECT 1 FROM ${tables.stores} WHERE id = $1`, [storeId])).length > 0
+    },
+    async createStore(name: string) {
+      const { db, tables } = await connected()
+      const id = newStoreId()
+      await db.query(`INSERT INTO ${tables.stores} (id, name) VALUES ($1, $2)`, [id, name])
+      storeId = id
+      return id
+    },
+
+    async uploadFile(path, content, metadata) {
+      const { s, store } = await withStore()
+      return settleOne(await uploadItems(s, store, [{ content, metadata: { ...metadata, path } }], {}))
+    },
+    async updateFile(fileId, content, metadata) {
+      const { s, store } = await withStore()
+      return settleOne(await uploadItems(s, store, [{ content, metadata, replaces: fileId }], {}))
+    },
+    async uploadFiles(items, hooks = {}) {
+      const { s, store } = await withStore()
+      return uploadItems(s, store, items, hooks)
+    },
+    async deleteFile(fileId) {
+      const { s, store, tables } = await withStore()
+      await deleteDocuments(s.db, tables, store, [fileId])
+    },
+    async listFiles() {
+      const { s, store, tables } = await withStore()
+      const files: RemoteFile[] = []
+      for (let cursor = ''; ;) {
+        const page = await listDocuments(s.db, tables, store, cursor, LIST_PAGE_SIZE)
+        files.push(...page)
+        if (page.length < LIST_PAGE_SIZE) return files
+        cursor = page.at(-1)!.fileId
+      }
+    },
+    async getFile(fileId) {
+      const { s, store, tables } = await withStore()
+      return getDocument(s.db, tables, store, fileId)
+    },
+    async updateAttributes(fileId, metadata) {
+      const { s, store, tables } = await withStore()
+      const attributes = withIdentity(metadata)
+      const problem = checkAttributes(attributes)
+      if (problem) throw new Error(problem)
+      const path = typeof attributes.path === 'string' ? attributes.path : metadata.path
+      if (!await updateDocumentAttributes(s.db, tables, store, fileId, path, metadata.sha256, attributes))
+        throw new Error(`postgres: file ${fileId} is not in store ${store}`)
+    },
+    async enrichMetadata(_path, _content, metadata) {
+      return metadata
+    },
+
+    async search(query, searchOptions = {}) {
+      const { s, store, tables } = await withStore()
+      const limit = Math.max(1, Math.floor(searchOptions.limit ?? 10))
+      let vector: { literal: string, dimensions: number } | undefined
+      if (embed && s.capabilities.vector) {
+        const [embedding] = await embedTexts(embed, [query], 1)
+        vector = { literal: toVectorLiteral(embedding!), dimensions: embedding!.length }
+      }
+      return searchChunks(s.db, tables, {
+        storeId: store, text: query, language: resolved.language, limit, vector, pgvector: s.capabilities.pgvector,
+      })
+    },
+
+    fingerprint() {
+      return {
+        provider: 'postgres',
+        chunker: CHUNKER_VERSION,
+        chunkSize: resolved.chunkSize,
+        chunkOverlap: resolved.chunkOverlap,
+        language: resolved.language,
+        embedder: embed ? (embed.id ?? 'custom') : 'none',
+        dimensions: embed?.dimensions ?? null,
+      }
+    },
+  }
+  return provider
+}
+
+function settleOne(results: UploadResult[]): string {
+  const [result] = results
+  if (result?.fileId) return result.fileId
+  throw new Error(result?.error ?? 'postgres: the document was not stored')
+}
