@@ -1,0 +1,379 @@
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { UsageError } from '../errors'
+import { silentLogger, type Logger } from '../logger'
+import { StateError, type FinishOptions, type StateStore, type SyncState } from './types'
+import { CoalescingWriter } from './git/coalesce'
+import { git, gitErrorLine, resolveName, resolveNames } from './git/exec'
+import { parseState, serializeState } from './git/json'
+import { encodeKey, STATE_FILE } from './git/key'
+import { acquireLock } from './git/lock'
+import { mergeStates } from './git/merge'
+import { forceRef, readBlobText, readTree, RefMovedError, updateRef, withEntry, writeBlob, writeCommit, writeTree, type TreeEntry } from './git/objects'
+import { fetchBranch, pickNewer, pushBranch } from './git/remote'
+import { checkBranchAndRemote, inspectRepo, type RepoInfo } from './git/repo'
+
+export { defaultStateKey, encodeKey } from './git/key'
+export { DEFAULT_AUTHOR, gitTopLevel, isGitRepo } from './git/repo'
+export { mergeStates } from './git/merge'
+
+export const DEFAULT_BRANCH = 'vectornator-metadata'
+export const DEFAULT_REMOTE = 'origin'
+/** Pushes tried before giving up when other machines keep moving the remote branch. */
+export const MAX_PUSH_ATTEMPTS = 5
+const MAX_LOCAL_RETRIES = 5
+
+export interface GitBranchStoreOptions {
+  /** The sync root; any folder inside the work tree. */
+  cwd: string
+  /** This project's key inside the branch (see `defaultStateKey`). */
+  key: string
+  /** Default `vectornator-metadata`. */
+  branch?: string
+  /** Default `origin`; when the repository has no such remote, the branch stays local. */
+  remote?: string
+  /** Push the branch at the end of a sync, default true. */
+  push?: boolean
+  /** Commit identity; default the repository's user.name/email, else `vectornator <vectornator@users.noreply.github.com>`. */
+  author?: { name: string, email: string }
+  logger?: Logger
+}
+
+/** A commit of the branch that changed this key's state. */
+export interface StateCommit {
+  commit: string
+  /** ISO 8601 committer date. */
+  date: string
+  /** Subject line: the sync's summary. */
+  message: string
+  key: string
+}
+
+export interface GitBranchStore extends StateStore {
+  readonly kind: 'git-branch'
+  readonly branch: string
+  readonly key: string
+  /** This key's commits, newest first (local branch or remote copy, whichever is newer; no fetch). */
+  history(limit?: number): Promise<StateCommit[]>
+  /** This key's state as of a commit; undefined when the key had none there. */
+  readAt(commitish: string): Promise<SyncState | undefined>
+}
+
+/** What one sync (load, checkpoints, finish) knows of the branch. */
+interface Session {
+  /** Parent of this sync's commit: the commit it started from, or the one it was rebased on. */
+  base?: string
+  /** This key's blob in `base`: the stored state that this sync's state already includes. */
+  baseBlob?: string
+  baseState?: SyncState
+  /** What refs/heads/<branch> holds, as this sync last read or wrote it. */
+  local?: string
+  /** The local ref at load, put back when a sync that wrote checkpoints ends with no change. */
+  localAtLoad?: string
+  loadedText?: string
+  /** The last state this sync committed. */
+  written?: { text: string, blob: string }
+  /** Another writer's commit became `base` during the sync. */
+  rebased: boolean
+  /** The local branch holds commits the remote lacks. */
+  unpushed: boolean
+}
+
+/**
+ * The sync state as one JSON file per key (`<encoded key>/metadata.json`) in a branch of the
+ * repository, written with plumbing only: the user's HEAD, index, work tree, stash and config are
+ * never read for writing nor changed.
+ *
+ * Every commit of a sync has the commit the sync started from as parent, and the local branch is
+ * moved with a compare-and-swap, so checkpoints replace each other and a sync ends as one commit.
+ * A crash leaves the last checkpoint on the local branch, where the next sync starts.
+ */
+export function createGitBranchStore(options: GitBranchStoreOptions): GitBranchStore {
+  return new GitBranchStateStore(options)
+}
+
+class GitBranchStateStore implements GitBranchStore {
+  readonly kind = 'git-branch' as const
+  readonly location: string
+  readonly branch: string
+  readonly key: string
+  private readonly cwd: string
+  private readonly remoteName: string
+  private readonly push: boolean
+  private readonly author?: { name: string, email: string }
+  private readonly logger: Logger
+  private readonly dir: string
+  private readonly path: string
+  private readonly localRef: string
+  private readonly trackingRef: string
+  private repo?: Promise<RepoInfo>
+  private release?: () => Promise<void>
+  private session?: Session
+  private loading?: Promise<void>
+  /** The trees of `base`, read once per base: checkpoints only swap this key's file in them. */
+  private trees?: { base?: string, root: TreeEntry[], dir: TreeEntry[] }
+  private readonly checkpoints = new CoalescingWriter<string>(text => this.checkpoint(text))
+
+  constructor(options: GitBranchStoreOptions) {
+    if (!options.cwd) throw new UsageError('the git-branch state needs a cwd')
+    this.cwd = options.cwd
+    this.key = options.key
+    this.dir = encodeKey(options.key)
+    this.path = `${this.dir}/${STATE_FILE}`
+    this.branch = options.branch ?? DEFAULT_BRANCH
+    this.remoteName = options.remote ?? DEFAULT_REMOTE
+    this.push = options.push ?? true
+    this.author = options.author
+    this.logger = options.logger ?? silentLogger
+    checkBranchAndRemote(this.branch, this.remoteName)
+    this.localRef = `refs/heads/${this.branch}`
+    this.trackingRef = `refs/remotes/${this.remoteName}/${this.branch}`
+    this.location = `branch ${this.branch} (${this.key})`
+  }
+
+  private info(): Promise<RepoInfo> {
+    this.repo ??= inspectRepo(this.cwd, { branch: this.branch, remote: this.remoteName, author: this.author })
+    return this.repo
+  }
+
+  private blobAt(commit: string): Promise<string | undefined> {
+    return resolveName(this.cwd, `${commit}:${this.path}`)
+  }
+
+  async load(): Promise<SyncState | undefined> {
+    const repo = await this.info()
+    this.release ??= await acquireLock(
+      join(repo.commonDir, 'vectornator', 'locks', encodeKey(this.branch), `${this.dir}.lock`),
+      `the state of ${this.location}`,
+    )
+    let remoteTip: string | undefined
+    if (repo.remote) {
+      try {
+        remoteTip = await fetchBranch(this.cwd, repo.remote, this.branch, repo.shallow)
+        this.logger.debug(`fetched ${this.branch} from ${repo.remote}: ${remoteTip ?? 'none'}`)
+      } catch (error) {
+        const what = `could not fetch branch ${this.branch} from ${repo.remote}: ${gitErrorLine(error)}`
+        // Starting from a stale state would redo work the remote already records, then fail to push.
+        if (this.push) throw new StateError(`${what}; check access to the remote or set metadata.push to false`)
+        this.logger.warn(`${what}; using the local branch`)
+      }
+    }
+    const local = await resolveName(this.cwd, `${this.localRef}^{commit}`)
+    const { tip, unrelated } = await pickNewer(this.cwd, local, remoteTip)
+    if (unrelated && !repo.shallow) {
+      this.logger.warn(`local branch ${this.branch} shares no history with ${repo.remote}'s; starting from ${repo.remote}'s`)
+    }
+    // Set before parsing: after a corrupt-state error the caller may rebuild and save over it.
+    const session: Session = {
+      base: tip,
+      local,
+      localAtLoad: local,
+      rebased: false,
+      unpushed: Boolean(repo.remote && tip && tip === local && local !== remoteTip),
+    }
+    this.session = session
+    if (!tip) return undefined
+    session.baseBlob = await this.blobAt(tip)
+    if (!session.baseBlob) return undefined
+    session.loadedText = await readBlobText(this.cwd, session.baseBlob)
+    session.baseState = parseState(session.loadedText, `${tip === local ? this.localRef : this.trackingRef}:${this.path}`)
+    return session.baseState
+  }
+
+  /** The session, loading first when the caller did not; a failed implicit load is not kept. */
+  private async current(): Promise<Session> {
+    if (!this.session) {
+      // Shared, so saves issued together before any load take the lock once.
+      this.loading ??= this.load().then(() => undefined, (error: unknown) => {
+        this.session = undefined
+        throw error
+      }).finally(() => { this.loading = undefined })
+      await this.loading
+    }
+    return this.session!
+  }
+
+  async save(state: SyncState): Promise<void> {
+    // Serialised now: the engine keeps changing its object while the write waits its turn.
+    const text = serializeState(state)
+    await this.current()
+    return this.checkpoints.push(text)
+  }
+
+  private async checkpoint(text: string): Promise<void> {
+    const session = await this.current()
+    if (text === (session.written?.text ?? session.loadedText)) return
+    await this.commitLocal(session, text, `vectornator: checkpoint of ${this.key}`)
+  }
+
+  async finish(state: SyncState, options: FinishOptions): Promise<void> {
+    const session = await this.current()
+    await this.checkpoints.idle()
+    const repo = await this.info()
+    const text = serializeState(state)
+    const unchanged = !options.changed && text === session.loadedText
+    if (unchanged && session.written && !session.rebased) {
+      try {
+        await updateRef(this.cwd, this.localRef, session.localAtLoad, session.local, 'vectornator: sync changed nothing')
+        session.local = session.localAtLoad
+        session.written = undefined
+      } catch (error) {
+        if (!(error instanceof RefMovedError)) throw error
+        await this.rebaseOnLocal(session)
+        await this.commitLocal(session, text, options.message)
+        session.unpushed = true
+      }
+    } else if (!unchanged || session.written) {
+      await this.commitLocal(session, text, options.message)
+      session.unpushed = true
+    }
+    if (this.push && repo.remote && session.unpushed) await this.publish(session, repo.remote, state, options)
+    // The next load starts a new sync from whatever the branch then holds.
+    this.session = undefined
+  }
+
+  /** Commits `text` on the session's base and moves the local branch to it. */
+  private async commitLocal(session: Session, text: string, message: string): Promise<void> {
+    const blob = await writeBlob(this.cwd, text)
+    for (let attempt = 1; ; attempt++) {
+      const commit = await this.commitOn(session.base, blob, message)
+      try {
+        await updateRef(this.cwd, this.localRef, commit, session.local, message.split('\n')[0]!)
+        session.local = commit
+        session.written = { text, blob }
+        return
+      } catch (error) {
+        if (!(error instanceof RefMovedError) || attempt >= MAX_LOCAL_RETRIES) throw error
+        await this.rebaseOnLocal(session)
+      }
+    }
+  }
+
+  /**
+   * The local branch moved under this sync. The per-key lock means it was a sync of another key
+   * on this machine: build on its commit, which kept this key's file as this sync left it.
+   * Anything else changed this key's state behind the lock's back, and is not overwritten.
+   */
+  private async rebaseOnLocal(session: Session): Promise<void> {
+    const current = await resolveName(this.cwd, `${this.localRef}^{commit}`)
+    const blob = current ? await this.blobAt(current) : undefined
+    if (!current || (blob !== session.baseBlob && blob !== session.written?.blob)) {
+      throw new StateError(`branch ${this.branch} was changed by another process while this sync was writing ${this.key}; run the sync again`)
+    }
+    if (blob !== session.baseBlob && session.written) {
+      session.baseBlob = blob
+      session.baseState = JSON.parse(session.written.text) as SyncState
+    }
+    session.base = current
+    session.local = current
+    session.rebased = true
+  }
+
+  /** A commit on `base` whose tree is `base`'s with this key's file replaced (other keys kept). */
+  private async commitOn(base: string | undefined, blob: string, message: string): Promise<string> {
+    if (!this.trees || this.trees.base !== base) {
+      const root = base ? await readTree(this.cwd, base) : []
+      const entry = root.find(e => e.name === this.dir && e.type === 'tree')
+      this.trees = { base, root, dir: entry ? await readTree(this.cwd, entry.oid) : [] }
+    }
+    const dir = await writeTree(this.cwd, withEntry(this.trees.dir, { mode: '100644', type: 'blob', oid: blob, name: STATE_FILE }))
+    const root = await writeTree(this.cwd, withEntry(this.trees.root, { mode: '040000', type: 'tree', oid: dir, name: this.dir }))
+    const trailer = `Vectornator-Key: ${this.key.replace(/\s+/g, ' ')}`
+    return writeCommit(this.cwd, root, base, `${message}\n\n${trailer}`, (await this.info()).identityEnv)
+  }
+
+  /**
+   * Pushes the local branch. When another machine pushed first: fetch, and if it changed this
+   * key, hand both states to `reconcile` (default: `mergeStates`); commit the result on their
+   * tip, so the branch stays linear, and push again, a few times with growing jittered pauses.
+   */
+  private async publish(session: Session, remote: string, state: SyncState, options: FinishOptions): Promise<void> {
+    let mine = state
+    for (let attempt = 1; attempt <= MAX_PUSH_ATTEMPTS; attempt++) {
+      const tip = session.local!
+      if (await pushBranch(this.cwd, remote, this.branch, tip) === 'pushed') {
+        // A single-branch clone's fetch refspec does not cover this branch, so record it here.
+        await forceRef(this.cwd, this.trackingRef, tip, 'vectornator: pushed')
+        session.unpushed = false
+        this.logger.debug(`pushed ${this.branch} to ${remote}`)
+        return
+      }
+      if (attempt === MAX_PUSH_ATTEMPTS) break
+      let theirTip: string | undefined
+      try {
+        theirTip = await fetchBranch(this.cwd, remote, this.branch, (await this.info()).shallow)
+      } catch (error) {
+        throw new StateError(`could not fetch branch ${this.branch} from ${remote} after it refused a push: ${gitErrorLine(error)}; the state is committed on the local branch and the next sync pushes it`)
+      }
+      if (!theirTip) continue
+      mine = await this.rebaseOnRemote(session, theirTip, mine, options)
+      await sleep(attempt * (50 + Math.random() * 150))
+    }
+    throw new StateError(`could not push branch ${this.branch} to ${remote}: it kept changing (${MAX_PUSH_ATTEMPTS} attempts); the state is committed on the local branch and the next sync pushes it`)
+  }
+
+  private async rebaseOnRemote(session: Session, theirTip: string, mine: SyncState, options: FinishOptions): Promise<SyncState> {
+    const theirBlob = await this.blobAt(theirTip)
+    let merged = mine
+    if (theirBlob && theirBlob !== session.baseBlob) {
+      const theirs = parseState(await readBlobText(this.cwd, theirBlob), `${this.trackingRef}:${this.path}`)
+      this.logger.info(`${this.branch} was updated by another sync of ${this.key}; merging its state`)
+      merged = options.reconcile ? await options.reconcile(theirs, mine) : mergeStates(session.baseState, theirs, mine)
+      session.baseState = theirs
+    }
+    session.base = theirTip
+    session.baseBlob = theirBlob
+    const text = serializeState(merged)
+    const blob = await writeBlob(this.cwd, text)
+    // Their state already is the merge: take their commit as it is.
+    const next = blob === theirBlob ? theirTip : await this.commitOn(theirTip, blob, options.message)
+    try {
+      await updateRef(this.cwd, this.localRef, next, session.local, options.message.split('\n')[0]!)
+    } catch (error) {
+      if (error instanceof RefMovedError) {
+        throw new StateError(`branch ${this.branch} was changed by another process while this sync was pushing ${this.key}; run the sync again`)
+      }
+      throw error
+    }
+    session.local = next
+    session.written = { text, blob }
+    return merged
+  }
+
+  async close(): Promise<void> {
+    await this.checkpoints.idle()
+    const release = this.release
+    this.release = undefined
+    this.session = undefined
+    await release?.()
+  }
+
+  async history(limit?: number): Promise<StateCommit[]> {
+    const repo = await this.info()
+    let tip = this.session?.local
+    if (!tip) {
+      const [local, tracking] = await resolveNames(this.cwd, [`${this.localRef}^{commit}`, `${this.trackingRef}^{commit}`])
+      tip = (await pickNewer(this.cwd, local, repo.remote ? tracking : undefined)).tip
+    }
+    if (!tip) return []
+    const out = await git(this.cwd, [
+      'log', '--no-show-signature', '--format=%H%x1f%cI%x1f%s%x1e',
+      ...(limit && limit > 0 ? [`--max-count=${Math.floor(limit)}`] : []),
+      tip, '--', this.path,
+    ])
+    return out.split('\x1e').map(record => record.trim()).filter(Boolean).map((record) => {
+      const [commit = '', date = '', message = ''] = record.split('\x1f')
+      return { commit, date, message, key: this.key }
+    })
+  }
+
+  async readAt(commitish: string): Promise<SyncState | undefined> {
+    await this.info()
+    if (!commitish || commitish.startsWith('-')) throw new UsageError(`not a commit: "${commitish}"`)
+    const commit = await resolveName(this.cwd, `${commitish}^{commit}`)
+    if (!commit) throw new UsageError(`unknown commit "${commitish}" (see the history of ${this.location})`)
+    const blob = await this.blobAt(commit)
+    if (!blob) return undefined
+    return parseState(await readBlobText(this.cwd, blob), `${commitish}:${this.path}`)
+  }
+}

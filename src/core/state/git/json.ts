@@ -1,0 +1,31 @@
+import { StateError, type SyncState } from '../types'
+
+/**
+ * The state as stored: two-space JSON, `files` sorted by path, a final newline, so a commit's
+ * diff shows exactly the documents that changed and two equal states are equal strings.
+ */
+export function serializeState(state: SyncState): string {
+  const files = Object.fromEntries(Object.keys(state.files ?? {}).sort().map(path => [path, state.files[path]]))
+  return `${JSON.stringify({ ...state, files }, null, 2)}\n`
+}
+
+/**
+ * Parses a stored state. `where` names it in the error (`refs/heads/vectornator-metadata:docs-openai/metadata.json`).
+ * A state that cannot be read is never replaced silently: the caller decides to rebuild it.
+ */
+export function parseState(text: string, where: string): SyncState {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    throw corrupt(where, (error as Error).message.split('\n')[0] ?? 'invalid JSON')
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw corrupt(where, 'not a JSON object')
+  const files = (value as { files?: unknown }).files
+  if (!files || typeof files !== 'object' || Array.isArray(files)) throw corrupt(where, '`files` is not an object')
+  return value as SyncState
+}
+
+function corrupt(where: string, reason: string): StateError {
+  return new StateError(`corrupt sync state at ${where} (${reason}); run \`vectornator verify --repair\` to rebuild it from the store`)
+}

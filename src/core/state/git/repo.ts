@@ -1,0 +1,115 @@
+import { resolve } from 'node:path'
+import { UsageError } from '../../errors'
+import { StateError } from '../types'
+import { git, gitErrorLine } from './exec'
+
+/** Identity used when the repository has none (a CI runner): commits still work. */
+export const DEFAULT_AUTHOR = { name: 'vectornator', email: 'vectornator@users.noreply.github.com' }
+
+/** `update-ref --stdin` transactions need 2.27, `fetch --no-write-fetch-head` 2.29. */
+const MIN_GIT: [number, number] = [2, 29]
+
+let gitVersion: Promise<string> | undefined
+
+async function checkGitVersion(cwd: string): Promise<void> {
+  gitVersion ??= git(cwd, ['version'])
+  const text = await gitVersion
+  const [, major = '0', minor = '0'] = /(\d+)\.(\d+)/.exec(text) ?? []
+  if (Number(major) < MIN_GIT[0] || (Number(major) === MIN_GIT[0] && Number(minor) < MIN_GIT[1])) {
+    throw new UsageError(`the git-branch state needs git ${MIN_GIT.join('.')} or later (found "${text.trim()}"); upgrade git or use metadata: 'file'`)
+  }
+}
+
+export async function isGitRepo(cwd: string): Promise<boolean> {
+  try {
+    return (await git(cwd, ['rev-parse', '--is-inside-work-tree'])).trim() === 'true'
+  } catch {
+    return false
+  }
+}
+
+/** Absolute path of the work tree's top folder. */
+export async function gitTopLevel(cwd: string): Promise<string> {
+  try {
+    const top = (await git(cwd, ['rev-parse', '--show-toplevel'])).trim()
+    if (top) return top
+  } catch (error) {
+    throw new UsageError(`${cwd} is not inside a git work tree (${gitErrorLine(error)}); run it in a git repository or use metadata: 'file'`)
+  }
+  throw new UsageError(`${cwd} is not inside a git work tree; run it in a git repository or use metadata: 'file'`)
+}
+
+export interface RepoInfo {
+  /** The git directory shared by all worktrees, where the lock lives. */
+  commonDir: string
+  shallow: boolean
+  /** The remote to sync with, when the repository has it. */
+  remote?: string
+  /** GIT_AUTHOR_* / GIT_COMMITTER_* for commit-tree, filling only what git would lack. */
+  identityEnv: Record<string, string>
+}
+
+/** git's rules for ref names (`git help check-ref-format`), checked here to spare a process per name. */
+export function isValidRefName(ref: string): boolean {
+  return ref !== '@'
+    && !/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.$/.test(ref)
+    && ref.split('/').every(part => part !== '' && !part.startsWith('.') && !part.endsWith('.lock'))
+}
+
+/** Throws a UsageError naming the option when the branch or remote cannot be used. */
+export function checkBranchAndRemote(branch: string, remote: string): void {
+  if (!isValidRefName(`refs/heads/${branch}`)) throw new UsageError(`metadata.branch is not a valid git branch name: ${branch}`)
+  // The remote is a word of its own on git's command line (`git fetch <remote>`): never an option.
+  if (remote.startsWith('-') || !isValidRefName(`refs/remotes/${remote}/${branch}`)) {
+    throw new UsageError(`metadata.remote is not a valid git remote name: ${remote}`)
+  }
+}
+
+/**
+ * Only what git itself would lack: a user.name or user.email in the config (or the matching
+ * environment variable) is kept, a missing one is filled with the vectornator default.
+ */
+function identityEnv(config: string[], author?: { name: string, email: string }): Record<string, string> {
+  if (author) {
+    return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email }
+  }
+  const has = (key: string) => config.some(line => line.startsWith(`user.${key}\n`) && line.length > key.length + 6)
+  const env: Record<string, string> = {}
+  for (const role of ['AUTHOR', 'COMMITTER']) {
+    if (!has('name') && !process.env[`GIT_${role}_NAME`]) env[`GIT_${role}_NAME`] = DEFAULT_AUTHOR.name
+    if (!has('email') && !process.env[`GIT_${role}_EMAIL`] && !process.env.EMAIL) env[`GIT_${role}_EMAIL`] = DEFAULT_AUTHOR.email
+  }
+  return env
+}
+
+export async function inspectRepo(cwd: string, options: { branch: string, remote: string, author?: { name: string, email: string } }): Promise<RepoInfo> {
+  await checkGitVersion(cwd)
+  let lines: string[]
+  try {
+    lines = (await git(cwd, ['rev-parse', '--is-inside-work-tree', '--git-common-dir', '--is-shallow-repository'])).trim().split('\n')
+  } catch (error) {
+    throw new UsageError(`${cwd} is not inside a git work tree (${gitErrorLine(error)}); use metadata: 'file' outside git`)
+  }
+  const [inside, commonDir = '.git', shallow] = lines
+  if (inside !== 'true') throw new UsageError(`${cwd} is not inside a git work tree; use metadata: 'file' outside git`)
+
+  // `config --list` rather than `config --get` / `git remote`: it always prints (a repository has
+  // core.* settings), and simple-git waits 50 ms after a command that prints nothing.
+  const [worktrees, configText] = await Promise.all([
+    git(cwd, ['worktree', 'list', '--porcelain']),
+    git(cwd, ['config', '--list', '-z']),
+  ])
+  // Moving a checked-out branch would make that worktree's files look changed.
+  if (worktrees.split('\n').includes(`branch refs/heads/${options.branch}`)) {
+    throw new StateError(`branch ${options.branch} is checked out in a worktree; switch that worktree to another branch, vectornator writes it without a checkout`)
+  }
+  // With -z each entry is `key\nvalue`; keys are lower-cased except the subsection (remote name).
+  const config = configText.split('\0')
+  const hasRemote = config.some(entry => entry.startsWith(`remote.${options.remote}.url\n`))
+  return {
+    commonDir: resolve(cwd, commonDir),
+    shallow: shallow === 'true',
+    remote: hasRemote ? options.remote : undefined,
+    identityEnv: identityEnv(config, options.author),
+  }
+}
