@@ -6,8 +6,9 @@ import { StateError } from './core/state/types'
 import { env, redact, useColor, type CommandModule } from './cli/shared'
 import { syncCommands } from './cli/commands/sync'
 import { searchCommands } from './cli/commands/search'
+import { initCommand } from './cli/commands/init'
 
-const commands: CommandModule[] = [syncCommands, searchCommands]
+const commands: CommandModule[] = [syncCommands, searchCommands, initCommand]
 
 /** Runs the command line; resolves to the exit code (0 synced, 1 a file or the sync failed, 2 bad usage). */
 export async function main(argv = process.argv): Promise<number> {

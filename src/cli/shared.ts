@@ -1,9 +1,11 @@
 import type { CAC, Command } from 'cac'
 import type { VectornatorOptions } from '../types'
 import { createConsoleLogger, type Logger } from '../core/logger'
+import { loadConfig } from '../core/config'
 
 /** Flags every command that reads the documents or the store understands. */
 export interface CommonFlags {
+  config?: string
   root?: string
   include?: string | string[]
   exclude?: string | string[]
@@ -27,6 +29,7 @@ export type CommandModule = (cli: CAC, setExit: (code: number) => void) => void
 
 export function withCommonFlags(command: Command): Command {
   return command
+    .option('--config <file>', 'Config file (default vectornator.config.{ts,mjs,js,json} in the root)')
     .option('--root <dir>', 'Folder the globs and paths are relative to (default: current folder)')
     .option('--include <glob>', 'Documents to sync (repeatable; default: Markdown, MDX and text files)')
     .option('--exclude <glob>', 'Globs to leave out (repeatable)')
@@ -71,5 +74,15 @@ export function toOptions(flags: CommonFlags): VectornatorOptions {
       ...(flags.push === false ? { push: false } : {}),
     }
   }
+  return options
+}
+
+/**
+ * The options a command runs with: the config file's, overridden by the flags given, so a build
+ * and a CI run read the same settings.
+ */
+export async function optionsFor(flags: CommonFlags, extra: VectornatorOptions = {}): Promise<VectornatorOptions> {
+  const overrides = { ...toOptions(flags), ...extra }
+  const { options } = await loadConfig({ root: flags.root, configFile: flags.config, overrides })
   return options
 }

@@ -15,7 +15,7 @@ export interface CliRun {
 /** Runs the real command in a child process (from source, through tsx). */
 export function runCli(args: string[], options: { cwd?: string, env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, NO_COLOR: '1', CI: '1', ...options.env }
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', CI: '1', ...options.env }
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
     const child = spawn(process.execPath, ['--import', tsx, cliPath, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''

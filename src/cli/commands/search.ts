@@ -1,7 +1,7 @@
 import { createVectornator } from '../../core/sync'
 import { checksMarkdown, checksSummary, loadChecks, runChecks } from '../../core/checks'
 import { UsageError } from '../../core/errors'
-import { type CommandModule, type CommonFlags, loggerFor, toOptions, withCommonFlags } from '../shared'
+import { type CommandModule, type CommonFlags, loggerFor, optionsFor, withCommonFlags } from '../shared'
 
 interface SearchFlags extends CommonFlags {
   limit?: number
@@ -24,7 +24,7 @@ export const searchCommands: CommandModule = (cli, setExit) => {
       const limit = flags.limit === undefined ? 5 : Number(flags.limit)
       if (!Number.isInteger(limit) || limit < 1 || limit > 50)
         throw new UsageError(`--limit must be a whole number from 1 to 50, got ${JSON.stringify(flags.limit)}`)
-      const vn = createVectornator({ ...toOptions(flags), logger: loggerFor(flags) })
+      const vn = createVectornator({ ...(await optionsFor(flags)), logger: loggerFor(flags) })
       const connection = await vn.connect()
       try {
         if (!connection.provider.search) throw new UsageError(`the ${connection.provider.name} provider cannot search`)
@@ -50,7 +50,7 @@ export const searchCommands: CommandModule = (cli, setExit) => {
     .option('--file <path>', 'Checks file (default vectornator.checks.{json,yaml,yml} in the root)')
     .option('--format <format>', 'text or markdown')
     .action(async (flags: CheckFlags) => {
-      const vn = createVectornator({ ...toOptions(flags), logger: loggerFor(flags) })
+      const vn = createVectornator({ ...(await optionsFor(flags)), logger: loggerFor(flags) })
       const { file, checks } = await loadChecks(vn.options.root, flags.file)
       const connection = await vn.connect()
       try {

@@ -5,7 +5,7 @@ import { createProgress } from '../progress'
 import { appendFileSync } from 'node:fs'
 import type { Logger } from '../../core/logger'
 import { pullRequestTarget, upsertPlanComment, writeGitHubOutputs } from '../github'
-import { type CommandModule, type CommonFlags, env, loggerFor, redact, toOptions, withCommonFlags } from '../shared'
+import { type CommandModule, type CommonFlags, env, loggerFor, optionsFor, redact, withCommonFlags } from '../shared'
 
 interface SyncFlags extends CommonFlags {
   dryRun?: boolean
@@ -69,9 +69,10 @@ async function run(flags: SyncFlags, dryRun: boolean): Promise<number> {
   const logger = loggerFor(flags)
   const onProgress = createProgress({ tty: Boolean(process.stderr.isTTY) && !env.CI, quiet: Boolean(flags.quiet || flags.json) })
   const checks = flags.checks === undefined ? {} : { checks: flags.checks === true || flags.checks === '' ? true : String(flags.checks) }
-  const vn = createVectornator({ ...toOptions(flags), ...checks, logger, onProgress, dryRun, allowMassDelete: flags.allowMassDelete })
+  const options = await optionsFor(flags, { ...checks, ...(dryRun ? { dryRun } : {}), ...(flags.allowMassDelete ? { allowMassDelete: true } : {}) })
+  const vn = createVectornator({ ...options, logger, onProgress })
 
-  if (dryRun) {
+  if (vn.options.dryRun) {
     const report = await vn.status()
     if (flags.json) process.stdout.write(`${JSON.stringify(jsonResult(planAsResult(report)))}\n`)
     else if (flags.format === 'markdown') process.stdout.write(planMarkdown(report))

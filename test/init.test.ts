@@ -1,0 +1,240 @@
+import { spawnSync } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runCli } from './helpers/cli'
+import { loadConfig } from '../src/core/config'
+import { resolveOptions } from '../src/core/options'
+import { scan } from '../src/core/scan'
+import { urlOf } from '../src/core/attributes'
+import { silentLogger } from '../src/core/logger'
+import { detectProject } from '../src/cli/init/detect'
+import { runInit } from '../src/cli/init/run'
+
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url))
+
+interface Run { code: number, stdout: string, stderr: string }
+
+const made: string[] = []
+afterAll(() => { for (const dir of made) rmSync(dir, { recursive: true, force: true }) })
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  made.push(dir)
+  return dir
+}
+
+/** `vectornator init ...` through the real command, as a user runs it (no terminal: no questions). */
+const init = (args: string[], cwd: string): Promise<Run> => runCli(['init', ...args], { cwd })
+
+/** A copy of a fixture in a fresh temp folder. */
+function copy(name: string): string {
+  const dir = tempDir(`vn-${name}-`)
+  cpSync(join(fixtures, name), dir, { recursive: true })
+  return dir
+}
+
+/** Every file under dir with its bytes and mtime: what a second run must leave as it was. */
+function snapshot(dir: string, base = dir, out = new Map<string, { bytes: string, mtimeMs: number }>()) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.name === '.git') continue
+    if (entry.isDirectory()) snapshot(path, base, out)
+    else out.set(path.slice(base.length + 1), { bytes: readFileSync(path, 'base64'), mtimeMs: statSync(path).mtimeMs })
+  }
+  return out
+}
+
+/** The documents the written config makes a sync find. */
+async function documents(dir: string) {
+  const { options, configFile } = await loadConfig({ root: dir })
+  const resolved = resolveOptions({ ...options, logger: silentLogger }, {})
+  const { files } = await scan({ root: resolved.root, include: resolved.include, exclude: resolved.exclude, gitignore: resolved.gitignore, maxFileBytes: 1 << 20 })
+  return { configFile, resolved, paths: files.map(f => f.path) }
+}
+
+const read = (dir: string, path: string) => readFileSync(join(dir, path), 'utf8')
+
+describe('vectornator init', () => {
+  it('sets up a fresh Vite project, and a second run changes nothing', async () => {
+    const dir = copy('init-vite')
+    const first = await init(['--yes'], dir)
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toBe('')
+
+    // No tsconfig.json: an .mjs config, include for the docs folder, no baseUrl to infer.
+    expect(read(dir, 'vectornator.config.mjs')).toBe([
+      `import { defineConfig } from 'vectornator'`,
+      '',
+      '// Read by `npx vectornator`, the GitHub workflow and the bundler plugin alike:',
+      '// command-line flags and options given to the plugin override it.',
+      'export default defineConfig({',
+      `  include: ['docs/**/*.{md,mdx,markdown,txt,rst,adoc}'],`,
+      '})',
+      '',
+    ].join('\n'))
+    const workflow = read(dir, '.github/workflows/vectornator.yml')
+    expect(workflow).toContain('    branches: [main]\n  pull_request:\n')
+    expect(workflow).toContain('permissions:\n  contents: write')
+    expect(workflow).toContain('  pull-requests: write')
+    expect(workflow).toMatch(/- uses: actions\/checkout@v4\n/) // shallow: the tool fetches its state branch
+    expect(workflow).not.toContain('fetch-depth')
+    expect(workflow).toContain(`        if: github.event_name == 'push'\n        run: npx vectornator sync\n        env:\n          OPENAI_API_KEY: \${{ secrets.OPENAI_API_KEY }}\n`)
+    expect(workflow).toContain(`        if: github.event_name == 'pull_request'\n        run: npx vectornator status\n`)
+    expect(workflow).not.toContain('npm ci') // vectornator is not a dependency yet: npx fetches it
+    expect(read(dir, '.gitignore')).toBe('.vectornator/\n')
+
+    // The plugin line is printed, never patched in: a fresh Vite app has no config file to patch.
+    expect(first.stderr).toContain('found Vite, documents in docs/, JavaScript, not a git repository')
+    expect(first.stderr).toContain('create vite.config.js:')
+    expect(first.stderr).toContain(`[vectornator]   import vectornator from 'vectornator/vite'`)
+    expect(first.stderr).toContain('[vectornator]   export default { plugins: [vectornator()] }')
+    expect(first.stderr).toContain('install it: npm i -D vectornator')
+    expect(readdirSync(dir)).not.toContain('vite.config.js')
+
+    const before = snapshot(dir)
+    const second = await init(['--yes'], dir)
+    expect(second.code, second.stderr).toBe(0)
+    expect(snapshot(dir)).toEqual(before)
+    for (const file of ['vectornator.config.mjs', '.github/workflows/vectornator.yml', '.gitignore'])
+      expect(second.stderr).toContain(`${file}: already set up`)
+    expect(second.stderr).toContain('nothing to do')
+
+    // The config syncs the docs, and only them.
+    const { configFile, paths } = await documents(dir)
+    expect(configFile).toBe(join(dir, 'vectornator.config.mjs'))
+    expect(paths).toEqual(['docs/getting-started.md', 'docs/guide/configuration.md'])
+  })
+
+  it('sets up a fresh VitePress project: the docs folder is the root, VitePress base the baseUrl', async () => {
+    const dir = copy('init-vitepress')
+    const first = await init(['--yes'], dir)
+    expect(first.code, first.stderr).toBe(0)
+
+    // tsconfig.json: a .ts config.
+    expect(read(dir, 'vectornator.config.ts')).toBe([
+      `import { defineConfig } from 'vectornator'`,
+      '',
+      '// Read by `npx vectornator`, the GitHub workflow and the bundler plugin alike:',
+      '// command-line flags and options given to the plugin override it.',
+      'export default defineConfig({',
+      `  root: 'docs',`,
+      `  include: ['**/*.md'],`,
+      `  baseUrl: '/handbook/',`,
+      '})',
+      '',
+    ].join('\n'))
+    // The existing .gitignore keeps its lines and gains one.
+    expect(read(dir, '.gitignore')).toBe('node_modules\ndocs/.vitepress/cache\ndocs/.vitepress/dist\n.vectornator/\n')
+    expect(first.stderr).toContain('found VitePress (docs/.vitepress/config.mts), documents in docs/, site /handbook/')
+    expect(first.stderr).toContain('add to docs/.vitepress/config.mts (init never edits it):')
+    expect(first.stderr).toContain(`[vectornator]   import vectornator from 'vectornator/vite'`)
+    expect(first.stderr).toContain('[vectornator]   vite: { plugins: [vectornator()] },')
+    expect(read(dir, 'docs/.vitepress/config.mts')).not.toContain('vectornator')
+
+    const before = snapshot(dir)
+    const second = await init(['--yes'], dir)
+    expect(second.code, second.stderr).toBe(0)
+    expect(snapshot(dir)).toEqual(before)
+    expect(second.stderr.match(/: already set up/g)).toHaveLength(3)
+
+    // The documents are found, named as VitePress routes them.
+    const { resolved, paths } = await documents(dir)
+    expect(resolved.root).toBe(join(dir, 'docs'))
+    expect(paths).toEqual(['guide/deploy.md', 'guide/intro.md', 'index.md'])
+    expect(urlOf('guide/intro.md', { baseUrl: resolved.baseUrl })).toBe('/handbook/guide/intro')
+  })
+
+  it('reads the default branch from git, and puts the workflow at the repository top for a project in a subfolder', async () => {
+    const repo = tempDir('vn-init-git-')
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' })
+    expect(git('init', '-q', '-b', 'trunk').status).toBe(0)
+    cpSync(join(fixtures, 'init-vite'), join(repo, 'site'), { recursive: true })
+
+    const run = await init(['--yes', '--root', 'site'], repo)
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toContain('git, default branch trunk (current branch)')
+    const workflow = read(repo, '.github/workflows/vectornator.yml')
+    expect(workflow).toContain('    branches: [trunk]\n')
+    expect(workflow).toContain('    defaults:\n      run:\n        working-directory: site\n')
+    expect(read(repo, 'site/vectornator.config.mjs')).toContain(`include: ['docs/**/*.{md,mdx,markdown,txt,rst,adoc}']`)
+    expect(git('check-ignore', '-q', 'site/.vectornator/metadata.json').status).toBe(0)
+  })
+})
+
+/** A project folder holding the given files. */
+function tree(files: Record<string, string>): string {
+  const dir = tempDir('vn-init-')
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true })
+    writeFileSync(join(dir, path), text)
+  }
+  return dir
+}
+
+const pkg = (deps: Record<string, string>, extra: Record<string, unknown> = {}) => JSON.stringify({ name: 'p', devDependencies: deps, ...extra })
+
+describe('init detection', () => {
+  it('recognises docs frameworks and bundlers, with their docs folder and site', async () => {
+    const starlight = await detectProject(tree({
+      'package.json': pkg({ 'astro': '^5', '@astrojs/starlight': '^0.30' }),
+      'astro.config.mjs': `export default { site: 'https://docs.example.com', base: '/kit' }`,
+      'src/content/docs/index.mdx': '# Kit',
+    }))
+    expect(starlight).toMatchObject({ framework: 'starlight', frameworkConfig: 'astro.config.mjs', docsDir: 'src/content/docs', docsIsSiteRoot: true, baseUrl: 'https://docs.example.com/kit/' })
+
+    const docusaurus = await detectProject(tree({
+      'package.json': pkg({ '@docusaurus/core': '^3' }),
+      'docusaurus.config.ts': `const config = { url: 'https://acme.dev', baseUrl: '/', title: 'Acme' }\nexport default config`,
+      'docs/intro.md': '# Intro',
+      'tsconfig.json': '{}',
+    }))
+    expect(docusaurus).toMatchObject({ framework: 'docusaurus', docsDir: 'docs', docsIsSiteRoot: false, baseUrl: 'https://acme.dev/', typescript: true })
+
+    const nuxt = await detectProject(tree({ 'package.json': pkg({ 'nuxt': '^3', '@nuxt/content': '^3' }), 'content/index.md': '# Hi' }))
+    expect(nuxt).toMatchObject({ framework: 'nuxt-content', docsDir: 'content', docsIsSiteRoot: true })
+
+    const rspack = await detectProject(tree({ 'package.json': pkg({ '@rspack/core': '^1', 'esbuild': '^0.24' }), 'rspack.config.mjs': 'export default {}', 'pages/a.md': '# a' }))
+    expect(rspack).toMatchObject({ framework: 'rspack', frameworkConfig: 'rspack.config.mjs', docsDir: 'pages' })
+
+    // A repository homepage is not the site; a site homepage is.
+    const none = await detectProject(tree({ 'package.json': pkg({}, { homepage: 'https://github.com/acme/kit#readme' }) }))
+    expect(none).toMatchObject({ framework: 'none', docsDir: undefined })
+    expect(none.baseUrl).toBeUndefined()
+    const site = await detectProject(tree({ 'package.json': pkg({ vite: '^8', vectornator: '^0.1' }, { homepage: 'https://kit.acme.dev/docs' }), 'package-lock.json': '{}' }))
+    expect(site).toMatchObject({ framework: 'vite', baseUrl: 'https://kit.acme.dev/docs/', installed: true, packageManager: 'npm' })
+  })
+
+  it('asks for the docs folder only when it cannot infer it, and never overwrites without --force', async () => {
+    const dir = tree({ 'package.json': pkg({ esbuild: '^0.24' }, { type: 'module' }), 'notes/a.md': '# a', 'README.md': '# readme' })
+    const questions: string[] = []
+    const answers = ['missing', 'notes/']
+    const result = await runInit({ root: dir, logger: silentLogger, ask: async (q) => { questions.push(q); return answers.shift() ?? '' } })
+    expect(questions).toHaveLength(2) // the first answer is not a folder: asked again
+    expect(read(dir, 'vectornator.config.mjs')).toContain(`include: ['notes/**/*.{md,mdx,markdown,txt,rst,adoc}']`)
+    expect(result.plugin).toEqual({ file: 'your esbuild build script', lines: [`import vectornator from 'vectornator/esbuild'`, 'plugins: [vectornator()],'] })
+    expect((await documents(dir)).paths).toEqual(['notes/a.md'])
+
+    // Asked nothing once the config exists; --force rewrites it.
+    writeFileSync(join(dir, 'vectornator.config.mjs'), 'export default { include: ["**/*.md"] }\n')
+    const again = await runInit({ root: dir, logger: silentLogger, ask: async () => { throw new Error('asked') } })
+    expect(again.written).toEqual([])
+    const forced = await runInit({ root: dir, force: true, logger: silentLogger })
+    expect(forced.written).toEqual([join(dir, 'vectornator.config.mjs')])
+    expect(read(dir, 'vectornator.config.mjs')).toContain(`include: ['**/*.{md,mdx,markdown,txt,rst,adoc}']`) // no questions: the root
+  })
+
+  it('leaves alone a workflow of the user\'s that already runs vectornator', async () => {
+    const dir = tree({
+      'package.json': pkg({ vite: '^8' }),
+      '.github/workflows/docs.yml': 'on: push\njobs:\n  docs:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npx vectornator sync\n',
+      '.gitignore': '.*\n',
+      'docs/a.md': '# a',
+    })
+    const result = await runInit({ root: dir, logger: silentLogger })
+    expect(result.written).toEqual([join(dir, 'vectornator.config.mjs')])
+    expect(result.unchanged).toEqual([join(dir, '.github/workflows/docs.yml'), join(dir, '.gitignore')])
+    expect(readdirSync(join(dir, '.github/workflows'))).toEqual(['docs.yml'])
+  })
+})
