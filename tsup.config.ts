@@ -5,6 +5,12 @@ export default defineConfig([
     entry: {
       'index': 'src/index.ts',
       'testing/index': 'src/testing/index.ts',
+      'vite': 'src/vite.ts',
+      'rollup': 'src/rollup.ts',
+      'rolldown': 'src/rolldown.ts',
+      'webpack': 'src/webpack.ts',
+      'rspack': 'src/rspack.ts',
+      'esbuild': 'src/esbuild.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -1,0 +1,116 @@
+import { isAbsolute } from 'node:path'
+import type { VectornatorOptions } from '../types'
+import { UsageError } from '../core/errors'
+import { resolveOptions } from '../core/options'
+
+/** Options of the bundler plugin: everything `sync()` takes, plus when and what to sync. */
+export interface VectornatorPluginOptions extends VectornatorOptions {
+  /**
+   * Switch the plugin off; it becomes a bare no-op plugin. Default true, unless the environment
+   * variable `VECTORNATOR_DISABLE` is `1` or `true` (which wins over this option).
+   */
+  enabled?: boolean
+  /**
+   * Files the build emitted to sync besides the scanned documents, each under its path relative
+   * to the root (e.g. `dist/guide/index.html`, whose `url` is `/guide/`).
+   * - `false` (default): none.
+   * - `true`: every emitted text page: `.html`, `.htm`, `.md`, `.markdown`, `.txt`. Scripts,
+   *   styles, source maps and JSON manifests are left out: they are not documents.
+   * - globs: the emitted files they match, relative to the build's output folder
+   *   (`'guide/**\/*.html'` matches `dist/guide/intro.html`).
+   *
+   * Emitted files are read once the build has written them, from the build's own list of
+   * emitted files; under VitePress, from the rendered HTML pages.
+   */
+  assets?: boolean | string | string[]
+  /**
+   * Sync in watch mode (`vite build --watch`, `rollup -w`, `webpack --watch`, esbuild
+   * rebuilds), once changes have settled (debounced, default 1000 ms). Default false: a watch
+   * session never syncs. The dev server never syncs.
+   */
+  watch?: boolean | { debounceMs?: number }
+  /**
+   * Whether a failed sync (the store unreachable, a document rejected, a failed retrieval
+   * check) fails the build. A failed sync is always printed as an error.
+   *
+   * Default: true when the `CI` environment variable is set, false otherwise. Sentry's and
+   * Codecov's plugins log an upload failure and let the build go on: their uploads are
+   * diagnostics. Here the store is what users search, so a deploy built in CI must not ship
+   * while the store silently keeps the old documents; on a laptop, a store outage should not
+   * block work on the site, so there it warns. Set it to override either way.
+   */
+  failOnError?: boolean
+}
+
+export interface PluginSettings {
+  /** False when `vectornator.config.*` says `enabled: false` (the option and the env var never get this far). */
+  enabled: boolean
+  /** The user's options for the core, without the plugin's own. */
+  core: VectornatorOptions
+  /** Glob patterns over the output folder, or `true` for text pages, or false. */
+  assets: false | true | string[]
+  watch: false | { debounceMs: number }
+  failOnError: boolean
+}
+
+type Env = Record<string, string | undefined>
+
+const truthy = (value: string | undefined) => value !== undefined && /^(1|true|yes)$/i.test(value.trim())
+
+/** True when the plugin is switched off by option or by `VECTORNATOR_DISABLE`. */
+export function isDisabled(options: VectornatorPluginOptions, env: Env = process.env): boolean {
+  return truthy(env.VECTORNATOR_DISABLE) || options.enabled === false
+}
+
+/** CI is set by GitHub Actions, GitLab, CircleCI, Travis, Buildkite, Netlify, Vercel... */
+export function isCI(env: Env = process.env): boolean {
+  const ci = env.CI
+  return ci !== undefined && ci !== '' && !/^(0|false)$/i.test(ci)
+}
+
+/**
+ * Checks every option once, at plugin creation, so a bad option fails the build before it
+ * starts, with the field named (the core's checks and the plugin's together).
+ */
+export function resolvePluginOptions(options: VectornatorPluginOptions = {}, env: Env = process.env): PluginSettings {
+  const { enabled = true, assets = false, watch = false, failOnError, ...core } = options ?? {}
+  const errors: string[] = []
+  try {
+    // The root defaults to the bundler's root, known only later: check the rest now.
+    resolveOptions({ ...core, root: core.root ?? process.cwd() }, env)
+  }
+  catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    errors.push(error.message)
+  }
+
+  let assetGlobs: PluginSettings['assets'] = false
+  if (assets === true) assetGlobs = true
+  else if (typeof assets === 'string' || Array.isArray(assets)) {
+    assetGlobs = typeof assets === 'string' ? [assets] : assets
+    if (assetGlobs.length === 0) errors.push('assets is an empty list: give globs over the output folder, true, or false')
+    for (const glob of assetGlobs) {
+      if (typeof glob !== 'string' || glob.trim() === '') errors.push(`assets must hold non-empty glob strings, got ${JSON.stringify(glob)}`)
+      else if (isAbsolute(glob.replace(/^!/, '')) || glob.split('/').includes('..'))
+        errors.push(`assets "${glob}" points outside the output folder: globs are relative to it, e.g. "guide/**/*.html"`)
+    }
+  }
+  else if (assets !== false) errors.push(`assets must be true, false or globs over the output folder, got ${JSON.stringify(assets)}`)
+
+  let watchSetting: PluginSettings['watch'] = false
+  if (watch === true) watchSetting = { debounceMs: 1000 }
+  else if (typeof watch === 'object' && watch !== null) {
+    const debounceMs = watch.debounceMs ?? 1000
+    if (!Number.isFinite(debounceMs) || debounceMs < 0) errors.push(`watch.debounceMs must be a number of milliseconds, got ${JSON.stringify(watch.debounceMs)}`)
+    watchSetting = { debounceMs }
+  }
+  else if (watch !== false) errors.push(`watch must be true, false or { debounceMs }, got ${JSON.stringify(watch)}`)
+
+  if (failOnError !== undefined && typeof failOnError !== 'boolean')
+    errors.push(`failOnError must be true or false, got ${JSON.stringify(failOnError)}`)
+
+  if (errors.length > 0)
+    throw new UsageError(`[vectornator] ${errors.join('; ')}`)
+
+  return { enabled: enabled !== false, core, assets: assetGlobs, watch: watchSetting, failOnError: failOnError ?? isCI(env) }
+}

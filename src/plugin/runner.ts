@@ -1,0 +1,189 @@
+import { relative, resolve, sep } from 'node:path'
+import fg from 'fast-glob'
+import type { SyncResult } from '../types'
+import type { Logger } from '../core/logger'
+import { createVectornator } from '../core/sync'
+import { errorMessage, SyncError } from '../core/errors'
+import { providerLimits } from '../core/provider'
+import { summaryLine } from '../core/report'
+import { filesFromPaths } from '../core/scan'
+import { loadConfig } from '../core/config'
+import { type PluginSettings, resolvePluginOptions, type VectornatorPluginOptions } from './options'
+
+/** One output folder of a build and the files the build wrote into it (absolute paths). */
+export interface Output {
+  dir: string
+  files: string[]
+}
+
+/** What a bundler face hands over once its output is on disk. */
+export interface SyncTarget {
+  /** The bundler's root (Vite's `root`, webpack's `context`, the working folder); the user's `root` wins. */
+  root: string
+  logger: Logger
+  outputs: Output[]
+  /** More leading folders to strip from paths for the `url` attribute (VitePress's srcDir). */
+  routePrefixes?: string[]
+}
+
+/** Pages worth a place in a vector store when `assets: true`. */
+const TEXT_PAGE = /\.(?:html?|md|markdown|txt)$/i
+const MAX_LISTED = 20
+
+const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'))
+
+/**
+ * The plugin's one piece of behaviour shared by every bundler: read `vectornator.config.*`, run
+ * a sync for a build's output, report it through the bundler's logger, and apply the failure
+ * policy. The faces (vite.ts, rollup.ts, webpack.ts, esbuild.ts) only decide *when* to call it.
+ */
+export function createRunner(options: VectornatorPluginOptions, initial: PluginSettings) {
+  let settings = initial
+  const configs = new Map<string, Promise<PluginSettings>>()
+  const notices = new Set<string>()
+  let chain: Promise<unknown> = Promise.resolve()
+  let timer: NodeJS.Timeout | undefined
+  let pending: SyncTarget | undefined
+
+  const loggerFor = (target: SyncTarget) => settings.core.logger ?? target.logger
+
+  /**
+   * Reads `vectornator.config.*` from the root (the `root` option, else the bundler's), under
+   * the plugin's options, which win as the CLI's flags do. Called by each face as its build
+   * starts, so a bad config file fails the build before it bundles anything; once per root.
+   */
+  async function prepare(bundlerRoot: string): Promise<void> {
+    const root = resolve(initial.core.root ?? bundlerRoot)
+    let loading = configs.get(root)
+    if (!loading) {
+      loading = loadConfig({ root, overrides: options }).then(loaded => resolvePluginOptions(loaded.options))
+      configs.set(root, loading)
+    }
+    settings = await loading
+  }
+
+  /** Emitted files the `assets` option selects. */
+  async function selectAssets(outputs: Output[]): Promise<string[]> {
+    if (!settings.assets) return []
+    const picked: string[] = []
+    for (const { dir, files } of outputs) {
+      if (settings.assets === true) {
+        // `.vite/` holds Vite's manifests, never pages.
+        picked.push(...files.filter(f => TEXT_PAGE.test(f) && !toPosix(relative(dir, f)).startsWith('.vite/')))
+        continue
+      }
+      // Globs are matched against the folder as written, then kept to what this build emitted,
+      // so leftovers of earlier builds in the folder are never synced.
+      const emitted = new Set(files)
+      const matched = await fg(settings.assets, { cwd: dir, absolute: true, dot: true, onlyFiles: true, suppressErrors: true })
+      picked.push(...matched.filter(f => emitted.has(f)))
+    }
+    return picked
+  }
+
+  function report(result: SyncResult, logger: Logger): void {
+    if (result.dryRun) {
+      const lines = [
+        ...result.added.map(p => `  + ${p}`),
+        ...result.updated.map(p => `  ~ ${p}`),
+        ...result.renamed.map(r => `  > ${r.from} -> ${r.to}`),
+        ...result.retagged.map(p => `  # ${p}`),
+        ...result.deleted.map(p => `  - ${p}`),
+      ]
+      logger.info(`dry run: the plan below is not applied (nothing sent, no state written)${lines.length ? '' : '; nothing to do'}`)
+      lines.slice(0, MAX_LISTED * 3).forEach(l => logger.info(l))
+      if (lines.length > MAX_LISTED * 3) logger.info(`  ... and ${lines.length - MAX_LISTED * 3} more`)
+    }
+    for (const f of result.failed.slice(0, MAX_LISTED)) logger.warn(`failed ${f.path}: ${f.error}`)
+    if (result.failed.length > MAX_LISTED) logger.warn(`... and ${result.failed.length - MAX_LISTED} more failed`)
+    logger.info(summaryLine(result))
+  }
+
+  /** Why a sync that returned still counts as failed, if it does. */
+  function problemOf(result: SyncResult): string | undefined {
+    if (result.failed.length) return `${result.failed.length} document${result.failed.length === 1 ? '' : 's'} could not be synced (${result.failed[0].path}: ${result.failed[0].error})`
+    if (result.checks?.failed) return `${result.checks.failed} retrieval check${result.checks.failed === 1 ? '' : 's'} failed (${result.checks.file})`
+    return undefined
+  }
+
+  /**
+   * Runs one sync for the outputs. A failure is always printed; it is thrown (failing the
+   * build) only when `failOnError` is on and `mayThrow` (a watch rebuild has nothing to fail).
+   */
+  async function sync(target: SyncTarget, mayThrow = true): Promise<SyncResult | undefined> {
+    await prepare(target.root)
+    if (!settings.enabled) return void notice(target.logger, 'switched off by the config file (enabled: false): not syncing')
+    const logger = loggerFor(target)
+    const root = settings.core.root ?? target.root
+    let message: string
+    try {
+      const outDirs = target.outputs.map(o => toPosix(relative(root, o.dir))).filter(d => d && !d.startsWith('..'))
+      const routePrefixes = [...new Set([...outDirs, ...(target.routePrefixes ?? [])])]
+      const vn = createVectornator({ ...settings.core, root, logger }, {
+        routePrefixes,
+        extraFiles: settings.assets
+          ? async () => {
+              const limit = vn.options.maxFileSize ?? providerLimits(vn.options).maxFileBytes
+              const { files, skipped } = await filesFromPaths(vn.options.root, await selectAssets(target.outputs), limit)
+              for (const s of skipped) logger.warn(`emitted file ${s.path} left out: ${s.reason}`)
+              return files
+            }
+          : undefined,
+      })
+      const result = await vn.sync()
+      report(result, logger)
+      const problem = problemOf(result)
+      if (!problem) return result
+      message = problem
+    }
+    catch (error) {
+      message = errorMessage(error)
+    }
+    logger.error(`sync failed: ${message}`)
+    if (settings.failOnError && mayThrow)
+      throw new SyncError(`[vectornator] sync failed: ${message} (failOnError is on, so the build fails; the store keeps its previous documents)`)
+    logger.warn(`${mayThrow ? 'the build goes on because failOnError is off' : 'the watch goes on'}: the store keeps its previous documents until a sync succeeds`)
+    return undefined
+  }
+
+  /** A reason not to sync, printed once per plugin instance. */
+  function notice(logger: Logger, message: string): void {
+    if (notices.has(message)) return
+    notices.add(message)
+    ;(settings.core.logger ?? logger).info(message)
+  }
+
+  return {
+    /** The settings in force: the plugin's options over the config file's, once it is read. */
+    get settings() { return settings },
+
+    prepare,
+
+    /** One sync; runs after any sync still in flight (the core also locks, this keeps logs in order). */
+    run(target: SyncTarget): Promise<SyncResult | undefined> {
+      const next = chain.then(() => sync(target))
+      chain = next.catch(() => {})
+      return next
+    },
+
+    /**
+     * Watch mode: with `watch` on, syncs the latest outputs once rebuilds have settled; a
+     * failure is printed, never thrown. With `watch` off, says once that it will not sync.
+     */
+    rebuilt(target: SyncTarget): void {
+      if (!settings.enabled) return
+      if (!settings.watch) return notice(target.logger, 'watch mode: not syncing (set `watch: true` to sync after rebuilds)')
+      pending = target
+      clearTimeout(timer)
+      timer = setTimeout(() => {
+        const latest = pending!
+        pending = undefined
+        chain = chain.then(() => sync(latest, false)).catch(() => {})
+      }, settings.watch.debounceMs)
+    },
+
+    notice,
+  }
+}
+
+export type Runner = ReturnType<typeof createRunner>

@@ -1,0 +1,4 @@
+import { unplugin } from './plugin'
+
+/** `vectornator()` for webpack: see VectornatorPluginOptions. */
+export default unplugin.webpack

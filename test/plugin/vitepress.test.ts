@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { build, type SiteConfig } from 'vitepress'
+import { afterEach, describe, expect, it } from 'vitest'
+import vectornator from '../../src/vite'
+import { fixture, Lines, storeContents, storeOptions, useServer } from './helpers'
+
+const { server } = useServer()
+
+// VitePress sets NODE_ENV=production for the whole process; put it back for the other tests.
+const nodeEnv = process.env.NODE_ENV
+afterEach(() => { process.env.NODE_ENV = nodeEnv })
+
+describe('vitepress', () => {
+  it('syncs once, after the HTML pages are rendered, never from the client or SSR bundle', async () => {
+    const root = fixture('vitepress', { modules: true })
+    const lines = new Lines()
+    await build(root, {
+      // What `vite: { plugins: [vectornator()] }` in .vitepress/config does, from the test (see the fixture).
+      onAfterConfigResolve(site: SiteConfig) {
+        site.vite ??= {}
+        ;(site.vite.plugins ??= []).push(vectornator(storeOptions(server(), { assets: true })) as never)
+        const logger = site.logger
+        site.logger = { ...logger, info: (m, o) => { lines.push(m); logger.info(m, o) }, error: (m, o) => { lines.push(m); logger.error(m, o) } }
+      },
+    } as never)
+    expect(existsSync(join(root, '.vitepress/dist/guide/passes.html'))).toBe(true)
+    expect(lines.syncs).toEqual([expect.stringMatching(/\[vectornator\] sync: 6 added/)])
+    expect(server().stats.byRoute['POST /vector_stores']).toBe(1)
+    // The rendered pages (not the SSR build's files, nor 404.html), with the site's routes.
+    expect(storeContents(server(), root)).toEqual({
+      'index.md': '/',
+      'guide/getting-started.md': '/guide/getting-started',
+      'guide/passes.md': '/guide/passes',
+      '.vitepress/dist/index.html': '/',
+      '.vitepress/dist/guide/getting-started.html': '/guide/getting-started',
+      '.vitepress/dist/guide/passes.html': '/guide/passes',
+    })
+  })
+})
