@@ -81,7 +81,7 @@ describe('vectornator init', () => {
     expect(workflow).toMatch(/- uses: actions\/checkout@v4\n/) // shallow: the tool fetches its state branch
     expect(workflow).not.toContain('fetch-depth')
     expect(workflow).toContain(`        if: github.event_name == 'push'\n        run: npx vectornator sync\n        env:\n          OPENAI_API_KEY: \${{ secrets.OPENAI_API_KEY }}\n`)
-    expect(workflow).toContain(`        if: github.event_name == 'pull_request'\n        run: npx vectornator status\n`)
+    expect(workflow).toContain(`        if: github.event_name == 'pull_request'\n        run: npx vectornator status --format markdown --comment\n`)
     expect(workflow).not.toContain('npm ci') // vectornator is not a dependency yet: npx fetches it
     expect(read(dir, '.gitignore')).toBe('.vectornator/\n')
 

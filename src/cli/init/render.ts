@@ -119,10 +119,11 @@ export function renderWorkflow(settings: WorkflowSettings): string {
     `        if: github.event_name == 'push'`,
     '        run: npx vectornator sync',
     ...env,
-    '      - name: Plan',
+    '      - name: Comment the plan on the pull request',
     `        if: github.event_name == 'pull_request'`,
-    '        run: npx vectornator status',
+    '        run: npx vectornator status --format markdown --comment',
     ...env,
+    '          GITHUB_TOKEN: ${{ github.token }}',
     '',
   ].join('\n')
 }
