@@ -60,6 +60,13 @@ function readInputs(input: unknown): Array<{ text: string, tokens: number }> {
   return list.map((value, i) => one(value, `input[${i}]`))
 }
 
+/** The length each model returns when a request names no `dimensions`, as the real API does. */
+const MODEL_DIMENSIONS: Record<string, number> = {
+  'text-embedding-3-small': 1536,
+  'text-embedding-3-large': 3072,
+  'text-embedding-ada-002': 1536,
+}
+
 export const embeddingRoutes: Route[] = [
   {
     method: 'POST',
@@ -68,7 +75,7 @@ export const embeddingRoutes: Route[] = [
       const body = await ctx.json()
       const model = requireString(body, 'model')
       const inputs = readInputs(body.input)
-      const dimensions = optionalInteger(body, 'dimensions', 1, MAX_DIMENSIONS) ?? ctx.settings.embeddingDimensions
+      const dimensions = optionalInteger(body, 'dimensions', 1, MAX_DIMENSIONS) ?? ctx.settings.embeddingDimensions ?? MODEL_DIMENSIONS[model] ?? 256
       const format = optionalString(body, 'encoding_format') ?? 'float'
       if (format !== 'float' && format !== 'base64') throw invalidValue('encoding_format', `expected one of 'float', 'base64', but got '${format}' instead.`)
       const tokens = inputs.reduce((sum, i) => sum + i.tokens, 0)

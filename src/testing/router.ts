@@ -9,7 +9,7 @@ export type Method = 'GET' | 'POST' | 'DELETE'
 /** Settings the handlers read, after defaults. */
 export interface HandlerSettings {
   processingMs: number
-  embeddingDimensions: number
+  embeddingDimensions: number | undefined
 }
 
 export interface Context {

@@ -26,7 +26,7 @@ export interface OpenAIServerOptions {
   faults?: FaultOptions
   /** On by default with the real limits; `false` turns them off. */
   rateLimits?: false | RateLimitOptions
-  /** Length of the test embeddings when a request gives no `dimensions` (default 256). */
+  /** Length of the embeddings when a request gives no `dimensions` (default: the model's real length, 256 for unknown models). */
   embeddingDimensions?: number
 }
 
@@ -75,7 +75,7 @@ export async function createOpenAIServer(options: OpenAIServerOptions = {}): Pro
   const limits = options.rateLimits === false ? undefined : new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits })
   const settings: HandlerSettings = {
     processingMs: options.processingMs ?? 5,
-    embeddingDimensions: options.embeddingDimensions ?? 256,
+    embeddingDimensions: options.embeddingDimensions,
   }
   const stats: ServerStats = {
     requests: 0,

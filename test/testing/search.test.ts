@@ -101,11 +101,11 @@ describe('vector store search', () => {
 describe('embeddings', () => {
   const cosine = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * b[i]!, 0)
 
-  it('returns the official shape, decoded by the SDK from base64, with the requested dimensions', async () => {
+  it('returns the official shape, decoded by the SDK from base64, with the model's own length', async () => {
     const { client } = await start()
     const response = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['first text', 'second text'] })
     expect(response).toMatchObject({ object: 'list', model: 'text-embedding-3-small', usage: { prompt_tokens: expect.any(Number), total_tokens: expect.any(Number) } })
-    expect(response.data.map(d => [d.object, d.index, d.embedding.length])).toEqual([['embedding', 0, 256], ['embedding', 1, 256]])
+    expect(response.data.map(d => [d.object, d.index, d.embedding.length])).toEqual([['embedding', 0, 1536], ['embedding', 1, 1536]])
     expect(Math.hypot(...response.data[0]!.embedding)).toBeCloseTo(1, 5)
 
     const float = await client.embeddings.create({ model: 'm', input: 'first text', dimensions: 64, encoding_format: 'float' })
