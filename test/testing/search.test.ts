@@ -101,7 +101,7 @@ describe('vector store search', () => {
 describe('embeddings', () => {
   const cosine = (a: number[], b: number[]) => a.reduce((sum, x, i) => sum + x * b[i]!, 0)
 
-  it('returns the official shape, decoded by the SDK from base64, with the model's own length', async () => {
+  it('returns the official shape, decoded by the SDK from base64, with the model\'s own length', async () => {
     const { client } = await start()
     const response = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['first text', 'second text'] })
     expect(response).toMatchObject({ object: 'list', model: 'text-embedding-3-small', usage: { prompt_tokens: expect.any(Number), total_tokens: expect.any(Number) } })
