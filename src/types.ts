@@ -40,6 +40,11 @@ export interface VectornatorOptions {
   exclude?: string | string[]
   /** Honour .gitignore files. Default true. */
   gitignore?: boolean
+  /**
+   * Sync the documents of this git ref (a tag, a branch, a commit) instead of the work tree,
+   * read from git's objects: CI can publish a tag without checking it out.
+   */
+  ref?: string
 
   /** `openai`, `postgres`, or a provider object. Default: `openai` when OPENAI_API_KEY is set, else `postgres` (embedded). */
   provider?: ProviderName | VectorStoreProvider

@@ -41,6 +41,7 @@ export interface ResolvedOptions {
   include: string[]
   exclude: string[]
   gitignore: boolean
+  ref: string | undefined
   provider: ProviderName | VectorStoreProvider
   providerName: string
   apiKey: string | undefined
@@ -157,6 +158,9 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
   if (vectorStoreId !== undefined && (typeof vectorStoreId !== 'string' || !/^[\w-]+$/.test(vectorStoreId)))
     errors.push(`store id ${JSON.stringify(vectorStoreId)} is malformed: pass the id shown by your store, e.g. vs_abc123`)
 
+  if (opts.ref !== undefined && (typeof opts.ref !== 'string' || !opts.ref.trim() || opts.ref.startsWith('-')))
+    errors.push(`ref ${JSON.stringify(opts.ref)} is not a git ref: give a tag, branch or commit`)
+
   const metadata = resolveMetadata(opts.metadata, root, errors)
 
   if (errors.length > 0)
@@ -167,6 +171,7 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
     include,
     exclude: [...DEFAULT_EXCLUDE, ...userExclude],
     gitignore: opts.gitignore ?? true,
+    ref: opts.ref,
     provider: providerOption as ResolvedOptions['provider'],
     providerName,
     apiKey: opts.apiKey ?? env.OPENAI_API_KEY,

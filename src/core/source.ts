@@ -1,0 +1,35 @@
+import { isSecretPath, type LocalFile, scan, type ScanResult } from './scan'
+import type { ResolvedOptions } from './options'
+import { UsageError } from './errors'
+
+/**
+ * The documents to sync: the work tree under the root (the default), or the tree of a git ref
+ * (`--ref v2.0`, a rollback), read from git's objects and never from or into the work tree.
+ */
+export async function readDocuments(options: ResolvedOptions, maxFileBytes: number, cache?: Parameters<typeof scan>[0]['cache']): Promise<ScanResult & { commit?: string }> {
+  if (!options.ref) {
+    return scan({
+      root: options.root,
+      include: options.include,
+      exclude: options.exclude,
+      gitignore: options.gitignore,
+      maxFileBytes,
+      concurrency: Math.max(16, options.concurrency * 2),
+      cache,
+    })
+  }
+  const { listFilesAtRef } = await import('./git-source')
+  const { resolveName } = await import('./state/git/exec')
+  const commit = await resolveName(options.root, `${options.ref}^{commit}`)
+  if (!commit) throw new UsageError(`unknown git ref "${options.ref}": no commit, branch or tag has that name in the repository of ${options.root}`)
+  const listed = await listFilesAtRef(options.root, commit, { include: options.include, exclude: options.exclude, dot: true })
+  const files: LocalFile[] = []
+  const skipped: ScanResult['skipped'] = []
+  for (const f of listed) {
+    if (isSecretPath(f.path)) continue
+    if (f.size === 0) { skipped.push({ path: f.path, reason: 'empty' }); continue }
+    if (f.size > maxFileBytes) { skipped.push({ path: f.path, reason: `larger than the store's limit (${f.size} > ${maxFileBytes} bytes)` }); continue }
+    files.push({ path: f.path, absPath: '', size: f.size, mtimeMs: 0, sha256: f.sha256, read: () => f.read() })
+  }
+  return { files, skipped, commit }
+}
