@@ -7,8 +7,11 @@ import { env, redact, useColor, type CommandModule } from './cli/shared'
 import { syncCommands } from './cli/commands/sync'
 import { searchCommands } from './cli/commands/search'
 import { initCommand } from './cli/commands/init'
+import { historyCommands } from './cli/commands/history'
 
-const commands: CommandModule[] = [syncCommands, searchCommands, initCommand]
+import { verifyCommands } from './cli/commands/verify'
+import { pruneCommands } from './cli/commands/prune'
+const commands: CommandModule[] = [syncCommands, searchCommands, initCommand, historyCommands, verifyCommands, pruneCommands]
 
 /** Runs the command line; resolves to the exit code (0 synced, 1 a file or the sync failed, 2 bad usage). */
 export async function main(argv = process.argv): Promise<number> {

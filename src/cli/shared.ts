@@ -16,6 +16,7 @@ export interface CommonFlags {
   push?: boolean
   concurrency?: number
   baseUrl?: string
+  ref?: string
   json?: boolean
   quiet?: boolean
   debug?: boolean
@@ -40,6 +41,7 @@ export function withCommonFlags(command: Command): Command {
     .option('--no-push', 'Do not push the state branch')
     .option('--concurrency <n>', 'Parallel requests (default 8)')
     .option('--base-url <url>', 'Site base for the url attribute')
+    .option('--ref <ref>', 'Read the documents of this git ref (tag, branch, commit) instead of the work tree')
     .option('--json', 'Print one JSON object on stdout')
     .option('--quiet', 'Print nothing but errors')
     .option('--debug', 'Print traces')
@@ -66,6 +68,7 @@ export function toOptions(flags: CommonFlags): VectornatorOptions {
   if (flags.provider !== undefined) options.provider = String(flags.provider) as VectornatorOptions['provider']
   if (flags.concurrency !== undefined) options.concurrency = Number(flags.concurrency)
   if (flags.baseUrl !== undefined) options.baseUrl = String(flags.baseUrl)
+  if (flags.ref !== undefined) options.ref = String(flags.ref)
   if (flags.debug) options.debug = true
   if (flags.metadata !== undefined || flags.branch !== undefined || flags.push === false) {
     options.metadata = {

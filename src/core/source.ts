@@ -33,3 +33,16 @@ export async function readDocuments(options: ResolvedOptions, maxFileBytes: numb
   }
   return { files, skipped, commit }
 }
+
+/**
+ * The commit the work tree's documents come from (HEAD), and whether the root holds changes not
+ * committed there; undefined outside a git repository. Recorded so a rollback can find them.
+ */
+export async function sourceCommitOf(root: string): Promise<{ commit: string, dirty: boolean } | undefined> {
+  const { git, resolveName } = await import('./state/git/exec')
+  const commit = await resolveName(root, 'HEAD^{commit}').catch(() => undefined)
+  if (!commit) return undefined
+  // GIT_OPTIONAL_LOCKS=0: a plain status would refresh the user's index (it must stay as it was).
+  const status = await git(root, ['status', '--porcelain', '--untracked-files=normal', '--', '.'], { env: { GIT_OPTIONAL_LOCKS: '0' } }).catch(() => '')
+  return { commit, dirty: status.trim() !== '' }
+}
