@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest'
+import { createOpenAIServer } from '../src/testing'
+import { sync } from '../src'
+import { silentLogger } from '../src/core/logger'
+import { parseResetDuration } from '../src/providers/openai-pacing'
+import { makeTree, pages } from './helpers/tree'
+
+describe('pacing to the real API limits', () => {
+  it('reads the reset durations the API sends', () => {
+    expect(parseResetDuration('6m0s')).toBe(360_000)
+    expect(parseResetDuration('1.5s')).toBe(1500)
+    expect(parseResetDuration('120ms')).toBe(120)
+    expect(parseResetDuration('1h2m')).toBe(3_720_000)
+    expect(parseResetDuration(null)).toBeUndefined()
+  })
+
+  it('a first sync of 2,500 files under the real limits (a 250 ms minute) completes with every file once and no failure', async () => {
+    // The real values: 1,000 uploads a minute per user, 300 attach requests a minute per store,
+    // 2,000 attached files a minute per organization; only the minute is shortened.
+    const server = await createOpenAIServer({ processingMs: 1, rateLimits: { minuteMs: 250 } })
+    try {
+      const root = makeTree(pages(2500))
+      const result = await sync({ root, provider: 'openai', apiKey: 'test', baseURL: server.url, metadata: 'file', logger: silentLogger, concurrency: 16 })
+      expect(result.failed).toEqual([])
+      expect(result.added).toHaveLength(2500)
+      const stored = server.vectorStoreFiles(result.storeId)
+      expect(stored).toHaveLength(2500)
+      expect(new Set(stored.map(f => f.attributes?.path)).size).toBe(2500)
+      expect(stored.every(f => f.status === 'completed')).toBe(true)
+      // No File object beyond the documents: nothing uploaded twice by a retry.
+      expect(server.files()).toHaveLength(2500)
+      // Paced from the headers: the limits were hit, but rarely.
+      console.log(`pacing: ${server.stats.rateLimited} answers 429 of ${server.stats.requests} requests`)
+      expect(server.stats.rateLimited).toBeLessThan(50)
+    }
+    finally { await server.close() }
+  })
+})
