@@ -60,6 +60,11 @@ export interface VectornatorOptions {
   storeName?: string
   /** OpenAI `chunking_strategy`, passed through on attach. */
   chunkingStrategy?: Record<string, unknown>
+  /**
+   * A document the store leaves `in_progress` longer than this is reported failed and retried by
+   * the next run, never waited on forever. Default 10 minutes.
+   */
+  processingTimeoutMs?: number
 
   // postgres
   /** PostgreSQL server; default env DATABASE_URL, else the embedded PGlite under `.vectornator/store/`. */

@@ -49,6 +49,7 @@ export interface ResolvedOptions {
   vectorStoreId: string | undefined
   storeName: string
   chunkingStrategy: Record<string, unknown> | undefined
+  processingTimeoutMs: number | undefined
   connectionString: string | undefined
   embed: Embedder | false | undefined
   chunkSize: number | undefined
@@ -136,6 +137,9 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
   if (typeof maxDeletions !== 'number' || !(maxDeletions >= 0 && maxDeletions <= 1))
     errors.push(`maxDeletions must be a share from 0 to 1 (0.5 = half the store), got ${JSON.stringify(opts.maxDeletions)}`)
 
+  if (opts.processingTimeoutMs !== undefined && (!Number.isFinite(opts.processingTimeoutMs) || opts.processingTimeoutMs < 1))
+    errors.push(`processingTimeoutMs must be a positive number of milliseconds, got ${JSON.stringify(opts.processingTimeoutMs)}`)
+
   if (opts.maxFileSize !== undefined && (!Number.isInteger(opts.maxFileSize) || opts.maxFileSize < 1))
     errors.push(`maxFileSize must be a positive number of bytes, got ${JSON.stringify(opts.maxFileSize)}`)
 
@@ -179,6 +183,7 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
     vectorStoreId,
     storeName: opts.storeName ?? `vectornator ${basename(root)}`,
     chunkingStrategy: opts.chunkingStrategy,
+    processingTimeoutMs: opts.processingTimeoutMs,
     connectionString: opts.connectionString ?? env.DATABASE_URL,
     embed: opts.embed,
     chunkSize: opts.chunkSize,

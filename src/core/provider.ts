@@ -43,6 +43,7 @@ export async function createProvider(options: ResolvedOptions): Promise<VectorSt
       apiKey: options.apiKey,
       baseURL: options.baseURL,
       chunkingStrategy: options.chunkingStrategy,
+      processingTimeoutMs: options.processingTimeoutMs,
       concurrency: options.concurrency,
       logger: options.logger,
     })
