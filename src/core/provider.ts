@@ -1,35 +1,40 @@
 import type { ProviderLimits, VectorStoreProvider } from '../providers/types'
 import type { ResolvedOptions } from './options'
 import { UsageError } from './errors'
-import { OPENAI_LIMITS } from '../providers/openai-files'
+import { OPENAI_LIMITS, openAIFingerprint } from '../providers/openai-files'
+import { postgresFingerprint, resolvePostgresOptions, type PostgresProviderOptions } from '../providers/postgres/options'
+import { POSTGRES_LIMITS } from '../providers/postgres/documents'
+import { createOpenAIEmbedder } from '../providers/postgres/embed'
 
 /** Limits known without loading a provider's SDK (a sync with nothing to send never imports one). */
-export const POSTGRES_LIMITS: ProviderLimits = {
-  maxFileBytes: 10 * 1024 * 1024,
-  maxAttributes: 16,
-  maxAttributeKeyLength: 64,
-  maxAttributeValueLength: 512,
-  maxBatchFiles: 100,
-}
-
 export function providerLimits(options: ResolvedOptions): ProviderLimits {
   if (typeof options.provider === 'object') return options.provider.limits
   return options.provider === 'openai' ? OPENAI_LIMITS : POSTGRES_LIMITS
+}
+
+/**
+ * The postgres provider's options as the core sets them: the embedder defaults to OpenAI
+ * embeddings when an API key is there. One place, so the fingerprint and the provider agree.
+ */
+function postgresOptions(options: ResolvedOptions): PostgresProviderOptions {
+  const embed = options.embed !== undefined
+    ? options.embed
+    : options.apiKey ? createOpenAIEmbedder({ apiKey: options.apiKey, baseURL: options.baseURL }) : false
+  return {
+    connectionString: options.connectionString,
+    root: options.root,
+    embed,
+    chunkSize: options.chunkSize,
+    chunkOverlap: options.chunkOverlap,
+  }
 }
 
 /** The settings that decide what the store keeps for a document (see the fingerprint). */
 export function contentSettings(options: ResolvedOptions): Record<string, unknown> {
   if (typeof options.provider === 'object')
     return { provider: options.provider.name, ...(options.provider.fingerprint?.() ?? {}) }
-  if (options.provider === 'openai')
-    return { provider: 'openai', textConversion: 1, chunkingStrategy: options.chunkingStrategy ?? 'auto' }
-  const embed = options.embed
-  return {
-    provider: 'postgres',
-    chunkSize: options.chunkSize ?? 1500,
-    chunkOverlap: options.chunkOverlap ?? 200,
-    embedder: embed === false ? 'none' : embed ? (embed.id ?? 'custom') : (options.apiKey ? 'openai:text-embedding-3-small' : 'none'),
-  }
+  if (options.provider === 'openai') return { provider: 'openai', ...openAIFingerprint(options.chunkingStrategy) }
+  return postgresFingerprint(resolvePostgresOptions(postgresOptions(options)))
 }
 
 /** Creates the provider the options name; its SDK is imported only now. */
@@ -48,15 +53,6 @@ export async function createProvider(options: ResolvedOptions): Promise<VectorSt
       logger: options.logger,
     })
   }
-  const { createPostgresProvider, createOpenAIEmbedder } = await import('../providers/postgres')
-  const embed = options.embed !== undefined
-    ? options.embed
-    : options.apiKey ? createOpenAIEmbedder({ apiKey: options.apiKey, baseURL: options.baseURL }) : false
-  return createPostgresProvider({
-    connectionString: options.connectionString,
-    root: options.root,
-    embed,
-    chunkSize: options.chunkSize,
-    chunkOverlap: options.chunkOverlap,
-  })
+  const { createPostgresProvider } = await import('../providers/postgres')
+  return createPostgresProvider(postgresOptions(options))
 }

@@ -38,3 +38,8 @@ export function uploadName(path: string): string {
   if (SUPPORTED_EXTENSIONS.has(ext)) return flat
   return `${flat}.${AS_MARKDOWN.has(ext) ? 'md' : 'txt'}`
 }
+
+/** What decides what the store keeps for a document: the text conversion and the chunking. */
+export function openAIFingerprint(chunkingStrategy: Record<string, unknown> | undefined): Record<string, unknown> {
+  return { textConversion: 1, chunkingStrategy: chunkingStrategy ?? 'auto' }
+}

@@ -107,3 +107,22 @@ function integer(field: string, value: number | undefined, fallback: number, min
     throw new UsageError(`postgres: ${field} must be an integer of at least ${min}, got ${value}`)
   return value
 }
+
+// Bumped when chunkText changes what it produces: a new fingerprint re-indexes every store.
+const CHUNKER_VERSION = 1
+
+/**
+ * What decides the chunks and vectors stored for a document. Kept apart from the provider so the
+ * core can compute it without opening a database.
+ */
+export function postgresFingerprint(resolved: ResolvedPostgresOptions): Record<string, unknown> {
+  return {
+    provider: 'postgres',
+    chunker: CHUNKER_VERSION,
+    chunkSize: resolved.chunkSize,
+    chunkOverlap: resolved.chunkOverlap,
+    language: resolved.language,
+    embedder: resolved.embed ? (resolved.embed.id ?? 'custom') : 'none',
+    dimensions: resolved.embed?.dimensions ?? null,
+  }
+}

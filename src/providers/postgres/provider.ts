@@ -6,7 +6,7 @@ import {
   updateDocumentAttributes, withIdentity,
 } from './documents'
 import { embedTexts, toVectorLiteral } from './embed'
-import { resolvePostgresOptions, type PostgresProviderOptions } from './options'
+import { postgresFingerprint, resolvePostgresOptions, type PostgresProviderOptions } from './options'
 import { prepareSchema, type Capabilities, type Tables } from './schema'
 import { searchChunks } from './search'
 import { uploadItems, type Session } from './upload'
@@ -25,8 +25,6 @@ export interface PostgresProvider extends VectorStoreProvider {
   fingerprint(): Record<string, unknown>
 }
 
-// Bumped when chunkText changes what it produces: a new fingerprint re-indexes every store.
-const CHUNKER_VERSION = 1
 const LIST_PAGE_SIZE = 500
 
 /**
@@ -171,17 +169,7 @@ export function createPostgresProvider(options: PostgresProviderOptions = {}): P
       })
     },
 
-    fingerprint() {
-      return {
-        provider: 'postgres',
-        chunker: CHUNKER_VERSION,
-        chunkSize: resolved.chunkSize,
-        chunkOverlap: resolved.chunkOverlap,
-        language: resolved.language,
-        embedder: embed ? (embed.id ?? 'custom') : 'none',
-        dimensions: embed?.dimensions ?? null,
-      }
-    },
+    fingerprint: () => postgresFingerprint(resolved),
   }
   return provider
 }
