@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../src/testing'
@@ -93,24 +95,49 @@ describe('sync with the OpenAI provider against the offline server', () => {
     expect((await remote(result.storeId)).map(f => f.attributes?.path).sort()).toEqual(['intro.mdx', 'ref.rst'])
   })
 
-  it('converges under 15% 5xx, 10% 429 and 3% dropped connections', async () => {
-    const faulty = await createOpenAIServer({ processingMs: 2, faults: { seed: 7, error5xx: 0.15, rateLimit429: 0.1, drop: 0.03 } })
+  it('converges in one run under 15% 5xx, 10% 429 and 3% dropped connections, for adds, then updates and deletes', async () => {
+    const faults = { error5xx: 0.15, rateLimit429: 0.1, drop: 0.03 }
+    const faulty = await createOpenAIServer({ processingMs: 2, faults: { seed: 7, ...faults } })
     try {
-      const root = makeTree(pages(60))
+      const tree: Record<string, string | null> = pages(60)
+      const root = makeTree(tree as Record<string, string>)
       const o = { ...opts(root), baseURL: faulty.url }
-      let result = await sync(o)
-      // A document the SDK's retries could not save is reported and retried by the next run.
-      for (let i = 0; i < 3 && result.failed.length > 0; i++) result = await sync(o)
-      expect(result.failed).toEqual([])
-      faulty.setFaults({})
       const c = new OpenAI({ apiKey: 'test', baseURL: faulty.url })
-      const files = []
-      for await (const f of c.vectorStores.files.list(result.storeId, { limit: 100 })) files.push(f)
-      expect(files.map(f => f.attributes?.path).sort()).toEqual(Object.keys(pages(60)).sort())
-      expect(faulty.stats.faults).toBeGreaterThan(0)
-      // No File object is left that no document uses.
-      const attached = new Set(files.map(f => f.id))
-      expect(faulty.files().filter(f => !attached.has(f.id))).toEqual([])
+      const expectInStep = async (storeId: string) => {
+        faulty.setFaults({})
+        const state = JSON.parse(readFileSync(join(root, '.vectornator/metadata.json'), 'utf8'))
+        const files = []
+        for await (const f of c.vectorStores.files.list(storeId, { limit: 100 })) files.push(f)
+        const local = Object.keys(tree).filter(p => tree[p] !== null).sort()
+        expect(files.map(f => f.attributes?.path).sort()).toEqual(local)
+        expect(Object.keys(state.files).sort()).toEqual(local)
+        expect(state.journal).toBeUndefined()
+        for (const f of files) expect(state.files[f.attributes!.path as string].fileId).toBe(f.id)
+        // No File object is left that no document uses.
+        const attached = new Set(files.map(f => f.id))
+        expect(faulty.files().filter(f => !attached.has(f.id))).toEqual([])
+      }
+
+      // One run, no second chance: the SDK's retries, the pacer and the provider's own rounds.
+      const first = await sync(o)
+      expect(first.failed).toEqual([])
+      expect(first.added).toHaveLength(60)
+      await expectInStep(first.storeId)
+      const faultsSeen = faulty.stats.faults
+      faulty.setFaults({ seed: 8, ...faults })
+
+      const change: Record<string, string | null> = {}
+      for (let i = 0; i < 5; i++) change[`docs/page-00${i}.md`] = `# Page 00${i}\n\nRewritten page ${i}.\n`
+      for (let i = 50; i < 55; i++) change[`docs/page-0${i}.md`] = null
+      for (let i = 60; i < 65; i++) change[`docs/page-0${i}.md`] = `# Page 0${i}\n\nA new page ${i}.\n`
+      Object.assign(tree, change)
+      writeTree(root, change)
+      const second = await sync(o)
+      expect(second.failed).toEqual([])
+      expect({ added: second.added.length, updated: second.updated.length, deleted: second.deleted.length }).toEqual({ added: 5, updated: 5, deleted: 5 })
+      await expectInStep(first.storeId)
+      expect(faultsSeen).toBeGreaterThan(10)
+      expect(faulty.stats.faults).toBeGreaterThan(faultsSeen)
     }
     finally { await faulty.close() }
   })

@@ -72,13 +72,12 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
     ...plan.add.map(file => ({ file })),
     ...plan.update.map(({ file, entry }) => ({ file, previous: entry })),
   ]
+  // A deletion's journal entry stays when it fails: the next run finishes it (settle.ts).
   const deleteOld = async (path: string, fileId: string) => {
     state.journal = [...(state.journal ?? []), { op: 'delete', path, fileId, at: now() }]
-    try { await provider.deleteFile(fileId) }
-    finally {
-      removeJournal(state, e => e.op === 'delete' && e.fileId === fileId)
-      ctx.checkpoint()
-    }
+    await provider.deleteFile(fileId)
+    removeJournal(state, e => e.op === 'delete' && e.fileId === fileId)
+    ctx.checkpoint()
   }
 
   for (const chunk of chunksOf(uploads, provider.limits.maxBatchFiles)) {
@@ -104,8 +103,8 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
     const settle = async (r: UploadResult, oldRemoved = false) => {
       const item = byPath.get(r.path)
       if (!item) return
-      removeJournal(state, e => e.op === 'upload' && e.path === r.path)
       if (r.fileId) {
+        removeJournal(state, e => e.op === 'upload' && e.path === r.path)
         state.files[r.path] = entryFor(item.file, r.fileId, item.metadata, item.previous)
         if (item.previous && item.previous.fileId !== r.fileId && !oldRemoved) {
           try { await deleteOld(r.path, item.previous.fileId) }
@@ -115,7 +114,10 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
         ctx.onFile(item.previous ? 'update' : 'add', r.path)
       }
       else {
-        if (r.orphanFileId) await provider.deleteFile(r.orphanFileId).catch(() => {})
+        // The journal entry goes once nothing is left behind. An upload that failed may have left a
+        // File object (an attempt made, its answer lost): its entry stays for the next run (settle.ts).
+        const cleaned = r.orphanFileId ? await provider.deleteFile(r.orphanFileId).then(() => true, () => false) : false
+        if (cleaned) removeJournal(state, e => e.op === 'upload' && e.path === r.path)
         fail(item.previous ? 'update' : 'add', r.path, r.error ?? 'the store did not accept the file')
       }
       ctx.checkpoint()
@@ -150,6 +152,14 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
     await ctx.flush()
   }
 
+  // A rename rewrites the document's `path` attribute: journaled so a run killed between the store
+  // and the state has the attribute put back by the next (settle.ts).
+  if (plan.rename.length > 0) {
+    state.journal = [...(state.journal ?? []), ...plan.rename.map(({ file, entry }) => ({
+      op: 'upload' as const, path: file.path, hash: file.sha256, at: now(), fileId: entry.fileId,
+    }))]
+    await ctx.flush()
+  }
   await Promise.all([
     ...plan.rename.map(({ file, from, entry }) => limit(async () => {
       try {
@@ -158,6 +168,7 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
         await provider.updateAttributes!(entry.fileId, metadata)
         delete state.files[from]
         state.files[file.path] = { ...entry, metadata: { path: file.path, size: file.size, lastModified: new Date(file.mtimeMs).toISOString() }, attributes: metadata.attributes }
+        removeJournal(state, e => e.op === 'upload' && e.path === file.path && e.fileId === entry.fileId)
         result.renamed.push({ from, to: file.path })
         ctx.onFile('rename', file.path)
         ctx.checkpoint()
@@ -179,10 +190,17 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
     })),
   ])
 
+  // Every deletion is journaled, and the journal saved, before the first one is sent.
+  if (plan.delete.length > 0) {
+    state.journal = [...(state.journal ?? []), ...plan.delete.map(({ path, entry }) => ({ op: 'delete' as const, path, fileId: entry.fileId, at: now() }))]
+    await ctx.flush()
+  }
   await Promise.all(plan.delete.map(({ path, entry }) => limit(async () => {
     try {
-      await deleteOld(path, entry.fileId)
+      await provider.deleteFile(entry.fileId)
       delete state.files[path]
+      removeJournal(state, e => e.op === 'delete' && e.fileId === entry.fileId)
+      ctx.checkpoint()
       result.deleted.push(path)
       ctx.onFile('delete', path)
     }

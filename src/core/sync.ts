@@ -1,22 +1,21 @@
-import { createHash } from 'node:crypto'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import type { SyncResult, VectornatorOptions } from '../types'
 import type { FileMetadata, VectorStoreProvider } from '../providers/types'
 import { attributeSettingsKey, buildAttributes } from './attributes'
 import { UsageError } from './errors'
 import { execute } from './execute'
 import { fingerprint } from './fingerprint'
-import { acquireLock } from './lock'
+import { acquireLock, lockFileFor } from './lock'
 import { resolveOptions, type ResolvedOptions } from './options'
 import { type Plan, plan as makePlan, planSize } from './plan'
 import { contentSettings, createProvider, providerLimits } from './provider'
 import { summaryLine } from './report'
-import { type LocalFile, scan, type SkippedFile } from './scan'
+import { type LocalFile, scan, type ScanResult, type SkippedFile } from './scan'
+import { readDocuments, sourceCommitOf } from './source'
+import { FileStatCache, statCachePath } from './stat-cache'
 import { settleJournal } from './settle'
 import { emptyState, resolveStateStore, type StateStore, type SyncState } from './state'
 import { reconcileStates } from './reconcile'
-import { sweepOrphans } from './orphans'
 import { checksSummary, loadChecks, runChecks } from './checks'
 
 export interface PlanReport {
@@ -71,10 +70,35 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
   const contentFingerprint = fingerprint(content)
   const attributesFingerprint = fingerprint(attributeSettingsKey(attributeSettings))
 
-  async function prepare(store: StateStore, canRetag: boolean): Promise<PlanReport & { loaded: SyncState | undefined }> {
-    const loaded = await store.load()
-    if (loaded) checkStateMatches(loaded, options, store)
+  async function prepare(store: StateStore, canRetag: boolean, saveCache = false): Promise<PlanReport & { loaded: SyncState | undefined, files: LocalFile[], sourceCommit?: string }> {
+    // The scan needs nothing from the state: it runs while the state loads (a git fetch, a parse).
+    const scanning = scanDocuments(saveCache)
+    scanning.catch(() => {})
+    let loaded: SyncState | undefined
+    try {
+      loaded = await store.load()
+      if (loaded) checkStateMatches(loaded, options, store)
+    }
+    catch (error) {
+      await scanning.catch(() => {})
+      throw error
+    }
     const state = loaded ?? emptyState(options.vectorStoreId ?? '')
+    const scanned = await scanning
+    const files = overrides.extraFiles ? mergeFiles(scanned.files, await overrides.extraFiles()) : scanned.files
+    for (const s of scanned.skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)
+    options.onProgress({ type: 'scan', files: files.length })
+    return { ...planFor(files, state, canRetag), skipped: scanned.skipped, loaded, files, sourceCommit: scanned.commit }
+  }
+
+  /**
+   * The documents, hashed through the local stat cache (.vectornator/cache.json): a document
+   * whose size, mtime, ctime and inode are those recorded is not read again.
+   */
+  async function scanDocuments(saveCache: boolean): Promise<ScanResult & { commit?: string }> {
+    // A git ref's documents come from git's objects, hashed as they stream: no cache to consult.
+    if (options.ref) return readDocuments(options, options.maxFileSize ?? limits.maxFileBytes)
+    const cache = await FileStatCache.load(statCachePath(options.root))
     const scanned = await scan({
       root: options.root,
       include: options.include,
@@ -82,15 +106,18 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
       gitignore: options.gitignore,
       maxFileBytes: options.maxFileSize ?? limits.maxFileBytes,
       concurrency: Math.max(16, options.concurrency * 2),
+      cache,
     })
-    const files = overrides.extraFiles ? mergeFiles(scanned.files, await overrides.extraFiles()) : scanned.files
-    for (const s of scanned.skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)
-    options.onProgress({ type: 'scan', files: files.length })
+    if (saveCache) await cache.save().catch(e => options.logger.debug(`could not save the stat cache: ${e.message}`))
+    return scanned
+  }
+
+  function planFor(files: LocalFile[], state: SyncState, canRetag: boolean) {
     const plan = makePlan(files, state, { canRetag, contentFingerprint, contentSettings: content, attributesFingerprint })
     options.onProgress({ type: 'plan', add: plan.add.length, update: plan.update.length, delete: plan.delete.length, unchanged: plan.unchanged.length, rename: plan.rename.length, retag: plan.retag.length })
     const uploadBytes = [...plan.add, ...plan.update.map(u => u.file)].reduce((n, f) => n + f.size, 0)
     const storeFilesAfter = Object.keys(state.files).length + plan.add.length - plan.delete.length
-    return { plan, state, skipped: scanned.skipped, uploadBytes, storeFilesAfter, storeId: state.storeId || options.vectorStoreId || '', loaded }
+    return { plan, state, uploadBytes, storeFilesAfter, storeId: state.storeId || options.vectorStoreId || '' }
   }
 
   function guardDeletions(report: PlanReport): void {
@@ -105,8 +132,11 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
 
   async function withState<T>(fn: (store: StateStore) => Promise<T>): Promise<T> {
     const store = await resolveStateStore(options, options.logger)
-    const lockName = createHash('sha256').update(`${options.root}\0${store.kind}\0${store.location}`).digest('hex').slice(0, 16)
-    const release = options.dryRun ? async () => {} : await acquireLock(join(tmpdir(), `vectornator-${lockName}.lock`))
+    const release = options.dryRun
+      ? async () => {}
+      : await acquireLock(lockFileFor(options.root, store.kind, store.location), {
+          onWait: pid => options.logger.info(`waiting for another vectornator run (pid ${pid}) on this state to finish`),
+        })
     try { return await fn(store) }
     finally {
       await store.close()
@@ -144,13 +174,29 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
     connect,
 
     status: () => withState(async store => {
-      const { loaded: _loaded, ...report } = await prepare(store, canRetagStatic)
+      const { loaded: _loaded, files: _files, ...report } = await prepare(store, canRetagStatic)
       return report
     }),
 
     sync: () => withState(async (store) => {
       const started = Date.now()
-      const report = await prepare(store, canRetagStatic)
+      let report = await prepare(store, canRetagStatic, !options.dryRun)
+      let provider: VectorStoreProvider | undefined
+      // Crash safety: a journal left by a killed run is settled before anything is planned, and
+      // the settled state saved, so the plan starts from what the store really holds.
+      if (!options.dryRun && report.state.journal?.length) {
+        provider = await createProvider(options)
+        try {
+          await openStore(provider, report.state, report.loaded)
+          await settleJournal(report.state, provider, options.logger, report.files)
+          await store.save(report.state)
+        }
+        catch (error) {
+          await provider.cleanup().catch(() => {})
+          throw error
+        }
+        report = { ...report, ...planFor(report.files, report.state, canRetagStatic) }
+      }
       const { plan, state, skipped } = report
       guardDeletions(report)
       for (const reason of plan.reasons) options.logger.info(reason)
@@ -171,6 +217,7 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
       const settingsChanged = state.fingerprint !== contentFingerprint || state.settings?.attributes !== attributesFingerprint
       const nothingToDo = planSize(plan) === 0 && !state.journal?.length
       if (options.dryRun || (nothingToDo && state.storeId)) {
+        await provider?.cleanup().catch(() => {})
         if (!options.dryRun && settingsChanged) {
           recordSettings(state)
           await store.finish(state, { message: 'vectornator: record settings', changed: true })
@@ -182,15 +229,26 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
         return result
       }
 
-      const provider = await createProvider(options)
+      if (!provider) {
+        provider = await createProvider(options)
+        try {
+          const created = !(options.vectorStoreId ?? (state.storeId || undefined))
+          await openStore(provider, state, report.loaded)
+          // A store just created is recorded at once: a run killed now leaves no store unknown to the state.
+          if (created) await store.save(state)
+          else if (!report.loaded) await guardLostState(provider, store)
+        }
+        catch (error) {
+          await provider.cleanup().catch(() => {})
+          throw error
+        }
+      }
+      let timer: NodeJS.Timeout | undefined
+      let pendingSave: Promise<void> | undefined
       try {
-        await openStore(provider, state, report.loaded)
         result.storeId = state.storeId
-        if (state.journal?.length) await settleJournal(state, provider, options.logger)
 
-        let pendingSave: Promise<void> | undefined
         let dirty = false
-        let timer: NodeJS.Timeout | undefined
         const flush = async () => {
           if (timer) { clearTimeout(timer); timer = undefined }
           while (pendingSave) await pendingSave
@@ -211,28 +269,33 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
           checkpoint,
           flush,
           concurrency: options.concurrency,
-          describe: (file, buffer) => describe(provider, file, buffer),
+          describe: (file, buffer) => describe(provider!, file, buffer),
           onFile: (op, path, error) => {
             done++
             options.onProgress({ type: 'file', op, path, ok: !error, error, done, total })
           },
         })
         Object.assign(result, executed, { unchanged: plan.unchanged.length, skipped })
-        const uploaded = [...plan.add.map(f => f.path), ...plan.update.map(u => u.file.path)]
-        const swept = await sweepOrphans(provider, state, uploaded, started).catch((e) => {
-          options.logger.warn(`could not look for leftover file objects: ${e.message}`)
-          return 0
-        })
-        if (swept > 0) options.logger.debug(`removed ${swept} file objects left by retried uploads`)
         state.lastSync = new Date().toISOString()
         recordSettings(state)
+        const source = report.sourceCommit ? { commit: report.sourceCommit, dirty: false } : await sourceCommitOf(options.root)
+        if (source) state.sourceCommit = source.commit
+        else delete state.sourceCommit
         await flush()
         result.durationMs = Date.now() - started
         await store.finish(state, {
-          message: summaryLine(result),
+          message: `${summaryLine(result)}${source ? ` from ${source.commit.slice(0, 12)}${source.dirty ? ' with uncommitted changes' : ''}` : ''}`,
           changed: true,
-          reconcile: (theirs, mine) => reconcileStates(theirs, mine, provider),
+          reconcile: (theirs, mine) => reconcileStates(theirs, mine, provider!),
         })
+      }
+      catch (error) {
+        // A sync that fails still leaves its last state (and journal) saved for the next run, and
+        // writes nothing once the lock is released.
+        if (timer) { clearTimeout(timer); timer = undefined }
+        while (pendingSave) await (pendingSave as Promise<void>).catch(() => {})
+        await store.save(state).catch(e => options.logger.warn(`could not save the state: ${e.message}`))
+        throw error
       }
       finally {
         await provider.cleanup().catch(() => {})
@@ -267,6 +330,16 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
     return { path: file.path, sha256: file.sha256, size: file.size, lastModified: new Date(file.mtimeMs).toISOString(), attributes }
   }
 
+  /**
+   * No state, but a store that already holds documents this tool wrote: uploading everything again
+   * would store each document twice. The state is rebuilt from the store instead (verify --repair).
+   */
+  async function guardLostState(provider: VectorStoreProvider, store: StateStore): Promise<void> {
+    const ours = (await provider.listFiles()).filter(f => f.path !== undefined && f.sha256 !== undefined).length
+    if (ours > 0)
+      throw new UsageError(`store ${provider.storeId} already holds ${ours} document${ours === 1 ? '' : 's'} synced by vectornator, but there is no sync state in ${store.location}: run \`vectornator verify --repair\` to rebuild the state from the store (syncing now would upload every document again)`)
+  }
+
   /** Selects the store: the one asked for, else the one in the state, else a new one. */
   async function openStore(provider: VectorStoreProvider, state: SyncState, loaded: SyncState | undefined): Promise<void> {
     const wanted = options.vectorStoreId ?? (state.storeId || undefined)
@@ -282,6 +355,10 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
     }
     state.storeId = await provider.createStore(options.storeName)
     options.logger.info(`created ${provider.name} store ${state.storeId} ("${options.storeName}"); its id is kept in the sync state`)
+    if (options.provider === 'postgres' && !options.connectionString) {
+      const where = relative(process.cwd(), join(options.root, '.vectornator', 'store')) || '.vectornator/store'
+      options.logger.info(`the embedded store is in ${where} (no API key needed); search it with \`vectornator search "your question"\`${(provider as { notice?: string }).notice ? ` — ${(provider as { notice?: string }).notice}` : ''}`)
+    }
   }
 }
 

@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto'
+import { promises as fs, readFileSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+
+/** What the cache compares: the fields of `fs.Stats` that change when content may have changed. */
+export interface StatKey {
+  size: number
+  mtimeMs: number
+  ctimeMs: number
+  ino: number
+}
+
+/** The scanner's view of a stat cache: known hashes in, fresh hashes out. */
+export interface StatCache {
+  /**
+   * The SHA-256 recorded for `path` when its stat is still the one recorded; `null` when it was
+   * found binary; undefined when the file must be read.
+   */
+  lookup(path: string, stat: StatKey): string | null | undefined
+  /** Records the hash (or `null`: binary) of a file read with the stat taken *before* reading it. */
+  record(path: string, stat: StatKey, sha256: string | null): void
+}
+
+/** `[size, mtimeMs, ctimeMs, ino, sha256 | 0 (binary)]`: compact, so 7,425 entries parse in ms. */
+type Entry = [number, number, number, number, string | 0]
+
+interface CacheFile {
+  vectornator: 'stat-cache'
+  version: number
+  entries: Record<string, Entry>
+}
+
+const VERSION = 1
+const SHA256 = /^[0-9a-f]{64}$/
+
+/**
+ * A file changed less than this long before it was hashed could change again within the same
+ * timestamp tick (coarse kernel clocks; FAT keeps 2 s) and keep its stat: such "racily clean"
+ * entries (git's term) are not recorded, so the next sync hashes them again.
+ */
+export const RACY_MS = 3000
+
+/**
+ * Where the cache lives: never in the metadata branch, and never in a repository's work tree
+ * (vectornator leaves the user's tree as it found it), so inside a repository it goes in the git
+ * directory, keyed by the root; outside one, in `.vectornator/` beside the file state.
+ */
+export function statCachePath(root: string): string {
+  const gitDir = findGitDir(root)
+  if (!gitDir) return join(root, '.vectornator', 'cache.json')
+  const key = createHash('sha256').update(resolve(root)).digest('hex').slice(0, 16)
+  return join(gitDir, 'vectornator', `stat-cache-${key}.json`)
+}
+
+/** The git directory of the repository holding `dir` (a `.git` folder, or a worktree's `gitdir:` file), without running git. */
+function findGitDir(dir: string): string | undefined {
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    const dotGit = join(current, '.git')
+    try {
+      if (statSync(dotGit).isDirectory()) return dotGit
+      const pointer = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, 'utf8'))
+      if (pointer) return resolve(current, pointer[1].trim())
+    }
+    catch {}
+    if (dirname(current) === current) return undefined
+  }
+}
+
+const IGNORE_FILE = '# Written by vectornator: the local stat cache is never committed.\ncache.json\n.gitignore\n'
+
+/**
+ * A stat cache kept in one JSON file: a no-op sync stats each document instead of reading and
+ * hashing it. It is only ever a shortcut, never a source of truth:
+ *
+ * - an entry is used only while size, mtime, ctime and inode are all unchanged; ctime is set by
+ *   the kernel on every write and cannot be set back (`touch -d`, `tar`, `rsync -t` restore mtime
+ *   only), and a copied or re-checked-out file has a new inode;
+ * - racily clean entries are never recorded (see RACY_MS);
+ * - a missing, unreadable, corrupt or other-version cache is an empty one, and is replaced;
+ * - it holds stat data, meaningless on another machine, so it stays local (its folder ignores it
+ *   for git) and never enters the sync state.
+ */
+export class FileStatCache implements StatCache {
+  /** Paths whose loaded entry was used; entries hashed in this scan. */
+  private readonly hits: string[] = []
+  private readonly fresh = new Map<string, Entry>()
+  private changed = false
+
+  private constructor(readonly file: string, private readonly loaded: Record<string, Entry>, private readonly loadedCount: number) {}
+
+  static async load(file: string): Promise<FileStatCache> {
+    let entries: Record<string, Entry> = {}
+    try {
+      const data = JSON.parse(await fs.readFile(file, 'utf8')) as CacheFile
+      if (data?.vectornator === 'stat-cache' && data.version === VERSION && data.entries && typeof data.entries === 'object')
+        entries = data.entries
+    }
+    catch {}
+    return new FileStatCache(file, entries, Object.keys(entries).length)
+  }
+
+  lookup(path: string, stat: StatKey): string | null | undefined {
+    // An inherited name (`constructor`) is no array: a miss like any other.
+    const entry = this.loaded[path]
+    if (!Array.isArray(entry) || entry[0] !== stat.size || entry[1] !== stat.mtimeMs || entry[2] !== stat.ctimeMs || entry[3] !== stat.ino)
+      return undefined
+    const hash = entry[4]
+    if (hash !== 0 && (typeof hash !== 'string' || !SHA256.test(hash))) return undefined
+    this.hits.push(path)
+    return hash === 0 ? null : hash
+  }
+
+  record(path: string, stat: StatKey, sha256: string | null, now = Date.now()): void {
+    this.changed = true
+    if (now - Math.max(stat.mtimeMs, stat.ctimeMs) < RACY_MS) return
+    this.fresh.set(path, [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, sha256 ?? 0])
+  }
+
+  /**
+   * Writes the entries this scan used or made (atomically), when they differ from the loaded
+   * ones: entries of files gone or no longer selected are dropped.
+   */
+  async save(): Promise<boolean> {
+    if (!this.changed && this.hits.length === this.loadedCount) return false
+    const entries = Object.create(null) as Record<string, Entry>
+    for (const path of this.hits) entries[path] = this.loaded[path]!
+    for (const [path, entry] of this.fresh) entries[path] = entry
+    const text = JSON.stringify({ vectornator: 'stat-cache', version: VERSION, entries } satisfies CacheFile)
+    const dir = dirname(this.file)
+    await fs.mkdir(dir, { recursive: true })
+    await fs.writeFile(join(dir, '.gitignore'), IGNORE_FILE, { flag: 'wx' }).catch(() => {})
+    const temp = `${this.file}.${process.pid}.${Date.now()}.tmp`
+    try {
+      await fs.writeFile(temp, text)
+      await fs.rename(temp, this.file)
+    }
+    catch (error) {
+      await fs.rm(temp, { force: true }).catch(() => {})
+      throw error
+    }
+    this.changed = false
+    return true
+  }
+}
