@@ -8,9 +8,9 @@ import { syncCommands } from './cli/commands/sync'
 import { searchCommands } from './cli/commands/search'
 import { initCommand } from './cli/commands/init'
 import { historyCommands } from './cli/commands/history'
-
 import { verifyCommands } from './cli/commands/verify'
 import { pruneCommands } from './cli/commands/prune'
+
 const commands: CommandModule[] = [syncCommands, searchCommands, initCommand, historyCommands, verifyCommands, pruneCommands]
 
 /** Runs the command line; resolves to the exit code (0 synced, 1 a file or the sync failed, 2 bad usage). */

@@ -64,6 +64,8 @@ export interface VectornatorExtras {
 
 export function createVectornator(userOptions: VectornatorOptions = {}, overrides: VectornatorExtras = {}): Vectornator {
   const options = resolveOptions(userOptions)
+  for (const glob of options.include)
+    if (/(^|\/|\*)\.env/.test(glob)) options.logger.warn(`include "${glob}" names .env files: secrets files (.env, .env.*) are never uploaded`)
   const attributeSettings = { baseUrl: options.baseUrl, attributes: options.attributes, routePrefixes: overrides.routePrefixes }
   const limits = providerLimits(options)
   const content = contentSettings(options)

@@ -96,6 +96,7 @@ describe('security', () => {
     expect(run.code, run.stderr).toBe(0)
     expect(JSON.parse(run.stdout).added).toEqual(['docs/a.md'])
     expect(run.stderr).toContain('skipped docs/link.md: links outside the root')
+    expect(run.stderr).toContain('include ".env.local" names .env files: secrets files (.env, .env.*) are never uploaded')
     const uploaded = server.files().filter(f => !before.has(f.id))
     expect(uploaded.map(f => f.filename)).toEqual(['docs__a.md'])
     for (const f of uploaded) expect(f.content.toString()).not.toMatch(/OUTSIDE-MARKER|ENV-MARKER|postgres:|OPENAI_API_KEY/)
