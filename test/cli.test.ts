@@ -34,6 +34,8 @@ describe('vectornator sync (CLI)', () => {
     expect(out).toMatchObject({ dryRun: false, added: ['docs/a.md', 'docs/b.md'], updated: [], deleted: [], unchanged: 0, failed: [] })
     expect(out.storeId).toMatch(/^vs_/)
     expect(typeof out.durationMs).toBe('number')
+    expect(first.stderr).toContain('plan: 2 to add, 0 to update, 0 to delete, 0 unchanged')
+    expect(first.stderr).toMatch(/sync: 2 added, 0 updated, 0 deleted, 0 unchanged, 0 failed \(store vs_\w+\) in \d+\.\ds/)
     const second = await runCli(['sync', '--json', '--metadata', 'file'], { cwd: root, env: env() })
     expect(JSON.parse(second.stdout)).toMatchObject({ added: [], unchanged: 2 })
     // The key is in no output and not in the state.

@@ -1,4 +1,4 @@
-import type { SyncResult } from '../../types'
+import type { ProgressEvent, SyncResult } from '../../types'
 import { createVectornator, type PlanReport } from '../../core/sync'
 import { planMarkdown, summaryLine } from '../../core/report'
 import { createProgress } from '../progress'
@@ -67,7 +67,17 @@ async function commentPlan(report: PlanReport, logger: Logger): Promise<void> {
 
 async function run(flags: SyncFlags, dryRun: boolean): Promise<number> {
   const logger = loggerFor(flags)
-  const onProgress = createProgress({ tty: Boolean(process.stderr.isTTY) && !env.CI, quiet: Boolean(flags.quiet || flags.json) })
+  const progress = createProgress({ tty: Boolean(process.stderr.isTTY) && !env.CI, quiet: Boolean(flags.quiet || flags.json) })
+  // The plan, in one line, before anything is sent; then the progress; then the summary.
+  const onProgress = (event: ProgressEvent) => {
+    if (event.type === 'plan' && !dryRun) {
+      const parts = [`${event.add} to add`, `${event.update} to update`, `${event.delete} to delete`]
+      if (event.rename) parts.push(`${event.rename} to rename`)
+      if (event.retag) parts.push(`${event.retag} to re-tag`)
+      logger.info(`plan: ${parts.join(', ')}, ${event.unchanged} unchanged`)
+    }
+    progress(event)
+  }
   const checks = flags.checks === undefined ? {} : { checks: flags.checks === true || flags.checks === '' ? true : String(flags.checks) }
   const options = await optionsFor(flags, { ...checks, ...(dryRun ? { dryRun } : {}), ...(flags.allowMassDelete ? { allowMassDelete: true } : {}) })
   const vn = createVectornator({ ...options, logger, onProgress })
