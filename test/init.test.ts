@@ -105,6 +105,11 @@ describe('vectornator init', () => {
     const { configFile, paths } = await documents(dir)
     expect(configFile).toBe(join(dir, 'vectornator.config.mjs'))
     expect(paths).toEqual(['docs/getting-started.md', 'docs/guide/configuration.md'])
+
+    // ... and a real sync with that config (the embedded store: no key) uploads exactly them.
+    const synced = await runCli(['sync', '--json', '--metadata', 'file'], { cwd: dir, env: { OPENAI_API_KEY: undefined } })
+    expect(synced.code, synced.stderr).toBe(0)
+    expect(JSON.parse(synced.stdout).added).toEqual(['docs/getting-started.md', 'docs/guide/configuration.md'])
   })
 
   it('sets up a fresh VitePress project: the docs folder is the root, VitePress base the baseUrl', async () => {
@@ -144,6 +149,12 @@ describe('vectornator init', () => {
     expect(resolved.root).toBe(join(dir, 'docs'))
     expect(paths).toEqual(['guide/deploy.md', 'guide/intro.md', 'index.md'])
     expect(urlOf('guide/intro.md', { baseUrl: resolved.baseUrl })).toBe('/handbook/guide/intro')
+
+    const synced = await runCli(['sync', '--json', '--metadata', 'file'], { cwd: dir, env: { OPENAI_API_KEY: undefined } })
+    expect(synced.code, synced.stderr).toBe(0)
+    expect(JSON.parse(synced.stdout).added).toEqual(['guide/deploy.md', 'guide/intro.md', 'index.md'])
+    const found = await runCli(['search', 'deploy', '--json', '--metadata', 'file'], { cwd: dir, env: { OPENAI_API_KEY: undefined } })
+    expect(JSON.parse(found.stdout)[0].url).toMatch(/^\/handbook\/guide\//)
   })
 
   it('reads the default branch from git, and puts the workflow at the repository top for a project in a subfolder', async () => {
