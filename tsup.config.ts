@@ -18,6 +18,8 @@ export default defineConfig([
     target: 'node20',
     splitting: true,
     shims: true,
+    // `require('vectornator/webpack')` gives the plugin itself, not `{ default }`.
+    cjsInterop: true,
   },
   {
     // The command: ESM only, with its shebang kept by tsup.
