@@ -203,19 +203,7 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
       guardDeletions(report)
       for (const reason of plan.reasons) options.logger.info(reason)
 
-      const result: SyncResult = {
-        storeId: report.storeId,
-        dryRun: options.dryRun,
-        added: plan.add.map(f => f.path),
-        updated: plan.update.map(u => u.file.path),
-        deleted: plan.delete.map(d => d.path),
-        renamed: plan.rename.map(r => ({ from: r.from, to: r.file.path })),
-        retagged: plan.retag.map(r => r.file.path),
-        unchanged: plan.unchanged.length,
-        failed: [],
-        skipped,
-        durationMs: 0,
-      }
+      const result = resultFromPlan(report, options.dryRun)
       const settingsChanged = state.fingerprint !== contentFingerprint || state.settings?.attributes !== attributesFingerprint
       const nothingToDo = planSize(plan) === 0 && !state.journal?.length
       if (options.dryRun || (nothingToDo && state.storeId)) {
@@ -377,6 +365,24 @@ function mergeFiles(scanned: LocalFile[], extra: LocalFile[]): LocalFile[] {
   const byPath = new Map(scanned.map(f => [f.path, f]))
   for (const f of extra) byPath.set(f.path, f)
   return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+/** What a sync of this plan would report before it runs (the `--json` object of a dry run). */
+export function resultFromPlan(report: PlanReport, dryRun: boolean): SyncResult {
+  const { plan } = report
+  return {
+    storeId: report.storeId,
+    dryRun,
+    added: plan.add.map(f => f.path),
+    updated: plan.update.map(u => u.file.path),
+    deleted: plan.delete.map(d => d.path),
+    renamed: plan.rename.map(r => ({ from: r.from, to: r.file.path })),
+    retagged: plan.retag.map(r => r.file.path),
+    unchanged: plan.unchanged.length,
+    failed: [],
+    skipped: report.skipped,
+    durationMs: 0,
+  }
 }
 
 /** Runs one sync. */

@@ -12,17 +12,8 @@ import type { SyncState } from '../../src/core/state/types'
 
 export const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
 
-/** mulberry32: the seeded PRNG of the crash schedule. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The seeded PRNG of the crash schedule: the offline server's own. */
+export { mulberry32 as prng } from '../../src/testing/faults'
 
 /** `POST /vector_stores/vs_x/files/file-y` -> `POST /vector_stores/{id}/files/{id}`. */
 export function routeOf(method: string, url: string): string {

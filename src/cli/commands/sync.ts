@@ -1,5 +1,5 @@
 import type { ProgressEvent, SyncResult } from '../../types'
-import { createVectornator, type PlanReport } from '../../core/sync'
+import { createVectornator, type PlanReport, resultFromPlan } from '../../core/sync'
 import { planMarkdown, summaryLine } from '../../core/report'
 import { createProgress } from '../progress'
 import { appendFileSync } from 'node:fs'
@@ -19,23 +19,6 @@ interface SyncFlags extends CommonFlags {
 export function jsonResult(result: SyncResult) {
   const { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, checks } = result
   return { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, ...(checks ? { checks } : {}) }
-}
-
-export function planAsResult(report: PlanReport): SyncResult {
-  const { plan } = report
-  return {
-    storeId: report.storeId,
-    dryRun: true,
-    added: plan.add.map(f => f.path),
-    updated: plan.update.map(u => u.file.path),
-    deleted: plan.delete.map(d => d.path),
-    renamed: plan.rename.map(r => ({ from: r.from, to: r.file.path })),
-    retagged: plan.retag.map(r => r.file.path),
-    unchanged: plan.unchanged.length,
-    failed: [],
-    skipped: report.skipped,
-    durationMs: 0,
-  }
 }
 
 function printPlan(report: PlanReport, write: (line: string) => void): void {
@@ -84,7 +67,7 @@ async function run(flags: SyncFlags, dryRun: boolean): Promise<number> {
 
   if (vn.options.dryRun) {
     const report = await vn.status()
-    if (flags.json) process.stdout.write(`${JSON.stringify(jsonResult(planAsResult(report)))}\n`)
+    if (flags.json) process.stdout.write(`${JSON.stringify(jsonResult(resultFromPlan(report, true)))}\n`)
     else if (flags.format === 'markdown') process.stdout.write(planMarkdown(report))
     else printPlan(report, line => process.stdout.write(`${line}\n`))
     if (flags.comment) await commentPlan(report, logger)
