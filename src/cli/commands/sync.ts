@@ -51,13 +51,19 @@ async function commentPlan(report: PlanReport, logger: Logger): Promise<void> {
 async function run(flags: SyncFlags, dryRun: boolean): Promise<number> {
   const logger = loggerFor(flags)
   const progress = createProgress({ tty: Boolean(process.stderr.isTTY) && !env.CI, quiet: Boolean(flags.quiet || flags.json) })
-  // The plan, in one line, before anything is sent; then the progress; then the summary.
+  // The plan in one line, once the store is open and the first document goes (a bad store id
+  // or a missing key stays a one-line error); then the progress; then the summary.
+  let planLine: string | undefined
   const onProgress = (event: ProgressEvent) => {
     if (event.type === 'plan' && !dryRun) {
       const parts = [`${event.add} to add`, `${event.update} to update`, `${event.delete} to delete`]
       if (event.rename) parts.push(`${event.rename} to rename`)
       if (event.retag) parts.push(`${event.retag} to re-tag`)
-      logger.info(`plan: ${parts.join(', ')}, ${event.unchanged} unchanged`)
+      planLine = `plan: ${parts.join(', ')}, ${event.unchanged} unchanged`
+    }
+    if ((event.type === 'file' || event.type === 'done') && planLine) {
+      logger.info(planLine)
+      planLine = undefined
     }
     progress(event)
   }
