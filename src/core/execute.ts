@@ -1,3 +1,4 @@
+import { promises as fsp } from 'node:fs'
 import pLimit from 'p-limit'
 import type { FileMetadata, UploadItem, UploadResult, VectorStoreProvider } from '../providers/types'
 import type { SyncFailure } from '../types'
@@ -33,6 +34,20 @@ export interface ExecuteResult {
 
 /** Upper bound on the content held in memory at once by one upload batch. */
 const BATCH_BYTES = 32 * 1024 * 1024
+/** Larger files are streamed to providers that can (`UploadItem.file`), never read whole. */
+const STREAM_BYTES = 8 * 1024 * 1024
+/** How much of a streamed file its attributes (front matter, title, user attributes) are read from. */
+const HEAD_BYTES = 1024 * 1024
+
+async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const handle = await fsp.open(path, 'r')
+  try {
+    const buffer = Buffer.alloc(bytes)
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0)
+    return buffer.subarray(0, bytesRead)
+  }
+  finally { await handle.close() }
+}
 
 const now = () => new Date().toISOString()
 
@@ -87,11 +102,18 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
     }))]
     await ctx.flush()
 
-    const items: (UploadItem & { previous?: FileState, file: LocalFile })[] = []
+    const items: (UploadItem & { previous?: FileState, local: LocalFile })[] = []
     await Promise.all(chunk.map(({ file, previous }) => limit(async () => {
       try {
+        if (file.size > STREAM_BYTES && file.absPath && provider.streamsFiles) {
+          // Never held whole: attributes from its head, the content streamed from disk by the
+          // provider (UploadItem.file).
+          const metadata = ctx.describe(file, await readHead(file.absPath, HEAD_BYTES))
+          items.push({ content: Buffer.alloc(0), file: file.absPath, metadata, previous, local: file })
+          return
+        }
         const content = await file.read()
-        items.push({ content, metadata: ctx.describe(file, content), previous, file })
+        items.push({ content, metadata: ctx.describe(file, content), previous, local: file })
       }
       catch (error) {
         removeJournal(state, e => e.op === 'upload' && e.path === file.path)
@@ -105,7 +127,7 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
       if (!item) return
       if (r.fileId) {
         removeJournal(state, e => e.op === 'upload' && e.path === r.path)
-        state.files[r.path] = entryFor(item.file, r.fileId, item.metadata, item.previous)
+        state.files[r.path] = entryFor(item.local, r.fileId, item.metadata, item.previous)
         if (item.previous && item.previous.fileId !== r.fileId && !oldRemoved) {
           try { await deleteOld(r.path, item.previous.fileId) }
           catch (error) { ctx.onFile('update', r.path, `new version stored; removing the old one failed: ${errorMessage(error)}`) }
@@ -123,8 +145,8 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
       ctx.checkpoint()
     }
 
-    if (provider.uploadFiles && items.length > 1) {
-      const results = await provider.uploadFiles(items.map(({ content, metadata }) => ({ content, metadata })), {
+    if (provider.uploadFiles && (items.length > 1 || items.some(i => i.file))) {
+      const results = await provider.uploadFiles(items.map(({ local: _local, previous: _previous, ...item }) => item), {
         concurrency: ctx.concurrency,
         onUploaded: (path, fileId) => {
           const entry = state.journal?.find(e => e.op === 'upload' && e.path === path)

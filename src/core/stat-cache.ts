@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { promises as fs, readFileSync, statSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 
 /** What the cache compares: the fields of `fs.Stats` that change when content may have changed. */
 export interface StatKey {
@@ -128,7 +128,9 @@ export class FileStatCache implements StatCache {
     const text = JSON.stringify({ vectornator: 'stat-cache', version: VERSION, entries } satisfies CacheFile)
     const dir = dirname(this.file)
     await fs.mkdir(dir, { recursive: true })
-    await fs.writeFile(join(dir, '.gitignore'), IGNORE_FILE, { flag: 'wx' }).catch(() => {})
+    // Beside the file state (outside a repository) the folder keeps the cache out of any commit;
+    // in the git directory there is nothing to ignore.
+    if (basename(dir) === '.vectornator') await fs.writeFile(join(dir, '.gitignore'), IGNORE_FILE, { flag: 'wx' }).catch(() => {})
     const temp = `${this.file}.${process.pid}.${Date.now()}.tmp`
     try {
       await fs.writeFile(temp, text)

@@ -1,21 +1,35 @@
 /**
  * Pacing to the OpenAI API's real limits (uploads 1,000 requests a minute per user; attaches 300
  * a minute per vector store, files and file batches together; 2,000 attached files a minute per
- * organization). Rather than run into 429s until the SDK's retries give up, requests wait for the
- * window the server announces in `x-ratelimit-remaining-requests` / `x-ratelimit-reset-requests`,
- * and a 429 that still gets through is waited out (`retry-after-ms`, `retry-after`) a bounded
- * number of times before the SDK sees it.
+ * organization). Rather than run into 429s until the SDK's retries give up, requests are paced
+ * from the response headers: `x-ratelimit-limit-requests` says how many fit in a window and the
+ * longest `x-ratelimit-reset-requests` how long the window is; a log of our own requests then
+ * holds the next one back only until the oldest leaves the window (not until the whole window has
+ * reset, which would double a long sync's time). A 429 that still gets through (another process on
+ * the same key) is waited out (`retry-after-ms`, `retry-after`) a bounded number of times before
+ * the SDK sees it.
  *
  * It wraps the `fetch` the SDK uses, so every call still goes through the SDK.
  */
 
 type Fetch = typeof globalThis.fetch
 
+/**
+ * What is known of one limit. The server counts requests in a window of `windowMs` (a sliding
+ * window, or a token bucket refilled over it: both admit `limit` requests in any such window), so
+ * pacing keeps a log of our own requests and never has more than `limit` of them in one window:
+ * once the window is full, the next request waits until the oldest leaves it, not until the
+ * whole window has reset.
+ */
 interface Bucket {
-  /** Requests the server says are left in this window, less those sent since. */
-  remaining: number
-  /** When the window resets (ms since epoch). */
-  resetAt: number
+  /** `x-ratelimit-limit-requests`, once a response has said it. */
+  limit?: number
+  /** Length of the window: the longest `x-ratelimit-reset-requests` announced. */
+  windowMs: number
+  /** Our requests that may still count, by when they were (at the latest) counted: sent, then answered. */
+  log: { at: number }[]
+  /** Nothing is sent before this: a 429's `retry-after`, or the server's word that none is left. */
+  blockedUntil: number
 }
 
 export interface PacerStats {
@@ -74,31 +88,55 @@ export function createPacedFetch(options: { fetch?: Fetch, maxWaits?: number } =
   const buckets = new Map<string, Bucket>()
   const stats: PacerStats = { waits: 0, waitedMs: 0, rateLimited: 0 }
 
-  /** Waits while the bucket is spent, then takes one request from it. */
-  async function take(name: string): Promise<void> {
-    while (true) {
-      const bucket = buckets.get(name)
-      const now = Date.now()
-      if (!bucket || bucket.resetAt <= now || bucket.remaining > 0) {
-        if (bucket && bucket.resetAt > now) bucket.remaining--
-        return
+  const bucket = (name: string) => {
+    let b = buckets.get(name)
+    if (!b) buckets.set(name, b = { windowMs: 0, log: [], blockedUntil: 0 })
+    return b
+  }
+
+  /** Milliseconds until a request fits in the bucket's window (0: now). */
+  function waitFor(b: Bucket, now: number): number {
+    let wait = b.blockedUntil - now
+    // Only a full log can hold a request back: pruned then, not on every request.
+    if (b.limit && b.windowMs && b.log.length >= b.limit) {
+      b.log = b.log.filter(e => e.at + b.windowMs > now)
+      if (b.log.length >= b.limit) {
+        const expiries = b.log.map(e => e.at + b.windowMs).sort((x, y) => x - y)
+        wait = Math.max(wait, expiries[b.log.length - b.limit]! - now)
       }
-      const wait = bucket.resetAt - now + 5
+    }
+    return wait
+  }
+
+  /** Waits until the request fits, then counts it in the log. */
+  async function take(name: string): Promise<{ at: number }> {
+    const b = bucket(name)
+    while (true) {
+      const now = Date.now()
+      const wait = waitFor(b, now)
+      if (wait <= 0) {
+        const entry = { at: now }
+        b.log.push(entry)
+        return entry
+      }
       stats.waits++
-      stats.waitedMs += wait
-      await sleep(wait)
+      stats.waitedMs += wait + 5
+      await sleep(wait + 5)
     }
   }
 
-  function learn(name: string, headers: Headers): void {
+  function learn(name: string, headers: Headers, entry: { at: number }): void {
+    const b = bucket(name)
+    // Counted at the latest when answered: a window is measured from then on, so pacing never runs ahead of the server.
+    entry.at = Date.now()
+    const limit = Number(headers.get('x-ratelimit-limit-requests'))
     const remaining = Number(headers.get('x-ratelimit-remaining-requests'))
     const reset = parseResetDuration(headers.get('x-ratelimit-reset-requests'))
-    if (!headers.has('x-ratelimit-remaining-requests') || !Number.isFinite(remaining) || reset === undefined) return
-    const resetAt = Date.now() + reset
-    const bucket = buckets.get(name)
-    // Responses arrive out of order: keep the most pessimistic view of the current window.
-    if (!bucket || bucket.resetAt < Date.now() || remaining < bucket.remaining)
-      buckets.set(name, { remaining, resetAt: Math.max(resetAt, bucket && bucket.resetAt > Date.now() ? bucket.resetAt : 0) })
+    if (Number.isFinite(limit) && limit > 0) b.limit = limit
+    if (reset !== undefined) b.windowMs = Math.max(b.windowMs, reset)
+    // None left, and not by our own doing (another process on the same key): wait for the reset.
+    if (headers.has('x-ratelimit-remaining-requests') && remaining <= 0 && reset !== undefined && b.limit && b.log.length < b.limit)
+      b.blockedUntil = Math.max(b.blockedUntil, Date.now() + reset)
   }
 
   const paced: Fetch = async (input, init) => {
@@ -107,13 +145,22 @@ export function createPacedFetch(options: { fetch?: Fetch, maxWaits?: number } =
     const name = bucketOf(method, url)
     if (!name) return base(input, init)
     for (let attempt = 0; ; attempt++) {
-      await take(name)
-      const response = await base(input, init)
-      learn(name, response.headers)
+      const entry = await take(name)
+      let response: Response
+      try { response = await base(input, init) }
+      catch (error) {
+        const b = bucket(name)
+        b.log = b.log.filter(e => e !== entry)
+        throw error
+      }
+      learn(name, response.headers, entry)
       if (response.status !== 429 || attempt >= maxWaits) return response
       stats.rateLimited++
+      const b = bucket(name)
+      // Refused, so not counted: out of the log; and nothing goes until the server says.
+      b.log = b.log.filter(e => e !== entry)
       const wait = retryAfterMs(response.headers) ?? 1000 * 2 ** attempt
-      buckets.set(name, { remaining: 0, resetAt: Date.now() + wait })
+      b.blockedUntil = Math.max(b.blockedUntil, Date.now() + wait)
       // The body of a multipart upload is a one-shot stream in some runtimes: only replay what can be.
       if (init?.body && typeof (init.body as ReadableStream).getReader === 'function') return response
       await response.body?.cancel().catch(() => {})

@@ -1,3 +1,4 @@
+import { openAsBlob } from 'node:fs'
 import OpenAI, { toFile } from 'openai'
 import pLimit from 'p-limit'
 import type { Logger } from '../core/logger'
@@ -54,6 +55,9 @@ export function isTransient(error: unknown): boolean {
   const status = error.status
   return status === undefined || status === 408 || status === 409 || status === 429 || status >= 500
 }
+
+/** Part size of a large file's upload through the Uploads API: what one upload holds in memory. */
+const PART_BYTES = 8 * 1024 * 1024
 
 /** Rounds of our own around a call whose SDK retries (5 each) all failed. */
 const ROUNDS = 3
@@ -117,7 +121,30 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
    * can a second File object exist. Such uploads are handed to `suspects` (or, without it, checked
    * at once) for removeDuplicates.
    */
-  async function createFile(content: Buffer, metadata: FileMetadata, suspects?: Suspect[]): Promise<string> {
+  /**
+   * A large local file goes up through the Uploads API, one part at a time read from disk as it
+   * is sent: memory stays at one part whatever the file's size (fetch holds a whole body, even a
+   * stream, in memory). createUpload: parts of up to 64 MB, 8 GB in all (openai-openapi.yaml).
+   */
+  async function uploadInParts(path: string, name: string): Promise<string> {
+    const blob = await openAsBlob(path)
+    const size = blob.size
+    const upload = await again(() => client.uploads.create({ bytes: size, filename: name, mime_type: 'text/markdown', purpose: 'assistants' }))
+    const partIds: string[] = []
+    for (let offset = 0; offset < size; offset += PART_BYTES) {
+      const data = new File([blob.slice(offset, Math.min(size, offset + PART_BYTES))], name)
+      const part = await again(() => client.uploads.parts.create(upload.id, { data }))
+      partIds.push(part.id)
+    }
+    const done = await again(() => client.uploads.complete(upload.id, { part_ids: partIds }))
+    if (!done.file) throw new Error(`the upload of ${name} completed without a file`)
+    mine.add(done.file.id)
+    return done.file.id
+  }
+
+  async function createFile(item: UploadItem, metadata: FileMetadata, suspects?: Suspect[]): Promise<string> {
+    if (item.file) return uploadInParts(item.file, uploadName(metadata.path))
+    const content = item.content
     const name = uploadName(metadata.path)
     /** Local times (ms) of the attempts that may have made a File object: sent, failed. */
     const uncertain: [number, number][] = []
@@ -206,7 +233,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
   }
 
   async function uploadOne(content: Buffer, metadata: FileMetadata): Promise<string> {
-    const fileId = await createFile(content, metadata)
+    const fileId = await createFile({ content, metadata }, metadata)
     try {
       const file = await attachOne(fileId, metadata)
       if (file.status !== 'completed')
@@ -222,6 +249,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
 
   const provider: VectorStoreProvider & { pacing: PacerStats } = {
     name: 'openai',
+    streamsFiles: true,
     pacing: pacer.stats,
     limits: OPENAI_LIMITS,
     get storeId() { return storeId },
@@ -280,7 +308,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
       await Promise.all(items.map(item => limit(async () => {
         const path = item.metadata.path
         try {
-          const fileId = await createFile(item.content, item.metadata, suspects)
+          const fileId = await createFile(item, item.metadata, suspects)
           uploaded.push({ fileId, item })
           await hooks.onUploaded?.(path, fileId)
         }

@@ -67,7 +67,13 @@ export interface ProviderLimits {
 }
 
 export interface UploadItem {
+  /** The content; empty when `file` is set. */
   content: Buffer
+  /**
+   * Absolute path of a local file large enough to be streamed: given only to providers that set
+   * `streamsFiles`, which read it from disk in parts and never hold it whole.
+   */
+  file?: string
   metadata: FileMetadata
 }
 
@@ -108,6 +114,8 @@ export interface VectorStoreProvider {
   readonly limits: ProviderLimits
   /** The store in use, once initialised or created. */
   readonly storeId: string | undefined
+  /** True when `uploadFiles` reads `UploadItem.file` from disk itself (large files are then never read whole). */
+  readonly streamsFiles?: boolean
 
   initialize(config: VectorStoreConfig): Promise<void>
   connect(): Promise<void>

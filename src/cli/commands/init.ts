@@ -1,5 +1,4 @@
 import { createInterface } from 'node:readline/promises'
-import { runInit } from '../init/run'
 import { type CommandModule, loggerFor } from '../shared'
 
 interface InitFlags {
@@ -30,6 +29,8 @@ export const initCommand: CommandModule = (cli, setExit) => {
     .option('--debug', 'Print traces')
     .action(async (flags: InitFlags) => {
       const interactive = !flags.yes && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY)
+      // Loaded only for `init`: it brings fast-glob and ignore, which every other command's start-up would pay for.
+      const { runInit } = await import('../init/run')
       await runInit({
         root: flags.root === undefined ? process.cwd() : String(flags.root),
         force: Boolean(flags.force),

@@ -26,6 +26,7 @@ export function createFileStore(options: { path: string, root?: string }): State
   const path = options.path
   const location = options.root ? relative(options.root, path) || path : path
   let last: string | undefined
+  let saved = false
 
   async function write(state: SyncState): Promise<void> {
     const text = serializeState(state)
@@ -50,8 +51,11 @@ export function createFileStore(options: { path: string, root?: string }): State
       last = text
       return parseState(text, location)
     },
-    save: write,
-    async finish(state: SyncState, _options: FinishOptions) {
+    save: (state: SyncState) => { saved = true; return write(state) },
+    async finish(state: SyncState, options: FinishOptions) {
+      // Nothing changed and nothing saved since the load: the file already holds this state, and
+      // serializing a large one only to find that out costs a no-op sync a tenth of its time.
+      if (!options.changed && last !== undefined && !saved) return
       await write(state)
     },
     async close() {},

@@ -1,0 +1,441 @@
+/**
+ * `npm run bench`: what a sync adds to a docs build, measured the way a user runs it (`node
+ * dist/cli.js sync`, one child process per sync, start-up included) against the offline
+ * OpenAI-compatible server of `vectornator/testing`, in a process of its own on 127.0.0.1.
+ *
+ * Prints a Markdown table (also written to bench/results.md): each figure a median of several
+ * runs, each comparison a ratio of figures measured in the same run.
+ *
+ *   npm run bench                         # everything (about 8 minutes on 2 cores)
+ *   npm run bench -- --only noop,initial  # some scenarios: noop, initial, changed, git, large, limits
+ *   npm run bench -- --generated          # the generated corpus even when tldr-pages is present
+ *   npm run bench -- --no-build           # use dist/ as it is
+ *   npm run bench -- --cli OTHER/cli.js --out /tmp/b.md   # measure another build (A/B)
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os'
+import { join, relative, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { DEFAULT_RATE_LIMITS, type OpenAIServerOptions } from '../src/testing/index'
+import { DEFAULT_CONCURRENCY } from '../src/core/options'
+import { OPENAI_LIMITS } from '../src/providers/openai-files'
+import { cleanupChildFiles, type ChildRun, runNode } from './lib/child'
+import { type Corpus, prepareCorpus, writeLargeFile } from './lib/corpus'
+import { type BenchServer, startServer } from './lib/server'
+import { formatBytes, formatMs, formatRatio, markdownTable, median } from './lib/stats'
+
+const REPO = resolve(import.meta.dirname, '..')
+const BASELINE = join(REPO, 'bench', 'baseline.mjs')
+const LATENCY_MS = 20
+const MB = 2 ** 20
+
+const { values: flags } = parseArgs({
+  options: {
+    'only': { type: 'string' },
+    'runs': { type: 'string' },
+    'noop-runs': { type: 'string' },
+    'concurrency': { type: 'string' },
+    'minute-ms': { type: 'string' },
+    'generated': { type: 'boolean' },
+    'no-build': { type: 'boolean' },
+    'keep': { type: 'boolean' },
+    'out': { type: 'string' },
+    'cli': { type: 'string' },
+  },
+})
+const DIST = join(REPO, 'dist')
+/**
+ * The command measured: the built CLI, copied out of dist/ first (a build started meanwhile by
+ * someone else empties dist/), or another build of it (`--cli`, for A/B comparisons). The copy
+ * stays under node_modules/, so it resolves the same packages as dist/cli.js does.
+ */
+const PRIVATE_DIST = join(REPO, 'node_modules', '.cache', 'vectornator-bench', `dist-${process.pid}`)
+const CLI = flags.cli ? resolve(flags.cli) : join(PRIVATE_DIST, 'cli.js')
+const only = flags.only ? new Set(flags.only.split(',')) : undefined
+const want = (name: string) => !only || only.has(name)
+const RUNS = Number(flags.runs ?? 3)
+const NOOP_RUNS = Number(flags['noop-runs'] ?? 5)
+const CONCURRENCY = flags.concurrency ? Number(flags.concurrency) : DEFAULT_CONCURRENCY
+const MINUTE_MS = Number(flags['minute-ms'] ?? 4000)
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
+
+interface Row {
+  scenario: string
+  median: string
+  reference: string
+  ratio: string
+  perFile: string
+  rateLimited: string
+  rss: string
+  goal: string
+  /** Each part of the goal and whether it was met. */
+  met: [string, boolean][]
+}
+const rows: Row[] = []
+const notes: string[] = []
+
+// ── set-up ──────────────────────────────────────────────────────────────────────────────────
+
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name)
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)
+  }
+  return newest
+}
+
+function ensureBuild(): void {
+  if (flags.cli) return
+  const built = join(DIST, 'cli.js')
+  const stale = !existsSync(built) || statSync(built).mtimeMs < Math.max(newestMtime(join(REPO, 'src')), statSync(join(REPO, 'package.json')).mtimeMs)
+  if (stale && !flags['no-build']) {
+    log('dist/ is older than src/: npm run build')
+    const run = spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] })
+    if (run.status !== 0) throw new Error('npm run build failed')
+  }
+  rmSync(PRIVATE_DIST, { recursive: true, force: true })
+  cpSync(DIST, PRIVATE_DIST, { recursive: true })
+  const smoke = spawnSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' })
+  if (smoke.status !== 0) throw new Error(`the copy of dist/ does not run (a build was under way?): ${smoke.stderr}`)
+}
+
+function machine(): string[] {
+  const freeH = (() => { try { return execFileSync('free', ['-h'], { encoding: 'utf8' }).split('\n')[1]?.replace(/\s+/g, ' ').trim() } catch { return undefined } })()
+  return [
+    `CPU: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores (nproc)`,
+    `Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(freemem() / 2 ** 30).toFixed(1)} GiB free${freeH ? ` (free -h: ${freeH})` : ''}`,
+    `Node ${process.version}, ${process.platform} ${process.arch}`,
+  ]
+}
+
+const load = () => loadavg().map(l => l.toFixed(2)).join(' ')
+
+// ── helpers ─────────────────────────────────────────────────────────────────────────────────
+
+interface SyncJson { added: string[], updated: string[], deleted: string[], unchanged: number, failed: { path: string, error: string }[], storeId: string }
+
+async function cliSync(root: string, server: BenchServer, extra: string[] = [], apiKey = 'bench'): Promise<ChildRun & { result?: SyncJson }> {
+  const args = [CLI, 'sync', '--json', '--root', root, '--provider', 'openai', ...extra]
+  if (flags.concurrency) args.push('--concurrency', String(CONCURRENCY))
+  const run = await runNode(args, { cwd: root, env: { OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: server.url } })
+  let result: SyncJson | undefined
+  try { result = JSON.parse(run.stdout) as SyncJson }
+  catch {}
+  if (run.code !== 0 || !result) throw new Error(`sync in ${root} exited ${run.code}: ${run.stderr.trim().split('\n').slice(-25).join('\n')}`)
+  if (result.failed.length) throw new Error(`sync failed ${result.failed.length} files, e.g. ${result.failed[0]!.path}: ${result.failed[0]!.error}`)
+  return { ...run, result }
+}
+
+const baseline = (root: string) => runNode([BASELINE, root], { cwd: root })
+
+/** Sync and baseline alternately (order swapped each round), so both see the same machine. */
+async function paired(rounds: number, sync: () => Promise<ChildRun>, reference: () => Promise<ChildRun>) {
+  const a: ChildRun[] = []
+  const b: ChildRun[] = []
+  for (let i = 0; i < rounds; i++) {
+    if (i % 2) { b.push(await reference()); a.push(await sync()) }
+    else { a.push(await sync()); b.push(await reference()) }
+  }
+  return { sync: a, reference: b }
+}
+
+function mark(met: [string, boolean][]): string {
+  const missed = met.filter(([, ok]) => !ok).map(([name]) => name)
+  return met.length === 0 ? '-' : missed.length === 0 ? 'yes' : `**no** (${missed.join(', ')})`
+}
+
+const state = (root: string) => join(root, '.vectornator')
+
+/** Appends to every line of a few pages, so their content (and hash) changes. */
+function touchPages(files: string[], tag: string): void {
+  for (const f of files) appendFileSync(f, `\n<!-- bench edit ${tag} -->\n`)
+}
+
+function listPages(root: string): string[] {
+  const out: string[] = []
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) { if (!e.name.startsWith('.')) walk(join(dir, e.name)) }
+      else if (e.name.endsWith('.md')) out.push(join(dir, e.name))
+    }
+  }
+  walk(root)
+  return out.sort()
+}
+
+// ── scenarios ───────────────────────────────────────────────────────────────────────────────
+
+/** A server for one scenario: nothing left in it by another (files, rate-limit windows). */
+const servers: BenchServer[] = []
+async function freshServer(options: OpenAIServerOptions = {}): Promise<BenchServer> {
+  await Promise.all(servers.splice(0).map(s => s.close()))
+  const server = await startServer({ latencyMs: LATENCY_MS, rateLimits: false, ...options })
+  servers.push(server)
+  return server
+}
+
+async function initialAndNoop(corpus: Corpus): Promise<void> {
+  const n = corpus.files
+  let server = await freshServer()
+  if (want('initial')) {
+    const runs: (ChildRun & { requests: number })[] = []
+    for (let i = 0; i < RUNS; i++) {
+      rmSync(state(corpus.root), { recursive: true, force: true })
+      if (i > 0) server = await freshServer()
+      const run = await cliSync(corpus.root, server, ['--metadata', 'file'])
+      if (run.result!.added.length !== n) throw new Error(`initial sync added ${run.result!.added.length} of ${n}`)
+      const { requests } = await server.stats()
+      runs.push({ ...run, requests })
+      log(`initial sync ${i + 1}/${RUNS}: ${formatMs(run.ms)}, ${requests} requests, ${formatBytes(run.rss)}  (load ${load()})`)
+    }
+    const bound = (n * LATENCY_MS) / CONCURRENCY
+    const ms = median(runs.map(r => r.ms))
+    const perFile = median(runs.map(r => r.requests)) / n
+    rows.push({
+      scenario: `Initial sync, ${n.toLocaleString('en')} files, ${LATENCY_MS} ms latency`,
+      median: formatMs(ms),
+      reference: `bound ${formatMs(bound)} (n x ${LATENCY_MS} ms / ${CONCURRENCY})`,
+      ratio: formatRatio(ms / bound),
+      perFile: perFile.toFixed(3),
+      rateLimited: '0',
+      rss: formatBytes(median(runs.map(r => r.rss))),
+      goal: '<= 1.5x bound, <= 2.2 req/file, < 200 MB',
+      met: [['time', ms <= 1.5 * bound], ['requests', perFile <= 2.2], ['RSS', median(runs.map(r => r.rss)) < 200 * MB]],
+    })
+  }
+  else if (!existsSync(join(state(corpus.root), 'metadata.json'))) {
+    await cliSync(corpus.root, server, ['--metadata', 'file'])
+  }
+
+  if (want('noop')) {
+    // One sync to settle the local caches (as the previous build would have), then the measure.
+    await cliSync(corpus.root, server, ['--metadata', 'file'])
+    const before = (await server.stats()).requests
+    const { sync, reference } = await paired(NOOP_RUNS, async () => {
+      const run = await cliSync(corpus.root, server, ['--metadata', 'file'])
+      if (run.result!.unchanged !== n) throw new Error(`no-op sync saw ${run.result!.unchanged} unchanged of ${n}`)
+      return run
+    }, () => baseline(corpus.root))
+    const requests = (await server.stats()).requests - before
+    const ms = median(sync.map(r => r.ms))
+    const ref = median(reference.map(r => r.ms))
+    log(`no-op: ${sync.map(r => Math.round(r.ms)).join(' ')} ms; baseline ${reference.map(r => Math.round(r.ms)).join(' ')} ms  (load ${load()})`)
+    rows.push({
+      scenario: `No-op sync, ${n.toLocaleString('en')} files, file state`,
+      median: formatMs(ms),
+      reference: `walk + SHA-256 script ${formatMs(ref)}`,
+      ratio: formatRatio(ms / ref),
+      perFile: `${requests} requests`,
+      rateLimited: '0',
+      rss: `${formatBytes(median(sync.map(r => r.rss)))} (script ${formatBytes(median(reference.map(r => r.rss)))})`,
+      goal: '<= 1.0x, no request',
+      met: [['time', ms <= ref], ['requests', requests === 0], ['RSS', median(sync.map(r => r.rss)) < 200 * MB]],
+    })
+  }
+
+  if (want('changed')) {
+    const pages = listPages(corpus.root)
+    const k = Math.round(n / 100)
+    const runs: (ChildRun & { requests: number })[] = []
+    for (let i = 0; i < RUNS; i++) {
+      // A different 1% each run, spread over the corpus.
+      const chosen = Array.from({ length: k }, (_, j) => pages[(j * 97 + i * 31) % pages.length]!)
+      touchPages(chosen, `${Date.now()}-${i}`)
+      await server.reset()
+      const run = await cliSync(corpus.root, server, ['--metadata', 'file'])
+      if (run.result!.updated.length !== new Set(chosen).size) throw new Error(`1% sync updated ${run.result!.updated.length}, expected ${k}`)
+      const { requests } = await server.stats()
+      runs.push({ ...run, requests })
+      log(`1% changed ${i + 1}/${RUNS}: ${formatMs(run.ms)}, ${requests} requests, ${formatBytes(run.rss)}  (load ${load()})`)
+    }
+    const requests = median(runs.map(r => r.requests))
+    const perChanged = requests / k
+    rows.push({
+      scenario: `1% changed (${k} of ${n.toLocaleString('en')} files)`,
+      median: formatMs(median(runs.map(r => r.ms))),
+      reference: `${requests} requests in all`,
+      ratio: '-',
+      perFile: `${perChanged.toFixed(2)} per changed file (${(requests / n).toFixed(3)} per file)`,
+      rateLimited: '0',
+      rss: formatBytes(median(runs.map(r => r.rss))),
+      goal: 'requests ~ change: <= 4 per changed file',
+      met: [['requests', perChanged <= 4], ['RSS', median(runs.map(r => r.rss)) < 200 * MB]],
+    })
+  }
+}
+
+async function gitBranch(corpus: Corpus, tmp: string): Promise<void> {
+  if (!existsSync(join(REPO, 'src', 'core', 'state', 'git-branch.ts'))) {
+    notes.push('git-branch state: skipped, src/core/state/git-branch.ts is absent.')
+    return
+  }
+  const root = join(tmp, 'git', 'pages')
+  cpSync(corpus.root, root, { recursive: true, filter: src => !src.includes('.vectornator') })
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], { cwd: root, stdio: 'ignore' })
+  git('init', '-q')
+  git('add', '-A')
+  git('commit', '-q', '-m', 'corpus')
+  const server = await freshServer()
+  try {
+    await cliSync(root, server, ['--metadata', 'git-branch', '--no-push'])
+    await cliSync(root, server, ['--metadata', 'git-branch', '--no-push'])
+  }
+  catch (error) {
+    notes.push(`git-branch state: skipped, the sync failed (${(error as Error).message.slice(0, 200)}).`)
+    return
+  }
+  const before = (await server.stats()).requests
+  const { sync, reference } = await paired(NOOP_RUNS, () => cliSync(root, server, ['--metadata', 'git-branch', '--no-push']), () => baseline(root))
+  const requests = (await server.stats()).requests - before
+  const ms = median(sync.map(r => r.ms))
+  const ref = median(reference.map(r => r.ms))
+  log(`no-op git-branch: ${sync.map(r => Math.round(r.ms)).join(' ')} ms; baseline ${reference.map(r => Math.round(r.ms)).join(' ')} ms  (load ${load()})`)
+  rows.push({
+    scenario: `No-op sync, ${corpus.files.toLocaleString('en')} files, git-branch state`,
+    median: formatMs(ms),
+    reference: `walk + SHA-256 script ${formatMs(ref)}`,
+    ratio: formatRatio(ms / ref),
+    perFile: `${requests} requests`,
+    rateLimited: '0',
+    rss: formatBytes(median(sync.map(r => r.rss))),
+    goal: '<= 1.0x, no request',
+    met: [['time', ms <= ref], ['requests', requests === 0], ['RSS', median(sync.map(r => r.rss)) < 200 * MB]],
+  })
+}
+
+async function largeFiles(tmp: string): Promise<void> {
+  const rss: number[] = []
+  for (const size of [50, 200]) {
+    const server = await freshServer()
+    const root = join(tmp, `large-${size}`)
+    await writeLargeFile(join(root, 'large.md'), size * MB)
+    const runs: ChildRun[] = []
+    for (let i = 0; i < RUNS; i++) {
+      rmSync(state(root), { recursive: true, force: true })
+      runs.push(await cliSync(root, server, ['--metadata', 'file']))
+    }
+    rmSync(root, { recursive: true, force: true })
+    const peak = median(runs.map(r => r.rss))
+    rss.push(peak)
+    log(`one ${size} MB file: ${runs.map(r => formatMs(r.ms)).join(' ')}, RSS ${runs.map(r => formatBytes(r.rss)).join(' ')}  (load ${load()})`)
+    const growth = size === 200 ? peak - rss[0]! : undefined
+    rows.push({
+      scenario: `One ${size} MB Markdown file`,
+      median: formatMs(median(runs.map(r => r.ms))),
+      reference: growth === undefined ? '-' : `RSS +${formatBytes(Math.max(growth, 1))} for +150 MB of file`,
+      ratio: '-',
+      perFile: '-',
+      rateLimited: '0',
+      rss: formatBytes(peak),
+      goal: growth === undefined ? '< 200 MB' : 'flat: < +32 MB for +150 MB',
+      met: growth === undefined ? [['RSS', peak < 200 * MB]] : [['flat', growth < 32 * MB], ['RSS', peak < 200 * MB]],
+    })
+  }
+}
+
+async function rateLimited(corpus: Corpus): Promise<void> {
+  const include = 'common/**/*.md'
+  const n = listPages(join(corpus.root, 'common')).length
+  const limits = DEFAULT_RATE_LIMITS
+  // The floor the limits set: each limit's share of the work at its steady rate.
+  const floor = MINUTE_MS * Math.max(n / limits.uploadsPerMinute, n / limits.attachedFilesPerMinute)
+  const runs: (ChildRun & { requests: number, rateLimited: number })[] = []
+  for (let i = 0; i < RUNS; i++) {
+    // A fresh server each run: its windows (per key, per store, per organisation) start empty.
+    const server = await freshServer({ rateLimits: { minuteMs: MINUTE_MS } })
+    try {
+      rmSync(state(corpus.root), { recursive: true, force: true })
+      const run = await cliSync(corpus.root, server, ['--metadata', 'file', '--include', include])
+      if (run.result!.added.length !== n) throw new Error(`rate-limited sync added ${run.result!.added.length} of ${n}`)
+      const { requests, rateLimited } = await server.stats()
+      runs.push({ ...run, requests, rateLimited })
+      log(`rate-limited ${i + 1}/${RUNS}: ${formatMs(run.ms)} (floor ${formatMs(floor)}), ${requests} requests, ${rateLimited} x 429, ${formatBytes(run.rss)}  (load ${load()})`)
+    }
+    finally { await server.close() }
+  }
+  rmSync(state(corpus.root), { recursive: true, force: true })
+  const ms = median(runs.map(r => r.ms))
+  rows.push({
+    scenario: `Under the API's rate limits, ${n.toLocaleString('en')} files (minute = ${MINUTE_MS / 1000} s)`,
+    median: formatMs(ms),
+    reference: `floor ${formatMs(floor)} (${n} uploads at ${limits.uploadsPerMinute}/min)`,
+    ratio: formatRatio(ms / floor),
+    perFile: (median(runs.map(r => r.requests)) / n).toFixed(3),
+    rateLimited: String(median(runs.map(r => r.rateLimited))),
+    rss: formatBytes(median(runs.map(r => r.rss))),
+    goal: '<= 1.1x floor',
+    met: [['time', ms <= 1.1 * floor]],
+  })
+}
+
+// ── main ────────────────────────────────────────────────────────────────────────────────────
+
+async function main(): Promise<void> {
+  ensureBuild()
+  const started = new Date()
+  const loadBefore = load()
+  const tmp = mkdtempSync(join(tmpdir(), 'vectornator-bench-'))
+  log(`corpus in ${tmp}`)
+  const corpus = prepareCorpus(join(tmp, 'corpus'), { generated: flags.generated })
+  log(`${corpus.source}: ${corpus.files} files, ${(corpus.bytes / MB).toFixed(1)} MB; load ${loadBefore}`)
+  try {
+    if (want('initial') || want('noop') || want('changed')) await initialAndNoop(corpus)
+    if (want('git')) await gitBranch(corpus, tmp)
+    if (want('large')) await largeFiles(tmp)
+    if (want('limits')) await rateLimited(corpus)
+  }
+  finally {
+    await Promise.all(servers.map(s => s.close()))
+    cleanupChildFiles()
+    if (!flags.cli) rmSync(PRIVATE_DIST, { recursive: true, force: true })
+    if (!flags.keep) rmSync(tmp, { recursive: true, force: true })
+  }
+
+  const table = markdownTable(
+    ['scenario', 'median', 'baseline / bound', 'ratio', 'requests / file', '429s', 'peak RSS', 'goal', 'met'],
+    rows.map(r => [r.scenario, r.median, r.reference, r.ratio, r.perFile, r.rateLimited, r.rss, r.goal, mark(r.met)]),
+  )
+  const text = [
+    'What a sync adds to a docs build, measured as a user runs it: `node dist/cli.js sync` in a process of',
+    'its own, start-up included, against the offline server of `vectornator/testing`.',
+    '',
+    table,
+    '',
+    '- **No-op**: the comparison is a five-line script that walks the tree and SHA-256-hashes every file',
+    '  (`bench/baseline.mjs`). A no-op sync imports no SDK and sends no request; it stats each document',
+    '  instead of reading it, through a local stat cache (size, mtime, ctime and inode to SHA-256, kept in',
+    '  the git directory inside a repository, else in `.vectornator/`; never in the state or the branch);',
+    '  it lists the documents in one synchronous walk that also finds the nested `.gitignore` files, and',
+    '  loads the state while it scans.',
+    `- **Initial sync**: the bound is what ${CONCURRENCY} requests in flight at a time cannot beat: one upload per file`,
+    `  at ${LATENCY_MS} ms each; attaches go ${OPENAI_LIMITS.maxBatchFiles} files to a batch request.`,
+    '- **1% changed**: requests follow the change (an upload, a share of one batch attach and poll, and the',
+    '  old version\'s removal per changed page), not the size of the corpus.',
+    '- **Rate limits**: the floor is the time the uploads limit (1,000 a minute, the minute shortened) takes',
+    '  to let every file through.',
+    '',
+    `Corpus: ${corpus.source}, ${corpus.files.toLocaleString('en')} files, ${(corpus.bytes / MB).toFixed(1)} MB. `
+    + `Offline server (\`vectornator/testing\`) in a process of its own, ${LATENCY_MS} ms added to every request; `
+    + `sync concurrency ${CONCURRENCY}${flags.concurrency ? '' : ' (the default)'}. Medians of ${RUNS} runs (${NOOP_RUNS} for the no-op syncs, `
+    + 'each paired with a run of the baseline script); every sync is `node dist/cli.js sync --json` in its own process, start-up included; '
+    + 'peak RSS is the child\'s own `process.resourceUsage().maxRSS`.',
+    ...notes.map(n => `\n${n}`),
+    '',
+    ...machine().map(l => `- ${l}`),
+    `- Load average (1, 5, 15 min): ${loadBefore} at the start, ${load()} at the end; ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    'Reproduce: `npm run bench` (builds dist/ first when it is older than src/).',
+    '',
+  ].join('\n')
+  process.stdout.write(`\n${text}`)
+  const out = flags.out ?? join(REPO, 'bench', 'results.md')
+  if (!only || flags.out) writeFileSync(out, `${text}`)
+  else log(`partial run (--only): ${relative(REPO, out)} left as it was`)
+}
+
+main().catch((error) => {
+  process.stderr.write(`[bench] ${(error as Error).stack ?? error}\n`)
+  process.exitCode = 1
+})
