@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { once } from 'node:events'
+import { mulberry32 } from '../../src/testing/faults'
 
 /** The real corpus: 7,425 tldr pages in 11 folders (4.3 MB), when the shared copy is present. */
 export const TLDR_ARCHIVE = resolve(import.meta.dirname, '../../../shared/corpora/tldr-pages.tar.gz')
@@ -21,17 +22,8 @@ const FOLDERS: [string, number][] = [
   ['netbsd', 8], ['openbsd', 10], ['osx', 370], ['sunos', 11], ['windows', 302],
 ]
 
-/** A deterministic PRNG (mulberry32), so every generated corpus is the same. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A deterministic PRNG (the offline server's mulberry32), so every generated corpus is the same. */
+const random = mulberry32
 
 const WORDS = ('list show create delete file files directory the a of to and in for with from into current '
   + 'specified given output input remote local user process network package install update display all '
