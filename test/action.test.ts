@@ -1,15 +1,14 @@
 import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../src/testing'
 import { makeTree } from './helpers/tree'
+import { tsx } from './helpers/cli'
 
 const repo = fileURLToPath(new URL('..', import.meta.url))
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 const bin = `${process.execPath} --import ${tsx} ${join(repo, 'src/cli.ts')}`
 
 let server: OpenAIServer

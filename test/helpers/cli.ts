@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const cliPath = fileURLToPath(new URL('../../src/cli.ts', import.meta.url))
 // Resolved from here, not from the child's folder (a temp dir with no node_modules).
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+export const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 export interface CliRun {
   code: number

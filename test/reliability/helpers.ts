@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import type { OpenAIServer } from '../../src/testing'
 import type { SyncState } from '../../src/core/state/types'
+import { tsx } from '../helpers/cli'
 
 export const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
 
@@ -104,7 +104,6 @@ export class KillProxy {
 }
 
 const childPath = fileURLToPath(new URL('../helpers/crash-child.ts', import.meta.url))
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 export interface ChildRun {
   /** True when the child was killed before it finished. */
