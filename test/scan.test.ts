@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { scan } from '../src/core/scan'
+import picomatch from 'picomatch'
+import { matcher, scan } from '../src/core/scan'
 import { DEFAULT_EXCLUDE } from '../src/core/options'
 
 function tree(files: Record<string, string | Buffer>): string {
@@ -67,5 +68,22 @@ describe('scan', () => {
     const { files, skipped } = await scan({ root, ...base })
     expect(files.map(f => f.path)).toEqual(['alias.md', 'in.md'])
     expect(skipped.map(s => s.path).sort()).toEqual(['link.md', 'linked-dir/secret.md'])
+  })
+})
+
+describe('glob matcher', () => {
+  it('answers as picomatch does, folder globs (looked up by segment) and others alike', () => {
+    const globs = [...DEFAULT_EXCLUDE, '**/.env*', 'docs/private/**', '**/*.draft.md', '**/a.b/**']
+    const paths = [
+      'dist', 'dist/x.md', 'a/dist', 'a/dist/b/c.md', 'distant/x.md', 'a/undist/x.md', 'a/dist.md', 'out.md', 'scout/out/x',
+      '.vitepress/cache/x.js', 'docs/.vitepress/cache', 'docs/.vitepress/cached/x', '.vitepress/dist', 'vitepress/cache/x',
+      'node_modules', 'x/node_modules/y/z.md', '.git/HEAD', 'a/.gitignore', 'a/.github/x.md', 'docs/private/a.md',
+      'docs/privateer/a.md', 'guide/intro.draft.md', 'a.b/c.md', 'x/a.b', 'x/a_b/c', '.env.local', 'sub/.envrc', 'readme.md',
+    ]
+    const expected = (path: string) => globs.some(g => picomatch(g, { dot: true })(path))
+    const test = matcher(globs)
+    for (const path of paths) expect([path, test(path)]).toEqual([path, expected(path)])
+    expect(paths.filter(p => test(p)).length).toBeGreaterThan(10)
+    expect(matcher([])('a.md')).toBe(false)
   })
 })

@@ -10,6 +10,9 @@ const HASH = 'a'.repeat(64)
 const stat = (over: Partial<{ size: number, mtimeMs: number, ctimeMs: number, ino: number }> = {}) =>
   ({ size: 10, mtimeMs: 1_000_000, ctimeMs: 1_000_000, ino: 42, ...over })
 
+/** The paths a cache file holds (its entries are flat: a path, then five fields). */
+const pathsIn = (file: string) => (JSON.parse(readFileSync(file, 'utf8')).entries as unknown[]).filter((_, i) => i % 6 === 0)
+
 describe('stat cache', () => {
   it('hands back a hash only while size, mtime, ctime and inode are all unchanged', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'vn-cache-')), '.vectornator', 'cache.json')
@@ -25,6 +28,7 @@ describe('stat cache', () => {
       expect(cache.lookup('a.md', stat(changed))).toBeUndefined()
     expect(cache.lookup('other.md', stat())).toBeUndefined()
     expect(cache.lookup('constructor', stat())).toBeUndefined()
+    expect(cache.lookup('10', stat())).toBeUndefined()
     // Nothing new and every entry used: nothing to write.
     const again = await FileStatCache.load(file)
     again.lookup('a.md', stat())
@@ -40,7 +44,7 @@ describe('stat cache', () => {
     cache.record('touched.md', stat({ mtimeMs: 1_000, ctimeMs: now - RACY_MS + 1 }), HASH, now)
     cache.record('old.md', stat({ mtimeMs: 1_000, ctimeMs: 1_000 }), HASH, now)
     await cache.save()
-    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).entries)).toEqual(['old.md'])
+    expect(pathsIn(file)).toEqual(['old.md'])
   })
 
   it('treats a corrupt or foreign cache file as empty, and drops entries no longer seen', async () => {
@@ -48,10 +52,15 @@ describe('stat cache', () => {
     const file = join(dir, 'cache.json')
     writeFileSync(file, '{ not json')
     expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBeUndefined()
-    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 999, entries: { 'a.md': [10, 1_000_000, 1_000_000, 42, HASH] } }))
+    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 999, entries: ['a.md', 10, 1_000_000, 1_000_000, 42, HASH] }))
     expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBeUndefined()
-    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 1, entries: { 'a.md': [10, 1_000_000, 1_000_000, 42, 'not-a-hash'] } }))
+    // The previous format (an object of arrays) is another version: read as empty, then replaced.
+    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 1, entries: { 'a.md': [10, 1_000_000, 1_000_000, 42, HASH] } }))
     expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBeUndefined()
+    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 2, entries: ['a.md', 10, 1_000_000, 1_000_000, 42, 'not-a-hash'] }))
+    expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBeUndefined()
+    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 2, entries: ['a.md', 10, 1_000_000, 1_000_000, 42, HASH] }))
+    expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBe(HASH)
 
     const full = await FileStatCache.load(file)
     full.record('a.md', stat(), HASH)
@@ -60,7 +69,7 @@ describe('stat cache', () => {
     const next = await FileStatCache.load(file)
     next.lookup('b.md', stat())
     expect(await next.save()).toBe(true)
-    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).entries)).toEqual(['b.md'])
+    expect(pathsIn(file)).toEqual(['b.md'])
   })
 
   it('lets a scan skip reading unchanged files, and sees an edit that keeps size and mtime', async () => {

@@ -1,4 +1,3 @@
-import { parseYAML } from 'confbox'
 import type { Attributes, AttributeValue, ProviderLimits } from '../providers/types'
 
 export interface AttributeSettings {
@@ -10,10 +9,18 @@ export interface AttributeSettings {
 
 const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)\s*(?:\r?\n|$)/
 
+/**
+ * The YAML parser, loaded on the first page that has front matter: it is the largest module a
+ * sync would load, and a no-op sync (or a corpus without front matter) never needs it.
+ */
+let yaml: Promise<typeof import('confbox/yaml')> | undefined
+export const loadYaml = () => (yaml ??= import('confbox/yaml'))
+
 /** Front matter as an object; {} when there is none or it is not valid YAML. */
-export function parseFrontMatter(text: string): { data: Record<string, unknown>, body: string } {
+export async function parseFrontMatter(text: string): Promise<{ data: Record<string, unknown>, body: string }> {
   const match = FRONT_MATTER.exec(text)
   if (!match) return { data: {}, body: text }
+  const { parseYAML } = await loadYaml()
   try {
     const data = parseYAML(match[1])
     return { data: data && typeof data === 'object' && !Array.isArray(data) ? data as Record<string, unknown> : {}, body: text.slice(match[0].length) }
@@ -68,12 +75,12 @@ function toValue(value: unknown): AttributeValue | undefined {
  * Within the store's limits: long values are cut to the limit; too many keys or too long a key is
  * an error naming the fix (silently dropping a user's attribute would hide it from filters).
  */
-export function buildAttributes(
+export async function buildAttributes(
   doc: { path: string, sha256: string, content: string },
   settings: AttributeSettings,
   limits: Pick<ProviderLimits, 'maxAttributes' | 'maxAttributeKeyLength' | 'maxAttributeValueLength'>,
-): Attributes {
-  const { data, body } = parseFrontMatter(doc.content)
+): Promise<Attributes> {
+  const { data, body } = await parseFrontMatter(doc.content)
   const attributes: Attributes = {
     path: doc.path,
     sha256: doc.sha256,

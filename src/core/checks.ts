@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { parseYAML } from 'confbox'
+import { loadYaml } from './attributes'
 import type { SearchHit, VectorStoreProvider } from '../providers/types'
 import { UsageError } from './errors'
 
@@ -37,6 +37,7 @@ export async function loadChecks(root: string, file?: string): Promise<{ file: s
     try { text = await fs.readFile(path, 'utf8') }
     catch { continue }
     let data: unknown
+    const { parseYAML } = await loadYaml()
     try { data = path.endsWith('.json') ? JSON.parse(text) : parseYAML(text) }
     catch (error) { throw new UsageError(`${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]}): fix the file`) }
     const list = Array.isArray(data) ? data : (data as { checks?: unknown })?.checks

@@ -19,7 +19,7 @@ export interface ExecuteContext {
   flush: () => Promise<void>
   concurrency: number
   /** The full metadata of a document; reads its content. May throw (e.g. attribute limits). */
-  describe: (file: LocalFile, content: Buffer) => FileMetadata
+  describe: (file: LocalFile, content: Buffer) => Promise<FileMetadata>
   onFile: (op: FileOp, path: string, error?: string) => void
 }
 
@@ -108,12 +108,12 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
         if (file.size > STREAM_BYTES && file.absPath && provider.streamsFiles) {
           // Never held whole: attributes from its head, the content streamed from disk by the
           // provider (UploadItem.file).
-          const metadata = ctx.describe(file, await readHead(file.absPath, HEAD_BYTES))
+          const metadata = await ctx.describe(file, await readHead(file.absPath, HEAD_BYTES))
           items.push({ content: Buffer.alloc(0), file: file.absPath, metadata, previous, local: file })
           return
         }
         const content = await file.read()
-        items.push({ content, metadata: ctx.describe(file, content), previous, local: file })
+        items.push({ content, metadata: await ctx.describe(file, content), previous, local: file })
       }
       catch (error) {
         removeJournal(state, e => e.op === 'upload' && e.path === file.path)
@@ -186,7 +186,7 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
     ...plan.rename.map(({ file, from, entry }) => limit(async () => {
       try {
         const content = await file.read()
-        const metadata = ctx.describe(file, content)
+        const metadata = await ctx.describe(file, content)
         await provider.updateAttributes!(entry.fileId, metadata)
         delete state.files[from]
         state.files[file.path] = { ...entry, metadata: { path: file.path, size: file.size, lastModified: new Date(file.mtimeMs).toISOString() }, attributes: metadata.attributes }
@@ -200,7 +200,7 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
     ...plan.retag.map(({ file, entry }) => limit(async () => {
       try {
         const content = await file.read()
-        const metadata = ctx.describe(file, content)
+        const metadata = await ctx.describe(file, content)
         if (JSON.stringify(metadata.attributes) === JSON.stringify(entry.attributes)) return
         await provider.updateAttributes!(entry.fileId, metadata)
         state.files[file.path] = { ...entry, attributes: metadata.attributes }

@@ -15,6 +15,7 @@ import { readDocuments, sourceCommitOf } from './source'
 import { FileStatCache, statCachePath } from './stat-cache'
 import { settleJournal } from './settle'
 import { emptyState, resolveStateStore, type StateStore, type SyncState } from './state'
+import { filesDigest, type StateSummary, summarize } from './state/summary'
 import { reconcileStates } from './reconcile'
 import { checksSummary, loadChecks, runChecks } from './checks'
 
@@ -72,12 +73,33 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
   const contentFingerprint = fingerprint(content)
   const attributesFingerprint = fingerprint(attributeSettingsKey(attributeSettings))
 
-  async function prepare(store: StateStore, canRetag: boolean, saveCache = false): Promise<PlanReport & { loaded: SyncState | undefined, files: LocalFile[], sourceCommit?: string }> {
+  type Prepared = PlanReport & { loaded: SyncState | undefined, files: LocalFile[], sourceCommit?: string }
+  /** A sync the state summary shows would change nothing: the state was never read. */
+  interface Unchanged { unchanged: LocalFile[], skipped: SkippedFile[], storeId: string }
+
+  async function prepare(store: StateStore, canRetag: boolean, cache: FileStatCache | undefined): Promise<Prepared>
+  async function prepare(store: StateStore, canRetag: boolean, cache: FileStatCache | undefined, quick: true): Promise<Prepared | Unchanged>
+  async function prepare(store: StateStore, canRetag: boolean, cache: FileStatCache | undefined, quick = false): Promise<Prepared | Unchanged> {
     // The scan needs nothing from the state: it runs while the state loads (a git fetch, a parse).
-    const scanning = scanDocuments(saveCache)
+    const scanning = scanDocuments(cache)
     scanning.catch(() => {})
+    const collect = async () => {
+      const scanned = await scanning
+      const files = overrides.extraFiles ? mergeFiles(scanned.files, await overrides.extraFiles()) : scanned.files
+      return { files, skipped: scanned.skipped, commit: scanned.commit }
+    }
     let loaded: SyncState | undefined
     try {
+      const summary = quick ? usableSummary(cache?.state) : undefined
+      if (summary && store.identify && store.identity && (await store.identify()) === summary.identity) {
+        const local = await collect()
+        if (filesDigest(local.files, f => f.path, f => f.sha256) === summary.files) {
+          for (const s of local.skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)
+          options.onProgress({ type: 'scan', files: local.files.length })
+          options.onProgress({ type: 'plan', add: 0, update: 0, delete: 0, unchanged: local.files.length, rename: 0, retag: 0 })
+          return { unchanged: local.files, skipped: local.skipped, storeId: summary.storeId }
+        }
+      }
       loaded = await store.load()
       if (loaded) checkStateMatches(loaded, options, store)
     }
@@ -85,23 +107,48 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
       await scanning.catch(() => {})
       throw error
     }
+    if (loaded && cache) remember(cache, loaded, store)
     const state = loaded ?? emptyState(options.vectorStoreId ?? '')
-    const scanned = await scanning
-    const files = overrides.extraFiles ? mergeFiles(scanned.files, await overrides.extraFiles()) : scanned.files
-    for (const s of scanned.skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)
+    const { files, skipped, commit } = await collect()
+    for (const s of skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)
     options.onProgress({ type: 'scan', files: files.length })
-    return { ...planFor(files, state, canRetag), skipped: scanned.skipped, loaded, files, sourceCommit: scanned.commit }
+    return { ...planFor(files, state, canRetag), skipped, loaded, files, sourceCommit: commit }
   }
 
   /**
-   * The documents, hashed through the local stat cache (.vectornator/cache.json): a document
-   * whose size, mtime, ctime and inode are those recorded is not read again.
+   * A summary that proves a sync would change nothing once the documents match it: the state has
+   * no journal to settle, is for this store and provider, and was written with today's settings.
    */
-  async function scanDocuments(saveCache: boolean): Promise<ScanResult & { commit?: string }> {
+  function usableSummary(summary: StateSummary | undefined): StateSummary | undefined {
+    if (!summary || summary.pending || !summary.storeId) return undefined
+    if (options.vectorStoreId && options.vectorStoreId !== summary.storeId) return undefined
+    if (summary.provider !== options.providerName || summary.fingerprint !== contentFingerprint || summary.attributes !== attributesFingerprint) return undefined
+    return summary
+  }
+
+  /** Keeps the summary of the state the store now holds, for the next sync's quick check. */
+  function remember(cache: FileStatCache, state: SyncState, store: StateStore): void {
+    const identity = store.identity?.()
+    if (identity && cache.state?.identity !== identity) cache.state = summarize(state, identity)
+  }
+
+  /** The local stat cache, when documents come from the work tree (not from a git ref). */
+  async function openStatCache(): Promise<FileStatCache | undefined> {
+    return options.ref ? undefined : FileStatCache.load(statCachePath(options.root))
+  }
+
+  async function saveStatCache(cache: FileStatCache | undefined): Promise<void> {
+    await cache?.save().catch(e => options.logger.debug(`could not save the stat cache: ${e.message}`))
+  }
+
+  /**
+   * The documents, hashed through the local stat cache: a document whose size, mtime, ctime and
+   * inode are those recorded is not read again.
+   */
+  async function scanDocuments(cache: FileStatCache | undefined): Promise<ScanResult & { commit?: string }> {
     // A git ref's documents come from git's objects, hashed as they stream: no cache to consult.
     if (options.ref) return readDocuments(options, options.maxFileSize ?? limits.maxFileBytes)
-    const cache = await FileStatCache.load(statCachePath(options.root))
-    const scanned = await scan({
+    return scan({
       root: options.root,
       include: options.include,
       exclude: options.exclude,
@@ -110,8 +157,6 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
       concurrency: Math.max(16, options.concurrency * 2),
       cache,
     })
-    if (saveCache) await cache.save().catch(e => options.logger.debug(`could not save the stat cache: ${e.message}`))
-    return scanned
   }
 
   function planFor(files: LocalFile[], state: SyncState, canRetag: boolean) {
@@ -175,126 +220,158 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
     options,
     connect,
 
-    status: () => withState(async store => {
-      const { loaded: _loaded, files: _files, ...report } = await prepare(store, canRetagStatic)
+    status: () => withState(async (store) => {
+      const { loaded: _loaded, files: _files, ...report } = await prepare(store, canRetagStatic, await openStatCache())
       return report
     }),
 
     sync: () => withState(async (store) => {
-      const started = Date.now()
-      let report = await prepare(store, canRetagStatic, !options.dryRun)
-      let provider: VectorStoreProvider | undefined
-      // Crash safety: a journal left by a killed run is settled before anything is planned, and
-      // the settled state saved, so the plan starts from what the store really holds.
-      if (!options.dryRun && report.state.journal?.length) {
-        provider = await createProvider(options)
-        try {
-          await openStore(provider, report.state, report.loaded)
-          await settleJournal(report.state, provider, options.logger, report.files)
-          await store.save(report.state)
-        }
-        catch (error) {
-          await provider.cleanup().catch(() => {})
-          throw error
-        }
-        report = { ...report, ...planFor(report.files, report.state, canRetagStatic) }
+      const cache = await openStatCache()
+      try { return await runSync(store, cache) }
+      finally {
+        // Saved whatever happened: the hashes computed are good for the next run.
+        if (!options.dryRun) await saveStatCache(cache)
       }
-      const { plan, state, skipped } = report
-      guardDeletions(report)
-      for (const reason of plan.reasons) options.logger.info(reason)
+    }),
+  }
 
-      const result = resultFromPlan(report, options.dryRun)
-      const settingsChanged = state.fingerprint !== contentFingerprint || state.settings?.attributes !== attributesFingerprint
-      const nothingToDo = planSize(plan) === 0 && !state.journal?.length
-      if (options.dryRun || (nothingToDo && state.storeId)) {
-        await provider?.cleanup().catch(() => {})
-        if (!options.dryRun && settingsChanged) {
-          recordSettings(state)
-          await store.finish(state, { message: 'vectornator: record settings', changed: true })
-        }
-        else if (!options.dryRun) await store.finish(state, { message: '', changed: false })
-        result.durationMs = Date.now() - started
-        if (options.checks && !options.dryRun) await checkAfterSync(result)
-        options.onProgress({ type: 'done', result })
-        return result
-      }
-
-      if (!provider) {
-        provider = await createProvider(options)
-        try {
-          const created = !(options.vectorStoreId ?? (state.storeId || undefined))
-          await openStore(provider, state, report.loaded)
-          // A store just created is recorded at once: a run killed now leaves no store unknown to the state.
-          if (created) await store.save(state)
-          else if (!report.loaded) await guardLostState(provider, store)
-        }
-        catch (error) {
-          await provider.cleanup().catch(() => {})
-          throw error
-        }
-      }
-      let timer: NodeJS.Timeout | undefined
-      let pendingSave: Promise<void> | undefined
+  async function runSync(store: StateStore, cache: FileStatCache | undefined): Promise<SyncResult> {
+    const started = Date.now()
+    const prepared = await prepare(store, canRetagStatic, cache, true)
+    if (!('plan' in prepared)) return unchangedResult(prepared, started)
+    let report = prepared
+    let provider: VectorStoreProvider | undefined
+    // Crash safety: a journal left by a killed run is settled before anything is planned, and
+    // the settled state saved, so the plan starts from what the store really holds.
+    if (!options.dryRun && report.state.journal?.length) {
+      provider = await createProvider(options)
       try {
-        result.storeId = state.storeId
-
-        let dirty = false
-        const flush = async () => {
-          if (timer) { clearTimeout(timer); timer = undefined }
-          while (pendingSave) await pendingSave
-          dirty = false
-          pendingSave = store.save(state).finally(() => { pendingSave = undefined })
-          await pendingSave
-        }
-        const checkpoint = () => {
-          dirty = true
-          timer ??= setTimeout(() => { timer = undefined; if (dirty) void flush().catch(e => options.logger.warn(`could not save the state: ${e.message}`)) }, 500)
-        }
-
-        const total = planSize(plan)
-        let done = 0
-        const executed = await execute(plan, {
-          provider,
-          state,
-          checkpoint,
-          flush,
-          concurrency: options.concurrency,
-          describe: (file, buffer) => describe(provider!, file, buffer),
-          onFile: (op, path, error) => {
-            done++
-            options.onProgress({ type: 'file', op, path, ok: !error, error, done, total })
-          },
-        })
-        Object.assign(result, executed, { unchanged: plan.unchanged.length, skipped })
-        state.lastSync = new Date().toISOString()
-        recordSettings(state)
-        const source = report.sourceCommit ? { commit: report.sourceCommit, dirty: false } : await sourceCommitOf(options.root)
-        if (source) state.sourceCommit = source.commit
-        else delete state.sourceCommit
-        await flush()
-        result.durationMs = Date.now() - started
-        await store.finish(state, {
-          message: `${summaryLine(result)}${source ? ` from ${source.commit.slice(0, 12)}${source.dirty ? ' with uncommitted changes' : ''}` : ''}`,
-          changed: true,
-          reconcile: (theirs, mine) => reconcileStates(theirs, mine, provider!),
-        })
+        await openStore(provider, report.state, report.loaded)
+        await settleJournal(report.state, provider, options.logger, report.files)
+        await store.save(report.state)
       }
       catch (error) {
-        // A sync that fails still leaves its last state (and journal) saved for the next run, and
-        // writes nothing once the lock is released.
-        if (timer) { clearTimeout(timer); timer = undefined }
-        while (pendingSave) await (pendingSave as Promise<void>).catch(() => {})
-        await store.save(state).catch(e => options.logger.warn(`could not save the state: ${e.message}`))
+        await provider.cleanup().catch(() => {})
         throw error
       }
-      finally {
-        await provider.cleanup().catch(() => {})
+      report = { ...report, ...planFor(report.files, report.state, canRetagStatic) }
+    }
+    const { plan, state, skipped } = report
+    guardDeletions(report)
+    for (const reason of plan.reasons) options.logger.info(reason)
+
+    const result = resultFromPlan(report, options.dryRun)
+    const settingsChanged = state.fingerprint !== contentFingerprint || state.settings?.attributes !== attributesFingerprint
+    const nothingToDo = planSize(plan) === 0 && !state.journal?.length
+    if (options.dryRun || (nothingToDo && state.storeId)) {
+      await provider?.cleanup().catch(() => {})
+      if (!options.dryRun && settingsChanged) {
+        recordSettings(state)
+        await store.finish(state, { message: 'vectornator: record settings', changed: true })
       }
-      if (options.checks && !options.dryRun) await checkAfterSync(result)
+      else if (!options.dryRun) await store.finish(state, { message: '', changed: false })
       result.durationMs = Date.now() - started
+      if (options.checks && !options.dryRun) await checkAfterSync(result)
       options.onProgress({ type: 'done', result })
       return result
-    }),
+    }
+
+    if (!provider) {
+      provider = await createProvider(options)
+      try {
+        const created = !(options.vectorStoreId ?? (state.storeId || undefined))
+        await openStore(provider, state, report.loaded)
+        // A store just created is recorded at once: a run killed now leaves no store unknown to the state.
+        if (created) await store.save(state)
+        else if (!report.loaded) await guardLostState(provider, store)
+      }
+      catch (error) {
+        await provider.cleanup().catch(() => {})
+        throw error
+      }
+    }
+    let timer: NodeJS.Timeout | undefined
+    let pendingSave: Promise<void> | undefined
+    try {
+      result.storeId = state.storeId
+
+      let dirty = false
+      const flush = async () => {
+        if (timer) { clearTimeout(timer); timer = undefined }
+        while (pendingSave) await pendingSave
+        dirty = false
+        pendingSave = store.save(state).finally(() => { pendingSave = undefined })
+        await pendingSave
+      }
+      const checkpoint = () => {
+        dirty = true
+        timer ??= setTimeout(() => { timer = undefined; if (dirty) void flush().catch(e => options.logger.warn(`could not save the state: ${e.message}`)) }, 500)
+      }
+
+      const total = planSize(plan)
+      let done = 0
+      const executed = await execute(plan, {
+        provider,
+        state,
+        checkpoint,
+        flush,
+        concurrency: options.concurrency,
+        describe: (file, buffer) => describe(provider!, file, buffer),
+        onFile: (op, path, error) => {
+          done++
+          options.onProgress({ type: 'file', op, path, ok: !error, error, done, total })
+        },
+      })
+      Object.assign(result, executed, { unchanged: plan.unchanged.length, skipped })
+      state.lastSync = new Date().toISOString()
+      recordSettings(state)
+      const source = report.sourceCommit ? { commit: report.sourceCommit, dirty: false } : await sourceCommitOf(options.root)
+      if (source) state.sourceCommit = source.commit
+      else delete state.sourceCommit
+      await flush()
+      result.durationMs = Date.now() - started
+      await store.finish(state, {
+        message: `${summaryLine(result)}${source ? ` from ${source.commit.slice(0, 12)}${source.dirty ? ' with uncommitted changes' : ''}` : ''}`,
+        changed: true,
+        reconcile: (theirs, mine) => reconcileStates(theirs, mine, provider!),
+      })
+      if (cache) remember(cache, state, store)
+    }
+    catch (error) {
+      // A sync that fails still leaves its last state (and journal) saved for the next run, and
+      // writes nothing once the lock is released.
+      if (timer) { clearTimeout(timer); timer = undefined }
+      while (pendingSave) await (pendingSave as Promise<void>).catch(() => {})
+      await store.save(state).catch(e => options.logger.warn(`could not save the state: ${e.message}`))
+      throw error
+    }
+    finally {
+      await provider.cleanup().catch(() => {})
+    }
+    if (options.checks && !options.dryRun) await checkAfterSync(result)
+    result.durationMs = Date.now() - started
+    options.onProgress({ type: 'done', result })
+    return result
+  }
+
+  /** The result of a sync the state summary showed would change nothing. */
+  async function unchangedResult(prepared: Unchanged, started: number): Promise<SyncResult> {
+    const result: SyncResult = {
+      storeId: prepared.storeId,
+      dryRun: options.dryRun,
+      added: [],
+      updated: [],
+      deleted: [],
+      renamed: [],
+      retagged: [],
+      unchanged: prepared.unchanged.length,
+      failed: [],
+      skipped: prepared.skipped,
+      durationMs: Date.now() - started,
+    }
+    if (options.checks && !options.dryRun) await checkAfterSync(result)
+    options.onProgress({ type: 'done', result })
+    return result
   }
 
   /** Runs the retrieval checks against the store just synced and adds them to the result. */
@@ -315,8 +392,8 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
     state.settings = { content, attributes: attributesFingerprint }
   }
 
-  function describe(provider: VectorStoreProvider, file: LocalFile, buffer: Buffer): FileMetadata {
-    const attributes = buildAttributes({ path: file.path, sha256: file.sha256, content: buffer.toString('utf8') }, attributeSettings, provider.limits)
+  async function describe(provider: VectorStoreProvider, file: LocalFile, buffer: Buffer): Promise<FileMetadata> {
+    const attributes = await buildAttributes({ path: file.path, sha256: file.sha256, content: buffer.toString('utf8') }, attributeSettings, provider.limits)
     return { path: file.path, sha256: file.sha256, size: file.size, lastModified: new Date(file.mtimeMs).toISOString(), attributes }
   }
 

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises'
 import { type CommandModule, loggerFor } from '../shared'
 
 interface InitFlags {
@@ -11,6 +10,7 @@ interface InitFlags {
 
 /** One question on the terminal (stderr, so stdout stays free). */
 async function ask(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises')
   const rl = createInterface({ input: process.stdin, output: process.stderr })
   try { return await rl.question(question) }
   finally { rl.close() }

@@ -1,32 +1,18 @@
-import { promises as fs } from 'node:fs'
+import { promises as fs, readFileSync } from 'node:fs'
 import { dirname, relative } from 'node:path'
-import { type FinishOptions, StateError, type StateStore, type SyncState } from './types'
-
-/** Pretty JSON with paths in order, so the file diffs well when it is committed. */
-export function serializeState(state: SyncState): string {
-  const files = Object.fromEntries(Object.keys(state.files).sort().map(k => [k, state.files[k]]))
-  return `${JSON.stringify({ ...state, files }, null, 2)}\n`
-}
-
-/** Parses a state, rejecting anything that is not one (never guessed at, never replaced silently). */
-export function parseState(text: string, where: string): SyncState {
-  let data: unknown
-  try { data = JSON.parse(text) }
-  catch (error) {
-    throw new StateError(`the sync state in ${where} is corrupt (${(error as Error).message}): restore it, or rebuild it from the store with \`vectornator verify --repair\``)
-  }
-  const state = data as SyncState
-  if (!state || typeof state !== 'object' || typeof state.files !== 'object' || state.files === null || typeof state.storeId !== 'string')
-    throw new StateError(`the sync state in ${where} is not a vectornator state (no storeId or files): restore it, or rebuild it from the store with \`vectornator verify --repair\``)
-  return state
-}
+import type { FinishOptions, StateStore, SyncState } from './types'
+import { parseState, serializeState, textIdentity } from './json'
 
 /** The state in one JSON file, written atomically (temp file, then rename). */
 export function createFileStore(options: { path: string, root?: string }): StateStore {
   const path = options.path
   const location = options.root ? relative(options.root, path) || path : path
+  /** The file's text as last read or written, and its identity (hashed only when asked). */
   let last: string | undefined
+  let lastIdentity: string | undefined
   let saved = false
+  /** Read by identify(), for the load() that may follow. */
+  let read: Promise<Buffer | undefined> | undefined
 
   async function write(state: SyncState): Promise<void> {
     const text = serializeState(state)
@@ -36,20 +22,41 @@ export function createFileStore(options: { path: string, root?: string }): State
     await fs.writeFile(temp, text)
     await fs.rename(temp, path)
     last = text
+    lastIdentity = undefined
+  }
+
+  // Bytes, not text: identify() hashes them, and only a load() decodes them. In one synchronous
+  // read: fs.promises reads a large file in chunks, each waiting for a turn of an event loop
+  // that the scan keeps busy.
+  function readBytes(): Promise<Buffer | undefined> {
+    if (!read) {
+      try { read = Promise.resolve(readFileSync(path)) }
+      catch (error) {
+        read = (error as NodeJS.ErrnoException).code === 'ENOENT' ? Promise.resolve(undefined) : Promise.reject(error)
+      }
+    }
+    return read
   }
 
   return {
     kind: 'file',
     location,
     async load() {
-      let text: string
-      try { text = await fs.readFile(path, 'utf8') }
-      catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-        throw error
-      }
-      last = text
-      return parseState(text, location)
+      const bytes = await readBytes()
+      read = undefined
+      if (bytes === undefined) return undefined
+      last = bytes.toString('utf8')
+      lastIdentity = undefined
+      return parseState(last, location)
+    },
+    async identify() {
+      const bytes = await readBytes()
+      return bytes === undefined ? undefined : textIdentity(bytes)
+    },
+    identity() {
+      if (last === undefined) return undefined
+      lastIdentity ??= textIdentity(last)
+      return lastIdentity
     },
     save: (state: SyncState) => { saved = true; return write(state) },
     async finish(state: SyncState, options: FinishOptions) {

@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from '../logger'
 import { StateError, type FinishOptions, type StateStore, type SyncState } from './types'
 import { CoalescingWriter } from './git/coalesce'
 import { git, gitErrorLine, resolveName, resolveNames } from './git/exec'
-import { parseState, serializeState } from './git/json'
+import { parseState, serializeState } from './json'
 import { encodeKey, STATE_FILE } from './git/key'
 import { acquireLock } from './git/lock'
 import { mergeStates } from './git/merge'
@@ -77,6 +77,8 @@ interface Session {
   rebased: boolean
   /** The local branch holds commits the remote lacks. */
   unpushed: boolean
+  /** A push merged another sync's state into this one's. */
+  merged?: boolean
 }
 
 /**
@@ -110,6 +112,10 @@ class GitBranchStateStore implements GitBranchStore {
   private release?: () => Promise<void>
   private session?: Session
   private loading?: Promise<void>
+  /** The session identify() began, which the next load() reads. */
+  private identified?: Session
+  /** Identity of the state the last finish() left on the branch (see identity()). */
+  private finished?: string
   /** The trees of `base`, read once per base: checkpoints only swap this key's file in them. */
   private trees?: { base?: string, root: TreeEntry[], dir: TreeEntry[] }
   private readonly checkpoints = new CoalescingWriter<string>(text => this.checkpoint(text))
@@ -140,7 +146,8 @@ class GitBranchStateStore implements GitBranchStore {
     return resolveName(this.cwd, `${commit}:${this.path}`)
   }
 
-  async load(): Promise<SyncState | undefined> {
+  /** Lock, fetch, and the commit and blob this sync starts from; the state itself is not read. */
+  private async begin(): Promise<Session> {
     const repo = await this.info()
     this.release ??= await acquireLock(
       join(repo.commonDir, 'vectornator', 'locks', encodeKey(this.branch), `${this.dir}.lock`),
@@ -158,12 +165,14 @@ class GitBranchStateStore implements GitBranchStore {
         this.logger.warn(`${what}; using the local branch`)
       }
     }
-    const local = await resolveName(this.cwd, `${this.localRef}^{commit}`)
+    // The local tip and its state blob in one process: the blob is the one wanted whenever the
+    // sync starts from the local branch (always, without a remote).
+    const [local, localBlob] = await resolveNames(this.cwd, [`${this.localRef}^{commit}`, `${this.localRef}:${this.path}`])
     const { tip, unrelated } = await pickNewer(this.cwd, local, remoteTip)
     if (unrelated && !repo.shallow) {
       this.logger.warn(`local branch ${this.branch} shares no history with ${repo.remote}'s; starting from ${repo.remote}'s`)
     }
-    // Set before parsing: after a corrupt-state error the caller may rebuild and save over it.
+    // Set before reading: after a corrupt-state error the caller may rebuild and save over it.
     const session: Session = {
       base: tip,
       local,
@@ -172,12 +181,32 @@ class GitBranchStateStore implements GitBranchStore {
       unpushed: Boolean(repo.remote && tip && tip === local && local !== remoteTip),
     }
     this.session = session
-    if (!tip) return undefined
-    session.baseBlob = await this.blobAt(tip)
+    this.finished = undefined
+    if (tip) session.baseBlob = tip === local ? localBlob : await this.blobAt(tip)
+    return session
+  }
+
+  async load(): Promise<SyncState | undefined> {
+    // After identify(), the session it began is read; otherwise a new one begins.
+    const session = this.identified ?? await this.begin()
+    this.identified = undefined
     if (!session.baseBlob) return undefined
     session.loadedText = await readBlobText(this.cwd, session.baseBlob)
-    session.baseState = parseState(session.loadedText, `${tip === local ? this.localRef : this.trackingRef}:${this.path}`)
+    session.baseState = parseState(session.loadedText, `${session.base === session.local ? this.localRef : this.trackingRef}:${this.path}`)
     return session.baseState
+  }
+
+  async identify(): Promise<string | undefined> {
+    const session = await this.begin()
+    this.identified = session
+    const repo = await this.info()
+    // Commits waiting to be pushed: even a sync that changes nothing publishes them.
+    if (this.push && repo.remote && session.unpushed) return undefined
+    return session.baseBlob
+  }
+
+  identity(): string | undefined {
+    return this.session ? this.session.written?.blob ?? this.session.baseBlob : this.finished
   }
 
   /** The session, loading first when the caller did not; a failed implicit load is not kept. */
@@ -228,6 +257,8 @@ class GitBranchStateStore implements GitBranchStore {
       session.unpushed = true
     }
     if (this.push && repo.remote && session.unpushed) await this.publish(session, repo.remote, state, options)
+    // What the branch holds is `state` itself, unless a push merged another sync's state into it.
+    this.finished = session.merged ? undefined : session.written?.blob ?? session.baseBlob
     // The next load starts a new sync from whatever the branch then holds.
     this.session = undefined
   }
@@ -320,6 +351,7 @@ class GitBranchStateStore implements GitBranchStore {
       this.logger.info(`${this.branch} was updated by another sync of ${this.key}; merging its state`)
       merged = options.reconcile ? await options.reconcile(theirs, mine) : mergeStates(session.baseState, theirs, mine)
       session.baseState = theirs
+      session.merged = true
     }
     session.base = theirTip
     session.baseBlob = theirBlob
@@ -345,6 +377,7 @@ class GitBranchStateStore implements GitBranchStore {
     const release = this.release
     this.release = undefined
     this.session = undefined
+    this.identified = undefined
     await release?.()
   }
 

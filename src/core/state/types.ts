@@ -80,6 +80,20 @@ export interface StateStore {
 
   /** Releases the lock and anything else held. Safe to call twice. */
   close(): Promise<void>
+
+  /**
+   * Optional, with `identity`: lets a sync that would change nothing skip reading the state.
+   * Does what load() does before reading (takes the lock, fetches) and resolves to the content
+   * identity of the state load() would return; undefined when there is no state, or when ending
+   * even an unchanged sync needs it (a branch with commits still to push). load() may follow.
+   */
+  identify?(): Promise<string | undefined>
+
+  /**
+   * Content identity (a hash of the stored text, a git blob id) of the state last loaded, or last
+   * passed to finish() when the store now holds exactly that one; undefined when unknown.
+   */
+  identity?(): string | undefined
 }
 
 export interface FinishOptions {

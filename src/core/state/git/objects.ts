@@ -50,8 +50,7 @@ export class RefMovedError extends Error {
 
 /**
  * Moves `ref` to `next` (or deletes it when `next` is undefined) only if it still holds
- * `expected` (undefined: only if it does not exist). One `update-ref --stdin` transaction,
- * whose `start/prepare/commit` replies also spare simple-git's wait for silent commands.
+ * `expected` (undefined: only if it does not exist). One `update-ref --stdin` transaction.
  */
 export async function updateRef(cwd: string, ref: string, next: string | undefined, expected: string | undefined, reason: string): Promise<void> {
   const change = next === undefined

@@ -14,9 +14,7 @@ export async function fetchBranch(cwd: string, remote: string, branch: string, s
   const tracking = `refs/remotes/${remote}/${branch}`
   try {
     await git(cwd, [
-      // --verbose: it then always prints (`= [up to date]`), which spares simple-git's 50 ms
-      // wait for output after a silent command.
-      'fetch', '--verbose', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--no-auto-maintenance',
+      'fetch', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--no-auto-maintenance',
       ...(shallow ? ['--depth=1'] : []),
       remote, `+refs/heads/${branch}:${tracking}`,
     ], { env: NETWORK_ENV })

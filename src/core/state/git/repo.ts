@@ -20,23 +20,49 @@ async function checkGitVersion(cwd: string): Promise<void> {
   }
 }
 
-export async function isGitRepo(cwd: string): Promise<boolean> {
-  try {
-    return (await git(cwd, ['rev-parse', '--is-inside-work-tree'])).trim() === 'true'
-  } catch {
-    return false
+interface Probe {
+  inside: boolean
+  top?: string
+  commonDir?: string
+  shallow?: boolean
+  /** git's message when it found no work tree. */
+  error?: string
+}
+
+const probes = new Map<string, Promise<Probe>>()
+
+/**
+ * Everything a sync asks git about the repository around `cwd`, in one process (a no-op sync in
+ * a repository spends most of its time starting git). Kept per folder for the process's life:
+ * the answers (top folder, git directory, shallowness) do not change under a running sync.
+ */
+function probe(cwd: string): Promise<Probe> {
+  const key = resolve(cwd)
+  let found = probes.get(key)
+  if (!found) {
+    found = git(cwd, ['rev-parse', '--is-inside-work-tree', '--show-toplevel', '--git-common-dir', '--is-shallow-repository']).then(
+      (out) => {
+        const [inside, top, commonDir = '.git', shallow] = out.trim().split('\n')
+        return inside === 'true' && top ? { inside: true, top, commonDir: resolve(cwd, commonDir), shallow: shallow === 'true' } : { inside: false }
+      },
+      (error: unknown) => ({ inside: false, error: gitErrorLine(error) }),
+    )
+    probes.set(key, found)
+    // A failed probe (no repository yet) is asked again next time: `git init` may come between.
+    void found.then(p => { if (!p.inside) probes.delete(key) })
   }
+  return found
+}
+
+export async function isGitRepo(cwd: string): Promise<boolean> {
+  return (await probe(cwd)).inside
 }
 
 /** Absolute path of the work tree's top folder. */
 export async function gitTopLevel(cwd: string): Promise<string> {
-  try {
-    const top = (await git(cwd, ['rev-parse', '--show-toplevel'])).trim()
-    if (top) return top
-  } catch (error) {
-    throw new UsageError(`${cwd} is not inside a git work tree (${gitErrorLine(error)}); run it in a git repository or use metadata: 'file'`)
-  }
-  throw new UsageError(`${cwd} is not inside a git work tree; run it in a git repository or use metadata: 'file'`)
+  const found = await probe(cwd)
+  if (found.top) return found.top
+  throw new UsageError(`${cwd} is not inside a git work tree${found.error ? ` (${found.error})` : ''}; run it in a git repository or use metadata: 'file'`)
 }
 
 export interface RepoInfo {
@@ -83,22 +109,16 @@ function identityEnv(config: string[], author?: { name: string, email: string })
 }
 
 export async function inspectRepo(cwd: string, options: { branch: string, remote: string, author?: { name: string, email: string } }): Promise<RepoInfo> {
-  await checkGitVersion(cwd)
-  let lines: string[]
-  try {
-    lines = (await git(cwd, ['rev-parse', '--is-inside-work-tree', '--git-common-dir', '--is-shallow-repository'])).trim().split('\n')
-  } catch (error) {
-    throw new UsageError(`${cwd} is not inside a git work tree (${gitErrorLine(error)}); use metadata: 'file' outside git`)
-  }
-  const [inside, commonDir = '.git', shallow] = lines
-  if (inside !== 'true') throw new UsageError(`${cwd} is not inside a git work tree; use metadata: 'file' outside git`)
-
-  // `config --list` rather than `config --get` / `git remote`: it always prints (a repository has
-  // core.* settings), and simple-git waits 50 ms after a command that prints nothing.
-  const [worktrees, configText] = await Promise.all([
+  // One `config --list` answers both the remote and the identity. All at once: each is a
+  // process start, and none needs another's answer.
+  const [, found, worktrees, configText] = await Promise.all([
+    checkGitVersion(cwd),
+    probe(cwd),
     git(cwd, ['worktree', 'list', '--porcelain']),
     git(cwd, ['config', '--list', '-z']),
   ])
+  if (!found.inside || !found.commonDir)
+    throw new UsageError(`${cwd} is not inside a git work tree${found.error ? ` (${found.error})` : ''}; use metadata: 'file' outside git`)
   // Moving a checked-out branch would make that worktree's files look changed.
   if (worktrees.split('\n').includes(`branch refs/heads/${options.branch}`)) {
     throw new StateError(`branch ${options.branch} is checked out in a worktree; switch that worktree to another branch, vectornator writes it without a checkout`)
@@ -107,8 +127,8 @@ export async function inspectRepo(cwd: string, options: { branch: string, remote
   const config = configText.split('\0')
   const hasRemote = config.some(entry => entry.startsWith(`remote.${options.remote}.url\n`))
   return {
-    commonDir: resolve(cwd, commonDir),
-    shallow: shallow === 'true',
+    commonDir: found.commonDir,
+    shallow: Boolean(found.shallow),
     remote: hasRemote ? options.remote : undefined,
     identityEnv: identityEnv(config, options.author),
   }

@@ -1,4 +1,5 @@
-import { StateError, type SyncState } from '../types'
+import { createHash } from 'node:crypto'
+import { StateError, type SyncState } from './types'
 
 /**
  * The state as stored: two-space JSON, `files` sorted by path, a final newline, so a commit's
@@ -9,8 +10,14 @@ export function serializeState(state: SyncState): string {
   return `${JSON.stringify({ ...state, files }, null, 2)}\n`
 }
 
+/** The content identity of a stored state's text (the file store's; a branch uses git's blob id). */
+export function textIdentity(text: string | Buffer): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`
+}
+
 /**
- * Parses a stored state. `where` names it in the error (`refs/heads/vectornator-metadata:docs-openai/metadata.json`).
+ * Parses a stored state. `where` names it in the error (`.vectornator/metadata.json`,
+ * `refs/heads/vectornator-metadata:docs-openai/metadata.json`).
  * A state that cannot be read is never replaced silently: the caller decides to rebuild it.
  */
 export function parseState(text: string, where: string): SyncState {
@@ -23,6 +30,7 @@ export function parseState(text: string, where: string): SyncState {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw corrupt(where, 'not a JSON object')
   const files = (value as { files?: unknown }).files
   if (!files || typeof files !== 'object' || Array.isArray(files)) throw corrupt(where, '`files` is not an object')
+  if (typeof (value as { storeId?: unknown }).storeId !== 'string') throw corrupt(where, 'no `storeId`')
   return value as SyncState
 }
 
