@@ -5,19 +5,36 @@ import { errorMessage, VectornatorError } from './core/errors'
 import { StateError } from './core/state/types'
 import { env, redact, useColor, type CommandModule } from './cli/shared'
 import { syncCommands } from './cli/commands/sync'
-import { searchCommands } from './cli/commands/search'
-import { initCommand } from './cli/commands/init'
-import { historyCommands } from './cli/commands/history'
-import { verifyCommands } from './cli/commands/verify'
-import { pruneCommands } from './cli/commands/prune'
 
-const commands: CommandModule[] = [syncCommands, searchCommands, initCommand, historyCommands, verifyCommands, pruneCommands]
+/**
+ * The other commands by name, loaded only when one of them (or the help) is asked for: a sync,
+ * which runs on every build, neither compiles nor registers them.
+ */
+const otherCommands: Record<string, () => Promise<CommandModule>> = {
+  'search': () => import('./cli/commands/search').then(m => m.searchCommands),
+  'check': () => import('./cli/commands/search').then(m => m.searchCommands),
+  'init': () => import('./cli/commands/init').then(m => m.initCommand),
+  'history': () => import('./cli/commands/history').then(m => m.historyCommands),
+  'rollback': () => import('./cli/commands/history').then(m => m.historyCommands),
+  'verify': () => import('./cli/commands/verify').then(m => m.verifyCommands),
+  'prune': () => import('./cli/commands/prune').then(m => m.pruneCommands),
+}
+
+async function commandsFor(name: string | undefined): Promise<CommandModule[]> {
+  if (name === 'sync' || name === 'status') return [syncCommands]
+  const load = name === undefined ? undefined : otherCommands[name]
+  if (load) return [await load()]
+  // Help, a version, an unknown or no command: every command, so all are listed.
+  return [syncCommands, ...new Set(await Promise.all(Object.values(otherCommands).map(l => l())))]
+}
 
 /** Runs the command line; resolves to the exit code (0 synced, 1 a file or the sync failed, 2 bad usage). */
 export async function main(argv = process.argv): Promise<number> {
   const cli = cac('vectornator')
   let exit = 0
-  for (const register of commands) register(cli, (code) => { exit = code })
+  const name = argv.slice(2).find(a => !a.startsWith('-'))
+  const asksHelp = argv.includes('--help') || argv.includes('-h')
+  for (const register of await commandsFor(asksHelp ? undefined : name)) register(cli, (code) => { exit = code })
   cli.help()
   cli.version('0.1.0')
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../src/testing'
@@ -144,6 +145,22 @@ describe('sync with the state on a git branch', () => {
     const head = await cli('sync', '--ref', 'HEAD', '--json')
     expect(JSON.parse(head.stdout)).toMatchObject({ added: ['docs/c.md'], deleted: ['docs/b.md'], updated: ['docs/a.md'] })
     expect(snapshot(repo)).toEqual(before)
+    sandbox.cleanup()
+  })
+
+  it('refuses to write a branch checked out in a worktree, before any remote change', async () => {
+    const sandbox = createSandbox()
+    const repo = sandbox.clone('a')
+    const first = await sync(opts(repo))
+    expect(first.added).toEqual(['docs/guide.md'])
+    git(repo, ['worktree', 'add', '-q', join(sandbox.dir, 'metadata-tree'), 'vectornator-metadata'])
+    const branchBefore = git(repo, ['rev-parse', 'vectornator-metadata'])
+
+    write(repo, 'docs/guide.md', 'guide, edited\n')
+    const uploads = server.files().length
+    await expect(sync(opts(repo))).rejects.toThrow(/branch vectornator-metadata is checked out in a worktree; switch that worktree to another branch/)
+    expect(server.files().length).toBe(uploads)
+    expect(git(repo, ['rev-parse', 'vectornator-metadata'])).toBe(branchBefore)
     sandbox.cleanup()
   })
 })

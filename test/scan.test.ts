@@ -4,8 +4,9 @@ import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import picomatch from 'picomatch'
-import { matcher, scan } from '../src/core/scan'
-import { DEFAULT_EXCLUDE } from '../src/core/options'
+import { scan } from '../src/core/scan'
+import { globEngine, matcher } from '../src/core/globs'
+import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../src/core/options'
 
 function tree(files: Record<string, string | Buffer>): string {
   const root = mkdtempSync(join(tmpdir(), 'vn-scan-'))
@@ -72,18 +73,23 @@ describe('scan', () => {
 })
 
 describe('glob matcher', () => {
-  it('answers as picomatch does, folder globs (looked up by segment) and others alike', () => {
-    const globs = [...DEFAULT_EXCLUDE, '**/.env*', 'docs/private/**', '**/*.draft.md', '**/a.b/**']
+  it('answers as picomatch does, folder and extension globs (no expression) and others alike', async () => {
+    const globs = [...DEFAULT_EXCLUDE, ...DEFAULT_INCLUDE, '**/*.html', '**/.env*', 'docs/private/**', '**/*.draft.md', '**/a.b/**']
     const paths = [
       'dist', 'dist/x.md', 'a/dist', 'a/dist/b/c.md', 'distant/x.md', 'a/undist/x.md', 'a/dist.md', 'out.md', 'scout/out/x',
       '.vitepress/cache/x.js', 'docs/.vitepress/cache', 'docs/.vitepress/cached/x', '.vitepress/dist', 'vitepress/cache/x',
       'node_modules', 'x/node_modules/y/z.md', '.git/HEAD', 'a/.gitignore', 'a/.github/x.md', 'docs/private/a.md',
       'docs/privateer/a.md', 'guide/intro.draft.md', 'a.b/c.md', 'x/a.b', 'x/a_b/c', '.env.local', 'sub/.envrc', 'readme.md',
+      'notes.txt', 'a/b/page.mdx', '.md', 'x/.md', 'x.md/y', 'x.MD', 'page.html', 'page.htm', 'a.b.rst', 'makefile', 'x/y.markdownx',
     ]
     const expected = (path: string) => globs.some(g => picomatch(g, { dot: true })(path))
-    const test = matcher(globs)
+    const test = matcher(globs, await globEngine(globs))
     for (const path of paths) expect([path, test(path)]).toEqual([path, expected(path)])
     expect(paths.filter(p => test(p)).length).toBeGreaterThan(10)
     expect(matcher([])('a.md')).toBe(false)
+    // The defaults are answered without loading the glob engine at all.
+    expect(await globEngine([...DEFAULT_INCLUDE, ...DEFAULT_EXCLUDE])).toBeUndefined()
+    const defaults = matcher([...DEFAULT_INCLUDE, ...DEFAULT_EXCLUDE])
+    for (const path of paths) expect([path, defaults(path)]).toEqual([path, [...DEFAULT_INCLUDE, ...DEFAULT_EXCLUDE].some(g => picomatch(g, { dot: true })(path))])
   })
 })

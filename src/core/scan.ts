@@ -3,7 +3,7 @@ import { closeSync, type Dirent, existsSync, lstatSync, openSync, promises as fs
 import { dirname, isAbsolute, join, relative, sep } from 'node:path'
 import type { Ignore } from 'ignore'
 import pLimit from 'p-limit'
-import picomatch from 'picomatch'
+import { globBase, globEngine, matcher } from './globs'
 import type { StatCache } from './stat-cache'
 
 export interface LocalFile {
@@ -44,8 +44,8 @@ const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'))
 
 /** True for secrets files, which are never uploaded whatever the globs say. */
 export function isSecretPath(path: string): boolean {
-  const base = path.slice(path.lastIndexOf('/') + 1)
-  return base === '.env' || base.startsWith('.env.') || base.startsWith('.env')
+  // `.env`, `.env.local`, `.envrc`...: a name starting `.env`, checked in place.
+  return path.startsWith('.env', path.lastIndexOf('/') + 1)
 }
 
 /**
@@ -53,9 +53,11 @@ export function isSecretPath(path: string): boolean {
  * that are sent, so memory stays flat in the size of the corpus.
  */
 export async function scan(options: ScanOptions): Promise<ScanResult> {
-  const rootReal = await fs.realpath(options.root)
+  let rootReal: string
+  try { rootReal = realpathSync.native(options.root) }
+  catch (error) { return Promise.reject(error) }
   // Secrets (NEVER_INCLUDE) are left out by isSecretPath below, once per listed path.
-  const listing = listFiles(options.root, rootReal, options.include, options.exclude)
+  const listing = await listFiles(options.root, rootReal, options.include, options.exclude)
   const entries = listing.paths
   const ignored = options.gitignore ? await loadGitignore(options.root, listing.gitignores) : undefined
 
@@ -63,23 +65,24 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const files: LocalFile[] = []
   const toHash: { path: string, real: string, stat: Stats }[] = []
   // One lstat per document, synchronous (from the kernel's inode cache a sync call costs a third
-  // of a promise); folders' real paths come from the walk, not from a realpath per file.
-  const folders = listing.folders
-  // Stat through the shortest name: relative to the working folder when the root is in it (the
-  // kernel resolves every component of a name, and a no-op sync is mostly these stats).
-  const fromCwd = relative(process.cwd(), options.root)
-  const statRoot = fromCwd === '' ? '.' : !fromCwd.startsWith('..') && !isAbsolute(fromCwd) ? fromCwd : options.root
+  // of a promise): a no-op sync is mostly these, so the loop allocates as little as it can.
+  const locate = locator(options.root, rootReal, listing.folders)
+  let sinceYield = 0
   for (const path of entries) {
+    // A turn of the event loop now and then: a git process or a read started beside the scan
+    // (the state's identity) moves on while this thread stats.
+    if (++sinceYield === YIELD_EVERY) { sinceYield = 0; await new Promise(setImmediate) }
     if (isSecretPath(path)) continue
+    const slash = path.lastIndexOf('/')
     if (ignored?.ignores(path)) continue
-    const located = locate(options.root, statRoot, path, folders)
-    if (!located) continue
-    const { real, stat } = located
-    // A link that leads out of the root is never followed: documents come only from the root.
-    if (real !== rootReal && !real.startsWith(rootReal + sep)) {
+    const found = locate(path, slash)
+    if (found === undefined) continue
+    if (found === OUTSIDE) {
+      // A link that leads out of the root is never followed: documents come only from the root.
       skipped.push({ path, reason: 'links outside the root' })
       continue
     }
+    const stat = found.stat
     if (stat.size === 0) { skipped.push({ path, reason: 'empty' }); continue }
     if (stat.size > options.maxFileBytes) {
       skipped.push({ path, reason: `larger than the store's limit (${stat.size} > ${options.maxFileBytes} bytes)` })
@@ -87,8 +90,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     }
     const cached = options.cache?.lookup(path, stat)
     if (cached === null) skipped.push({ path, reason: 'binary' })
-    else if (cached) files.push(localFile(path, real, stat, cached))
-    else toHash.push({ path, real, stat })
+    else if (cached) files.push(new ScannedFile(path, found.base, found.link ? -1 : slash, stat.size, stat.mtimeMs, cached))
+    else toHash.push({ path, real: found.link ? found.base : `${found.base}${sep}${path.slice(slash + 1)}`, stat })
   }
 
   // What the cache does not know is read: small files synchronously through one reused buffer
@@ -98,7 +101,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     const done = (hashed: { sha256: string, binary: boolean }) => {
       options.cache?.record(path, stat, hashed.binary ? null : hashed.sha256)
       if (hashed.binary) skipped.push({ path, reason: 'binary' })
-      else files.push(localFile(path, real, stat, hashed.sha256))
+      else files.push(new ScannedFile(path, real, -1, stat.size, stat.mtimeMs, hashed.sha256))
     }
     if (stat.size <= SYNC_HASH_BYTES) return done(hashFileSync(real))
     return limit(async () => done(await hashFile(real)))
@@ -119,42 +122,6 @@ interface Listing {
 
 const stripDot = (glob: string) => glob.replace(/^\.\//, '')
 
-/** A folder glob, `**\/<folder>\/**` with literal folder names (every default exclude). */
-const FOLDER_GLOB = /^\*\*\/((?:[^*?[\]{}()!+@\\/]+\/)*[^*?[\]{}()!+@\\/]+)\/\*\*$/
-
-/**
- * One test per path for a list of globs. Folder globs are looked up by path segment (a set of
- * names, or the literal run of names): the same answers as picomatch's, without running a dozen
- * alternations of lookaheads on every path of the corpus. The rest make one expression.
- */
-export function matcher(globs: string[]): (path: string) => boolean {
-  const names = new Set<string>()
-  const runs: string[] = []
-  const rest: string[] = []
-  for (const glob of globs) {
-    const folder = FOLDER_GLOB.exec(glob)?.[1]
-    if (folder === undefined) rest.push(glob)
-    else if (folder.includes('/')) runs.push(`/${folder}/`)
-    else names.add(folder)
-  }
-  const re = rest.length > 0 ? new RegExp(rest.map(g => `(?:${picomatch.makeRe(g, { dot: true }).source})`).join('|')) : undefined
-  return (path) => {
-    if (names.size > 0) {
-      for (let start = 0; ;) {
-        const end = path.indexOf('/', start)
-        if (names.has(end < 0 ? path.slice(start) : path.slice(start, end))) return true
-        if (end < 0) break
-        start = end + 1
-      }
-    }
-    if (runs.length > 0) {
-      const wrapped = `/${path}/`
-      for (const run of runs) if (wrapped.includes(run)) return true
-    }
-    return re !== undefined && re.test(path)
-  }
-}
-
 /**
  * The files under `root` that `include` selects and `exclude` leaves out, with fast-glob's
  * semantics as the scan used them (dot files match, links are followed, a folder matched by an
@@ -162,19 +129,16 @@ export function matcher(globs: string[]): (path: string) => boolean {
  * from the globs' static folders. The same walk finds the nested .gitignore files, and knows each
  * folder's real path without a realpath call (only linked folders are resolved).
  */
-function listFiles(root: string, rootReal: string, include: string[], exclude: string[]): Listing {
+async function listFiles(root: string, rootReal: string, include: string[], exclude: string[]): Promise<Listing> {
   const positive = include.filter(g => !g.startsWith('!')).map(stripDot)
   const negative = [...exclude, ...include.filter(g => g.startsWith('!')).map(g => g.slice(1))].map(stripDot)
-  const selected = matcher(positive)
-  const excluded = matcher(negative)
-  const pruned = matcher(negative.filter(g => g.endsWith('/**')))
+  const engine = await globEngine([...positive, ...negative])
+  const selected = matcher(positive, engine)
+  const excluded = matcher(negative, engine)
+  const pruned = matcher(negative.filter(g => g.endsWith('/**')), engine)
 
   // Where each glob can match at all: `docs/**/*.md` is walked from docs/ only.
-  const bases = [...new Set(positive.map((glob) => {
-    const scanned = picomatch.scan(glob)
-    const base = scanned.isGlob ? scanned.base : glob.slice(0, Math.max(0, glob.lastIndexOf('/')))
-    return base.replace(/\/+$/, '')
-  }))].sort()
+  const bases = [...new Set(positive.map(glob => globBase(glob, engine)))].sort()
   const roots = bases.filter(b => !bases.some(o => o !== b && (o === '' || b.startsWith(`${o}/`))))
 
   const paths = new Set<string>()
@@ -189,7 +153,8 @@ function listFiles(root: string, rootReal: string, include: string[], exclude: s
       const path = rel ? `${rel}/${entry.name}` : entry.name
       let isDirectory = entry.isDirectory()
       let isFile = entry.isFile()
-      let childReal = `${real}${real.endsWith(sep) ? '' : sep}${entry.name}`
+      // A folder's real path, made only for folders: most entries are files.
+      let childReal: string | undefined
       if (entry.isSymbolicLink()) {
         try {
           const target = statSync(join(root, path))
@@ -199,10 +164,11 @@ function listFiles(root: string, rootReal: string, include: string[], exclude: s
         }
         catch { continue }
         // A link back to a folder being walked would loop forever: its files are listed already.
-        if (isDirectory && chain.has(childReal)) continue
+        if (childReal !== undefined && chain.has(childReal)) continue
       }
       if (isDirectory) {
         if (pruned(path)) continue
+        childReal ??= `${real}${real.endsWith(sep) ? '' : sep}${entry.name}`
         folders.set(path, childReal)
         chain.add(childReal)
         visit(path, childReal, chain)
@@ -235,16 +201,28 @@ function listFiles(root: string, rootReal: string, include: string[], exclude: s
   return { paths: [...paths].sort(), gitignores: [...gitignores].sort(), folders }
 }
 
-/** A scanned document; `read` lives on the prototype (a closure per document is garbage for thousands). */
+/**
+ * A scanned document. Its real path is made when asked for (most documents of a no-op sync
+ * never are), from its folder's real path and its name; `read` lives on the prototype.
+ */
 class ScannedFile implements LocalFile {
-  constructor(readonly path: string, readonly absPath: string, readonly size: number, readonly mtimeMs: number, readonly sha256: string) {}
+  constructor(
+    readonly path: string,
+    /** The folder's real path, or the file's own (a link) when `slash` is -1. */
+    private readonly base: string,
+    private readonly slash: number,
+    readonly size: number,
+    readonly mtimeMs: number,
+    readonly sha256: string,
+  ) {}
+
+  get absPath(): string {
+    return this.slash < 0 ? this.base : `${this.base}${sep}${this.path.slice(this.slash + 1)}`
+  }
+
   read(): Promise<Buffer> {
     return readContent(this.absPath, this.size)
   }
-}
-
-function localFile(path: string, real: string, stat: Stats, sha256: string): LocalFile {
-  return new ScannedFile(path, real, stat.size, stat.mtimeMs, sha256)
 }
 
 /** A small file in one synchronous read (a tenth of the cost of fs.promises' open, stat, read, close); a large one asynchronously. */
@@ -254,31 +232,51 @@ function readContent(real: string, size: number): Promise<Buffer> {
   catch (error) { return Promise.reject(error) }
 }
 
+const OUTSIDE = Symbol('outside the root')
+
 /**
- * The real path and stat of a listed file, or undefined when it vanished or cannot be resolved.
- * Only a file that is itself a link is resolved on its own; any other takes its folder's real
- * path (resolved once, cached in `folders`), which also catches a linked folder.
+ * Stats listed files: `{ stat, base }` where `base` is the real path of the file's folder (or,
+ * for a file that is itself a link, of the file), OUTSIDE for a link out of the root, undefined
+ * for a file that vanished. Folders' real paths come from the walk; consecutive files of one
+ * folder (the listing is sorted) reuse its answer without building its name again.
  */
-function locate(root: string, statRoot: string, path: string, folders: Map<string, string | undefined>): { real: string, stat: Stats } | undefined {
-  try {
-    const stat = lstatSync(statRoot === '.' ? path : `${statRoot}${sep}${path}`)
+function locator(root: string, rootReal: string, folders: Map<string, string | undefined>) {
+  const rootPrefix = rootReal.endsWith(sep) ? rootReal : rootReal + sep
+  const inside = (real: string) => real === rootReal || real.startsWith(rootPrefix)
+  // Stat through the shortest name: relative to the working folder when the root is in it (the
+  // kernel resolves every component of a name).
+  const fromCwd = relative(process.cwd(), root)
+  const statRoot = fromCwd === '' ? '' : !fromCwd.startsWith('..') && !isAbsolute(fromCwd) ? `${fromCwd}${sep}` : `${root}${sep}`
+  let lastFolder: string | undefined
+  let lastReal: string | undefined
+  let lastInside = false
+  return (path: string, slash: number): { stat: Stats, base: string, link: boolean } | typeof OUTSIDE | undefined => {
+    let stat: Stats
+    try { stat = lstatSync(statRoot === '' ? path : statRoot + path) }
+    catch { return undefined }
     if (stat.isSymbolicLink()) {
-      const real = realpathSync.native(`${root}${sep}${path}`)
-      return { real, stat: statSync(real) }
+      try {
+        const real = realpathSync.native(`${root}${sep}${path}`)
+        return inside(real) ? { stat: statSync(real), base: real, link: true } : OUTSIDE
+      }
+      catch { return undefined }
     }
-    const slash = path.lastIndexOf('/')
-    const folder = slash < 0 ? '' : path.slice(0, slash)
-    let realFolder = folders.get(folder)
-    if (realFolder === undefined && !folders.has(folder)) {
-      try { realFolder = realpathSync.native(join(root, folder)) }
-      catch { realFolder = undefined }
-      folders.set(folder, realFolder)
+    if (lastFolder === undefined || Math.max(slash, 0) !== lastFolder.length || !path.startsWith(lastFolder)) {
+      lastFolder = slash < 0 ? '' : path.slice(0, slash)
+      lastReal = folders.get(lastFolder)
+      if (lastReal === undefined && !folders.has(lastFolder)) {
+        try { lastReal = realpathSync.native(join(root, lastFolder)) }
+        catch { lastReal = undefined }
+        folders.set(lastFolder, lastReal)
+      }
+      lastInside = lastReal !== undefined && inside(lastReal)
     }
-    if (realFolder === undefined) return undefined
-    return { real: `${realFolder}${sep}${path.slice(slash + 1)}`, stat }
+    if (lastReal === undefined) return undefined
+    return lastInside ? { stat, base: lastReal, link: false } : OUTSIDE
   }
-  catch { return undefined }
 }
+
+const YIELD_EVERY = 1024
 
 /** Files up to this size are hashed synchronously in one read; larger ones are streamed. */
 const SYNC_HASH_BYTES = 1024 * 1024

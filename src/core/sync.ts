@@ -80,6 +80,11 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
   async function prepare(store: StateStore, canRetag: boolean, cache: FileStatCache | undefined): Promise<Prepared>
   async function prepare(store: StateStore, canRetag: boolean, cache: FileStatCache | undefined, quick: true): Promise<Prepared | Unchanged>
   async function prepare(store: StateStore, canRetag: boolean, cache: FileStatCache | undefined, quick = false): Promise<Prepared | Unchanged> {
+    // Started first: what identifying waits for (git processes, a hash in the thread pool) runs
+    // while the scan keeps this thread busy.
+    const summary = quick ? usableSummary(cache?.state) : undefined
+    const identifying = summary && store.identify && store.identity ? store.identify(cache) : undefined
+    identifying?.catch(() => {})
     // The scan needs nothing from the state: it runs while the state loads (a git fetch, a parse).
     const scanning = scanDocuments(cache)
     scanning.catch(() => {})
@@ -90,8 +95,7 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
     }
     let loaded: SyncState | undefined
     try {
-      const summary = quick ? usableSummary(cache?.state) : undefined
-      if (summary && store.identify && store.identity && (await store.identify()) === summary.identity) {
+      if (summary && identifying && (await identifying) === summary.identity) {
         const local = await collect()
         if (filesDigest(local.files, f => f.path, f => f.sha256) === summary.files) {
           for (const s of local.skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)

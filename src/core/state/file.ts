@@ -1,7 +1,8 @@
-import { promises as fs, readFileSync } from 'node:fs'
+import { promises as fs, readFileSync, type Stats, statSync } from 'node:fs'
+import type { StatCache } from '../stat-cache'
 import { dirname, relative } from 'node:path'
 import type { FinishOptions, StateStore, SyncState } from './types'
-import { parseState, serializeState, textIdentity } from './json'
+import { bytesIdentity, parseState, serializeState, textIdentity } from './json'
 
 /** The state in one JSON file, written atomically (temp file, then rename). */
 export function createFileStore(options: { path: string, root?: string }): StateStore {
@@ -49,9 +50,23 @@ export function createFileStore(options: { path: string, root?: string }): State
       lastIdentity = undefined
       return parseState(last, location)
     },
-    async identify() {
+    async identify(known?: StatCache) {
+      // The file's hash, known from its stat while that is unchanged (as for documents): a
+      // no-op sync then neither reads nor hashes megabytes of state.
+      let stat: Stats
+      try { stat = statSync(path) }
+      catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+        throw error
+      }
+      const key = `\0state\0${path}`
+      const hash = known?.lookup(key, stat)
+      if (hash) return `sha256:${hash}`
       const bytes = await readBytes()
-      return bytes === undefined ? undefined : textIdentity(bytes)
+      if (bytes === undefined) return undefined
+      const identity = await bytesIdentity(bytes)
+      known?.record(key, stat, identity.slice('sha256:'.length))
+      return identity
     },
     identity() {
       if (last === undefined) return undefined

@@ -11,7 +11,7 @@ import { acquireLock } from './git/lock'
 import { mergeStates } from './git/merge'
 import { forceRef, readBlobText, readTree, RefMovedError, updateRef, withEntry, writeBlob, writeCommit, writeTree, type TreeEntry } from './git/objects'
 import { fetchBranch, pickNewer, pushBranch } from './git/remote'
-import { checkBranchAndRemote, inspectRepo, type RepoInfo } from './git/repo'
+import { checkBranchAndRemote, checkWritable, inspectRepo, type RepoInfo } from './git/repo'
 
 export { defaultStateKey, encodeKey } from './git/key'
 export { DEFAULT_AUTHOR, gitTopLevel, isGitRepo } from './git/repo'
@@ -109,6 +109,7 @@ class GitBranchStateStore implements GitBranchStore {
   private readonly localRef: string
   private readonly trackingRef: string
   private repo?: Promise<RepoInfo>
+  private checked?: Promise<void>
   private release?: () => Promise<void>
   private session?: Session
   private loading?: Promise<void>
@@ -142,6 +143,12 @@ class GitBranchStateStore implements GitBranchStore {
     return this.repo
   }
 
+  /** Before the state is read to be worked on, and before any write (see checkWritable). */
+  private writable(): Promise<void> {
+    this.checked ??= checkWritable(this.cwd, this.branch)
+    return this.checked
+  }
+
   private blobAt(commit: string): Promise<string | undefined> {
     return resolveName(this.cwd, `${commit}:${this.path}`)
   }
@@ -159,6 +166,8 @@ class GitBranchStateStore implements GitBranchStore {
         remoteTip = await fetchBranch(this.cwd, repo.remote, this.branch, repo.shallow)
         this.logger.debug(`fetched ${this.branch} from ${repo.remote}: ${remoteTip ?? 'none'}`)
       } catch (error) {
+        // A git too old for the options used fails here first: say that, not the fetch.
+        await this.writable()
         const what = `could not fetch branch ${this.branch} from ${repo.remote}: ${gitErrorLine(error)}`
         // Starting from a stale state would redo work the remote already records, then fail to push.
         if (this.push) throw new StateError(`${what}; check access to the remote or set metadata.push to false`)
@@ -188,8 +197,11 @@ class GitBranchStateStore implements GitBranchStore {
 
   async load(): Promise<SyncState | undefined> {
     // After identify(), the session it began is read; otherwise a new one begins.
+    const writable = this.writable()
+    writable.catch(() => {})
     const session = this.identified ?? await this.begin()
     this.identified = undefined
+    await writable
     if (!session.baseBlob) return undefined
     session.loadedText = await readBlobText(this.cwd, session.baseBlob)
     session.baseState = parseState(session.loadedText, `${session.base === session.local ? this.localRef : this.trackingRef}:${this.path}`)
@@ -265,6 +277,7 @@ class GitBranchStateStore implements GitBranchStore {
 
   /** Commits `text` on the session's base and moves the local branch to it. */
   private async commitLocal(session: Session, text: string, message: string): Promise<void> {
+    await this.writable()
     const blob = await writeBlob(this.cwd, text)
     for (let attempt = 1; ; attempt++) {
       const commit = await this.commitOn(session.base, blob, message)

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, webcrypto } from 'node:crypto'
 import { StateError, type SyncState } from './types'
 
 /**
@@ -13,6 +13,11 @@ export function serializeState(state: SyncState): string {
 /** The content identity of a stored state's text (the file store's; a branch uses git's blob id). */
 export function textIdentity(text: string | Buffer): string {
   return `sha256:${createHash('sha256').update(text).digest('hex')}`
+}
+
+/** textIdentity, hashed off the main thread (WebCrypto runs in the thread pool) while a scan runs. */
+export async function bytesIdentity(bytes: Buffer): Promise<string> {
+  return `sha256:${Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex')}`
 }
 
 /**

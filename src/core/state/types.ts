@@ -1,4 +1,5 @@
 import type { Attributes } from '../../providers/types'
+import type { StatCache } from '../stat-cache'
 
 /**
  * The sync state: the seed's metadata JSON, unchanged in shape, with optional fields added
@@ -86,8 +87,9 @@ export interface StateStore {
    * Does what load() does before reading (takes the lock, fetches) and resolves to the content
    * identity of the state load() would return; undefined when there is no state, or when ending
    * even an unchanged sync needs it (a branch with commits still to push). load() may follow.
+   * `known`: hashes of files by their stat, for a store that would otherwise read and hash one.
    */
-  identify?(): Promise<string | undefined>
+  identify?(known?: StatCache): Promise<string | undefined>
 
   /**
    * Content identity (a hash of the stored text, a git blob id) of the state last loaded, or last

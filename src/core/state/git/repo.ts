@@ -25,6 +25,8 @@ interface Probe {
   top?: string
   commonDir?: string
   shallow?: boolean
+  /** `git config --list -z` entries (`key\nvalue`; keys lower-cased but for subsections). */
+  config?: string[]
   /** git's message when it found no work tree. */
   error?: string
 }
@@ -32,18 +34,21 @@ interface Probe {
 const probes = new Map<string, Promise<Probe>>()
 
 /**
- * Everything a sync asks git about the repository around `cwd`, in one process (a no-op sync in
- * a repository spends most of its time starting git). Kept per folder for the process's life:
- * the answers (top folder, git directory, shallowness) do not change under a running sync.
+ * Everything a sync asks git about the repository around `cwd`, in two processes run at once
+ * (a no-op sync in a repository spends most of its time starting git): where the work tree and
+ * the git directory are, whether the clone is shallow, and the config (remote, identity). Kept
+ * per folder for the process's life: none of it changes under a running sync.
  */
 function probe(cwd: string): Promise<Probe> {
   const key = resolve(cwd)
   let found = probes.get(key)
   if (!found) {
+    const config = git(cwd, ['config', '--list', '-z']).then(text => text.split('\0'), () => [])
     found = git(cwd, ['rev-parse', '--is-inside-work-tree', '--show-toplevel', '--git-common-dir', '--is-shallow-repository']).then(
-      (out) => {
+      async (out): Promise<Probe> => {
         const [inside, top, commonDir = '.git', shallow] = out.trim().split('\n')
-        return inside === 'true' && top ? { inside: true, top, commonDir: resolve(cwd, commonDir), shallow: shallow === 'true' } : { inside: false }
+        if (inside !== 'true' || !top) return { inside: false }
+        return { inside: true, top, commonDir: resolve(cwd, commonDir), shallow: shallow === 'true', config: await config }
       },
       (error: unknown) => ({ inside: false, error: gitErrorLine(error) }),
     )
@@ -109,27 +114,27 @@ function identityEnv(config: string[], author?: { name: string, email: string })
 }
 
 export async function inspectRepo(cwd: string, options: { branch: string, remote: string, author?: { name: string, email: string } }): Promise<RepoInfo> {
-  // One `config --list` answers both the remote and the identity. All at once: each is a
-  // process start, and none needs another's answer.
-  const [, found, worktrees, configText] = await Promise.all([
-    checkGitVersion(cwd),
-    probe(cwd),
-    git(cwd, ['worktree', 'list', '--porcelain']),
-    git(cwd, ['config', '--list', '-z']),
-  ])
+  const found = await probe(cwd)
   if (!found.inside || !found.commonDir)
     throw new UsageError(`${cwd} is not inside a git work tree${found.error ? ` (${found.error})` : ''}; use metadata: 'file' outside git`)
-  // Moving a checked-out branch would make that worktree's files look changed.
-  if (worktrees.split('\n').includes(`branch refs/heads/${options.branch}`)) {
-    throw new StateError(`branch ${options.branch} is checked out in a worktree; switch that worktree to another branch, vectornator writes it without a checkout`)
-  }
-  // With -z each entry is `key\nvalue`; keys are lower-cased except the subsection (remote name).
-  const config = configText.split('\0')
+  const config = found.config ?? []
   const hasRemote = config.some(entry => entry.startsWith(`remote.${options.remote}.url\n`))
   return {
     commonDir: found.commonDir,
     shallow: Boolean(found.shallow),
     remote: hasRemote ? options.remote : undefined,
     identityEnv: identityEnv(config, options.author),
+  }
+}
+
+/**
+ * What writing the branch needs: a git new enough for the plumbing used, and the branch checked
+ * out nowhere (moving it would make that worktree's files look changed). Checked before a sync
+ * reads the state to work on it; a sync that finds nothing to do writes nothing and skips it.
+ */
+export async function checkWritable(cwd: string, branch: string): Promise<void> {
+  const [, worktrees] = await Promise.all([checkGitVersion(cwd), git(cwd, ['worktree', 'list', '--porcelain'])])
+  if (worktrees.split('\n').includes(`branch refs/heads/${branch}`)) {
+    throw new StateError(`branch ${branch} is checked out in a worktree; switch that worktree to another branch, vectornator writes it without a checkout`)
   }
 }
