@@ -181,8 +181,8 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
 
   const canRetagStatic = typeof options.provider === 'object' ? Boolean(options.provider.updateAttributes) : true
 
-  async function withState<T>(fn: (store: StateStore) => Promise<T>): Promise<T> {
-    const store = await resolveStateStore(options, options.logger)
+  async function withState<T>(fn: (store: StateStore) => Promise<T>, resolving = resolveStateStore(options, options.logger)): Promise<T> {
+    const store = await resolving
     const release = options.dryRun
       ? async () => {}
       : await acquireLock(lockFileFor(options.root, store.kind, store.location), {
@@ -229,14 +229,19 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
       return report
     }),
 
-    sync: () => withState(async (store) => {
+    sync: async () => {
+      // The state's location is found (git processes, for a branch) while the cache is read.
+      const resolving = resolveStateStore(options, options.logger)
+      resolving.catch(() => {})
       const cache = await openStatCache()
-      try { return await runSync(store, cache) }
-      finally {
-        // Saved whatever happened: the hashes computed are good for the next run.
-        if (!options.dryRun) await saveStatCache(cache)
-      }
-    }),
+      return withState(async (store) => {
+        try { return await runSync(store, cache) }
+        finally {
+          // Saved whatever happened: the hashes computed are good for the next run.
+          if (!options.dryRun) await saveStatCache(cache)
+        }
+      }, resolving)
+    },
   }
 
   async function runSync(store: StateStore, cache: FileStatCache | undefined): Promise<SyncResult> {

@@ -2,6 +2,7 @@ import type { ResolvedOptions } from '../options'
 import type { Logger } from '../logger'
 import type { StateStore } from './types'
 import { createFileStore } from './file'
+import { probe } from './git/probe'
 
 export * from './types'
 
@@ -13,6 +14,8 @@ export async function resolveStateStore(options: ResolvedOptions, logger: Logger
   const meta = options.metadata
   if ('load' in meta) return meta
   if (meta.type === 'file') return createFileStore({ path: meta.path, root: options.root })
+  // git starts at once, and answers while the branch code loads.
+  probe(options.root).catch(() => {})
   const git = await import('./git-branch')
   const inRepo = await git.isGitRepo(options.root)
   if (!inRepo) {
