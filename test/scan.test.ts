@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, realpathSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import picomatch from 'picomatch'
 import { scan } from '../src/core/scan'
 import { globEngine, matcher } from '../src/core/globs'
+import { FileStatCache, RACY_MS, statCachePath } from '../src/core/stat-cache'
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../src/core/options'
 
 function tree(files: Record<string, string | Buffer>): string {
@@ -69,6 +70,26 @@ describe('scan', () => {
     const { files, skipped } = await scan({ root, ...base })
     expect(files.map(f => f.path)).toEqual(['alias.md', 'in.md'])
     expect(skipped.map(s => s.path).sort()).toEqual(['link.md', 'linked-dir/secret.md'])
+  })
+})
+
+describe('scan with a stat cache', () => {
+  it('gives every document, hashed or known from the cache, at the root or in a folder, its own path to read', async () => {
+    const root = tree({ 'top.md': 'top page', 'sub/inner.md': 'inner page' })
+    const options = { root, ...base }
+    const first = await scan(options)
+    // Entries recorded as if long after the files were written (they are too fresh to be trusted now).
+    const cache = await FileStatCache.load(statCachePath(root))
+    for (const f of first.files) cache.record(f.path, statSync(f.absPath), f.sha256, Date.now() + RACY_MS)
+    await cache.save()
+    const reads: string[] = []
+    const known = await FileStatCache.load(statCachePath(root))
+    const second = await scan({ ...options, cache: { lookup: known.lookup.bind(known), record: (p: string) => { reads.push(p) } } })
+    expect(reads).toEqual([])
+    for (const f of [...first.files, ...second.files]) {
+      expect(f.absPath).toBe(realpathSync(join(root, f.path)))
+      expect((await f.read()).toString()).toBe(f.path === 'top.md' ? 'top page' : 'inner page')
+    }
   })
 })
 

@@ -63,9 +63,11 @@ function entryFor(file: LocalFile, fileId: string, metadata: FileMetadata, previ
 }
 
 function removeJournal(state: SyncState, predicate: (e: JournalEntry) => boolean): void {
-  if (!state.journal) return
-  state.journal = state.journal.filter(e => !predicate(e))
-  if (state.journal.length === 0) delete state.journal
+  const journal = state.journal
+  if (!journal) return
+  // In place: called once per document, and a copy of a 500-entry journal each time adds up.
+  for (let i = journal.length - 1; i >= 0; i--) if (predicate(journal[i]!)) journal.splice(i, 1)
+  if (journal.length === 0) delete state.journal
 }
 
 /**
@@ -171,7 +173,9 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
         }
       })))
     }
-    await ctx.flush()
+    // The next batch's journal flush (or the end of the sync) saves these results: the journal
+    // already lets a run killed meanwhile settle them.
+    ctx.checkpoint()
   }
 
   // A rename rewrites the document's `path` attribute: journaled so a run killed between the store

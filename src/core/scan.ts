@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path'
 import type { Ignore } from 'ignore'
 import pLimit from 'p-limit'
 import { globBase, globEngine, matcher } from './globs'
-import type { StatCache } from './stat-cache'
+import type { StatCache, StatKey } from './stat-cache'
 
 export interface LocalFile {
   /** Root-relative POSIX path. */
@@ -63,7 +63,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
 
   const skipped: SkippedFile[] = []
   const files: LocalFile[] = []
-  const toHash: { path: string, real: string, stat: Stats }[] = []
+  const toHash: { path: string, base: string, link: boolean, real: string, stat: StatKey }[] = []
   // One lstat per document, synchronous (from the kernel's inode cache a sync call costs a third
   // of a promise): a no-op sync is mostly these, so the loop allocates as little as it can.
   const locate = locator(options.root, rootReal, listing.folders)
@@ -89,23 +89,24 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       continue
     }
     const cached = options.cache?.lookup(path, stat)
-    if (cached === null) skipped.push({ path, reason: 'binary' })
-    else if (cached) files.push(new ScannedFile(path, found.base, found.link ? -1 : slash, stat.size, stat.mtimeMs, cached))
-    else toHash.push({ path, real: found.link ? found.base : `${found.base}${sep}${path.slice(slash + 1)}`, stat })
+    if (cached === null) { skipped.push({ path, reason: 'binary' }); continue }
+    if (cached) { files.push(new ScannedFile(path, found.base, found.link, stat.size, stat.mtimeMs, cached)); continue }
+    // What the cache does not know is read: a small file at once, synchronously through one
+    // reused buffer (a tenth of the cost of a stream per file); a large one later, streamed.
+    const { base, link } = found
+    const real = link ? base : `${base}${sep}${path.slice(slash + 1)}`
+    const key: StatKey = { size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, ino: stat.ino }
+    if (stat.size <= SYNC_HASH_BYTES) hashed(path, base, link, key, hashFileSync(real))
+    else toHash.push({ path, base, link, real, stat: key })
   }
 
-  // What the cache does not know is read: small files synchronously through one reused buffer
-  // (a tenth of the cost of a stream per file), large ones streamed, a few at a time.
+  function hashed(path: string, base: string, link: boolean, stat: StatKey, hash: { sha256: string, binary: boolean }): void {
+    options.cache?.record(path, stat, hash.binary ? null : hash.sha256)
+    if (hash.binary) skipped.push({ path, reason: 'binary' })
+    else files.push(new ScannedFile(path, base, link, stat.size, stat.mtimeMs, hash.sha256))
+  }
   const limit = pLimit(options.concurrency ?? 32)
-  await Promise.all(toHash.map(({ path, real, stat }) => {
-    const done = (hashed: { sha256: string, binary: boolean }) => {
-      options.cache?.record(path, stat, hashed.binary ? null : hashed.sha256)
-      if (hashed.binary) skipped.push({ path, reason: 'binary' })
-      else files.push(new ScannedFile(path, real, -1, stat.size, stat.mtimeMs, hashed.sha256))
-    }
-    if (stat.size <= SYNC_HASH_BYTES) return done(hashFileSync(real))
-    return limit(async () => done(await hashFile(real)))
-  }))
+  await Promise.all(toHash.map(({ path, base, link, real, stat }) => limit(async () => hashed(path, base, link, stat, await hashFile(real)))))
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   skipped.sort((a, b) => (a.path < b.path ? -1 : 1))
   return { files, skipped }
@@ -202,22 +203,22 @@ async function listFiles(root: string, rootReal: string, include: string[], excl
 }
 
 /**
- * A scanned document. Its real path is made when asked for (most documents of a no-op sync
- * never are), from its folder's real path and its name; `read` lives on the prototype.
+ * A scanned document. Its real path is made when asked for (most documents never are), from
+ * its folder's real path and its name; `read` lives on the prototype.
  */
 class ScannedFile implements LocalFile {
   constructor(
     readonly path: string,
-    /** The folder's real path, or the file's own (a link) when `slash` is -1. */
+    /** The real path of the file's folder, or of the file itself when it is a link. */
     private readonly base: string,
-    private readonly slash: number,
+    private readonly link: boolean,
     readonly size: number,
     readonly mtimeMs: number,
     readonly sha256: string,
   ) {}
 
   get absPath(): string {
-    return this.slash < 0 ? this.base : `${this.base}${sep}${this.path.slice(this.slash + 1)}`
+    return this.link ? this.base : `${this.base}${sep}${this.path.slice(this.path.lastIndexOf('/') + 1)}`
   }
 
   read(): Promise<Buffer> {

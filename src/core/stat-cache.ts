@@ -22,8 +22,7 @@ export interface StatCache {
   record(path: string, stat: StatKey, sha256: string | null): void
 }
 
-/** `[size, mtimeMs, ctimeMs, ino, sha256 | 0 (binary)]`. */
-type Entry = [number, number, number, number, string | 0]
+/** An entry: path, size, mtimeMs, ctimeMs, ino, sha256 (or 0: binary). */
 const FIELDS = 6
 
 interface CacheFile {
@@ -88,9 +87,9 @@ const IGNORE_FILE = '# Written by vectornator: the local stat cache is never com
  *   for git) and never enters the sync state.
  */
 export class FileStatCache implements StatCache {
-  /** Offsets of the loaded entries used; entries hashed in this scan. */
+  /** Offsets of the loaded entries used; entries hashed in this scan (flat, as in the file). */
   private readonly hits: number[] = []
-  private readonly fresh = new Map<string, Entry>()
+  private fresh: (string | number)[] = []
   /** Path to its offset in `loaded`. */
   private readonly index = new Map<string, number>()
   private changed = false
@@ -148,7 +147,7 @@ export class FileStatCache implements StatCache {
   record(path: string, stat: StatKey, sha256: string | null, now = Date.now()): void {
     this.changed = true
     if (now - Math.max(stat.mtimeMs, stat.ctimeMs) < RACY_MS) return
-    this.fresh.set(path, [stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, sha256 ?? 0])
+    this.fresh.push(path, stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino, sha256 ?? 0)
   }
 
   /**
@@ -157,11 +156,13 @@ export class FileStatCache implements StatCache {
    */
   async save(): Promise<boolean> {
     if (!this.changed && this.hits.length === this.index.size) return false
-    const entries: (string | number)[] = []
+    const freshPaths = new Set<string | number>()
+    for (let i = 0; i < this.fresh.length; i += FIELDS) freshPaths.add(this.fresh[i]!)
+    let entries: (string | number)[] = []
     for (const i of this.hits) {
-      if (!this.fresh.has(this.loaded[i] as string)) entries.push(...this.loaded.slice(i, i + FIELDS))
+      if (!freshPaths.has(this.loaded[i]!)) entries.push(...this.loaded.slice(i, i + FIELDS))
     }
-    for (const [path, entry] of this.fresh) entries.push(path, ...entry)
+    entries = entries.concat(this.fresh)
     const text = JSON.stringify({ vectornator: 'stat-cache', version: VERSION, entries, state: this.summary } satisfies CacheFile)
     const dir = dirname(this.file)
     await fs.mkdir(dir, { recursive: true })

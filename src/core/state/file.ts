@@ -1,29 +1,48 @@
-import { promises as fs, readFileSync, type Stats, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, type Stats, statSync, writeSync } from 'node:fs'
 import type { StatCache } from '../stat-cache'
 import { dirname, relative } from 'node:path'
 import type { FinishOptions, StateStore, SyncState } from './types'
-import { bytesIdentity, parseState, serializeState, textIdentity } from './json'
+import { bytesIdentity, parseState, stateText, textIdentity } from './json'
 
 /** The state in one JSON file, written atomically (temp file, then rename). */
 export function createFileStore(options: { path: string, root?: string }): StateStore {
   const path = options.path
   const location = options.root ? relative(options.root, path) || path : path
-  /** The file's text as last read or written, and its identity (hashed only when asked). */
-  let last: string | undefined
+  /** Identity (see json.ts textIdentity) of the file's content as last read or written. */
   let lastIdentity: string | undefined
   let saved = false
   /** Read by identify(), for the load() that may follow. */
   let read: Promise<Buffer | undefined> | undefined
 
-  async function write(state: SyncState): Promise<void> {
-    const text = serializeState(state)
-    if (text === last) return
-    await fs.mkdir(dirname(path), { recursive: true })
+  /**
+   * Writes the state, in pieces, to a temp file renamed over the old one, hashing it on the way;
+   * a state the file holds already leaves the file as it was. Synchronously, so the state cannot
+   * change half-way, and in small pieces, so a large state never becomes one string and one buffer
+   * at each of a sync's many checkpoints (that was most of a first sync's peak memory).
+   */
+  function write(state: SyncState): void {
+    mkdirSync(dirname(path), { recursive: true })
     const temp = `${path}.${process.pid}.${Date.now()}.tmp`
-    await fs.writeFile(temp, text)
-    await fs.rename(temp, path)
-    last = text
-    lastIdentity = undefined
+    const hash = createHash('sha256')
+    try {
+      const fd = openSync(temp, 'w')
+      try {
+        for (const piece of stateText(state)) {
+          hash.update(piece)
+          writeSync(fd, piece)
+        }
+      }
+      finally { closeSync(fd) }
+      const identity = `sha256:${hash.digest('hex')}`
+      if (identity === lastIdentity) rmSync(temp, { force: true })
+      else renameSync(temp, path)
+      lastIdentity = identity
+    }
+    catch (error) {
+      rmSync(temp, { force: true })
+      throw error
+    }
   }
 
   // Bytes, not text: identify() hashes them, and only a load() decodes them. In one synchronous
@@ -46,9 +65,8 @@ export function createFileStore(options: { path: string, root?: string }): State
       const bytes = await readBytes()
       read = undefined
       if (bytes === undefined) return undefined
-      last = bytes.toString('utf8')
-      lastIdentity = undefined
-      return parseState(last, location)
+      lastIdentity = textIdentity(bytes)
+      return parseState(bytes.toString('utf8'), location)
     },
     async identify(known?: StatCache) {
       // The file's hash, known from its stat while that is unchanged (as for documents): a
@@ -68,17 +86,16 @@ export function createFileStore(options: { path: string, root?: string }): State
       known?.record(key, stat, identity.slice('sha256:'.length))
       return identity
     },
-    identity() {
-      if (last === undefined) return undefined
-      lastIdentity ??= textIdentity(last)
-      return lastIdentity
+    identity: () => lastIdentity,
+    async save(state: SyncState) {
+      saved = true
+      write(state)
     },
-    save: (state: SyncState) => { saved = true; return write(state) },
     async finish(state: SyncState, options: FinishOptions) {
       // Nothing changed and nothing saved since the load: the file already holds this state, and
       // serializing a large one only to find that out costs a no-op sync a tenth of its time.
-      if (!options.changed && last !== undefined && !saved) return
-      await write(state)
+      if (!options.changed && lastIdentity !== undefined && !saved) return
+      write(state)
     },
     async close() {},
   }

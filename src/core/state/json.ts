@@ -1,13 +1,42 @@
 import { createHash, webcrypto } from 'node:crypto'
-import { StateError, type SyncState } from './types'
+import { type FileState, StateError, type SyncState } from './types'
+
+const FILES_MARK = '\u0000files\u0000'
+/** Entries stringified together: as one object (JSON.stringify's fast path), small enough to die young. */
+const GROUP = 64
+const INDEX = /^(?:0|[1-9]\d{0,9})$/
+const GROUP_HEAD = '{\n  "files": {\n'
+const GROUP_TAIL = '\n  }\n}'
 
 /**
- * The state as stored: two-space JSON, `files` sorted by path, a final newline, so a commit's
- * diff shows exactly the documents that changed and two equal states are equal strings.
+ * The state as stored, in pieces: two-space JSON, `files` sorted by path, a final newline, so a
+ * commit's diff shows exactly the documents that changed and two equal states are equal texts.
+ * Pieces of GROUP entries, so a large state is written without ever being one string: each
+ * group is stringified under a `files` key of its own, at the very indentation it has in the
+ * whole, and cut out of it.
  */
+export function* stateText(state: SyncState): Generator<string> {
+  const [head, tail] = `${JSON.stringify({ ...state, files: FILES_MARK }, null, 2)}\n`.split(JSON.stringify(FILES_MARK)) as [string, string]
+  const paths = Object.keys(state.files ?? {}).sort()
+  if (paths.length === 0) {
+    yield `${head}{}${tail}`
+    return
+  }
+  yield `${head}{\n`
+  // An object lists integer-like keys first: with any such path, one group keeps the whole order.
+  const size = paths.some(path => INDEX.test(path)) ? paths.length : GROUP
+  for (let start = 0; start < paths.length; start += size) {
+    const group: Record<string, FileState> = {}
+    for (const path of paths.slice(start, start + size)) group[path] = state.files[path]!
+    const text = JSON.stringify({ files: group }, null, 2)
+    yield `${start > 0 ? ',\n' : ''}${text.slice(GROUP_HEAD.length, -GROUP_TAIL.length)}`
+  }
+  yield `\n  }${tail}`
+}
+
+/** The state as stored, as one string (see stateText). */
 export function serializeState(state: SyncState): string {
-  const files = Object.fromEntries(Object.keys(state.files ?? {}).sort().map(path => [path, state.files[path]]))
-  return `${JSON.stringify({ ...state, files }, null, 2)}\n`
+  return [...stateText(state)].join('')
 }
 
 /** The content identity of a stored state's text (the file store's; a branch uses git's blob id). */
