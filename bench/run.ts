@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: what a sync adds to a docs build, measured the way a user runs it (`node
- * dist/cli.js sync`, one child process per sync, start-up included) against the offline
+ * dist/cli.cjs sync`, one child process per sync, start-up included) against the offline
  * OpenAI-compatible server of `vectornator/testing`, in a process of its own on 127.0.0.1.
  *
  * Prints a Markdown table (also written to bench/results.md): each figure a median of several
@@ -10,7 +10,7 @@
  *   npm run bench -- --only noop,initial  # some scenarios: noop, initial, changed, git, large, limits
  *   npm run bench -- --generated          # the generated corpus even when tldr-pages is present
  *   npm run bench -- --no-build           # use dist/ as it is
- *   npm run bench -- --cli OTHER/cli.js --out /tmp/b.md   # measure another build (A/B)
+ *   npm run bench -- --cli OTHER/cli.cjs --out /tmp/b.md   # measure another build (A/B)
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -19,6 +19,7 @@ import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DEFAULT_RATE_LIMITS, type OpenAIServerOptions } from '../src/testing/index'
 import { DEFAULT_CONCURRENCY } from '../src/core/options'
+import { RACY_MS } from '../src/core/stat-cache'
 import { OPENAI_LIMITS } from '../src/providers/openai-files'
 import { cleanupChildFiles, type ChildRun, runNode } from './lib/child'
 import { type Corpus, prepareCorpus, writeLargeFile } from './lib/corpus'
@@ -27,6 +28,7 @@ import { formatBytes, formatMs, formatRatio, markdownTable, median } from './lib
 
 const REPO = resolve(import.meta.dirname, '..')
 const BASELINE = join(REPO, 'bench', 'baseline.mjs')
+const SDK_FLOOR = join(REPO, 'bench', 'sdk-floor.mjs')
 const LATENCY_MS = 20
 const MB = 2 ** 20
 
@@ -48,14 +50,14 @@ const DIST = join(REPO, 'dist')
 /**
  * The command measured: the built CLI, copied out of dist/ first (a build started meanwhile by
  * someone else empties dist/), or another build of it (`--cli`, for A/B comparisons). The copy
- * stays under node_modules/, so it resolves the same packages as dist/cli.js does.
+ * stays under node_modules/, so it resolves the same packages as dist/cli.cjs does.
  */
 const PRIVATE_DIST = join(REPO, 'node_modules', '.cache', 'vectornator-bench', `dist-${process.pid}`)
-const CLI = flags.cli ? resolve(flags.cli) : join(PRIVATE_DIST, 'cli.js')
+const CLI = flags.cli ? resolve(flags.cli) : join(PRIVATE_DIST, 'cli.cjs')
 const only = flags.only ? new Set(flags.only.split(',')) : undefined
 const want = (name: string) => !only || only.has(name)
 const RUNS = Number(flags.runs ?? 3)
-const NOOP_RUNS = Number(flags['noop-runs'] ?? 5)
+const NOOP_RUNS = Number(flags['noop-runs'] ?? 11)
 const CONCURRENCY = flags.concurrency ? Number(flags.concurrency) : DEFAULT_CONCURRENCY
 const MINUTE_MS = Number(flags['minute-ms'] ?? 4000)
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
@@ -88,7 +90,7 @@ function newestMtime(dir: string): number {
 
 function ensureBuild(): void {
   if (flags.cli) return
-  const built = join(DIST, 'cli.js')
+  const built = join(DIST, 'cli.cjs')
   const stale = !existsSync(built) || statSync(built).mtimeMs < Math.max(newestMtime(join(REPO, 'src')), statSync(join(REPO, 'package.json')).mtimeMs)
   if (stale && !flags['no-build']) {
     log('dist/ is older than src/: npm run build')
@@ -210,8 +212,11 @@ async function initialAndNoop(corpus: Corpus): Promise<void> {
   }
 
   if (want('noop')) {
-    // One sync to settle the local caches (as the previous build would have), then the measure.
+    // One sync to settle the local caches (as the previous build would have), and the cache's
+    // racy window (a file changed less than RACY_MS ago is hashed again) left to pass, as it has
+    // between two builds; then the measure.
     await cliSync(corpus.root, server, ['--metadata', 'file'])
+    await new Promise(resolve => setTimeout(resolve, RACY_MS))
     const before = (await server.stats()).requests
     const { sync, reference } = await paired(NOOP_RUNS, async () => {
       const run = await cliSync(corpus.root, server, ['--metadata', 'file'])
@@ -264,6 +269,21 @@ async function initialAndNoop(corpus: Corpus): Promise<void> {
       met: [['requests', perChanged <= 4], ['RSS', median(runs.map(r => r.rss)) < 200 * MB]],
     })
   }
+
+  if (want('initial')) {
+    // The memory floor, after the scenarios that use this server's store: the SDK alone uploading
+    // the same files the same way (bench/sdk-floor.mjs), each run on a server of its own.
+    const floor: ChildRun[] = []
+    for (let i = 0; i < RUNS; i++) {
+      const fresh = await freshServer()
+      const run = await runNode([SDK_FLOOR, corpus.root], { cwd: corpus.root, env: { OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: fresh.url } })
+      if (run.code !== 0) throw new Error(`bench/sdk-floor.mjs exited ${run.code}: ${run.stderr.trim().split('\n').slice(-5).join('\n')}`)
+      floor.push(run)
+      log(`SDK alone ${i + 1}/${RUNS}: ${formatMs(run.ms)}, ${formatBytes(run.rss)}  (load ${load()})`)
+    }
+    const row = rows.find(r => r.scenario.startsWith('Initial sync'))!
+    row.rss = `${row.rss} (SDK alone ${formatBytes(median(floor.map(r => r.rss)))})`
+  }
 }
 
 async function gitBranch(corpus: Corpus, tmp: string): Promise<void> {
@@ -281,6 +301,7 @@ async function gitBranch(corpus: Corpus, tmp: string): Promise<void> {
   try {
     await cliSync(root, server, ['--metadata', 'git-branch', '--no-push'])
     await cliSync(root, server, ['--metadata', 'git-branch', '--no-push'])
+    await new Promise(resolve => setTimeout(resolve, RACY_MS))
   }
   catch (error) {
     notes.push(`git-branch state: skipped, the sync failed (${(error as Error).message.slice(0, 200)}).`)
@@ -398,19 +419,23 @@ async function main(): Promise<void> {
     rows.map(r => [r.scenario, r.median, r.reference, r.ratio, r.perFile, r.rateLimited, r.rss, r.goal, mark(r.met)]),
   )
   const text = [
-    'What a sync adds to a docs build, measured as a user runs it: `node dist/cli.js sync` in a process of',
+    'What a sync adds to a docs build, measured as a user runs it: `node dist/cli.cjs sync` in a process of',
     'its own, start-up included, against the offline server of `vectornator/testing`.',
     '',
     table,
     '',
     '- **No-op**: the comparison is a five-line script that walks the tree and SHA-256-hashes every file',
-    '  (`bench/baseline.mjs`). A no-op sync imports no SDK and sends no request; it stats each document',
-    '  instead of reading it, through a local stat cache (size, mtime, ctime and inode to SHA-256, kept in',
-    '  the git directory inside a repository, else in `.vectornator/`; never in the state or the branch);',
-    '  it lists the documents in one synchronous walk that also finds the nested `.gitignore` files, and',
-    '  loads the state while it scans.',
+    '  (`bench/baseline.mjs`). A no-op sync imports no SDK, sends no request and never reads the state:',
+    '  it stats each document instead of reading it, through a local stat cache (size, mtime, ctime and',
+    '  inode to SHA-256, kept in the git directory inside a repository, else in `.vectornator/`; never in',
+    '  the state or the branch), which also keeps a summary of the state last synced (its content hash or',
+    '  git blob id, its settings and a digest of its paths and hashes); when the state still has that',
+    '  identity and the documents that digest, nothing can have changed. It loads only the `sync` command,',
+    '  lists the documents in one synchronous walk, and starts git before it scans.',
     `- **Initial sync**: the bound is what ${CONCURRENCY} requests in flight at a time cannot beat: one upload per file`,
-    `  at ${LATENCY_MS} ms each; attaches go ${OPENAI_LIMITS.maxBatchFiles} files to a batch request.`,
+    `  at ${LATENCY_MS} ms each; attaches go ${OPENAI_LIMITS.maxBatchFiles} files to a batch request. "SDK alone" is`,
+    `  \`bench/sdk-floor.mjs\`: the official SDK uploading the same files ${CONCURRENCY} at a time and attaching them`,
+    `  ${OPENAI_LIMITS.maxBatchFiles} to a batch, keeping nothing: the memory a sync cannot go below.`,
     '- **1% changed**: requests follow the change (an upload, a share of one batch attach and poll, and the',
     '  old version\'s removal per changed page), not the size of the corpus.',
     '- **Rate limits**: the floor is the time the uploads limit (1,000 a minute, the minute shortened) takes',
@@ -419,7 +444,7 @@ async function main(): Promise<void> {
     `Corpus: ${corpus.source}, ${corpus.files.toLocaleString('en')} files, ${(corpus.bytes / MB).toFixed(1)} MB. `
     + `Offline server (\`vectornator/testing\`) in a process of its own, ${LATENCY_MS} ms added to every request; `
     + `sync concurrency ${CONCURRENCY}${flags.concurrency ? '' : ' (the default)'}. Medians of ${RUNS} runs (${NOOP_RUNS} for the no-op syncs, `
-    + 'each paired with a run of the baseline script); every sync is `node dist/cli.js sync --json` in its own process, start-up included; '
+    + 'each paired with a run of the baseline script); every sync is `node dist/cli.cjs sync --json` in its own process, start-up included; '
     + 'peak RSS is the child\'s own `process.resourceUsage().maxRSS`.',
     ...notes.map(n => `\n${n}`),
     '',
