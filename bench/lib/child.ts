@@ -2,9 +2,8 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 
-const PRELOAD = pathToFileURL(join(import.meta.dirname, '..', 'rss-preload.mjs')).href
+const PRELOAD = join(import.meta.dirname, '..', 'rss-preload.cjs')
 let rssDir: string | undefined
 let counter = 0
 process.on('exit', () => cleanupChildFiles())
@@ -34,7 +33,7 @@ export function runNode(args: string[], options: { cwd?: string, env?: Record<st
   return new Promise((resolve, reject) => {
     const started = performance.now()
     let ended = 0
-    const child = spawn(process.execPath, ['--import', PRELOAD, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--require', PRELOAD, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
