@@ -12,12 +12,16 @@ export interface CliRun {
   stderr: string
 }
 
-/** Runs the real command in a child process (from source, through tsx). */
-export function runCli(args: string[], options: { cwd?: string, env?: Record<string, string | undefined> } = {}): Promise<CliRun> {
+/**
+ * Runs the real command in a child process: from source through tsx, or the built bundle given
+ * as `entry`.
+ */
+export function runCli(args: string[], options: { cwd?: string, env?: Record<string, string | undefined>, entry?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', CI: '1', ...options.env }
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
-    const child = spawn(process.execPath, ['--import', tsx, cliPath, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const command = options.entry ? [options.entry, ...args] : ['--import', tsx, cliPath, ...args]
+    const child = spawn(process.execPath, command, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', d => { stdout += d })
