@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import { closeSync, type Dirent, existsSync, lstatSync, openSync, promises as fs, readdirSync, readFileSync, readSync, realpathSync, type Stats, statSync } from 'node:fs'
-import { dirname, isAbsolute, join, relative, sep } from 'node:path'
-import type { Ignore } from 'ignore'
+import { closeSync, lstatSync, openSync, promises as fs, readFileSync, readSync, realpathSync, type Stats, statSync } from 'node:fs'
+import { isAbsolute, join, relative, sep } from 'node:path'
 import pLimit from 'p-limit'
-import { globBase, globEngine, matcher } from './globs'
+import { loadGitignore } from './gitignore'
+import { listFiles } from './walk'
 import type { StatCache, StatKey } from './stat-cache'
 
 export interface LocalFile {
@@ -110,96 +110,6 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   skipped.sort((a, b) => (a.path < b.path ? -1 : 1))
   return { files, skipped }
-}
-
-interface Listing {
-  /** Root-relative POSIX paths of the files the globs select, sorted. */
-  paths: string[]
-  /** The .gitignore files that can apply to them (root-relative, sorted). */
-  gitignores: string[]
-  /** Real path of every folder walked, by root-relative path ('' is the root). */
-  folders: Map<string, string | undefined>
-}
-
-const stripDot = (glob: string) => glob.replace(/^\.\//, '')
-
-/**
- * The files under `root` that `include` selects and `exclude` leaves out, with fast-glob's
- * semantics as the scan used them (dot files match, links are followed, a folder matched by an
- * exclude ending in `/**` is not entered, `!glob` in include excludes), in one synchronous walk
- * from the globs' static folders. The same walk finds the nested .gitignore files, and knows each
- * folder's real path without a realpath call (only linked folders are resolved).
- */
-async function listFiles(root: string, rootReal: string, include: string[], exclude: string[]): Promise<Listing> {
-  const positive = include.filter(g => !g.startsWith('!')).map(stripDot)
-  const negative = [...exclude, ...include.filter(g => g.startsWith('!')).map(g => g.slice(1))].map(stripDot)
-  const engine = await globEngine([...positive, ...negative])
-  const selected = matcher(positive, engine)
-  const excluded = matcher(negative, engine)
-  const pruned = matcher(negative.filter(g => g.endsWith('/**')), engine)
-
-  // Where each glob can match at all: `docs/**/*.md` is walked from docs/ only.
-  const bases = [...new Set(positive.map(glob => globBase(glob, engine)))].sort()
-  const roots = bases.filter(b => !bases.some(o => o !== b && (o === '' || b.startsWith(`${o}/`))))
-
-  const paths = new Set<string>()
-  const gitignores = new Set<string>()
-  const folders = new Map<string, string | undefined>([['', rootReal]])
-
-  const visit = (rel: string, real: string, chain: Set<string>) => {
-    let entries: Dirent[]
-    try { entries = readdirSync(join(root, rel), { withFileTypes: true }) }
-    catch { return }
-    for (const entry of entries) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name
-      let isDirectory = entry.isDirectory()
-      let isFile = entry.isFile()
-      // A folder's real path, made only for folders: most entries are files.
-      let childReal: string | undefined
-      if (entry.isSymbolicLink()) {
-        try {
-          const target = statSync(join(root, path))
-          isDirectory = target.isDirectory()
-          isFile = target.isFile()
-          if (isDirectory) childReal = realpathSync.native(join(root, path))
-        }
-        catch { continue }
-        // A link back to a folder being walked would loop forever: its files are listed already.
-        if (childReal !== undefined && chain.has(childReal)) continue
-      }
-      if (isDirectory) {
-        if (pruned(path)) continue
-        childReal ??= `${real}${real.endsWith(sep) ? '' : sep}${entry.name}`
-        folders.set(path, childReal)
-        chain.add(childReal)
-        visit(path, childReal, chain)
-        chain.delete(childReal)
-      }
-      else if (isFile) {
-        if (entry.name === '.gitignore') gitignores.add(path)
-        if (selected(path) && !excluded(path)) paths.add(path)
-      }
-    }
-  }
-
-  for (const base of roots) {
-    // .gitignore files of the folders above a base apply to it too.
-    const parts = base ? base.split('/') : []
-    let real = rootReal
-    let rel = ''
-    let reachable = true
-    for (const part of parts) {
-      if (existsSync(join(root, rel, '.gitignore'))) gitignores.add(rel ? `${rel}/.gitignore` : '.gitignore')
-      rel = rel ? `${rel}/${part}` : part
-      if (pruned(rel)) { reachable = false; break }
-      try { real = realpathSync.native(join(root, rel)) }
-      catch { reachable = false; break }
-      folders.set(rel, real)
-    }
-    if (!reachable) continue
-    visit(base, real, new Set([rootReal, real]))
-  }
-  return { paths: [...paths].sort(), gitignores: [...gitignores].sort(), folders }
 }
 
 /**
@@ -326,71 +236,6 @@ export async function hashFile(path: string): Promise<{ sha256: string, binary: 
 
 export function sha256Hex(content: Buffer | string): string {
   return createHash('sha256').update(content).digest('hex')
-}
-
-/**
- * The .gitignore rules that apply under `root`: those of the folders above it up to the
- * repository top, and every nested one, each scoped to its own folder as git does.
- */
-async function loadGitignore(root: string, nested: string[]): Promise<Ignore | undefined> {
-  const rules: string[] = []
-  const ancestors: string[] = []
-  let dir = root
-  while (true) {
-    ancestors.unshift(dir)
-    if (existsSync(join(dir, '.git'))) break
-    const parent = dirname(dir)
-    if (parent === dir) { ancestors.splice(0, ancestors.length - 1); break }
-    dir = parent
-  }
-  for (const folder of ancestors.slice(0, -1)) {
-    const above = await readRules(join(folder, '.gitignore'))
-    if (!above) continue
-    // Rules of a folder above the root, re-anchored to the root.
-    const prefix = toPosix(relative(folder, root))
-    for (const rule of above) {
-      const rebased = rebaseRule(rule, prefix)
-      if (rebased) rules.push(rebased)
-    }
-  }
-  for (const file of nested) {
-    const own = await readRules(join(root, file))
-    if (!own) continue
-    const folder = file.slice(0, -'.gitignore'.length)
-    for (const rule of own) rules.push(folder ? scopeRule(rule, folder) : rule)
-  }
-  if (rules.length === 0) return undefined
-  // Loaded only when there are rules to apply.
-  const { default: ignore } = await import('ignore')
-  return ignore().add(rules)
-}
-
-async function readRules(file: string): Promise<string[] | undefined> {
-  try {
-    return (await fs.readFile(file, 'utf8')).split(/\r?\n/).filter(l => l.trim() && !l.startsWith('#'))
-  }
-  catch { return undefined }
-}
-
-/** A rule of a nested .gitignore applies only under its folder. */
-function scopeRule(rule: string, folder: string): string {
-  const negate = rule.startsWith('!')
-  let body = negate ? rule.slice(1) : rule
-  const anchored = body.startsWith('/') || body.slice(0, -1).includes('/')
-  body = body.replace(/^\//, '')
-  const scoped = anchored ? `${folder}${body}` : `${folder}**/${body}`
-  return negate ? `!${scoped}` : scoped
-}
-
-/** A rule of a folder above the root, seen from the root (`prefix` is the root's path below it). */
-function rebaseRule(rule: string, prefix: string): string | undefined {
-  const negate = rule.startsWith('!')
-  const body = negate ? rule.slice(1) : rule
-  const anchored = body.startsWith('/') || body.slice(0, -1).includes('/')
-  if (!anchored) return rule
-  const path = body.replace(/^\//, '')
-  if (path.startsWith(`${prefix}/`)) return `${negate ? '!' : ''}${path.slice(prefix.length + 1)}`
-  return undefined
 }
 
 /**

@@ -15,9 +15,10 @@ import { readDocuments, sourceCommitOf } from './source'
 import { FileStatCache, statCachePath } from './stat-cache'
 import { settleJournal } from './settle'
 import { emptyState, resolveStateStore, type StateStore, type SyncState } from './state'
-import { filesDigest, type StateSummary, summarize } from './state/summary'
+import { filesDigest, summarize, summaryFor } from './state/summary'
 import { reconcileStates } from './reconcile'
 import { checksSummary, loadChecks, runChecks } from './checks'
+import { createCheckpoints } from './checkpoints'
 
 export interface PlanReport {
   plan: Plan<LocalFile>
@@ -82,7 +83,7 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
   async function prepare(store: StateStore, canRetag: boolean, cache: FileStatCache | undefined, quick = false): Promise<Prepared | Unchanged> {
     // Started first: what identifying waits for (git processes, a hash in the thread pool) runs
     // while the scan keeps this thread busy.
-    const summary = quick ? usableSummary(cache?.state) : undefined
+    const summary = quick ? summaryFor(cache?.state, { storeId: options.vectorStoreId, provider: options.providerName, fingerprint: contentFingerprint, attributes: attributesFingerprint }) : undefined
     const identifying = summary && store.identify && store.identity ? store.identify(cache) : undefined
     identifying?.catch(() => {})
     // The scan needs nothing from the state: it runs while the state loads (a git fetch, a parse).
@@ -117,17 +118,6 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
     for (const s of skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)
     options.onProgress({ type: 'scan', files: files.length })
     return { ...planFor(files, state, canRetag), skipped, loaded, files, sourceCommit: commit }
-  }
-
-  /**
-   * A summary that proves a sync would change nothing once the documents match it: the state has
-   * no journal to settle, is for this store and provider, and was written with today's settings.
-   */
-  function usableSummary(summary: StateSummary | undefined): StateSummary | undefined {
-    if (!summary || summary.pending || !summary.storeId) return undefined
-    if (options.vectorStoreId && options.vectorStoreId !== summary.storeId) return undefined
-    if (summary.provider !== options.providerName || summary.fingerprint !== contentFingerprint || summary.attributes !== attributesFingerprint) return undefined
-    return summary
   }
 
   /** Keeps the summary of the state the store now holds, for the next sync's quick check. */
@@ -299,31 +289,17 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
         throw error
       }
     }
-    let timer: NodeJS.Timeout | undefined
-    let pendingSave: Promise<void> | undefined
+    const saves = createCheckpoints(store, state, options.logger)
     try {
       result.storeId = state.storeId
-
-      let dirty = false
-      const flush = async () => {
-        if (timer) { clearTimeout(timer); timer = undefined }
-        while (pendingSave) await pendingSave
-        dirty = false
-        pendingSave = store.save(state).finally(() => { pendingSave = undefined })
-        await pendingSave
-      }
-      const checkpoint = () => {
-        dirty = true
-        timer ??= setTimeout(() => { timer = undefined; if (dirty) void flush().catch(e => options.logger.warn(`could not save the state: ${e.message}`)) }, 500)
-      }
 
       const total = planSize(plan)
       let done = 0
       const executed = await execute(plan, {
         provider,
         state,
-        checkpoint,
-        flush,
+        checkpoint: saves.checkpoint,
+        flush: saves.flush,
         concurrency: options.concurrency,
         describe: (file, buffer) => describe(provider!, file, buffer),
         onFile: (op, path, error) => {
@@ -337,7 +313,7 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
       const source = report.sourceCommit ? { commit: report.sourceCommit, dirty: false } : await sourceCommitOf(options.root)
       if (source) state.sourceCommit = source.commit
       else delete state.sourceCommit
-      await flush()
+      await saves.flush()
       result.durationMs = Date.now() - started
       await store.finish(state, {
         message: `${summaryLine(result)}${source ? ` from ${source.commit.slice(0, 12)}${source.dirty ? ' with uncommitted changes' : ''}` : ''}`,
@@ -349,9 +325,7 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
     catch (error) {
       // A sync that fails still leaves its last state (and journal) saved for the next run, and
       // writes nothing once the lock is released.
-      if (timer) { clearTimeout(timer); timer = undefined }
-      while (pendingSave) await (pendingSave as Promise<void>).catch(() => {})
-      await store.save(state).catch(e => options.logger.warn(`could not save the state: ${e.message}`))
+      await saves.abandon()
       throw error
     }
     finally {

@@ -46,6 +46,21 @@ export function summarize(state: SyncState, identity: string): StateSummary {
   }
 }
 
+/**
+ * The summary, when it can prove a sync would change nothing once the documents match it: the
+ * state has no journal to settle, is for this store and provider, and was written with these
+ * settings.
+ */
+export function summaryFor(
+  summary: StateSummary | undefined,
+  expected: { storeId?: string, provider: string, fingerprint: string, attributes: string },
+): StateSummary | undefined {
+  if (!summary || summary.pending || !summary.storeId) return undefined
+  if (expected.storeId && expected.storeId !== summary.storeId) return undefined
+  if (summary.provider !== expected.provider || summary.fingerprint !== expected.fingerprint || summary.attributes !== expected.attributes) return undefined
+  return summary
+}
+
 /** Checks a summary read back from disk (anything else is no summary). */
 export function isStateSummary(value: unknown): value is StateSummary {
   const s = value as StateSummary
