@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, type 
 import type { StatCache } from '../stat-cache'
 import { dirname, relative } from 'node:path'
 import type { FinishOptions, StateStore, SyncState } from './types'
-import { bytesIdentity, parseState, stateText, textIdentity } from './json'
+import { bytesIdentity, hexOf, identityOf, parseState, stateText, textIdentity } from './json'
 
 /** The state in one JSON file, written atomically (temp file, then rename). */
 export function createFileStore(options: { path: string, root?: string }): StateStore {
@@ -12,8 +12,8 @@ export function createFileStore(options: { path: string, root?: string }): State
   /** Identity (see json.ts textIdentity) of the file's content as last read or written. */
   let lastIdentity: string | undefined
   let saved = false
-  /** Read by identify(), for the load() that may follow. */
-  let read: Promise<Buffer | undefined> | undefined
+  /** Read by identify(), for the load() that may follow; null: no file. */
+  let read: Buffer | null | undefined
 
   /**
    * Writes the state, in pieces, to a temp file renamed over the old one, hashing it on the way;
@@ -34,7 +34,7 @@ export function createFileStore(options: { path: string, root?: string }): State
         }
       }
       finally { closeSync(fd) }
-      const identity = `sha256:${hash.digest('hex')}`
+      const identity = identityOf(hash.digest('hex'))
       if (identity === lastIdentity) rmSync(temp, { force: true })
       else renameSync(temp, path)
       lastIdentity = identity
@@ -48,11 +48,12 @@ export function createFileStore(options: { path: string, root?: string }): State
   // Bytes, not text: identify() hashes them, and only a load() decodes them. In one synchronous
   // read: fs.promises reads a large file in chunks, each waiting for a turn of an event loop
   // that the scan keeps busy.
-  function readBytes(): Promise<Buffer | undefined> {
-    if (!read) {
-      try { read = Promise.resolve(readFileSync(path)) }
+  function readBytes(): Buffer | null {
+    if (read === undefined) {
+      try { read = readFileSync(path) }
       catch (error) {
-        read = (error as NodeJS.ErrnoException).code === 'ENOENT' ? Promise.resolve(undefined) : Promise.reject(error)
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        read = null
       }
     }
     return read
@@ -62,9 +63,9 @@ export function createFileStore(options: { path: string, root?: string }): State
     kind: 'file',
     location,
     async load() {
-      const bytes = await readBytes()
+      const bytes = readBytes()
       read = undefined
-      if (bytes === undefined) return undefined
+      if (bytes === null) return undefined
       lastIdentity = textIdentity(bytes)
       return parseState(bytes.toString('utf8'), location)
     },
@@ -79,11 +80,11 @@ export function createFileStore(options: { path: string, root?: string }): State
       }
       const key = `\0state\0${path}`
       const hash = known?.lookup(key, stat)
-      if (hash) return `sha256:${hash}`
-      const bytes = await readBytes()
-      if (bytes === undefined) return undefined
+      if (hash) return identityOf(hash)
+      const bytes = readBytes()
+      if (bytes === null) return undefined
       const identity = await bytesIdentity(bytes)
-      known?.record(key, stat, identity.slice('sha256:'.length))
+      known?.record(key, stat, hexOf(identity))
       return identity
     },
     identity: () => lastIdentity,

@@ -39,14 +39,18 @@ export function serializeState(state: SyncState): string {
   return [...stateText(state)].join('')
 }
 
-/** The content identity of a stored state's text (the file store's; a branch uses git's blob id). */
+/** The content identity of a stored state (the file store's; a branch uses git's blob id), from its SHA-256. */
+export const identityOf = (sha256Hex: string) => `sha256:${sha256Hex}`
+export const hexOf = (identity: string) => identity.slice('sha256:'.length)
+
+/** The content identity of a stored state's text. */
 export function textIdentity(text: string | Buffer): string {
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`
+  return identityOf(createHash('sha256').update(text).digest('hex'))
 }
 
 /** textIdentity, hashed off the main thread (WebCrypto runs in the thread pool) while a scan runs. */
 export async function bytesIdentity(bytes: Buffer): Promise<string> {
-  return `sha256:${Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex')}`
+  return identityOf(Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex'))
 }
 
 /**
