@@ -12,8 +12,9 @@ export function createFileStore(options: { path: string, root?: string }): State
   /** Identity (see json.ts textIdentity) of the file's content as last read or written. */
   let lastIdentity: string | undefined
   let saved = false
-  /** Read by identify(), for the load() that may follow; null: no file. */
+  /** Read (and hashed) by identify(), for the load() that may follow; null: no file. */
   let read: Buffer | null | undefined
+  let readIdentity: string | undefined
 
   /**
    * Writes the state, in pieces, to a temp file renamed over the old one, hashing it on the way;
@@ -64,9 +65,11 @@ export function createFileStore(options: { path: string, root?: string }): State
     location,
     async load() {
       const bytes = readBytes()
+      const known = readIdentity
       read = undefined
+      readIdentity = undefined
       if (bytes === null) return undefined
-      lastIdentity = textIdentity(bytes)
+      lastIdentity = known ?? textIdentity(bytes)
       return parseState(bytes.toString('utf8'), location)
     },
     async identify(known?: StatCache) {
@@ -84,6 +87,7 @@ export function createFileStore(options: { path: string, root?: string }): State
       const bytes = readBytes()
       if (bytes === null) return undefined
       const identity = await bytesIdentity(bytes)
+      readIdentity = identity
       known?.record(key, stat, hexOf(identity))
       return identity
     },
