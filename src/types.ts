@@ -2,11 +2,13 @@ import type { Logger } from './core/logger'
 import type { Attributes, VectorStoreProvider } from './providers/types'
 import type { StateStore } from './core/state/types'
 import type { CheckReport } from './core/checks'
+import type { RaceReport } from './core/race'
 
 export type { Logger } from './core/logger'
 export type * from './providers/types'
 export type { SyncState, FileState, StateStore, JournalEntry } from './core/state/types'
 export type { CheckReport, CheckOutcome, RetrievalCheck } from './core/checks'
+export type { RaceReport } from './core/race'
 
 export type ProviderName = 'openai' | 'postgres'
 
@@ -93,6 +95,20 @@ export interface VectornatorOptions {
   maxDeletions?: number
   /** Let a sync delete more than `maxDeletions`. */
   allowMassDelete?: boolean
+  /**
+   * Create a new store and upload every document into it, leaving the state's store behind (the
+   * way back when that store was deleted outside vectornator). Its File objects are removed when
+   * the old store no longer exists.
+   */
+  newStore?: boolean
+  /**
+   * Publish this tree even when the store holds the documents of a newer commit (one this
+   * checkout's commit is an ancestor of). Without it such a sync changes nothing: the store never
+   * moves backwards in history. `ref` syncs and rollbacks are explicit and need no flag.
+   */
+  allowOlder?: boolean
+  /** Compare every document with the store before planning (one listing), repairing what drifted. */
+  verify?: boolean
 
   /**
    * Retrieval checks to run after each sync: a checks file path, or true for
@@ -132,4 +148,8 @@ export interface SyncResult {
   durationMs: number
   /** Retrieval checks run after the sync (option `checks`). */
   checks?: CheckReport
+  /** Another sync of the same state met this one: what happened (see core/race.ts). */
+  race?: RaceReport
+  /** Documents the store lacked, had failed or had altered, found and repaired before planning. */
+  repaired?: string[]
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import config from '../tsup.config'
 import { createOpenAIServer, type OpenAIServer } from '../src/testing'
 import { runCli } from './helpers/cli'
+import { countRequests, STORE_CHECK } from './helpers/requests'
 import { makeTree, pages } from './helpers/tree'
 
 // The command as it is shipped: `dist/cli.cjs`, one CommonJS bundle whose other commands,
@@ -37,11 +38,11 @@ describe('the built command', () => {
     expect(first.code, first.stderr).toBe(0)
     expect(JSON.parse(first.stdout).added).toHaveLength(21)
 
-    const requests = server.stats.requests
+    const sent = countRequests(server)
     const second = await run('sync', '--json', '--metadata', 'file', '--provider', 'openai')
     expect(second.code, second.stderr).toBe(0)
     expect(JSON.parse(second.stdout)).toMatchObject({ added: [], updated: [], deleted: [], unchanged: 21 })
-    expect(server.stats.requests).toBe(requests)
+    expect(sent()).toEqual({ [STORE_CHECK]: 1 })
 
     const help = await run('--help')
     for (const command of ['sync', 'status', 'search', 'check', 'init', 'history', 'rollback', 'verify', 'prune'])

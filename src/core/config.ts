@@ -42,7 +42,7 @@ const CONFIG_KEYS: Record<keyof VectornatorConfig, true> = {
   provider: true, apiKey: true, baseURL: true, vectorStoreId: true, storeName: true, chunkingStrategy: true, processingTimeoutMs: true,
   connectionString: true, embed: true, chunkSize: true, chunkOverlap: true,
   metadata: true, concurrency: true, dryRun: true, maxFileSize: true, baseUrl: true, attributes: true,
-  maxDeletions: true, allowMassDelete: true, checks: true, onProgress: true, logger: true, debug: true,
+  maxDeletions: true, allowMassDelete: true, newStore: true, allowOlder: true, verify: true, checks: true, onProgress: true, logger: true, debug: true,
   enabled: true, assets: true, watch: true, failOnError: true,
 }
 const METADATA_KEYS: Record<keyof MetadataOptions, true> = { type: true, branch: true, remote: true, push: true, path: true, key: true }

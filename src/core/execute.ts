@@ -21,6 +21,10 @@ export interface ExecuteContext {
   /** The full metadata of a document; reads its content. May throw (e.g. attribute limits). */
   describe: (file: LocalFile, content: Buffer) => Promise<FileMetadata>
   onFile: (op: FileOp, path: string, error?: string) => void
+  /** Collects the documents this run stored (path → entry): a re-plan after a lost race reuses them. */
+  uploaded?: Map<string, FileState>
+  /** Collects the attributes a document had before this run rewrote them in place (file id → attributes). */
+  touched?: Map<string, FileState['attributes']>
 }
 
 export interface ExecuteResult {
@@ -70,10 +74,19 @@ function removeJournal(state: SyncState, predicate: (e: JournalEntry) => boolean
   if (journal.length === 0) delete state.journal
 }
 
+/** Records that `fileId` is to be removed once the state that no longer names it is published. */
+export function retire(state: SyncState, path: string, fileId: string): void {
+  state.journal = [...(state.journal ?? []), { op: 'delete', path, fileId, at: now() }]
+}
+
 /**
  * Runs a plan through the provider. New content is stored before anything is removed, so search
  * never loses a document; per-file failures are collected while the rest goes on; every remote
  * mutation is journaled in the state first, so a killed run is completed by the next.
+ *
+ * Nothing a published state names is removed here: replaced versions and deleted documents are
+ * only retired (journaled), and removed after the state is published (see removeRetired). Another
+ * sync racing this one may publish a state that still names them, and that state must stay true.
  */
 export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promise<ExecuteResult> {
   const result: ExecuteResult = { added: [], updated: [], deleted: [], renamed: [], retagged: [], failed: [] }
@@ -89,13 +102,6 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
     ...plan.add.map(file => ({ file })),
     ...plan.update.map(({ file, entry }) => ({ file, previous: entry })),
   ]
-  // A deletion's journal entry stays when it fails: the next run finishes it (settle.ts).
-  const deleteOld = async (path: string, fileId: string) => {
-    state.journal = [...(state.journal ?? []), { op: 'delete', path, fileId, at: now() }]
-    await provider.deleteFile(fileId)
-    removeJournal(state, e => e.op === 'delete' && e.fileId === fileId)
-    ctx.checkpoint()
-  }
 
   for (const chunk of chunksOf(uploads, provider.limits.maxBatchFiles)) {
     // Intent first: a run killed mid-batch leaves the journal that lets the next run settle it.
@@ -124,16 +130,15 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
     })))
     const byPath = new Map(items.map(i => [i.metadata.path, i]))
 
-    const settle = async (r: UploadResult, oldRemoved = false) => {
+    const settle = async (r: UploadResult) => {
       const item = byPath.get(r.path)
       if (!item) return
       if (r.fileId) {
         removeJournal(state, e => e.op === 'upload' && e.path === r.path)
-        state.files[r.path] = entryFor(item.local, r.fileId, item.metadata, item.previous)
-        if (item.previous && item.previous.fileId !== r.fileId && !oldRemoved) {
-          try { await deleteOld(r.path, item.previous.fileId) }
-          catch (error) { ctx.onFile('update', r.path, `new version stored; removing the old one failed: ${errorMessage(error)}`) }
-        }
+        const entry = entryFor(item.local, r.fileId, item.metadata, item.previous)
+        state.files[r.path] = entry
+        ctx.uploaded?.set(r.path, entry)
+        if (item.previous && item.previous.fileId !== r.fileId) retire(state, r.path, item.previous.fileId)
         ;(item.previous ? result.updated : result.added).push(r.path)
         ctx.onFile(item.previous ? 'update' : 'add', r.path)
       }
@@ -161,12 +166,9 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
     else {
       await Promise.all(items.map(item => limit(async () => {
         try {
-          // updateFile stores the new version before it removes the old (zero downtime).
-          const fileId = item.previous
-            ? await provider.updateFile(item.previous.fileId, item.content, item.metadata)
-            : await provider.uploadFile(item.metadata.path, item.content, item.metadata)
-          // updateFile already removed the old version: do not remove it twice.
-          await settle({ path: item.metadata.path, fileId }, true)
+          // A new version is a new document; the old one is retired, not removed (see above).
+          const fileId = await provider.uploadFile(item.metadata.path, item.content, item.metadata)
+          await settle({ path: item.metadata.path, fileId })
         }
         catch (error) {
           await settle({ path: item.metadata.path, error: errorMessage(error) })
@@ -191,6 +193,7 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
       try {
         const content = await file.read()
         const metadata = await ctx.describe(file, content)
+        if (!ctx.touched?.has(entry.fileId)) ctx.touched?.set(entry.fileId, entry.attributes)
         await provider.updateAttributes!(entry.fileId, metadata)
         delete state.files[from]
         state.files[file.path] = { ...entry, metadata: { path: file.path, size: file.size, lastModified: new Date(file.mtimeMs).toISOString() }, attributes: metadata.attributes }
@@ -206,6 +209,7 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
         const content = await file.read()
         const metadata = await ctx.describe(file, content)
         if (JSON.stringify(metadata.attributes) === JSON.stringify(entry.attributes)) return
+        if (!ctx.touched?.has(entry.fileId)) ctx.touched?.set(entry.fileId, entry.attributes)
         await provider.updateAttributes!(entry.fileId, metadata)
         state.files[file.path] = { ...entry, attributes: metadata.attributes }
         result.retagged.push(file.path)
@@ -216,22 +220,12 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
     })),
   ])
 
-  // Every deletion is journaled, and the journal saved, before the first one is sent.
-  if (plan.delete.length > 0) {
-    state.journal = [...(state.journal ?? []), ...plan.delete.map(({ path, entry }) => ({ op: 'delete' as const, path, fileId: entry.fileId, at: now() }))]
-    await ctx.flush()
+  for (const { path, entry } of plan.delete) {
+    delete state.files[path]
+    retire(state, path, entry.fileId)
+    result.deleted.push(path)
+    ctx.onFile('delete', path)
   }
-  await Promise.all(plan.delete.map(({ path, entry }) => limit(async () => {
-    try {
-      await provider.deleteFile(entry.fileId)
-      delete state.files[path]
-      removeJournal(state, e => e.op === 'delete' && e.fileId === entry.fileId)
-      ctx.checkpoint()
-      result.deleted.push(path)
-      ctx.onFile('delete', path)
-    }
-    catch (error) { fail('delete', path, error) }
-  })))
   await ctx.flush()
   return result
 }

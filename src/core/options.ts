@@ -62,6 +62,9 @@ export interface ResolvedOptions {
   attributes: string[] | ((doc: { path: string, frontmatter: Record<string, unknown>, content: string }) => Attributes | undefined)
   maxDeletions: number
   allowMassDelete: boolean
+  newStore: boolean
+  allowOlder: boolean
+  verify: boolean
   /** Checks file to run after a sync (relative to root), true for the default names, or false. */
   checks: string | boolean
   onProgress: (event: ProgressEvent) => void
@@ -196,6 +199,9 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
     attributes,
     maxDeletions,
     allowMassDelete: opts.allowMassDelete ?? false,
+    newStore: opts.newStore ?? false,
+    allowOlder: opts.allowOlder ?? false,
+    verify: opts.verify ?? false,
     checks: opts.checks ?? false,
     onProgress: opts.onProgress ?? (() => {}),
     logger: opts.logger ?? createConsoleLogger({ debug: opts.debug }),

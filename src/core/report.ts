@@ -15,7 +15,15 @@ export function summaryLine(result: SyncResult): string {
   if (result.retagged.length) parts.push(`${result.retagged.length} retagged`)
   parts.push(`${result.unchanged} unchanged`, `${result.failed.length} failed`)
   const head = result.dryRun ? 'plan' : 'sync'
-  return `${head}: ${parts.join(', ')}${result.storeId ? ` (store ${result.storeId})` : ''} in ${(result.durationMs / 1000).toFixed(1)}s`
+  const race = result.race ? `; ${raceNote(result.race)}` : ''
+  return `${head}: ${parts.join(', ')}${result.storeId ? ` (store ${result.storeId})` : ''} in ${(result.durationMs / 1000).toFixed(1)}s${race}`
+}
+
+/** What racing syncs did, in words. */
+export function raceNote(race: NonNullable<SyncResult['race']>): string {
+  if (race.outcome === 'kept-newer') return `left as it is: ${race.reason} (pass --allow-older to publish this tree)`
+  if (race.outcome === 'yielded') return `yielded to another sync: ${race.reason}`
+  return `another sync published first; planned again against it and published this tree: ${race.reason}`
 }
 
 /** A Markdown table of a result, for GitHub step summaries and pull request comments. */

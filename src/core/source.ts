@@ -38,11 +38,37 @@ export async function readDocuments(options: ResolvedOptions, maxFileBytes: numb
  * The commit the work tree's documents come from (HEAD), and whether the root holds changes not
  * committed there; undefined outside a git repository. Recorded so a rollback can find them.
  */
-export async function sourceCommitOf(root: string): Promise<{ commit: string, dirty: boolean } | undefined> {
+export interface SourceCommit {
+  commit: string
+  /** The documents include changes not committed in `commit`. */
+  dirty: boolean
+}
+
+export async function sourceCommitOf(root: string): Promise<SourceCommit | undefined> {
   const { git, resolveName } = await import('./state/git/exec')
   const commit = await resolveName(root, 'HEAD^{commit}').catch(() => undefined)
   if (!commit) return undefined
   // GIT_OPTIONAL_LOCKS=0: a plain status would refresh the user's index (it must stay as it was).
   const status = await git(root, ['status', '--porcelain', '--untracked-files=normal', '--', '.'], { env: { GIT_OPTIONAL_LOCKS: '0' } }).catch(() => '')
   return { commit, dirty: status.trim() !== '' }
+}
+
+/**
+ * How commit `ours` stands to `theirs`: `ancestor` when ours is an ancestor of theirs (theirs is
+ * newer), `descendant` when theirs is an ancestor of ours, else `unrelated`. A commit this clone
+ * lacks is fetched from `remote` first; in a shallow clone whose history stops short of the
+ * common commit the answer is `unrelated`.
+ */
+export async function commitRelation(root: string, ours: string, theirs: string, remote = 'origin'): Promise<'same' | 'ancestor' | 'descendant' | 'unrelated'> {
+  if (ours === theirs) return 'same'
+  const { git, resolveName } = await import('./state/git/exec')
+  for (const commit of [ours, theirs]) {
+    if (!/^[0-9a-f]{40,64}$/.test(commit)) return 'unrelated'
+    if (await resolveName(root, `${commit}^{commit}`).catch(() => undefined)) continue
+    await git(root, ['fetch', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--no-auto-maintenance', remote, commit], { env: { GIT_TERMINAL_PROMPT: '0' } }).catch(() => '')
+  }
+  const base = (await git(root, ['merge-base', ours, theirs]).catch(() => '')).trim()
+  if (base === ours) return 'ancestor'
+  if (base === theirs) return 'descendant'
+  return 'unrelated'
 }

@@ -3,7 +3,7 @@ import type { SyncResult, VectornatorOptions } from '../types'
 import type { FileMetadata, VectorStoreProvider } from '../providers/types'
 import { attributeSettingsKey, buildAttributes } from './attributes'
 import { UsageError } from './errors'
-import { execute } from './execute'
+import { execute, type ExecuteResult } from './execute'
 import { fingerprint } from './fingerprint'
 import { acquireLock, lockFileFor } from './lock'
 import { resolveOptions, type ResolvedOptions } from './options'
@@ -11,12 +11,14 @@ import { type Plan, plan as makePlan, planSize } from './plan'
 import { contentSettings, createProvider, providerLimits } from './provider'
 import { summaryLine } from './report'
 import { type LocalFile, scan, type ScanResult, type SkippedFile } from './scan'
-import { readDocuments, sourceCommitOf } from './source'
+import { commitRelation, readDocuments, sourceCommitOf, type SourceCommit } from './source'
 import { FileStatCache, statCachePath } from './stat-cache'
 import { settleJournal } from './settle'
-import { emptyState, resolveStateStore, type StateStore, type SyncState } from './state'
+import { CLEANUP_SUBJECT, emptyState, resolveStateStore, type FileState, type StateStore, type SyncState } from './state'
 import { filesDigest, summarize, summaryFor } from './state/summary'
-import { reconcileStates } from './reconcile'
+import { adoptTheirs, judge, removeRetired, restoreTouched, reuseUploads } from './race'
+import { countsDisagree, repairDrift, storeGone } from './drift'
+import pLimit from 'p-limit'
 import { checksSummary, loadChecks, runChecks } from './checks'
 import { createCheckpoints } from './checkpoints'
 
@@ -76,10 +78,10 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
 
   type Prepared = PlanReport & { loaded: SyncState | undefined, files: LocalFile[], sourceCommit?: string }
   /** A sync the state summary shows would change nothing: the state was never read. */
-  interface Unchanged { unchanged: LocalFile[], skipped: SkippedFile[], storeId: string }
+  interface Unchanged { unchanged: LocalFile[], skipped: SkippedFile[], storeId: string, documents?: number }
 
   async function prepare(store: StateStore, canRetag: boolean, cache: FileStatCache | undefined): Promise<Prepared>
-  async function prepare(store: StateStore, canRetag: boolean, cache: FileStatCache | undefined, quick: true): Promise<Prepared | Unchanged>
+  async function prepare(store: StateStore, canRetag: boolean, cache: FileStatCache | undefined, quick: boolean): Promise<Prepared | Unchanged>
   async function prepare(store: StateStore, canRetag: boolean, cache: FileStatCache | undefined, quick = false): Promise<Prepared | Unchanged> {
     // Started first: what identifying waits for (git processes, a hash in the thread pool) runs
     // while the scan keeps this thread busy.
@@ -102,7 +104,7 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
           for (const s of local.skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)
           options.onProgress({ type: 'scan', files: local.files.length })
           options.onProgress({ type: 'plan', add: 0, update: 0, delete: 0, unchanged: local.files.length, rename: 0, retag: 0 })
-          return { unchanged: local.files, skipped: local.skipped, storeId: summary.storeId }
+          return { unchanged: local.files, skipped: local.skipped, storeId: summary.storeId, documents: summary.documents }
         }
       }
       loaded = await store.load()
@@ -112,7 +114,8 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
       await scanning.catch(() => {})
       throw error
     }
-    if (loaded && cache) remember(cache, loaded, store)
+    // Not remembered here: a state this tree did not produce (another clone's, a race's) is
+    // trusted by the quick check only after a full sync compared it with this tree and the store.
     const state = loaded ?? emptyState(options.vectorStoreId ?? '')
     const { files, skipped, commit } = await collect()
     for (const s of skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)
@@ -236,91 +239,158 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
 
   async function runSync(store: StateStore, cache: FileStatCache | undefined): Promise<SyncResult> {
     const started = Date.now()
-    const prepared = await prepare(store, canRetagStatic, cache, true)
-    if (!('plan' in prepared)) return unchangedResult(prepared, started)
-    let report = prepared
+    const quick = await prepare(store, canRetagStatic, cache, !options.newStore && !options.verify)
     let provider: VectorStoreProvider | undefined
+    try {
+      let drifted = false
+      let report: Prepared
+      if (!('plan' in quick)) {
+        // The state says nothing changed; the store is asked once whether it still holds it.
+        provider = await createProvider(options)
+        const disagreement = await storeDisagrees(provider, quick.storeId, quick.documents)
+        if (!disagreement) return await unchangedResult(quick, started)
+        options.logger.warn(disagreement)
+        drifted = true
+        report = await prepare(store, canRetagStatic, cache)
+      }
+      else report = quick
+      return await runPlan(store, cache, report, provider, drifted, started)
+    }
+    finally { await provider?.cleanup().catch(() => {}) }
+  }
+
+  /** Opens the store the summary names and compares its counts: undefined when they agree. */
+  async function storeDisagrees(provider: VectorStoreProvider, storeId: string, documents: number | undefined): Promise<string | undefined> {
+    await provider.initialize({ storeId, storeName: options.storeName })
+    await provider.connect()
+    if (!provider.storeStatus) return undefined
+    const status = await provider.storeStatus()
+    if (!status) throw new UsageError(storeGone(storeId, provider.name))
+    return countsDisagree(status, documents ?? -1)
+  }
+
+  async function runPlan(store: StateStore, cache: FileStatCache | undefined, prepared: Prepared, opened: VectorStoreProvider | undefined, drifted: boolean, started: number): Promise<SyncResult> {
+    let report = prepared
+    const source = report.sourceCommit ? { commit: report.sourceCommit, dirty: false } : await sourceCommitOf(options.root)
+    const newer = await newerInStore(report.loaded, source)
+    if (newer) return keptNewerResult(report, newer, started)
+    if (options.newStore && !options.dryRun) report = { ...report, ...planFor(report.files, { ...emptyState(''), provider: options.providerName }, canRetagStatic), loaded: report.loaded }
+
+    if (options.dryRun) {
+      const result = resultFromPlan(report, true)
+      result.durationMs = Date.now() - started
+      options.onProgress({ type: 'done', result })
+      return result
+    }
+    const provider = opened ?? await createProvider(options)
+    const state = report.state
+    const repaired: string[] = []
+    const created = !(options.vectorStoreId ?? (state.storeId || undefined))
+    const disagreement = await openStore(provider, state, report.loaded)
+    // A store just created is recorded at once: a run killed now leaves no store unknown to the state.
+    if (created) {
+      await store.save(state)
+      if (options.newStore && prepared.state.storeId) await forgetOldStore(provider, prepared.state)
+    }
+    else if (!report.loaded) await guardLostState(provider, store)
     // Crash safety: a journal left by a killed run is settled before anything is planned, and
     // the settled state saved, so the plan starts from what the store really holds.
-    if (!options.dryRun && report.state.journal?.length) {
-      provider = await createProvider(options)
-      try {
-        await openStore(provider, report.state, report.loaded)
-        await settleJournal(report.state, provider, options.logger, report.files)
-        await store.save(report.state)
-      }
-      catch (error) {
-        await provider.cleanup().catch(() => {})
-        throw error
-      }
-      report = { ...report, ...planFor(report.files, report.state, canRetagStatic) }
+    if (state.journal?.length) {
+      await settleJournal(state, provider, options.logger, report.files)
+      await store.save(state)
+      report = { ...report, ...planFor(report.files, state, canRetagStatic) }
     }
-    const { plan, state, skipped } = report
+    if (drifted || disagreement || options.verify) {
+      if (disagreement && !drifted) options.logger.warn(disagreement)
+      const repair = await repairDrift(provider, state, options.logger)
+      repaired.push(...repair.forgotten, ...repair.adopted, ...repair.retagged)
+      if (repaired.length) {
+        await store.save(state)
+        report = { ...report, ...planFor(report.files, state, canRetagStatic) }
+      }
+    }
+    const { plan, skipped } = report
     guardDeletions(report)
     for (const reason of plan.reasons) options.logger.info(reason)
 
-    const result = resultFromPlan(report, options.dryRun)
+    const result = resultFromPlan(report, false)
+    if (repaired.length) result.repaired = repaired.sort()
     const settingsChanged = state.fingerprint !== contentFingerprint || state.settings?.attributes !== attributesFingerprint
-    const nothingToDo = planSize(plan) === 0 && !state.journal?.length
-    if (options.dryRun || (nothingToDo && state.storeId)) {
-      await provider?.cleanup().catch(() => {})
-      if (!options.dryRun && settingsChanged) {
+    if (planSize(plan) === 0 && !state.journal?.length && state.storeId) {
+      if (settingsChanged || repaired.length) {
         recordSettings(state)
-        await store.finish(state, { message: 'vectornator: record settings', changed: true })
+        await store.finish(state, { message: repaired.length ? `vectornator: repaired ${repaired.length} documents` : 'vectornator: record settings', changed: true })
       }
-      else if (!options.dryRun) await store.finish(state, { message: '', changed: false })
+      else await store.finish(state, { message: '', changed: false })
+      if (cache) remember(cache, state, store)
       result.durationMs = Date.now() - started
-      if (options.checks && !options.dryRun) await checkAfterSync(result)
+      if (options.checks) await checkAfterSync(result)
       options.onProgress({ type: 'done', result })
       return result
     }
 
-    if (!provider) {
-      provider = await createProvider(options)
-      try {
-        const created = !(options.vectorStoreId ?? (state.storeId || undefined))
-        await openStore(provider, state, report.loaded)
-        // A store just created is recorded at once: a run killed now leaves no store unknown to the state.
-        if (created) await store.save(state)
-        else if (!report.loaded) await guardLostState(provider, store)
-      }
-      catch (error) {
-        await provider.cleanup().catch(() => {})
-        throw error
-      }
-    }
     const saves = createCheckpoints(store, state, options.logger)
-    try {
-      result.storeId = state.storeId
-
-      const total = planSize(plan)
-      let done = 0
-      const executed = await execute(plan, {
+    const uploaded = new Map<string, FileState>()
+    const touched = new Map<string, FileState['attributes']>()
+    const total = { n: planSize(plan), done: 0 }
+    const round = async (work: Plan<LocalFile>) => {
+      total.n = total.done + planSize(work)
+      const executed = await execute(work, {
         provider,
         state,
         checkpoint: saves.checkpoint,
         flush: saves.flush,
         concurrency: options.concurrency,
-        describe: (file, buffer) => describe(provider!, file, buffer),
+        describe: (file, buffer) => describe(provider, file, buffer),
+        uploaded,
+        touched,
         onFile: (op, path, error) => {
-          done++
-          options.onProgress({ type: 'file', op, path, ok: !error, error, done, total })
+          total.done++
+          options.onProgress({ type: 'file', op, path, ok: !error, error, done: total.done, total: total.n })
         },
       })
-      Object.assign(result, executed, { unchanged: plan.unchanged.length, skipped })
+      mergeExecuted(result, executed)
+      result.unchanged = work.unchanged.length
       state.lastSync = new Date().toISOString()
       recordSettings(state)
-      const source = report.sourceCommit ? { commit: report.sourceCommit, dirty: false } : await sourceCommitOf(options.root)
-      if (source) state.sourceCommit = source.commit
-      else delete state.sourceCommit
+      if (source) {
+        state.sourceCommit = source.commit
+        if (source.dirty) state.sourceDirty = true
+        else delete state.sourceDirty
+      }
+      else { delete state.sourceCommit; delete state.sourceDirty }
       await saves.flush()
-      result.durationMs = Date.now() - started
+      return commitMessage(result, source, started)
+    }
+    let yielded = false
+    try {
+      result.storeId = state.storeId
+      Object.assign(result, { added: [], updated: [], deleted: [], renamed: [], retagged: [], failed: [], skipped })
+      const message = await round(plan)
       await store.finish(state, {
-        message: `${summaryLine(result)}${source ? ` from ${source.commit.slice(0, 12)}${source.dirty ? ' with uncommitted changes' : ''}` : ''}`,
+        message,
         changed: true,
-        reconcile: (theirs, mine) => reconcileStates(theirs, mine, provider!),
+        resolve: async (theirs) => {
+          const verdict = await judge(options.root, source, theirs, remoteName())
+          adoptTheirs(state, theirs, uploaded)
+          await saves.flush()
+          if (verdict.yield) {
+            result.race = { outcome: 'yielded', theirs: theirs.sourceCommit, reason: verdict.reason }
+            await restoreTouched(provider, touched, theirs)
+            await removeRetired(provider, state, options.concurrency, options.logger.warn)
+            yielded = true
+            return undefined
+          }
+          result.race = { outcome: 'replanned', theirs: theirs.sourceCommit, reason: verdict.reason }
+          const again = planFor(report.files, state, canRetagStatic).plan
+          reuseUploads(again, state, uploaded)
+          return { state, message: await round(again) }
+        },
       })
-      if (cache) remember(cache, state, store)
+      if (!yielded) {
+        await retireAfterPublish(store, state, provider)
+        if (cache) remember(cache, state, store)
+      }
     }
     catch (error) {
       // A sync that fails still leaves its last state (and journal) saved for the next run, and
@@ -328,13 +398,51 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
       await saves.abandon()
       throw error
     }
-    finally {
-      await provider.cleanup().catch(() => {})
-    }
-    if (options.checks && !options.dryRun) await checkAfterSync(result)
+    if (options.checks) await checkAfterSync(result)
     result.durationMs = Date.now() - started
     options.onProgress({ type: 'done', result })
     return result
+  }
+
+  /**
+   * Once a state is published, what it replaced is removed, and the state is published again
+   * without the list of removals; unless another sync has built on it meanwhile (its state is then
+   * kept: it carries that list and removes what is left of it).
+   */
+  async function retireAfterPublish(store: StateStore, state: SyncState, provider: VectorStoreProvider): Promise<void> {
+    if (!state.journal?.some(e => e.fileId)) return
+    const removed = await removeRetired(provider, state, options.concurrency, options.logger.warn)
+    await store.finish(state, { message: `${CLEANUP_SUBJECT}${removed} replaced document${removed === 1 ? '' : 's'}`, changed: true, resolve: async () => undefined })
+  }
+
+  /** The source commit of the state the store holds, when it is newer than this checkout's (never moved backwards). */
+  async function newerInStore(loaded: SyncState | undefined, source: SourceCommit | undefined): Promise<string | undefined> {
+    if (!loaded?.sourceCommit || !source || options.ref || options.allowOlder || options.newStore) return undefined
+    if (loaded.sourceCommit === source.commit) return undefined
+    return await commitRelation(options.root, source.commit, loaded.sourceCommit, remoteName()) === 'ancestor' ? loaded.sourceCommit : undefined
+  }
+
+  function keptNewerResult(report: Prepared, newer: string, started: number): SyncResult {
+    const result = resultFromPlan(report, options.dryRun)
+    Object.assign(result, { added: [], updated: [], deleted: [], renamed: [], retagged: [], unchanged: report.files.length })
+    result.race = { outcome: 'kept-newer', theirs: newer, reason: `the store holds the documents of ${newer.slice(0, 12)}, a newer commit than this checkout's` }
+    options.logger.warn(`the store holds the documents of ${newer.slice(0, 12)}, a newer commit than this checkout's: nothing synced (pull first, or pass --allow-older to publish these documents)`)
+    result.durationMs = Date.now() - started
+    options.onProgress({ type: 'done', result })
+    return result
+  }
+
+  /** The documents of a store left behind by --new-store: their File objects go when that store is gone. */
+  async function forgetOldStore(provider: VectorStoreProvider, old: SyncState): Promise<void> {
+    const ids = Object.values(old.files).map(f => f.fileId)
+    if (ids.length === 0 || !provider.deleteFileObject) return
+    options.logger.info(`removing the ${ids.length} file object${ids.length === 1 ? '' : 's'} of store ${old.storeId}, which no longer holds them`)
+    const limit = pLimit(options.concurrency)
+    await Promise.all(ids.map(id => limit(() => provider.deleteFileObject!(id).catch(() => {}))))
+  }
+
+  function remoteName(): string | undefined {
+    return 'load' in options.metadata ? undefined : options.metadata.remote
   }
 
   /** The result of a sync the state summary showed would change nothing. */
@@ -390,18 +498,22 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
       throw new UsageError(`store ${provider.storeId} already holds ${ours} document${ours === 1 ? '' : 's'} synced by vectornator, but there is no sync state in ${store.location}: run \`vectornator verify --repair\` to rebuild the state from the store (syncing now would upload every document again)`)
   }
 
-  /** Selects the store: the one asked for, else the one in the state, else a new one. */
-  async function openStore(provider: VectorStoreProvider, state: SyncState, loaded: SyncState | undefined): Promise<void> {
+  /**
+   * Selects the store: the one asked for, else the one in the state, else a new one. Resolves to
+   * why the store's counts disagree with the state, when they do (one request: see drift.ts).
+   */
+  async function openStore(provider: VectorStoreProvider, state: SyncState, loaded: SyncState | undefined): Promise<string | undefined> {
     const wanted = options.vectorStoreId ?? (state.storeId || undefined)
     await provider.initialize({ storeId: wanted, storeName: options.storeName })
     await provider.connect()
     if (wanted) {
-      if (!(await provider.verifyStore())) {
-        const from = options.vectorStoreId ? 'the store id given (--store / VECTORNATOR_STORE_ID)' : `the state (${loaded ? 'recorded earlier' : ''})`
-        throw new UsageError(`vector store ${wanted} was not found (from ${from}): check the id, or drop it to create a new store`)
+      const status = provider.storeStatus ? await provider.storeStatus() : undefined
+      if (!(provider.storeStatus ? status : await provider.verifyStore())) {
+        if (options.vectorStoreId) throw new UsageError(`vector store ${wanted} was not found (the store id given with --store / VECTORNATOR_STORE_ID): check the id, or drop it to sync into the state's store`)
+        throw new UsageError(storeGone(wanted, provider.name))
       }
       state.storeId = wanted
-      return
+      return status && loaded ? countsDisagree(status, Object.keys(loaded.files).length) : undefined
     }
     state.storeId = await provider.createStore(options.storeName)
     options.logger.info(`created ${provider.name} store ${state.storeId} ("${options.storeName}"); its id is kept in the sync state`)
@@ -409,6 +521,7 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
       const where = relative(process.cwd(), join(options.root, '.vectornator', 'store')) || '.vectornator/store'
       options.logger.info(`the embedded store is in ${where} (no API key needed); search it with \`vectornator search "your question"\`${(provider as { notice?: string }).notice ? ` — ${(provider as { notice?: string }).notice}` : ''}`)
     }
+    return undefined
   }
 }
 
@@ -453,4 +566,22 @@ export function sync(options: VectornatorOptions = {}): Promise<SyncResult> {
 /** The plan of a sync, changing nothing. */
 export function status(options: VectornatorOptions = {}): Promise<PlanReport> {
   return createVectornator(options).status()
+}
+
+/** Adds one round's work to the result (a re-planned sync runs more than one). */
+function mergeExecuted(result: SyncResult, executed: ExecuteResult): void {
+  const add = (into: string[], from: string[]) => { for (const p of from) if (!into.includes(p)) into.push(p) }
+  add(result.added, executed.added)
+  add(result.updated, executed.updated)
+  add(result.deleted, executed.deleted)
+  add(result.retagged, executed.retagged)
+  result.renamed.push(...executed.renamed)
+  result.failed.push(...executed.failed)
+}
+
+/** The state commit's message: the summary, and the source commit as a trailer for history and rollback. */
+function commitMessage(result: SyncResult, source: SourceCommit | undefined, started: number): string {
+  const line = summaryLine({ ...result, durationMs: Date.now() - started })
+  if (!source) return line
+  return `${line} from ${source.commit.slice(0, 12)}${source.dirty ? ' with uncommitted changes' : ''}\n\nVectornator-Source: ${source.commit}${source.dirty ? ' (with uncommitted changes)' : ''}`
 }

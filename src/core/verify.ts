@@ -8,6 +8,7 @@ import { resolveOptions, type ResolvedOptions } from './options'
 import { createProvider, providerLimits } from './provider'
 import { scan } from './scan'
 import { settleJournal } from './settle'
+import { adopt } from './drift'
 import { emptyState, resolveStateStore, StateError, type FileState, type StateStore, type SyncState } from './state'
 
 /** How the stored state was found. */
@@ -162,19 +163,6 @@ export async function inspect(provider: VectorStoreProvider, state: SyncState, c
   drift.drift = condition !== 'ok' || drift.journal > 0 || drift.missing.length > 0 || drift.stale.length > 0
     || drift.failed.length > 0 || drift.untracked.length > 0 || drift.orphanFileObjects.length > 0
   return { ...drift, remoteFiles }
-}
-
-/** A state entry for a document found in the store (its attributes are all there is to go on). */
-function adopt(file: RemoteFile & { path: string, sha256: string }): FileState {
-  const at = file.createdAt ? new Date(file.createdAt * 1000).toISOString() : new Date().toISOString()
-  return {
-    fileId: file.fileId,
-    hash: `sha256:${file.sha256}`,
-    uploadedAt: at,
-    version: 1,
-    metadata: { path: file.path, size: file.bytes ?? 0, lastModified: at },
-    attributes: file.attributes,
-  }
 }
 
 /**

@@ -271,6 +271,20 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
       }
     },
 
+    async storeStatus() {
+      if (!storeId) return undefined
+      try {
+        const vs = await client.vectorStores.retrieve(storeId)
+        if (vs.status === 'expired') return undefined
+        const c = vs.file_counts
+        return { files: c.total, completed: c.completed, inProgress: c.in_progress, failed: c.failed, cancelled: c.cancelled }
+      }
+      catch (error) {
+        if (isNotFound(error)) return undefined
+        throw error
+      }
+    },
+
     async createStore(name: string) {
       const vs = await client.vectorStores.create({ name, metadata: { created_by: 'vectornator' } })
       storeId = vs.id

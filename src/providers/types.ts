@@ -49,6 +49,16 @@ export interface RemoteFile {
   bytes?: number
 }
 
+/** What the store says it holds: one cheap request, so a sync can see a store changed behind its back. */
+export interface StoreStatus {
+  /** Documents in the store, whatever their status. */
+  files: number
+  completed: number
+  inProgress: number
+  failed: number
+  cancelled: number
+}
+
 export interface VectorStoreConfig {
   /** Existing store to use; when absent, `createStore` is called and its id recorded. */
   storeId?: string
@@ -147,6 +157,12 @@ export interface VectorStoreProvider {
   /** Replaces a stored document's attributes without re-uploading it (free renames). */
   updateAttributes?(fileId: string, metadata: FileMetadata): Promise<void>
   search?(query: string, options?: SearchOptions): Promise<SearchHit[]>
+  /**
+   * The configured store's document counts in one cheap call (OpenAI: the store's `file_counts`),
+   * or undefined when the store does not exist. A sync that would change nothing compares them
+   * with its state, so a store deleted, emptied or failed by hand is never reported in step.
+   */
+  storeStatus?(): Promise<StoreStatus | undefined>
   /** One remote file, or undefined when it does not exist. */
   getFile?(fileId: string): Promise<RemoteFile | undefined>
   /**

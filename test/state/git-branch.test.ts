@@ -9,7 +9,6 @@ import {
   encodeKey,
   gitTopLevel,
   isGitRepo,
-  mergeStates,
   type GitBranchStore,
   type GitBranchStoreOptions,
 } from '../../src/core/state/git-branch'
@@ -233,7 +232,7 @@ describe('git-branch state store', () => {
     expect(tip(sandbox.remote)).toBe('')
   })
 
-  gitTest('two clones racing: the loser reconciles with the winner and both updates are kept', async ({ sandbox, open }) => {
+  gitTest('two clones racing: the loser is handed the winner\'s state and publishes what it resolves to, on the winner\'s commit', async ({ sandbox, open }) => {
     const a = sandbox.clone('a')
     const b = sandbox.clone('b')
     await sync(open(a), stateOf({ 'base.md': 'f0' }))
@@ -250,35 +249,43 @@ describe('git-branch state store', () => {
     await storeA.finish(mineA, { message: 'A', changed: true })
     const winner = tip(sandbox.remote)
 
-    const reconcile = vi.fn(async (theirs: SyncState, mine: SyncState) => ({ ...mine, files: { ...theirs.files, ...mine.files } }))
-    await storeB.finish(mineB, { message: 'B', changed: true, reconcile })
-    expect(reconcile).toHaveBeenCalledOnce()
-    expect(ids(reconcile.mock.calls[0]![0])).toEqual({ 'base.md': 'f0', 'a.md': 'fa' })
-    expect(ids(reconcile.mock.calls[0]![1])).toEqual({ 'base.md': 'f0', 'b.md': 'fb' })
+    const resolve = vi.fn(async (theirs: SyncState) => ({ state: { ...theirs, files: { ...theirs.files, 'b.md': entry('b.md', 'fb') } }, message: 'B, planned again' }))
+    await storeB.finish(mineB, { message: 'B', changed: true, resolve })
+    expect(resolve).toHaveBeenCalledOnce()
+    expect(ids(resolve.mock.calls[0]![0])).toEqual({ 'base.md': 'f0', 'a.md': 'fa' })
     expect(ids(stored(sandbox.remote, 'docs-openai'))).toEqual({ 'base.md': 'f0', 'a.md': 'fa', 'b.md': 'fb' })
-    // Linear: B's one commit sits on A's.
+    // Linear: B's one commit sits on A's, with the message of what it resolved to.
     expect(git(sandbox.remote, ['rev-parse', `${REF}^`]).trim()).toBe(winner)
+    expect(git(sandbox.remote, ['log', '-1', '--format=%s', REF]).trim()).toBe('B, planned again')
     expect(count(sandbox.remote)).toBe(3)
     expect(tip(b)).toBe(tip(sandbox.remote))
   })
 
-  gitTest('merges a race by later uploadedAt and three-way deletions when no reconcile is given', async ({ sandbox, open }) => {
+  gitTest('never merges two states path by path: without resolve the race is an error; resolving to nothing keeps theirs', async ({ sandbox, open }) => {
     const a = sandbox.clone('a')
     const b = sandbox.clone('b')
-    await sync(open(a), stateOf({ 'keep.md': 'f0', 'gone.md': 'g0', 'both.md': 'b0' }))
+    const c = sandbox.clone('c')
+    await sync(open(a), stateOf({ 'keep.md': 'f0', 'gone.md': 'g0' }))
     const storeA = open(a)
     const storeB = open(b)
+    const storeC = open(c)
     const base = (await storeA.load())!
     await storeB.load()
-    const mineA: SyncState = { ...base, files: { ...base.files, 'both.md': entry('both.md', 'bA', '2024-02-01T00:00:00.000Z') } }
-    delete mineA.files['gone.md']
-    const mineB: SyncState = { ...base, files: { ...base.files, 'both.md': entry('both.md', 'bB', '2024-03-01T00:00:00.000Z'), 'new.md': entry('new.md', 'n1') } }
+    await storeC.load()
+    const mineA: SyncState = { ...base, files: { 'keep.md': base.files['keep.md']! } }
     await storeA.finish(mineA, { message: 'A', changed: true })
-    await storeB.finish(mineB, { message: 'B', changed: true })
-    expect(ids(stored(sandbox.remote, 'docs-openai'))).toEqual({ 'keep.md': 'f0', 'both.md': 'bB', 'new.md': 'n1' })
+    const published = tip(sandbox.remote)
+    await expect(storeB.finish({ ...base, files: { ...base.files, 'new.md': entry('new.md', 'n1') } }, { message: 'B', changed: true }))
+      .rejects.toThrow(/another sync of docs-openai published to vectornator-metadata while this one ran; run the sync again/)
+    expect(tip(sandbox.remote)).toBe(published)
+    // Yielding: the local branch takes their commit, nothing is pushed.
+    await storeC.finish({ ...base, files: { ...base.files, 'c.md': entry('c.md', 'c1') } }, { message: 'C', changed: true, resolve: async () => undefined })
+    expect(tip(sandbox.remote)).toBe(published)
+    expect(tip(c)).toBe(published)
+    expect(ids(stored(sandbox.remote, 'docs-openai'))).toEqual({ 'keep.md': 'f0' })
   })
 
-  gitTest('starts from unpushed local records when the branches diverged, and reconciles them on push', async ({ sandbox, open }) => {
+  gitTest('starts from unpushed local records when the branches diverged, and resolves them against the remote on push', async ({ sandbox, open }) => {
     const a = sandbox.clone('a')
     const b = sandbox.clone('b')
     await sync(open(a), stateOf({ 'base.md': 'f0' }))
@@ -288,10 +295,10 @@ describe('git-branch state store', () => {
     const store = open(a)
     const loaded = (await store.load())!
     expect(ids(loaded)).toEqual({ 'base.md': 'f0', 'a.md': 'fa' })
-    const reconcile = vi.fn(async (theirs: SyncState, mine: SyncState) => ({ ...mine, files: { ...theirs.files, ...mine.files } }))
+    const resolve = vi.fn(async (theirs: SyncState) => ({ state: { ...theirs, files: { ...theirs.files, ...loaded.files } }, message: 'planned again' }))
     // Nothing new in this sync, but the local records still reach the remote.
-    await store.finish(loaded, { message: 'nothing new', changed: false, reconcile })
-    expect(reconcile).toHaveBeenCalledOnce()
+    await store.finish(loaded, { message: 'nothing new', changed: false, resolve })
+    expect(resolve).toHaveBeenCalledOnce()
     expect(ids(stored(sandbox.remote, 'docs-openai'))).toEqual({ 'base.md': 'f0', 'a.md': 'fa', 'b.md': 'fb' })
   })
 
@@ -334,9 +341,9 @@ describe('git-branch state store', () => {
     await storeA.load()
     await storeB.load()
     await storeA.finish(stateOf({ 'a.md': 'f2' }), { message: 'docs', changed: true })
-    const reconcile = vi.fn(async (_theirs: SyncState, mine: SyncState) => mine)
-    await storeB.finish(stateOf({ 'ref.md': 'r1' }), { message: 'api', changed: true, reconcile })
-    expect(reconcile).not.toHaveBeenCalled()
+    const resolve = vi.fn(async (theirs: SyncState) => ({ state: theirs, message: 'api' }))
+    await storeB.finish(stateOf({ 'ref.md': 'r1' }), { message: 'api', changed: true, resolve })
+    expect(resolve).not.toHaveBeenCalled()
     expect(ids(stored(sandbox.remote, 'docs-openai'))).toEqual({ 'a.md': 'f2' })
     expect(ids(stored(sandbox.remote, 'site/blog-postgres'))).toEqual({ 'post.md': 'p1' })
     expect(ids(stored(sandbox.remote, 'api-openai'))).toEqual({ 'ref.md': 'r1' })
@@ -458,14 +465,5 @@ describe('git helpers', () => {
     expect(await isGitRepo(join(sandbox.dir, 'missing'))).toBe(false)
     expect(await gitTopLevel(join(repo, 'docs'))).toBe(git(repo, ['rev-parse', '--show-toplevel']).trim())
     await expect(gitTopLevel(sandbox.dir)).rejects.toBeInstanceOf(UsageError)
-  })
-
-  it('merges three ways: untouched sides yield, both changed → later upload', () => {
-    const base = stateOf({ 'same.md': 's', 'del.md': 'd', 'both.md': 'b' })
-    const theirs: SyncState = { ...base, lastSync: '2024-05-01T00:00:00.000Z', files: { ...base.files, 'both.md': entry('both.md', 'bT', '2024-05-01T00:00:00.000Z'), 't.md': entry('t.md', 't') } }
-    const mine: SyncState = { ...base, files: { 'same.md': base.files['same.md']!, 'both.md': entry('both.md', 'bM', '2024-04-01T00:00:00.000Z'), 'm.md': entry('m.md', 'm') } }
-    const merged = mergeStates(base, theirs, mine)
-    expect(ids(merged)).toEqual({ 'same.md': 's', 'both.md': 'bT', 't.md': 't', 'm.md': 'm' })
-    expect(merged.lastSync).toBe('2024-05-01T00:00:00.000Z')
   })
 })

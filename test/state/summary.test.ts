@@ -9,6 +9,7 @@ import { createGitBranchStore } from '../../src/core/state/git-branch'
 import type { StateStore } from '../../src/core/state'
 import type { VectornatorOptions } from '../../src/types'
 import { makeTree, pages, writeTree } from '../helpers/tree'
+import { countRequests, STORE_CHECK } from '../helpers/requests'
 import { commit, createSandbox, git, isolateGitEnv, write } from '../helpers/git'
 
 // A sync that would change nothing decides so from the state's summary in the local cache and
@@ -47,12 +48,12 @@ describe('the no-op quick check', () => {
     expect(first.added).toHaveLength(12)
     expect(loads.count).toBe(1)
 
-    // Nothing changed: the state is not read, and nothing is sent.
-    let requests = server.stats.requests
+    // Nothing changed: the state is not read, and one request asks the store for its counts.
+    const sent = countRequests(server)
     const second = await run()
     expect(second).toMatchObject({ unchanged: 12, added: [], updated: [], deleted: [], storeId: first.storeId })
     expect(loads.count).toBe(1)
-    expect(server.stats.requests).toBe(requests)
+    expect(sent()).toEqual({ [STORE_CHECK]: 1 })
 
     // A document changed: the full sync runs and updates it; the next no-op is quick again.
     writeTree(root, { 'docs/page-003.md': '# Page 003\n\nRewritten.\n' })
@@ -62,15 +63,17 @@ describe('the no-op quick check', () => {
     expect(loads.count).toBe(2)
 
     // The state changed behind the cache's back (restored from a backup without one entry): it
-    // is read, and the missing document sent again.
+    // is read, the store's counts disagree with it, and the document the store still holds is
+    // taken back into the state rather than stored twice.
     const state = JSON.parse(readFileSync(statePath, 'utf8'))
     delete state.files['docs/page-007.md']
     writeFileSync(statePath, JSON.stringify(state, null, 2))
-    requests = server.stats.requests
+    const uploads = server.files().length
     const restored = await run()
     expect(loads.count).toBe(3)
-    expect(restored.added).toEqual(['docs/page-007.md'])
-    expect(server.stats.requests).toBeGreaterThan(requests)
+    expect(restored).toMatchObject({ added: [], repaired: ['docs/page-007.md'] })
+    expect(server.files().length).toBe(uploads)
+    expect(JSON.parse(readFileSync(statePath, 'utf8')).files['docs/page-007.md']).toBeDefined()
 
     // A setting that shapes the attributes changed: the state is read and every document re-tagged.
     const retagged = await run({ baseUrl: 'https://docs.example.com' })

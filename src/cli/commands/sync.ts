@@ -10,6 +10,9 @@ import { type CommandModule, type CommonFlags, env, loggerFor, optionsFor, redac
 interface SyncFlags extends CommonFlags {
   dryRun?: boolean
   allowMassDelete?: boolean
+  newStore?: boolean
+  allowOlder?: boolean
+  verify?: boolean
   checks?: string | boolean
   format?: string
   comment?: boolean
@@ -17,8 +20,8 @@ interface SyncFlags extends CommonFlags {
 
 /** The `--json` object of the CLI contract. */
 export function jsonResult(result: SyncResult) {
-  const { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, checks } = result
-  return { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, ...(checks ? { checks } : {}) }
+  const { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, checks, race, repaired } = result
+  return { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, ...(checks ? { checks } : {}), ...(race ? { race } : {}), ...(repaired?.length ? { repaired } : {}) }
 }
 
 function printPlan(report: PlanReport, write: (line: string) => void): void {
@@ -68,7 +71,14 @@ async function run(flags: SyncFlags, dryRun: boolean): Promise<number> {
     progress(event)
   }
   const checks = flags.checks === undefined ? {} : { checks: flags.checks === true || flags.checks === '' ? true : String(flags.checks) }
-  const options = await optionsFor(flags, { ...checks, ...(dryRun ? { dryRun } : {}), ...(flags.allowMassDelete ? { allowMassDelete: true } : {}) })
+  const switches = {
+    ...(dryRun ? { dryRun } : {}),
+    ...(flags.allowMassDelete ? { allowMassDelete: true } : {}),
+    ...(flags.newStore ? { newStore: true } : {}),
+    ...(flags.allowOlder ? { allowOlder: true } : {}),
+    ...(flags.verify ? { verify: true } : {}),
+  }
+  const options = await optionsFor(flags, { ...checks, ...switches })
   const vn = createVectornator({ ...options, logger, onProgress })
 
   if (vn.options.dryRun) {
@@ -92,6 +102,9 @@ export const syncCommands: CommandModule = (cli, setExit) => {
   withCommonFlags(cli.command('sync', 'Sync the documents to the vector store'))
     .option('--dry-run', 'Print the plan, change nothing')
     .option('--allow-mass-delete', 'Let one sync delete more than maxDeletions of the store')
+    .option('--new-store', 'Create a new store and upload every document (when the state\'s store was deleted)')
+    .option('--allow-older', 'Publish this tree even when the store holds a newer commit\'s documents')
+    .option('--verify', 'Compare every document with the store first, repairing what drifted')
     .option('--checks [file]', 'Run the retrieval checks after the sync')
     .action(async (flags: SyncFlags) => setExit(await run(flags, Boolean(flags.dryRun))))
   withCommonFlags(cli.command('status', 'Print the plan, changing nothing (same as sync --dry-run)'))

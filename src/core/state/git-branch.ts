@@ -2,25 +2,23 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { UsageError } from '../errors'
 import { silentLogger, type Logger } from '../logger'
-import { StateError, type FinishOptions, type StateStore, type SyncState } from './types'
+import { CLEANUP_SUBJECT, StateError, type FinishOptions, type StateStore, type SyncState } from './types'
 import { CoalescingWriter } from './git/coalesce'
 import { git, gitErrorLine, resolveName, resolveNames } from './git/exec'
 import { parseState, serializeState } from './json'
 import { encodeKey, STATE_FILE } from './git/key'
 import { acquireLock } from './git/lock'
-import { mergeStates } from './git/merge'
 import { forceRef, readBlobText, readTree, RefMovedError, updateRef, withEntry, writeBlob, writeCommit, writeTree, type TreeEntry } from './git/objects'
 import { fetchBranch, pickNewer, pushBranch } from './git/remote'
 import { checkBranchAndRemote, checkWritable, inspectRepo, type RepoInfo } from './git/repo'
 
 export { defaultStateKey, encodeKey } from './git/key'
 export { DEFAULT_AUTHOR, gitTopLevel, isGitRepo } from './git/repo'
-export { mergeStates } from './git/merge'
 
 export const DEFAULT_BRANCH = 'vectornator-metadata'
 export const DEFAULT_REMOTE = 'origin'
 /** Pushes tried before giving up when other machines keep moving the remote branch. */
-export const MAX_PUSH_ATTEMPTS = 5
+export const MAX_PUSH_ATTEMPTS = 8
 const MAX_LOCAL_RETRIES = 5
 
 export interface GitBranchStoreOptions {
@@ -77,8 +75,6 @@ interface Session {
   rebased: boolean
   /** The local branch holds commits the remote lacks. */
   unpushed: boolean
-  /** A push merged another sync's state into this one's. */
-  merged?: boolean
 }
 
 /**
@@ -268,11 +264,15 @@ class GitBranchStateStore implements GitBranchStore {
       await this.commitLocal(session, text, options.message)
       session.unpushed = true
     }
-    if (this.push && repo.remote && session.unpushed) await this.publish(session, repo.remote, state, options)
-    // What the branch holds is `state` itself, unless a push merged another sync's state into it.
-    this.finished = session.merged ? undefined : session.written?.blob ?? session.baseBlob
-    // The next load starts a new sync from whatever the branch then holds.
-    this.session = undefined
+    if (this.push && repo.remote && session.unpushed) await this.publish(session, repo.remote, options)
+    // What the branch holds: this sync's last state, or the one another sync published.
+    this.finished = session.written?.blob ?? session.baseBlob
+    // A later save or finish of this sync (its removals recorded) builds on what it published;
+    // the next load starts a new sync from whatever the branch then holds.
+    if (session.written) {
+      Object.assign(session, { base: session.local, baseBlob: session.written.blob, loadedText: session.written.text, localAtLoad: session.local, written: undefined, rebased: false })
+      session.baseState = undefined
+    }
   }
 
   /** Commits `text` on the session's base and moves the local branch to it. */
@@ -323,16 +323,20 @@ class GitBranchStateStore implements GitBranchStore {
     const dir = await writeTree(this.cwd, withEntry(this.trees.dir, { mode: '100644', type: 'blob', oid: blob, name: STATE_FILE }))
     const root = await writeTree(this.cwd, withEntry(this.trees.root, { mode: '040000', type: 'tree', oid: dir, name: this.dir }))
     const trailer = `Vectornator-Key: ${this.key.replace(/\s+/g, ' ')}`
-    return writeCommit(this.cwd, root, base, `${message}\n\n${trailer}`, (await this.info()).identityEnv)
+    // Trailers go together in the last paragraph, where `git interpret-trailers` finds them.
+    const body = /\n\n[\w-]+: [^\n]+$/.test(message) ? `${message}\n${trailer}` : `${message}\n\n${trailer}`
+    return writeCommit(this.cwd, root, base, body, (await this.info()).identityEnv)
   }
 
   /**
-   * Pushes the local branch. When another machine pushed first: fetch, and if it changed this
-   * key, hand both states to `reconcile` (default: `mergeStates`); commit the result on their
-   * tip, so the branch stays linear, and push again, a few times with growing jittered pauses.
+   * Pushes the local branch. When the remote moved first: fetch it; if only other keys changed
+   * there, put this commit on their tip and push again. If another sync of this key published,
+   * `resolve` re-plans this sync's documents against their state (or keeps theirs), and the
+   * result is committed on their tip, so the branch stays linear and every published state
+   * describes one tree.
    */
-  private async publish(session: Session, remote: string, state: SyncState, options: FinishOptions): Promise<void> {
-    let mine = state
+  private async publish(session: Session, remote: string, options: FinishOptions): Promise<void> {
+    let message = options.message
     for (let attempt = 1; attempt <= MAX_PUSH_ATTEMPTS; attempt++) {
       const tip = session.local!
       if (await pushBranch(this.cwd, remote, this.branch, tip) === 'pushed') {
@@ -350,30 +354,29 @@ class GitBranchStateStore implements GitBranchStore {
         throw new StateError(`could not fetch branch ${this.branch} from ${remote} after it refused a push: ${gitErrorLine(error)}; the state is committed on the local branch and the next sync pushes it`)
       }
       if (!theirTip) continue
-      mine = await this.rebaseOnRemote(session, theirTip, mine, options)
-      await sleep(attempt * (50 + Math.random() * 150))
+      const theirBlob = await this.blobAt(theirTip)
+      if (theirBlob === session.baseBlob) {
+        await this.moveOnto(session, theirTip, session.written?.blob ?? session.baseBlob, message)
+        await sleep(attempt * (50 + Math.random() * 150))
+        continue
+      }
+      const outcome = await this.resolveRace(session, theirTip, theirBlob, options)
+      if (!outcome) return
+      message = outcome
     }
     throw new StateError(`could not push branch ${this.branch} to ${remote}: it kept changing (${MAX_PUSH_ATTEMPTS} attempts); the state is committed on the local branch and the next sync pushes it`)
   }
 
-  private async rebaseOnRemote(session: Session, theirTip: string, mine: SyncState, options: FinishOptions): Promise<SyncState> {
-    const theirBlob = await this.blobAt(theirTip)
-    let merged = mine
-    if (theirBlob && theirBlob !== session.baseBlob) {
-      const theirs = parseState(await readBlobText(this.cwd, theirBlob), `${this.trackingRef}:${this.path}`)
-      this.logger.info(`${this.branch} was updated by another sync of ${this.key}; merging its state`)
-      merged = options.reconcile ? await options.reconcile(theirs, mine) : mergeStates(session.baseState, theirs, mine)
-      session.baseState = theirs
-      session.merged = true
-    }
-    session.base = theirTip
-    session.baseBlob = theirBlob
-    const text = serializeState(merged)
-    const blob = await writeBlob(this.cwd, text)
-    // Their state already is the merge: take their commit as it is.
-    const next = blob === theirBlob ? theirTip : await this.commitOn(theirTip, blob, options.message)
+  /** Commits `blob` on `tip` (their tree with this key's file replaced) and moves the local branch there. */
+  private async moveOnto(session: Session, tip: string, blob: string | undefined, message: string): Promise<void> {
+    session.base = tip
+    const next = !blob || blob === await this.blobAt(tip) ? tip : await this.commitOn(tip, blob, message)
+    await this.moveLocal(session, next, message)
+  }
+
+  private async moveLocal(session: Session, next: string, message: string): Promise<void> {
     try {
-      await updateRef(this.cwd, this.localRef, next, session.local, options.message.split('\n')[0]!)
+      await updateRef(this.cwd, this.localRef, next, session.local, message.split('\n')[0]!)
     } catch (error) {
       if (error instanceof RefMovedError) {
         throw new StateError(`branch ${this.branch} was changed by another process while this sync was pushing ${this.key}; run the sync again`)
@@ -381,8 +384,35 @@ class GitBranchStateStore implements GitBranchStore {
       throw error
     }
     session.local = next
+  }
+
+  /**
+   * Another sync of this key published first. From here this sync builds on their commit: its
+   * checkpoints are commits on their tip, and what `resolve` returns is published there. Resolves
+   * to the message of the commit to push, or undefined when their state was kept as it is.
+   */
+  private async resolveRace(session: Session, theirTip: string, theirBlob: string | undefined, options: FinishOptions): Promise<string | undefined> {
+    if (!options.resolve || !theirBlob) {
+      throw new StateError(`another sync of ${this.key} published to ${this.branch} while this one ran; run the sync again (it plans against the state published)`)
+    }
+    const theirText = await readBlobText(this.cwd, theirBlob)
+    const theirs = parseState(theirText, `${this.trackingRef}:${this.path}`)
+    this.logger.info(`${this.branch} was updated by another sync of ${this.key}; planning again against its state`)
+    Object.assign(session, { base: theirTip, baseBlob: theirBlob, baseState: theirs, loadedText: theirText, localAtLoad: theirTip, rebased: false })
+    const next = await options.resolve(theirs)
+    await this.checkpoints.idle()
+    const text = next ? serializeState(next.state) : theirText
+    if (text === theirText) {
+      // Their commit is the result: nothing of this sync's is left to publish.
+      await this.moveLocal(session, theirTip, 'vectornator: kept the state another sync published')
+      session.written = undefined
+      session.unpushed = false
+      return undefined
+    }
+    const blob = await writeBlob(this.cwd, text)
+    await this.moveLocal(session, await this.commitOn(theirTip, blob, next!.message), next!.message)
     session.written = { text, blob }
-    return merged
+    return next!.message
   }
 
   async close(): Promise<void> {
@@ -410,7 +440,7 @@ class GitBranchStateStore implements GitBranchStore {
     return out.split('\x1e').map(record => record.trim()).filter(Boolean).map((record) => {
       const [commit = '', date = '', message = ''] = record.split('\x1f')
       return { commit, date, message, key: this.key }
-    })
+    }).filter(c => !c.message.startsWith(CLEANUP_SUBJECT))
   }
 
   async readAt(commitish: string): Promise<SyncState | undefined> {

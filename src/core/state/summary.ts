@@ -20,6 +20,8 @@ export interface StateSummary {
   pending: boolean
   /** `filesDigest` of the state's documents. */
   files: string
+  /** How many documents the state names: what the store's own counts are compared with. */
+  documents?: number
 }
 
 /** One hash of every document's (path, SHA-256), in path order (scans are sorted already). */
@@ -43,6 +45,7 @@ export function summarize(state: SyncState, identity: string): StateSummary {
     attributes: typeof state.settings?.attributes === 'string' ? state.settings.attributes : undefined,
     pending: Boolean(state.journal?.length),
     files: filesDigest(paths, path => path, path => state.files[path]!.hash.replace(/^sha256:/, '')),
+    documents: paths.length,
   }
 }
 
@@ -55,7 +58,8 @@ export function summaryFor(
   summary: StateSummary | undefined,
   expected: { storeId?: string, provider: string, fingerprint: string, attributes: string },
 ): StateSummary | undefined {
-  if (!summary || summary.pending || !summary.storeId) return undefined
+  // A summary written before it recorded the count cannot be checked against the store.
+  if (!summary || summary.pending || !summary.storeId || summary.documents === undefined) return undefined
   if (expected.storeId && expected.storeId !== summary.storeId) return undefined
   if (summary.provider !== expected.provider || summary.fingerprint !== expected.fingerprint || summary.attributes !== expected.attributes) return undefined
   return summary

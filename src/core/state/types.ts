@@ -26,6 +26,8 @@ export interface SyncState {
   journal?: JournalEntry[]
   /** The source commit the documents were read from, when known. */
   sourceCommit?: string
+  /** The documents were read from a work tree with changes not committed in `sourceCommit`. */
+  sourceDirty?: boolean
 }
 
 export interface FileState {
@@ -52,6 +54,12 @@ export type JournalEntry =
 
 export const STATE_VERSION = '1.0.0'
 
+/**
+ * Subject of the commit that follows a sync once what it replaced is removed from the store:
+ * bookkeeping of that sync, not a sync of its own, so history leaves it out.
+ */
+export const CLEANUP_SUBJECT = 'vectornator: removed '
+
 export function emptyState(storeId = ''): SyncState {
   return { version: STATE_VERSION, lastSync: '', storeId, files: {} }
 }
@@ -74,8 +82,7 @@ export interface StateStore {
 
   /**
    * Ends a sync: records the final state (a commit on a branch, pushed when configured).
-   * When the remote moved meanwhile, `reconcile` is called with the remote's state and must
-   * resolve to the state to record instead; then finishing is retried.
+   * When another sync of this state published meanwhile, `resolve` decides (see FinishOptions).
    */
   finish(state: SyncState, options: FinishOptions): Promise<void>
 
@@ -103,7 +110,14 @@ export interface FinishOptions {
   message: string
   /** False when nothing changed: no commit is made and nothing is pushed. */
   changed: boolean
-  reconcile?: (theirs: SyncState, mine: SyncState) => Promise<SyncState>
+  /**
+   * Called when another sync of the same state published first (the remote moved under this
+   * one). Resolves to the state to publish on top of theirs, re-planned against it, or undefined
+   * to keep theirs as it is; may save checkpoints meanwhile. Without it such a race is a
+   * StateError: two states are never merged path by path, since the mixture would describe no
+   * tree at all.
+   */
+  resolve?: (theirs: SyncState) => Promise<{ state: SyncState, message: string } | undefined>
 }
 
 export class StateError extends Error {

@@ -10,6 +10,7 @@ import { postgresFingerprint, resolvePostgresOptions, type PostgresProviderOptio
 import { prepareSchema, type Capabilities, type Tables } from './schema'
 import { searchChunks } from './search'
 import { uploadItems, type Session } from './upload'
+import { forgetCachedStatus, queryStatus, readCachedStatus, writeCachedStatus } from './status'
 
 export interface PostgresProvider extends VectorStoreProvider {
   /** What search can do on this database; undefined until first connected. */
@@ -75,11 +76,24 @@ export function createPostgresProvider(options: PostgresProviderOptions = {}): P
     return { s, store: storeId, tables: s.tables }
   }
 
+  /** The embedded database's folder, when its counts are kept in a status file (see status.ts). */
+  const statusDir = !resolved.pglite && !resolved.connectionString ? resolved.dataDir : undefined
+  let changed = false
+  /** Before the first change of a session: the status file would no longer describe the database. */
+  async function changing<T extends { s: Session }>(opened: T): Promise<T> {
+    if (statusDir && !changed) await forgetCachedStatus(statusDir)
+    changed = true
+    return opened
+  }
+  const withStoreToChange = async () => changing(await withStore())
+
   async function close(): Promise<void> {
     const pending = session
     session = undefined
     if (!pending) return
     const s = await pending.catch(() => undefined)
+    if (s && statusDir && changed) await writeCachedStatus(s.db, s.tables, statusDir).catch(() => {})
+    changed = false
     await s?.db.close()
   }
 
@@ -105,8 +119,17 @@ export function createPostgresProvider(options: PostgresProviderOptions = {}): P
       const { db, tables } = await connected()
       return (await db.query(`SELECT 1 FROM ${tables.stores} WHERE id = $1`, [storeId])).length > 0
     },
-    async createStore(name: string) {
+    async storeStatus() {
+      if (!storeId) return undefined
+      if (statusDir) {
+        const cached = readCachedStatus(statusDir, storeId)
+        if (cached.known) return cached.status
+      }
       const { db, tables } = await connected()
+      return queryStatus(db, tables, storeId)
+    },
+    async createStore(name: string) {
+      const { db, tables } = (await changing({ s: await connected() })).s
       const id = newStoreId()
       await db.query(`INSERT INTO ${tables.stores} (id, name) VALUES ($1, $2)`, [id, name])
       storeId = id
@@ -114,19 +137,19 @@ export function createPostgresProvider(options: PostgresProviderOptions = {}): P
     },
 
     async uploadFile(path, content, metadata) {
-      const { s, store } = await withStore()
+      const { s, store } = await withStoreToChange()
       return settleOne(await uploadItems(s, store, [{ content, metadata: { ...metadata, path } }], {}))
     },
     async updateFile(fileId, content, metadata) {
-      const { s, store } = await withStore()
+      const { s, store } = await withStoreToChange()
       return settleOne(await uploadItems(s, store, [{ content, metadata, replaces: fileId }], {}))
     },
     async uploadFiles(items, hooks = {}) {
-      const { s, store } = await withStore()
+      const { s, store } = await withStoreToChange()
       return uploadItems(s, store, items, hooks)
     },
     async deleteFile(fileId) {
-      const { s, store, tables } = await withStore()
+      const { s, store, tables } = await withStoreToChange()
       await deleteDocuments(s.db, tables, store, [fileId])
     },
     async listFiles() {
@@ -144,7 +167,7 @@ export function createPostgresProvider(options: PostgresProviderOptions = {}): P
       return getDocument(s.db, tables, store, fileId)
     },
     async updateAttributes(fileId, metadata) {
-      const { s, store, tables } = await withStore()
+      const { s, store, tables } = await withStoreToChange()
       const attributes = withIdentity(metadata)
       const problem = checkAttributes(attributes)
       if (problem) throw new Error(problem)

@@ -1,0 +1,124 @@
+import type { Attributes, RemoteFile, StoreStatus, VectorStoreProvider } from '../providers/types'
+import type { Logger } from './logger'
+import type { FileState, SyncState } from './state/types'
+
+/**
+ * A store changed behind the tool's back: deleted, emptied, files detached or deleted by hand, a
+ * file stuck `failed`, attributes edited. A sync that trusted its state alone would call such a
+ * store "unchanged"; these checks make it look.
+ */
+
+/** The message for a state whose store no longer exists, naming the way back. */
+export function storeGone(storeId: string, provider: string): string {
+  return `${provider} store ${storeId} named by the sync state no longer exists (deleted outside vectornator?): run \`vectornator sync --new-store\` to create a new store and upload every document`
+}
+
+/**
+ * Whether the store's own counts agree with a state of `documents` documents: as many files,
+ * all completed. Undefined when they agree, else why not (one line).
+ */
+export function countsDisagree(status: StoreStatus, documents: number): string | undefined {
+  if (status.files === documents && status.completed === documents) return undefined
+  const parts = [`${status.completed} completed`]
+  if (status.inProgress) parts.push(`${status.inProgress} in progress`)
+  if (status.failed) parts.push(`${status.failed} failed`)
+  if (status.cancelled) parts.push(`${status.cancelled} cancelled`)
+  return `the store holds ${status.files} document${status.files === 1 ? '' : 's'} (${parts.join(', ')}) where the sync state records ${documents}: comparing every document`
+}
+
+export interface DriftRepair {
+  /** Paths the state stopped tracking (missing, failed, or altered beyond repair): the plan uploads them again. */
+  forgotten: string[]
+  /** Paths the state did not name, taken from a completed copy the store holds (never stored twice). */
+  adopted: string[]
+  /** Paths whose attributes were edited in the store and were put back. */
+  retagged: string[]
+  /** Documents with vectornator's attributes that no state names (left by a killed sync, or one running now). */
+  untracked: number
+}
+
+const hashOf = (hash: string) => hash.replace(/^sha256:/, '')
+
+/** A state entry for a document found in the store (its attributes are all there is to go on). */
+export function adopt(file: RemoteFile & { path: string, sha256: string }): FileState {
+  const at = file.createdAt ? new Date(file.createdAt * 1000).toISOString() : new Date().toISOString()
+  return {
+    fileId: file.fileId,
+    hash: `sha256:${file.sha256}`,
+    uploadedAt: at,
+    version: 1,
+    metadata: { path: file.path, size: file.bytes ?? 0, lastModified: at },
+    attributes: file.attributes,
+  }
+}
+
+function sameAttributes(a: Attributes, b: Attributes): boolean {
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every(k => a[k] === b[k])
+}
+
+/**
+ * Compares every document the state names with the store (one listing) and converges the state
+ * to what is true: a document the store lacks is forgotten (its File object removed), a failed or
+ * cancelled one is removed and forgotten, an altered one gets its recorded attributes back (or
+ * is removed and forgotten where the store cannot rewrite them). The plan made afterwards uploads
+ * whatever was forgotten. Documents no state names are only reported: one may belong to a sync
+ * running at this moment, and `vectornator prune` removes them when none runs.
+ */
+export async function repairDrift(provider: VectorStoreProvider, state: SyncState, logger: Logger): Promise<DriftRepair> {
+  const repair: DriftRepair = { forgotten: [], adopted: [], retagged: [], untracked: 0 }
+  const remote = new Map<string, RemoteFile>()
+  for (const file of await provider.listFiles()) remote.set(file.fileId, file)
+  const named = new Set<string>()
+  const forget = (path: string) => {
+    delete state.files[path]
+    repair.forgotten.push(path)
+  }
+  for (const [path, entry] of Object.entries(state.files)) {
+    named.add(entry.fileId)
+    const file = remote.get(entry.fileId)
+    const sha256 = hashOf(entry.hash)
+    if (!file) {
+      // Detached by hand, its File object may still be billed: removed too (missing is no error).
+      await (provider.deleteFileObject ?? provider.deleteFile).call(provider, entry.fileId).catch(() => {})
+      forget(path)
+      continue
+    }
+    if (file.status === 'failed' || file.status === 'cancelled') {
+      await provider.deleteFile(entry.fileId)
+      forget(path)
+      continue
+    }
+    // Still processing (the store may take its time): the counts keep asking until it settles.
+    if (file.status !== 'completed') continue
+    const recorded = entry.attributes ?? { path, sha256 }
+    const expected = entry.attributes ? recorded : { ...file.attributes, path, sha256 }
+    if (sameAttributes(file.attributes, expected)) continue
+    if (provider.updateAttributes && entry.attributes) {
+      await provider.updateAttributes(entry.fileId, { path, sha256, size: entry.metadata.size, lastModified: entry.metadata.lastModified, attributes: entry.attributes })
+      repair.retagged.push(path)
+      continue
+    }
+    await provider.deleteFile(entry.fileId)
+    forget(path)
+  }
+  for (const file of remote.values()) {
+    if (named.has(file.fileId) || typeof file.path !== 'string' || typeof file.sha256 !== 'string') continue
+    // A path the state lost (a state restored from a backup) whose document is still stored: the
+    // copy is taken instead of uploading a second one.
+    if (!state.files[file.path] && file.status === 'completed') {
+      state.files[file.path] = adopt(file as RemoteFile & { path: string, sha256: string })
+      named.add(file.fileId)
+      repair.adopted.push(file.path)
+      continue
+    }
+    repair.untracked++
+  }
+  if (repair.adopted.length)
+    logger.warn(`the sync state did not name ${repair.adopted.length} document${repair.adopted.length === 1 ? '' : 's'} the store holds: taken back into the state`)
+  if (repair.forgotten.length || repair.retagged.length)
+    logger.warn(`repaired the store: ${repair.forgotten.length} document${repair.forgotten.length === 1 ? '' : 's'} missing, failed or altered to upload again${repair.retagged.length ? `, ${repair.retagged.length} with edited attributes put back` : ''}`)
+  if (repair.untracked)
+    logger.warn(`the store holds ${repair.untracked} document${repair.untracked === 1 ? '' : 's'} that no sync state names (left by a sync that was killed, or of one running now): \`vectornator prune\` removes them when no sync is running`)
+  return repair
+}

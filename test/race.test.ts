@@ -1,0 +1,216 @@
+import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { chmodSync, existsSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import OpenAI from 'openai'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createOpenAIServer, type OpenAIServer } from '../src/testing'
+import { runCli, tsx, type CliRun } from './helpers/cli'
+import { commit, createSandbox, git, isolateGitEnv, write, type Sandbox } from './helpers/git'
+
+// Racing syncs as CI runs them: real clones of a real bare remote, real concurrent processes of
+// the command, the real SDK against the offline server. The guarantee checked is the outcome a
+// user sees: the store holds exactly one commit's tree, and the published state names it.
+let server: OpenAIServer
+let client: OpenAI
+let restoreEnv: () => void
+beforeAll(async () => {
+  restoreEnv = isolateGitEnv()
+  server = await createOpenAIServer({ processingMs: 2 })
+  client = new OpenAI({ apiKey: 'test', baseURL: server.url })
+})
+afterAll(async () => {
+  await server.close()
+  restoreEnv()
+})
+
+const env = () => ({ OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url, HOME: process.env.HOME, GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM: '1' })
+const cli = (cwd: string, ...args: string[]) => runCli([...args, '--include', 'docs/**/*.md'], { cwd, env: env() })
+const sha = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
+
+/** path → sha256 of the documents of a commit (what the store must hold after a sync of it). */
+function treeOf(repo: string, commitish: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const path of git(repo, ['ls-tree', '-r', '--name-only', commitish, '--', 'docs']).split('\n').filter(p => p.endsWith('.md')))
+    out[path] = sha(git(repo, ['show', `${commitish}:${path}`]))
+  return out
+}
+
+/** path → sha256 of what the store holds; a path stored twice fails the test. */
+async function storeDocs(storeId: string): Promise<Record<string, string>> {
+  const docs: Record<string, string> = {}
+  for await (const f of client.vectorStores.files.list(storeId, { limit: 100 })) {
+    const path = String(f.attributes?.path)
+    expect(docs[path], `${path} stored twice`).toBeUndefined()
+    expect(f.status).toBe('completed')
+    docs[path] = String(f.attributes?.sha256)
+  }
+  return docs
+}
+
+function publishedState(sandbox: Sandbox): { sourceCommit?: string, files: Record<string, { hash: string, fileId: string }>, journal?: unknown[] } {
+  const key = git(sandbox.remote, ['ls-tree', '--name-only', 'vectornator-metadata']).trim()
+  return JSON.parse(git(sandbox.remote, ['show', `vectornator-metadata:${key}/metadata.json`]))
+}
+
+/** The store equals the commit's tree, the published state names that commit and describes the store exactly. */
+async function expectStoreIs(sandbox: Sandbox, storeId: string, repo: string, commitish: string): Promise<void> {
+  const want = treeOf(repo, commitish)
+  expect(await storeDocs(storeId)).toEqual(want)
+  const state = publishedState(sandbox)
+  expect(state.sourceCommit).toBe(git(repo, ['rev-parse', commitish]).trim())
+  expect(Object.fromEntries(Object.entries(state.files).map(([p, e]) => [p, e.hash.replace('sha256:', '')]))).toEqual(want)
+  expect(state.journal ?? []).toEqual([])
+  // Nothing billed that nothing uses: every File object (this test's server holds one store) is attached.
+  const attached = new Set(server.vectorStoreFiles(storeId).map(f => f.id))
+  expect(server.files().filter(f => !attached.has(f.id)).map(f => f.filename)).toEqual([])
+}
+
+/** A repository with 12 pages on main, synced once (state branch pushed); resolves to its store. */
+async function seeded(): Promise<{ sandbox: Sandbox, storeId: string }> {
+  await server.close()
+  server = await createOpenAIServer({ processingMs: 2 })
+  client = new OpenAI({ apiKey: 'test', baseURL: server.url })
+  const sandbox = createSandbox()
+  const seed = sandbox.clone('seed')
+  for (let i = 1; i <= 12; i++) write(seed, `docs/page-${String(i).padStart(2, '0')}.md`, `# Page ${i}\n\nThe first text of page ${i}.\n`)
+  git(seed, ['add', '.'])
+  commit(seed, 'twelve pages')
+  git(seed, ['push', '-q', 'origin', 'HEAD:main'])
+  const first = await cli(seed, 'sync', '--json')
+  expect(first.code, first.stderr).toBe(0)
+  return { sandbox, storeId: JSON.parse(first.stdout).storeId }
+}
+
+function slowPushes(sandbox: Sandbox): void {
+  const hook = join(sandbox.remote, 'hooks', 'pre-receive')
+  writeFileSync(hook, '#!/bin/sh\ncat >/dev/null\nsleep 1\nexit 0\n')
+  chmodSync(hook, 0o755)
+}
+
+/** A real clone of the remote as it is now (main checked out). */
+function cloneOf(sandbox: Sandbox, name: string): string {
+  git(sandbox.dir, ['clone', '-q', '-b', 'main', `file://${sandbox.remote}`, name])
+  return join(sandbox.dir, name)
+}
+
+const ok = (run: CliRun) => expect(run.code, run.stderr).toBe(0)
+
+describe('racing syncs on one state branch', () => {
+  it('two clones of one commit, each with its own commit, sync at once: the store is one of the two trees, and each later sync converges exactly', async () => {
+    const { sandbox, storeId } = await seeded()
+    const a = cloneOf(sandbox, 'a')
+    const b = cloneOf(sandbox, 'b')
+    for (const i of [1, 2, 3, 4, 5]) write(a, `docs/page-0${i}.md`, `# Page ${i}\n\nEdited in clone a.\n`)
+    write(a, 'docs/new-a1.md', '# A1\n\nnew in a\n')
+    write(a, 'docs/new-a2.md', '# A2\n\nnew in a\n')
+    git(a, ['add', '.'])
+    commit(a, 'a: five edits, two pages')
+    for (const i of [6, 7, 8, 9]) write(b, `docs/page-0${i}.md`, `# Page ${i}\n\nEdited in clone b.\n`)
+    git(b, ['rm', '-q', 'docs/page-10.md'])
+    write(b, 'docs/new-b.md', '# B\n\nnew in b\n')
+    git(b, ['add', '.'])
+    commit(b, 'b: four edits, one deletion, one page')
+
+    // The remote takes a second to accept each push, so both syncs start from the same state.
+    slowPushes(sandbox)
+    const [ra, rb] = await Promise.all([cli(a, 'sync', '--json'), cli(b, 'sync', '--json')])
+    ok(ra)
+    ok(rb)
+    const winner = publishedState(sandbox).sourceCommit
+    const winnerRepo = winner === git(a, ['rev-parse', 'HEAD']).trim() ? a : b
+    expect([git(a, ['rev-parse', 'HEAD']).trim(), git(b, ['rev-parse', 'HEAD']).trim()]).toContain(winner)
+    await expectStoreIs(sandbox, storeId, winnerRepo, 'HEAD')
+    // Which happened is said: one of them met the other and planned again (unrelated commits).
+    const races = [JSON.parse(ra.stdout).race, JSON.parse(rb.stdout).race].filter(Boolean)
+    expect(races).toEqual([expect.objectContaining({ outcome: 'replanned', reason: expect.stringMatching(/unrelated commits: the last to publish wins/) })])
+
+    // The winner has nothing pending; a later sync from each clone converges to its own tree.
+    expect((await cli(winnerRepo, 'status', '--json')).stdout).toMatch(/"added":\[\],"updated":\[\],"deleted":\[\]/)
+    ok(await cli(a, 'sync'))
+    await expectStoreIs(sandbox, storeId, a, 'HEAD')
+    ok(await cli(b, 'sync'))
+    await expectStoreIs(sandbox, storeId, b, 'HEAD')
+    ok(await cli(a, 'sync'))
+    await expectStoreIs(sandbox, storeId, a, 'HEAD')
+    sandbox.cleanup()
+  })
+
+  it('three racers on one line of history: the descendant\'s tree wins whichever finishes last, and the store never moves back', async () => {
+    const { sandbox, storeId } = await seeded()
+    const a = cloneOf(sandbox, 'a')
+    write(a, 'docs/page-01.md', '# Page 1\n\nsecond version\n')
+    write(a, 'docs/from-a.md', '# From A\n\nadded by the first push\n')
+    git(a, ['add', '.'])
+    commit(a, 'first push')
+    git(a, ['push', '-q', 'origin', 'HEAD:main'])
+    const b = cloneOf(sandbox, 'b')
+    write(b, 'docs/page-01.md', '# Page 1\n\nthird version\n')
+    git(b, ['rm', '-q', 'docs/page-02.md'])
+    git(b, ['add', '.'])
+    commit(b, 'second push')
+    git(b, ['push', '-q', 'origin', 'HEAD:main'])
+    const c = cloneOf(sandbox, 'c')
+    git(c, ['rm', '-q', 'docs/from-a.md'])
+    write(c, 'docs/from-c.md', '# From C\n\nadded by the third push\n')
+    git(c, ['add', '.'])
+    commit(c, 'third push')
+    git(c, ['push', '-q', 'origin', 'HEAD:main'])
+
+    const runs = await Promise.all([cli(c, 'sync', '--json'), cli(a, 'sync', '--json'), cli(b, 'sync', '--json')])
+    for (const run of runs) ok(run)
+    await expectStoreIs(sandbox, storeId, c, 'HEAD')
+
+    // A later sync of an older commit leaves the newer tree in place, and says so.
+    const later = await cli(a, 'sync', '--json')
+    ok(later)
+    expect(JSON.parse(later.stdout).race).toMatchObject({ outcome: 'kept-newer' })
+    expect(later.stderr).toMatch(/a newer commit than this checkout's: nothing synced \(pull first, or pass --allow-older/)
+    await expectStoreIs(sandbox, storeId, c, 'HEAD')
+    // Asked for, it publishes its own tree exactly; the descendant's next sync takes the store back.
+    ok(await cli(a, 'sync', '--allow-older'))
+    await expectStoreIs(sandbox, storeId, a, 'HEAD')
+    ok(await cli(c, 'sync'))
+    await expectStoreIs(sandbox, storeId, c, 'HEAD')
+    ok(await cli(b, 'sync'))
+    await expectStoreIs(sandbox, storeId, c, 'HEAD')
+    sandbox.cleanup()
+  })
+
+  it('a racer killed while it pushes: the other publishes its tree, and the killed clone\'s next sync converges and leaves nothing behind', async () => {
+    const { sandbox, storeId } = await seeded()
+    // The remote takes its time to accept a push, and says when one has started.
+    const marker = join(sandbox.dir, 'push-started')
+    const hook = join(sandbox.remote, 'hooks', 'pre-receive')
+    writeFileSync(hook, `#!/bin/sh\ncat >/dev/null\n[ -e ${marker}.once ] || { touch ${marker}.once; touch ${marker}; sleep 2; }\nexit 0\n`)
+    chmodSync(hook, 0o755)
+    const a = cloneOf(sandbox, 'a')
+    const b = cloneOf(sandbox, 'b')
+    for (const i of [1, 2, 3]) write(a, `docs/page-0${i}.md`, `# Page ${i}\n\nEdited in a.\n`)
+    git(a, ['rm', '-q', 'docs/page-12.md'])
+    git(a, ['add', '.'])
+    commit(a, 'a')
+    for (const i of [4, 5]) write(b, `docs/page-0${i}.md`, `# Page ${i}\n\nEdited in b.\n`)
+    write(b, 'docs/new-b.md', '# B\n\nnew in b\n')
+    git(b, ['add', '.'])
+    commit(b, 'b')
+
+    // A starts first; once its push is at the remote, it is killed and B syncs.
+    const killed = new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, ['--import', tsx, fileURLToPath(new URL('../src/cli.ts', import.meta.url)), 'sync', '--include', 'docs/**/*.md'], { cwd: a, env: { ...process.env, ...env(), CI: '1', NO_COLOR: '1' }, stdio: 'ignore' })
+      const timer = setInterval(() => {
+        if (existsSync(marker)) { clearInterval(timer); child.kill('SIGKILL') }
+      }, 20)
+      child.on('close', (code) => { clearInterval(timer); resolve(code) })
+    })
+    expect(await killed).not.toBe(0)
+    ok(await cli(b, 'sync'))
+    await expectStoreIs(sandbox, storeId, b, 'HEAD')
+    ok(await cli(a, 'sync'))
+    await expectStoreIs(sandbox, storeId, a, 'HEAD')
+    ok(await cli(b, 'sync'))
+    await expectStoreIs(sandbox, storeId, b, 'HEAD')
+    sandbox.cleanup()
+  })
+})
