@@ -1,0 +1,128 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import OpenAI from 'openai'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createOpenAIServer, type OpenAIServer } from '../src/testing'
+import { sync } from '../src'
+import { silentLogger } from '../src/core/logger'
+import type { VectornatorOptions } from '../src/types'
+import { runCli } from './helpers/cli'
+import { makeTree, pages } from './helpers/tree'
+
+// A store changed behind the tool's back, as a user would do it: in the console (here the API
+// through the real SDK), or by deleting the embedded store's folder. The next sync must never
+// call such a store "unchanged".
+let server: OpenAIServer
+let client: OpenAI
+beforeAll(async () => {
+  server = await createOpenAIServer({ processingMs: 2 })
+  client = new OpenAI({ apiKey: 'test', baseURL: server.url })
+})
+afterAll(() => server.close())
+
+const opts = (root: string, extra: VectornatorOptions = {}): VectornatorOptions => ({
+  root, provider: 'openai', apiKey: 'test', baseURL: server.url, metadata: 'file', logger: silentLogger, ...extra,
+})
+const env = () => ({ OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url })
+
+async function storePaths(storeId: string): Promise<string[]> {
+  const paths: string[] = []
+  for await (const f of client.vectorStores.files.list(storeId, { limit: 100 })) {
+    expect(f.status).toBe('completed')
+    paths.push(String(f.attributes?.path))
+  }
+  return paths.sort()
+}
+
+describe('a store changed behind the tool\'s back (OpenAI)', () => {
+  it('a deleted store is never "unchanged": the sync fails naming --new-store, which uploads everything into a new store', async () => {
+    const root = makeTree(pages(5))
+    const first = await runCli(['sync', '--json', '--provider', 'openai', '--metadata', 'file'], { cwd: root, env: env() })
+    expect(first.code, first.stderr).toBe(0)
+    const storeId = JSON.parse(first.stdout).storeId
+    const oldFiles = server.vectorStoreFiles(storeId).map(f => f.id)
+    await client.vectorStores.delete(storeId)
+
+    const again = await runCli(['sync', '--provider', 'openai', '--metadata', 'file'], { cwd: root, env: env() })
+    expect(again.code).toBe(2)
+    expect(again.stderr.trim().split('\n').at(-1)).toMatch(new RegExp(`openai store ${storeId} named by the sync state no longer exists .*run \`vectornator sync --new-store\` to create a new store and upload every document`))
+
+    const renewed = await runCli(['sync', '--new-store', '--json', '--provider', 'openai', '--metadata', 'file'], { cwd: root, env: env() })
+    expect(renewed.code, renewed.stderr).toBe(0)
+    const result = JSON.parse(renewed.stdout)
+    expect(result.storeId).not.toBe(storeId)
+    expect(result.added).toHaveLength(5)
+    expect(await storePaths(result.storeId)).toEqual(Object.keys(pages(5)).sort())
+    // The old store's File objects, billed and attached to nothing, are gone.
+    expect(server.files().filter(f => oldFiles.includes(f.id))).toEqual([])
+    // And the sync after it is a no-op again.
+    const noop = await runCli(['sync', '--json', '--provider', 'openai', '--metadata', 'file'], { cwd: root, env: env() })
+    expect(JSON.parse(noop.stdout)).toMatchObject({ storeId: result.storeId, added: [], unchanged: 5 })
+  })
+
+  it('an emptied store, a file detached and one deleted by hand, one stuck failed, attributes edited: the next sync repairs each and the store equals the tree', async () => {
+    const root = makeTree(pages(8))
+    const first = await sync(opts(root))
+    const storeId = first.storeId
+    const byPath = new Map(server.vectorStoreFiles(storeId).map(f => [String(f.attributes?.path), f.id]))
+
+    await client.vectorStores.files.delete(byPath.get('docs/page-001.md')!, { vector_store_id: storeId })
+    await client.files.delete(byPath.get('docs/page-002.md')!)
+    await client.vectorStores.files.update(byPath.get('docs/page-003.md')!, { vector_store_id: storeId, attributes: { path: 'docs/page-003.md', sha256: 'edited', title: 'Edited by hand' } })
+    const repaired = await sync(opts(root))
+    expect(repaired.repaired).toEqual(['docs/page-001.md', 'docs/page-002.md', 'docs/page-003.md'])
+    expect(repaired.added.sort()).toEqual(['docs/page-001.md', 'docs/page-002.md'])
+    expect(await storePaths(storeId)).toEqual(Object.keys(pages(8)).sort())
+    const page3 = server.vectorStoreFiles(storeId).find(f => f.attributes?.path === 'docs/page-003.md')!
+    expect(page3.attributes).toMatchObject({ title: 'Page 003' })
+    expect(page3.attributes?.sha256).toMatch(/^[0-9a-f]{64}$/)
+
+    // Emptied: every file detached. The next sync uploads them all again.
+    for (const f of server.vectorStoreFiles(storeId)) await client.vectorStores.files.delete(f.id, { vector_store_id: storeId })
+    const refilled = await sync(opts(root))
+    expect(refilled.added).toHaveLength(8)
+    expect(await storePaths(storeId)).toEqual(Object.keys(pages(8)).sort())
+    expect((await sync(opts(root))).unchanged).toBe(8)
+  })
+
+  it('a file the store failed is found by the counts, removed and uploaded again', async () => {
+    const root = makeTree(pages(4))
+    const first = await sync(opts(root))
+    const storeId = first.storeId
+    // Replaced by hand with a file the store cannot read: attached, then failed.
+    const target = server.vectorStoreFiles(storeId).find(f => f.attributes?.path === 'docs/page-002.md')!
+    await client.vectorStores.files.delete(target.id, { vector_store_id: storeId })
+    const broken = await client.files.create({ file: new File([Buffer.from([0xff, 0xfe, 0x00, 0x81])], 'docs__page-002.md'), purpose: 'assistants' })
+    const attached = await client.vectorStores.files.createAndPoll(storeId, { file_id: broken.id, attributes: target.attributes ?? {} })
+    // The state still names the old id; give the broken file that id's place in the state.
+    const statePath = join(root, '.vectornator', 'metadata.json')
+    const state = JSON.parse(readFileSync(statePath, 'utf8'))
+    state.files['docs/page-002.md'].fileId = attached.id
+    writeFileSync(statePath, JSON.stringify(state, null, 2))
+    expect((await client.vectorStores.retrieve(storeId)).file_counts.failed).toBe(1)
+    const again = await sync(opts(root))
+    expect(again.repaired).toEqual(['docs/page-002.md'])
+    expect(again.added).toEqual(['docs/page-002.md'])
+    expect(await storePaths(storeId)).toEqual(Object.keys(pages(4)).sort())
+  })
+})
+
+describe('a store changed behind the tool\'s back (embedded postgres)', () => {
+  it('a deleted store folder is found by the no-op without opening the database, and --new-store rebuilds it', async () => {
+    const root = makeTree(pages(3))
+    const run = (...args: string[]) => runCli([...args, '--metadata', 'file', '--provider', 'postgres'], { cwd: root, env: { OPENAI_API_KEY: '' } })
+    const first = await run('sync', '--json')
+    expect(first.code, first.stderr).toBe(0)
+    const noop = await run('sync', '--json')
+    expect(JSON.parse(noop.stdout)).toMatchObject({ added: [], unchanged: 3 })
+    rmSync(join(root, '.vectornator', 'store'), { recursive: true, force: true })
+    const gone = await run('sync')
+    expect(gone.code).toBe(2)
+    expect(gone.stderr).toMatch(/postgres store \S+ named by the sync state no longer exists .*vectornator sync --new-store/)
+    const renewed = await run('sync', '--new-store', '--json')
+    expect(renewed.code, renewed.stderr).toBe(0)
+    expect(JSON.parse(renewed.stdout).added).toHaveLength(3)
+    const search = await runCli(['search', 'Page 002', '--json', '--metadata', 'file', '--provider', 'postgres'], { cwd: root, env: { OPENAI_API_KEY: '' } })
+    expect(JSON.parse(search.stdout)[0].path).toBe('docs/page-002.md')
+  }, 120_000)
+})
