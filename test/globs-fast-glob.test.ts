@@ -6,6 +6,9 @@ import fg from 'fast-glob'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { scan } from '../src/core/scan'
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../src/core/options'
+import { createOpenAIServer } from '../src/testing'
+import { runCli } from './helpers/cli'
+import { makeTree } from './helpers/tree'
 
 /**
  * The scan lists what fast-glob lists with the options the scan has always meant
@@ -178,5 +181,31 @@ describe('the scan lists what fast-glob lists', () => {
     // Secrets and ignored files stay out with dot on too; the cache folder stays excluded.
     for (const p of ['.env.md', 'docs/.env.local.md', '.github/ignored.md', '.draft.md', 'docs/.vitepress/cache/c.md'])
       expect(all).not.toContain(p)
+  })
+})
+
+describe('the dot option, as a user gives it', () => {
+  it('sync leaves .github/ and .changeset/ out by default, takes them with --dot, and names a bad config value', async () => {
+    const server = await createOpenAIServer({ processingMs: 1 })
+    try {
+      const env = { OPENAI_API_KEY: 'sk-test-dot-0123456789abcdef', OPENAI_BASE_URL: server.url, VECTORNATOR_STORE_ID: undefined }
+      const files = { 'docs/a.md': '# A\n', '.github/PULL_REQUEST_TEMPLATE.md': '# PR\n', '.changeset/brave-cats.md': '# change\n', 'docs/.draft.md': '# draft\n' }
+      const plan = async (args: string[], cwd: string) => {
+        const run = await runCli(['sync', '--dry-run', '--json', '--metadata', 'file', ...args], { cwd, env })
+        expect(run.code, run.stderr).toBe(0)
+        return JSON.parse(run.stdout).added as string[]
+      }
+      const root = makeTree(files)
+      expect(await plan([], root)).toEqual(['docs/a.md'])
+      expect(await plan(['--include', '.github/**/*.md'], root)).toEqual(['.github/PULL_REQUEST_TEMPLATE.md'])
+      expect(await plan(['--dot'], root)).toEqual(['.changeset/brave-cats.md', '.github/PULL_REQUEST_TEMPLATE.md', 'docs/.draft.md', 'docs/a.md'])
+      const bad = makeTree({ ...files, 'vectornator.config.json': JSON.stringify({ dot: 'yes' }) })
+      const run = await runCli(['sync', '--dry-run', '--metadata', 'file'], { cwd: bad, env })
+      expect(run.code).toBe(2)
+      expect(run.stderr.trim().split('\n')).toHaveLength(1)
+      expect(run.stderr).toContain('dot must be true or false, got "yes"')
+      for (const dir of [root, bad]) rmSync(dir, { recursive: true, force: true })
+    }
+    finally { await server.close() }
   })
 })
