@@ -17,8 +17,9 @@ const stripDot = (glob: string) => glob.replace(/^\.\//, '')
  * The files under `root` that `include` selects and `exclude` leaves out, as fast-glob lists them
  * with `{ dot, ignore: exclude, onlyFiles, followSymbolicLinks, unique }` (a name starting with a
  * dot matches only with `dot` or where the glob names the dot; excludes match dot names either
- * way, as fast-glob's `ignore` does; a folder matched by an exclude ending in `/**` is not
- * entered; `!glob` in include excludes), in one synchronous walk from the globs' static folders.
+ * way, as fast-glob's `ignore` does; brace sets are expanded first; a folder matched by an
+ * exclude ending in `/**` or in a plain name is not entered; `!glob` in include excludes), in one
+ * synchronous walk from the globs' static folders.
  * The same walk finds the nested .gitignore files, and knows each folder's real path without a
  * realpath call (only linked folders are resolved).
  */
