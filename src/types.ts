@@ -43,6 +43,12 @@ export interface VectornatorOptions {
   /** Honour .gitignore files. Default true. */
   gitignore?: boolean
   /**
+   * Let `*` and `**` in `include` match files and folders whose names start with a dot
+   * (`.github/`, `.changeset/`, `.draft.md`), as fast-glob's `dot`. Default false: a dot entry is
+   * synced only by a glob that names it (`.github/**\/*.md`). Excludes match dot names either way.
+   */
+  dot?: boolean
+  /**
    * Sync the documents of this git ref (a tag, a branch, a commit) instead of the work tree,
    * read from git's objects: CI can publish a tag without checking it out.
    */

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import picomatch from 'picomatch'
 import { scan } from '../src/core/scan'
-import { globEngine, matcher } from '../src/core/globs'
+import fg from 'fast-glob'
+import { expandBraces, globEngine, matcher } from '../src/core/globs'
 import { FileStatCache, RACY_MS, statCachePath } from '../src/core/stat-cache'
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../src/core/options'
 
@@ -112,5 +113,18 @@ describe('glob matcher', () => {
     expect(await globEngine([...DEFAULT_INCLUDE, ...DEFAULT_EXCLUDE])).toBeUndefined()
     const defaults = matcher([...DEFAULT_INCLUDE, ...DEFAULT_EXCLUDE])
     for (const path of paths) expect([path, defaults(path)]).toEqual([path, [...DEFAULT_INCLUDE, ...DEFAULT_EXCLUDE].some(g => picomatch(g, { dot: true })(path))])
+    // With dot off (the scan's default for include globs), and still no engine for the default include.
+    expect(await globEngine(DEFAULT_INCLUDE, false)).toBeUndefined()
+    const dotOff = matcher(globs, await globEngine(globs, false), false)
+    const dotted = [...paths, '..md', 'a/.b/c.md', '.github/x.md', 'docs/.vitepress/cache/x', 'a/.git/b']
+    for (const path of dotted) expect([path, dotOff(path)]).toEqual([path, globs.some(g => picomatch(g, { dot: false })(path))])
+    expect(dotted.filter(p => dotOff(p)).length).toBeGreaterThan(5)
+  })
+
+  it('expands brace sets as fast-glob does before matching', () => {
+    for (const glob of ['{,.}*.md', '{docs,.github}/**/*.md', 'a/{b,c{d,e}}/{x,}/*.md', '{a,b}{1,2}', 'x/\\{a,b}', '{a}/b', 'docs/*.md'])
+      expect([glob, expandBraces(glob).sort()]).toEqual([glob, fg.generateTasks([glob]).flatMap(t => t.positive).sort()])
+    // The default include is answered by extension as one glob.
+    expect(expandBraces(DEFAULT_INCLUDE[0])).toEqual(DEFAULT_INCLUDE)
   })
 })

@@ -9,6 +9,7 @@ export interface CommonFlags {
   root?: string
   include?: string | string[]
   exclude?: string | string[]
+  dot?: boolean
   store?: string
   provider?: string
   metadata?: string
@@ -34,6 +35,7 @@ export function withCommonFlags(command: Command): Command {
     .option('--root <dir>', 'Folder the globs and paths are relative to (default: current folder)')
     .option('--include <glob>', 'Documents to sync (repeatable; default: Markdown, MDX and text files)')
     .option('--exclude <glob>', 'Globs to leave out (repeatable)')
+    .option('--dot', 'Let * and ** match names starting with a dot (.github/, .draft.md); without it only a glob naming the dot does')
     .option('--store <id>', 'Vector store id (env VECTORNATOR_STORE_ID)')
     .option('--provider <name>', 'openai or postgres (default: openai when OPENAI_API_KEY is set, else the embedded store)')
     .option('--metadata <type>', 'Where the sync state lives: git-branch or file')
@@ -64,6 +66,7 @@ export function toOptions(flags: CommonFlags): VectornatorOptions {
   if (flags.root !== undefined) options.root = String(flags.root)
   if (flags.include !== undefined) options.include = ([] as unknown[]).concat(flags.include).map(String)
   if (flags.exclude !== undefined) options.exclude = ([] as unknown[]).concat(flags.exclude).map(String)
+  if (flags.dot) options.dot = true
   if (flags.store !== undefined) options.vectorStoreId = String(flags.store)
   if (flags.provider !== undefined) options.provider = String(flags.provider) as VectornatorOptions['provider']
   if (flags.concurrency !== undefined) options.concurrency = Number(flags.concurrency)

@@ -38,7 +38,7 @@ export const CONFIG_FILES = ['ts', 'mts', 'mjs', 'js', 'cjs', 'json'].map(ext =>
  * forgotten here (tsc fails until it is listed).
  */
 const CONFIG_KEYS: Record<keyof VectornatorConfig, true> = {
-  root: true, include: true, exclude: true, gitignore: true, ref: true,
+  root: true, include: true, exclude: true, gitignore: true, dot: true, ref: true,
   provider: true, apiKey: true, baseURL: true, vectorStoreId: true, storeName: true, chunkingStrategy: true, processingTimeoutMs: true,
   connectionString: true, embed: true, chunkSize: true, chunkOverlap: true,
   metadata: true, concurrency: true, dryRun: true, maxFileSize: true, baseUrl: true, attributes: true,

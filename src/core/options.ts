@@ -41,6 +41,7 @@ export interface ResolvedOptions {
   include: string[]
   exclude: string[]
   gitignore: boolean
+  dot: boolean
   ref: string | undefined
   provider: ProviderName | VectorStoreProvider
   providerName: string
@@ -127,6 +128,9 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
   const userExclude = toList(opts.exclude) ?? []
   userExclude.forEach(g => checkGlob('exclude', g, errors))
 
+  if (opts.dot !== undefined && typeof opts.dot !== 'boolean')
+    errors.push(`dot must be true or false, got ${JSON.stringify(opts.dot)}`)
+
   const providerOption = opts.provider ?? (env.OPENAI_API_KEY || opts.apiKey ? 'openai' : 'postgres')
   if (!isProvider(providerOption) && providerOption !== 'openai' && providerOption !== 'postgres')
     errors.push(`provider "${String(providerOption)}" is unknown: use openai or postgres, or pass a provider object`)
@@ -178,6 +182,7 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
     include,
     exclude: [...DEFAULT_EXCLUDE, ...userExclude],
     gitignore: opts.gitignore ?? true,
+    dot: opts.dot ?? false,
     ref: opts.ref,
     provider: providerOption as ResolvedOptions['provider'],
     providerName,

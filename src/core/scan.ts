@@ -28,6 +28,11 @@ export interface ScanOptions {
   include: string[]
   exclude: string[]
   gitignore: boolean
+  /**
+   * Let `*` and `**` match names that start with a dot, as fast-glob's `dot`. Default false: a
+   * dot entry is listed only by a glob that names it (`.github/**\/*.md`).
+   */
+  dot?: boolean
   /** Files larger than this are skipped with a warning. */
   maxFileBytes: number
   concurrency?: number
@@ -57,7 +62,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   try { rootReal = realpathSync.native(options.root) }
   catch (error) { return Promise.reject(error) }
   // Secrets (NEVER_INCLUDE) are left out by isSecretPath below, once per listed path.
-  const listing = await listFiles(options.root, rootReal, options.include, options.exclude)
+  const listing = await listFiles(options.root, rootReal, options.include, options.exclude, options.dot ?? false)
   const entries = listing.paths
   const ignored = options.gitignore ? await loadGitignore(options.root, listing.gitignores) : undefined
 

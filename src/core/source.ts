@@ -13,6 +13,7 @@ export async function readDocuments(options: ResolvedOptions, maxFileBytes: numb
       include: options.include,
       exclude: options.exclude,
       gitignore: options.gitignore,
+      dot: options.dot,
       maxFileBytes,
       concurrency: Math.max(16, options.concurrency * 2),
       cache,
@@ -22,7 +23,7 @@ export async function readDocuments(options: ResolvedOptions, maxFileBytes: numb
   const { resolveName } = await import('./state/git/exec')
   const commit = await resolveName(options.root, `${options.ref}^{commit}`)
   if (!commit) throw new UsageError(`unknown git ref "${options.ref}": no commit, branch or tag has that name in the repository of ${options.root}`)
-  const listed = await listFilesAtRef(options.root, commit, { include: options.include, exclude: options.exclude, dot: true })
+  const listed = await listFilesAtRef(options.root, commit, { include: options.include, exclude: options.exclude, dot: options.dot })
   const files: LocalFile[] = []
   const skipped: ScanResult['skipped'] = []
   for (const f of listed) {

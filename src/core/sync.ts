@@ -150,6 +150,7 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
       include: options.include,
       exclude: options.exclude,
       gitignore: options.gitignore,
+      dot: options.dot,
       maxFileBytes: options.maxFileSize ?? limits.maxFileBytes,
       concurrency: Math.max(16, options.concurrency * 2),
       cache,

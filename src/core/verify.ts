@@ -119,6 +119,7 @@ export async function localPaths(options: ResolvedOptions): Promise<string[]> {
     include: options.include,
     exclude: options.exclude,
     gitignore: options.gitignore,
+    dot: options.dot,
     maxFileBytes: options.maxFileSize ?? providerLimits(options).maxFileBytes,
     concurrency: Math.max(16, options.concurrency * 2),
   })

@@ -1,6 +1,6 @@
 import { type Dirent, existsSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import { join, sep } from 'node:path'
-import { globBase, globEngine, matcher } from './globs'
+import { expandBraces, globBase, globEngine, matcher, namesDotEntries, prunesFolders } from './globs'
 
 export interface Listing {
   /** Root-relative POSIX paths of the files the globs select, sorted. */
@@ -14,19 +14,31 @@ export interface Listing {
 const stripDot = (glob: string) => glob.replace(/^\.\//, '')
 
 /**
- * The files under `root` that `include` selects and `exclude` leaves out, with fast-glob's
- * semantics as the scan used them (dot files match, links are followed, a folder matched by an
- * exclude ending in `/**` is not entered, `!glob` in include excludes), in one synchronous walk
- * from the globs' static folders. The same walk finds the nested .gitignore files, and knows each
- * folder's real path without a realpath call (only linked folders are resolved).
+ * The files under `root` that `include` selects and `exclude` leaves out, as fast-glob lists them
+ * with `{ dot, ignore: exclude, onlyFiles, followSymbolicLinks, unique }` (a name starting with a
+ * dot matches only with `dot` or where the glob names the dot; excludes match dot names either
+ * way, as fast-glob's `ignore` does; brace sets are expanded first; a folder matched by an
+ * exclude ending in `/**` or in a plain name is not entered; `!glob` in include excludes), in one
+ * synchronous walk from the globs' static folders.
+ * The same walk finds the nested .gitignore files, and knows each folder's real path without a
+ * realpath call (only linked folders are resolved).
  */
-export async function listFiles(root: string, rootReal: string, include: string[], exclude: string[]): Promise<Listing> {
-  const positive = include.filter(g => !g.startsWith('!')).map(stripDot)
-  const negative = [...exclude, ...include.filter(g => g.startsWith('!')).map(g => g.slice(1))].map(stripDot)
-  const engine = await globEngine([...positive, ...negative])
-  const selected = matcher(positive, engine)
+export async function listFiles(root: string, rootReal: string, include: string[], exclude: string[], dot: boolean): Promise<Listing> {
+  const positive = include.filter(g => !g.startsWith('!')).map(stripDot).flatMap(expandBraces)
+  const negative = [...exclude, ...include.filter(g => g.startsWith('!')).map(g => g.slice(1))].map(stripDot).flatMap(expandBraces)
+  const engine = (await globEngine(positive, dot)) ?? (await globEngine(negative))
+  const selected = matcher(positive, engine, dot)
   const excluded = matcher(negative, engine)
-  const pruned = matcher(negative.filter(g => g.endsWith('/**')), engine)
+  // fast-glob keeps out of a folder an exclude ending in `/**` matches (with dot names either way:
+  // every file in it is excluded anyway), and out of one an exclude naming it matches
+  // (`**/drafts`: then with `dot` as given, so `.x/drafts` is entered when dot is off).
+  const prunedAll = matcher(negative.filter(g => g.endsWith('/**')), engine)
+  const byName = negative.filter(g => !g.endsWith('/**') && prunesFolders(g))
+  const prunedByName = byName.length > 0 ? matcher(byName, engine, dot) : undefined
+  const pruned = prunedByName ? (path: string) => prunedAll(path) || prunedByName(path) : prunedAll
+  // No glob can select a dot entry (the default include among them): `.github/`, `.husky/`,
+  // `.vscode/` are not even read. A .gitignore is still seen: it applies to its folder's files.
+  const skipDotNames = !dot && !positive.some(namesDotEntries)
 
   // Where each glob can match at all: `docs/**/*.md` is walked from docs/ only.
   const bases = [...new Set(positive.map(glob => globBase(glob, engine)))].sort()
@@ -41,6 +53,7 @@ export async function listFiles(root: string, rootReal: string, include: string[
     try { entries = readdirSync(join(root, rel), { withFileTypes: true }) }
     catch { return }
     for (const entry of entries) {
+      if (skipDotNames && entry.name.charCodeAt(0) === 46 && entry.name !== '.gitignore') continue
       const path = rel ? `${rel}/${entry.name}` : entry.name
       let isDirectory = entry.isDirectory()
       let isFile = entry.isFile()

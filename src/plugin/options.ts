@@ -14,10 +14,13 @@ export interface VectornatorPluginOptions extends VectornatorOptions {
    * Files the build emitted to sync besides the scanned documents, each under its path relative
    * to the root (e.g. `dist/guide/index.html`, whose `url` is `/guide/`).
    * - `false` (default): none.
-   * - `true`: every emitted text page: `.html`, `.htm`, `.md`, `.markdown`, `.txt`. Scripts,
-   *   styles, source maps and JSON manifests are left out: they are not documents.
+   * - `true`: every emitted text page: `.html`, `.htm`, `.md`, `.markdown`, `.txt`, but the
+   *   not-found page (`404.html` at the top of the output folder). Scripts, styles, source maps
+   *   and JSON manifests are left out: they are not documents.
    * - globs: the emitted files they match, relative to the build's output folder
-   *   (`'guide/**\/*.html'` matches `dist/guide/intro.html`).
+   *   (`'guide/**\/*.html'` matches `dist/guide/intro.html`, `'**\/*.html'` takes `404.html` too).
+   *   As with `include`, names starting with a dot match only with `dot: true` or where the glob
+   *   names the dot.
    *
    * Emitted files are read once the build has written them, from the build's own list of
    * emitted files; under VitePress, from the rendered HTML pages.

@@ -28,6 +28,12 @@ export interface SyncTarget {
 
 /** Pages worth a place in a vector store when `assets: true`. */
 const TEXT_PAGE = /\.(?:html?|md|markdown|txt)$/i
+/**
+ * The not-found page static hosts serve for a missing path (VitePress, GitHub Pages, Netlify...
+ * all look for it at the top of the output): it says nothing about the site, so `assets: true`
+ * leaves it out. A glob that matches it takes it.
+ */
+const NOT_FOUND_PAGE = /^404\.html?$/i
 const MAX_LISTED = 20
 
 const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'))
@@ -62,20 +68,23 @@ export function createRunner(options: VectornatorPluginOptions, initial: PluginS
     settings = await loading
   }
 
-  /** Emitted files the `assets` option selects. */
-  async function selectAssets(outputs: Output[]): Promise<string[]> {
+  /** Emitted files the `assets` option selects; `dot` as for the documents' globs. */
+  async function selectAssets(outputs: Output[], dot: boolean): Promise<string[]> {
     if (!settings.assets) return []
     const picked: string[] = []
     for (const { dir, files } of outputs) {
       if (settings.assets === true) {
-        // `.vite/` holds Vite's manifests, never pages.
-        picked.push(...files.filter(f => TEXT_PAGE.test(f) && !toPosix(relative(dir, f)).startsWith('.vite/')))
+        picked.push(...files.filter((f) => {
+          const path = toPosix(relative(dir, f))
+          // `.vite/` holds Vite's manifests, never pages.
+          return TEXT_PAGE.test(path) && !path.startsWith('.vite/') && !NOT_FOUND_PAGE.test(path)
+        }))
         continue
       }
       // Globs are matched against the folder as written, then kept to what this build emitted,
       // so leftovers of earlier builds in the folder are never synced.
       const emitted = new Set(files)
-      const matched = await fg(settings.assets, { cwd: dir, absolute: true, dot: true, onlyFiles: true, suppressErrors: true })
+      const matched = await fg(settings.assets, { cwd: dir, absolute: true, dot, onlyFiles: true, suppressErrors: true })
       picked.push(...matched.filter(f => emitted.has(f)))
     }
     return picked
@@ -124,7 +133,7 @@ export function createRunner(options: VectornatorPluginOptions, initial: PluginS
         extraFiles: settings.assets
           ? async () => {
               const limit = vn.options.maxFileSize ?? providerLimits(vn.options).maxFileBytes
-              const { files, skipped } = await filesFromPaths(vn.options.root, await selectAssets(target.outputs), limit)
+              const { files, skipped } = await filesFromPaths(vn.options.root, await selectAssets(target.outputs, vn.options.dot), limit)
               for (const s of skipped) logger.warn(`emitted file ${s.path} left out: ${s.reason}`)
               return files
             }

@@ -49,8 +49,9 @@ export function vitePlugins(runner: Runner): Plugin[] {
   }
 
   async function syncVitePress(s: VitePressSite): Promise<void> {
-    // The rendered pages are the build's own list of HTML it wrote (`404.md` is left out).
-    const pages = s.pages.map(p => join(s.outDir, (s.rewrites.map[p] ?? p).replace(/\.md$/, '.html')))
+    // The HTML VitePress rendered: every page, and the not-found page it always renders (from
+    // `404.md` or the theme's), which `assets: true` leaves out and a glob may take.
+    const pages = ['404.md', ...s.pages].map(p => join(s.outDir, (s.rewrites.map[p] ?? p).replace(/\.md$/, '.html')))
     const client = outputs.get(s.outDir) ?? new Set()
     const srcDir = relative(s.root, s.srcDir).split('\\').join('/')
     const target = { root: s.root, logger: logger(), outputs: [{ dir: s.outDir, files: [...client, ...pages] }], routePrefixes: srcDir ? [srcDir] : [] }

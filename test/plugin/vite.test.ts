@@ -23,6 +23,17 @@ function config(root: string, lines: Lines, options: VectornatorPluginOptions = 
 
 const requests = () => server().stats.requests
 
+/** The fixture with a not-found page, as static hosts serve for a missing path. */
+function withNotFoundPage(root: string): string {
+  writeFileSync(join(root, '404.html'), '<!doctype html><html><body><h1>Page not found</h1></body></html>\n')
+  return root
+}
+
+/** Builds the not-found page beside the fixture's two pages. */
+function withNotFoundInput(root: string): InlineConfig {
+  return { build: { rollupOptions: { input: { main: join(root, 'index.html'), guide: join(root, 'guide/index.html'), notFound: join(root, '404.html') } } } }
+}
+
 describe('vite', () => {
   it('syncs the documents once after `vite build`, and a second build changes nothing', async () => {
     const root = fixture('site')
@@ -37,10 +48,11 @@ describe('vite', () => {
     expect(server().stats.byRoute['POST /files']).toBe(2)
   })
 
-  it('with `assets: true` uploads the emitted HTML under dist/, with page urls', async () => {
-    const root = fixture('site')
+  it('with `assets: true` uploads the emitted HTML under dist/, with page urls, but not the not-found page', async () => {
+    const root = withNotFoundPage(fixture('site'))
     const lines = new Lines()
-    await build(config(root, lines, { assets: true }))
+    await build(config(root, lines, { assets: true }, withNotFoundInput(root)))
+    expect(existsSync(join(root, 'dist/404.html'))).toBe(true)
     expect(storeContents(server(), root)).toEqual({
       'dist/index.html': '/',
       'dist/guide/index.html': '/guide/',
@@ -51,9 +63,12 @@ describe('vite', () => {
   })
 
   it('with `assets` globs uploads only the emitted files they match, relative to the output folder', async () => {
-    const root = fixture('site')
-    await build(config(root, new Lines(), { assets: 'guide/**/*.html', include: 'nothing/*.md' }))
-    expect(storeContents(server(), root)).toEqual({ 'dist/guide/index.html': '/guide/' })
+    const root = withNotFoundPage(fixture('site'))
+    const extra = withNotFoundInput(root)
+    await build(config(root, new Lines(), { assets: ['guide/**/*.html', '404.html', '**/*.json'], include: 'nothing/*.md' }, { build: { ...extra.build, manifest: true } }))
+    // A glob naming the not-found page takes it; `**` does not reach into `.vite/` (dot is off).
+    expect(existsSync(join(root, 'dist/.vite/manifest.json'))).toBe(true)
+    expect(storeContents(server(), root)).toEqual({ 'dist/guide/index.html': '/guide/', 'dist/404.html': '/404' })
   })
 
   it.each([
