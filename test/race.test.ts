@@ -183,7 +183,7 @@ describe('racing syncs on one state branch', () => {
     // The remote takes its time to accept a push, and says when one has started.
     const marker = join(sandbox.dir, 'push-started')
     const hook = join(sandbox.remote, 'hooks', 'pre-receive')
-    writeFileSync(hook, `#!/bin/sh\ncat >/dev/null\n[ -e ${marker}.once ] || { touch ${marker}.once; touch ${marker}; sleep 2; }\nexit 0\n`)
+    writeFileSync(hook, `#!/bin/sh\ncat >/dev/null\n[ -e ${marker}.once ] || { touch ${marker}.once; touch ${marker}; sleep 1; }\nexit 0\n`)
     chmodSync(hook, 0o755)
     const a = cloneOf(sandbox, 'a')
     const b = cloneOf(sandbox, 'b')
