@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { cac } from 'cac'
 import pc from 'picocolors'
-import { errorMessage, VectornatorError } from './core/errors'
+import { errorMessage, VectornatorError } from './lib/errors'
 import { StateError } from './core/state/types'
 import { env, redact, useColor, type CommandModule } from './cli/shared'
 import { syncCommands } from './cli/commands/sync'

@@ -1,14 +1,12 @@
-import type { Logger } from './core/logger'
+import type { Logger } from './lib/logger'
 import type { Attributes, VectorStoreProvider } from './providers/types'
 import type { StateStore } from './core/state/types'
-import type { CheckReport } from './core/checks'
-import type { RaceReport } from './core/race'
+import type { CheckReport } from './core/inspect/checks'
 
-export type { Logger } from './core/logger'
+export type { Logger } from './lib/logger'
 export type * from './providers/types'
 export type { SyncState, FileState, StateStore, JournalEntry } from './core/state/types'
-export type { CheckReport, CheckOutcome, RetrievalCheck } from './core/checks'
-export type { RaceReport } from './core/race'
+export type { CheckReport, CheckOutcome, RetrievalCheck } from './core/inspect/checks'
 
 export type ProviderName = 'openai' | 'postgres'
 
@@ -136,6 +134,15 @@ export type ProgressEvent =
 export interface SyncFailure {
   path: string
   error: string
+}
+
+/** Another sync of the same state met this one, and what happened (see core/run/race.ts). */
+export interface RaceReport {
+  /** `replanned`: published after planning again against the winner; `yielded`: kept its state; `kept-newer`: the store already held a newer commit. */
+  outcome: 'replanned' | 'yielded' | 'kept-newer'
+  /** The source commit of the state this sync met. */
+  theirs?: string
+  reason: string
 }
 
 /** What a sync did; the CLI's `--json` object. */

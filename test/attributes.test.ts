@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildAttributes, routeOf, titleOf } from '../src/core/attributes'
+import { buildAttributes, routeOf, titleOf } from '../src/core/scan/attributes'
 
 const limits = { maxAttributes: 16, maxAttributeKeyLength: 64, maxAttributeValueLength: 512 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chunkText, stripFrontMatter } from '../src/core/chunk'
+import { chunkText, stripFrontMatter } from '../src/providers/postgres/chunk'
 
 const words = (n: number, word = 'lorem') => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ')
 const sentences = (n: number, prefix = 'Sentence') => Array.from({ length: n }, (_, i) => `${prefix} number ${i} says something useful.`).join(' ')

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { defineConfig, loadConfig, mergeConfig } from '../src/core/config'
-import { UsageError } from '../src/core/errors'
-import { resolveOptions } from '../src/core/options'
+import { defineConfig, loadConfig, mergeConfig } from '../src/core/options/config'
+import { UsageError } from '../src/lib/errors'
+import { resolveOptions } from '../src/core/options/options'
 
 const made: string[] = []
 afterAll(() => { for (const dir of made) rmSync(dir, { recursive: true, force: true }) })

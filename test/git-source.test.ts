@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import { symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { UsageError } from '../src/core/errors'
-import { listFilesAtRef } from '../src/core/git-source'
+import { UsageError } from '../src/lib/errors'
+import { listFilesAtRef } from '../src/core/scan/git-source'
 import { commit, createSandbox, git, isolateGitEnv, snapshot, write, type Sandbox } from './helpers/git'
 
 afterAll(isolateGitEnv())

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../src/testing'
 import { sync } from '../src'
-import { silentLogger } from '../src/core/logger'
+import { silentLogger } from '../src/lib/logger'
 import { makeTree, writeTree } from './helpers/tree'
 
 let server: OpenAIServer

@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { resolveOptions } from '../src/core/options'
-import { UsageError } from '../src/core/errors'
+import { resolveOptions } from '../src/core/options/options'
+import { UsageError } from '../src/lib/errors'
 
 const root = mkdtempSync(join(tmpdir(), 'vn-opts-'))
 

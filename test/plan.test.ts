@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { plan } from '../src/core/plan'
+import { plan } from '../src/core/plan/plan'
 import { emptyState, type FileState, type SyncState } from '../src/core/state/types'
 
 const entry = (path: string, sha: string, fileId = `file_${path}`): FileState => ({

@@ -4,11 +4,11 @@ import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import picomatch from 'picomatch'
-import { scan } from '../src/core/scan'
+import { scan } from '../src/core/scan/scan'
 import fg from 'fast-glob'
-import { expandBraces, globEngine, matcher } from '../src/core/globs'
-import { FileStatCache, RACY_MS, statCachePath } from '../src/core/stat-cache'
-import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../src/core/options'
+import { expandBraces, globEngine, matcher } from '../src/core/scan/globs'
+import { FileStatCache, RACY_MS, statCachePath } from '../src/core/scan/stat-cache'
+import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../src/core/options/options'
 
 function tree(files: Record<string, string | Buffer>): string {
   const root = mkdtempSync(join(tmpdir(), 'vn-scan-'))

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from '
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { FileStatCache, RACY_MS, statCachePath } from '../src/core/stat-cache'
-import { scan } from '../src/core/scan'
-import { DEFAULT_EXCLUDE } from '../src/core/options'
+import { FileStatCache, RACY_MS, statCachePath } from '../src/core/scan/stat-cache'
+import { scan } from '../src/core/scan/scan'
+import { DEFAULT_EXCLUDE } from '../src/core/options/options'
 
 const HASH = 'a'.repeat(64)
 const stat = (over: Partial<{ size: number, mtimeMs: number, ctimeMs: number, ino: number }> = {}) =>

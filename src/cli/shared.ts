@@ -1,7 +1,7 @@
 import type { CAC, Command } from 'cac'
 import type { VectornatorOptions } from '../types'
-import { createConsoleLogger, type Logger } from '../core/logger'
-import { loadConfig } from '../core/config'
+import { createConsoleLogger, type Logger } from '../lib/logger'
+import { loadConfig } from '../core/options/config'
 
 /** Flags every command that reads the documents or the store understands. */
 export interface CommonFlags {

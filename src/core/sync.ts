@@ -1,38 +1,28 @@
 import { join, relative } from 'node:path'
 import type { SyncResult, VectornatorOptions } from '../types'
 import type { FileMetadata, VectorStoreProvider } from '../providers/types'
-import { attributeSettingsKey, buildAttributes } from './attributes'
-import { UsageError } from './errors'
-import { execute, type ExecuteResult } from './execute'
-import { fingerprint } from './fingerprint'
-import { acquireLock, lockFileFor } from './lock'
-import { resolveOptions, type ResolvedOptions } from './options'
-import { type Plan, plan as makePlan, planSize } from './plan'
-import { contentSettings, createProvider, providerLimits } from './provider'
-import { summaryLine } from './report'
-import { type LocalFile, scan, type ScanResult, type SkippedFile } from './scan'
-import { commitRelation, readDocuments, sourceCommitOf, type SourceCommit } from './source'
-import { FileStatCache, statCachePath } from './stat-cache'
-import { settleJournal } from './settle'
+import { attributeSettingsKey, buildAttributes } from './scan/attributes'
+import { UsageError } from '../lib/errors'
+import { execute, type ExecuteResult } from './run/execute'
+import { fingerprint } from './plan/fingerprint'
+import { acquireLock, lockFileFor } from './run/lock'
+import { resolveOptions, type ResolvedOptions } from './options/options'
+import { type Plan, plan as makePlan, planSize } from './plan/plan'
+import { contentSettings, createProvider, providerLimits } from './run/provider'
+import { summaryLine, type PlanReport } from './plan/report'
+import { type LocalFile, scan, type ScanResult, type SkippedFile } from './scan/scan'
+import { commitRelation, readDocuments, sourceCommitOf, type SourceCommit } from './scan/source'
+import { FileStatCache, statCachePath } from './scan/stat-cache'
+import { settleJournal } from './run/settle'
 import { CLEANUP_SUBJECT, emptyState, resolveStateStore, type FileState, type StateStore, type SyncState } from './state'
 import { filesDigest, summarize, summaryFor } from './state/summary'
-import { adoptTheirs, judge, removeRetired, restoreTouched, reuseUploads } from './race'
-import { countsDisagree, repairDrift, storeGone } from './drift'
+import { adoptTheirs, judge, removeRetired, restoreTouched, reuseUploads } from './run/race'
+import { countsDisagree, repairDrift, storeGone } from './run/drift'
 import pLimit from 'p-limit'
-import { checksSummary, loadChecks, runChecks } from './checks'
-import { createCheckpoints } from './checkpoints'
+import { checksSummary, loadChecks, runChecks } from './inspect/checks'
+import { createCheckpoints } from './run/checkpoints'
 
-export interface PlanReport {
-  plan: Plan<LocalFile>
-  state: SyncState
-  /** Documents skipped by the scanner, with why. */
-  skipped: SkippedFile[]
-  /** Bytes the sync would upload. */
-  uploadBytes: number
-  /** Documents in the store once the plan has run. */
-  storeFilesAfter: number
-  storeId: string
-}
+export type { PlanReport } from './plan/report'
 
 export interface StoreConnection {
   provider: VectorStoreProvider

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path'
 import type { OnEndResult, PluginBuild } from 'esbuild'
-import { createConsoleLogger } from '../core/logger'
-import { errorMessage } from '../core/errors'
+import { createConsoleLogger } from '../lib/logger'
+import { errorMessage } from '../lib/errors'
 import type { Runner } from './runner'
 
 /**

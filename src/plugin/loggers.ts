@@ -1,5 +1,5 @@
 import pc from 'picocolors'
-import { type Logger, PREFIX } from '../core/logger'
+import { type Logger, PREFIX } from '../lib/logger'
 
 /** The subset of Vite's `config.logger` (and VitePress's `siteConfig.logger`) used here. */
 export interface ViteLikeLogger {

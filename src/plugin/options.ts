@@ -1,7 +1,7 @@
 import { isAbsolute } from 'node:path'
 import type { VectornatorOptions } from '../types'
-import { UsageError } from '../core/errors'
-import { resolveOptions } from '../core/options'
+import { UsageError } from '../lib/errors'
+import { resolveOptions } from '../core/options/options'
 
 /** Options of the bundler plugin: everything `sync()` takes, plus when and what to sync. */
 export interface VectornatorPluginOptions extends VectornatorOptions {

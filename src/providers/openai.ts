@@ -1,7 +1,7 @@
 import { openAsBlob } from 'node:fs'
 import OpenAI, { toFile } from 'openai'
 import pLimit from 'p-limit'
-import type { Logger } from '../core/logger'
+import type { Logger } from '../lib/logger'
 import { OPENAI_LIMITS, openAIFingerprint, uploadName } from './openai-files'
 import { createPacedFetch, type PacerStats } from './openai-pacing'
 import type {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
 import type { VectornatorPluginOptions } from '../../src/plugin'
-import type { Logger } from '../../src/core/logger'
+import type { Logger } from '../../src/lib/logger'
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
 const repoModules = fileURLToPath(new URL('../../node_modules', import.meta.url))

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isDisabled, resolvePluginOptions } from '../../src/plugin/options'
 import { unpluginFactory } from '../../src/plugin'
-import { UsageError } from '../../src/core/errors'
+import { UsageError } from '../../src/lib/errors'
 
 const meta = { framework: 'rollup', versions: {} } as const
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { UsageError } from '../../src/core/errors'
+import { UsageError } from '../../src/lib/errors'
 import { createPostgresProvider } from '../../src/providers/postgres'
 import { batches, createOpenAIEmbedder, embedTexts } from '../../src/providers/postgres/embed'
 import { resolvePostgresOptions } from '../../src/providers/postgres/options'

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sync } from '../../src'
-import { silentLogger } from '../../src/core/logger'
+import { silentLogger } from '../../src/lib/logger'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
 import { makeTree, writeTree } from '../helpers/tree'
 import { describeTrigger, expectConverged, KillProxy, type KillTrigger, prng, readState, runChild } from './helpers'

@@ -1,7 +1,7 @@
 import { chmodSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { UsageError } from '../../src/core/errors'
+import { UsageError } from '../../src/lib/errors'
 import {
   createGitBranchStore,
   DEFAULT_AUTHOR,

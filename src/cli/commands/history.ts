@@ -1,6 +1,6 @@
 import { createVectornator } from '../../core/sync'
 import { resolveStateStore } from '../../core/state'
-import { UsageError } from '../../core/errors'
+import { UsageError } from '../../lib/errors'
 import type { GitBranchStore } from '../../core/state/git-branch'
 import { createProgress } from '../progress'
 import { jsonResult } from './sync'
@@ -62,14 +62,14 @@ export const historyCommands: CommandModule = (cli, setExit) => {
       const options = await optionsFor(flags, { ref, ...(flags.dryRun ? { dryRun: true } : {}), ...(flags.allowMassDelete ? { allowMassDelete: true } : {}) })
       const vn = createVectornator({ ...options, logger, onProgress })
       if (vn.options.dryRun) {
-        const { planMarkdown } = await import('../../core/report')
+        const { planMarkdown } = await import('../../core/plan/report')
         const report = await vn.status()
         process.stdout.write(planMarkdown(report))
         return setExit(0)
       }
       const result = await vn.sync()
       if (flags.json) process.stdout.write(`${JSON.stringify(jsonResult(result))}\n`)
-      const { summaryLine } = await import('../../core/report')
+      const { summaryLine } = await import('../../core/plan/report')
       logger.info(`rollback to ${target}: ${summaryLine(result)}`)
       setExit(result.failed.length > 0 ? 1 : 0)
     })

@@ -1,4 +1,4 @@
-import { prune, type PruneResult } from '../../core/prune'
+import { prune, type PruneResult } from '../../core/inspect/prune'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, redact, withCommonFlags } from '../shared'
 
 interface PruneFlags extends CommonFlags {

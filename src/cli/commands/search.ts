@@ -1,6 +1,6 @@
 import { createVectornator } from '../../core/sync'
-import { checksMarkdown, checksSummary, loadChecks, runChecks } from '../../core/checks'
-import { UsageError } from '../../core/errors'
+import { checksMarkdown, checksSummary, loadChecks, runChecks } from '../../core/inspect/checks'
+import { UsageError } from '../../lib/errors'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, withCommonFlags } from '../shared'
 
 interface SearchFlags extends CommonFlags {

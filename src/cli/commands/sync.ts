@@ -1,9 +1,9 @@
 import type { ProgressEvent, SyncResult } from '../../types'
 import { createVectornator, type PlanReport, resultFromPlan } from '../../core/sync'
-import { planMarkdown, summaryLine } from '../../core/report'
+import { planMarkdown, summaryLine } from '../../core/plan/report'
 import { createProgress } from '../progress'
 import { appendFileSync } from 'node:fs'
-import type { Logger } from '../../core/logger'
+import type { Logger } from '../../lib/logger'
 import { pullRequestTarget, upsertPlanComment, writeGitHubOutputs } from '../github'
 import { type CommandModule, type CommonFlags, env, loggerFor, optionsFor, redact, withCommonFlags } from '../shared'
 

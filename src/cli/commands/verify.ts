@@ -1,4 +1,4 @@
-import { type Drift, verify, type VerifyResult } from '../../core/verify'
+import { type Drift, verify, type VerifyResult } from '../../core/inspect/verify'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, redact, withCommonFlags } from '../shared'
 
 interface VerifyFlags extends CommonFlags {

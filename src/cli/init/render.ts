@@ -1,4 +1,4 @@
-import { DEFAULT_INCLUDE } from '../../core/options'
+import { DEFAULT_INCLUDE } from '../../core/options/options'
 import type { Framework, PackageManager, Project } from './detect'
 
 /** The options `init` writes: only what it inferred; everything else keeps its default. */

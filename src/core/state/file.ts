@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, type Stats, statSync, writeSync } from 'node:fs'
-import type { StatCache } from '../stat-cache'
+import type { StatCache } from '../scan/stat-cache'
 import { dirname, relative } from 'node:path'
 import type { FinishOptions, StateStore, SyncState } from './types'
 import { bytesIdentity, hexOf, identityOf, parseState, stateText, textIdentity } from './json'

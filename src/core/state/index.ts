@@ -1,5 +1,5 @@
-import type { ResolvedOptions } from '../options'
-import type { Logger } from '../logger'
+import type { ResolvedOptions } from '../options/options'
+import type { Logger } from '../../lib/logger'
 import type { StateStore } from './types'
 import { createFileStore } from './file'
 import { probe } from './git/probe'
@@ -20,7 +20,7 @@ export async function resolveStateStore(options: ResolvedOptions, logger: Logger
   const inRepo = await git.isGitRepo(options.root)
   if (!inRepo) {
     if (meta.type === 'git-branch')
-      throw new (await import('../errors')).UsageError(`${options.root} is not inside a git repository: run \`git init\`, or use --metadata file`)
+      throw new (await import('../../lib/errors')).UsageError(`${options.root} is not inside a git repository: run \`git init\`, or use --metadata file`)
     logger.info(`not a git repository: keeping the sync state in ${createFileStore({ path: meta.path, root: options.root }).location}`)
     return createFileStore({ path: meta.path, root: options.root })
   }

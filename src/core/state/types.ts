@@ -1,5 +1,5 @@
 import type { Attributes } from '../../providers/types'
-import type { StatCache } from '../stat-cache'
+import type { StatCache } from '../scan/stat'
 
 /**
  * The sync state: the seed's metadata JSON, unchanged in shape, with optional fields added

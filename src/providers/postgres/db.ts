@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs'
 import type { PGliteInterface } from '@electric-sql/pglite'
-import { UsageError } from '../../core/errors'
+import { UsageError } from '../../lib/errors'
 
 export interface Queryable {
   /** Runs one statement with `$1`-style parameters; resolves to its rows. */

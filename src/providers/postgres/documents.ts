@@ -3,7 +3,7 @@
  * writes, reads and removes them.
  */
 import { randomBytes } from 'node:crypto'
-import { chunkText, type Chunk } from '../../core/chunk'
+import { chunkText, type Chunk } from './chunk'
 import type { Attributes, FileMetadata, ProviderLimits, RemoteFile, RemoteFileStatus } from '../types'
 import type { Queryable } from './db'
 import { toVectorLiteral } from './embed'

@@ -1,4 +1,4 @@
-import { UsageError } from '../../core/errors'
+import { UsageError } from '../../lib/errors'
 import type { Embedder } from '../../types'
 
 export interface OpenAIEmbedderOptions {

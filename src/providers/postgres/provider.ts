@@ -1,4 +1,4 @@
-import { UsageError } from '../../core/errors'
+import { UsageError } from '../../lib/errors'
 import type { FileMetadata, RemoteFile, SearchHit, SearchOptions, UploadHooks, UploadItem, UploadResult, VectorStoreConfig, VectorStoreProvider } from '../types'
 import { openPGlite, openServer, wrapPGlite, type Db } from './db'
 import {

@@ -4,7 +4,7 @@
  * Readers see the old version or the new one, never neither: that is the zero-downtime update.
  */
 import pLimit from 'p-limit'
-import { errorMessage } from '../../core/errors'
+import { errorMessage } from '../../lib/errors'
 import type { UploadHooks, UploadItem, UploadResult } from '../types'
 import type { Db } from './db'
 import { prepareDocument, writeDocuments, type PreparedDocument } from './documents'

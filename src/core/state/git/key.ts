@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs'
 import { relative, sep } from 'node:path'
-import { UsageError } from '../../errors'
+import { UsageError } from '../../../lib/errors'
 
 /** The file that holds one key's state, inside the key's folder of the branch. */
 export const STATE_FILE = 'metadata.json'

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { UsageError } from '../../errors'
+import { UsageError } from '../../../lib/errors'
 import { StateError } from '../types'
 import { git } from './exec'
 import { probe } from './probe'

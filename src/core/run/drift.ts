@@ -1,6 +1,6 @@
-import type { Attributes, RemoteFile, StoreStatus, VectorStoreProvider } from '../providers/types'
-import type { Logger } from './logger'
-import type { FileState, SyncState } from './state/types'
+import type { Attributes, RemoteFile, StoreStatus, VectorStoreProvider } from '../../providers/types'
+import type { Logger } from '../../lib/logger'
+import type { FileState, SyncState } from '../state/types'
 
 /**
  * A store changed behind the tool's back: deleted, emptied, files detached or deleted by hand, a

@@ -1,7 +1,7 @@
-import type { RemoteFile, VectorStoreProvider } from '../providers/types'
-import type { Logger } from './logger'
+import type { RemoteFile, VectorStoreProvider } from '../../providers/types'
+import type { Logger } from '../../lib/logger'
 import { sweepOrphans } from './orphans'
-import type { FileState, SyncState } from './state/types'
+import type { FileState, SyncState } from '../state/types'
 
 export interface SettleSummary {
   /** Journal entries settled. */

@@ -1,5 +1,5 @@
-import type { Logger } from './logger'
-import type { StateStore, SyncState } from './state'
+import type { Logger } from '../../lib/logger'
+import type { StateStore, SyncState } from '../state'
 
 /** How long a change waits before it is saved with the others made meanwhile. */
 const CHECKPOINT_MS = 500

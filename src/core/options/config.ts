@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
-import type { MetadataOptions, VectornatorOptions } from '../types'
-import { errorMessage, UsageError } from './errors'
+import type { MetadataOptions, VectornatorOptions } from '../../types'
+import { errorMessage, UsageError } from '../../lib/errors'
 
 /**
  * Options only the bundler plugin reads (the same types as its own options), so one config file

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { linkSync, mkdirSync, openSync, closeSync, promises as fs, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { UsageError } from './errors'
+import { UsageError } from '../../lib/errors'
 
 /** Default wait for a lock another sync holds; env `VECTORNATOR_LOCK_TIMEOUT_MS` overrides it. */
 export const DEFAULT_LOCK_WAIT_MS = 30_000

@@ -1,10 +1,10 @@
-import type { ProviderLimits, VectorStoreProvider } from '../providers/types'
-import type { ResolvedOptions } from './options'
-import { UsageError } from './errors'
-import { OPENAI_LIMITS, openAIFingerprint } from '../providers/openai-files'
-import { postgresFingerprint, resolvePostgresOptions, type PostgresProviderOptions } from '../providers/postgres/options'
-import { POSTGRES_LIMITS } from '../providers/postgres/documents'
-import { createOpenAIEmbedder } from '../providers/postgres/embed'
+import type { ProviderLimits, VectorStoreProvider } from '../../providers/types'
+import type { ResolvedOptions } from '../options/options'
+import { UsageError } from '../../lib/errors'
+import { OPENAI_LIMITS, openAIFingerprint } from '../../providers/openai-files'
+import { postgresFingerprint, resolvePostgresOptions, type PostgresProviderOptions } from '../../providers/postgres/options'
+import { POSTGRES_LIMITS } from '../../providers/postgres/documents'
+import { createOpenAIEmbedder } from '../../providers/postgres/embed'
 
 /** Limits known without loading a provider's SDK (a sync with nothing to send never imports one). */
 export function providerLimits(options: ResolvedOptions): ProviderLimits {
@@ -43,7 +43,7 @@ export async function createProvider(options: ResolvedOptions): Promise<VectorSt
   if (options.provider === 'openai') {
     if (!options.apiKey)
       throw new UsageError('OPENAI_API_KEY is not set: export OPENAI_API_KEY=sk-... (or pass apiKey), or use --provider postgres for the embedded store')
-    const { createOpenAIProvider } = await import('../providers/openai')
+    const { createOpenAIProvider } = await import('../../providers/openai')
     return createOpenAIProvider({
       apiKey: options.apiKey,
       baseURL: options.baseURL,
@@ -53,6 +53,6 @@ export async function createProvider(options: ResolvedOptions): Promise<VectorSt
       logger: options.logger,
     })
   }
-  const { createPostgresProvider } = await import('../providers/postgres')
+  const { createPostgresProvider } = await import('../../providers/postgres')
   return createPostgresProvider(postgresOptions(options))
 }

@@ -1,11 +1,11 @@
 import { promises as fsp } from 'node:fs'
 import pLimit from 'p-limit'
-import type { FileMetadata, UploadItem, UploadResult, VectorStoreProvider } from '../providers/types'
-import type { SyncFailure } from '../types'
-import type { Plan } from './plan'
-import type { LocalFile } from './scan'
-import type { FileState, JournalEntry, SyncState } from './state/types'
-import { errorMessage } from './errors'
+import type { FileMetadata, UploadItem, UploadResult, VectorStoreProvider } from '../../providers/types'
+import type { SyncFailure } from '../../types'
+import type { Plan } from '../plan/plan'
+import type { LocalFile } from '../scan/scan'
+import type { FileState, JournalEntry, SyncState } from '../state/types'
+import { errorMessage } from '../../lib/errors'
 
 export type FileOp = 'add' | 'update' | 'delete' | 'rename' | 'retag'
 

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createHash, type Hash } from 'node:crypto'
 import picomatch from 'picomatch'
-import { UsageError } from './errors'
-import { git, gitEnv, gitErrorLine, resolveName } from './state/git/exec'
+import { UsageError } from '../../lib/errors'
+import { git, gitEnv, gitErrorLine, resolveName } from '../state/git/exec'
 
 export interface GitSourceOptions {
   /** Globs (relative to `cwd`) of the files to list; all files when absent. */

@@ -1,6 +1,21 @@
-import type { SyncResult } from '../types'
-import type { PlanReport } from './sync'
-import { checksMarkdown } from './checks'
+import type { SyncResult } from '../../types'
+import type { LocalFile, SkippedFile } from '../scan/scan'
+import type { SyncState } from '../state/types'
+import type { Plan } from './plan'
+import { checksMarkdown } from '../inspect/checks'
+
+/** A plan with what a user reviews before it runs. */
+export interface PlanReport {
+  plan: Plan<LocalFile>
+  state: SyncState
+  /** Documents skipped by the scanner, with why. */
+  skipped: SkippedFile[]
+  /** Bytes the sync would upload. */
+  uploadBytes: number
+  /** Documents in the store once the plan has run. */
+  storeFilesAfter: number
+  storeId: string
+}
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 

@@ -1,4 +1,4 @@
-import type { FileState, SyncState } from './state/types'
+import type { FileState, SyncState } from '../state/types'
 
 /** The least a planner needs to know of a local document. */
 export interface PlanFile {

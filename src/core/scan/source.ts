@@ -1,6 +1,6 @@
 import { isSecretPath, type LocalFile, scan, type ScanResult } from './scan'
-import type { ResolvedOptions } from './options'
-import { UsageError } from './errors'
+import type { ResolvedOptions } from '../options/options'
+import { UsageError } from '../../lib/errors'
 
 /**
  * The documents to sync: the work tree under the root (the default), or the tree of a git ref
@@ -20,7 +20,7 @@ export async function readDocuments(options: ResolvedOptions, maxFileBytes: numb
     })
   }
   const { listFilesAtRef } = await import('./git-source')
-  const { resolveName } = await import('./state/git/exec')
+  const { resolveName } = await import('../state/git/exec')
   const commit = await resolveName(options.root, `${options.ref}^{commit}`)
   if (!commit) throw new UsageError(`unknown git ref "${options.ref}": no commit, branch or tag has that name in the repository of ${options.root}`)
   const listed = await listFilesAtRef(options.root, commit, { include: options.include, exclude: options.exclude, dot: options.dot })
@@ -46,7 +46,7 @@ export interface SourceCommit {
 }
 
 export async function sourceCommitOf(root: string): Promise<SourceCommit | undefined> {
-  const { git, resolveName } = await import('./state/git/exec')
+  const { git, resolveName } = await import('../state/git/exec')
   const commit = await resolveName(root, 'HEAD^{commit}').catch(() => undefined)
   if (!commit) return undefined
   // GIT_OPTIONAL_LOCKS=0: a plain status would refresh the user's index (it must stay as it was).
@@ -62,7 +62,7 @@ export async function sourceCommitOf(root: string): Promise<SourceCommit | undef
  */
 export async function commitRelation(root: string, ours: string, theirs: string, remote = 'origin'): Promise<'same' | 'ancestor' | 'descendant' | 'unrelated'> {
   if (ours === theirs) return 'same'
-  const { git, resolveName } = await import('./state/git/exec')
+  const { git, resolveName } = await import('../state/git/exec')
   for (const commit of [ours, theirs]) {
     if (!/^[0-9a-f]{40,64}$/.test(commit)) return 'unrelated'
     if (await resolveName(root, `${commit}^{commit}`).catch(() => undefined)) continue

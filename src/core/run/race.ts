@@ -1,10 +1,11 @@
 import pLimit from 'p-limit'
-import type { VectorStoreProvider } from '../providers/types'
-import type { Plan, PlanFile } from './plan'
-import { commitRelation, type SourceCommit } from './source'
-import type { FileState, SyncState } from './state/types'
+import type { VectorStoreProvider } from '../../providers/types'
+import type { RaceReport } from '../../types'
+import type { Plan, PlanFile } from '../plan/plan'
+import { commitRelation, type SourceCommit } from '../scan/source'
+import type { FileState, SyncState } from '../state/types'
 import { retire } from './execute'
-import { errorMessage } from './errors'
+import { errorMessage } from '../../lib/errors'
 
 /**
  * Racing syncs of one state (two pushes whose CI jobs overlap, a rerun racing a new push).
@@ -18,13 +19,7 @@ import { errorMessage } from './errors'
  * naming it is published (execute.ts retires instead of deleting), and a re-plan reuses only
  * documents the winner's state names or that this run stored itself.
  */
-export interface RaceReport {
-  /** `replanned`: published after planning again against the winner; `yielded`: kept its state; `kept-newer`: the store already held a newer commit. */
-  outcome: 'replanned' | 'yielded' | 'kept-newer'
-  /** The source commit of the state this sync met. */
-  theirs?: string
-  reason: string
-}
+export type { RaceReport }
 
 export type Verdict = { yield: boolean, reason: string }
 

@@ -1,4 +1,4 @@
-import type { Attributes, AttributeValue, ProviderLimits } from '../providers/types'
+import type { Attributes, AttributeValue, ProviderLimits } from '../../providers/types'
 
 export interface AttributeSettings {
   baseUrl?: string

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { loadYaml } from './attributes'
-import type { SearchHit, VectorStoreProvider } from '../providers/types'
-import { UsageError } from './errors'
+import { loadYaml } from '../scan/attributes'
+import type { SearchHit, VectorStoreProvider } from '../../providers/types'
+import { UsageError } from '../../lib/errors'
 
 /** A golden query: `query` must find `expect` (a path or a url) within the first `top` results. */
 export interface RetrievalCheck {

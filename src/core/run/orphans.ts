@@ -1,5 +1,5 @@
-import type { VectorStoreProvider } from '../providers/types'
-import type { SyncState } from './state/types'
+import type { VectorStoreProvider } from '../../providers/types'
+import type { SyncState } from '../state/types'
 
 export interface FileObjectRef {
   fileId: string

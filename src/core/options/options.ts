@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs'
 import { basename, isAbsolute, resolve } from 'node:path'
-import type { Embedder, MetadataOptions, ProgressEvent, ProviderName, VectornatorOptions } from '../types'
-import type { Attributes, VectorStoreProvider } from '../providers/types'
-import type { StateStore } from './state/types'
-import { createConsoleLogger, type Logger } from './logger'
-import { UsageError } from './errors'
+import type { Embedder, MetadataOptions, ProgressEvent, ProviderName, VectornatorOptions } from '../../types'
+import type { Attributes, VectorStoreProvider } from '../../providers/types'
+import type { StateStore } from '../state/types'
+import { createConsoleLogger, type Logger } from '../../lib/logger'
+import { UsageError } from '../../lib/errors'
 
 /** Documents synced when `include` is not given: the text formats docs sites are written in. */
 export const DEFAULT_INCLUDE = ['**/*.{md,mdx,markdown,txt,rst,adoc}']
