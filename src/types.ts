@@ -1,5 +1,5 @@
 import type { Logger } from './lib/logger'
-import type { Attributes, VectorStoreProvider } from './providers/types'
+import type { Attributes, Embedder, VectorStoreProvider } from './providers/types'
 import type { StateStore } from './core/state/types'
 import type { CheckReport } from './core/inspect/checks'
 
@@ -8,10 +8,9 @@ export type * from './providers/types'
 export type { SyncState, FileState, StateStore, JournalEntry } from './core/state/types'
 export type { CheckReport, CheckOutcome, RetrievalCheck } from './core/inspect/checks'
 
-export type ProviderName = 'openai' | 'postgres'
+export type { ProviderName } from './providers/registry'
+import type { ProviderName } from './providers/registry'
 
-/** A function from texts to vectors, for the postgres provider. */
-export type Embedder = ((texts: string[]) => Promise<number[][]>) & { id?: string, dimensions?: number }
 
 export interface MetadataOptions {
   /** `git-branch` (default inside a git repository) or `file`. */
@@ -79,6 +78,11 @@ export interface VectornatorOptions {
   embed?: Embedder | false
   chunkSize?: number
   chunkOverlap?: number
+
+  /** The OpenAI provider's settings, grouped (the same as the flat keys above, which keep working). */
+  openai?: Pick<VectornatorOptions, 'apiKey' | 'baseURL' | 'chunkingStrategy' | 'processingTimeoutMs'>
+  /** The postgres provider's settings, grouped (the same as the flat keys above, which keep working). */
+  postgres?: Pick<VectornatorOptions, 'connectionString' | 'embed' | 'chunkSize' | 'chunkOverlap'>
 
   /** Where the sync state lives. */
   metadata?: 'git-branch' | 'file' | MetadataOptions | StateStore

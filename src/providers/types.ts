@@ -13,6 +13,9 @@
  * A provider knows nothing of git, bundlers or the sync state.
  */
 
+/** A function from texts to vectors, for the postgres provider. */
+export type Embedder = ((texts: string[]) => Promise<number[][]>) & { id?: string, dimensions?: number }
+
 /** Attribute values as the OpenAI API accepts them (strings up to 512 chars, numbers, booleans). */
 export type AttributeValue = string | number | boolean
 export type Attributes = Record<string, AttributeValue>

@@ -3,7 +3,7 @@ import type { RemoteFileStatus, VectorStoreProvider } from '../../providers/type
 import { errorMessage, UsageError } from '../../lib/errors'
 import { acquireLock, lockFileFor } from '../run/lock'
 import type { FileObjectRef } from '../run/orphans'
-import { resolveOptions } from '../options/options'
+import { createContext } from '../run/context'
 import { settleJournal } from '../run/settle'
 import { resolveStateStore } from '../state'
 import { checkStateMatches, inspect, localPaths, openProvider } from './verify'
@@ -33,7 +33,8 @@ export interface PruneResult {
  * rebuilds it first).
  */
 export async function prune(userOptions: VectornatorOptions = {}, { dryRun = false }: { dryRun?: boolean } = {}): Promise<PruneResult> {
-  const options = resolveOptions(userOptions)
+  const ctx = createContext(userOptions, {})
+  const { options } = ctx
   const logger = options.logger
   const store = await resolveStateStore(options, logger)
   const release = dryRun ? async () => {} : await acquireLock(lockFileFor(options.root, store.kind, store.location))
@@ -46,7 +47,7 @@ export async function prune(userOptions: VectornatorOptions = {}, { dryRun = fal
     checkStateMatches(state, options, store)
     const storeId = options.vectorStoreId ?? state.storeId
     if (!storeId) throw new UsageError(`the sync state in ${store.location} names no store yet: nothing to prune`)
-    provider = await openProvider(options, storeId)
+    provider = await openProvider(ctx, storeId)
 
     let settled = 0
     if (!dryRun && state.journal?.length) {

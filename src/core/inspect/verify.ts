@@ -4,7 +4,9 @@ import type { RemoteFile, RemoteFileStatus, VectorStoreProvider } from '../../pr
 import { UsageError } from '../../lib/errors'
 import { acquireLock, lockFileFor } from '../run/lock'
 import { findOrphanFileObjects, type FileObjectRef } from '../run/orphans'
-import { resolveOptions, type ResolvedOptions } from '../options/options'
+import type { ResolvedOptions } from '../options/options'
+import { checkStateMatches, createContext, type SyncContext } from '../run/context'
+import { openStore } from '../run/store'
 import { createProvider, providerLimits } from '../run/provider'
 import { scan } from '../scan/scan'
 import { settleJournal } from '../run/settle'
@@ -74,13 +76,7 @@ function isCorrupt(error: unknown): error is StateError {
   return error instanceof StateError && /corrupt|not a vectornator state/.test(error.message)
 }
 
-/** Refuses a state written for another store or provider than the one asked for (as sync does). */
-export function checkStateMatches(state: SyncState, options: ResolvedOptions, store: StateStore): void {
-  if (options.vectorStoreId && state.storeId && state.storeId !== options.vectorStoreId)
-    throw new UsageError(`the sync state in ${store.location} is for store ${state.storeId}, not ${options.vectorStoreId}: pass --store ${state.storeId}, or keep this store's state apart (metadata.key or --branch)`)
-  if (state.provider && state.provider !== options.providerName)
-    throw new UsageError(`the sync state in ${store.location} is for provider ${state.provider}, not ${options.providerName}: pass --provider ${state.provider}, or keep this provider's state apart (metadata.key or --branch)`)
-}
+export { checkStateMatches } from '../run/context'
 
 /** The state file's path when the state is kept in a file (for a backup and to salvage a store id). */
 function stateFilePath(options: ResolvedOptions, store: StateStore): string | undefined {
@@ -96,14 +92,11 @@ async function salvageStoreId(path: string | undefined): Promise<string | undefi
   return /"storeId"\s*:\s*"([\w-]+)"/.exec(text)?.[1]
 }
 
-/** A provider connected to `storeId`, which must exist. */
-export async function openProvider(options: ResolvedOptions, storeId: string): Promise<VectorStoreProvider> {
-  const provider = await createProvider(options)
+/** A provider connected to `storeId`, which must exist (opened as a sync opens it). */
+export async function openProvider(ctx: SyncContext, storeId: string): Promise<VectorStoreProvider> {
+  const provider = await createProvider(ctx.options)
   try {
-    await provider.initialize({ storeId, storeName: options.storeName })
-    await provider.connect()
-    if (!(await provider.verifyStore()))
-      throw new UsageError(`vector store ${storeId} was not found: check --store (or VECTORNATOR_STORE_ID) and the state`)
+    await openStore(ctx, provider, { ...emptyState(storeId) }, undefined)
     return provider
   }
   catch (error) {
@@ -226,7 +219,8 @@ const strip = <T extends { remoteFiles: unknown }>(d: T): Omit<T, 'remoteFiles'>
  * state file.
  */
 export async function verify(userOptions: VectornatorOptions = {}, { repair: doRepair = false }: { repair?: boolean } = {}): Promise<VerifyResult> {
-  const options = resolveOptions(userOptions)
+  const ctx = createContext(userOptions, {})
+  const { options } = ctx
   const logger = options.logger
   const store = await resolveStateStore(options, logger)
   const release = doRepair ? await acquireLock(lockFileFor(options.root, store.kind, store.location)) : async () => {}
@@ -252,7 +246,7 @@ export async function verify(userOptions: VectornatorOptions = {}, { repair: doR
         ? `there is no sync state in ${store.location} to verify: pass the store with --store (or VECTORNATOR_STORE_ID)${doRepair ? ' to rebuild the state from it' : ''}`
         : `the sync state in ${store.location} is corrupt and names no store that can be read: pass the store with --store (or VECTORNATOR_STORE_ID)`)
     }
-    provider = await openProvider(options, storeId)
+    provider = await openProvider(ctx, storeId)
     const state = loaded ?? { ...emptyState(storeId), provider: options.providerName }
     state.storeId = storeId
     const local = await localPaths(options)

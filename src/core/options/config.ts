@@ -40,7 +40,7 @@ export const CONFIG_FILES = ['ts', 'mts', 'mjs', 'js', 'cjs', 'json'].map(ext =>
 const CONFIG_KEYS: Record<keyof VectornatorConfig, true> = {
   root: true, include: true, exclude: true, gitignore: true, dot: true, ref: true,
   provider: true, apiKey: true, baseURL: true, vectorStoreId: true, storeName: true, chunkingStrategy: true, processingTimeoutMs: true,
-  connectionString: true, embed: true, chunkSize: true, chunkOverlap: true,
+  connectionString: true, embed: true, chunkSize: true, chunkOverlap: true, openai: true, postgres: true,
   metadata: true, concurrency: true, dryRun: true, maxFileSize: true, baseUrl: true, attributes: true,
   maxDeletions: true, allowMassDelete: true, newStore: true, allowOlder: true, verify: true, checks: true, onProgress: true, logger: true, debug: true,
   enabled: true, assets: true, watch: true, failOnError: true,

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs'
 import { basename, isAbsolute, resolve } from 'node:path'
 import type { Embedder, MetadataOptions, ProgressEvent, ProviderName, VectornatorOptions } from '../../types'
+import { defaultProviderName, providerDefinition, PROVIDERS } from '../../providers/registry'
 import type { Attributes, VectorStoreProvider } from '../../providers/types'
 import type { StateStore } from '../state/types'
 import { createConsoleLogger, type Logger } from '../../lib/logger'
@@ -110,9 +111,28 @@ function checkGlob(field: string, glob: unknown, errors: string[]): void {
  * Resolves user options once into a fully defaulted object. Every problem is collected and
  * reported together in one UsageError, before any I/O beyond checking the root exists.
  */
+const GROUPS = {
+  openai: ['apiKey', 'baseURL', 'chunkingStrategy', 'processingTimeoutMs'],
+  postgres: ['connectionString', 'embed', 'chunkSize', 'chunkOverlap'],
+} as const satisfies Record<ProviderName, readonly (keyof VectornatorOptions)[]>
+
+/** Provider settings may be grouped (`openai: { apiKey }`); the flat keys keep working, a grouped one wins. */
+function flatten(user: VectornatorOptions, errors: string[]): VectornatorOptions {
+  let opts = user
+  for (const [group, keys] of Object.entries(GROUPS) as [ProviderName, readonly string[]][]) {
+    const given = user[group]
+    if (given === undefined) continue
+    if (!given || typeof given !== 'object') { errors.push(`${group} must be an object of ${group} settings (${keys.join(', ')})`); continue }
+    const unknown = Object.keys(given).filter(k => !keys.includes(k))
+    if (unknown.length) errors.push(`${group}.${unknown[0]} is not a ${group} setting: use ${keys.join(', ')}`)
+    opts = { ...opts, ...given }
+  }
+  return opts
+}
+
 export function resolveOptions(user: VectornatorOptions = {}, env: Env = process.env): ResolvedOptions {
   const errors: string[] = []
-  const opts = user ?? {}
+  const opts = flatten(user ?? {}, errors)
 
   const root = resolve(opts.root ?? process.cwd())
   try {
@@ -131,9 +151,9 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
   if (opts.dot !== undefined && typeof opts.dot !== 'boolean')
     errors.push(`dot must be true or false, got ${JSON.stringify(opts.dot)}`)
 
-  const providerOption = opts.provider ?? (env.OPENAI_API_KEY || opts.apiKey ? 'openai' : 'postgres')
-  if (!isProvider(providerOption) && providerOption !== 'openai' && providerOption !== 'postgres')
-    errors.push(`provider "${String(providerOption)}" is unknown: use openai or postgres, or pass a provider object`)
+  const providerOption = opts.provider ?? defaultProviderName(opts.apiKey ?? env.OPENAI_API_KEY)
+  if (!isProvider(providerOption) && !providerDefinition(String(providerOption)))
+    errors.push(`provider "${String(providerOption)}" is unknown: use ${Object.keys(PROVIDERS).join(' or ')}, or pass a provider object`)
   const providerName = isProvider(providerOption) ? providerOption.name : String(providerOption)
 
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY

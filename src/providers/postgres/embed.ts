@@ -1,5 +1,5 @@
 import { UsageError } from '../../lib/errors'
-import type { Embedder } from '../../types'
+import type { Embedder } from '../types'
 
 export interface OpenAIEmbedderOptions {
   /** Default: env `OPENAI_API_KEY` (read by the SDK). */

@@ -2,9 +2,9 @@ import { join } from 'node:path'
 import type { PGliteInterface } from '@electric-sql/pglite'
 import { DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE } from './chunk'
 import { UsageError } from '../../lib/errors'
-import type { Embedder } from '../../types'
+import type { Embedder } from '../types'
 
-export type { Embedder } from '../../types'
+export type { Embedder } from '../types'
 
 export interface PostgresProviderOptions {
   /**

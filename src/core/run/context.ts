@@ -1,0 +1,102 @@
+import type { FileMetadata, ProviderLimits, VectorStoreProvider } from '../../providers/types'
+import type { VectornatorOptions } from '../../types'
+import { UsageError } from '../../lib/errors'
+import { resolveOptions, type ResolvedOptions } from '../options/options'
+import { fingerprint } from '../plan/fingerprint'
+import { plan as makePlan } from '../plan/plan'
+import type { PlanReport } from '../plan/report'
+import { attributeSettingsKey, buildAttributes, type AttributeSettings } from '../scan/attributes'
+import type { LocalFile } from '../scan/scan'
+import type { StateStore, SyncState } from '../state/types'
+import { contentSettings, providerLimits } from './provider'
+
+/** What a face adds to the options: the files and routes of a build. */
+export interface VectornatorExtras {
+  /** Leading folders stripped from paths to get page routes (a build's output folder). */
+  routePrefixes?: string[]
+  /** Files synced besides the scanned documents (files a build emitted); see filesFromPaths. */
+  extraFiles?: () => Promise<LocalFile[]>
+}
+
+/**
+ * Everything a sync's phases share, worked out once from the options before any I/O: the
+ * provider's limits and content settings, the fingerprints the plan compares, the attribute rules.
+ */
+export interface SyncContext {
+  options: ResolvedOptions
+  extras: VectornatorExtras
+  limits: ProviderLimits
+  content: Record<string, unknown>
+  contentFingerprint: string
+  attributesFingerprint: string
+  attributeSettings: AttributeSettings
+  /** Whether the provider can rewrite attributes in place (renames and re-tags upload nothing). */
+  canRetag: boolean
+}
+
+export function createContext(userOptions: VectornatorOptions, extras: VectornatorExtras): SyncContext {
+  const options = resolveOptions(userOptions)
+  for (const glob of options.include)
+    if (/(^|\/|\*)\.env/.test(glob)) options.logger.warn(`include "${glob}" names .env files: secrets files (.env, .env.*) are never uploaded`)
+  const attributeSettings = { baseUrl: options.baseUrl, attributes: options.attributes, routePrefixes: extras.routePrefixes }
+  const content = contentSettings(options)
+  return {
+    options,
+    extras,
+    limits: providerLimits(options),
+    content,
+    contentFingerprint: fingerprint(content),
+    attributesFingerprint: fingerprint(attributeSettingsKey(attributeSettings)),
+    attributeSettings,
+    canRetag: typeof options.provider === 'object' ? Boolean(options.provider.updateAttributes) : true,
+  }
+}
+
+/** The plan of `files` against `state`, with what a reviewer reads beside it. */
+export function planFor(ctx: SyncContext, files: LocalFile[], state: SyncState): Omit<PlanReport, 'skipped'> {
+  const { options } = ctx
+  const plan = makePlan(files, state, { canRetag: ctx.canRetag, contentFingerprint: ctx.contentFingerprint, contentSettings: ctx.content, attributesFingerprint: ctx.attributesFingerprint })
+  options.onProgress({ type: 'plan', add: plan.add.length, update: plan.update.length, delete: plan.delete.length, unchanged: plan.unchanged.length, rename: plan.rename.length, retag: plan.retag.length })
+  const uploadBytes = [...plan.add, ...plan.update.map(u => u.file)].reduce((n, f) => n + f.size, 0)
+  const storeFilesAfter = Object.keys(state.files).length + plan.add.length - plan.delete.length
+  return { plan, state, uploadBytes, storeFilesAfter, storeId: state.storeId || options.vectorStoreId || '' }
+}
+
+/** The full metadata of a document, its attributes built from its content. */
+export async function describe(ctx: SyncContext, provider: VectorStoreProvider, file: LocalFile, buffer: Buffer): Promise<FileMetadata> {
+  const attributes = await buildAttributes({ path: file.path, sha256: file.sha256, content: buffer.toString('utf8') }, ctx.attributeSettings, provider.limits)
+  return { path: file.path, sha256: file.sha256, size: file.size, lastModified: new Date(file.mtimeMs).toISOString(), attributes }
+}
+
+/** Records in the state the settings its documents were stored with. */
+export function recordSettings(ctx: SyncContext, state: SyncState): void {
+  state.provider = ctx.options.providerName
+  state.fingerprint = ctx.contentFingerprint
+  state.settings = { content: ctx.content, attributes: ctx.attributesFingerprint }
+}
+
+export function settingsChanged(ctx: SyncContext, state: SyncState): boolean {
+  return state.fingerprint !== ctx.contentFingerprint || state.settings?.attributes !== ctx.attributesFingerprint
+}
+
+/** Stops a plan that would delete more of the store than `maxDeletions` allows (a wrong glob or root). */
+export function guardDeletions(options: ResolvedOptions, report: PlanReport): void {
+  const stored = Object.keys(report.state.files).length
+  const deletions = report.plan.delete.length
+  if (stored === 0 || deletions === 0 || options.allowMassDelete) return
+  if (deletions / stored > options.maxDeletions)
+    throw new UsageError(`this sync would delete ${deletions} of the store's ${stored} documents (more than ${Math.round(options.maxDeletions * 100)}%): check the include globs and the root, or pass --allow-mass-delete if this is intended`)
+}
+
+/** Refuses a state written for another store or provider than the one asked for. */
+export function checkStateMatches(state: SyncState, options: ResolvedOptions, store: StateStore): void {
+  if (options.vectorStoreId && state.storeId && state.storeId !== options.vectorStoreId)
+    throw new UsageError(`the sync state in ${store.location} is for store ${state.storeId}, not ${options.vectorStoreId}: pass --store ${state.storeId}, or keep this store's state apart (metadata.key or --branch)`)
+  if (state.provider && state.provider !== options.providerName)
+    throw new UsageError(`the sync state in ${store.location} is for provider ${state.provider}, not ${options.providerName}: pass --provider ${state.provider}, or keep this provider's state apart (metadata.key or --branch)`)
+}
+
+/** The git remote the state branch lives on, when the state is on a branch. */
+export function remoteName(options: ResolvedOptions): string | undefined {
+  return 'load' in options.metadata ? undefined : options.metadata.remote
+}

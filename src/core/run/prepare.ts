@@ -1,0 +1,109 @@
+import type { PlanReport } from '../plan/report'
+import { readDocuments } from '../scan/source'
+import { type LocalFile, scan, type ScanResult, type SkippedFile } from '../scan/scan'
+import { FileStatCache, statCachePath } from '../scan/stat-cache'
+import { emptyState, type StateStore, type SyncState } from '../state'
+import { filesDigest, summarize, summaryFor } from '../state/summary'
+import { checkStateMatches, planFor, type SyncContext } from './context'
+
+/** The first phase of a sync: the state loaded (or proven unchanged), the documents scanned, the plan. */
+export type Prepared = PlanReport & { loaded: SyncState | undefined, files: LocalFile[], sourceCommit?: string }
+
+/** A sync the state summary shows would change nothing: the state was never read. */
+export interface Unchanged {
+  unchanged: LocalFile[]
+  skipped: SkippedFile[]
+  storeId: string
+  /** Documents the summarised state names: what the store's counts are compared with. */
+  documents?: number
+}
+
+export function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined): Promise<Prepared>
+export function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, quick: boolean): Promise<Prepared | Unchanged>
+/**
+ * Loads the state and scans the documents side by side, then plans. With `quick`, a state whose
+ * summary in the local cache matches the documents is not read at all (see state/summary.ts).
+ */
+export async function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, quick = false): Promise<Prepared | Unchanged> {
+  const { options } = ctx
+  // Started first: what identifying waits for (git processes, a hash in the thread pool) runs
+  // while the scan keeps this thread busy.
+  const summary = quick ? summaryFor(cache?.state, { storeId: options.vectorStoreId, provider: options.providerName, fingerprint: ctx.contentFingerprint, attributes: ctx.attributesFingerprint }) : undefined
+  const identifying = summary && store.identify && store.identity ? store.identify(cache) : undefined
+  identifying?.catch(() => {})
+  // The scan needs nothing from the state: it runs while the state loads (a git fetch, a parse).
+  const scanning = scanDocuments(ctx, cache)
+  scanning.catch(() => {})
+  let collected: Promise<{ files: LocalFile[], skipped: SkippedFile[], commit?: string }> | undefined
+  // Once, whichever path asks first: the skipped files are said once, the build's files read once.
+  const collect = () => (collected ??= (async () => {
+    const scanned = await scanning
+    const files = ctx.extras.extraFiles ? mergeFiles(scanned.files, await ctx.extras.extraFiles()) : scanned.files
+    for (const s of scanned.skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)
+    options.onProgress({ type: 'scan', files: files.length })
+    return { files, skipped: scanned.skipped, commit: scanned.commit }
+  })())
+  let loaded: SyncState | undefined
+  try {
+    if (summary && identifying && (await identifying) === summary.identity) {
+      const local = await collect()
+      if (filesDigest(local.files, f => f.path, f => f.sha256) === summary.files) {
+        options.onProgress({ type: 'plan', add: 0, update: 0, delete: 0, unchanged: local.files.length, rename: 0, retag: 0 })
+        return { unchanged: local.files, skipped: local.skipped, storeId: summary.storeId, documents: summary.documents }
+      }
+    }
+    loaded = await store.load()
+    if (loaded) checkStateMatches(loaded, options, store)
+  }
+  catch (error) {
+    await scanning.catch(() => {})
+    throw error
+  }
+  // Not remembered here: a state this tree did not produce (another clone's, a race's) is
+  // trusted by the quick check only after a full sync compared it with this tree and the store.
+  const state = loaded ?? emptyState(options.vectorStoreId ?? '')
+  const { files, skipped, commit } = await collect()
+  return { ...planFor(ctx, files, state), skipped, loaded, files, sourceCommit: commit }
+}
+
+/** Keeps the summary of the state the store now holds, for the next sync's quick check. */
+export function remember(cache: FileStatCache | undefined, state: SyncState, store: StateStore): void {
+  const identity = store.identity?.()
+  if (cache && identity && cache.state?.identity !== identity) cache.state = summarize(state, identity)
+}
+
+/** The local stat cache, when documents come from the work tree (not from a git ref). */
+export async function openStatCache(ctx: SyncContext): Promise<FileStatCache | undefined> {
+  return ctx.options.ref ? undefined : FileStatCache.load(statCachePath(ctx.options.root))
+}
+
+export async function saveStatCache(ctx: SyncContext, cache: FileStatCache | undefined): Promise<void> {
+  await cache?.save().catch(e => ctx.options.logger.debug(`could not save the stat cache: ${e.message}`))
+}
+
+/**
+ * The documents, hashed through the local stat cache: a document whose size, mtime, ctime and
+ * inode are those recorded is not read again.
+ */
+function scanDocuments(ctx: SyncContext, cache: FileStatCache | undefined): Promise<ScanResult & { commit?: string }> {
+  const { options, limits } = ctx
+  // A git ref's documents come from git's objects, hashed as they stream: no cache to consult.
+  if (options.ref) return readDocuments(options, options.maxFileSize ?? limits.maxFileBytes)
+  return scan({
+    root: options.root,
+    include: options.include,
+    exclude: options.exclude,
+    gitignore: options.gitignore,
+    dot: options.dot,
+    maxFileBytes: options.maxFileSize ?? limits.maxFileBytes,
+    concurrency: Math.max(16, options.concurrency * 2),
+    cache,
+  })
+}
+
+/** Emitted build files join the scanned documents; a path found twice is kept once. */
+function mergeFiles(scanned: LocalFile[], extra: LocalFile[]): LocalFile[] {
+  const byPath = new Map(scanned.map(f => [f.path, f]))
+  for (const f of extra) byPath.set(f.path, f)
+  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}

@@ -1,0 +1,123 @@
+import type { VectorStoreProvider } from '../../providers/types'
+import type { SyncResult } from '../../types'
+import type { Plan } from '../plan/plan'
+import { planSize } from '../plan/plan'
+import type { LocalFile } from '../scan/scan'
+import type { SourceCommit } from '../scan/source'
+import { CLEANUP_SUBJECT, type FileState, type StateStore, type SyncState } from '../state'
+import { createCheckpoints } from './checkpoints'
+import { describe, planFor, recordSettings, remoteName, type SyncContext } from './context'
+import { execute } from './execute'
+import { adoptTheirs, judge, removeRetired, restoreTouched, reuseUploads } from './race'
+import { commitMessage, mergeExecuted } from './result'
+
+export interface PublishInput {
+  store: StateStore
+  provider: VectorStoreProvider
+  /** The state the plan was made against; changed in place as the work is done, and checkpointed. */
+  state: SyncState
+  plan: Plan<LocalFile>
+  /** The documents: a re-plan against another sync's state plans them again. */
+  files: LocalFile[]
+  source: SourceCommit | undefined
+  /** Filled in as the work is done. */
+  result: SyncResult
+  started: number
+}
+
+/**
+ * Runs the plan and publishes the state; when another sync of the same state published first,
+ * plans again against its state or yields to it (race.ts says which), then removes what the
+ * published state retired. Resolves to true when this sync's state is the one published.
+ */
+export async function executeAndPublish(ctx: SyncContext, input: PublishInput): Promise<boolean> {
+  const { options } = ctx
+  const { store, provider, state, result } = input
+  const saves = createCheckpoints(store, state, options.logger)
+  const uploaded = new Map<string, FileState>()
+  const touched = new Map<string, FileState['attributes']>()
+  const progress = { total: planSize(input.plan), done: 0 }
+
+  /** One round of work, then the state as it is to be published; resolves to its commit message. */
+  const round = async (work: Plan<LocalFile>): Promise<string> => {
+    progress.total = progress.done + planSize(work)
+    const executed = await execute(work, {
+      provider,
+      state,
+      checkpoint: saves.checkpoint,
+      flush: saves.flush,
+      concurrency: options.concurrency,
+      describe: (file, buffer) => describe(ctx, provider, file, buffer),
+      uploaded,
+      touched,
+      onFile: (op, path, error) => {
+        progress.done++
+        options.onProgress({ type: 'file', op, path, ok: !error, error, done: progress.done, total: progress.total })
+      },
+    })
+    mergeExecuted(result, executed)
+    result.unchanged = work.unchanged.length
+    stamp(ctx, state, input.source)
+    await saves.flush()
+    return commitMessage(result, input.source, input.started)
+  }
+
+  let yielded = false
+  try {
+    const message = await round(input.plan)
+    await store.finish(state, {
+      message,
+      changed: true,
+      resolve: async (theirs) => {
+        const verdict = await judge(options.root, input.source, theirs, remoteName(options))
+        adoptTheirs(state, theirs, uploaded)
+        await saves.flush()
+        if (verdict.yield) {
+          result.race = { outcome: 'yielded', theirs: theirs.sourceCommit, reason: verdict.reason }
+          await restoreTouched(provider, touched, theirs)
+          await removeRetired(provider, state, options.concurrency, options.logger.warn)
+          yielded = true
+          return undefined
+        }
+        result.race = { outcome: 'replanned', theirs: theirs.sourceCommit, reason: verdict.reason }
+        const again = planFor(ctx, input.files, state).plan
+        reuseUploads(again, state, uploaded)
+        return { state, message: await round(again) }
+      },
+    })
+    if (!yielded) await retireAfterPublish(ctx, store, state, provider)
+  }
+  catch (error) {
+    // A sync that fails still leaves its last state (and journal) saved for the next run, and
+    // writes nothing once the lock is released.
+    await saves.abandon()
+    throw error
+  }
+  return !yielded
+}
+
+/** The state as published: when, with which settings, from which source commit. */
+function stamp(ctx: SyncContext, state: SyncState, source: SourceCommit | undefined): void {
+  state.lastSync = new Date().toISOString()
+  recordSettings(ctx, state)
+  if (source) {
+    state.sourceCommit = source.commit
+    if (source.dirty) state.sourceDirty = true
+    else delete state.sourceDirty
+  }
+  else {
+    delete state.sourceCommit
+    delete state.sourceDirty
+  }
+}
+
+/**
+ * Once a state is published, what it replaced is removed, and the state is published again
+ * without the list of removals; unless another sync has built on it meanwhile (its state is then
+ * kept: it carries that list and removes what is left of it).
+ */
+async function retireAfterPublish(ctx: SyncContext, store: StateStore, state: SyncState, provider: VectorStoreProvider): Promise<void> {
+  if (!state.journal?.some(e => e.fileId)) return
+  const removed = await removeRetired(provider, state, ctx.options.concurrency, ctx.options.logger.warn)
+  await store.finish(state, { message: `${CLEANUP_SUBJECT}${removed} replaced document${removed === 1 ? '' : 's'}`, changed: true, resolve: async () => undefined })
+}

@@ -1,0 +1,152 @@
+import type { VectorStoreProvider } from '../../providers/types'
+import type { SyncResult } from '../../types'
+import { UsageError } from '../../lib/errors'
+import { checksSummary, loadChecks, runChecks } from '../inspect/checks'
+import { planSize } from '../plan/plan'
+import { commitRelation, sourceCommitOf, type SourceCommit } from '../scan/source'
+import type { FileStatCache } from '../scan/stat-cache'
+import { emptyState, type StateStore, type SyncState } from '../state'
+import { guardDeletions, planFor, recordSettings, remoteName, settingsChanged, type SyncContext } from './context'
+import { repairDrift } from './drift'
+import { prepare, remember, type Prepared } from './prepare'
+import { createProvider } from './provider'
+import { executeAndPublish } from './publish'
+import { nothingDone, resultFromPlan } from './result'
+import { settleJournal } from './settle'
+import { connectStore, forgetOldStore, guardLostState, openStore, storeDisagrees, storeExists } from './store'
+
+/**
+ * One sync, phase by phase (the lock is held by the caller):
+ * 1. prepare: load the state (or prove it unchanged from its summary) while scanning, then plan;
+ * 2. check the store: one request, its counts against the state's;
+ * 3. ready the store: open or create it, settle a killed run's journal, repair drift;
+ * 4. execute and publish (publish.ts), racing syncs included;
+ * 5. report: retrieval checks, the result.
+ */
+export async function runSync(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined): Promise<SyncResult> {
+  const { options } = ctx
+  const started = Date.now()
+  if (options.newStore && options.vectorStoreId)
+    throw new UsageError('--new-store creates a store, --store names one: pass one of them')
+  const quick = await prepare(ctx, store, cache, !options.newStore && !options.verify)
+  let provider: VectorStoreProvider | undefined
+  try {
+    let report: Prepared
+    let drifted = false
+    if (!('plan' in quick)) {
+      provider = await createProvider(options)
+      const disagreement = await storeDisagrees(ctx, provider, quick.storeId, quick.documents)
+      if (!disagreement) return await done(ctx, nothingDone(quick.storeId, options.dryRun, quick.unchanged.length, quick.skipped), started)
+      options.logger.warn(disagreement)
+      drifted = true
+      report = await prepare(ctx, store, cache)
+    }
+    else report = quick
+    return await runPlan(ctx, store, cache, report, provider, drifted, started)
+  }
+  finally { await provider?.cleanup().catch(() => {}) }
+}
+
+async function runPlan(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, prepared: Prepared, opened: VectorStoreProvider | undefined, drifted: boolean, started: number): Promise<SyncResult> {
+  const { options } = ctx
+  const source = prepared.sourceCommit ? { commit: prepared.sourceCommit, dirty: false } : await sourceCommitOf(options.root)
+  const newer = await newerInStore(ctx, prepared.loaded, source)
+  if (newer) return keptNewer(ctx, prepared, newer, started)
+  if (options.dryRun) return done(ctx, resultFromPlan(prepared, true), started)
+
+  const provider = opened ?? await createProvider(options)
+  const { report, repaired } = await readyStore(ctx, store, provider, prepared, drifted)
+  guardDeletions(options, report)
+  for (const reason of report.plan.reasons) options.logger.info(reason)
+  const result = resultFromPlan(report, false)
+  if (repaired.length) result.repaired = repaired.sort()
+  const { state } = report
+
+  if (planSize(report.plan) === 0 && !state.journal?.length && state.storeId) {
+    if (settingsChanged(ctx, state) || repaired.length) {
+      recordSettings(ctx, state)
+      await store.finish(state, { message: repaired.length ? `vectornator: repaired ${repaired.length} documents` : 'vectornator: record settings', changed: true })
+    }
+    else await store.finish(state, { message: '', changed: false })
+    remember(cache, state, store)
+    return done(ctx, result, started)
+  }
+
+  result.storeId = state.storeId
+  Object.assign(result, { added: [], updated: [], deleted: [], renamed: [], retagged: [], failed: [] })
+  const published = await executeAndPublish(ctx, { store, provider, state, plan: report.plan, files: report.files, source, result, started })
+  if (published) remember(cache, state, store)
+  return done(ctx, result, started)
+}
+
+/**
+ * Opens (or creates) the store, settles what a killed run left in the journal, and repairs what
+ * drifted in the store; the plan is made again whenever one of them changed the state.
+ */
+async function readyStore(ctx: SyncContext, store: StateStore, provider: VectorStoreProvider, prepared: Prepared, drifted: boolean): Promise<{ report: Prepared, repaired: string[] }> {
+  const { options } = ctx
+  let report = prepared
+  const old = prepared.state
+  const oldGone = options.newStore && old.storeId ? !(await storeExists(ctx, provider, old.storeId)) : false
+  if (options.newStore) report = { ...report, ...planFor(ctx, report.files, { ...emptyState(''), provider: options.providerName }) }
+  const { state } = report
+  const created = !(options.vectorStoreId ?? (state.storeId || undefined))
+  const disagreement = await openStore(ctx, provider, state, report.loaded)
+  // A store just created is recorded at once: a run killed now leaves no store unknown to the state.
+  if (created) {
+    await store.save(state)
+    if (oldGone) await forgetOldStore(ctx, provider, old)
+  }
+  else if (!report.loaded) await guardLostState(provider, store)
+  const replan = async () => { await store.save(state); report = { ...report, ...planFor(ctx, report.files, state) } }
+  // Crash safety: a journal left by a killed run is settled before anything is planned.
+  if (state.journal?.length) {
+    await settleJournal(state, provider, options.logger, report.files)
+    await replan()
+  }
+  const repaired: string[] = []
+  if (drifted || disagreement || options.verify) {
+    if (disagreement && !drifted) options.logger.warn(disagreement)
+    const repair = await repairDrift(provider, state, options.logger)
+    repaired.push(...repair.forgotten, ...repair.adopted, ...repair.retagged)
+    if (repaired.length) await replan()
+  }
+  return { report, repaired }
+}
+
+/** The source commit of the state the store holds, when it is newer than this checkout's: the store never moves back. */
+async function newerInStore(ctx: SyncContext, loaded: SyncState | undefined, source: SourceCommit | undefined): Promise<string | undefined> {
+  const { options } = ctx
+  if (!loaded?.sourceCommit || !source || options.ref || options.allowOlder || options.newStore) return undefined
+  if (loaded.sourceCommit === source.commit) return undefined
+  return await commitRelation(options.root, source.commit, loaded.sourceCommit, remoteName(options)) === 'ancestor' ? loaded.sourceCommit : undefined
+}
+
+function keptNewer(ctx: SyncContext, report: Prepared, newer: string, started: number): Promise<SyncResult> {
+  const result = nothingDone(report.storeId, ctx.options.dryRun, report.files.length, report.skipped)
+  result.race = { outcome: 'kept-newer', theirs: newer, reason: `the store holds the documents of ${newer.slice(0, 12)}, a newer commit than this checkout's` }
+  ctx.options.logger.warn(`the store holds the documents of ${newer.slice(0, 12)}, a newer commit than this checkout's: nothing synced (pull first, or pass --allow-older to publish these documents)`)
+  return done(ctx, result, started)
+}
+
+/** The last phase: retrieval checks after a real sync, the duration, the `done` event. */
+async function done(ctx: SyncContext, result: SyncResult, started: number): Promise<SyncResult> {
+  const { options } = ctx
+  if (options.checks && !options.dryRun) await checkAfterSync(ctx, result)
+  result.durationMs = Date.now() - started
+  options.onProgress({ type: 'done', result })
+  return result
+}
+
+/** Runs the retrieval checks against the store just synced and adds them to the result. */
+async function checkAfterSync(ctx: SyncContext, result: SyncResult): Promise<void> {
+  const { options } = ctx
+  const { file, checks } = await loadChecks(options.root, typeof options.checks === 'string' ? options.checks : undefined)
+  const connection = await connectStore(ctx)
+  try {
+    result.checks = await runChecks(connection.provider, file, checks)
+    const log = result.checks.failed > 0 ? options.logger.error : options.logger.info
+    log(checksSummary(result.checks))
+  }
+  finally { await connection.close() }
+}

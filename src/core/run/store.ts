@@ -1,0 +1,109 @@
+import pLimit from 'p-limit'
+import type { VectorStoreProvider } from '../../providers/types'
+import { UsageError } from '../../lib/errors'
+import { resolveStateStore, type StateStore, type SyncState } from '../state'
+import { checkStateMatches, type SyncContext } from './context'
+import { countsDisagree, storeGone } from './drift'
+import { createdNotice, createProvider } from './provider'
+
+/** The one way a store is opened: by a sync, by search and checks, by verify and prune. */
+
+export interface StoreConnection {
+  provider: VectorStoreProvider
+  /** The stored state, or undefined when there is none. */
+  state: SyncState | undefined
+  storeId: string
+  close(): Promise<void>
+}
+
+/**
+ * Selects the store on `provider`: the one asked for, else the one in the state, else a new one
+ * (its id written into `state`). Resolves to why the store's counts disagree with the state,
+ * when they do: the one request a sync spends on checking it (see drift.ts).
+ */
+export async function openStore(ctx: SyncContext, provider: VectorStoreProvider, state: SyncState, loaded: SyncState | undefined): Promise<string | undefined> {
+  const { options } = ctx
+  const wanted = options.vectorStoreId ?? (state.storeId || undefined)
+  await provider.initialize({ storeId: wanted, storeName: options.storeName })
+  await provider.connect()
+  if (wanted) {
+    const status = provider.storeStatus ? await provider.storeStatus() : undefined
+    if (!(provider.storeStatus ? status : await provider.verifyStore())) throw new UsageError(notFound(ctx, wanted, provider))
+    state.storeId = wanted
+    return status && loaded ? countsDisagree(status, Object.keys(loaded.files).length) : undefined
+  }
+  state.storeId = await provider.createStore(options.storeName)
+  options.logger.info(`created ${provider.name} store ${state.storeId} ("${options.storeName}"); its id is kept in the sync state`)
+  const notice = createdNotice(options, provider)
+  if (notice) options.logger.info(notice)
+  return undefined
+}
+
+function notFound(ctx: SyncContext, storeId: string, provider: VectorStoreProvider): string {
+  return ctx.options.vectorStoreId
+    ? `vector store ${storeId} was not found (the store id given with --store / VECTORNATOR_STORE_ID): check the id, or drop it to sync into the state's store`
+    : storeGone(storeId, provider.name)
+}
+
+/** Opens the store a state summary names and compares its counts: undefined when they agree. */
+export async function storeDisagrees(ctx: SyncContext, provider: VectorStoreProvider, storeId: string, documents: number | undefined): Promise<string | undefined> {
+  await provider.initialize({ storeId, storeName: ctx.options.storeName })
+  await provider.connect()
+  if (!provider.storeStatus) return undefined
+  const status = await provider.storeStatus()
+  if (!status) throw new UsageError(notFound(ctx, storeId, provider))
+  return countsDisagree(status, documents ?? -1)
+}
+
+/**
+ * The store the state (or the options) name, opened for reading: search, checks, verify. Takes
+ * no lock and writes nothing.
+ */
+export async function connectStore(ctx: SyncContext): Promise<StoreConnection> {
+  const { options } = ctx
+  const store = await resolveStateStore(options, options.logger)
+  let state: SyncState | undefined
+  try {
+    state = await store.load()
+    if (state) checkStateMatches(state, options, store)
+  }
+  finally { await store.close() }
+  const storeId = options.vectorStoreId ?? state?.storeId
+  if (!storeId)
+    throw new UsageError(`no store to read: nothing has been synced from ${options.root} yet (run \`vectornator sync\`), or pass --store`)
+  const provider = await createProvider(options)
+  try {
+    await openStore(ctx, provider, { ...(state ?? { version: '', lastSync: '', files: {} }), storeId }, undefined)
+  }
+  catch (error) {
+    await provider.cleanup().catch(() => {})
+    throw error
+  }
+  return { provider, state, storeId, close: () => provider.cleanup() }
+}
+
+/**
+ * No state, but a store that already holds documents this tool wrote: uploading everything again
+ * would store each document twice. The state is rebuilt from the store instead (verify --repair).
+ */
+export async function guardLostState(provider: VectorStoreProvider, store: StateStore): Promise<void> {
+  const ours = (await provider.listFiles()).filter(f => f.path !== undefined && f.sha256 !== undefined).length
+  if (ours > 0)
+    throw new UsageError(`store ${provider.storeId} already holds ${ours} document${ours === 1 ? '' : 's'} synced by vectornator, but there is no sync state in ${store.location}: run \`vectornator verify --repair\` to rebuild the state from the store (syncing now would upload every document again)`)
+}
+
+/** The documents of a store left behind by --new-store: their File objects go, since no store holds them. */
+export async function forgetOldStore(ctx: SyncContext, provider: VectorStoreProvider, old: SyncState): Promise<void> {
+  const ids = Object.values(old.files).map(f => f.fileId)
+  if (ids.length === 0 || !provider.deleteFileObject) return
+  ctx.options.logger.info(`removing the ${ids.length} file object${ids.length === 1 ? '' : 's'} of store ${old.storeId}, which no longer holds them`)
+  const limit = pLimit(ctx.options.concurrency)
+  await Promise.all(ids.map(id => limit(() => provider.deleteFileObject!(id).catch(() => {}))))
+}
+
+/** Whether the store `storeId` exists (the provider is then pointed at it). */
+export async function storeExists(ctx: SyncContext, provider: VectorStoreProvider, storeId: string): Promise<boolean> {
+  await provider.initialize({ storeId, storeName: ctx.options.storeName })
+  await provider.connect()
+  return provider.storeStatus ? (await provider.storeStatus()) !== undefined : provider.verifyStore()
+}

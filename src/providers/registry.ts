@@ -1,0 +1,90 @@
+import { relative } from 'node:path'
+import type { Logger } from '../lib/logger'
+import type { Embedder, ProviderLimits, VectorStoreProvider } from './types'
+import { OPENAI_LIMITS, openAIFingerprint } from './openai-files'
+import { postgresFingerprint, resolvePostgresOptions, type PostgresProviderOptions } from './postgres/options'
+import { POSTGRES_LIMITS } from './postgres/documents'
+import { createOpenAIEmbedder } from './postgres/embed'
+
+/**
+ * The providers the core can create by name. The core never names one: it looks a definition up
+ * here, and a provider's SDK is imported only by `create`, so a sync with nothing to send (which
+ * needs only limits and the fingerprint) loads none. Adding a provider is one entry here and its
+ * folder, plus its conformance test.
+ */
+
+/** Everything a provider may be created with: the core's resolved options, provider by provider. */
+export interface ProviderSettings {
+  /** The sync root (the embedded store lives under it). */
+  root: string
+  concurrency: number
+  logger: Logger
+  apiKey?: string
+  baseURL?: string
+  chunkingStrategy?: Record<string, unknown>
+  processingTimeoutMs?: number
+  connectionString?: string
+  embed?: Embedder | false
+  chunkSize?: number
+  chunkOverlap?: number
+}
+
+export interface ProviderDefinition {
+  readonly name: string
+  readonly limits: ProviderLimits
+  /** The settings that decide what the store keeps for a document (the plan's fingerprint). */
+  contentSettings(settings: ProviderSettings): Record<string, unknown>
+  /** Why the provider cannot be created with these settings (one line naming the fix), or undefined. */
+  problem?(settings: ProviderSettings): string | undefined
+  /** Loads the provider's SDK and creates it. */
+  create(settings: ProviderSettings): Promise<VectorStoreProvider>
+  /** Said once a store is created: where it is kept, how to search it; undefined for nothing to say. */
+  createdNotice?(settings: ProviderSettings, provider: VectorStoreProvider): string | undefined
+}
+
+/** The postgres provider's options from the settings: OpenAI embeddings by default when there is a key. */
+function postgresOptions(settings: ProviderSettings): PostgresProviderOptions {
+  const embed = settings.embed !== undefined
+    ? settings.embed
+    : settings.apiKey ? createOpenAIEmbedder({ apiKey: settings.apiKey, baseURL: settings.baseURL }) : false
+  return { connectionString: settings.connectionString, root: settings.root, embed, chunkSize: settings.chunkSize, chunkOverlap: settings.chunkOverlap }
+}
+
+const openai: ProviderDefinition = {
+  name: 'openai',
+  limits: OPENAI_LIMITS,
+  contentSettings: s => ({ provider: 'openai', ...openAIFingerprint(s.chunkingStrategy) }),
+  problem: s => (s.apiKey ? undefined : 'OPENAI_API_KEY is not set: export OPENAI_API_KEY=sk-... (or pass apiKey), or use --provider postgres for the embedded store'),
+  async create(s) {
+    const { createOpenAIProvider } = await import('./openai')
+    return createOpenAIProvider({ apiKey: s.apiKey, baseURL: s.baseURL, chunkingStrategy: s.chunkingStrategy, processingTimeoutMs: s.processingTimeoutMs, concurrency: s.concurrency, logger: s.logger })
+  },
+}
+
+const postgres: ProviderDefinition = {
+  name: 'postgres',
+  limits: POSTGRES_LIMITS,
+  contentSettings: s => postgresFingerprint(resolvePostgresOptions(postgresOptions(s))),
+  async create(s) {
+    const { createPostgresProvider } = await import('./postgres')
+    return createPostgresProvider(postgresOptions(s))
+  },
+  createdNotice(s, provider) {
+    if (s.connectionString || process.env.DATABASE_URL) return undefined
+    const notice = (provider as { notice?: string }).notice
+    const where = relative(process.cwd(), resolvePostgresOptions(postgresOptions(s)).dataDir) || '.vectornator/store'
+    return `the embedded store is in ${where} (no API key needed); search it with \`vectornator search "your question"\`${notice ? ` — ${notice}` : ''}`
+  },
+}
+
+export const PROVIDERS = { openai, postgres } as const satisfies Record<string, ProviderDefinition>
+export type ProviderName = keyof typeof PROVIDERS
+
+export function providerDefinition(name: string): ProviderDefinition | undefined {
+  return Object.hasOwn(PROVIDERS, name) ? PROVIDERS[name as ProviderName] : undefined
+}
+
+/** The provider used when none is named: OpenAI when there is a key, else the embedded store. */
+export function defaultProviderName(apiKey: string | undefined): ProviderName {
+  return apiKey ? 'openai' : 'postgres'
+}
