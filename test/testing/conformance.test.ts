@@ -11,6 +11,8 @@ const VS_FILE_KEYS = ['attributes', 'chunking_strategy', 'created_at', 'id', 'la
 const BATCH_KEYS = ['created_at', 'file_counts', 'id', 'object', 'status', 'vector_store_id']
 const LIST_KEYS = ['data', 'first_id', 'has_more', 'last_id', 'object']
 const keys = (value: object) => Object.keys(value).sort()
+/** A page as the wire carried it: the SDK's page objects keep the body to themselves. */
+const json = async (request: { asResponse(): Promise<Response> }) => (await request.asResponse()).json() as Promise<Record<string, unknown>>
 
 describe('conformance: files and uploads', () => {
   it('files: create, retrieve, list, delete, with the spec\'s shapes', async () => {
@@ -22,9 +24,9 @@ describe('conformance: files and uploads', () => {
     expect(Number.isInteger(file.created_at)).toBe(true)
     expect(await client.files.retrieve(file.id)).toEqual(file)
 
-    const page = await client.files.list()
-    expect(keys(page.body as object)).toEqual(LIST_KEYS)
-    expect(page.body).toMatchObject({ object: 'list', data: [file], first_id: file.id, last_id: file.id, has_more: false })
+    const page = await json(client.files.list())
+    expect(keys(page)).toEqual(LIST_KEYS)
+    expect(page).toMatchObject({ object: 'list', data: [file], first_id: file.id, last_id: file.id, has_more: false })
     expect(await client.files.delete(file.id)).toEqual({ id: file.id, object: 'file', deleted: true })
     expect((await client.files.list()).data).toEqual([])
   })
@@ -100,9 +102,9 @@ describe('conformance: vector stores and their files', () => {
     expect(await client.vectorStores.files.retrieve(a.id, { vector_store_id: store.id })).toEqual(done)
     const updated = await client.vectorStores.files.update(a.id, { vector_store_id: store.id, attributes: { path: 'a.md', rev: 2 } })
     expect(updated.attributes).toEqual({ path: 'a.md', rev: 2 })
-    const list = await client.vectorStores.files.list(store.id)
-    expect(keys(list.body as object)).toEqual(LIST_KEYS)
-    expect(list.body).toMatchObject({ object: 'list', first_id: a.id, last_id: a.id, has_more: false })
+    const list = await json(client.vectorStores.files.list(store.id))
+    expect(keys(list)).toEqual(LIST_KEYS)
+    expect(list).toMatchObject({ object: 'list', first_id: a.id, last_id: a.id, has_more: false })
     expect(await client.vectorStores.files.delete(a.id, { vector_store_id: store.id })).toEqual({ id: a.id, object: 'vector_store.file.deleted', deleted: true })
   })
 
@@ -142,16 +144,17 @@ describe('conformance: file batches, search, embeddings', () => {
     const store = await client.vectorStores.create({})
     const file = await upload(client, 'install.md', 'Run npm install to install the package.')
     await client.vectorStores.files.createAndPoll(store.id, { file_id: file.id, attributes: { path: 'docs/install.md' } })
-    const page = await client.vectorStores.search(store.id, {
+    const request = () => client.vectorStores.search(store.id, {
       query: 'install',
       max_num_results: 5,
       rewrite_query: false,
       ranking_options: { ranker: 'auto', score_threshold: 0 },
       filters: { type: 'eq', key: 'path', value: 'docs/install.md' },
     })
-    expect(keys(page.body as object)).toEqual(['data', 'has_more', 'next_page', 'object', 'search_query'])
-    expect(page.body).toMatchObject({ object: 'vector_store.search_results.page', search_query: ['install'], has_more: false, next_page: null })
-    const [hit] = page.data
+    const page = await json(request())
+    expect(keys(page)).toEqual(['data', 'has_more', 'next_page', 'object', 'search_query'])
+    expect(page).toMatchObject({ object: 'vector_store.search_results.page', search_query: ['install'], has_more: false, next_page: null })
+    const [hit] = (await request()).data
     expect(keys(hit!)).toEqual(['attributes', 'content', 'file_id', 'filename', 'score'])
     expect(hit).toMatchObject({ file_id: file.id, filename: 'install.md', attributes: { path: 'docs/install.md' }, content: [{ type: 'text', text: 'Run npm install to install the package.' }] })
   })

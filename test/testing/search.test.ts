@@ -92,7 +92,7 @@ describe('vector store search', () => {
   it('ranks the page whose title names the query ahead of pages that only mention it', async () => {
     const { client } = await start()
     const store = await client.vectorStores.create({})
-    const pages = [
+    const pages: Array<{ name: string, text: string, attributes: Record<string, string> }> = [
       { name: 'changelog.md', text: 'Deploy fixes. Deploy docs moved. The deploy deploy deploy script and deploy hooks changed.', attributes: { title: 'Changelog' } },
       { name: 'faq.md', text: 'Can I deploy on Fridays? Yes, deploy whenever the deploy checks pass.', attributes: {} },
       { name: 'guide__deploying.md', text: 'Push the branch and wait for the build to deploy.', attributes: { title: 'Deploy' } },
