@@ -1,7 +1,7 @@
 import { badRequest, invalidType, invalidValue } from './errors'
 import type { Route } from './router'
 import { approxTokens, fnv1a, words } from './text'
-import { checkArray, optionalInteger, optionalString, requireString } from './validate'
+import { checkArray, onlyKnown, optionalInteger, optionalString, requireString } from './validate'
 
 /** `CreateEmbeddingResponse` in the spec (with `embedding` a base64 string when asked for). */
 export interface CreateEmbeddingResponse {
@@ -73,6 +73,7 @@ export const embeddingRoutes: Route[] = [
     path: '/embeddings',
     async handle(ctx) {
       const body = await ctx.json()
+      onlyKnown(body, ['input', 'model', 'encoding_format', 'dimensions', 'user'])
       const model = requireString(body, 'model')
       const inputs = readInputs(body.input)
       const dimensions = optionalInteger(body, 'dimensions', 1, MAX_DIMENSIONS) ?? ctx.settings.embeddingDimensions ?? MODEL_DIMENSIONS[model] ?? 256

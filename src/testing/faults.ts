@@ -5,7 +5,7 @@ export interface FaultFile {
   content: Buffer
 }
 
-export type FileFailure = string | { code: 'server_error' | 'invalid_file', message: string }
+export type FileFailure = string | { code: 'server_error' | 'unsupported_file' | 'invalid_file', message: string }
 
 export interface FaultOptions {
   /** Seed of the PRNG that picks faulted requests; the same seed and request order give the same faults. */

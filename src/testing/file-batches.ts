@@ -2,9 +2,9 @@ import { badRequest, invalidType, missingParam } from './errors'
 import type { FileRecord } from './files'
 import { Reply, type Context, type Route } from './router'
 import { newId, unixSeconds } from './state'
-import { checkArray, checkAttributes, checkChunking, isObject, requireString, stringArray } from './validate'
+import { checkArray, checkAttributes, checkChunking, isObject, onlyKnown, requireString, stringArray } from './validate'
 import type { AttachSpec, FileCounts } from './vector-store-files'
-import { attach, attachable, countFiles, listVsFiles, pollAfter, statusOf } from './vector-store-files'
+import { ATTACH_FIELDS, attach, attachable, countFiles, listVsFiles, pollAfter, statusOf } from './vector-store-files'
 import type { StoreRecord } from './vector-stores'
 
 /** `VectorStoreFileBatchObject` in the spec (note the object name: `vector_store.files_batch`). */
@@ -48,6 +48,7 @@ export function renderBatch(store: StoreRecord, batch: BatchRecord, now = Date.n
  * carry their own (the batch-level ones are then ignored, as the spec says); never both.
  */
 function readEntries(ctx: Context, body: Record<string, unknown>): Array<{ file: FileRecord, spec: AttachSpec }> {
+  onlyKnown(body, ['file_ids', 'files', 'chunking_strategy', 'attributes'])
   if (body.file_ids !== undefined && body.files !== undefined) {
     throw badRequest(`Only one of 'file_ids' or 'files' may be provided, not both.`, 'files', 'invalid_value')
   }
@@ -55,10 +56,11 @@ function readEntries(ctx: Context, body: Record<string, unknown>): Array<{ file:
   if (body.files !== undefined) {
     checkArray(body.files, 'files', 1, MAX_BATCH_FILES).forEach((entry, i) => {
       if (!isObject(entry)) throw invalidType(`files[${i}]`, 'an object', entry)
+      onlyKnown(entry, ATTACH_FIELDS, `files[${i}]`)
       const id = requireString(entry, 'file_id', `files[${i}].file_id`)
       const attributes = checkAttributes(entry.attributes, `files[${i}].attributes`)
       const chunking = checkChunking(entry.chunking_strategy, `files[${i}].chunking_strategy`)
-      entries.set(id, { file: attachable(ctx, id, `files[${i}].file_id`), spec: { attributes, chunking } })
+      entries.set(id, { file: attachable(ctx, id, 'files'), spec: { attributes, chunking } })
     })
     return [...entries.values()]
   }
@@ -66,7 +68,7 @@ function readEntries(ctx: Context, body: Record<string, unknown>): Array<{ file:
   const ids = stringArray(body.file_ids, 'file_ids', 1, MAX_BATCH_FILES)
   const attributes = checkAttributes(body.attributes)
   const chunking = checkChunking(body.chunking_strategy)
-  ids.forEach((id, i) => entries.set(id, { file: attachable(ctx, id, `file_ids[${i}]`), spec: { attributes, chunking } }))
+  for (const id of ids) entries.set(id, { file: attachable(ctx, id, 'file_ids'), spec: { attributes, chunking } })
   return [...entries.values()]
 }
 
@@ -100,7 +102,7 @@ export const fileBatchRoutes: Route[] = [
       const object = renderBatch(store, batch, now)
       if (object.status !== 'in_progress') return object
       const settleAt = Math.max(...batchFiles(store, batch).filter(r => statusOf(r, now) === 'in_progress').map(r => r.settleAt))
-      return new Reply(object, 200, pollAfter(settleAt, now))
+      return new Reply(object, 200, pollAfter(ctx, settleAt, now))
     },
   },
   {
@@ -109,8 +111,8 @@ export const fileBatchRoutes: Route[] = [
     handle(ctx) {
       const { store, batch } = storeAndBatch(ctx)
       const now = Date.now()
-      const status = renderBatch(store, batch, now).status
-      if (status !== 'in_progress') throw badRequest(`Cannot cancel a file batch that is ${status}.`, 'batch_id')
+      // A batch that has already finished keeps its outcome: the answer is the batch as it ended.
+      if (renderBatch(store, batch, now).status !== 'in_progress') return renderBatch(store, batch, now)
       batch.cancelled = true
       for (const record of batchFiles(store, batch)) {
         if (statusOf(record, now) === 'in_progress') record.cancelled = true

@@ -1,5 +1,5 @@
 import { invalidType, invalidValue } from './errors'
-import { type Attributes, type AttributeValue, checkArray, isObject } from './validate'
+import { type Attributes, type AttributeValue, checkArray, isObject, onlyKnown } from './validate'
 
 const COMPARISONS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin'] as const
 type Comparison = typeof COMPARISONS[number]
@@ -13,12 +13,14 @@ export function checkFilter(value: unknown, param = 'filters'): Filter {
   if (!isObject(value)) throw invalidType(param, 'an object', value)
   const type = value.type
   if (type === 'and' || type === 'or') {
+    onlyKnown(value, ['type', 'filters'], param)
     const filters = checkArray(value.filters, `${param}.filters`, 0, Infinity)
     return { type, filters: filters.map((f, i) => checkFilter(f, `${param}.filters[${i}]`)) }
   }
   if (!COMPARISONS.includes(type as Comparison)) {
     throw invalidValue(`${param}.type`, `expected one of ${[...COMPARISONS, 'and', 'or'].map(t => `'${t}'`).join(', ')}, but got ${JSON.stringify(type)} instead.`)
   }
+  onlyKnown(value, ['type', 'key', 'value'], param)
   if (typeof value.key !== 'string') throw invalidType(`${param}.key`, 'a string', value.key)
   const operand = value.value
   if (type === 'in' || type === 'nin') {

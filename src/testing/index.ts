@@ -11,6 +11,7 @@
 export { createOpenAIServer } from './server'
 export type { OpenAIServer, OpenAIServerOptions, ServerStats } from './server'
 export type { FaultFile, FaultOptions, FileFailure } from './faults'
+export type { ProcessingTime } from './processing'
 export type { RateLimitOptions } from './rate-limits'
 export { DEFAULT_RATE_LIMITS } from './rate-limits'
 export type { FileObject } from './files'

@@ -1,4 +1,5 @@
 import { badRequest, invalidValue } from './errors'
+import { checkInteger } from './validate'
 
 /** One object of a list, with the monotonic sequence number that orders it (creation order). */
 export interface Sequenced {
@@ -63,10 +64,8 @@ function parseLimit(raw: string | null, bounds: ListBounds): number {
   if (raw === null || raw === '') return bounds.default
   const limit = Number(raw)
   if (!Number.isInteger(limit)) throw badRequest(`Invalid 'limit': expected an integer, but got '${raw}' instead.`, 'limit', 'invalid_type')
-  if (limit < 1 || limit > bounds.max) {
-    throw badRequest(`Invalid 'limit': expected a value between 1 and ${bounds.max}, but got ${limit} instead.`, 'limit', 'invalid_value')
-  }
-  return limit
+  // The codes a client can tell apart: `integer_below_min_value` for 0, `integer_above_max_value` for 101.
+  return checkInteger(limit, 1, bounds.max, 'limit')
 }
 
 function cursor(query: URLSearchParams, name: 'after' | 'before', seqOf: (id: string) => number | undefined): number | undefined {

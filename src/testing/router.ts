@@ -8,7 +8,10 @@ export type Method = 'GET' | 'POST' | 'DELETE'
 
 /** Settings the handlers read, after defaults. */
 export interface HandlerSettings {
-  processingMs: number
+  /** How long the next attached file stays `in_progress`, in milliseconds. */
+  processingMs: () => number
+  /** Whether in-progress reads carry `openai-poll-after-ms`. */
+  pollHint: boolean
   embeddingDimensions: number | undefined
 }
 

@@ -3,7 +3,7 @@ import { checkFilter, matches } from './filters'
 import type { Route } from './router'
 import { unixSeconds } from './state'
 import { chunkText, words } from './text'
-import { type Attributes, type Body, checkArray, isObject, optionalBoolean, optionalInteger } from './validate'
+import { type Attributes, type Body, checkArray, isObject, onlyKnown, optionalBoolean, optionalInteger } from './validate'
 import { statusOf, type VsFileRecord } from './vector-store-files'
 
 export interface IndexedChunk {
@@ -51,6 +51,7 @@ function readQueries(body: Body): string[] {
 function readThreshold(value: unknown): number {
   if (value === undefined || value === null) return 0
   if (!isObject(value)) throw invalidType('ranking_options', 'an object', value)
+  onlyKnown(value, ['ranker', 'score_threshold'], 'ranking_options')
   if (value.ranker !== undefined && !['none', 'auto', 'default-2024-11-15'].includes(value.ranker as string)) {
     throw invalidValue('ranking_options.ranker', `expected one of 'none', 'auto', 'default-2024-11-15'.`)
   }
@@ -61,13 +62,27 @@ function readThreshold(value: unknown): number {
   return threshold
 }
 
+/** The words of what a page is called: its `title` attribute, else its file name without the extension. */
+function titleWords(record: VsFileRecord): Set<string> {
+  const title = typeof record.attributes.title === 'string' ? record.attributes.title : record.filename.replace(/\.[^.]+$/, '')
+  return new Set(words(title))
+}
+
+/**
+ * Half of a score is the title's: a page called what the user asks for outranks pages that only
+ * mention it, as the real (embedding) search does when the title is part of the chunk's context.
+ */
+const TITLE_WEIGHT = 0.5
+
 /**
  * Lexical BM25 over the chunks of the store's completed files, standing in for the real
  * embedding search: deterministic, and documents that share the query's words rank first.
- * A chunk's score is its BM25 divided by the most the query could score (every term present
- * with a saturated frequency), which lands in 0..1 like the real similarity scores; with
+ * A chunk's body score is its BM25 divided by the most the query could score (every term present
+ * with a saturated frequency); its title score is the idf-weighted share of the query's terms in
+ * the page's title. Their weighted mean lands in 0..1 like the real similarity scores; with
  * several queries a chunk keeps its best score. Chunks sharing no word with the query are left
- * out, where a vector search would still return its nearest (if poor) neighbours.
+ * out (but for the first chunk of a page whose title matches), where a vector search would still
+ * return its nearest (if poor) neighbours.
  */
 export function rank(records: VsFileRecord[], queries: string[], keep: (record: VsFileRecord) => boolean) {
   const chunks = records.flatMap(record => chunksOf(record).map((chunk, index) => ({ record, chunk, index })))
@@ -77,17 +92,24 @@ export function rank(records: VsFileRecord[], queries: string[], keep: (record: 
     return Math.log(1 + (chunks.length - df + 0.5) / (df + 0.5))
   }
   const weighted = queries.map(q => [...new Set(words(q))].map(term => ({ term, idf: idf(term) })))
+  const titles = new Map<VsFileRecord, Set<string>>()
+  const titleOf = (record: VsFileRecord) => titles.get(record) ?? titles.set(record, titleWords(record)).get(record)!
   return chunks
     .filter(c => keep(c.record))
     .map((c) => {
       const norm = K1 * (1 - B + B * c.chunk.length / (avgLength || 1))
+      const title = titleOf(c.record)
       const score = Math.max(0, ...weighted.map((terms) => {
-        const best = terms.reduce((sum, t) => sum + t.idf * (K1 + 1), 0)
+        const total = terms.reduce((sum, t) => sum + t.idf, 0)
+        if (!total) return 0
         const got = terms.reduce((sum, t) => {
           const tf = c.chunk.terms.get(t.term) ?? 0
           return sum + t.idf * tf * (K1 + 1) / (tf + norm)
         }, 0)
-        return best ? got / best : 0
+        const body = got / (total * (K1 + 1))
+        const named = terms.reduce((sum, t) => sum + (title.has(t.term) ? t.idf : 0), 0) / total
+        if (body === 0 && (named === 0 || c.index > 0)) return 0
+        return (1 - TITLE_WEIGHT) * body + TITLE_WEIGHT * named
       }))
       return { ...c, score: Math.min(1, score) }
     })
@@ -102,6 +124,7 @@ export const searchRoutes: Route[] = [
     async handle(ctx) {
       const store = ctx.state.store(ctx.params.vector_store_id!)
       const body = await ctx.json()
+      onlyKnown(body, ['query', 'rewrite_query', 'max_num_results', 'filters', 'ranking_options'])
       let queries = readQueries(body)
       // VectorStoreSearchRequest: max_num_results 1..50, default 10.
       const max = optionalInteger(body, 'max_num_results', 1, 50) ?? 10

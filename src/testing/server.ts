@@ -7,6 +7,7 @@ import { FaultInjector, type FaultOptions } from './faults'
 import { fileBatchRoutes } from './file-batches'
 import { type FileObject, fileRoutes, MAX_FILE_BYTES } from './files'
 import { readForm } from './multipart'
+import { processingClock, type ProcessingTime } from './processing'
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitOptions, retryAfter } from './rate-limits'
 import { type Context, type HandlerSettings, Reply, Router } from './router'
 import { searchRoutes } from './search'
@@ -21,8 +22,20 @@ export interface OpenAIServerOptions {
   apiKey?: string
   /** Added to every request, in milliseconds (default 0). */
   latencyMs?: number
-  /** How long a vector store file stays `in_progress` before it settles, in milliseconds (default 5). */
-  processingMs?: number
+  /**
+   * How long a vector store file stays `in_progress` before it settles, in milliseconds (default
+   * 5): a number, or a range like `{ min: 500, max: 2000, seed: 1 }` for realistic, repeatable times.
+   */
+  processingMs?: ProcessingTime
+  /**
+   * Whether an in-progress file or batch read carries `openai-poll-after-ms` (default true). The
+   * real API does not always send it; without it the SDK's poll helpers wait 5 s between reads.
+   */
+  pollHint?: boolean
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string
+  /** Port to listen on (default 0: a free one). */
+  port?: number
   faults?: FaultOptions
   /** On by default with the real limits; `false` turns them off. */
   rateLimits?: false | RateLimitOptions
@@ -74,7 +87,8 @@ export async function createOpenAIServer(options: OpenAIServerOptions = {}): Pro
   const faults = new FaultInjector(options.faults)
   const limits = options.rateLimits === false ? undefined : new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits })
   const settings: HandlerSettings = {
-    processingMs: options.processingMs ?? 5,
+    processingMs: processingClock(options.processingMs),
+    pollHint: options.pollHint ?? true,
     embeddingDimensions: options.embeddingDimensions,
   }
   const stats: ServerStats = {
@@ -168,12 +182,12 @@ export async function createOpenAIServer(options: OpenAIServerOptions = {}): Pro
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
   })
-  const port = (server.address() as AddressInfo).port
+  const { address, port } = server.address() as AddressInfo
 
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `http://${urlHost(address)}:${port}/v1`,
     port,
     stats,
     setFaults: next => faults.set(next),
@@ -189,6 +203,13 @@ export async function createOpenAIServer(options: OpenAIServerOptions = {}): Pro
       server.closeAllConnections()
     }),
   }
+}
+
+/** A wildcard address is not one a client can dial: point it at the loopback instead. */
+function urlHost(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1'
+  if (address === '::') return '[::1]'
+  return address.includes(':') ? `[${address}]` : address
 }
 
 function safeMatch(method: string, path: string) {

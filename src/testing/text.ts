@@ -24,13 +24,16 @@ export function isSearchable(filename: string): boolean {
 
 export type Extracted =
   | { text: string }
-  | { error: { code: 'invalid_file', message: string } }
+  | { error: { code: 'invalid_file' | 'unsupported_file', message: string } }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
- * The text the store indexes. Text formats are read as UTF-8 and fail like an unparsable file
- * when they hold NUL bytes (the real parser rejects binary data under a text extension); the
- * binary office/PDF formats keep their printable runs, as `strings` would, since parsing them
- * for real would need dependencies a test double should not carry.
+ * The text the store indexes. Text formats must be UTF-8 without NUL bytes: binary data under a
+ * `.md` or `.txt` name passes the extension check when attached, then ends `failed` with
+ * `unsupported_file`, as on the real API. The binary office/PDF formats keep their printable
+ * runs, as `strings` would, since parsing them for real would need dependencies a test double
+ * should not carry.
  */
 export function extractText(filename: string, content: Buffer): Extracted {
   if (BINARY_FORMATS.has(extensionOf(filename))) {
@@ -39,8 +42,14 @@ export function extractText(filename: string, content: Buffer): Extracted {
     if (!text.trim()) return { error: { code: 'invalid_file', message: `The file ${filename} contains no text that could be extracted.` } }
     return { text }
   }
-  if (content.includes(0)) return { error: { code: 'invalid_file', message: `The file ${filename} could not be parsed as text.` } }
-  return { text: content.toString('utf8') }
+  const unreadable = { error: { code: 'unsupported_file' as const, message: `The file ${filename} could not be parsed as text: it holds binary data or is not valid UTF-8.` } }
+  if (content.includes(0)) return unreadable
+  try {
+    return { text: utf8.decode(content) }
+  }
+  catch {
+    return unreadable
+  }
 }
 
 /** Lower-cased runs of letters and digits: the unit of both the lexical ranker and the embeddings. */

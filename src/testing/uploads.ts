@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
-import { badRequest, notFound } from './errors'
-import { checkPurpose, createFile, type FileObject } from './files'
+import { badRequest, invalidType, notFound } from './errors'
+import { checkPurpose, createFile, expiresAt, type FileObject } from './files'
 import { formFile } from './multipart'
 import type { Context, Route } from './router'
 import { newId, unixSeconds } from './state'
-import { optionalString, requireString, stringArray, checkInteger } from './validate'
+import { checkInteger, isObject, onlyKnown, optionalString, requireString, stringArray } from './validate'
 
 /** `Upload` in the spec. */
 export interface UploadObject {
@@ -23,6 +23,17 @@ export interface UploadRecord {
   object: UploadObject
   mimeType: string
   parts: Map<string, Buffer>
+  /** `expires_after.seconds`: the File made on completion expires that long after it is created. */
+  expiresAfterSeconds?: number
+}
+
+/** `FileExpirationAfter`, checked when the Upload is created and applied when its File is. */
+function readExpiry(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined
+  if (!isObject(value)) throw invalidType('expires_after', 'an object', value)
+  onlyKnown(value, ['anchor', 'seconds'], 'expires_after')
+  expiresAt(value.anchor, value.seconds)
+  return Number(value.seconds)
 }
 
 /** createUpload: "an Upload can accept at most 8 GB in total and expires after an hour". */
@@ -51,10 +62,12 @@ export const uploadRoutes: Route[] = [
     limit: byUser,
     async handle(ctx) {
       const body = await ctx.json()
+      onlyKnown(body, ['filename', 'purpose', 'bytes', 'mime_type', 'expires_after'])
       const filename = requireString(body, 'filename')
       const purpose = checkPurpose(optionalString(body, 'purpose'))
       const bytes = checkInteger(body.bytes, 0, MAX_UPLOAD_BYTES, 'bytes')
       const mimeType = requireString(body, 'mime_type')
+      const expiresAfterSeconds = readExpiry(body.expires_after)
       const now = unixSeconds()
       const object: UploadObject = {
         id: newId('upload_', 24),
@@ -67,7 +80,7 @@ export const uploadRoutes: Route[] = [
         expires_at: now + UPLOAD_LIFETIME_S,
         file: null,
       }
-      ctx.state.uploads.set(object.id, { object, mimeType, parts: new Map() })
+      ctx.state.uploads.set(object.id, { object, mimeType, parts: new Map(), expiresAfterSeconds })
       return object
     },
   },
@@ -91,6 +104,7 @@ export const uploadRoutes: Route[] = [
     async handle(ctx) {
       const upload = pending(ctx)
       const body = await ctx.json()
+      onlyKnown(body, ['part_ids', 'md5'])
       const partIds = stringArray(body.part_ids, 'part_ids', 0, 10_000)
       const md5 = optionalString(body, 'md5')
       const parts = partIds.map((id) => {
@@ -105,7 +119,8 @@ export const uploadRoutes: Route[] = [
       if (md5 !== undefined && createHash('md5').update(content).digest('hex') !== md5.toLowerCase()) {
         throw badRequest('The md5 checksum does not match the uploaded bytes.', 'md5')
       }
-      const file = createFile(ctx.state, upload.object.filename, upload.object.purpose, content, undefined, MAX_UPLOAD_BYTES)
+      const expiry = upload.expiresAfterSeconds === undefined ? undefined : expiresAt('created_at', upload.expiresAfterSeconds)
+      const file = createFile(ctx.state, upload.object.filename, upload.object.purpose, content, expiry, MAX_UPLOAD_BYTES)
       upload.object.status = 'completed'
       upload.object.file = file.object
       upload.parts.clear()

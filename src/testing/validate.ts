@@ -10,6 +10,19 @@ export function isObject(value: unknown): value is Body {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/**
+ * The spec declares every request body of these routes `additionalProperties: false`, and the
+ * API refuses what it does not know rather than ignore it: a misspelt `atributes` must fail
+ * loudly, not attach a file without its attributes.
+ */
+export function onlyKnown(body: Body, allowed: readonly string[], prefix = ''): void {
+  for (const key of Object.keys(body)) {
+    if (allowed.includes(key)) continue
+    const param = prefix ? `${prefix}.${key}` : key
+    throw badRequest(`Unrecognized request argument supplied: ${param}`, param)
+  }
+}
+
 export function requireString(body: Body, key: string, param = key): string {
   const value = body[key]
   if (value === undefined || value === null) throw missingParam(param)
@@ -113,9 +126,14 @@ export const AUTO_CHUNKING: StaticChunking = { max_chunk_size_tokens: 800, chunk
 export function checkChunking(value: unknown, param = 'chunking_strategy'): StaticChunking {
   if (value === undefined || value === null) return AUTO_CHUNKING
   if (!isObject(value)) throw invalidType(param, 'an object', value)
-  if (value.type === 'auto') return AUTO_CHUNKING
+  if (value.type === 'auto') {
+    onlyKnown(value, ['type'], param)
+    return AUTO_CHUNKING
+  }
   if (value.type !== 'static') throw invalidValue(`${param}.type`, `expected one of 'auto', 'static', but got ${JSON.stringify(value.type)} instead.`)
+  onlyKnown(value, ['type', 'static'], param)
   if (!isObject(value.static)) throw missingParam(`${param}.static`)
+  onlyKnown(value.static, ['max_chunk_size_tokens', 'chunk_overlap_tokens'], `${param}.static`)
   const size = checkInteger(value.static.max_chunk_size_tokens, 100, 4096, `${param}.static.max_chunk_size_tokens`)
   const overlap = checkInteger(value.static.chunk_overlap_tokens, 0, Math.floor(size / 2), `${param}.static.chunk_overlap_tokens`)
   return { max_chunk_size_tokens: size, chunk_overlap_tokens: overlap }

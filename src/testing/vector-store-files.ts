@@ -5,7 +5,7 @@ import { Reply, type Context, type Route } from './router'
 import type { IndexedChunk } from './search'
 import { unixSeconds } from './state'
 import { extensionOf, extractText, isSearchable } from './text'
-import { type Attributes, checkAttributes, checkChunking, requireString, type StaticChunking } from './validate'
+import { type Attributes, checkAttributes, checkChunking, onlyKnown, requireString, type StaticChunking } from './validate'
 import type { StoreRecord } from './vector-stores'
 
 export type FileStatus = 'in_progress' | 'completed' | 'failed' | 'cancelled'
@@ -103,6 +103,9 @@ export function attachable(ctx: Context, fileId: string, param = 'file_id'): Fil
   return file
 }
 
+/** `CreateVectorStoreFileRequest`, also the shape of each `files[]` entry of a batch. */
+export const ATTACH_FIELDS = ['file_id', 'chunking_strategy', 'attributes'] as const
+
 export interface AttachSpec {
   attributes: Attributes | null
   chunking: StaticChunking
@@ -130,7 +133,7 @@ export function attach(ctx: Context, store: StoreRecord, file: FileRecord, spec:
     attributes: spec.attributes ?? {},
     chunking: spec.chunking,
     batchId: spec.batchId,
-    settleAt: stuckFile?.(hooked) ? Infinity : now + ctx.settings.processingMs,
+    settleAt: stuckFile?.(hooked) ? Infinity : now + ctx.settings.processingMs(),
     failure,
     cancelled: false,
     text: 'text' in extracted ? extracted.text : '',
@@ -156,8 +159,12 @@ export function listVsFiles(ctx: Context, store: StoreRecord, batchId?: string) 
   return paginate(records, ctx.query, id => store.fileSeqs.get(id), VECTOR_STORE_LIST, r => renderVsFile(r, now))
 }
 
-/** Tells the SDK's `poll()` helpers when to look again, as the real API does while a file is in progress. */
-export function pollAfter(settleAt: number, now = Date.now()): Record<string, string> {
+/**
+ * Tells the SDK's `poll()` helpers when to look again, as the real API does while a file is in
+ * progress. Without it (`pollHint: false`) the helpers fall back to waiting 5 s between reads.
+ */
+export function pollAfter(ctx: Context, settleAt: number, now = Date.now()): Record<string, string> {
+  if (!ctx.settings.pollHint) return {}
   const wait = Number.isFinite(settleAt) ? settleAt - now : 1000
   return { 'openai-poll-after-ms': String(Math.min(1000, Math.max(1, Math.ceil(wait)))) }
 }
@@ -170,6 +177,7 @@ export const vectorStoreFileRoutes: Route[] = [
     async handle(ctx) {
       const store = ctx.state.store(ctx.params.vector_store_id!)
       const body = await ctx.json()
+      onlyKnown(body, ATTACH_FIELDS)
       const fileId = requireString(body, 'file_id')
       const attributes = checkAttributes(body.attributes)
       const chunking = checkChunking(body.chunking_strategy)
@@ -190,7 +198,7 @@ export const vectorStoreFileRoutes: Route[] = [
       const record = vsFile(ctx.state.store(ctx.params.vector_store_id!), ctx.params.file_id!)
       const now = Date.now()
       const object = renderVsFile(record, now)
-      return new Reply(object, 200, object.status === 'in_progress' ? pollAfter(record.settleAt, now) : {})
+      return new Reply(object, 200, object.status === 'in_progress' ? pollAfter(ctx, record.settleAt, now) : {})
     },
   },
   {
@@ -199,6 +207,7 @@ export const vectorStoreFileRoutes: Route[] = [
     async handle(ctx) {
       const record = vsFile(ctx.state.store(ctx.params.vector_store_id!), ctx.params.file_id!)
       const body = await ctx.json()
+      onlyKnown(body, ['attributes'])
       if (!('attributes' in body)) throw missingParam('attributes')
       record.attributes = checkAttributes(body.attributes) ?? {}
       return renderVsFile(record)

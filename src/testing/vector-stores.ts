@@ -2,7 +2,7 @@ import { invalidType, invalidValue } from './errors'
 import { paginate, VECTOR_STORE_LIST } from './pagination'
 import type { Route } from './router'
 import { newId, unixSeconds } from './state'
-import { checkChunking, checkInteger, checkMetadata, isObject, optionalString, stringArray } from './validate'
+import { checkChunking, checkInteger, checkMetadata, isObject, onlyKnown, optionalString, stringArray } from './validate'
 import { attach, attachable, countFiles, type FileCounts, statusOf, type VsFileRecord } from './vector-store-files'
 
 export interface ExpiresAfter {
@@ -62,6 +62,7 @@ export function renderStore(store: StoreRecord, now = Date.now()): VectorStoreOb
 function checkExpiresAfter(value: unknown): ExpiresAfter | undefined {
   if (value === undefined || value === null) return undefined
   if (!isObject(value)) throw invalidType('expires_after', 'an object', value)
+  onlyKnown(value, ['anchor', 'days'], 'expires_after')
   if (value.anchor !== 'last_active_at') throw invalidValue('expires_after.anchor', `expected 'last_active_at'.`)
   return { anchor: 'last_active_at', days: checkInteger(value.days, 1, 365, 'expires_after.days') }
 }
@@ -72,6 +73,7 @@ export const vectorStoreRoutes: Route[] = [
     path: '/vector_stores',
     async handle(ctx) {
       const body = await ctx.json()
+      onlyKnown(body, ['file_ids', 'name', 'description', 'expires_after', 'chunking_strategy', 'metadata'])
       const name = optionalString(body, 'name') ?? ''
       optionalString(body, 'description')
       const metadata = checkMetadata(body.metadata) ?? {}
@@ -79,7 +81,7 @@ export const vectorStoreRoutes: Route[] = [
       // CreateVectorStoreRequest: `file_ids` takes at most 500 IDs.
       const fileIds = body.file_ids === undefined ? [] : [...new Set(stringArray(body.file_ids, 'file_ids', 0, 500))]
       const chunking = checkChunking(body.chunking_strategy)
-      const files = fileIds.map((id, i) => attachable(ctx, id, `file_ids[${i}]`))
+      const files = fileIds.map(id => attachable(ctx, id, 'file_ids'))
       if (files.length) ctx.limits?.attachFiles(files.length)
       const seq = ctx.state.nextSeq()
       const now = unixSeconds()
@@ -116,6 +118,7 @@ export const vectorStoreRoutes: Route[] = [
     async handle(ctx) {
       const store = ctx.state.store(ctx.params.vector_store_id!)
       const body = await ctx.json()
+      onlyKnown(body, ['name', 'expires_after', 'metadata'])
       // UpdateVectorStoreRequest: `name` and `expires_after` are nullable; null clears.
       const name = optionalString(body, 'name')
       const metadata = checkMetadata(body.metadata)
