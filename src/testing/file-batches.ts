@@ -1,28 +1,12 @@
 import { badRequest, invalidType, missingParam } from './errors'
-import type { FileRecord } from './files'
 import { Reply, type Context, type Route } from './router'
 import { newId, unixSeconds } from './state'
 import { checkArray, checkAttributes, checkChunking, isObject, onlyKnown, requireString, stringArray } from './validate'
-import type { AttachSpec, FileCounts } from './vector-store-files'
+import type { AttachSpec } from './vector-store-files'
 import { ATTACH_FIELDS, attach, attachable, countFiles, listVsFiles, pollAfter, statusOf } from './vector-store-files'
-import type { StoreRecord } from './vector-stores'
+import type { BatchRecord, FileRecord, StoreRecord, VectorStoreFileBatchObject } from './records'
+export type { VectorStoreFileBatchObject, BatchRecord } from './records'
 
-/** `VectorStoreFileBatchObject` in the spec (note the object name: `vector_store.files_batch`). */
-export interface VectorStoreFileBatchObject {
-  id: string
-  object: 'vector_store.files_batch'
-  created_at: number
-  vector_store_id: string
-  status: 'in_progress' | 'completed' | 'cancelled' | 'failed'
-  file_counts: FileCounts
-}
-
-export interface BatchRecord {
-  id: string
-  storeId: string
-  createdAt: number
-  cancelled: boolean
-}
 
 /** createVectorStoreFileBatch: "The maximum number of files in a single batch request is 2000." */
 export const MAX_BATCH_FILES = 2000

@@ -3,26 +3,9 @@ import { formFile, formString, tooLarge } from './multipart'
 import { FILE_LIST, paginate } from './pagination'
 import { Reply, type Route } from './router'
 import { newId, type State, unixSeconds } from './state'
+import type { FileObject, FileRecord } from './records'
+export type { FileObject, FileRecord } from './records'
 
-/** `OpenAIFile` in the spec. */
-export interface FileObject {
-  id: string
-  object: 'file'
-  bytes: number
-  created_at: number
-  filename: string
-  purpose: string
-  /** Deprecated in the spec but still required and sent: always `processed` once uploaded. */
-  status: 'processed'
-  expires_at?: number
-}
-
-export interface FileRecord {
-  id: string
-  seq: number
-  object: FileObject
-  content: Buffer
-}
 
 /** createFile: "Individual files can be up to 512 MB". */
 export const MAX_FILE_BYTES = 512 * 2 ** 20

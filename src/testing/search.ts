@@ -5,12 +5,9 @@ import { unixSeconds } from './state'
 import { chunkText, words } from './text'
 import { type Attributes, type Body, checkArray, isObject, onlyKnown, optionalBoolean, optionalInteger } from './validate'
 import { statusOf, type VsFileRecord } from './vector-store-files'
+import type { IndexedChunk } from './records'
+export type { IndexedChunk } from './records'
 
-export interface IndexedChunk {
-  text: string
-  terms: Map<string, number>
-  length: number
-}
 
 /** `VectorStoreSearchResultItem` in the spec. */
 export interface SearchResultItem {

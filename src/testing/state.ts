@@ -1,9 +1,6 @@
 import { randomInt } from 'node:crypto'
 import { notFound } from './errors'
-import type { FileRecord } from './files'
-import type { BatchRecord } from './file-batches'
-import type { UploadRecord } from './uploads'
-import type { StoreRecord } from './vector-stores'
+import type { BatchRecord, FileRecord, StoreRecord, UploadRecord } from './records'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 

@@ -5,27 +5,9 @@ import { formFile } from './multipart'
 import type { Context, Route } from './router'
 import { newId, unixSeconds } from './state'
 import { checkInteger, isObject, onlyKnown, optionalString, requireString, stringArray } from './validate'
+import type { UploadObject, UploadRecord } from './records'
+export type { UploadObject, UploadRecord } from './records'
 
-/** `Upload` in the spec. */
-export interface UploadObject {
-  id: string
-  object: 'upload'
-  bytes: number
-  created_at: number
-  filename: string
-  purpose: string
-  status: 'pending' | 'completed' | 'cancelled' | 'expired'
-  expires_at: number
-  file: FileObject | null
-}
-
-export interface UploadRecord {
-  object: UploadObject
-  mimeType: string
-  parts: Map<string, Buffer>
-  /** `expires_after.seconds`: the File made on completion expires that long after it is created. */
-  expiresAfterSeconds?: number
-}
 
 /** `FileExpirationAfter`, checked when the Upload is created and applied when its File is. */
 function readExpiry(value: unknown): number | undefined {

@@ -1,59 +1,12 @@
 import { badRequest, missingParam, notFound } from './errors'
-import type { FileRecord } from './files'
 import { paginate, statusFilter, VECTOR_STORE_LIST } from './pagination'
 import { Reply, type Context, type Route } from './router'
-import type { IndexedChunk } from './search'
 import { unixSeconds } from './state'
 import { extensionOf, extractText, isSearchable } from './text'
 import { type Attributes, checkAttributes, checkChunking, onlyKnown, requireString, type StaticChunking } from './validate'
-import type { StoreRecord } from './vector-stores'
+import type { FileCounts, FileRecord, FileStatus, IndexedChunk, LastError, StoreRecord, VectorStoreFileObject, VsFileRecord } from './records'
+export type { FileStatus, LastError, VectorStoreFileObject, FileCounts, VsFileRecord } from './records'
 
-export type FileStatus = 'in_progress' | 'completed' | 'failed' | 'cancelled'
-
-export interface LastError {
-  code: 'server_error' | 'unsupported_file' | 'invalid_file'
-  message: string
-}
-
-/** `VectorStoreFileObject` in the spec. */
-export interface VectorStoreFileObject {
-  id: string
-  object: 'vector_store.file'
-  usage_bytes: number
-  created_at: number
-  vector_store_id: string
-  status: FileStatus
-  last_error: LastError | null
-  chunking_strategy: { type: 'static', static: StaticChunking }
-  attributes: Attributes
-}
-
-export interface FileCounts {
-  in_progress: number
-  completed: number
-  failed: number
-  cancelled: number
-  total: number
-}
-
-export interface VsFileRecord {
-  id: string
-  seq: number
-  storeId: string
-  createdAt: number
-  filename: string
-  bytes: number
-  attributes: Attributes
-  chunking: StaticChunking
-  batchId?: string
-  /** When processing ends (epoch ms); `Infinity` for a file stuck on purpose. */
-  settleAt: number
-  failure?: LastError
-  cancelled: boolean
-  text: string
-  /** Built on first search. */
-  chunks?: IndexedChunk[]
-}
 
 /**
  * Status is derived from the clock rather than flipped by timers: nothing to clean up on close,

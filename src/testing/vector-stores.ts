@@ -4,39 +4,9 @@ import type { Route } from './router'
 import { newId, unixSeconds } from './state'
 import { checkChunking, checkInteger, checkMetadata, isObject, onlyKnown, optionalString, stringArray } from './validate'
 import { attach, attachable, countFiles, type FileCounts, statusOf, type VsFileRecord } from './vector-store-files'
+import type { ExpiresAfter, VectorStoreObject, StoreRecord } from './records'
+export type { ExpiresAfter, VectorStoreObject, StoreRecord } from './records'
 
-export interface ExpiresAfter {
-  anchor: 'last_active_at'
-  days: number
-}
-
-/** `VectorStoreObject` in the spec. */
-export interface VectorStoreObject {
-  id: string
-  object: 'vector_store'
-  created_at: number
-  name: string
-  usage_bytes: number
-  file_counts: FileCounts
-  status: 'expired' | 'in_progress' | 'completed'
-  expires_after?: ExpiresAfter
-  expires_at: number | null
-  last_active_at: number | null
-  metadata: Record<string, string>
-}
-
-export interface StoreRecord {
-  id: string
-  seq: number
-  createdAt: number
-  name: string
-  metadata: Record<string, string>
-  expiresAfter?: ExpiresAfter
-  lastActiveAt: number
-  files: Map<string, VsFileRecord>
-  /** The latest sequence number of every file ever attached, so list cursors survive removals. */
-  fileSeqs: Map<string, number>
-}
 
 export function renderStore(store: StoreRecord, now = Date.now()): VectorStoreObject {
   const records = [...store.files.values()]

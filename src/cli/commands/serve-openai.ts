@@ -1,4 +1,4 @@
-import { UsageError } from '../../core/errors'
+import { UsageError } from '../../lib/errors'
 import type { CommandModule } from '../shared'
 import type { OpenAIServerOptions } from '../../testing'
 
