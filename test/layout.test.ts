@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 // @ts-expect-error: a plain script, without types
 import { checkLayout } from '../scripts/check-layout.mjs'
@@ -6,6 +9,25 @@ import { checkLayout } from '../scripts/check-layout.mjs'
 // included), core/ imports no bundler, CLI or testing/ code, providers/ import no core/ (no state,
 // no git), and lib/ imports nothing of ours.
 describe('the layout of src/', () => {
+  it('finds a loop, a type-only one included, and an import across a layer', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vn-layout-'))
+    const put = (path: string, text: string) => { mkdirSync(join(dir, path, '..'), { recursive: true }); writeFileSync(join(dir, path), text) }
+    put('core/a.ts', "import type { B } from './b'\nexport type A = 1\n")
+    put('core/b.ts', "import { a } from './c'\nexport type B = 2\n")
+    put('core/c.ts', "import type { A } from './a'\nexport const a = 1\n")
+    put('core/d.ts', "import { run } from '../cli/run'\nimport 'vite'\n")
+    put('cli/run.ts', 'export const run = 1\n')
+    put('providers/p.ts', "import { x } from '../core/state/x'\n")
+    put('core/state/x.ts', 'export const x = 1\n')
+    expect(checkLayout(dir).sort()).toEqual([
+      'import loop: src/core/a.ts <-> src/core/b.ts <-> src/core/c.ts',
+      'src/core/d.ts imports src/cli/run.ts: core/ may not import cli/',
+      'src/core/d.ts imports vite: core/ may not import it',
+      'src/providers/p.ts imports src/core/state/x.ts: providers/ may not import core/',
+    ])
+    rmSync(dir, { recursive: true, force: true })
+  })
+
   it('has no import loop and keeps every layer rule', () => {
     expect(checkLayout()).toEqual([])
   })
