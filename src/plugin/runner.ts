@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger'
 import { createVectornator } from '../core/sync'
 import { errorMessage, SyncError } from '../lib/errors'
 import { providerLimits } from '../core/run/provider'
-import { summaryLine } from '../core/plan/report'
+import { PLAN_LIST_LIMIT, planLines, summaryLine } from '../core/plan/report'
 import { filesFromPaths } from '../core/scan/scan'
 import { loadConfig } from '../core/options/config'
 import { type PluginSettings, resolvePluginOptions, type VectornatorPluginOptions } from './options'
@@ -34,7 +34,6 @@ const TEXT_PAGE = /\.(?:html?|md|markdown|txt)$/i
  * leaves it out. A glob that matches it takes it.
  */
 const NOT_FOUND_PAGE = /^404\.html?$/i
-const MAX_LISTED = 20
 
 const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'))
 
@@ -92,19 +91,11 @@ export function createRunner(options: VectornatorPluginOptions, initial: PluginS
 
   function report(result: SyncResult, logger: Logger): void {
     if (result.dryRun) {
-      const lines = [
-        ...result.added.map(p => `  + ${p}`),
-        ...result.updated.map(p => `  ~ ${p}`),
-        ...result.renamed.map(r => `  > ${r.from} -> ${r.to}`),
-        ...result.retagged.map(p => `  # ${p}`),
-        ...result.deleted.map(p => `  - ${p}`),
-      ]
-      logger.info(`dry run: the plan below is not applied (nothing sent, no state written)${lines.length ? '' : '; nothing to do'}`)
-      lines.slice(0, MAX_LISTED * 3).forEach(l => logger.info(l))
-      if (lines.length > MAX_LISTED * 3) logger.info(`  ... and ${lines.length - MAX_LISTED * 3} more`)
+      logger.info(`dry run: the plan below is not applied (nothing sent, no state written)`)
+      for (const line of planLines(result)) logger.info(line)
     }
-    for (const f of result.failed.slice(0, MAX_LISTED)) logger.warn(`failed ${f.path}: ${f.error}`)
-    if (result.failed.length > MAX_LISTED) logger.warn(`... and ${result.failed.length - MAX_LISTED} more failed`)
+    for (const f of result.failed.slice(0, PLAN_LIST_LIMIT)) logger.warn(`failed ${f.path}: ${f.error}`)
+    if (result.failed.length > PLAN_LIST_LIMIT) logger.warn(`... and ${result.failed.length - PLAN_LIST_LIMIT} more failed`)
     logger.info(summaryLine(result))
   }
 

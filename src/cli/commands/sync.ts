@@ -1,6 +1,6 @@
 import type { ProgressEvent, SyncResult } from '../../types'
 import { createVectornator, type PlanReport, resultFromPlan } from '../../core/sync'
-import { planMarkdown, summaryLine } from '../../core/plan/report'
+import { planLines, planMarkdown, summaryLine } from '../../core/plan/report'
 import { createProgress } from '../progress'
 import { appendFileSync } from 'node:fs'
 import type { Logger } from '../../lib/logger'
@@ -25,17 +25,8 @@ export function jsonResult(result: SyncResult) {
 }
 
 function printPlan(report: PlanReport, write: (line: string) => void): void {
-  const { plan } = report
-  write(`plan for store ${report.storeId || '(new store)'}: ${plan.add.length} to add, ${plan.update.length} to update, ${plan.delete.length} to delete, ${plan.rename.length} to rename, ${plan.retag.length} to re-tag, ${plan.unchanged.length} unchanged`)
-  const show = (sign: string, paths: string[]) => {
-    for (const p of paths.slice(0, 50)) write(`  ${sign} ${p}`)
-    if (paths.length > 50) write(`  ${sign} ... and ${paths.length - 50} more`)
-  }
-  show('+', plan.add.map(f => f.path))
-  show('~', plan.update.map(u => u.file.path))
-  show('-', plan.delete.map(d => d.path))
-  show('>', plan.rename.map(r => `${r.from} -> ${r.file.path}`))
-  for (const reason of plan.reasons) write(`  ${reason}`)
+  for (const line of planLines(resultFromPlan(report, true))) write(line)
+  for (const reason of report.plan.reasons) write(`  ${reason}`)
 }
 
 /** On a pull request: the plan as a comment (one, updated in place) and in the step summary. */

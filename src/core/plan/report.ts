@@ -69,6 +69,37 @@ export function markdownSummary(result: SyncResult, title = 'Vectornator'): stri
   return `${lines.join('\n')}\n`
 }
 
+/** How many paths of each kind a plan lists (text, Markdown, the plugin's log) before "… and N more". */
+export const PLAN_LIST_LIMIT = 100
+
+type PlanLists = Pick<SyncResult, 'storeId' | 'added' | 'updated' | 'deleted' | 'renamed' | 'retagged' | 'unchanged'>
+
+/** Each kind of change with its paths, in the order every rendering lists them. */
+function changes(plan: PlanLists): { name: string, verb: string, sign: string, paths: string[] }[] {
+  return [
+    { name: 'Add', verb: 'to add', sign: '+', paths: plan.added },
+    { name: 'Update', verb: 'to update', sign: '~', paths: plan.updated },
+    { name: 'Delete', verb: 'to delete', sign: '-', paths: plan.deleted },
+    { name: 'Rename', verb: 'to rename', sign: '>', paths: plan.renamed.map(r => `${r.from} -> ${r.to}`) },
+    { name: 'Re-tag', verb: 'to re-tag', sign: '#', paths: plan.retagged },
+  ]
+}
+
+/** At most `limit` entries, then one saying how many more. */
+function listed(paths: string[], limit: number, line: (p: string) => string, more: (n: number) => string): string[] {
+  const out = paths.slice(0, limit).map(line)
+  if (paths.length > limit) out.push(more(paths.length - limit))
+  return out
+}
+
+/** The plan as text: one line of counts, then each path with its sign (`+` add, `~` update, ...). */
+export function planLines(plan: PlanLists, limit = PLAN_LIST_LIMIT): string[] {
+  const kinds = changes(plan)
+  const lines = [`plan for store ${plan.storeId || '(new store)'}: ${kinds.map(k => `${k.paths.length} ${k.verb}`).join(', ')}, ${plan.unchanged} unchanged`]
+  for (const kind of kinds) lines.push(...listed(kind.paths, limit, p => `  ${kind.sign} ${p}`, n => `  ${kind.sign} ... and ${n} more`))
+  return lines
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
@@ -79,15 +110,9 @@ export function formatBytes(bytes: number): string {
  * The plan as Markdown, for a pull request comment: counts, bytes to upload, the store's size
  * after the sync, and the paths. The first line is a marker so a bot can update its comment.
  */
-export function planMarkdown(report: PlanReport): string {
+export function planMarkdown(report: PlanReport, limit = PLAN_LIST_LIMIT): string {
   const { plan } = report
-  const rows: [string, number, string[]][] = [
-    ['Add', plan.add.length, plan.add.map(f => f.path)],
-    ['Update', plan.update.length, plan.update.map(u => u.file.path)],
-    ['Delete', plan.delete.length, plan.delete.map(d => d.path)],
-    ['Rename', plan.rename.length, plan.rename.map(r => `${r.from} → ${r.file.path}`)],
-    ['Re-tag', plan.retag.length, plan.retag.map(r => r.file.path)],
-  ]
+  const kinds = changes({ ...resultLists(report) })
   const lines = [
     '<!-- vectornator-plan -->',
     '### Vectornator plan',
@@ -96,22 +121,31 @@ export function planMarkdown(report: PlanReport): string {
     '',
     '| Change | Documents |',
     '| --- | ---: |',
-    ...rows.map(([name, count]) => `| ${name} | ${count} |`),
+    ...kinds.map(k => `| ${k.name} | ${k.paths.length} |`),
     `| Unchanged | ${plan.unchanged.length} |`,
   ]
   for (const reason of plan.reasons) lines.push('', `> ${reason}`)
-  const listed = rows.filter(([, count]) => count > 0)
-  if (listed.length > 0) {
+  const shown = kinds.filter(k => k.paths.length > 0)
+  if (shown.length > 0) {
     lines.push('', '<details><summary>Paths</summary>', '')
-    for (const [name, , paths] of listed) {
-      lines.push(`**${name}**`, '')
-      for (const p of paths.slice(0, 200)) lines.push(`- \`${p}\``)
-      if (paths.length > 200) lines.push(`- … and ${paths.length - 200} more`)
-      lines.push('')
-    }
+    for (const kind of shown) lines.push(`**${kind.name}**`, '', ...listed(kind.paths, limit, p => `- \`${p.replace(' -> ', ' → ')}\``, n => `- … and ${n} more`), '')
     lines.push('</details>')
   }
   return `${lines.join('\n')}\n`
+}
+
+/** A plan's paths by kind, as a result lists them. */
+function resultLists(report: PlanReport): PlanLists {
+  const { plan } = report
+  return {
+    storeId: report.storeId,
+    added: plan.add.map(f => f.path),
+    updated: plan.update.map(u => u.file.path),
+    deleted: plan.delete.map(d => d.path),
+    renamed: plan.rename.map(r => ({ from: r.from, to: r.file.path })),
+    retagged: plan.retag.map(r => r.file.path),
+    unchanged: plan.unchanged.length,
+  }
 }
 
 export { plural }
