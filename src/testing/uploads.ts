@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { badRequest, invalidType, notFound } from './errors'
-import { checkPurpose, createFile, expiresAt, type FileObject } from './files'
+import { checkPurpose, createFile, expiresAt } from './files'
 import { formFile } from './multipart'
 import type { Context, Route } from './router'
 import { newId, unixSeconds } from './state'

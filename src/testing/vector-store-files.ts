@@ -4,7 +4,7 @@ import { Reply, type Context, type Route } from './router'
 import { unixSeconds } from './state'
 import { extensionOf, extractText, isSearchable } from './text'
 import { type Attributes, checkAttributes, checkChunking, onlyKnown, requireString, type StaticChunking } from './validate'
-import type { FileCounts, FileRecord, FileStatus, IndexedChunk, LastError, StoreRecord, VectorStoreFileObject, VsFileRecord } from './records'
+import type { FileCounts, FileRecord, FileStatus, LastError, StoreRecord, VectorStoreFileObject, VsFileRecord } from './records'
 export type { FileStatus, LastError, VectorStoreFileObject, FileCounts, VsFileRecord } from './records'
 
 

@@ -3,7 +3,7 @@ import { paginate, VECTOR_STORE_LIST } from './pagination'
 import type { Route } from './router'
 import { newId, unixSeconds } from './state'
 import { checkChunking, checkInteger, checkMetadata, isObject, onlyKnown, optionalString, stringArray } from './validate'
-import { attach, attachable, countFiles, type FileCounts, statusOf, type VsFileRecord } from './vector-store-files'
+import { attach, attachable, countFiles, statusOf } from './vector-store-files'
 import type { ExpiresAfter, VectorStoreObject, StoreRecord } from './records'
 export type { ExpiresAfter, VectorStoreObject, StoreRecord } from './records'
 

@@ -1,15 +1,17 @@
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { UsageError } from '../../lib/errors'
 import { silentLogger, type Logger } from '../../lib/logger'
-import { CLEANUP_SUBJECT, StateError, type FinishOptions, type StateStore, type SyncState } from './types'
+import { StateError, type FinishOptions, type StateStore, type SyncState } from './types'
 import { CoalescingWriter } from './git/coalesce'
-import { git, gitErrorLine, resolveName, resolveNames } from './git/exec'
+import { historyOf, stateAt, type StateCommit } from './git/history'
+import { publish, type BranchHandle } from './git/publish'
+import type { Session } from './git/session'
+import { gitErrorLine, resolveName, resolveNames } from './git/exec'
 import { parseState, serializeState } from './json'
 import { encodeKey, STATE_FILE } from './git/key'
 import { acquireLock } from './git/lock'
-import { forceRef, readBlobText, readTree, RefMovedError, updateRef, withEntry, writeBlob, writeCommit, writeTree, type TreeEntry } from './git/objects'
-import { fetchBranch, pickNewer, pushBranch } from './git/remote'
+import { readBlobText, readTree, RefMovedError, updateRef, withEntry, writeBlob, writeCommit, writeTree, type TreeEntry } from './git/objects'
+import { fetchBranch, pickNewer } from './git/remote'
 import { checkBranchAndRemote, checkWritable, inspectRepo, type RepoInfo } from './git/repo'
 
 export { defaultStateKey, encodeKey } from './git/key'
@@ -17,8 +19,7 @@ export { DEFAULT_AUTHOR, gitTopLevel, isGitRepo } from './git/repo'
 
 export const DEFAULT_BRANCH = 'vectornator-metadata'
 export const DEFAULT_REMOTE = 'origin'
-/** Pushes tried before giving up when other machines keep moving the remote branch. */
-export const MAX_PUSH_ATTEMPTS = 8
+export { MAX_PUSH_ATTEMPTS } from './git/publish'
 const MAX_LOCAL_RETRIES = 5
 
 export interface GitBranchStoreOptions {
@@ -37,15 +38,7 @@ export interface GitBranchStoreOptions {
   logger?: Logger
 }
 
-/** A commit of the branch that changed this key's state. */
-export interface StateCommit {
-  commit: string
-  /** ISO 8601 committer date. */
-  date: string
-  /** Subject line: the sync's summary. */
-  message: string
-  key: string
-}
+export type { StateCommit } from './git/history'
 
 export interface GitBranchStore extends StateStore {
   readonly kind: 'git-branch'
@@ -55,26 +48,6 @@ export interface GitBranchStore extends StateStore {
   history(limit?: number): Promise<StateCommit[]>
   /** This key's state as of a commit; undefined when the key had none there. */
   readAt(commitish: string): Promise<SyncState | undefined>
-}
-
-/** What one sync (load, checkpoints, finish) knows of the branch. */
-interface Session {
-  /** Parent of this sync's commit: the commit it started from, or the one it was rebased on. */
-  base?: string
-  /** This key's blob in `base`: the stored state that this sync's state already includes. */
-  baseBlob?: string
-  baseState?: SyncState
-  /** What refs/heads/<branch> holds, as this sync last read or wrote it. */
-  local?: string
-  /** The local ref at load, put back when a sync that wrote checkpoints ends with no change. */
-  localAtLoad?: string
-  loadedText?: string
-  /** The last state this sync committed. */
-  written?: { text: string, blob: string }
-  /** Another writer's commit became `base` during the sync. */
-  rebased: boolean
-  /** The local branch holds commits the remote lacks. */
-  unpushed: boolean
 }
 
 /**
@@ -328,91 +301,25 @@ class GitBranchStateStore implements GitBranchStore {
     return writeCommit(this.cwd, root, base, body, (await this.info()).identityEnv)
   }
 
-  /**
-   * Pushes the local branch. When the remote moved first: fetch it; if only other keys changed
-   * there, put this commit on their tip and push again. If another sync of this key published,
-   * `resolve` re-plans this sync's documents against their state (or keeps theirs), and the
-   * result is committed on their tip, so the branch stays linear and every published state
-   * describes one tree.
-   */
-  private async publish(session: Session, remote: string, options: FinishOptions): Promise<void> {
-    let message = options.message
-    for (let attempt = 1; attempt <= MAX_PUSH_ATTEMPTS; attempt++) {
-      const tip = session.local!
-      if (await pushBranch(this.cwd, remote, this.branch, tip) === 'pushed') {
-        // A single-branch clone's fetch refspec does not cover this branch, so record it here.
-        await forceRef(this.cwd, this.trackingRef, tip, 'vectornator: pushed')
-        session.unpushed = false
-        this.logger.debug(`pushed ${this.branch} to ${remote}`)
-        return
-      }
-      if (attempt === MAX_PUSH_ATTEMPTS) break
-      let theirTip: string | undefined
-      try {
-        theirTip = await fetchBranch(this.cwd, remote, this.branch, (await this.info()).shallow)
-      } catch (error) {
-        throw new StateError(`could not fetch branch ${this.branch} from ${remote} after it refused a push: ${gitErrorLine(error)}; the state is committed on the local branch and the next sync pushes it`)
-      }
-      if (!theirTip) continue
-      const theirBlob = await this.blobAt(theirTip)
-      if (theirBlob === session.baseBlob) {
-        await this.moveOnto(session, theirTip, session.written?.blob ?? session.baseBlob, message)
-        await sleep(attempt * (50 + Math.random() * 150))
-        continue
-      }
-      const outcome = await this.resolveRace(session, theirTip, theirBlob, options)
-      if (!outcome) return
-      message = outcome
-    }
-    throw new StateError(`could not push branch ${this.branch} to ${remote}: it kept changing (${MAX_PUSH_ATTEMPTS} attempts); the state is committed on the local branch and the next sync pushes it`)
+  private publish(session: Session, remote: string, options: FinishOptions): Promise<void> {
+    return publish(this.handle, session, remote, options)
   }
 
-  /** Commits `blob` on `tip` (their tree with this key's file replaced) and moves the local branch there. */
-  private async moveOnto(session: Session, tip: string, blob: string | undefined, message: string): Promise<void> {
-    session.base = tip
-    const next = !blob || blob === await this.blobAt(tip) ? tip : await this.commitOn(tip, blob, message)
-    await this.moveLocal(session, next, message)
-  }
-
-  private async moveLocal(session: Session, next: string, message: string): Promise<void> {
-    try {
-      await updateRef(this.cwd, this.localRef, next, session.local, message.split('\n')[0]!)
-    } catch (error) {
-      if (error instanceof RefMovedError) {
-        throw new StateError(`branch ${this.branch} was changed by another process while this sync was pushing ${this.key}; run the sync again`)
-      }
-      throw error
+  /** What publishing needs of this store (git/publish.ts). */
+  private get handle(): BranchHandle {
+    return {
+      cwd: this.cwd,
+      branch: this.branch,
+      key: this.key,
+      path: this.path,
+      localRef: this.localRef,
+      trackingRef: this.trackingRef,
+      logger: this.logger,
+      blobAt: commit => this.blobAt(commit),
+      commitOn: (base, blob, message) => this.commitOn(base, blob, message),
+      shallow: async () => (await this.info()).shallow,
+      idle: () => this.checkpoints.idle(),
     }
-    session.local = next
-  }
-
-  /**
-   * Another sync of this key published first. From here this sync builds on their commit: its
-   * checkpoints are commits on their tip, and what `resolve` returns is published there. Resolves
-   * to the message of the commit to push, or undefined when their state was kept as it is.
-   */
-  private async resolveRace(session: Session, theirTip: string, theirBlob: string | undefined, options: FinishOptions): Promise<string | undefined> {
-    if (!options.resolve || !theirBlob) {
-      throw new StateError(`another sync of ${this.key} published to ${this.branch} while this one ran; run the sync again (it plans against the state published)`)
-    }
-    const theirText = await readBlobText(this.cwd, theirBlob)
-    const theirs = parseState(theirText, `${this.trackingRef}:${this.path}`)
-    this.logger.info(`${this.branch} was updated by another sync of ${this.key}; planning again against its state`)
-    Object.assign(session, { base: theirTip, baseBlob: theirBlob, baseState: theirs, loadedText: theirText, localAtLoad: theirTip, rebased: false })
-    const next = await options.resolve(theirs)
-    await this.checkpoints.idle()
-    const text = next ? serializeState(next.state) : theirText
-    if (text === theirText) {
-      // Their commit is the result: nothing of this sync's is left to publish.
-      await this.moveLocal(session, theirTip, 'vectornator: kept the state another sync published')
-      session.written = undefined
-      session.unpushed = false
-      return undefined
-    }
-    const blob = await writeBlob(this.cwd, text)
-    await this.moveLocal(session, await this.commitOn(theirTip, blob, next!.message), next!.message)
-    session.written = { text, blob }
-    return next!.message
   }
 
   async close(): Promise<void> {
@@ -426,30 +333,11 @@ class GitBranchStateStore implements GitBranchStore {
 
   async history(limit?: number): Promise<StateCommit[]> {
     const repo = await this.info()
-    let tip = this.session?.local
-    if (!tip) {
-      const [local, tracking] = await resolveNames(this.cwd, [`${this.localRef}^{commit}`, `${this.trackingRef}^{commit}`])
-      tip = (await pickNewer(this.cwd, local, repo.remote ? tracking : undefined)).tip
-    }
-    if (!tip) return []
-    const out = await git(this.cwd, [
-      'log', '--no-show-signature', '--format=%H%x1f%cI%x1f%s%x1e',
-      ...(limit && limit > 0 ? [`--max-count=${Math.floor(limit)}`] : []),
-      tip, '--', this.path,
-    ])
-    return out.split('\x1e').map(record => record.trim()).filter(Boolean).map((record) => {
-      const [commit = '', date = '', message = ''] = record.split('\x1f')
-      return { commit, date, message, key: this.key }
-    }).filter(c => !c.message.startsWith(CLEANUP_SUBJECT))
+    return historyOf({ cwd: this.cwd, key: this.key, path: this.path, localRef: this.localRef, trackingRef: this.trackingRef, remote: repo.remote, tip: this.session?.local }, limit)
   }
 
   async readAt(commitish: string): Promise<SyncState | undefined> {
     await this.info()
-    if (!commitish || commitish.startsWith('-')) throw new UsageError(`not a commit: "${commitish}"`)
-    const commit = await resolveName(this.cwd, `${commitish}^{commit}`)
-    if (!commit) throw new UsageError(`unknown commit "${commitish}" (see the history of ${this.location})`)
-    const blob = await this.blobAt(commit)
-    if (!blob) return undefined
-    return parseState(await readBlobText(this.cwd, blob), `${commitish}:${this.path}`)
+    return stateAt(this.cwd, this.path, this.location, commitish)
   }
 }

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path'
 import { UsageError } from '../../../lib/errors'
 import { StateError } from '../types'
 import { git } from './exec'
