@@ -18,6 +18,7 @@ const otherCommands: Record<string, () => Promise<CommandModule>> = {
   'rollback': () => import('./cli/commands/history').then(m => m.historyCommands),
   'verify': () => import('./cli/commands/verify').then(m => m.verifyCommands),
   'prune': () => import('./cli/commands/prune').then(m => m.pruneCommands),
+  'serve-openai': () => import('./cli/commands/serve-openai').then(m => m.serveOpenAICommand),
 }
 
 async function commandsFor(name: string | undefined): Promise<CommandModule[]> {

@@ -42,7 +42,7 @@ export function extractText(filename: string, content: Buffer): Extracted {
     if (!text.trim()) return { error: { code: 'invalid_file', message: `The file ${filename} contains no text that could be extracted.` } }
     return { text }
   }
-  const unreadable = { error: { code: 'unsupported_file' as const, message: `The file ${filename} is not valid UTF-8 text, so file search cannot read it.` } }
+  const unreadable = { error: { code: 'unsupported_file' as const, message: `The file ${filename} could not be parsed as text: it holds binary data or is not valid UTF-8.` } }
   if (content.includes(0)) return unreadable
   try {
     return { text: utf8.decode(content) }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
-const cliPath = fileURLToPath(new URL('../../src/cli.ts', import.meta.url))
+export const cliPath = fileURLToPath(new URL('../../src/cli.ts', import.meta.url))
 // Resolved from here, not from the child's folder (a temp dir with no node_modules).
 export const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 

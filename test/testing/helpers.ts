@@ -41,3 +41,21 @@ export async function raw(server: OpenAIServer, path: string, init: RequestInit 
   const response = await fetch(`${server.url}${path}`, { ...init, headers })
   return { status: response.status, headers: response.headers, body: await response.json() as any }
 }
+
+/** The SDK's error for a request that must fail; anything else (or a success) fails the test. */
+export async function rejection(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+  try {
+    await promise
+  }
+  catch (error) {
+    if (error instanceof OpenAI.APIError) return error
+    throw error
+  }
+  throw new Error('expected the request to fail, but it succeeded')
+}
+
+/** What a user's error handling reads: the status, the SDK's error class and the envelope's four fields. */
+export async function envelope(promise: Promise<unknown>) {
+  const error = await rejection(promise)
+  return { status: error.status, name: error.constructor.name, type: error.type, code: error.code, param: error.param, message: (error.error as { message?: string } | undefined)?.message }
+}

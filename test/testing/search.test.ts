@@ -89,6 +89,23 @@ describe('vector store search', () => {
     expect(rewritten.data[0].filename).toBe('dogs.md')
   })
 
+  it('ranks the page whose title names the query ahead of pages that only mention it', async () => {
+    const { client } = await start()
+    const store = await client.vectorStores.create({})
+    const pages: Array<{ name: string, text: string, attributes: Record<string, string> }> = [
+      { name: 'changelog.md', text: 'Deploy fixes. Deploy docs moved. The deploy deploy deploy script and deploy hooks changed.', attributes: { title: 'Changelog' } },
+      { name: 'faq.md', text: 'Can I deploy on Fridays? Yes, deploy whenever the deploy checks pass.', attributes: {} },
+      { name: 'guide__deploying.md', text: 'Push the branch and wait for the build to deploy.', attributes: { title: 'Deploy' } },
+      { name: 'deploy.md', text: 'Run the release script; it ships the site to deploy targets.', attributes: {} },
+    ]
+    const files = await Promise.all(pages.map(p => upload(client, p.name, p.text)))
+    await client.vectorStores.fileBatches.createAndPoll(store.id, { files: files.map((f, i) => ({ file_id: f.id, attributes: pages[i]!.attributes })) })
+    const hits = (await client.vectorStores.search(store.id, { query: 'deploy' })).data.map(h => h.filename)
+    // The pages named "deploy" (by title attribute, by file name) first, however often the others say it.
+    expect(hits.slice(0, 2).sort()).toEqual(['deploy.md', 'guide__deploying.md'].sort())
+    expect(hits.slice(2).sort()).toEqual(['changelog.md', 'faq.md'])
+  })
+
   it('is deterministic', async () => {
     const { client } = await start()
     const { store } = await seeded(client)
