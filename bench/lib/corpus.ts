@@ -95,3 +95,20 @@ export async function writeLargeFile(path: string, bytes: number): Promise<void>
   out.end()
   await once(out, 'finish')
 }
+
+/**
+ * `count` small pages (100 B to 2.4 KB, the tldr sizes) in folders of 500, from the same seeded
+ * PRNG: the scale case (`npm run bench -- --scale`). Written on demand, never committed.
+ */
+export function generateScaleCorpus(root: string, count: number): Corpus {
+  const rand = random(100_000)
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
+  for (let i = 0; i < count; i++) {
+    const dir = join(root, `part-${Math.floor(i / 500).toString().padStart(3, '0')}`)
+    if (i % 500 === 0) mkdirSync(dir, { recursive: true })
+    const name = `page-${i.toString(36)}`
+    const size = Math.round(Math.min(2400, Math.max(100, 552 * Math.exp(0.428 * normal()))))
+    writeFileSync(join(dir, `${name}.md`), page(name, size, rand))
+  }
+  return { root, ...measure(root), source: `generated (${count.toLocaleString('en')} pages, seeded)` }
+}

@@ -26,3 +26,9 @@ export function markdownTable(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
   return [line(header), `|${widths.map(w => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n')
 }
+
+/** `min / median / max` of some durations: a figure that moves by more than this between two runs is noise. */
+export function spread(values: number[]): string {
+  if (values.length === 0) return 'n/a'
+  return `${formatMs(Math.min(...values))} / ${formatMs(median(values))} / ${formatMs(Math.max(...values))}`
+}

@@ -38,6 +38,12 @@ export interface ExecuteResult {
 
 /** Upper bound on the content held in memory at once by one upload batch. */
 const BATCH_BYTES = 32 * 1024 * 1024
+/**
+ * Upload batches in flight at once: the next batch's uploads start as soon as the last one's have
+ * ended, while that one is still being attached and processed, so the store's processing never
+ * holds the uploads back. Bounds the content held in memory to this many BATCH_BYTES.
+ */
+const BATCHES_IN_FLIGHT = 3
 /** Larger files are streamed to providers that can (`UploadItem.file`), never read whole. */
 const STREAM_BYTES = 8 * 1024 * 1024
 /** How much of a streamed file its attributes (front matter, title, user attributes) are read from. */
@@ -103,7 +109,9 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
     ...plan.update.map(({ file, entry }) => ({ file, previous: entry })),
   ]
 
+  const inFlight: Promise<void>[] = []
   for (const chunk of chunksOf(uploads, provider.limits.maxBatchFiles)) {
+    while (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift()
     // Intent first: a run killed mid-batch leaves the journal that lets the next run settle it.
     state.journal = [...(state.journal ?? []), ...chunk.map(({ file, previous }) => ({
       op: 'upload' as const, path: file.path, hash: file.sha256, at: now(), ...(previous ? { replaces: previous.fileId } : {}),
@@ -153,15 +161,43 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
     }
 
     if (provider.uploadFiles && (items.length > 1 || items.some(i => i.file))) {
-      const results = await provider.uploadFiles(items.map(({ local: _local, previous: _previous, ...item }) => item), {
+      // Each file settled as the provider reports it (its batch done), the next batch sent as soon as
+      // every file of this one has been uploaded or has failed.
+      const ended = new Set<string>()
+      const settled = new Set<string>()
+      const settling: Promise<void>[] = []
+      let uploadsEnded!: () => void
+      const allEnded = new Promise<void>((resolve) => { uploadsEnded = resolve })
+      const end = (path: string) => {
+        ended.add(path)
+        if (ended.size >= items.length) uploadsEnded()
+      }
+      const call = provider.uploadFiles(items.map(({ local: _local, previous: _previous, ...item }) => item), {
         concurrency: ctx.concurrency,
         onUploaded: (path, fileId) => {
           const entry = state.journal?.find(e => e.op === 'upload' && e.path === path)
           if (entry && entry.op === 'upload') entry.fileId = fileId
           ctx.checkpoint()
+          end(path)
+        },
+        onSettled: (r) => {
+          end(r.path)
+          settled.add(r.path)
+          settling.push(limit(() => settle(r)))
         },
       })
-      await Promise.all(results.map(r => limit(() => settle(r))))
+      const done = call.then(async (results) => {
+        for (const r of results) if (!settled.has(r.path)) settling.push(limit(() => settle(r)))
+        await Promise.all(settling)
+        // The next batch's journal flush (or the end of the sync) saves these results: the journal
+        // already lets a run killed meanwhile settle them.
+        ctx.checkpoint()
+      })
+      // Awaited below (or with the next batches); marked handled so a batch that fails while an
+      // earlier one's error is being thrown is not an unhandled rejection.
+      done.catch(() => {})
+      inFlight.push(done)
+      await Promise.race([allEnded, done])
     }
     else {
       await Promise.all(items.map(item => limit(async () => {
@@ -174,11 +210,10 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
           await settle({ path: item.metadata.path, error: errorMessage(error) })
         }
       })))
+      ctx.checkpoint()
     }
-    // The next batch's journal flush (or the end of the sync) saves these results: the journal
-    // already lets a run killed meanwhile settle them.
-    ctx.checkpoint()
   }
+  await Promise.all(inFlight)
 
   // A rename rewrites the document's `path` attribute: journaled so a run killed between the store
   // and the state has the attribute put back by the next (settle.ts).

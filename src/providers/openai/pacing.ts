@@ -6,8 +6,9 @@
  * longest `x-ratelimit-reset-requests` how long the window is; a log of our own requests then
  * holds the next one back only until the oldest leaves the window (not until the whole window has
  * reset, which would double a long sync's time). A 429 that still gets through (another process on
- * the same key) is waited out (`retry-after-ms`, `retry-after`) a bounded number of times before
- * the SDK sees it.
+ * the same key) holds every later request of its limit back until `retry-after-ms`/`retry-after`,
+ * and goes to the SDK as it came: this layer never sends a request again (retry.ts has the one
+ * retry policy).
  *
  * It wraps the `fetch` the SDK uses, so every call still goes through the SDK.
  */
@@ -82,9 +83,8 @@ export function bucketOf(method: string, url: string): string | undefined {
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
-export function createPacedFetch(options: { fetch?: Fetch, maxWaits?: number } = {}): PacedFetch {
+export function createPacedFetch(options: { fetch?: Fetch } = {}): PacedFetch {
   const base = options.fetch ?? globalThis.fetch
-  const maxWaits = options.maxWaits ?? 8
   const buckets = new Map<string, Bucket>()
   const stats: PacerStats = { waits: 0, waitedMs: 0, rateLimited: 0 }
 
@@ -144,27 +144,23 @@ export function createPacedFetch(options: { fetch?: Fetch, maxWaits?: number } =
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     const name = bucketOf(method, url)
     if (!name) return base(input, init)
-    for (let attempt = 0; ; attempt++) {
-      const entry = await take(name)
-      let response: Response
-      try { response = await base(input, init) }
-      catch (error) {
-        const b = bucket(name)
-        b.log = b.log.filter(e => e !== entry)
-        throw error
-      }
-      learn(name, response.headers, entry)
-      if (response.status !== 429 || attempt >= maxWaits) return response
+    const entry = await take(name)
+    let response: Response
+    try { response = await base(input, init) }
+    catch (error) {
+      const b = bucket(name)
+      b.log = b.log.filter(e => e !== entry)
+      throw error
+    }
+    learn(name, response.headers, entry)
+    if (response.status === 429) {
       stats.rateLimited++
       const b = bucket(name)
       // Refused, so not counted: out of the log; and nothing goes until the server says.
       b.log = b.log.filter(e => e !== entry)
-      const wait = retryAfterMs(response.headers) ?? 1000 * 2 ** attempt
-      b.blockedUntil = Math.max(b.blockedUntil, Date.now() + wait)
-      // The body of a multipart upload is a one-shot stream in some runtimes: only replay what can be.
-      if (init?.body && typeof (init.body as ReadableStream).getReader === 'function') return response
-      await response.body?.cancel().catch(() => {})
+      b.blockedUntil = Math.max(b.blockedUntil, Date.now() + (retryAfterMs(response.headers) ?? 1000))
     }
+    return response
   }
   return { fetch: paced, stats }
 }

@@ -1,0 +1,59 @@
+import type OpenAI from 'openai'
+import type { Logger } from '../../lib/logger'
+import type { Attributes, FileMetadata, RemoteFile } from '../types'
+
+export interface OpenAIProviderOptions {
+  /** Default: env OPENAI_API_KEY (read by the SDK). */
+  apiKey?: string
+  /** Default: env OPENAI_BASE_URL, else the SDK's. */
+  baseURL?: string
+  /** Passed through as `chunking_strategy` on every attach. */
+  chunkingStrategy?: Record<string, unknown>
+  /** Parallel uploads in `uploadFiles`. Default 8. */
+  concurrency?: number
+  /** The SDK's own retries of 429, 5xx and dropped connections. Default 5 (retry.ts has the whole policy). */
+  maxRetries?: number
+  /** A file still `in_progress` after this long is reported failed (retried next run). Default 10 minutes. */
+  processingTimeoutMs?: number
+  /** Poll interval; default the server's `openai-poll-after-ms`, else our schedule (poll.ts). */
+  pollIntervalMs?: number
+  logger?: Logger
+  /** An existing client (tests, proxies); the options above that configure one are then ignored. */
+  client?: OpenAI
+}
+
+/** What the parts of the provider share: the client, the store in use and the settings. */
+export interface OpenAIContext {
+  client: OpenAI
+  options: OpenAIProviderOptions
+  /** The store in use; throws when none is selected yet. */
+  store: () => string
+  /** Attempts at one upload, made with the SDK's retries off (retry.ts). */
+  uploadAttempts: number
+  timeoutMs: number
+  logger?: Logger
+}
+
+export type VSFile = OpenAI.VectorStores.VectorStoreFile
+
+/** What an attach sends for a document besides its file id. */
+export function attachSpec(ctx: OpenAIContext, metadata: FileMetadata) {
+  return {
+    attributes: metadata.attributes,
+    ...(ctx.options.chunkingStrategy ? { chunking_strategy: ctx.options.chunkingStrategy as never } : {}),
+  }
+}
+
+export function toRemote(file: VSFile): RemoteFile {
+  const attributes = (file.attributes ?? {}) as Attributes
+  return {
+    fileId: file.id,
+    path: typeof attributes.path === 'string' ? attributes.path : undefined,
+    sha256: typeof attributes.sha256 === 'string' ? attributes.sha256 : undefined,
+    attributes,
+    status: file.status,
+    lastError: file.last_error?.message,
+    createdAt: file.created_at,
+    bytes: file.usage_bytes,
+  }
+}

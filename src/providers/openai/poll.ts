@@ -1,0 +1,47 @@
+import { setTimeout as wait } from 'node:timers/promises'
+import type { OpenAIContext } from './context'
+import { again } from './retry'
+
+/**
+ * Our schedule when the server sends no `openai-poll-after-ms` (the real API does not promise
+ * it): the SDK's poll helpers would then wait 5 s between reads, longer than most files take to
+ * process, and the last batch's wait is what a sync adds after its last upload. 100 ms, doubling
+ * to 1 s: a second's lag at most, a read a second per batch in flight.
+ */
+export const POLL_FIRST_MS = 100
+export const POLL_MAX_MS = 1000
+
+/** Thrown when the processing timeout passes while polling. */
+export class StillInProgress extends Error {}
+
+/**
+ * Reads an object (a vector store file, a file batch) until it is no longer `in_progress`: each
+ * read a call under the retry policy, the wait the server's hint, else `pollIntervalMs`, else the
+ * schedule above. The SDK's `retrieve` does the reading.
+ */
+export async function pollUntilSettled<T extends { status: string }>(
+  ctx: OpenAIContext,
+  read: (signal: AbortSignal) => { withResponse: () => Promise<{ data: T, response: Response }> },
+  signal: AbortSignal,
+  first?: T,
+): Promise<T> {
+  let interval = POLL_FIRST_MS
+  let hint = Number.NaN
+  let current = first
+  try {
+    while (!current || current.status === 'in_progress') {
+      if (current) {
+        await wait(ctx.options.pollIntervalMs ?? (hint > 0 ? hint : interval), undefined, { signal })
+        interval = Math.min(POLL_MAX_MS, interval * 2)
+      }
+      const { data, response } = await again(() => read(signal).withResponse())
+      current = data
+      hint = Number(response.headers.get('openai-poll-after-ms'))
+    }
+    return current
+  }
+  catch (error) {
+    if (signal.aborted) throw new StillInProgress(`still in_progress after ${Math.round(ctx.timeoutMs / 1000)}s`)
+    throw error
+  }
+}
