@@ -96,140 +96,194 @@ export function retire(state: SyncState, path: string, fileId: string): void {
  */
 export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promise<ExecuteResult> {
   const result: ExecuteResult = { added: [], updated: [], deleted: [], renamed: [], retagged: [], failed: [] }
-  const { provider, state } = ctx
-  const limit = pLimit(ctx.concurrency)
-  const fail = (op: FileOp, path: string, error: unknown) => {
-    const message = errorMessage(error)
-    result.failed.push({ path, error: message })
-    ctx.onFile(op, path, message)
+  const work: Work = {
+    ctx,
+    result,
+    limit: pLimit(ctx.concurrency),
+    fail(op, path, error) {
+      const message = errorMessage(error)
+      result.failed.push({ path, error: message })
+      ctx.onFile(op, path, message)
+    },
   }
-
-  const uploads: { file: LocalFile, previous?: FileState }[] = [
+  await uploadAll(work, [
     ...plan.add.map(file => ({ file })),
     ...plan.update.map(({ file, entry }) => ({ file, previous: entry })),
-  ]
+  ])
+  await rewriteAttributes(work, plan)
+  for (const { path, entry } of plan.delete) {
+    delete ctx.state.files[path]
+    retire(ctx.state, path, entry.fileId)
+    result.deleted.push(path)
+    ctx.onFile('delete', path)
+  }
+  await ctx.flush()
+  return result
+}
 
+/** What the steps of one execution share. */
+interface Work {
+  ctx: ExecuteContext
+  result: ExecuteResult
+  limit: ReturnType<typeof pLimit>
+  fail: (op: FileOp, path: string, error: unknown) => void
+}
+
+type Upload = { file: LocalFile, previous?: FileState }
+type Item = UploadItem & { previous?: FileState, local: LocalFile }
+
+/**
+ * Uploads in batches bounded in count and bytes. The next batch's uploads start as soon as the
+ * last one's have ended, while that one is still being attached and processed (at most
+ * BATCHES_IN_FLIGHT at once), so the store's processing never holds the uploads back.
+ */
+async function uploadAll(work: Work, uploads: Upload[]): Promise<void> {
+  const { ctx } = work
   const inFlight: Promise<void>[] = []
-  for (const chunk of chunksOf(uploads, provider.limits.maxBatchFiles)) {
+  for (const chunk of chunksOf(uploads, ctx.provider.limits.maxBatchFiles)) {
     while (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift()
     // Intent first: a run killed mid-batch leaves the journal that lets the next run settle it.
-    state.journal = [...(state.journal ?? []), ...chunk.map(({ file, previous }) => ({
+    ctx.state.journal = [...(ctx.state.journal ?? []), ...chunk.map(({ file, previous }) => ({
       op: 'upload' as const, path: file.path, hash: file.sha256, at: now(), ...(previous ? { replaces: previous.fileId } : {}),
     }))]
     await ctx.flush()
-
-    const items: (UploadItem & { previous?: FileState, local: LocalFile })[] = []
-    await Promise.all(chunk.map(({ file, previous }) => limit(async () => {
-      try {
-        if (file.size > STREAM_BYTES && file.absPath && provider.streamsFiles) {
-          // Never held whole: attributes from its head, the content streamed from disk by the
-          // provider (UploadItem.file).
-          const metadata = await ctx.describe(file, await readHead(file.absPath, HEAD_BYTES))
-          items.push({ content: Buffer.alloc(0), file: file.absPath, metadata, previous, local: file })
-          return
-        }
-        const content = await file.read()
-        items.push({ content, metadata: await ctx.describe(file, content), previous, local: file })
-      }
-      catch (error) {
-        removeJournal(state, e => e.op === 'upload' && e.path === file.path)
-        fail(previous ? 'update' : 'add', file.path, error)
-      }
-    })))
+    const items = await readItems(work, chunk)
     const byPath = new Map(items.map(i => [i.metadata.path, i]))
-
-    const settle = async (r: UploadResult) => {
-      const item = byPath.get(r.path)
-      if (!item) return
-      if (r.fileId) {
-        removeJournal(state, e => e.op === 'upload' && e.path === r.path)
-        const entry = entryFor(item.local, r.fileId, item.metadata, item.previous)
-        state.files[r.path] = entry
-        ctx.uploaded?.set(r.path, entry)
-        if (item.previous && item.previous.fileId !== r.fileId) retire(state, r.path, item.previous.fileId)
-        ;(item.previous ? result.updated : result.added).push(r.path)
-        ctx.onFile(item.previous ? 'update' : 'add', r.path)
-      }
-      else {
-        // The journal entry goes once nothing is left behind. An upload that failed may have left a
-        // File object (an attempt made, its answer lost): its entry stays for the next run (settle.ts).
-        const cleaned = r.orphanFileId ? await provider.deleteFile(r.orphanFileId).then(() => true, () => false) : false
-        if (cleaned) removeJournal(state, e => e.op === 'upload' && e.path === r.path)
-        fail(item.previous ? 'update' : 'add', r.path, r.error ?? 'the store did not accept the file')
-      }
-      ctx.checkpoint()
-    }
-
-    if (provider.uploadFiles && (items.length > 1 || items.some(i => i.file))) {
-      // Each file settled as the provider reports it (its batch done), the next batch sent as soon as
-      // every file of this one has been uploaded or has failed.
-      const ended = new Set<string>()
-      const settled = new Set<string>()
-      const settling: Promise<void>[] = []
-      let uploadsEnded!: () => void
-      const allEnded = new Promise<void>((resolve) => { uploadsEnded = resolve })
-      const end = (path: string) => {
-        ended.add(path)
-        if (ended.size >= items.length) uploadsEnded()
-      }
-      const call = provider.uploadFiles(items.map(({ local: _local, previous: _previous, ...item }) => item), {
-        concurrency: ctx.concurrency,
-        onUploaded: (path, fileId) => {
-          const entry = state.journal?.find(e => e.op === 'upload' && e.path === path)
-          if (entry && entry.op === 'upload') entry.fileId = fileId
-          ctx.checkpoint()
-          end(path)
-        },
-        onSettled: (r) => {
-          end(r.path)
-          settled.add(r.path)
-          settling.push(limit(() => settle(r)))
-        },
-      })
-      const done = call.then(async (results) => {
-        for (const r of results) if (!settled.has(r.path)) settling.push(limit(() => settle(r)))
-        await Promise.all(settling)
-        // The next batch's journal flush (or the end of the sync) saves these results: the journal
-        // already lets a run killed meanwhile settle them.
-        ctx.checkpoint()
-      })
+    const settle = (r: UploadResult) => settleUpload(work, byPath.get(r.path), r)
+    if (ctx.provider.uploadFiles && (items.length > 1 || items.some(i => i.file))) {
+      const { uploaded, done } = sendBatch(work, items, settle)
       // Awaited below (or with the next batches); marked handled so a batch that fails while an
       // earlier one's error is being thrown is not an unhandled rejection.
       done.catch(() => {})
       inFlight.push(done)
-      await Promise.race([allEnded, done])
+      await Promise.race([uploaded, done])
     }
     else {
-      await Promise.all(items.map(item => limit(async () => {
+      await Promise.all(items.map(item => work.limit(async () => {
         try {
           // A new version is a new document; the old one is retired, not removed (see above).
-          const fileId = await provider.uploadFile(item.metadata.path, item.content, item.metadata)
-          await settle({ path: item.metadata.path, fileId })
+          await settle({ path: item.metadata.path, fileId: await ctx.provider.uploadFile(item.metadata.path, item.content, item.metadata) })
         }
-        catch (error) {
-          await settle({ path: item.metadata.path, error: errorMessage(error) })
-        }
+        catch (error) { await settle({ path: item.metadata.path, error: errorMessage(error) }) }
       })))
       ctx.checkpoint()
     }
   }
   await Promise.all(inFlight)
+}
 
-  // A rename rewrites the document's `path` attribute: journaled so a run killed between the store
-  // and the state has the attribute put back by the next (settle.ts).
+/** The content and metadata of each upload; one that cannot be read (or described) fails alone. */
+async function readItems(work: Work, chunk: Upload[]): Promise<Item[]> {
+  const { ctx } = work
+  const items: Item[] = []
+  await Promise.all(chunk.map(({ file, previous }) => work.limit(async () => {
+    try {
+      if (file.size > STREAM_BYTES && file.absPath && ctx.provider.streamsFiles) {
+        // Never held whole: attributes from its head, the content streamed from disk by the
+        // provider (UploadItem.file).
+        const metadata = await ctx.describe(file, await readHead(file.absPath, HEAD_BYTES))
+        items.push({ content: Buffer.alloc(0), file: file.absPath, metadata, previous, local: file })
+        return
+      }
+      const content = await file.read()
+      items.push({ content, metadata: await ctx.describe(file, content), previous, local: file })
+    }
+    catch (error) {
+      removeJournal(ctx.state, e => e.op === 'upload' && e.path === file.path)
+      work.fail(previous ? 'update' : 'add', file.path, error)
+    }
+  })))
+  return items
+}
+
+/**
+ * One batch through the provider's batch call; each file settled as the provider reports it.
+ * `uploaded` resolves once every file of the batch has been uploaded or has failed (the next
+ * batch may start), `done` once every file is settled.
+ */
+function sendBatch(work: Work, items: Item[], settle: (r: UploadResult) => Promise<void>): { uploaded: Promise<void>, done: Promise<void> } {
+  const { ctx } = work
+  const ended = new Set<string>()
+  const settled = new Set<string>()
+  const settling: Promise<void>[] = []
+  let allEnded!: () => void
+  const uploaded = new Promise<void>((resolve) => { allEnded = resolve })
+  const end = (path: string) => {
+    ended.add(path)
+    if (ended.size >= items.length) allEnded()
+  }
+  const call = ctx.provider.uploadFiles!(items.map(({ local: _local, previous: _previous, ...item }) => item), {
+    concurrency: ctx.concurrency,
+    onUploaded: (path, fileId) => {
+      const entry = ctx.state.journal?.find(e => e.op === 'upload' && e.path === path)
+      if (entry && entry.op === 'upload') entry.fileId = fileId
+      ctx.checkpoint()
+      end(path)
+    },
+    onSettled: (r) => {
+      end(r.path)
+      settled.add(r.path)
+      settling.push(work.limit(() => settle(r)))
+    },
+  })
+  const done = call.then(async (results) => {
+    for (const r of results) if (!settled.has(r.path)) settling.push(work.limit(() => settle(r)))
+    await Promise.all(settling)
+    // The next batch's journal flush (or the end of the sync) saves these results: the journal
+    // already lets a run killed meanwhile settle them.
+    ctx.checkpoint()
+  })
+  return { uploaded, done }
+}
+
+/** Records an upload's outcome: the new entry (the replaced version retired), or the failure. */
+async function settleUpload(work: Work, item: Item | undefined, r: UploadResult): Promise<void> {
+  const { ctx, result } = work
+  const { state } = ctx
+  if (!item) return
+  if (r.fileId) {
+    removeJournal(state, e => e.op === 'upload' && e.path === r.path)
+    const entry = entryFor(item.local, r.fileId, item.metadata, item.previous)
+    state.files[r.path] = entry
+    ctx.uploaded?.set(r.path, entry)
+    if (item.previous && item.previous.fileId !== r.fileId) retire(state, r.path, item.previous.fileId)
+    ;(item.previous ? result.updated : result.added).push(r.path)
+    ctx.onFile(item.previous ? 'update' : 'add', r.path)
+  }
+  else {
+    // The journal entry goes once nothing is left behind. An upload that failed may have left a
+    // File object (an attempt made, its answer lost): its entry stays for the next run (settle.ts).
+    const cleaned = r.orphanFileId ? await ctx.provider.deleteFile(r.orphanFileId).then(() => true, () => false) : false
+    if (cleaned) removeJournal(state, e => e.op === 'upload' && e.path === r.path)
+    work.fail(item.previous ? 'update' : 'add', r.path, r.error ?? 'the store did not accept the file')
+  }
+  ctx.checkpoint()
+}
+
+/**
+ * Renames and re-tags: attributes rewritten in place, nothing uploaded. A rename is journaled so
+ * a run killed between the store and the state has the attribute put back by the next (settle.ts).
+ */
+async function rewriteAttributes(work: Work, plan: Plan<LocalFile>): Promise<void> {
+  const { ctx, result } = work
+  const { state, provider } = ctx
   if (plan.rename.length > 0) {
     state.journal = [...(state.journal ?? []), ...plan.rename.map(({ file, entry }) => ({
       op: 'upload' as const, path: file.path, hash: file.sha256, at: now(), fileId: entry.fileId,
     }))]
     await ctx.flush()
   }
+  const rewrite = async (file: LocalFile, entry: FileState) => {
+    const metadata = await ctx.describe(file, await file.read())
+    if (JSON.stringify(metadata.attributes) === JSON.stringify(entry.attributes) && file.path === entry.metadata.path) return undefined
+    if (!ctx.touched?.has(entry.fileId)) ctx.touched?.set(entry.fileId, entry.attributes)
+    await provider.updateAttributes!(entry.fileId, metadata)
+    return metadata
+  }
   await Promise.all([
-    ...plan.rename.map(({ file, from, entry }) => limit(async () => {
+    ...plan.rename.map(({ file, from, entry }) => work.limit(async () => {
       try {
-        const content = await file.read()
-        const metadata = await ctx.describe(file, content)
-        if (!ctx.touched?.has(entry.fileId)) ctx.touched?.set(entry.fileId, entry.attributes)
-        await provider.updateAttributes!(entry.fileId, metadata)
+        const metadata = (await rewrite(file, entry))!
         delete state.files[from]
         state.files[file.path] = { ...entry, metadata: { path: file.path, size: file.size, lastModified: new Date(file.mtimeMs).toISOString() }, attributes: metadata.attributes }
         removeJournal(state, e => e.op === 'upload' && e.path === file.path && e.fileId === entry.fileId)
@@ -237,32 +291,20 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
         ctx.onFile('rename', file.path)
         ctx.checkpoint()
       }
-      catch (error) { fail('rename', file.path, error) }
+      catch (error) { work.fail('rename', file.path, error) }
     })),
-    ...plan.retag.map(({ file, entry }) => limit(async () => {
+    ...plan.retag.map(({ file, entry }) => work.limit(async () => {
       try {
-        const content = await file.read()
-        const metadata = await ctx.describe(file, content)
-        if (JSON.stringify(metadata.attributes) === JSON.stringify(entry.attributes)) return
-        if (!ctx.touched?.has(entry.fileId)) ctx.touched?.set(entry.fileId, entry.attributes)
-        await provider.updateAttributes!(entry.fileId, metadata)
+        const metadata = await rewrite(file, entry)
+        if (!metadata) return
         state.files[file.path] = { ...entry, attributes: metadata.attributes }
         result.retagged.push(file.path)
         ctx.onFile('retag', file.path)
         ctx.checkpoint()
       }
-      catch (error) { fail('retag', file.path, error) }
+      catch (error) { work.fail('retag', file.path, error) }
     })),
   ])
-
-  for (const { path, entry } of plan.delete) {
-    delete state.files[path]
-    retire(state, path, entry.fileId)
-    result.deleted.push(path)
-    ctx.onFile('delete', path)
-  }
-  await ctx.flush()
-  return result
 }
 
 /** Splits uploads into batches bounded in count and in bytes held in memory. */
