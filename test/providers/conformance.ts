@@ -62,6 +62,19 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
       expect(await provider.verifyStore()).toBe(true)
     })
 
+    it('reports its store\'s counts in one call, and nothing for a store that does not exist', async (ctx) => {
+      if (!provider.storeStatus) return ctx.skip()
+      const id = provider.storeId!
+      expect(await provider.storeStatus()).toEqual({ files: 0, completed: 0, inProgress: 0, failed: 0, cancelled: 0 })
+      const { fileId } = await upload('a.md', '# A\n\nCounted.')
+      await upload('b.md', '# B\n\nCounted too.')
+      expect(await provider.storeStatus()).toEqual({ files: 2, completed: 2, inProgress: 0, failed: 0, cancelled: 0 })
+      await provider.deleteFile(fileId)
+      expect(await provider.storeStatus()).toMatchObject({ files: 1, completed: 1 })
+      await provider.initialize({ storeId: `${id}unknown` })
+      expect(await provider.storeStatus()).toBeUndefined()
+    })
+
     it('keeps stores apart', async () => {
       const first = provider.storeId!
       await upload('a.md', '# A\n\nIn the first store.')
