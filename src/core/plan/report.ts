@@ -72,7 +72,7 @@ export function markdownSummary(result: SyncResult, title = 'Vectornator'): stri
 /** How many paths of each kind a plan lists (text, Markdown, the plugin's log) before "… and N more". */
 export const PLAN_LIST_LIMIT = 100
 
-type PlanLists = Pick<SyncResult, 'storeId' | 'added' | 'updated' | 'deleted' | 'renamed' | 'retagged' | 'unchanged'>
+export type PlanLists = Pick<SyncResult, 'storeId' | 'added' | 'updated' | 'deleted' | 'renamed' | 'retagged' | 'unchanged'>
 
 /** Each kind of change with its paths, in the order every rendering lists them. */
 function changes(plan: PlanLists): { name: string, verb: string, sign: string, paths: string[] }[] {
@@ -112,7 +112,7 @@ export function formatBytes(bytes: number): string {
  */
 export function planMarkdown(report: PlanReport, limit = PLAN_LIST_LIMIT): string {
   const { plan } = report
-  const kinds = changes({ ...resultLists(report) })
+  const kinds = changes(planLists(report))
   const lines = [
     '<!-- vectornator-plan -->',
     '### Vectornator plan',
@@ -135,7 +135,7 @@ export function planMarkdown(report: PlanReport, limit = PLAN_LIST_LIMIT): strin
 }
 
 /** A plan's paths by kind, as a result lists them. */
-function resultLists(report: PlanReport): PlanLists {
+export function planLists(report: Pick<PlanReport, 'plan' | 'storeId'>): PlanLists {
   const { plan } = report
   return {
     storeId: report.storeId,

@@ -1,6 +1,6 @@
 import type { PlanReport } from '../plan/report'
 import { readDocuments } from '../scan/source'
-import { type LocalFile, scan, type ScanResult, type SkippedFile } from '../scan/scan'
+import type { LocalFile, ScanResult, SkippedFile } from '../scan/scan'
 import { FileStatCache, statCachePath } from '../scan/stat-cache'
 import { emptyState, type StateStore, type SyncState } from '../state'
 import { filesDigest, summarize, summaryFor } from '../state/summary'
@@ -88,17 +88,7 @@ export async function saveStatCache(ctx: SyncContext, cache: FileStatCache | und
 function scanDocuments(ctx: SyncContext, cache: FileStatCache | undefined): Promise<ScanResult & { commit?: string }> {
   const { options, limits } = ctx
   // A git ref's documents come from git's objects, hashed as they stream: no cache to consult.
-  if (options.ref) return readDocuments(options, options.maxFileSize ?? limits.maxFileBytes)
-  return scan({
-    root: options.root,
-    include: options.include,
-    exclude: options.exclude,
-    gitignore: options.gitignore,
-    dot: options.dot,
-    maxFileBytes: options.maxFileSize ?? limits.maxFileBytes,
-    concurrency: Math.max(16, options.concurrency * 2),
-    cache,
-  })
+  return readDocuments(options, options.maxFileSize ?? limits.maxFileBytes, options.ref ? undefined : cache)
 }
 
 /** Emitted build files join the scanned documents; a path found twice is kept once. */

@@ -1,24 +1,11 @@
 import type { SyncResult } from '../../types'
-import { summaryLine, type PlanReport } from '../plan/report'
+import { planLists, summaryLine, type PlanReport } from '../plan/report'
 import type { SourceCommit } from '../scan/source'
 import type { ExecuteResult } from './execute'
 
 /** What a sync of this plan would report before it runs (the `--json` object of a dry run). */
 export function resultFromPlan(report: Pick<PlanReport, 'plan' | 'storeId' | 'skipped'>, dryRun: boolean): SyncResult {
-  const { plan } = report
-  return {
-    storeId: report.storeId,
-    dryRun,
-    added: plan.add.map(f => f.path),
-    updated: plan.update.map(u => u.file.path),
-    deleted: plan.delete.map(d => d.path),
-    renamed: plan.rename.map(r => ({ from: r.from, to: r.file.path })),
-    retagged: plan.retag.map(r => r.file.path),
-    unchanged: plan.unchanged.length,
-    failed: [],
-    skipped: report.skipped,
-    durationMs: 0,
-  }
+  return { ...planLists(report), dryRun, failed: [], skipped: report.skipped, durationMs: 0 }
 }
 
 /** The result of a sync that changed nothing (`unchanged` documents). */
