@@ -106,7 +106,6 @@ export interface UploadHooks {
   /** Called for each file once it is settled (stored or failed). */
   onSettled?: (result: UploadResult) => void | Promise<void>
   concurrency?: number
-  signal?: AbortSignal
 }
 
 export interface SearchHit {

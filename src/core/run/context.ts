@@ -65,7 +65,11 @@ export function planFor(ctx: SyncContext, files: LocalFile[], state: SyncState):
 /** The full metadata of a document, its attributes built from its content. */
 export async function describe(ctx: SyncContext, provider: VectorStoreProvider, file: LocalFile, buffer: Buffer): Promise<FileMetadata> {
   const attributes = await buildAttributes({ path: file.path, sha256: file.sha256, content: buffer.toString('utf8') }, ctx.attributeSettings, provider.limits)
-  return { path: file.path, sha256: file.sha256, size: file.size, lastModified: new Date(file.mtimeMs).toISOString(), attributes }
+  const metadata = { path: file.path, sha256: file.sha256, size: file.size, lastModified: new Date(file.mtimeMs).toISOString(), attributes }
+  // The seed interface's hook: a provider may add attributes of its own (path and sha256 stay).
+  if (typeof provider.enrichMetadata !== 'function') return metadata
+  const enriched = await provider.enrichMetadata(file.path, buffer, metadata)
+  return { ...enriched, path: file.path, sha256: file.sha256, attributes: { ...enriched.attributes, path: file.path, sha256: file.sha256 } }
 }
 
 /** Records in the state the settings its documents were stored with. */

@@ -42,8 +42,6 @@ export interface FileState {
     size: number
     lastModified: string
   }
-  /** Hash of the attributes stored with the document (title, url, ...); an edit re-tags it. */
-  attributesHash?: string
   /** The attributes stored with the document (no file content). */
   attributes?: Attributes
 }

@@ -57,10 +57,6 @@ export async function uploadItems(s: Session, storeId: string, items: WriteItem[
   // Groups overlap so one group's embedding request runs while another's rows are written.
   const limit = pLimit(Math.max(1, Math.min(hooks.concurrency ?? 4, s.options.maxConnections)))
   await Promise.all(groups.map(group => limit(async () => {
-    if (hooks.signal?.aborted) {
-      for (const { index, path } of group) await settle(index, { path, error: 'Aborted before upload.' })
-      return
-    }
     try {
       await storeGroup(s, storeId, group.map(p => p.doc))
       for (const { index, path, doc } of group) await settle(index, { path, fileId: doc.fileId })
