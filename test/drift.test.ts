@@ -34,7 +34,7 @@ async function storePaths(storeId: string): Promise<string[]> {
   return paths.sort()
 }
 
-describe('a store changed behind the tool\'s back (OpenAI)', () => {
+describe('a store changed behind the tool\'s back (OpenAI)', { timeout: 120_000 }, () => {
   it('a deleted store is never "unchanged": the sync fails naming --new-store, which uploads everything into a new store', async () => {
     const root = makeTree(pages(5))
     const first = await runCli(['sync', '--json', '--provider', 'openai', '--metadata', 'file'], { cwd: root, env: env() })

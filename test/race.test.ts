@@ -97,7 +97,8 @@ function cloneOf(sandbox: Sandbox, name: string): string {
 
 const ok = (run: CliRun) => expect(run.code, run.stderr).toBe(0)
 
-describe('racing syncs on one state branch', () => {
+// Each test runs a dozen real processes one after another: allowed the time a loaded CI machine needs.
+describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
   it('two clones of one commit, each with its own commit, sync at once: the store is one of the two trees, and each later sync converges exactly', async () => {
     const { sandbox, storeId } = await seeded()
     const a = cloneOf(sandbox, 'a')
