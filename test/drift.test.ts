@@ -113,6 +113,8 @@ describe('a store changed behind the tool\'s back (embedded postgres)', () => {
     const run = (...args: string[]) => runCli([...args, '--metadata', 'file', '--provider', 'postgres'], { cwd: root, env: { OPENAI_API_KEY: '' } })
     const first = await run('sync', '--json')
     expect(first.code, first.stderr).toBe(0)
+    // The counts a no-op compares, kept beside the database the sync closed (see postgres/status.ts).
+    expect(JSON.parse(readFileSync(join(root, '.vectornator', 'store', 'vectornator-status.json'), 'utf8')).stores[JSON.parse(first.stdout).storeId]).toMatchObject({ files: 3, completed: 3 })
     const noop = await run('sync', '--json')
     expect(JSON.parse(noop.stdout)).toMatchObject({ added: [], unchanged: 3 })
     rmSync(join(root, '.vectornator', 'store'), { recursive: true, force: true })

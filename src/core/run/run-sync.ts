@@ -55,6 +55,13 @@ async function runPlan(ctx: SyncContext, store: StateStore, cache: FileStatCache
   if (options.dryRun) return done(ctx, resultFromPlan(prepared, true), started)
 
   const provider = opened ?? await createProvider(options)
+  try { return await syncWith(ctx, store, cache, provider, prepared, drifted, source, started) }
+  // A provider opened here is released here (one handed in is released by its opener).
+  finally { if (!opened) await provider.cleanup().catch(() => {}) }
+}
+
+async function syncWith(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, provider: VectorStoreProvider, prepared: Prepared, drifted: boolean, source: SourceCommit | undefined, started: number): Promise<SyncResult> {
+  const { options } = ctx
   const { report, repaired } = await readyStore(ctx, store, provider, prepared, drifted)
   guardDeletions(options, report)
   for (const reason of report.plan.reasons) options.logger.info(reason)
