@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -115,8 +115,12 @@ describe('a store changed behind the tool\'s back (embedded postgres)', () => {
     expect(first.code, first.stderr).toBe(0)
     // The counts a no-op compares, kept beside the database the sync closed (see postgres/status.ts).
     expect(JSON.parse(readFileSync(join(root, '.vectornator', 'store', 'vectornator-status.json'), 'utf8')).stores[JSON.parse(first.stdout).storeId]).toMatchObject({ files: 3, completed: 3 })
+    // The no-op never opens the database: with its data files moved away it still answers.
+    renameSync(join(root, '.vectornator', 'store', 'base'), join(root, '.vectornator', 'base.moved'))
     const noop = await run('sync', '--json')
+    expect(noop.code, noop.stderr).toBe(0)
     expect(JSON.parse(noop.stdout)).toMatchObject({ added: [], unchanged: 3 })
+    renameSync(join(root, '.vectornator', 'base.moved'), join(root, '.vectornator', 'store', 'base'))
     rmSync(join(root, '.vectornator', 'store'), { recursive: true, force: true })
     const gone = await run('sync')
     expect(gone.code).toBe(2)

@@ -163,6 +163,7 @@ export interface VectorStoreProvider {
    * The configured store's document counts in one cheap call (OpenAI: the store's `file_counts`),
    * or undefined when the store does not exist. A sync that would change nothing compares them
    * with its state, so a store deleted, emptied or failed by hand is never reported in step.
+   * Called after initialize() and possibly before connect(): it connects itself if it must.
    */
   storeStatus?(): Promise<StoreStatus | undefined>
   /** One remote file, or undefined when it does not exist. */

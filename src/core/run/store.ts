@@ -48,7 +48,8 @@ function notFound(ctx: SyncContext, storeId: string, provider: VectorStoreProvid
 /** Opens the store a state summary names and compares its counts: undefined when they agree. */
 export async function storeDisagrees(ctx: SyncContext, provider: VectorStoreProvider, storeId: string, documents: number | undefined): Promise<string | undefined> {
   await provider.initialize({ storeId, storeName: ctx.options.storeName })
-  await provider.connect()
+  // No connect() first: the embedded store answers from its counts file without opening the
+  // database, which takes seconds (storeStatus connects itself when it must).
   if (!provider.storeStatus) return undefined
   const status = await provider.storeStatus()
   if (!status) throw new UsageError(notFound(ctx, storeId, provider))
