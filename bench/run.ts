@@ -318,13 +318,25 @@ async function noopRows(label: string, root: string, server: BenchServer, n: num
   const inFolder = listPages(join(root, folder)).length
   for (const [globs, args, expected, scriptRoot] of [
     ['default globs', [], n, root],
-    [`--include '${folder}/**/*.md'`, ['--include', `${folder}/**/*.md`], inFolder, join(root, folder)],
+    [`--include '${folder}/**/*.md'`, ['--include', `${folder}/**/*.md`], inFolder, join(`${root}-folder`, folder)],
   ] as const) {
-    // The folder glob's state differs from the default's: settled once before the measure.
-    if (args.length) { await cliSync(root, server, [...extra, ...args]); await new Promise(resolve => setTimeout(resolve, RACY_MS)) }
+    // The folder glob's state is its own: a copy of the tree (its own git repository when the
+    // state is on a branch), first synced with that glob, then the measure.
+    let where = root
+    if (args.length) {
+      where = `${root}-folder`
+      cpSync(root, where, { recursive: true, filter: src => !src.includes('.vectornator') && !src.includes('.git') })
+      if (extra.includes('git-branch')) {
+        const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...a], { cwd: where, stdio: 'ignore' })
+        git('init', '-q'); git('add', '-A'); git('commit', '-q', '-m', 'corpus')
+      }
+      await cliSync(where, server, [...extra, ...args])
+      await cliSync(where, server, [...extra, ...args])
+      await new Promise(resolve => setTimeout(resolve, RACY_MS))
+    }
     const before = (await server.stats()).requests
     const { sync, reference } = await paired(NOOP_RUNS, async () => {
-      const run = await cliSync(root, server, [...extra, ...args])
+      const run = await cliSync(where, server, [...extra, ...args])
       if (run.result!.unchanged !== expected || run.result!.added.length || run.result!.deleted.length) throw new Error(`no-op sync (${globs}) saw ${run.result!.unchanged} unchanged of ${expected}`)
       return run
     }, () => baseline(scriptRoot))
@@ -347,8 +359,6 @@ async function noopRows(label: string, root: string, server: BenchServer, n: num
       met: [['time', ms <= 0.6 * ref], ['RSS', rss <= 1.2 * refRss], ['requests', requests === 0]],
     })
   }
-  // Back to the default globs' state for what follows.
-  await cliSync(root, server, extra)
 }
 
 async function largeFiles(tmp: string): Promise<void> {
