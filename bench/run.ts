@@ -352,11 +352,11 @@ async function noopRows(label: string, root: string, server: BenchServer, n: num
       spread: `${spread(sync.map(r => r.ms))} (script ${spread(reference.map(r => r.ms))})`,
       reference: `walk + SHA-256 script ${formatMs(ref)}`,
       ratio: formatRatio(ms / ref),
-      perFile: `${requests} requests`,
+      perFile: `${requests / sync.length} request${requests === sync.length ? '' : 's'} per run`,
       rateLimited: '0',
       rss: `${formatBytes(rss)} (script ${formatBytes(refRss)})`,
-      goal: '<= 0.6x, RSS <= 1.2x script, no request',
-      met: [['time', ms <= 0.6 * ref], ['RSS', rss <= 1.2 * refRss], ['requests', requests === 0]],
+      goal: '<= 0.6x, RSS <= 1.2x script, <= 1 request (the store check)',
+      met: [['time', ms <= 0.6 * ref], ['RSS', rss <= 1.2 * refRss], ['requests', requests <= sync.length]],
     })
   }
 }
@@ -505,7 +505,7 @@ async function main(): Promise<void> {
     table,
     '',
     '- **No-op**: the comparison is a five-line script that walks the tree and SHA-256-hashes every file',
-    '  (`bench/baseline.mjs`). A no-op sync imports no SDK, sends no request and never reads the state:',
+    '  (`bench/baseline.mjs`). A no-op sync sends one request (the store\'s counts) and never reads the state:',
     '  it stats each document instead of reading it, through a local stat cache (size, mtime, ctime and',
     '  inode to SHA-256, kept in the git directory inside a repository, else in `.vectornator/`; never in',
     '  the state or the branch), which also keeps a summary of the state last synced (its content hash or',
