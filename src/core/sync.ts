@@ -18,6 +18,7 @@ import { emptyState, resolveStateStore, type StateStore, type SyncState } from '
 import { filesDigest, summarize, summaryFor } from './state/summary'
 import { reconcileStates } from './reconcile'
 import { checksSummary, loadChecks, runChecks } from './checks'
+import { CONVERTED, MDX_TEXT_VERSION, mdxToText } from './mdx-text'
 import { createCheckpoints } from './checkpoints'
 
 export interface PlanReport {
@@ -70,7 +71,8 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
     if (/(^|\/|\*)\.env/.test(glob)) options.logger.warn(`include "${glob}" names .env files: secrets files (.env, .env.*) are never uploaded`)
   const attributeSettings = { baseUrl: options.baseUrl, attributes: options.attributes, routePrefixes: overrides.routePrefixes }
   const limits = providerLimits(options)
-  const content = contentSettings(options)
+  // The MDX conversion shapes what is stored for every provider: a new version re-indexes.
+  const content = { ...contentSettings(options), mdxText: MDX_TEXT_VERSION }
   const contentFingerprint = fingerprint(content)
   const attributesFingerprint = fingerprint(attributeSettingsKey(attributeSettings))
 
@@ -302,6 +304,7 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
         flush: saves.flush,
         concurrency: options.concurrency,
         describe: (file, buffer) => describe(provider!, file, buffer),
+        uploadText: (file, buffer) => (CONVERTED.test(file.path) ? Buffer.from(mdxToText(buffer.toString('utf8'))) : undefined),
         onFile: (op, path, error) => {
           done++
           options.onProgress({ type: 'file', op, path, ok: !error, error, done, total })
