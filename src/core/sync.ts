@@ -61,6 +61,8 @@ export interface Vectornator {
 export interface VectornatorExtras {
   /** Leading folders stripped from paths to get page routes (a build's output folder). */
   routePrefixes?: string[]
+  /** Page routes a docs framework reported, by root-relative path (see AttributeSettings.routes). */
+  routes?: Record<string, string>
   /** Files synced besides the scanned documents (files a build emitted); see filesFromPaths. */
   extraFiles?: () => Promise<LocalFile[]>
 }
@@ -69,7 +71,7 @@ export function createVectornator(userOptions: VectornatorOptions = {}, override
   const options = resolveOptions(userOptions)
   for (const glob of options.include)
     if (/(^|\/|\*)\.env/.test(glob)) options.logger.warn(`include "${glob}" names .env files: secrets files (.env, .env.*) are never uploaded`)
-  const attributeSettings = { baseUrl: options.baseUrl, attributes: options.attributes, routePrefixes: overrides.routePrefixes }
+  const attributeSettings = { baseUrl: options.baseUrl, attributes: options.attributes, routePrefixes: overrides.routePrefixes, routes: overrides.routes }
   const limits = providerLimits(options)
   // The MDX conversion shapes what is stored for every provider: a new version re-indexes.
   const content = { ...contentSettings(options), mdxText: MDX_TEXT_VERSION }
