@@ -88,6 +88,8 @@ export default function vectornatorAstro(options: VectornatorPluginOptions = {})
         const routes = new Map<string, string>()
         const files: string[] = []
         for (const page of pages) {
+          // The not-found page is no document.
+          if (/^(?:[\w-]+\/)?404\/?$/.test(page.pathname.replace(/^\/+/, ''))) continue
           const html = pageFile(out, page.pathname)
           if (!html) continue
           files.push(html)

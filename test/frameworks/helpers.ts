@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,11 +12,35 @@ const repo = fileURLToPath(new URL('../../', import.meta.url))
 export const source = (entry: string) => join(repo, 'src', entry)
 export const bin = (path: string) => join(repo, 'node_modules', path)
 
-/** A copy of a site in a temp folder, with the repository's node_modules linked in. */
-export function site(name: string): { root: string, remove: () => void } {
-  const root = mkdtempSync(join(tmpdir(), `vectornator-${name}-`))
+/**
+ * A folder holding `node_modules/vectornator` with the given entries bundled from the sources as
+ * tsup ships them (ESM, dependencies resolved from the repository's node_modules). A site placed
+ * in it imports `vectornator/<entry>` as a user's site does: frameworks that load their config
+ * through Vite treat it as an installed package, not as sources of the site.
+ */
+export async function installed(entries: string[]): Promise<{ dir: string, remove: () => void }> {
+  const { build } = await import('esbuild')
+  // Inside the repository (under its ignored .tmp/), so the sites find its node_modules by
+  // walking up, as in a monorepo: frameworks that resolve real paths break on a linked one.
+  mkdirSync(join(repo, '.tmp', 'sites'), { recursive: true })
+  const dir = mkdtempSync(join(repo, '.tmp', 'sites', 'vectornator-'))
+  const pkg = join(dir, 'node_modules', 'vectornator')
+  await build({ entryPoints: entries.map(e => ({ in: source(`${e}.ts`), out: e })), outdir: pkg, outExtension: { '.js': '.mjs' }, bundle: true, format: 'esm', platform: 'node', packages: 'external', logLevel: 'silent' })
+  const exports = Object.fromEntries(entries.map(e => [`./${e}`, `./${e}.mjs`]))
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'vectornator', type: 'module', exports }))
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * A copy of a site in a temp folder with the repository's node_modules linked in, or in the
+ * folder `installed()` made (which finds them by walking up). Each is a git repository of its
+ * own, so the repository's .gitignore (which ignores .tmp/) does not apply to it.
+ */
+export function site(name: string, parent?: string): { root: string, remove: () => void } {
+  const root = mkdtempSync(join(parent ?? tmpdir(), `${name}-`))
   cpSync(join(fixtures, name), root, { recursive: true })
-  symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'), 'dir')
+  if (parent) execFileSync('git', ['init', '-q'], { cwd: root })
+  else symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'), 'dir')
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) }
 }
 
