@@ -63,7 +63,13 @@ export function routeOf(path: string, prefixes: string[] = []): string {
 }
 
 export function urlOf(path: string, settings: Pick<AttributeSettings, 'baseUrl' | 'routePrefixes' | 'routes'>): string {
-  const route = settings.routes?.[path] ?? routeOf(path, settings.routePrefixes)
+  const reported = settings.routes?.[path]
+  if (reported !== undefined) {
+    // A framework's route already holds the site's base path: baseUrl gives only the origin.
+    if (!settings.baseUrl || !/^https?:\/\//.test(settings.baseUrl)) return reported
+    return new URL(reported, settings.baseUrl).href
+  }
+  const route = routeOf(path, settings.routePrefixes)
   if (!settings.baseUrl) return route
   return settings.baseUrl.replace(/\/+$/, '') + route
 }

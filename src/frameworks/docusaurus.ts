@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { VectornatorPluginOptions } from '../plugin/options'
 import { createFace, type Face } from './face'
+import { DOCUSAURUS_FOLDERS } from './folders'
 import { docusaurusRules, type FrameworkRules } from './rules'
 
 /** The parts of Docusaurus's LoadContext and postBuild props read here. */
@@ -66,7 +67,7 @@ function* flatten(routes: Route[]): Generator<Route> {
 export function docusaurusDefaults(context: Context): VectornatorPluginOptions & { rules: FrameworkRules } {
   const origin = context.siteConfig.url?.replace(/\/+$/, '')
   return {
-    include: ['docs', 'blog', 'src/pages', 'versioned_docs', 'i18n'].map(dir => `${dir}/**/*.{md,mdx}`),
+    include: DOCUSAURUS_FOLDERS.map(dir => `${dir}/**/*.{md,mdx}`),
     // Docusaurus renders no file or folder whose name starts with `_` (partials).
     exclude: ['**/_*', '**/_*/**'],
     ...(origin ? { baseUrl: origin } : {}),
