@@ -11,6 +11,8 @@ export default defineConfig([
       'webpack': 'src/webpack.ts',
       'rspack': 'src/rspack.ts',
       'esbuild': 'src/esbuild.ts',
+      'docusaurus': 'src/docusaurus.ts',
+      'astro': 'src/astro.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

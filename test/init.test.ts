@@ -248,4 +248,21 @@ describe('init detection', () => {
     expect(result.unchanged).toEqual([join(dir, '.github/workflows/docs.yml'), join(dir, '.gitignore')])
     expect(readdirSync(join(dir, '.github/workflows'))).toEqual(['docs.yml'])
   })
+
+  it('gives Docusaurus and Astro sites the one line of their own integration, and a config covering every folder Docusaurus renders', async () => {
+    const site = tree({
+      'package.json': pkg({ '@docusaurus/core': '^3' }),
+      'docusaurus.config.js': `export default { url: 'https://acme.dev', baseUrl: '/' }`,
+      'docs/a.md': '# a',
+    })
+    const result = await runInit({ root: site, logger: silentLogger })
+    expect(result.plugin?.lines).toEqual([`plugins: ['vectornator/docusaurus'],`])
+    const config = readFileSync(join(site, 'vectornator.config.mjs'), 'utf8')
+    for (const dir of ['docs', 'blog', 'src/pages', 'versioned_docs', 'i18n']) expect(config).toContain(`'${dir}/**/*.{md,mdx}'`)
+    writeFileSync(join(site, 'docusaurus.config.js'), `export default { url: 'https://acme.dev', baseUrl: '/', plugins: ['vectornator/docusaurus'] }`)
+    expect((await runInit({ root: site, logger: silentLogger })).written).toEqual([])
+
+    const astro = tree({ 'package.json': pkg({ 'astro': '^5', '@astrojs/starlight': '^0.37' }), 'astro.config.mjs': 'export default {}', 'src/content/docs/a.md': '# a' })
+    expect((await runInit({ root: astro, logger: silentLogger })).plugin?.lines).toEqual([`import vectornator from 'vectornator/astro'`, 'integrations: [vectornator()],'])
+  })
 })

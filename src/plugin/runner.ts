@@ -24,6 +24,8 @@ export interface SyncTarget {
   outputs: Output[]
   /** More leading folders to strip from paths for the `url` attribute (VitePress's srcDir). */
   routePrefixes?: string[]
+  /** Routes of pages by absolute path, from a docs framework that knows them. */
+  routes?: Map<string, string>
 }
 
 /** Pages worth a place in a vector store when `assets: true`. */
@@ -35,6 +37,8 @@ const TEXT_PAGE = /\.(?:html?|md|markdown|txt)$/i
  */
 const NOT_FOUND_PAGE = /^404\.html?$/i
 
+const definedOnly = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
+
 const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'))
 
 /**
@@ -42,7 +46,7 @@ const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'))
  * a sync for a build's output, report it through the bundler's logger, and apply the failure
  * policy. The faces (vite.ts, rollup.ts, webpack.ts, esbuild.ts) only decide *when* to call it.
  */
-export function createRunner(options: VectornatorPluginOptions, initial: PluginSettings) {
+export function createRunner(options: VectornatorPluginOptions, initial: PluginSettings, defaults: VectornatorPluginOptions = {}) {
   let settings = initial
   const configs = new Map<string, Promise<PluginSettings>>()
   const notices = new Set<string>()
@@ -61,7 +65,8 @@ export function createRunner(options: VectornatorPluginOptions, initial: PluginS
     const root = resolve(initial.core.root ?? bundlerRoot)
     let loading = configs.get(root)
     if (!loading) {
-      loading = loadConfig({ root, overrides: options }).then(loaded => resolvePluginOptions(loaded.options))
+      // A docs framework's defaults (its folders, its base) sit under the config file and the options.
+      loading = loadConfig({ root, overrides: options }).then(loaded => resolvePluginOptions({ ...defaults, ...definedOnly(loaded.options) }))
       configs.set(root, loading)
     }
     settings = await loading
@@ -119,8 +124,10 @@ export function createRunner(options: VectornatorPluginOptions, initial: PluginS
     try {
       const outDirs = target.outputs.map(o => toPosix(relative(root, o.dir))).filter(d => d && !d.startsWith('..'))
       const routePrefixes = [...new Set([...outDirs, ...(target.routePrefixes ?? [])])]
+      const routes = target.routes && Object.fromEntries([...target.routes].map(([file, route]) => [toPosix(relative(root, file)), route]))
       const vn = createVectornator({ ...settings.core, root, logger }, {
         routePrefixes,
+        routes,
         extraFiles: settings.assets
           ? async () => {
               const limit = vn.options.maxFileSize ?? providerLimits(vn.options).maxFileBytes

@@ -1,5 +1,6 @@
 import { DEFAULT_INCLUDE } from '../../core/options/options'
 import type { Framework, PackageManager, Project } from './detect'
+import { DOCUSAURUS_FOLDERS } from '../../frameworks/folders'
 
 /** The options `init` writes: only what it inferred; everything else keeps its default. */
 export interface InitConfig {
@@ -14,6 +15,9 @@ export type ConfigFormat = 'ts' | 'esm' | 'cjs' | 'json'
 export function initConfig(project: Project, docsDir: string): InitConfig {
   const ext = project.extensions
   const patterns = ext ? [`**/*.${ext}`] : DEFAULT_INCLUDE
+  // Every folder a Docusaurus site renders pages from, as its plugin syncs them.
+  if (project.framework === 'docusaurus' && docsDir === 'docs')
+    return { include: DOCUSAURUS_FOLDERS.map(dir => `${dir}/**/*.{md,mdx}`), ...(project.baseUrl ? { baseUrl: project.baseUrl } : {}) }
   const config: InitConfig = docsDir === '.'
     ? { include: patterns }
     : project.docsIsSiteRoot
@@ -161,14 +165,15 @@ export function pluginHint(project: Pick<Project, 'framework' | 'frameworkConfig
   }
   const file = project.frameworkConfig ?? CONVENTIONAL_CONFIG[project.framework] ?? ''
   switch (project.framework) {
-    case 'vitepress':
     case 'starlight':
     case 'astro':
+      return { file, lines: [`import vectornator from 'vectornator/astro'`, 'integrations: [vectornator()],'] }
+    case 'docusaurus':
+      return { file, lines: [`plugins: ['vectornator/docusaurus'],`] }
+    case 'vitepress':
     case 'nuxt':
     case 'nuxt-content':
       return { file, lines: [importLine, 'vite: { plugins: [vectornator()] },'] }
-    case 'docusaurus':
-      return { file, lines: [importLine, `plugins: [() => ({ name: 'vectornator', configureWebpack: () => ({ plugins: [vectornator()] }) })],`] }
     default:
       return { file, lines: [importLine, 'plugins: [vectornator()],'] }
   }

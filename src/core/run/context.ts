@@ -9,11 +9,14 @@ import { attributeSettingsKey, buildAttributes, type AttributeSettings } from '.
 import type { LocalFile } from '../scan/scan'
 import type { StateStore, SyncState } from '../state/types'
 import { contentSettings, providerLimits } from './provider'
+import { CONVERTED, MDX_TEXT_VERSION, mdxToText } from '../scan/mdx-text'
 
 /** What a face adds to the options: the files and routes of a build. */
 export interface VectornatorExtras {
   /** Leading folders stripped from paths to get page routes (a build's output folder). */
   routePrefixes?: string[]
+  /** Page routes a docs framework reported, by root-relative path (see AttributeSettings.routes). */
+  routes?: Record<string, string>
   /** Files synced besides the scanned documents (files a build emitted); see filesFromPaths. */
   extraFiles?: () => Promise<LocalFile[]>
 }
@@ -38,8 +41,9 @@ export function createContext(userOptions: VectornatorOptions, extras: Vectornat
   const options = resolveOptions(userOptions)
   for (const glob of options.include)
     if (/(^|\/|\*)\.env/.test(glob)) options.logger.warn(`include "${glob}" names .env files: secrets files (.env, .env.*) are never uploaded`)
-  const attributeSettings = { baseUrl: options.baseUrl, attributes: options.attributes, routePrefixes: extras.routePrefixes }
-  const content = contentSettings(options)
+  const attributeSettings = { baseUrl: options.baseUrl, attributes: options.attributes, routePrefixes: extras.routePrefixes, routes: extras.routes }
+  // The MDX conversion shapes what is stored for every provider: a new version re-indexes.
+  const content = { ...contentSettings(options), mdxText: MDX_TEXT_VERSION }
   return {
     options,
     extras,
@@ -103,4 +107,9 @@ export function checkStateMatches(state: SyncState, options: ResolvedOptions, st
 /** The git remote the state branch lives on, when the state is on a branch. */
 export function remoteName(options: ResolvedOptions): string | undefined {
   return 'load' in options.metadata ? undefined : options.metadata.remote
+}
+
+/** The text a store reads for a document whose source is not plain text (MDX, Markdoc); undefined keeps the bytes. */
+export function uploadText(file: LocalFile, content: Buffer): Buffer | undefined {
+  return CONVERTED.test(file.path) ? Buffer.from(mdxToText(content.toString('utf8'))) : undefined
 }

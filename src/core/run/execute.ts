@@ -20,6 +20,11 @@ export interface ExecuteContext {
   concurrency: number
   /** The full metadata of a document; reads its content. May throw (e.g. attribute limits). */
   describe: (file: LocalFile, content: Buffer) => Promise<FileMetadata>
+  /**
+   * The text uploaded for a document whose source is not what a store should read as is (MDX);
+   * undefined keeps the bytes. Attributes and the hash still come from the source.
+   */
+  uploadText?: (file: LocalFile, content: Buffer) => Buffer | undefined
   onFile: (op: FileOp, path: string, error?: string) => void
   /** Collects the documents this run stored (path → entry): a re-plan after a lost race reuses them. */
   uploaded?: Map<string, FileState>
@@ -178,7 +183,7 @@ async function readItems(work: Work, chunk: Upload[]): Promise<Item[]> {
   const items: Item[] = []
   await Promise.all(chunk.map(({ file, previous }) => work.limit(async () => {
     try {
-      if (file.size > STREAM_BYTES && file.absPath && ctx.provider.streamsFiles) {
+      if (file.size > STREAM_BYTES && file.absPath && ctx.provider.streamsFiles && !ctx.uploadText?.(file, Buffer.alloc(0))) {
         // Never held whole: attributes from its head, the content streamed from disk by the
         // provider (UploadItem.file).
         const metadata = await ctx.describe(file, await readHead(file.absPath, HEAD_BYTES))
@@ -186,7 +191,7 @@ async function readItems(work: Work, chunk: Upload[]): Promise<Item[]> {
         return
       }
       const content = await file.read()
-      items.push({ content, metadata: await ctx.describe(file, content), previous, local: file })
+      items.push({ content: ctx.uploadText?.(file, content) ?? content, metadata: await ctx.describe(file, content), previous, local: file })
     }
     catch (error) {
       removeJournal(ctx.state, e => e.op === 'upload' && e.path === file.path)

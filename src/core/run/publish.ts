@@ -6,7 +6,7 @@ import type { LocalFile } from '../scan/scan'
 import type { SourceCommit } from '../scan/source'
 import { CLEANUP_SUBJECT, type FileState, type StateStore, type SyncState } from '../state'
 import { createCheckpoints } from './checkpoints'
-import { describe, planFor, recordSettings, remoteName, type SyncContext } from './context'
+import { describe, planFor, recordSettings, remoteName, uploadText, type SyncContext } from './context'
 import { execute } from './execute'
 import { adoptTheirs, judge, removeRetired, restoreTouched, reuseUploads } from './race'
 import { commitMessage, mergeExecuted } from './result'
@@ -48,6 +48,7 @@ export async function executeAndPublish(ctx: SyncContext, input: PublishInput): 
       flush: saves.flush,
       concurrency: options.concurrency,
       describe: (file, buffer) => describe(ctx, provider, file, buffer),
+      uploadText,
       uploaded,
       touched,
       onFile: (op, path, error) => {

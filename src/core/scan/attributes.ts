@@ -5,6 +5,11 @@ export interface AttributeSettings {
   attributes: string[] | ((doc: { path: string, frontmatter: Record<string, unknown>, content: string }) => Attributes | undefined)
   /** Leading folder stripped from a path to get its route, e.g. `dist/` for emitted HTML. */
   routePrefixes?: string[]
+  /**
+   * Routes a docs framework reported for its pages (root-relative path -> site path with the
+   * framework's own base, locale and trailing slash); they win over the route guessed from the path.
+   */
+  routes?: Record<string, string>
 }
 
 const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)\s*(?:\r?\n|$)/
@@ -57,7 +62,13 @@ export function routeOf(path: string, prefixes: string[] = []): string {
   return `/${p}`
 }
 
-export function urlOf(path: string, settings: Pick<AttributeSettings, 'baseUrl' | 'routePrefixes'>): string {
+export function urlOf(path: string, settings: Pick<AttributeSettings, 'baseUrl' | 'routePrefixes' | 'routes'>): string {
+  const reported = settings.routes?.[path]
+  if (reported !== undefined) {
+    // A framework's route already holds the site's base path: baseUrl gives only the origin.
+    if (!settings.baseUrl || !/^https?:\/\//.test(settings.baseUrl)) return reported
+    return new URL(reported, settings.baseUrl).href
+  }
   const route = routeOf(path, settings.routePrefixes)
   if (!settings.baseUrl) return route
   return settings.baseUrl.replace(/\/+$/, '') + route
@@ -112,5 +123,5 @@ export async function buildAttributes(
 
 /** The settings that shape attributes, for the fingerprint. */
 export function attributeSettingsKey(settings: AttributeSettings): unknown {
-  return { baseUrl: settings.baseUrl ?? '', attributes: settings.attributes, routePrefixes: settings.routePrefixes ?? [] }
+  return { baseUrl: settings.baseUrl ?? '', attributes: settings.attributes, routePrefixes: settings.routePrefixes ?? [], ...(settings.routes ? { routes: settings.routes } : {}) }
 }

@@ -19,7 +19,8 @@ let engine: Promise<Picomatch> | undefined
  */
 export async function globEngine(globs: string[], dot = true): Promise<Picomatch | undefined> {
   if (globs.every(glob => answeredWithout(glob, dot))) return undefined
-  engine ??= import('picomatch').then(m => m.default)
+  // `m.default ?? m`: loaders that hand a CommonJS module over as is (jiti, which Docusaurus loads plugins with).
+  engine ??= import('picomatch').then(m => (m.default ?? m) as Picomatch)
   return engine
 }
 

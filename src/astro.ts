@@ -1,0 +1,4 @@
+import integration from './frameworks/astro'
+
+/** `integrations: [vectornator()]` in astro.config: see VectornatorPluginOptions. */
+export default integration

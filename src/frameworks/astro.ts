@@ -1,0 +1,109 @@
+import { fileURLToPath } from 'node:url'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import fg from 'fast-glob'
+import type { Logger } from '../lib/logger'
+import type { VectornatorPluginOptions } from '../plugin/options'
+import { createFace, normalBase, type Face } from './face'
+
+/** The parts of Astro's config and integration API read here (Astro 4 and 5). */
+interface AstroConfig {
+  root: URL
+  base: string
+  site?: string
+  trailingSlash: 'always' | 'never' | 'ignore'
+  build: { format: 'directory' | 'file' | 'preserve' }
+}
+
+interface IntegrationLogger {
+  info(message: string): void
+  warn(message: string): void
+  error(message: string): void
+  debug(message: string): void
+}
+
+/** Where Astro takes pages from: Starlight's docs collection, then plain Markdown pages. */
+const PAGE_SOURCES = ['src/content/docs', 'src/pages']
+
+const asLogger = (l: IntegrationLogger): Logger => ({ info: m => l.info(m), warn: m => l.warn(m), error: m => l.error(m), debug: m => l.debug(m) })
+
+/** A page's pathname as Astro gives it (`guide/intro/`, `` for the home page) for a source file. */
+function slugOf(relative: string): string {
+  const bare = relative.replace(/\.(md|mdx|mdoc|markdoc)$/i, '')
+  const path = bare === 'index' ? '' : bare.replace(/\/index$/, '')
+  // Astro's and Starlight's slugs are lower-cased, with spaces as dashes.
+  return path.toLowerCase().replace(/\s+/g, '-')
+}
+
+/** `/docs/guide/intro/` as links on the site write it. */
+function routeOf(base: string, pathname: string, config: AstroConfig): string {
+  const bare = pathname.replace(/^\/+|\/+$/g, '')
+  if (!bare) return base
+  const slash = config.trailingSlash === 'always' || (config.trailingSlash === 'ignore' && config.build.format === 'directory')
+  return `${base}${bare}${slash ? '/' : ''}`
+}
+
+/** The HTML file Astro wrote for a page. */
+function pageFile(dir: string, pathname: string): string | undefined {
+  const bare = pathname.replace(/^\/+|\/+$/g, '')
+  const candidates = bare ? [join(bare, 'index.html'), `${bare}.html`] : ['index.html']
+  return candidates.map(c => resolve(dir, c)).find(existsSync)
+}
+
+/**
+ * The Astro integration: `integrations: [vectornator()]` (Starlight sites too). Syncs once per
+ * `astro build`, in `astro:build:done` (the prerendered pages are on disk), with the source
+ * pages and, with `assets`, the rendered HTML, each under the route the site links it by (its
+ * `base` and `trailingSlash` included). `astro dev` and a failed build never sync.
+ */
+export default function vectornatorAstro(options: VectornatorPluginOptions = {}) {
+  let config: AstroConfig | undefined
+  let face: Face | undefined
+  let root = process.cwd()
+
+  return {
+    name: 'vectornator',
+    hooks: {
+      'astro:config:setup': async ({ config: c, command, logger }: { config: AstroConfig, command: string, logger: IntegrationLogger }) => {
+        if (command !== 'build') return
+        root = fileURLToPath(c.root)
+        const origin = c.site ? new URL(c.site).origin : undefined
+        face = createFace(options, {
+          root,
+          include: PAGE_SOURCES.map(dir => `${dir}/**/*.{md,mdx,mdoc}`),
+          exclude: ['**/_*', '**/_*/**'],
+          ...(origin ? { baseUrl: origin } : {}),
+        }, asLogger(logger))
+        // A bad config file fails the build before Astro renders anything.
+        await face.runner?.prepare(root)
+      },
+      'astro:config:done': ({ config: c }: { config: AstroConfig }) => {
+        config = c
+      },
+      'astro:build:done': async ({ dir, pages }: { dir: URL, pages: { pathname: string }[] }) => {
+        if (!face || !config) return
+        const out = fileURLToPath(dir)
+        const base = normalBase(config.base)
+        const rendered = new Set(pages.map(p => p.pathname.replace(/^\/+|\/+$/g, '')))
+        const routes = new Map<string, string>()
+        const files: string[] = []
+        for (const page of pages) {
+          // The not-found page is no document.
+          if (/^(?:[\w-]+\/)?404\/?$/.test(page.pathname.replace(/^\/+/, ''))) continue
+          const html = pageFile(out, page.pathname)
+          if (!html) continue
+          files.push(html)
+          routes.set(html, routeOf(base, page.pathname, config))
+        }
+        for (const source of PAGE_SOURCES) {
+          const docs = await fg('**/*.{md,mdx,mdoc,markdoc}', { cwd: join(root, source), onlyFiles: true, suppressErrors: true })
+          for (const doc of docs) {
+            const slug = slugOf(doc)
+            if (rendered.has(slug)) routes.set(resolve(root, source, doc), routeOf(base, slug, config))
+          }
+        }
+        await face.sync({ root, outputs: [{ dir: out, files }], routes })
+      },
+    },
+  }
+}

@@ -1,0 +1,72 @@
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
+import { bin, devServer, freePort, documents, run, site, source, storeConfig, syncLines, text } from './helpers'
+
+const docusaurus = bin('@docusaurus/core/bin/docusaurus.mjs')
+const env = { VECTORNATOR_PLUGIN: source('docusaurus.ts') }
+let server: OpenAIServer
+let fixture: ReturnType<typeof site>
+let first: Awaited<ReturnType<typeof run>>
+
+beforeAll(async () => {
+  server = await createOpenAIServer({ processingMs: 1 })
+  fixture = site('docusaurus')
+  storeConfig(fixture.root, server, { assets: true })
+  first = await run(docusaurus, ['build'], fixture.root, env)
+}, 120_000)
+
+afterAll(async () => {
+  await server.close()
+  fixture.remove()
+})
+
+describe('docusaurus', () => {
+  it('syncs once per build, after every locale is rendered, with each page under its route', () => {
+    expect(first.code, first.output).toBe(0)
+    expect(existsSync(join(fixture.root, 'build/fr/docs/intro/index.html'))).toBe(true)
+    expect(syncLines(first.output)).toHaveLength(1)
+    const docs = documents(server, fixture.root)
+    const urls = Object.fromEntries(Object.entries(docs).map(([path, a]) => [path, a.url]))
+    expect(urls).toMatchObject({
+      'docs/intro.md': 'https://docs.example.com/widget/docs/next/intro',
+      'docs/install.mdx': 'https://docs.example.com/widget/docs/next/install',
+      'versioned_docs/version-1.0/intro.md': 'https://docs.example.com/widget/docs/intro',
+      'i18n/fr/docusaurus-plugin-content-docs/current/intro.md': 'https://docs.example.com/widget/fr/docs/next/intro',
+      'src/pages/index.md': 'https://docs.example.com/widget/',
+      'build/docs/next/intro/index.html': 'https://docs.example.com/widget/docs/next/intro',
+      'build/fr/docs/next/intro/index.html': 'https://docs.example.com/widget/fr/docs/next/intro',
+    })
+    expect(Object.keys(docs).some(p => p.includes('_partial'))).toBe(false)
+    expect(docs['docs/install.mdx'].title).toBe('Installing the widget')
+    expect(docs['i18n/fr/docusaurus-plugin-content-docs/current/intro.md'].title).toBe('Introduction en français')
+  })
+
+  it('uploads the MDX page as readable text', () => {
+    const body = text(server, fixture.root, 'docs/install.mdx')!
+    expect(body).toContain('Tip: Use the lockfile')
+    expect(body).toContain('npm install widget')
+    expect(body).not.toContain('import Tabs')
+    expect(body).not.toContain('<TabItem')
+  })
+
+  it.todo('tags versioned_docs/ and i18n/ pages with version and locale (waiting on the core version/locale options)')
+
+  it('uploads nothing on a second build of the same sources', async () => {
+    server.stats.reset()
+    const again = await run(docusaurus, ['build'], fixture.root, env)
+    expect(again.code, again.output).toBe(0)
+    expect(syncLines(again.output)).toEqual([expect.stringMatching(/sync: 0 added, 0 updated/)])
+    expect(server.stats.byRoute['POST /files'] ?? 0).toBe(0)
+  }, 120_000)
+
+  it('never syncs from the dev server', async () => {
+    server.stats.reset()
+    writeFileSync(join(fixture.root, 'docs/new.md'), '# New\n\nA page only the dev server has seen.\n')
+    const dev = await devServer(docusaurus, ['start', '--no-open', '--port', String(await freePort())], fixture.root, env)
+    expect(dev.status, dev.output).toBe(200)
+    expect(syncLines(dev.output)).toEqual([])
+    expect(server.stats.byRoute['POST /files'] ?? 0).toBe(0)
+  }, 90_000)
+})

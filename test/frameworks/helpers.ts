@@ -1,0 +1,133 @@
+import { execFileSync, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { OpenAIServer } from '../../src/testing'
+import { storeIdOf } from '../plugin/helpers'
+
+const fixtures = fileURLToPath(new URL('../fixtures/frameworks/', import.meta.url))
+const repo = fileURLToPath(new URL('../../', import.meta.url))
+export const source = (entry: string) => join(repo, 'src', entry)
+export const bin = (path: string) => join(repo, 'node_modules', path)
+
+/**
+ * A folder holding `node_modules/vectornator` with the given entries bundled from the sources as
+ * tsup ships them (ESM, dependencies resolved from the repository's node_modules). A site placed
+ * in it imports `vectornator/<entry>` as a user's site does: frameworks that load their config
+ * through Vite treat it as an installed package, not as sources of the site.
+ */
+export async function installed(entries: string[]): Promise<{ dir: string, remove: () => void }> {
+  const { build } = await import('esbuild')
+  // Inside the repository (under its ignored .tmp/), so the sites find its node_modules by
+  // walking up, as in a monorepo: frameworks that resolve real paths break on a linked one.
+  mkdirSync(join(repo, '.tmp', 'sites'), { recursive: true })
+  const dir = mkdtempSync(join(repo, '.tmp', 'sites', 'vectornator-'))
+  const pkg = join(dir, 'node_modules', 'vectornator')
+  await build({ entryPoints: entries.map(e => ({ in: source(`${e}.ts`), out: e })), outdir: pkg, outExtension: { '.js': '.mjs' }, bundle: true, format: 'esm', platform: 'node', packages: 'external', logLevel: 'silent' })
+  const exports = Object.fromEntries(entries.map(e => [`./${e}`, `./${e}.mjs`]))
+  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'vectornator', type: 'module', exports }))
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * A copy of a site in a temp folder with the repository's node_modules linked in, or in the
+ * folder `installed()` made (which finds them by walking up). Each is a git repository of its
+ * own, so the repository's .gitignore (which ignores .tmp/) does not apply to it.
+ */
+export function site(name: string, parent?: string): { root: string, remove: () => void } {
+  const root = mkdtempSync(join(parent ?? tmpdir(), `${name}-`))
+  cpSync(join(fixtures, name), root, { recursive: true })
+  if (parent) execFileSync('git', ['init', '-q'], { cwd: root })
+  else symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'), 'dir')
+  return { root, remove: () => rmSync(root, { recursive: true, force: true }) }
+}
+
+/** The site's vectornator.config.json, pointing the store at the offline server. */
+export function storeConfig(root: string, server: OpenAIServer, extra: Record<string, unknown> = {}): void {
+  const config = { provider: 'openai', baseURL: server.url, metadata: 'file', failOnError: true, ...extra }
+  writeFileSync(join(root, 'vectornator.config.json'), JSON.stringify(config, null, 2))
+}
+
+export interface Run { code: number | null, output: string }
+
+/** Runs a framework's command as a user would, with a fake key for the offline server. */
+export function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [command, ...args], {
+      cwd,
+      env: { ...process.env, OPENAI_API_KEY: 'test', CI: '', NO_COLOR: '1', FORCE_COLOR: '0', ...env, NODE_ENV: env.NODE_ENV ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (d) => { output += d })
+    child.stderr.on('data', (d) => { output += d })
+    child.on('error', reject)
+    child.on('close', code => resolve({ code, output }))
+  })
+}
+
+/**
+ * Starts a dev server, waits for it to answer one request, stops it. Returns what it printed.
+ * The port is the first `http://localhost:NNNN` it prints.
+ */
+export function devServer(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run & { status: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [command, ...args], {
+      cwd,
+      env: { ...process.env, OPENAI_API_KEY: 'test', CI: '', NO_COLOR: '1', FORCE_COLOR: '0', BROWSER: 'none', ...env, NODE_ENV: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    })
+    let output = ''
+    let status = 0
+    let asked = false
+    const stop = () => { try { process.kill(-child.pid!, 'SIGTERM') } catch {} }
+    const timer = setTimeout(() => { stop(); reject(new Error(`the dev server never answered:\n${output}`)) }, 60_000)
+    child.on('exit', () => clearTimeout(timer))
+    const onData = async (d: Buffer) => {
+      output += d
+      const url = /https?:\/\/(?:localhost|127\.0\.0\.1|\[::1\]):\d+[^\s]*/.exec(output.replace(/\x1B\[[0-9;]*m/g, ''))?.[0]
+      if (!url || asked) return
+      asked = true
+      for (let attempt = 0; attempt < 200 && !status; attempt++) {
+        try { status = (await fetch(url)).status }
+        catch { await new Promise(r => setTimeout(r, 250)) }
+      }
+      clearTimeout(timer)
+      stop()
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.on('error', reject)
+    child.on('close', code => resolve({ code, output, status }))
+  })
+}
+
+/** A port nothing listens on now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    }).on('error', reject)
+  })
+}
+
+/** The store's documents, by `path`, with the attributes a search result shows. */
+export function documents(server: OpenAIServer, root: string): Record<string, Record<string, unknown>> {
+  const id = storeIdOf(root)
+  if (!id) return {}
+  return Object.fromEntries(server.vectorStoreFiles(id).map(f => [String(f.attributes?.path), f.attributes ?? {}]))
+}
+
+/** The text the store holds for a document. */
+export function text(server: OpenAIServer, root: string, path: string): string | undefined {
+  const id = storeIdOf(root)
+  const file = id ? server.vectorStoreFiles(id).find(f => f.attributes?.path === path) : undefined
+  return file ? server.files().find(f => f.id === file.id)?.content.toString('utf8') : undefined
+}
+
+/** Summary lines of syncs that ran. */
+export const syncLines = (output: string) => output.split('\n').filter(l => /\bsync: \d+ added/.test(l))
