@@ -116,8 +116,16 @@ export interface SearchHit {
   attributes?: Attributes
 }
 
+/**
+ * Documents whose attributes equal each value (one of the values, for an array); every key must
+ * match. `{ version: '2.x', locale: ['en', 'fr'] }`.
+ */
+export type AttributeFilter = Record<string, AttributeValue | AttributeValue[]>
+
 export interface SearchOptions {
   limit?: number
+  /** Only documents whose attributes match. */
+  filter?: AttributeFilter
 }
 
 export interface VectorStoreProvider {
