@@ -1,4 +1,5 @@
-import type { SyncResult, VectornatorOptions } from '../types'
+import type { SearchHit, SyncResult, VectornatorOptions } from '../types'
+import { searchArguments, searchDocs, type SearchRequest } from './inspect/search'
 import type { ResolvedOptions } from './options/options'
 import type { PlanReport } from './plan/report'
 import { acquireLock, lockFileFor } from './run/lock'
@@ -12,6 +13,7 @@ export type { PlanReport } from './plan/report'
 export type { StoreConnection } from './run/store'
 export type { VectornatorExtras } from './run/context'
 export { resultFromPlan } from './run/result'
+export type { SearchRequest } from './inspect/search'
 
 export interface Vectornator {
   options: ResolvedOptions
@@ -24,6 +26,11 @@ export interface Vectornator {
    * Takes no lock and writes nothing.
    */
   connect(): Promise<StoreConnection>
+  /**
+   * Searches the store, filtered to the request's version and locale (by default the rules'
+   * `default`; `'*'` for all) and its `filter`. Opens the store and closes it again.
+   */
+  search(query: string, request?: SearchRequest): Promise<SearchHit[]>
 }
 
 /**
@@ -37,6 +44,13 @@ export function createVectornator(userOptions: VectornatorOptions = {}, extras: 
   return {
     options,
     connect: () => connectStore(ctx),
+    search: async (query, request) => {
+      // A bad request is refused before the store is opened.
+      searchArguments(options, query, request)
+      const connection = await connectStore(ctx)
+      try { return await searchDocs(connection.provider, options, query, request) }
+      finally { await connection.close() }
+    },
     status: () => withState(ctx, async (store) => {
       const { loaded: _loaded, files: _files, ...report } = await prepare(ctx, store, await openStatCache(ctx))
       return report
@@ -76,6 +90,11 @@ async function withState<T>(ctx: SyncContext, fn: (store: StateStore) => Promise
 /** Runs one sync. */
 export function sync(options: VectornatorOptions = {}): Promise<SyncResult> {
   return createVectornator(options).sync()
+}
+
+/** Searches the synced store (see Vectornator.search). */
+export function search(query: string, request: SearchRequest = {}, options: VectornatorOptions = {}): Promise<SearchHit[]> {
+  return createVectornator(options).search(query, request)
 }
 
 /** The plan of a sync, changing nothing. */
