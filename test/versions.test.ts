@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../src/testing'
@@ -6,6 +8,7 @@ import { createVectornator, resolveOptions, search, sync, UsageError } from '../
 import { searchFilter } from '../src/core/inspect/search'
 import { silentLogger } from '../src/lib/logger'
 import type { VectornatorOptions } from '../src/types'
+import { runCli } from './helpers/cli'
 import { countRequests } from './helpers/requests'
 import { makeTree } from './helpers/tree'
 
@@ -140,4 +143,35 @@ describe('version from the git ref', () => {
     // The ref option names the ref synced, as written or under refs/tags/.
     expect(createVectornator(opts(root, { ...fromRef, ref: 'refs/tags/v3.1' })).options.ref).toBe('refs/tags/v3.1')
   })
+})
+
+describe('the search and check commands', () => {
+  it('filter by --version, --locale and --filter, with the rules\' defaults otherwise', async () => {
+    const root = site()
+    writeFileSync(join(root, 'vectornator.config.json'), JSON.stringify({ provider: 'openai', baseURL: server.url, metadata: 'file', ...rules }))
+    const env = { OPENAI_API_KEY: 'test' }
+    expect((await runCli(['sync', '--quiet'], { cwd: root, env })).code).toBe(0)
+    const paths = async (...args: string[]) => {
+      const run = await runCli(['search', 'kestrel daemon', '--json', '--limit', '10', ...args], { cwd: root, env })
+      expect(run.code, run.stderr).toBe(0)
+      return (JSON.parse(run.stdout) as { path: string, version: string }[]).map(h => `${h.path}@${h.version}`).sort()
+    }
+    expect(await paths()).toEqual(['docs/setup.md@current'])
+    expect(await paths('--version', '1.0')).toEqual(['versioned_docs/version-1.0/setup.md@1.0'])
+    expect(await paths('--version=*', '--filter', 'locale=fr', '--filter', 'locale=de')).toEqual(['i18n/fr/docs/setup.md@current'])
+    expect(await paths('--locale', 'de')).toEqual([])
+    const bad = await runCli(['search', 'kestrel', '--filter', 'locale'], { cwd: root, env })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr.trim().split('\n')).toEqual(['[vectornator] --filter takes key=value, got "locale": e.g. --filter product=cli'])
+
+    writeFileSync(join(root, 'vectornator.checks.json'), JSON.stringify([
+      { query: 'kestrel daemon old tarball', expect: 'versioned_docs/version-1.0/setup.md', version: '1.0', top: 1 },
+      { query: 'kestrel daemon old tarball', expect: 'versioned_docs/version-1.0/setup.md', top: 3 },
+    ]))
+    const check = await runCli(['check'], { cwd: root, env })
+    expect(check.stdout).toContain('pass  kestrel daemon old tarball  [version 1.0]  ->  versioned_docs/version-1.0/setup.md (rank 1, top 1)')
+    // Without a version the check searches the default version, where that page is not.
+    expect(check.stdout).toContain('FAIL  kestrel daemon old tarball  ->  versioned_docs/version-1.0/setup.md (not found, top 3)')
+    expect(check.code).toBe(1)
+  }, 60_000)
 })

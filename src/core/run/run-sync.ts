@@ -151,7 +151,7 @@ async function checkAfterSync(ctx: SyncContext, result: SyncResult): Promise<voi
   const { file, checks } = await loadChecks(options.root, typeof options.checks === 'string' ? options.checks : undefined)
   const connection = await connectStore(ctx)
   try {
-    result.checks = await runChecks(connection.provider, file, checks)
+    result.checks = await runChecks(connection.provider, file, checks, ctx.options)
     const log = result.checks.failed > 0 ? options.logger.error : options.logger.info
     log(checksSummary(result.checks))
   }
