@@ -1,6 +1,6 @@
 import { createVectornator } from '../../core/sync'
 import { checkScope, checksMarkdown, checksSummary, loadChecks, runChecks } from '../../core/inspect/checks'
-import { searchDocs } from '../../core/inspect/search'
+import { searchDocs, searchFilter } from '../../core/inspect/search'
 import type { AttributeFilter, AttributeValue, SearchHit } from '../../providers/types'
 import { UsageError } from '../../lib/errors'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, withCommonFlags } from '../shared'
@@ -105,7 +105,7 @@ export const searchCommands: CommandModule = (cli, setExit) => {
       const { file, checks } = await loadChecks(vn.options.root, flags.file)
       const connection = await vn.connect()
       try {
-        const report = await runChecks(connection.provider, file, checks, vn.options)
+        const report = await runChecks(connection.provider, file, checks, check => searchFilter(vn.options, check))
         if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`)
         else if (flags.format === 'markdown') process.stdout.write(checksMarkdown(report))
         else {

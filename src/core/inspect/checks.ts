@@ -3,8 +3,6 @@ import { join, resolve } from 'node:path'
 import { loadYaml } from '../scan/attributes'
 import type { AttributeFilter, SearchHit, VectorStoreProvider } from '../../providers/types'
 import { UsageError } from '../../lib/errors'
-import type { ResolvedOptions } from '../options/options'
-import { searchFilter, type SearchRequest } from './search'
 
 /** A golden query: `query` must find `expect` (a path or a url) within the first `top` results. */
 export interface RetrievalCheck {
@@ -96,17 +94,22 @@ function matches(hit: SearchHit, expected: string): boolean {
 }
 
 /**
- * Runs each query against the store and ranks the expected document. With the options, a check
- * naming no version or locale is searched in the rules' defaults, as an assistant's search is.
+ * Runs each query against the store and ranks the expected document. `filterFor` gives a check's
+ * search filter (callers pass search.ts's `searchFilter`, so a check naming no version or locale
+ * is searched in the rules' defaults, as an assistant's search is); default: the check's own.
  */
-export async function runChecks(provider: VectorStoreProvider, file: string, checks: RetrievalCheck[], options?: ResolvedOptions): Promise<CheckReport> {
+export async function runChecks(
+  provider: VectorStoreProvider,
+  file: string,
+  checks: RetrievalCheck[],
+  filterFor: (check: RetrievalCheck) => AttributeFilter | undefined = check => check.filter,
+): Promise<CheckReport> {
   if (!provider.search) throw new UsageError(`the ${provider.name} provider cannot search, so checks cannot run on it`)
   const outcomes: CheckOutcome[] = []
   for (const check of checks) {
     const top = check.top ?? DEFAULT_TOP
     // Search past `top` so a near miss still reports its rank.
-    const request: SearchRequest = { version: check.version, locale: check.locale, filter: check.filter }
-    const filter = options ? searchFilter(options, request) : check.filter
+    const filter = filterFor(check)
     const hits = await provider.search(check.query, { limit: Math.min(50, Math.max(top, 10)), ...(filter ? { filter } : {}) })
     const paths: string[] = []
     for (const hit of hits) if (!paths.includes(hit.path)) paths.push(hit.path)
