@@ -2,11 +2,13 @@ import type { Logger } from './lib/logger'
 import type { Attributes, VectorStoreProvider } from './providers/types'
 import type { StateStore } from './core/state/types'
 import type { CheckReport } from './core/inspect/checks'
+import type { AttributeRuleOption } from './core/scan/rules'
 
 export type { Logger } from './lib/logger'
 export type * from './providers/types'
 export type { SyncState, FileState, StateStore, JournalEntry } from './core/state/types'
 export type { CheckReport, CheckOutcome, RetrievalCheck } from './core/inspect/checks'
+export type { AttributeRule, AttributeRuleOption } from './core/scan/rules'
 
 export type { OpenAISettings, PostgresSettings, ProviderName } from './providers/registry'
 import type { OpenAISettings, PostgresSettings, ProviderName } from './providers/registry'
@@ -79,6 +81,14 @@ export interface VectornatorOptions extends OpenAISettings, PostgresSettings {
   baseUrl?: string
   /** Front matter fields to copy into attributes, or a function returning extra attributes. */
   attributes?: string[] | ((doc: { path: string, frontmatter: Record<string, unknown>, content: string }) => Attributes | undefined)
+  /**
+   * Each document's `version` attribute: one value for all (`'2.x'`), or a rule
+   * `{ patterns: ['versioned_docs/version-{version}/**'], frontmatter, fromRef, default }`.
+   * Search and checks filter on it; a search naming no version gets the rule's `default`.
+   */
+  version?: AttributeRuleOption
+  /** Each document's `locale` attribute: one value for all (`'en'`), or a rule like `version`'s (no `fromRef`). */
+  locale?: AttributeRuleOption
 
   /** Largest share of the store one sync may delete before it stops, default 0.5. */
   maxDeletions?: number

@@ -1,4 +1,5 @@
-import type { SyncResult, VectornatorOptions } from '../types'
+import type { SearchHit, SyncResult, VectornatorOptions } from '../types'
+import { searchArguments, searchDocs, type SearchRequest } from './inspect/search'
 import type { ResolvedOptions } from './options/options'
 import type { PlanReport } from './plan/report'
 import { createContext, type SyncContext, type VectornatorExtras } from './run/context'
@@ -18,6 +19,7 @@ export type { VerifyResult } from './inspect/verify'
 export type { PruneResult } from './inspect/prune'
 export type { HistoryResult } from './inspect/history'
 export { resultFromPlan } from './run/result'
+export type { SearchRequest } from './inspect/search'
 
 export interface RollbackResult {
   /** The git ref whose documents were synced (a state commit's recorded source commit). */
@@ -47,6 +49,11 @@ export interface Vectornator {
   history(limit?: number): Promise<HistoryResult>
   /** Syncs the documents of an earlier sync (a state branch commit) or of a git ref. */
   rollback(target: string): Promise<RollbackResult>
+  /**
+   * Searches the store, filtered to the request's version and locale (by default the rules'
+   * `default`; `'*'` for all) and its `filter`. Opens the store and closes it again.
+   */
+  search(query: string, request?: SearchRequest): Promise<SearchHit[]>
 }
 
 /**
@@ -61,6 +68,13 @@ export function createVectornator(userOptions: VectornatorOptions = {}, extras: 
   return {
     options,
     connect: () => connectStore(ctx),
+    search: async (query, request) => {
+      // A bad request is refused before the store is opened.
+      searchArguments(options, query, request)
+      const connection = await connectStore(ctx)
+      try { return await searchDocs(connection.provider, options, query, request) }
+      finally { await connection.close() }
+    },
     status: () => withState(ctx, mutates, async (store) => {
       const { loaded: _loaded, files: _files, ...report } = await prepare(ctx, store, await openStatCache(ctx))
       return report
@@ -114,6 +128,11 @@ async function withState<T>(ctx: SyncContext, lock: boolean, fn: (store: StateSt
 /** Runs one sync. */
 export function sync(options: VectornatorOptions = {}): Promise<SyncResult> {
   return createVectornator(options).sync()
+}
+
+/** Searches the synced store (see Vectornator.search). */
+export function search(query: string, request: SearchRequest = {}, options: VectornatorOptions = {}): Promise<SearchHit[]> {
+  return createVectornator(options).search(query, request)
 }
 
 /** The plan of a sync, changing nothing. */

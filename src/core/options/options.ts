@@ -6,6 +6,7 @@ import type { Attributes, VectorStoreProvider } from '../../providers/types'
 import type { StateStore } from '../state/types'
 import { createConsoleLogger, type Logger } from '../../lib/logger'
 import { UsageError } from '../../lib/errors'
+import { normalRule, ruleProblems, RULE_NAMES, type AttributeRule } from '../scan/rules'
 
 /** Documents synced when `include` is not given: the text formats docs sites are written in. */
 export const DEFAULT_INCLUDE = ['**/*.{md,mdx,markdown,txt,rst,adoc}']
@@ -62,6 +63,9 @@ export interface ResolvedOptions {
   maxFileSize: number | undefined
   baseUrl: string | undefined
   attributes: string[] | ((doc: { path: string, frontmatter: Record<string, unknown>, content: string }) => Attributes | undefined)
+  /** The `version` / `locale` rules (a string option is a rule whose default is that value). */
+  version: AttributeRule | undefined
+  locale: AttributeRule | undefined
   maxDeletions: number
   allowMassDelete: boolean
   newStore: boolean
@@ -198,6 +202,9 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
 
   const metadata = resolveMetadata(opts.metadata, root, errors)
 
+  const valueLimit = isProvider(providerOption) ? providerOption.limits.maxAttributeValueLength : providerDefinition(String(providerOption))?.limits.maxAttributeValueLength
+  for (const name of RULE_NAMES) errors.push(...ruleProblems(name, opts[name], valueLimit ?? 512))
+
   if (errors.length > 0)
     throw new UsageError(errors.length === 1 ? errors[0] : `${errors.length} problems in the options: ${errors.join('; ')}`)
 
@@ -226,6 +233,8 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
     maxFileSize: opts.maxFileSize,
     baseUrl: opts.baseUrl,
     attributes: opts.attributes ?? [],
+    version: normalRule(opts.version),
+    locale: normalRule(opts.locale),
     maxDeletions: opts.maxDeletions ?? 0.5,
     allowMassDelete: opts.allowMassDelete ?? false,
     newStore: opts.newStore ?? false,

@@ -2,6 +2,7 @@ import type { VectorStoreProvider } from '../../providers/types'
 import type { SyncResult } from '../../types'
 import { UsageError } from '../../lib/errors'
 import { checksSummary, loadChecks, runChecks } from '../inspect/checks'
+import { searchFilter } from '../inspect/search'
 import { planSize } from '../plan/plan'
 import { commitRelation, sourceCommitOf, type SourceCommit } from '../scan/source'
 import type { FileStatCache } from '../scan/stat-cache'
@@ -151,7 +152,7 @@ async function checkAfterSync(ctx: SyncContext, result: SyncResult): Promise<voi
   const { file, checks } = await loadChecks(options.root, typeof options.checks === 'string' ? options.checks : undefined)
   const connection = await connectStore(ctx)
   try {
-    result.checks = await runChecks(connection.provider, file, checks)
+    result.checks = await runChecks(connection.provider, file, checks, check => searchFilter(options, check))
     const log = result.checks.failed > 0 ? options.logger.error : options.logger.info
     log(checksSummary(result.checks))
   }

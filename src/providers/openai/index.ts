@@ -3,6 +3,7 @@ import pLimit from 'p-limit'
 import type { Attributes, SearchHit, SearchOptions, UploadHooks, UploadItem, UploadResult, VectorStoreConfig, VectorStoreProvider } from '../types'
 import { OPENAI_LIMITS, openAIFingerprint, uploadName } from '../openai-files'
 import { attachOne } from './attach'
+import { toOpenAIFilter } from './filter'
 import type { OpenAIContext, OpenAIProviderOptions } from './context'
 import { getDocument, listDocuments, listFileObjects } from './list'
 import { createPacedFetch, type PacerStats } from './pacing'
@@ -127,7 +128,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
     },
 
     async search(query: string, searchOptions: SearchOptions = {}): Promise<SearchHit[]> {
-      const page = await client.vectorStores.search(ctx.store(), { query, max_num_results: Math.min(50, searchOptions.limit ?? 10) })
+      const filters = toOpenAIFilter(searchOptions.filter)
+      if (filters === null) return []
+      const page = await client.vectorStores.search(ctx.store(), { query, max_num_results: Math.min(50, searchOptions.limit ?? 10), ...(filters ? { filters } : {}) })
       return page.data.map(hit => {
         const attributes = (hit.attributes ?? {}) as Attributes
         return {

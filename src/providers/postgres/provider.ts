@@ -188,7 +188,7 @@ export function createPostgresProvider(options: PostgresProviderOptions = {}): P
         vector = { literal: toVectorLiteral(embedding!), dimensions: embedding!.length }
       }
       return searchChunks(s.db, tables, {
-        storeId: store, text: query, language: resolved.language, limit, vector, pgvector: s.capabilities.pgvector,
+        storeId: store, text: query, language: resolved.language, limit, vector, pgvector: s.capabilities.pgvector, filter: searchOptions.filter,
       })
     },
 
