@@ -245,6 +245,19 @@ describe.each(providers)('vectornator mcp over $name', (provider) => {
     expect(answers.filter((_, i) => i % 3 === 1).every(a => a === GUIDE)).toBe(true)
     expect(answers.filter((_, i) => i % 3 === 2).every(a => a === 'docs/api.mdx')).toBe(true)
   }, 60_000)
+
+  // The embedded store is held open by the server, and a second process must not write it meanwhile (README).
+  it.skipIf(provider.name.startsWith('embedded'))('sees a sync made while it runs: the new text is served and found', async () => {
+    const edited = '# Draft\n\nThe ibis paragraph, rewritten with a cormorant.\n'
+    writeFileSync(join(root, 'docs/draft.md'), edited)
+    const synced = await runCli(['sync', '--json', ...provider.args], { cwd: root, env: provider.env() })
+    expect(synced.code, synced.stderr).toBe(0)
+    expect(JSON.parse(synced.stdout).updated).toContain('docs/draft.md')
+    const doc = await call(s, 'get_document', { path: 'docs/draft.md' })
+    expect(doc.isError, textOf(doc)).toBeFalsy()
+    expect(doc.content[0]!.text).toBe(edited)
+    expect(paths(await call(s, 'search_docs', { query: 'ibis cormorant' }))[0]).toBe('docs/draft.md')
+  })
 })
 
 describe('vectornator mcp --http', () => {
