@@ -1,9 +1,11 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
-import type { Vectornator } from '../core/sync'
+import type { VectornatorOptions } from '../types'
+import { createVectornator } from '../core/sync'
 import type { Logger } from '../lib/logger'
 import { DocumentLibrary } from './documents'
 import { serveHttp } from './http'
 import { createDocsServer, type DocsContext } from './server'
+import { StoreHandle } from './store'
 
 export interface McpServeOptions {
   /** Serve Streamable HTTP on this host and port instead of stdio. */
@@ -17,13 +19,16 @@ export interface McpServeOptions {
  * Serves the store `vn` reads over MCP until the client leaves (stdio) or the process is told to
  * stop (SIGINT, SIGTERM). The store is opened first, so a missing sync fails before any protocol.
  */
-export async function serveMcp(vn: Vectornator, options: McpServeOptions): Promise<void> {
-  const connection = await vn.connect()
+export async function serveMcp(userOptions: VectornatorOptions, options: McpServeOptions): Promise<void> {
+  const vn = createVectornator({ ...userOptions, logger: options.logger })
+  const store = await StoreHandle.open(userOptions, vn)
+  const connection = store.first
+  const library = new DocumentLibrary(vn.options, connection.state)
   const ctx: DocsContext = {
     name: `the documentation in ${vn.options.root}`,
     options: vn.options,
-    library: new DocumentLibrary(vn.options, connection.state),
-    connection: async () => connection,
+    library,
+    connection: async () => store.connection(await library.current()),
     logger: options.logger,
     redact: options.redact,
     version: options.version,
@@ -53,6 +58,6 @@ export async function serveMcp(vn: Vectornator, options: McpServeOptions): Promi
   finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
-    await connection.close()
+    await store.close()
   }
 }

@@ -32,10 +32,12 @@ export const mcpCommand: CommandModule = (cli, setExit) => {
       console.log = console.error
       console.info = console.error
       const logger = loggerFor(flags)
-      const vn = createVectornator({ ...(await optionsFor(flags)), logger })
+      const userOptions = { ...(await optionsFor(flags)), logger }
+      // Checked before the SDK loads: bad options fail as fast as for any other command.
+      createVectornator(userOptions)
       // The SDK loads only for this command: a sync never pays for it.
       const { serveMcp } = await import('../../mcp')
-      await serveMcp(vn, { logger, redact, version: '0.1.0', ...(flags.http ? { http: { host, port } } : {}) })
+      await serveMcp(userOptions, { logger, redact, version: '0.1.0', ...(flags.http ? { http: { host, port } } : {}) })
       setExit(0)
     })
 }
