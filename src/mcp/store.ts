@@ -24,38 +24,44 @@ export function embeddedDataDir(vn: Vectornator): string | undefined {
  * The store the server searches. An embedded PGlite database belongs to one process at a time: one
  * held open while a sync writes it loses that sync's writes when it closes. So the server reads a
  * copy of it, taken under the state's lock (which a sync holds while it writes), and takes a new
- * copy when the state records a newer sync. Any other store is opened once and shared.
+ * copy when the state records a newer sync. Any other store stays open, shared, until the state
+ * names another store.
  */
 export class StoreHandle {
   private constructor(
-    private current: { connection: StoreConnection, lastSync: string | undefined, close(): Promise<void> },
-    private readonly reopen?: () => Promise<StoreHandle['current']>,
+    private current: { connection: StoreConnection, key: string | undefined, close(): Promise<void> },
+    /** What, in a newer state, calls for a new connection. */
+    private readonly keyOf: (state: SyncState) => string | undefined,
+    private readonly reopen: () => Promise<StoreHandle['current']>,
   ) {}
 
   private pending?: Promise<void>
-  private readonly retired = new Set<Promise<void>>()
+  private readonly retiring = new Set<StoreHandle['current']>()
 
   static async open(userOptions: VectornatorOptions, vn: Vectornator): Promise<StoreHandle> {
     const dataDir = embeddedDataDir(vn)
     if (!dataDir) {
-      const connection = await vn.connect()
-      return new StoreHandle({ connection, lastSync: connection.state?.lastSync, close: () => connection.close() })
+      const connect = async () => {
+        const connection = await vn.connect()
+        return { connection, key: connection.storeId, close: () => connection.close() }
+      }
+      // Another store only when the state names one (a sync with --new-store); --store pins it.
+      return new StoreHandle(await connect(), s => vn.options.vectorStoreId ?? s.storeId, connect)
     }
     const reopen = () => openCopy(userOptions, vn, dataDir)
-    return new StoreHandle(await reopen(), reopen)
+    return new StoreHandle(await reopen(), s => s.lastSync, reopen)
   }
 
   get first(): StoreConnection { return this.current.connection }
 
   /** The connection to search with, for the state as read now. */
   async connection(state: SyncState | undefined): Promise<StoreConnection> {
-    if (this.reopen && state && state.lastSync !== this.current.lastSync) {
+    if (state && this.keyOf(state) !== this.current.key) {
       this.pending ??= this.reopen().then((next) => {
         const old = this.current
         this.current = next
-        const retiring = new Promise<void>(resolve => setTimeout(resolve, RETIRE_AFTER_MS).unref()).then(() => old.close())
-        this.retired.add(retiring)
-        void retiring.finally(() => this.retired.delete(retiring))
+        this.retiring.add(old)
+        setTimeout(() => { if (this.retiring.delete(old)) void old.close().catch(() => {}) }, RETIRE_AFTER_MS).unref()
       }).finally(() => { this.pending = undefined })
       await this.pending
     }
@@ -64,6 +70,8 @@ export class StoreHandle {
 
   async close(): Promise<void> {
     await this.pending?.catch(() => {})
+    await Promise.all([...this.retiring].map(old => old.close().catch(() => {})))
+    this.retiring.clear()
     await this.current.close()
   }
 }
@@ -76,12 +84,12 @@ async function openCopy(userOptions: VectornatorOptions, vn: Vectornator, dataDi
   const cleanup = () => rm(dir, { recursive: true, force: true })
   try {
     const state = await resolveStateStore(options, options.logger)
-    let lastSync: string | undefined
+    let key: string | undefined
     const release = await lockState(options.root, state, {
       onWait: pid => options.logger.info(`mcp: waiting for a vectornator run (pid ${pid}) to finish writing the embedded store`),
     })
     try {
-      lastSync = (await state.load())?.lastSync
+      key = (await state.load())?.lastSync
       if (await stat(dataDir).catch(() => undefined)) await cp(dataDir, copy, { recursive: true })
       else await mkdir(copy, { recursive: true })
     }
@@ -92,7 +100,7 @@ async function openCopy(userOptions: VectornatorOptions, vn: Vectornator, dataDi
     const { createPostgresProvider } = await import('../providers/postgres')
     const provider = createPostgresProvider({ ...postgresOptions(providerSettings(options)), dataDir: copy })
     const connection = await createVectornator({ ...userOptions, provider }, {}).connect()
-    return { connection, lastSync, close: async () => { await connection.close(); await cleanup() } }
+    return { connection, key, close: async () => { await connection.close(); await cleanup() } }
   }
   catch (error) {
     await cleanup()
