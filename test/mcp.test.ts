@@ -304,6 +304,10 @@ describe('vectornator mcp --http', () => {
       req.end('{}')
     })
     expect(status).toBe(403)
+    const taken = await runCli(['mcp', '--http', '--port', new URL(url).port, '--metadata', 'file', '--provider', 'openai'], { cwd: root, env })
+    expect(taken.code).toBe(2)
+    expect(taken.stderr).toMatch(/port \d+ on 127\.0\.0\.1 is in use: pass another --port/)
+
     // Logs on stderr, never on stdout; the key in neither.
     expect(stdout).toBe('')
     expect(stderr).not.toContain(KEY)

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+import { UsageError } from '../lib/errors'
 import { createDocsServer, type DocsContext } from './server'
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
@@ -60,7 +61,12 @@ export async function serveHttp(ctx: DocsContext, host: string, port: number): P
     })
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(new UsageError(`port ${port} on ${host} is in use: pass another --port (0 picks a free one)`))
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EACCES')
+        reject(new UsageError(`cannot listen on ${host}:${port} (${error.code}): pass a --host of this machine and a --port you may open`))
+      else reject(error)
+    })
     server.listen(port, host, () => resolve())
   })
   const address = server.address()

@@ -16,8 +16,9 @@ export interface McpServeOptions {
 }
 
 /**
- * Serves the store `vn` reads over MCP until the client leaves (stdio) or the process is told to
- * stop (SIGINT, SIGTERM). The store is opened first, so a missing sync fails before any protocol.
+ * Serves the store the options name over MCP until the client leaves (stdio) or the process is
+ * told to stop (SIGINT, SIGTERM). The store is opened first, so a missing sync fails before any
+ * protocol is spoken.
  */
 export async function serveMcp(userOptions: VectornatorOptions, options: McpServeOptions): Promise<void> {
   const vn = createVectornator({ ...userOptions, logger: options.logger })
