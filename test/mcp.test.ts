@@ -188,6 +188,9 @@ describe.each(providers)('vectornator mcp over $name', (provider) => {
       expect(textOf(answer)).toMatch(why)
       expect(textOf(answer)).not.toContain(KEY)
     }
+    // A resource address names the same documents and is refused the same way.
+    await expect(s.client.readResource({ uri: 'vectornator://document/..%2F.env' })).rejects.toThrow(/leaves the root/)
+    await expect(s.client.readResource({ uri: 'vectornator://document/README.md' })).rejects.toThrow(/not a synced document/)
   })
 
   it('serves the synced copy from git when the work tree changed, and refuses a document changed past that', async () => {

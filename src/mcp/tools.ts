@@ -76,7 +76,7 @@ function registerGet(server: McpServer, ctx: DocsContext): void {
 function registerList(server: McpServer, ctx: DocsContext): void {
   server.registerTool('list_documents', {
     title: 'List the documents',
-    description: `Lists the synced documents of ${ctx.name} (path, title, url), sorted by path, a page at a time: pass the nextOffset of one answer as the offset of the next.`,
+    description: `Lists the synced documents of ${ctx.name} (path, title, url), sorted by path, a page at a time: pass the nextOffset of one answer as the offset of the next. Like search_docs, only the default version and locale unless asked ("*" for all).`,
     inputSchema: {
       offset: z.number().int().min(0).optional().describe('Documents to skip (default 0): the nextOffset of the previous page'),
       limit: z.number().int().min(1).max(500).optional().describe('Documents per page, 1 to 500 (default 50)'),
