@@ -6,6 +6,7 @@ import createPostgresProvider, { NO_EMBEDDER_NOTICE, NO_PGVECTOR_NOTICE, type Po
 import { toVectorLiteral } from '../../src/providers/postgres/embed'
 import { tableNames } from '../../src/providers/postgres/schema'
 import { buildSearch } from '../../src/providers/postgres/search'
+import type { Attributes } from '../../src/providers/types'
 import { describeProviderConformance } from './conformance'
 import { hashingEmbedder, metadataFor, tempDir } from './helpers'
 import { sharedPGlite, startSocketServer } from './pglite'
@@ -132,7 +133,8 @@ describe('postgres provider on PGlite', () => {
     cleanups.push(() => provider.cleanup())
     await provider.createStore('socket filters')
     const text = (n: number) => `Marmot tunnel maintenance, part ${n}.`
-    for (const [i, attributes] of [{ version: '1.0', order: 1 }, { version: '2.0', order: 2 }, { version: '2.0', order: 3, draft: true }].entries())
+    const tagged: Attributes[] = [{ version: '1.0', order: 1 }, { version: '2.0', order: 2 }, { version: '2.0', order: 3, draft: true }]
+    for (const [i, attributes] of tagged.entries())
       await provider.uploadFile(`${i}.md`, Buffer.from(text(i)), metadataFor(`${i}.md`, text(i), attributes))
     const paths = async (filter?: Record<string, string | number | boolean | (string | number | boolean)[]>) =>
       (await provider.search('marmot tunnel', { limit: 10, ...(filter ? { filter } : {}) })).map(h => h.path).sort()
