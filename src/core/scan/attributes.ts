@@ -114,7 +114,7 @@ export async function buildAttributes(
   for (const rule of settings.rules ?? []) {
     const value = ruleValue(rule, doc.path, data, settings.sources?.[doc.path])
     if (value === undefined) continue
-    // Cut, it would silently fall out of every filter on it.
+    // Never cut: a shortened value would silently fall out of every filter on it.
     if (value.length > limits.maxAttributeValueLength)
       throw new Error(`${doc.path} has a ${rule.name} longer than ${limits.maxAttributeValueLength} characters ("${value.slice(0, 20)}..."): shorten it in its front matter or fix the ${rule.name} patterns`)
     attributes[rule.name] = value
