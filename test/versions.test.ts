@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../src/testing'
 import { createVectornator, resolveOptions, search, sync, UsageError } from '../src'
 import { searchFilter } from '../src/core/inspect/search'
+import { compileRule, ruleValue } from '../src/core/scan/rules'
 import { silentLogger } from '../src/lib/logger'
 import type { VectornatorOptions } from '../src/types'
 import { runCli } from './helpers/cli'
@@ -173,5 +174,36 @@ describe('the search and check commands', () => {
     // Without a version the check searches the default version, where that page is not.
     expect(check.stdout).toContain('FAIL  kestrel daemon old tarball  ->  versioned_docs/version-1.0/setup.md (not found, top 3)')
     expect(check.code).toBe(1)
+  }, 60_000)
+})
+
+describe('rule patterns', () => {
+  const value = (name: 'version' | 'locale', patterns: string[], path: string, frontmatter = {}, source?: string) =>
+    ruleValue(compileRule(name, { patterns, default: 'dflt' }, '.', undefined), path, frontmatter, source)
+  it('capture part of a segment, honour globs, and fall back to the default', () => {
+    expect(value('locale', ['pages/**/*.{locale}.{md,mdx}'], 'pages/guide/intro.fr.mdx')).toBe('fr')
+    expect(value('locale', ['pages/**/*.{locale}.{md,mdx}'], 'pages/intro.de.md')).toBe('de')
+    expect(value('locale', ['pages/**/*.{locale}.{md,mdx}'], 'pages/intro.de.txt')).toBe('dflt')
+    expect(value('version', ['docs/v{version}/**'], 'docs/v2.1/a/b.md')).toBe('2.1')
+    expect(value('version', ['{docs,guides}/{version:legacy}/**'], 'guides/legacy/x.md')).toBe('legacy')
+    expect(value('version', ['{docs,guides}/{version:legacy}/**'], 'guides/legacy2/x.md')).toBe('dflt')
+    // The first pattern that matches wins; a page's front matter wins over every pattern.
+    expect(value('version', ['a/{version}/**', '{version}/**'], 'a/b/c.md')).toBe('b')
+    expect(value('version', ['a/{version}/**'], 'a/b/c.md', { version: 7 })).toBe('7')
+    // A rendered page no pattern matches takes its source's value.
+    expect(value('version', ['versioned/{version}/**'], 'build/intro/index.html', {}, 'versioned/1.0/intro.md')).toBe('1.0')
+  })
+})
+
+describe('the embedded postgres store', () => {
+  it('filters a search the same way', async () => {
+    const root = site()
+    const options = { root, provider: 'postgres' as const, embed: false as const, metadata: 'file' as const, logger: silentLogger, ...rules }
+    await sync(options)
+    const vn = createVectornator(options)
+    expect((await vn.search('kestrel daemon', { limit: 10 })).map(h => h.path)).toEqual(['docs/setup.md'])
+    expect((await vn.search('kestrel daemon', { limit: 10, version: '2.0' })).map(h => h.path)).toEqual(['versioned_docs/version-2.0/setup.md'])
+    expect((await vn.search('kestrel daemon', { limit: 10, version: '*', locale: 'fr' })).map(h => h.path)).toEqual(['i18n/fr/docs/setup.md'])
+    expect(await vn.search('kestrel daemon', { version: 'none' })).toEqual([])
   }, 60_000)
 })

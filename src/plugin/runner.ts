@@ -26,6 +26,8 @@ export interface SyncTarget {
   routePrefixes?: string[]
   /** Routes of pages by absolute path, from a docs framework that knows them. */
   routes?: Map<string, string>
+  /** The source file each rendered page was made from, by absolute path (its version and locale rules try it). */
+  sources?: Map<string, string>
 }
 
 /** Pages worth a place in a vector store when `assets: true`. */
@@ -181,9 +183,11 @@ export class Runner {
     const outDirs = target.outputs.map(o => toPosix(relative(root, o.dir))).filter(d => d && !d.startsWith('..'))
     const routePrefixes = [...new Set([...outDirs, ...(target.routePrefixes ?? [])])]
     const routes = target.routes && Object.fromEntries([...target.routes].map(([file, route]) => [toPosix(relative(root, file)), route]))
+    const sources = target.sources && Object.fromEntries([...target.sources].map(([page, source]) => [toPosix(relative(root, page)), toPosix(relative(root, source))]))
     const vn = createVectornator({ ...settings.core, root, logger }, {
       routePrefixes,
       routes,
+      sources,
       extraFiles: settings.assets
         ? async () => {
             const limit = vn.options.maxFileSize ?? providerLimits(vn.options).maxFileBytes

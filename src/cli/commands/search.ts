@@ -1,6 +1,6 @@
 import { createVectornator } from '../../core/sync'
 import { checkScope, checksMarkdown, checksSummary, loadChecks, runChecks } from '../../core/inspect/checks'
-import { searchDocs, searchFilter } from '../../core/inspect/search'
+import { searchArguments, searchDocs, searchFilter } from '../../core/inspect/search'
 import type { AttributeFilter, AttributeValue, SearchHit } from '../../providers/types'
 import { UsageError } from '../../lib/errors'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, withCommonFlags } from '../shared'
@@ -77,6 +77,8 @@ export const searchCommands: CommandModule = (cli, setExit) => {
       const filter = parseFilters(rawValues(args, '--filter'))
       const vn = createVectornator({ ...(await optionsFor(flags)), logger: loggerFor(flags) })
       const request = { limit, version, locale, filter }
+      // Refused before the store is opened.
+      searchArguments(vn.options, String(query), request)
       const connection = await vn.connect()
       try {
         const hits = await searchDocs(connection.provider, vn.options, String(query), request)

@@ -13,6 +13,8 @@ export interface AttributeSettings {
   routes?: Record<string, string>
   /** The `version` / `locale` rules, compiled once per run. */
   rules?: CompiledRule[]
+  /** Rendered pages' sources (root-relative page -> source): a page's rules also try its source's path. */
+  sources?: Record<string, string>
 }
 
 const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)\s*(?:\r?\n|$)/
@@ -110,9 +112,9 @@ export async function buildAttributes(
     if (value !== undefined) attributes[key] = value
   }
   for (const rule of settings.rules ?? []) {
-    const value = ruleValue(rule, doc.path, data)
+    const value = ruleValue(rule, doc.path, data, settings.sources?.[doc.path])
     if (value === undefined) continue
-    // Cut, it would silently fall out of every filter on it.
+    // Never cut: a shortened value would silently fall out of every filter on it.
     if (value.length > limits.maxAttributeValueLength)
       throw new Error(`${doc.path} has a ${rule.name} longer than ${limits.maxAttributeValueLength} characters ("${value.slice(0, 20)}..."): shorten it in its front matter or fix the ${rule.name} patterns`)
     attributes[rule.name] = value
@@ -134,5 +136,5 @@ export async function buildAttributes(
 
 /** The settings that shape attributes, for the fingerprint. */
 export function attributeSettingsKey(settings: AttributeSettings): unknown {
-  return { baseUrl: settings.baseUrl ?? '', attributes: settings.attributes, routePrefixes: settings.routePrefixes ?? [], ...(settings.routes ? { routes: settings.routes } : {}), ...(settings.rules?.length ? { rules: settings.rules.map(ruleKey) } : {}) }
+  return { baseUrl: settings.baseUrl ?? '', attributes: settings.attributes, routePrefixes: settings.routePrefixes ?? [], ...(settings.routes ? { routes: settings.routes } : {}), ...(settings.rules?.length ? { rules: settings.rules.map(ruleKey), ...(settings.sources ? { sources: settings.sources } : {}) } : {}) }
 }

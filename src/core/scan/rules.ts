@@ -140,17 +140,24 @@ export function compileRule(name: RuleName, rule: AttributeRule, root: string, r
   }
 }
 
-/** The document's value under the rule, or undefined when nothing gives one. */
-export function ruleValue(compiled: CompiledRule, path: string, frontmatter: Record<string, unknown>): string | undefined {
+/**
+ * The document's value under the rule, or undefined when nothing gives one. `source` is the file
+ * a rendered page was made from (a framework reports it): when no pattern matches the page's own
+ * path, the source's path is tried, so `build/docs/intro/index.html` takes the version of
+ * `versioned_docs/version-1.0/intro.md`.
+ */
+export function ruleValue(compiled: CompiledRule, path: string, frontmatter: Record<string, unknown>, source?: string): string | undefined {
   const { rule } = compiled
   const field = rule.frontmatter === undefined ? compiled.name : rule.frontmatter
   if (field !== false) {
     const given = frontmatter[field]
     if ((typeof given === 'string' && given.trim()) || typeof given === 'number') return String(given).trim()
   }
-  for (const { regex } of compiled.matchers) {
-    const value = regex.exec(path)?.groups?.value
-    if (value) return value
+  for (const candidate of source === undefined ? [path] : [path, source]) {
+    for (const { regex } of compiled.matchers) {
+      const value = regex.exec(candidate)?.groups?.value
+      if (value) return value
+    }
   }
   return compiled.ref ?? rule.default
 }
