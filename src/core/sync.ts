@@ -6,6 +6,7 @@ import { createContext, type SyncContext, type VectornatorExtras } from './run/c
 import { openStatCache, prepare, saveStatCache } from './run/prepare'
 import { runSync } from './run/run-sync'
 import { connectStore, type StoreConnection } from './run/store'
+import { storeIsExclusive } from './run/provider'
 import { resolveStateStore, type StateStore } from './state'
 import { lockState } from './state/lock'
 import { verifyState, type VerifyResult } from './inspect/verify'
@@ -92,7 +93,8 @@ export function createVectornator(userOptions: VectornatorOptions = {}, extras: 
         }
       }, resolving)
     },
-    verify: ({ repair = false } = {}) => withState(ctx, repair, store => verifyState(ctx, store, { repair })),
+    // An embedded store is read under the lock too: one process at a time may open it.
+    verify: ({ repair = false } = {}) => withState(ctx, repair || storeIsExclusive(options), store => verifyState(ctx, store, { repair })),
     prune: ({ dryRun = options.dryRun } = {}) => withState(ctx, !dryRun, store => pruneStore(ctx, store, { dryRun })),
     history: (limit = 20) => withState(ctx, false, store => stateHistory(store, limit)),
     rollback: async (target) => {

@@ -57,6 +57,11 @@ export interface ProviderDefinition {
   create(settings: ProviderSettings): Promise<VectorStoreProvider>
   /** Said once a store is created: where it is kept, how to search it; undefined for nothing to say. */
   createdNotice?(settings: ProviderSettings, provider: VectorStoreProvider): string | undefined
+  /**
+   * True when one process at a time may open the store (an embedded database, whose copy a
+   * reader would write back over a sync's when it closes): readers then hold the state's lock.
+   */
+  exclusive?(settings: ProviderSettings): boolean
 }
 
 /** The postgres provider's options from the settings: OpenAI embeddings by default when there is a key. */
@@ -82,6 +87,8 @@ const postgres: ProviderDefinition = {
   name: 'postgres',
   limits: POSTGRES_LIMITS,
   contentSettings: s => postgresFingerprint(resolvePostgresOptions(postgresOptions(s))),
+  // The embedded PGlite: no connection string (DATABASE_URL is already in it).
+  exclusive: s => !s.connectionString,
   async create(s) {
     const { createPostgresProvider } = await import('./postgres')
     return createPostgresProvider(postgresOptions(s))

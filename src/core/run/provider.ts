@@ -53,6 +53,11 @@ export function createdNotice(options: ResolvedOptions, provider: VectorStorePro
   return typeof options.provider === 'object' ? undefined : definition(options).createdNotice?.(providerSettings(options), provider)
 }
 
+/** Whether readers of the store must hold the state's lock (see ProviderDefinition.exclusive). */
+export function storeIsExclusive(options: ResolvedOptions): boolean {
+  return typeof options.provider === 'object' ? false : Boolean(definition(options).exclusive?.(providerSettings(options)))
+}
+
 /** Ends the use of a provider: disconnect, then cleanup; never throws (the outcome is known by then). */
 export async function releaseProvider(provider: VectorStoreProvider | undefined): Promise<void> {
   if (!provider) return

@@ -150,7 +150,8 @@ async function done(ctx: SyncContext, result: SyncResult, started: number): Prom
 async function checkAfterSync(ctx: SyncContext, result: SyncResult): Promise<void> {
   const { options } = ctx
   const { file, checks } = await loadChecks(options.root, typeof options.checks === 'string' ? options.checks : undefined)
-  const connection = await connectStore(ctx)
+  // The sync holds the state's lock.
+  const connection = await connectStore(ctx, { locked: true })
   try {
     result.checks = await runChecks(connection.provider, file, checks, check => searchFilter(options, check))
     const log = result.checks.failed > 0 ? options.logger.error : options.logger.info

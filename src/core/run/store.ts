@@ -4,7 +4,8 @@ import { UsageError } from '../../lib/errors'
 import { resolveStateStore, type StateStore, type SyncState } from '../state'
 import { checkStateMatches, type SyncContext } from './context'
 import { countsDisagree, storeGone } from './drift'
-import { createdNotice, createProvider, releaseProvider } from './provider'
+import { createdNotice, createProvider, releaseProvider, storeIsExclusive } from './provider'
+import { lockState } from '../state/lock'
 
 /** The one way a store is opened: by a sync, by search and checks, by verify and prune. */
 
@@ -57,30 +58,42 @@ export async function storeDisagrees(ctx: SyncContext, provider: VectorStoreProv
 }
 
 /**
- * The store the state (or the options) name, opened for reading: search, checks, verify. Takes
- * no lock and writes nothing.
+ * The store the state (or the options) name, opened for reading: search, checks. Writes nothing.
+ * An embedded store, which one process at a time may open, is held under the state's lock until
+ * close() (`locked`: the caller holds it already, as a sync running its checks does).
  */
-export async function connectStore(ctx: SyncContext): Promise<StoreConnection> {
+export async function connectStore(ctx: SyncContext, { locked = false }: { locked?: boolean } = {}): Promise<StoreConnection> {
   const { options } = ctx
   const store = await resolveStateStore(options, options.logger)
+  let release = async () => {}
   let state: SyncState | undefined
   try {
+    if (!locked && storeIsExclusive(options)) {
+      release = await lockState(options.root, store, {
+        onWait: pid => options.logger.info(`waiting for another vectornator run (pid ${pid}) on this state to finish`),
+      })
+    }
     state = await store.load()
     if (state) checkStateMatches(state, options, store)
   }
+  catch (error) {
+    await release()
+    throw error
+  }
   finally { await store.close() }
   const storeId = options.vectorStoreId ?? state?.storeId
-  if (!storeId)
-    throw new UsageError(`no store to read: nothing has been synced from ${options.root} yet (run \`vectornator sync\`), or pass --store`)
-  const provider = await createProvider(options)
+  const provider = storeId ? await createProvider(options).catch(async (error) => { await release(); throw error }) : undefined
   try {
+    if (!storeId || !provider)
+      throw new UsageError(`no store to read: nothing has been synced from ${options.root} yet (run \`vectornator sync\`), or pass --store`)
     await openStore(ctx, provider, { ...(state ?? { version: '', lastSync: '', files: {} }), storeId }, undefined)
   }
   catch (error) {
     await releaseProvider(provider)
+    await release()
     throw error
   }
-  return { provider, state, storeId, close: () => releaseProvider(provider) }
+  return { provider, state, storeId, close: async () => { await releaseProvider(provider); await release() } }
 }
 
 /**
