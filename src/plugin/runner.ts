@@ -9,6 +9,7 @@ import { PLAN_LIST_LIMIT, planLines, summaryLine } from '../core/plan/report'
 import { filesFromPaths } from '../core/scan/scan'
 import { loadConfig } from '../core/options/config'
 import { type PluginSettings, resolvePluginOptions, type VectornatorPluginOptions } from './options'
+import { type SyncOutcome, writeBuildLlmsTxt } from './llms'
 
 /** One output folder of a build and the files the build wrote into it (absolute paths). */
 export interface Output {
@@ -26,6 +27,10 @@ export interface SyncTarget {
   routePrefixes?: string[]
   /** Routes of pages by absolute path, from a docs framework that knows them. */
   routes?: Map<string, string>
+  /** Where llms.txt goes (option `llmsTxt`); default the first output's folder. */
+  outDir?: string
+  /** The framework's site title and description, for llms.txt. */
+  site?: { title?: string, description?: string }
 }
 
 /** Pages worth a place in a vector store when `assets: true`. */
@@ -120,18 +125,22 @@ export function createRunner(options: VectornatorPluginOptions, initial: PluginS
     if (!settings.enabled) return void notice(target.logger, 'switched off by the config file (enabled: false): not syncing')
     const logger = loggerFor(target)
     const root = settings.core.root ?? target.root
-    let message: string
+    let message = ''
+    let synced: SyncResult | undefined
+    let vn: ReturnType<typeof createVectornator> | undefined
+    const llms = (outcome: SyncOutcome) => vn && writeBuildLlmsTxt(settings, vn.options, { outDir: target.outDir ?? target.outputs[0]?.dir, site: target.site }, outcome, logger, mayThrow)
     try {
       const outDirs = target.outputs.map(o => toPosix(relative(root, o.dir))).filter(d => d && !d.startsWith('..'))
       const routePrefixes = [...new Set([...outDirs, ...(target.routePrefixes ?? [])])]
       const routes = target.routes && Object.fromEntries([...target.routes].map(([file, route]) => [toPosix(relative(root, file)), route]))
-      const vn = createVectornator({ ...settings.core, root, logger }, {
+      vn = createVectornator({ ...settings.core, root, logger }, {
         routePrefixes,
         routes,
         extraFiles: settings.assets
           ? async () => {
-              const limit = vn.options.maxFileSize ?? providerLimits(vn.options).maxFileBytes
-              const { files, skipped } = await filesFromPaths(vn.options.root, await selectAssets(target.outputs, vn.options.dot), limit)
+              const { options } = vn!
+              const limit = options.maxFileSize ?? providerLimits(options).maxFileBytes
+              const { files, skipped } = await filesFromPaths(options.root, await selectAssets(target.outputs, options.dot), limit)
               for (const s of skipped) logger.warn(`emitted file ${s.path} left out: ${s.reason}`)
               return files
             }
@@ -140,16 +149,21 @@ export function createRunner(options: VectornatorPluginOptions, initial: PluginS
       const result = await vn.sync()
       report(result, logger)
       const problem = problemOf(result)
-      if (!problem) return result
-      message = problem
+      if (problem) message = problem
+      else synced = result
     }
     catch (error) {
       message = errorMessage(error)
+    }
+    if (synced) {
+      await llms(synced.dryRun ? 'dry run' : 'synced')
+      return synced
     }
     logger.error(`sync failed: ${message}`)
     if (settings.failOnError && mayThrow)
       throw new SyncError(`[vectornator] sync failed: ${message} (failOnError is on, so the build fails; the store keeps its previous documents)`)
     logger.warn(`${mayThrow ? 'the build goes on because failOnError is off' : 'the watch goes on'}: the store keeps its previous documents until a sync succeeds`)
+    await llms('failed')
     return undefined
   }
 

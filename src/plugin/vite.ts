@@ -12,6 +12,8 @@ interface VitePressSite {
   rewrites: { map: Record<string, string | undefined> }
   logger: ViteLikeLogger
   buildEnd?: (site: VitePressSite) => unknown
+  /** The config file as written (the site data fills in VitePress's own default title). */
+  userConfig?: { title?: string, description?: string }
 }
 
 /** Site configs whose `buildEnd` already syncs: VitePress resolves the Vite config twice. */
@@ -43,7 +45,7 @@ export function vitePlugins(runner: Runner): Plugin[] {
   async function syncNow(): Promise<void> {
     if (failed) return runner.notice(logger(), 'the build failed: not syncing')
     if (!written) return
-    const target = { root: config!.root, logger: logger(), outputs: collected() }
+    const target = { root: config!.root, logger: logger(), outputs: collected(), outDir: resolve(config!.root, config!.build.outDir) }
     reset()
     await runner.run(target)
   }
@@ -54,7 +56,8 @@ export function vitePlugins(runner: Runner): Plugin[] {
     const pages = ['404.md', ...s.pages].map(p => join(s.outDir, (s.rewrites.map[p] ?? p).replace(/\.md$/, '.html')))
     const client = outputs.get(s.outDir) ?? new Set()
     const srcDir = relative(s.root, s.srcDir).split('\\').join('/')
-    const target = { root: s.root, logger: logger(), outputs: [{ dir: s.outDir, files: [...client, ...pages] }], routePrefixes: srcDir ? [srcDir] : [] }
+    const site = { title: s.userConfig?.title, description: s.userConfig?.description }
+    const target = { root: s.root, logger: logger(), outputs: [{ dir: s.outDir, files: [...client, ...pages] }], routePrefixes: srcDir ? [srcDir] : [], outDir: s.outDir, site }
     reset()
     await runner.run(target)
   }

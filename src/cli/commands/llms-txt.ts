@@ -1,0 +1,36 @@
+import { resolve } from 'node:path'
+import { createVectornator } from '../../core/sync'
+import { readSyncedState, resolveLlmsTxt, writeLlmsTxt } from '../../core/llms'
+import { UsageError } from '../../lib/errors'
+import { type CommandModule, type CommonFlags, loggerFor, optionsFor, withCommonFlags } from '../shared'
+
+interface LlmsTxtFlags extends CommonFlags {
+  out?: string
+}
+
+/**
+ * `vectornator llms-txt [--out DIR]`: llms.txt and llms-full.txt from the sync state, with the
+ * config file's `llmsTxt` settings (the plugin's, so both write the same files), into DIR
+ * (default: the root). Exit 0 when written, 2 on bad usage or before any sync.
+ */
+export const llmsTxtCommand: CommandModule = (cli, setExit) => {
+  withCommonFlags(cli.command('llms-txt', 'Write llms.txt and llms-full.txt from the sync state'))
+    .option('--out <dir>', 'Folder to write them into, e.g. the site\'s build output (default: the root)')
+    .action(async (flags: LlmsTxtFlags) => {
+      const logger = loggerFor(flags)
+      const { llmsTxt, ...options } = await optionsFor(flags) as Awaited<ReturnType<typeof optionsFor>> & { llmsTxt?: unknown }
+      const errors: string[] = []
+      // Asked for by name: `llmsTxt: false`, which stops the plugin writing them, means the defaults here.
+      const settings = resolveLlmsTxt(llmsTxt === undefined || llmsTxt === false ? true : llmsTxt, errors)
+      if (flags.out !== undefined && String(flags.out).trim() === '') errors.push('--out needs a folder')
+      if (errors.length || !settings) throw new UsageError(errors.join('; '))
+      const vn = createVectornator({ ...options, logger })
+      const state = await readSyncedState(vn.options)
+      if (!state || Object.keys(state.files).length === 0)
+        throw new UsageError(`nothing has been synced from ${vn.options.root} yet: run \`vectornator sync\` first (llms.txt lists the synced pages)`)
+      const outDir = flags.out === undefined ? vn.options.root : resolve(String(flags.out))
+      const written = await writeLlmsTxt({ root: vn.options.root, outDir, state, settings, logger })
+      if (flags.json) process.stdout.write(`${JSON.stringify(written)}\n`)
+      setExit(0)
+    })
+}
