@@ -20,12 +20,16 @@ export interface Edition {
 
 const natural = new Intl.Collator('en', { numeric: true })
 
-/** The version listed: the option, else `current`, else `latest`, else the highest. */
+/**
+ * The version listed: the option, else `current`, else `latest`; else, when some pages carry no
+ * version, none (those pages are the current docs); else the highest.
+ */
 export function chosenVersion(pages: Page[], settings: Pick<LlmsTxtSettings, 'version'>): string | undefined {
   if (settings.version) return settings.version
   const versions = [...new Set(pages.map(p => p.version).filter((v): v is string => v !== undefined))]
   if (versions.length === 0) return undefined
   for (const name of ['current', 'latest']) if (versions.includes(name)) return name
+  if (pages.some(p => p.version === undefined)) return undefined
   return versions.sort(natural.compare).at(-1)
 }
 
@@ -63,10 +67,23 @@ function segments(page: Page, locale: string | undefined): string[] {
   return parts
 }
 
-/** The folder a page is grouped under by default: its route's first folder, '' for top pages. */
-function folderOf(page: Page, locale: string | undefined): string {
+/** The folders of a page's route: `/guide/setup` and `/guide/` are both in `guide`. */
+function foldersOf(page: Page, locale: string | undefined): string[] {
   const parts = segments(page, locale)
-  return parts.length > 1 || (parts.length === 1 && page.route.endsWith('/')) ? parts[0] : ''
+  return page.route.endsWith('/') ? parts : parts.slice(0, -1)
+}
+
+/**
+ * The folder each page is grouped under by default: the first folder of its route below the
+ * folders every page shares (a site whose pages all sit under `/docs/` is grouped by what is in
+ * `/docs/`); '' for the pages at that top.
+ */
+function folderOfEach(pages: Page[], locale: string | undefined): Map<Page, string> {
+  const folders = new Map(pages.map(p => [p, foldersOf(p, locale)]))
+  let common = 0
+  const first = folders.get(pages[0]) ?? []
+  while (common < first.length && [...folders.values()].every(f => f[common] === first[common])) common++
+  return new Map([...folders].map(([p, f]) => [p, f[common] ?? '']))
 }
 
 /** By route, numbers in order (`2-setup` before `10-faq`); a folder's index page, a prefix of its pages' routes, comes first. */
@@ -100,8 +117,9 @@ export function arrange(edition: Edition, sections: { title: string, tests: Path
   }
   else {
     const folders = new Map<string, Page[]>()
+    const folderOf = folderOfEach(rest, edition.locale)
     for (const page of rest) {
-      const folder = folderOf(page, edition.locale)
+      const folder = folderOf.get(page)!
       folders.set(folder, [...(folders.get(folder) ?? []), page])
     }
     for (const folder of [...folders.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : natural.compare(a, b))))

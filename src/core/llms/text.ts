@@ -2,7 +2,7 @@ import { parseFrontMatter } from '../scan/attributes'
 import { CONVERTED, mdxToText } from '../scan/mdx-text'
 
 const HTML = /\.html?$/i
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: '\'', nbsp: ' ', '#39': '\'' }
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: '\'', nbsp: ' ', zerowidthspace: '' }
 
 function decode(text: string): string {
   return text.replace(/&(#x[\da-f]+|#\d+|\w+);/gi, (whole, name: string) => {
@@ -24,10 +24,12 @@ export function htmlToText(html: string): string {
   body = body
     .replace(/<(script|style|noscript|template|svg|nav|header|footer|aside|button)[\s>][\s\S]*?<\/\1>/gi, '')
     .replace(/<!--[\s\S]*?-->/g, '')
+    // The `#` links docs themes put beside headings.
+    .replace(/<a\b[^>]*class=["'][^"']*header-anchor[^"']*["'][^>]*>[\s\S]*?<\/a>/gi, '')
   // Code blocks keep their line breaks; everything else has its whitespace folded.
   const blocks: string[] = []
   body = body.replace(/<pre[\s>][\s\S]*?<\/pre>/gi, (pre) => {
-    blocks.push(`\n\`\`\`\n${decode(pre.replace(/<[^>]+>/g, '')).replace(/\n+$/, '')}\n\`\`\`\n`)
+    blocks.push(`\n\n\`\`\`\n${decode(pre.replace(/<[^>]+>/g, '')).replace(/\n+$/, '')}\n\`\`\`\n\n`)
     return `\u0000${blocks.length - 1}\u0000`
   })
   body = body
@@ -35,10 +37,11 @@ export function htmlToText(html: string): string {
     .replace(/<h([1-6])[^>]*>([\s\S]*?)<\/h\1>/gi, (_, level: string, inner: string) => `\n\n${'#'.repeat(Number(level))} ${inner.replace(/<[^>]+>/g, '').trim()}\n\n`)
     .replace(/<li[^>]*>/gi, '\n- ')
     .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|section|article|li|tr|table|ul|ol|blockquote|dl|dd|dt)>/gi, '\n\n')
+    .replace(/<\/(tr|dt)>/gi, '\n')
+    .replace(/<\/(p|div|section|article|table|ul|ol|blockquote|dl|dd)>/gi, '\n\n')
     .replace(/<[^>]+>/g, '')
-  const text = decode(body).replace(/\u0000(\d+)\u0000/g, (_, i: string) => blocks[Number(i)])
-  return text.split('\n').map(l => l.trim() === '' ? '' : l.replace(/^[ \t]+(?!-)/, '').replace(/[ \t]+$/, '')).join('\n').replace(/\n{3,}/g, '\n\n').trim()
+  const text = decode(body).replace(/\u200B/g, '').split('\n').map(l => l.trim()).join('\n').replace(/\n{3,}/g, '\n\n').trim()
+  return text.replace(/\u0000(\d+)\u0000/g, (_, i: string) => blocks[Number(i)]).replace(/\n{3,}/g, '\n\n').trim()
 }
 
 /** A document's readable text and front matter `description`: MDX as the upload converts it, HTML reduced to text. */
