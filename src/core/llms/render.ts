@@ -60,10 +60,11 @@ const humanised = (folder: string) => {
   return words.charAt(0).toUpperCase() + words.slice(1)
 }
 
-/** The route's folders, without the locale's own prefix (`/fr/guide/x` in the `fr` edition is `guide/x`). */
+/** The route's parts without the locale's own folder (`/docs/fr/guide/x` in the `fr` edition is `docs/guide/x`). */
 function segments(page: Page, locale: string | undefined): string[] {
   const parts = page.route.split('/').filter(Boolean)
-  if (locale && parts[0] === locale) parts.shift()
+  const at = locale ? parts.indexOf(locale) : -1
+  if (at >= 0) parts.splice(at, 1)
   return parts
 }
 
