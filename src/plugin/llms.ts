@@ -20,8 +20,10 @@ export async function writeBuildLlmsTxt(settings: PluginSettings, options: Resol
   if (!outDir) return logger.info('llms.txt: the build names no output folder: not written')
   try {
     const state = await readSyncedState(options)
-    if (!state || Object.keys(state.files).length === 0)
-      return logger.warn(`llms.txt: nothing has been synced yet${outcome === 'synced' ? '' : ` (this sync: ${outcome})`}: not written`)
+    if (!state || Object.keys(state.files).length === 0) {
+      const why = state ? 'the sync state holds no documents' : 'nothing has been synced yet'
+      return logger.warn(`llms.txt: ${why}${outcome === 'synced' ? '' : ` (this sync: ${outcome})`}: not written`)
+    }
     if (outcome !== 'synced') logger.info(`llms.txt: ${outcome === 'failed' ? 'the sync failed' : 'dry run'}: written from the state of the last sync (${state.lastSync || 'unknown time'})`)
     await writeLlmsTxt({ root: options.root, outDir, state, settings: settings.llmsTxt, site: build.site, logger })
   }

@@ -8,6 +8,7 @@ import { readPages } from './pages'
 import { arrange, editions, renderFull, renderIndex, type PathTest, type Site } from './render'
 
 export type { LlmsTxtOptions, LlmsTxtSection, LlmsTxtSettings } from './options'
+export type { Site } from './render'
 export { resolveLlmsTxt } from './options'
 
 export interface LlmsTxtJob {
