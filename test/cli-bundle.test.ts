@@ -49,7 +49,7 @@ describe('the built command', () => {
       expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'))
 
     // llms.txt from the state the sync wrote, with the page's front matter title.
-    const llms = await run('llms-txt', '--metadata', 'file', '--json')
+    const llms = await run('llms-txt', '--metadata', 'file', '--json', '--out', root)
     expect(llms.code, llms.stderr).toBe(0)
     expect(JSON.parse(llms.stdout)).toMatchObject({ pages: 21, stale: [] })
     expect(readFileSync(join(root, 'llms.txt'), 'utf8')).toContain('- [The Guide](/docs/guide)')

@@ -133,5 +133,11 @@ describe('llms.txt from the sync state', () => {
     expect(none.stderr.trim().split('\n')).toHaveLength(1)
     expect(none.stderr).toMatch(/nothing has been synced from .* yet: run `vectornator sync` first/)
     expect(existsSync(join(never, 'llms.txt'))).toBe(false)
+
+    // Synced, but no build output to write into and no --out.
+    const noOut = await runCli(['llms-txt', '--metadata', 'file'], { cwd: root })
+    expect(noOut.code).toBe(2)
+    expect(noOut.stderr.trim().split('\n')).toHaveLength(1)
+    expect(noOut.stderr).toMatch(/no build output folder in .* \(looked for \.vitepress\/dist, docs\/\.vitepress\/dist, build, dist, out\): build the site first, or pass --out DIR/)
   })
 })

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { build, type InlineConfig } from 'vite'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -87,16 +87,18 @@ describe('llms.txt from a Vite build', () => {
     await viteBuild(edited)
     writeFileSync(join(edited, 'guide/index.html'), read(edited, 'guide/index.html').replace('Connect a sensor', 'Plug in a sensor'))
 
+    // No --out: the build output found in the root (dist/ here).
     const run = await runCli(['llms-txt'], { cwd: edited })
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr).toContain('llms-full.txt leaves out guide/index.html: changed since the last sync (the store holds an older version); sync to include it')
     // The link stays (the store still holds the page under that title and url); its text goes.
-    expect(linksOf(read(edited, 'llms.txt')).map(l => l.url)).toEqual(['/', '/guide/'])
-    const full = read(edited, 'llms-full.txt')
+    expect(linksOf(read(join(edited, 'dist'), 'llms.txt')).map(l => l.url)).toEqual(['/', '/guide/'])
+    const full = read(join(edited, 'dist'), 'llms-full.txt')
     expect(full).toContain('Lumen turns sensor readings')
     expect(full).not.toMatch(/Connect a sensor|Plug in a sensor/)
 
     // A dry run changes no state: llms.txt is written from the state as the last sync left it.
+    rmSync(join(edited, 'dist'), { recursive: true })
     const lines = await viteBuild(edited, { dryRun: true })
     expect(lines.has(/plan: 0 added, 1 updated/)).toBe(true)
     expect(lines.has(/llms\.txt: dry run: written from the state of the last sync/)).toBe(true)
