@@ -1,9 +1,29 @@
+import { isAbsolute, relative } from 'node:path'
 import type { Logger } from '../lib/logger'
 import { errorMessage, SyncError } from '../lib/errors'
 import type { ResolvedOptions } from '../core/options/options'
 import { readSyncedState, writeLlmsTxt } from '../core/llms'
 import type { PluginSettings } from './options'
 import type { Site } from '../core/llms/render'
+
+/** Output folders the default excludes already leave out (see DEFAULT_EXCLUDE). */
+const EXCLUDED = new Set(['dist', 'build', 'out', '.output', '.next', '.nuxt', '.svelte-kit', '.astro', 'node_modules', '.vectornator'])
+
+/**
+ * The excludes to sync with when llms.txt goes into a folder the documents' globs may reach (a
+ * Vite `outDir: 'site'`): the files written there, so no later sync takes them for documents.
+ * Undefined, the user's excludes as they are, in every other case.
+ */
+export function excludeWritten(settings: PluginSettings, root: string, outDir: string | undefined): string[] | undefined {
+  if (!settings.llmsTxt || !outDir) return undefined
+  const out = relative(root, outDir).split('\\').join('/')
+  const parts = out.split('/')
+  if (out.startsWith('..') || isAbsolute(out) || parts.some(p => EXCLUDED.has(p)) || /(^|\/)\.vitepress\/dist(\/|$)/.test(out)) return undefined
+  const base = out ? `${out}/` : ''
+  const own = [`${base}llms.txt`, `${base}llms-full.txt`, `${base}*/llms.txt`, `${base}*/llms-full.txt`]
+  const user = settings.core.exclude
+  return [...(user === undefined ? [] : typeof user === 'string' ? [user] : user), ...own]
+}
 
 /** How the sync before went: llms.txt is written from the state either way, and says which. */
 export type SyncOutcome = 'synced' | 'dry run' | 'failed'

@@ -9,7 +9,7 @@ import { PLAN_LIST_LIMIT, planLines, summaryLine } from '../core/plan/report'
 import { filesFromPaths } from '../core/scan/scan'
 import { loadConfig } from '../core/options/config'
 import { type PluginSettings, resolvePluginOptions, type VectornatorPluginOptions } from './options'
-import { type SyncOutcome, writeBuildLlmsTxt } from './llms'
+import { excludeWritten, type SyncOutcome, writeBuildLlmsTxt } from './llms'
 
 /** One output folder of a build and the files the build wrote into it (absolute paths). */
 export interface Output {
@@ -133,7 +133,8 @@ export function createRunner(options: VectornatorPluginOptions, initial: PluginS
       const outDirs = target.outputs.map(o => toPosix(relative(root, o.dir))).filter(d => d && !d.startsWith('..'))
       const routePrefixes = [...new Set([...outDirs, ...(target.routePrefixes ?? [])])]
       const routes = target.routes && Object.fromEntries([...target.routes].map(([file, route]) => [toPosix(relative(root, file)), route]))
-      vn = createVectornator({ ...settings.core, root, logger }, {
+      const exclude = excludeWritten(settings, root, target.outDir ?? target.outputs[0]?.dir) ?? settings.core.exclude
+      vn = createVectornator({ ...settings.core, root, logger, exclude }, {
         routePrefixes,
         routes,
         extraFiles: settings.assets

@@ -25,14 +25,14 @@ function site(): string {
   return root
 }
 
-async function viteBuild(root: string, options: VectornatorPluginOptions = {}): Promise<Lines> {
+async function viteBuild(root: string, options: VectornatorPluginOptions = {}, outDir = 'dist', emptyOutDir = true): Promise<Lines> {
   const lines = new Lines()
   const config: InlineConfig = {
     root,
     configFile: false,
     logLevel: 'info',
     customLogger: viteLoggerInto(lines),
-    build: { rollupOptions: { input: { main: join(root, 'index.html'), guide: join(root, 'guide/index.html') } } },
+    build: { outDir, emptyOutDir, rollupOptions: { input: { main: join(root, 'index.html'), guide: join(root, 'guide/index.html') } } },
     plugins: [vectornator({ provider: 'openai', apiKey: 'test', baseURL: server().url, failOnError: true, llmsTxt: true, ...options })],
   }
   await build(config)
@@ -128,6 +128,19 @@ describe('llms.txt from a Vite build', () => {
 
     await expect(viteBuild(failing, { failOnError: true })).rejects.toThrow(/sync failed/)
     expect(existsSync(join(failing, 'dist/llms.txt'))).toBe(false)
+  })
+
+  it('into an output folder the globs reach, the files written are never synced back as documents', async () => {
+    const root = site()
+    const options = { include: ['**/*.html', '**/*.txt'] }
+    await viteBuild(root, options, 'public_html')
+    expect(existsSync(join(root, 'public_html/llms-full.txt'))).toBe(true)
+    // Kept from the last build (as a framework that does not empty its output leaves them).
+    const again = await viteBuild(root, options, 'public_html', false)
+    // The built HTML pages are documents too (the include takes them); llms.txt and llms-full.txt are not.
+    expect(again.syncs).toEqual([expect.stringMatching(/sync: 0 added, 0 updated, 0 deleted, 4 unchanged/)])
+    expect(again.has(/\+ public_html\/llms/)).toBe(false)
+    expect(linksOf(read(join(root, 'public_html'), 'llms.txt')).map(l => l.url)).toEqual(['/', '/guide/'])
   })
 
   it('fails at once on bad llmsTxt options, every problem named with the others', () => {
