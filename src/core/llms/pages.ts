@@ -72,7 +72,8 @@ export async function readPages(root: string, state: SyncState, withText: boolea
     const seen = byUrl.get(page.url)
     if (!seen || (HTML.test(seen.path) && !HTML.test(page.path))) byUrl.set(page.url, page)
   }
-  const kept = new Set(byUrl.values())
+  const kept = [...byUrl.values()]
+  const listed = new Set(kept.map(p => p.path))
   // A rendered copy of a listed source page is not news: only the pages listed are reported.
-  return { pages: [...kept], stale: stale.filter(s => [...kept].some(p => p.path === s.path)).sort((a, b) => (a.path < b.path ? -1 : 1)) }
+  return { pages: kept, stale: stale.filter(s => listed.has(s.path)).sort((a, b) => (a.path < b.path ? -1 : 1)) }
 }

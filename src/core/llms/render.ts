@@ -56,7 +56,10 @@ export function editions(all: Page[], settings: Pick<LlmsTxtSettings, 'version' 
 }
 
 const humanised = (folder: string) => {
-  const words = decodeURIComponent(folder).replace(/[-_]+/g, ' ').trim()
+  let name = folder
+  try { name = decodeURIComponent(folder) }
+  catch {}
+  const words = name.replace(/[-_]+/g, ' ').trim()
   return words.charAt(0).toUpperCase() + words.slice(1)
 }
 
@@ -101,7 +104,6 @@ export type PathTest = (path: string) => boolean
  * Pages `optional` matches come last, under `Optional`.
  */
 export function arrange(edition: Edition, sections: { title: string, tests: PathTest[] }[] | undefined, optional: PathTest | undefined): { sections: Section[], unlisted: Page[] } {
-  const order = byRoute
   const later: Page[] = []
   const rest: Page[] = []
   for (const page of edition.pages) (optional?.(page.path) ? later : rest).push(page)
@@ -114,19 +116,21 @@ export function arrange(edition: Edition, sections: { title: string, tests: Path
       if (at < 0) unlisted.push(page)
       else placed[at].pages.push({ page, rank: sections[at].tests.findIndex(t => t(page.path)) })
     }
-    for (const s of placed) result.push({ title: s.title, pages: s.pages.sort((a, b) => a.rank - b.rank || order(a.page, b.page)).map(p => p.page) })
+    for (const s of placed) result.push({ title: s.title, pages: s.pages.sort((a, b) => a.rank - b.rank || byRoute(a.page, b.page)).map(p => p.page) })
   }
   else {
     const folders = new Map<string, Page[]>()
     const folderOf = folderOfEach(rest, edition.locale)
     for (const page of rest) {
       const folder = folderOf.get(page)!
-      folders.set(folder, [...(folders.get(folder) ?? []), page])
+      const list = folders.get(folder)
+      if (list) list.push(page)
+      else folders.set(folder, [page])
     }
     for (const folder of [...folders.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : natural.compare(a, b))))
-      result.push({ title: folder === '' ? 'Pages' : humanised(folder), pages: folders.get(folder)!.sort(order) })
+      result.push({ title: folder === '' ? 'Pages' : humanised(folder), pages: folders.get(folder)!.sort(byRoute) })
   }
-  if (later.length) result.push({ title: 'Optional', pages: later.sort(order) })
+  if (later.length) result.push({ title: 'Optional', pages: later.sort(byRoute) })
   return { sections: result.filter(s => s.pages.length > 0), unlisted }
 }
 
