@@ -55,6 +55,16 @@ async function siteOf(root: string, settings: LlmsTxtSettings, framework: Partia
   }
 }
 
+/** A rendered page's `<title>` without the site's name themes add to it (`Tags | Widget docs` is `Tags`). */
+function withoutSiteName(page: { path: string, title: string }, siteTitle: string): string {
+  if (!/\.html?$/i.test(page.path)) return page.title
+  for (const separator of [' | ', ' - ', ' – ', ' — ', ' · ']) {
+    const suffix = `${separator}${siteTitle}`
+    if (page.title.endsWith(suffix) && page.title.length > suffix.length) return page.title.slice(0, -suffix.length).trim()
+  }
+  return page.title
+}
+
 async function globTests(globs: string[]): Promise<PathTest[]> {
   const picomatch = await import('picomatch').then(m => (m.default ?? m) as typeof import('picomatch'))
   return globs.map(glob => picomatch(glob, { dot: true }))
@@ -76,6 +86,7 @@ export async function writeLlmsTxt(job: LlmsTxtJob): Promise<LlmsTxtWritten> {
   const { settings, logger } = job
   const site = await siteOf(job.root, settings, job.site)
   const { pages, stale } = await readPages(job.root, job.state, settings.full)
+  for (const page of pages) page.title = withoutSiteName(page, site.title)
   const sections = settings.sections && await Promise.all(settings.sections.map(async s => ({ title: s.title, tests: await globTests(s.include) })))
   const optionalTests = settings.optional.length ? await globTests(settings.optional) : undefined
   const optional = optionalTests && ((path: string) => optionalTests.some(t => t(path)))
