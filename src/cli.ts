@@ -38,7 +38,8 @@ export async function main(argv = process.argv): Promise<number> {
   const asksHelp = argv.includes('--help') || argv.includes('-h')
   for (const register of await commandsFor(asksHelp ? undefined : name)) register(cli, (code) => { exit = code })
   cli.help()
-  cli.version('0.1.0')
+  // `search --version 2.x` filters by version: there the flag is the command's own.
+  if (name !== 'search' && name !== 'check') cli.version('0.1.0')
 
   try {
     cli.parse(argv, { run: false })

@@ -3,8 +3,9 @@
  * The core API (`sync`, `status`, `createVectornator`) knows no bundler; the bundler plugin is
  * built from it in ./plugin and exported per bundler from ./vite, ./rollup, ...
  */
-export { createVectornator, status, sync } from './core/sync'
-export type { PlanReport, StoreConnection, Vectornator, VectornatorExtras } from './core/sync'
+export { createVectornator, search, status, sync } from './core/sync'
+export type { PlanReport, SearchRequest, StoreConnection, Vectornator, VectornatorExtras } from './core/sync'
+export { searchDocs, searchFilter } from './core/inspect/search'
 export { resolveOptions, DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from './core/options/options'
 export type { ResolvedOptions } from './core/options/options'
 export { plan } from './core/plan/plan'

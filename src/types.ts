@@ -1,15 +1,17 @@
 import type { Logger } from './lib/logger'
-import type { Attributes, Embedder, VectorStoreProvider } from './providers/types'
+import type { Attributes, VectorStoreProvider } from './providers/types'
 import type { StateStore } from './core/state/types'
 import type { CheckReport } from './core/inspect/checks'
+import type { AttributeRuleOption } from './core/scan/rules'
 
 export type { Logger } from './lib/logger'
 export type * from './providers/types'
 export type { SyncState, FileState, StateStore, JournalEntry } from './core/state/types'
 export type { CheckReport, CheckOutcome, RetrievalCheck } from './core/inspect/checks'
+export type { AttributeRule, AttributeRuleOption } from './core/scan/rules'
 
-export type { ProviderName } from './providers/registry'
-import type { ProviderName } from './providers/registry'
+export type { OpenAISettings, PostgresSettings, ProviderName } from './providers/registry'
+import type { OpenAISettings, PostgresSettings, ProviderName } from './providers/registry'
 
 
 export interface MetadataOptions {
@@ -30,7 +32,8 @@ export interface MetadataOptions {
   key?: string
 }
 
-export interface VectornatorOptions {
+/** The options of a sync; the providers' settings may also be given flat (`apiKey`, `chunkSize`, ...). */
+export interface VectornatorOptions extends OpenAISettings, PostgresSettings {
   /** Folder the globs and the document paths are relative to. Default: `process.cwd()`. */
   root?: string
   /** Globs of documents to sync. Default: Markdown, MDX and text files. */
@@ -54,35 +57,15 @@ export interface VectornatorOptions {
   /** `openai`, `postgres`, or a provider object. Default: `openai` when OPENAI_API_KEY is set, else `postgres` (embedded). */
   provider?: ProviderName | VectorStoreProvider
 
-  // openai
-  /** Default: env OPENAI_API_KEY. Never printed, logged or stored. */
-  apiKey?: string
-  /** Default: env OPENAI_BASE_URL, else the SDK's. */
-  baseURL?: string
   /** Store to sync into. Default: env VECTORNATOR_STORE_ID, else the one recorded in the state, else a new one. */
   vectorStoreId?: string
   /** Name of a store created on demand. Default: `vectornator <folder name>`. */
   storeName?: string
-  /** OpenAI `chunking_strategy`, passed through on attach. */
-  chunkingStrategy?: Record<string, unknown>
-  /**
-   * A document the store leaves `in_progress` longer than this is reported failed and retried by
-   * the next run, never waited on forever. Default 10 minutes.
-   */
-  processingTimeoutMs?: number
 
-  // postgres
-  /** PostgreSQL server; default env DATABASE_URL, else the embedded PGlite under `.vectornator/store/`. */
-  connectionString?: string
-  /** Embedding function; default OpenAI embeddings when OPENAI_API_KEY is set, none otherwise. */
-  embed?: Embedder | false
-  chunkSize?: number
-  chunkOverlap?: number
-
-  /** The OpenAI provider's settings, grouped (the same as the flat keys above, which keep working). */
-  openai?: Pick<VectornatorOptions, 'apiKey' | 'baseURL' | 'chunkingStrategy' | 'processingTimeoutMs'>
-  /** The postgres provider's settings, grouped (the same as the flat keys above, which keep working). */
-  postgres?: Pick<VectornatorOptions, 'connectionString' | 'embed' | 'chunkSize' | 'chunkOverlap'>
+  /** The OpenAI provider's settings, grouped (the same as the flat keys, which keep working). */
+  openai?: OpenAISettings
+  /** The postgres provider's settings, grouped (the same as the flat keys, which keep working). */
+  postgres?: PostgresSettings
 
   /** Where the sync state lives. */
   metadata?: 'git-branch' | 'file' | MetadataOptions | StateStore
@@ -98,6 +81,14 @@ export interface VectornatorOptions {
   baseUrl?: string
   /** Front matter fields to copy into attributes, or a function returning extra attributes. */
   attributes?: string[] | ((doc: { path: string, frontmatter: Record<string, unknown>, content: string }) => Attributes | undefined)
+  /**
+   * Each document's `version` attribute: one value for all (`'2.x'`), or a rule
+   * `{ patterns: ['versioned_docs/version-{version}/**'], frontmatter, fromRef, default }`.
+   * Search and checks filter on it; a search naming no version gets the rule's `default`.
+   */
+  version?: AttributeRuleOption
+  /** Each document's `locale` attribute: one value for all (`'en'`), or a rule like `version`'s (no `fromRef`). */
+  locale?: AttributeRuleOption
 
   /** Largest share of the store one sync may delete before it stops, default 0.5. */
   maxDeletions?: number

@@ -1,17 +1,34 @@
-import type { SyncResult, VectornatorOptions } from '../types'
+import type { SearchHit, SyncResult, VectornatorOptions } from '../types'
+import { searchArguments, searchDocs, type SearchRequest } from './inspect/search'
 import type { ResolvedOptions } from './options/options'
 import type { PlanReport } from './plan/report'
-import { acquireLock, lockFileFor } from './run/lock'
 import { createContext, type SyncContext, type VectornatorExtras } from './run/context'
 import { openStatCache, prepare, saveStatCache } from './run/prepare'
 import { runSync } from './run/run-sync'
 import { connectStore, type StoreConnection } from './run/store'
 import { resolveStateStore, type StateStore } from './state'
+import { lockState } from './state/lock'
+import { verifyState, type VerifyResult } from './inspect/verify'
+import { pruneStore, type PruneResult } from './inspect/prune'
+import { rollbackRef, stateHistory, type HistoryResult } from './inspect/history'
 
 export type { PlanReport } from './plan/report'
 export type { StoreConnection } from './run/store'
 export type { VectornatorExtras } from './run/context'
+export type { VerifyResult } from './inspect/verify'
+export type { PruneResult } from './inspect/prune'
+export type { HistoryResult } from './inspect/history'
 export { resultFromPlan } from './run/result'
+export type { SearchRequest } from './inspect/search'
+
+export interface RollbackResult {
+  /** The git ref whose documents were synced (a state commit's recorded source commit). */
+  ref: string
+  /** The plan, with the `dryRun` option; else undefined. */
+  plan?: PlanReport
+  /** The sync's outcome, without `dryRun`. */
+  result?: SyncResult
+}
 
 export interface Vectornator {
   options: ResolvedOptions
@@ -24,20 +41,41 @@ export interface Vectornator {
    * Takes no lock and writes nothing.
    */
   connect(): Promise<StoreConnection>
+  /** Compares the state with the store (one listing); `repair` converges them. */
+  verify(options?: { repair?: boolean }): Promise<VerifyResult>
+  /** Removes what this tool created in the store and nothing tracks. */
+  prune(options?: { dryRun?: boolean }): Promise<PruneResult>
+  /** The syncs recorded on the state branch, newest first (git-branch state only). */
+  history(limit?: number): Promise<HistoryResult>
+  /** Syncs the documents of an earlier sync (a state branch commit) or of a git ref. */
+  rollback(target: string): Promise<RollbackResult>
+  /**
+   * Searches the store, filtered to the request's version and locale (by default the rules'
+   * `default`; `'*'` for all) and its `filter`. Opens the store and closes it again.
+   */
+  search(query: string, request?: SearchRequest): Promise<SearchHit[]>
 }
 
 /**
  * The core every face calls (plugin, CLI, Action, library): options are resolved and checked
- * once, here, before any I/O; each operation takes the state's lock and runs its phases
- * (run/run-sync.ts for a sync).
+ * once, here, before any I/O; each operation holds the state's lock while it reads or writes the
+ * state (run/run-sync.ts holds a sync's phases).
  */
 export function createVectornator(userOptions: VectornatorOptions = {}, extras: VectornatorExtras = {}): Vectornator {
   const ctx = createContext(userOptions, extras)
   const { options } = ctx
+  const mutates = !options.dryRun
   return {
     options,
     connect: () => connectStore(ctx),
-    status: () => withState(ctx, async (store) => {
+    search: async (query, request) => {
+      // A bad request is refused before the store is opened.
+      searchArguments(options, query, request)
+      const connection = await connectStore(ctx)
+      try { return await searchDocs(connection.provider, options, query, request) }
+      finally { await connection.close() }
+    },
+    status: () => withState(ctx, mutates, async (store) => {
       const { loaded: _loaded, files: _files, ...report } = await prepare(ctx, store, await openStatCache(ctx))
       return report
     }),
@@ -46,7 +84,7 @@ export function createVectornator(userOptions: VectornatorOptions = {}, extras: 
       const resolving = resolveStateStore(options, options.logger)
       resolving.catch(() => {})
       const cache = await openStatCache(ctx)
-      return withState(ctx, async (store) => {
+      return withState(ctx, mutates, async (store) => {
         try { return await runSync(ctx, store, cache) }
         finally {
           // Saved whatever happened: the hashes computed are good for the next run.
@@ -54,19 +92,33 @@ export function createVectornator(userOptions: VectornatorOptions = {}, extras: 
         }
       }, resolving)
     },
+    verify: ({ repair = false } = {}) => withState(ctx, repair, store => verifyState(ctx, store, { repair })),
+    prune: ({ dryRun = options.dryRun } = {}) => withState(ctx, !dryRun, store => pruneStore(ctx, store, { dryRun })),
+    history: (limit = 20) => withState(ctx, false, store => stateHistory(store, limit)),
+    rollback: async (target) => {
+      const ref = await withState(ctx, false, store => rollbackRef(store, target, options.logger))
+      const back = createVectornator({ ...userOptions, ref }, extras)
+      return options.dryRun ? { ref, plan: await back.status() } : { ref, result: await back.sync() }
+    },
   }
 }
 
-/** Runs `fn` on the state store with the state's lock held (none for a dry run), then releases both. */
-async function withState<T>(ctx: SyncContext, fn: (store: StateStore) => Promise<T>, resolving = resolveStateStore(ctx.options, ctx.options.logger)): Promise<T> {
+/**
+ * Runs `fn` on the state store, with the state's lock held when it may write (a sync, a repair,
+ * a prune; not a dry run or a read), then releases both.
+ */
+async function withState<T>(ctx: SyncContext, lock: boolean, fn: (store: StateStore) => Promise<T>, resolving = resolveStateStore(ctx.options, ctx.options.logger)): Promise<T> {
   const { options } = ctx
   const store = await resolving
-  const release = options.dryRun
-    ? async () => {}
-    : await acquireLock(lockFileFor(options.root, store.kind, store.location), {
+  let release = async () => {}
+  try {
+    if (lock) {
+      release = await lockState(options.root, store, {
         onWait: pid => options.logger.info(`waiting for another vectornator run (pid ${pid}) on this state to finish`),
       })
-  try { return await fn(store) }
+    }
+    return await fn(store)
+  }
   finally {
     await store.close()
     await release()
@@ -76,6 +128,11 @@ async function withState<T>(ctx: SyncContext, fn: (store: StateStore) => Promise
 /** Runs one sync. */
 export function sync(options: VectornatorOptions = {}): Promise<SyncResult> {
   return createVectornator(options).sync()
+}
+
+/** Searches the synced store (see Vectornator.search). */
+export function search(query: string, request: SearchRequest = {}, options: VectornatorOptions = {}): Promise<SearchHit[]> {
+  return createVectornator(options).search(query, request)
 }
 
 /** The plan of a sync, changing nothing. */

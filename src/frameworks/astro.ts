@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url'
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve, sep } from 'node:path'
 import fg from 'fast-glob'
 import type { Logger } from '../lib/logger'
 import type { VectornatorPluginOptions } from '../plugin/options'
 import { createFace, normalBase, type Face } from './face'
+import { starlightRules, type FrameworkRules } from './rules'
 
 /** The parts of Astro's config and integration API read here (Astro 4 and 5). */
 interface AstroConfig {
@@ -13,6 +14,9 @@ interface AstroConfig {
   site?: string
   trailingSlash: 'always' | 'never' | 'ignore'
   build: { format: 'directory' | 'file' | 'preserve' }
+  outDir: URL
+  /** Starlight writes its `locales` here too; `path` is the locale's folder. */
+  i18n?: { defaultLocale: string, locales: (string | { path: string, codes: string[] })[], routing?: { prefixDefaultLocale?: boolean } | string }
 }
 
 interface IntegrationLogger {
@@ -26,6 +30,24 @@ interface IntegrationLogger {
 const PAGE_SOURCES = ['src/content/docs', 'src/pages']
 
 const asLogger = (l: IntegrationLogger): Logger => ({ info: m => l.info(m), warn: m => l.warn(m), error: m => l.error(m), debug: m => l.debug(m) })
+
+/**
+ * The `locale` rule of a multilingual site (Starlight's `locales`, or Astro's own `i18n`): each
+ * locale's folder under the docs and the pages, and under the output for the rendered pages.
+ */
+export function astroRules(config: Pick<AstroConfig, 'i18n' | 'outDir'>, root: string): FrameworkRules {
+  const i18n = config.i18n
+  if (!i18n) return {}
+  const entries = i18n.locales.map(l => typeof l === 'string' ? { path: l, codes: [l] } : l)
+  const prefixed = typeof i18n.routing === 'object' && i18n.routing.prefixDefaultLocale === true
+  const isDefault = (l: { path: string, codes: string[] }) => l.path === i18n.defaultLocale || l.codes.includes(i18n.defaultLocale)
+  const folders = entries.filter(l => prefixed || !isDefault(l)).map(l => l.path)
+  const out = relative(root, fileURLToPath(config.outDir)).split(sep).join('/')
+  const rules = starlightRules(folders, i18n.defaultLocale, out && !out.startsWith('..') ? out : undefined)
+  // Plain Astro sites keep each locale's pages in src/pages/<locale>/.
+  if (rules.locale) rules.locale.patterns = [...rules.locale.patterns!, ...folders.map(l => `src/pages/{locale:${l}}/**`)]
+  return rules
+}
 
 /** A page's pathname as Astro gives it (`guide/intro/`, `` for the home page) for a source file. */
 function slugOf(relative: string): string {
@@ -60,25 +82,29 @@ export default function vectornatorAstro(options: VectornatorPluginOptions = {})
   let config: AstroConfig | undefined
   let face: Face | undefined
   let root = process.cwd()
+  let building = false
 
   return {
     name: 'vectornator',
     hooks: {
-      'astro:config:setup': async ({ config: c, command, logger }: { config: AstroConfig, command: string, logger: IntegrationLogger }) => {
-        if (command !== 'build') return
-        root = fileURLToPath(c.root)
+      'astro:config:setup': ({ config: c, command }: { config: AstroConfig, command: string }) => {
+        building = command === 'build'
+        if (building) root = fileURLToPath(c.root)
+      },
+      // Set up once the config is final: Starlight writes its locales into Astro's i18n in its own setup.
+      'astro:config:done': async ({ config: c, logger }: { config: AstroConfig, logger: IntegrationLogger }) => {
+        config = c
+        if (!building) return
         const origin = c.site ? new URL(c.site).origin : undefined
         face = createFace(options, {
           root,
           include: PAGE_SOURCES.map(dir => `${dir}/**/*.{md,mdx,mdoc}`),
           exclude: ['**/_*', '**/_*/**'],
           ...(origin ? { baseUrl: origin } : {}),
+          ...astroRules(c, root),
         }, asLogger(logger))
         // A bad config file fails the build before Astro renders anything.
         await face.runner?.prepare(root)
-      },
-      'astro:config:done': ({ config: c }: { config: AstroConfig }) => {
-        config = c
       },
       'astro:build:done': async ({ dir, pages }: { dir: URL, pages: { pathname: string }[] }) => {
         if (!face || !config) return

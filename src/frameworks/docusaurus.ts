@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join, relative, resolve, sep } from 'node:path'
 import type { VectornatorPluginOptions } from '../plugin/options'
 import { createFace, type Face } from './face'
 import { DOCUSAURUS_FOLDERS } from './folders'
@@ -32,6 +32,8 @@ interface Build {
   face: Face
   pending: Set<string>
   routes: Map<string, string>
+  /** Each rendered page's source file, whose path gives the page its version. */
+  sources: Map<string, string>
   pages: string[]
   outDir: string
 }
@@ -63,15 +65,30 @@ function* flatten(routes: Route[]): Generator<Route> {
   }
 }
 
-/** What a Docusaurus site implies: its content folders, its origin for the `url` attribute. */
-export function docusaurusDefaults(context: Context): VectornatorPluginOptions & { rules: FrameworkRules } {
+/**
+ * The output folder of the default locale, relative to the site: each other locale renders into
+ * a folder named for it inside (build/fr/).
+ */
+function siteOutDir(context: Context): string {
+  let out = resolve(context.outDir)
+  const { currentLocale, defaultLocale } = context.i18n
+  if (currentLocale !== defaultLocale && out.endsWith(`${sep}${currentLocale}`)) out = out.slice(0, -currentLocale.length - 1)
+  return relative(context.siteDir, out).split(sep).join('/')
+}
+
+/**
+ * What a Docusaurus site implies: its content folders, its origin for the `url` attribute, and
+ * the `version` / `locale` rules of its layout (under the user's own, which win).
+ */
+export function docusaurusDefaults(context: Context): VectornatorPluginOptions & FrameworkRules {
   const origin = context.siteConfig.url?.replace(/\/+$/, '')
+  const out = siteOutDir(context)
   return {
     include: DOCUSAURUS_FOLDERS.map(dir => `${dir}/**/*.{md,mdx}`),
     // Docusaurus renders no file or folder whose name starts with `_` (partials).
     exclude: ['**/_*', '**/_*/**'],
     ...(origin ? { baseUrl: origin } : {}),
-    rules: docusaurusRules(context.i18n.defaultLocale, existsSync(join(context.siteDir, 'versioned_docs'))),
+    ...docusaurusRules(context.i18n.defaultLocale, existsSync(join(context.siteDir, 'versioned_docs')), context.i18n.locales, out && !out.startsWith('..') ? out : undefined),
   }
 }
 
@@ -83,11 +100,11 @@ export function docusaurusDefaults(context: Context): VectornatorPluginOptions &
  * never reach `postBuild`, so they never sync.
  */
 export default async function vectornatorDocusaurus(context: Context, options: VectornatorPluginOptions = {}) {
-  const { rules: _rules, ...defaults } = docusaurusDefaults(context)
+  const defaults = docusaurusDefaults(context)
   const key = resolve(context.siteDir)
   let build = builds.get(key)
   if (!build || build.pending.size === 0) {
-    build = { face: createFace(options, { root: context.siteDir, ...defaults }), pending: new Set(localesBuilt(context.i18n)), routes: new Map(), pages: [], outDir: context.outDir }
+    build = { face: createFace(options, { root: context.siteDir, ...defaults }), pending: new Set(localesBuilt(context.i18n)), routes: new Map(), sources: new Map(), pages: [], outDir: context.outDir }
     builds.set(key, build)
   }
   const current = build
@@ -104,6 +121,7 @@ export default async function vectornatorDocusaurus(context: Context, options: V
         if (source) {
           const file = resolve(context.siteDir, source)
           if (!current.routes.has(file)) current.routes.set(file, route.path)
+          if (html) current.sources.set(html, file)
         }
         if (html && !current.routes.has(html)) {
           current.routes.set(html, route.path)
@@ -113,7 +131,7 @@ export default async function vectornatorDocusaurus(context: Context, options: V
       current.pending.delete(props.i18n.currentLocale)
       if (current.pending.size > 0) return
       builds.delete(key)
-      await current.face.sync({ root: context.siteDir, outputs: [{ dir: current.outDir, files: current.pages }], routes: current.routes, site: { title: context.siteConfig.title, description: context.siteConfig.tagline } })
+      await current.face.sync({ root: context.siteDir, outputs: [{ dir: current.outDir, files: current.pages }], routes: current.routes, sources: current.sources, site: { title: context.siteConfig.title, description: context.siteConfig.tagline } })
     },
   }
 }

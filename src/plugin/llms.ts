@@ -2,7 +2,7 @@ import { isAbsolute, relative } from 'node:path'
 import type { Logger } from '../lib/logger'
 import { errorMessage, SyncError } from '../lib/errors'
 import type { ResolvedOptions } from '../core/options/options'
-import { readSyncedState, writeLlmsTxt } from '../core/llms'
+import { readSyncedState, withRuleDefaults, writeLlmsTxt } from '../core/llms'
 import type { PluginSettings } from './options'
 import type { Site } from '../core/llms/render'
 
@@ -45,7 +45,7 @@ export async function writeBuildLlmsTxt(settings: PluginSettings, options: Resol
       return logger.warn(`llms.txt: ${why}${outcome === 'synced' ? '' : ` (this sync: ${outcome})`}: not written`)
     }
     if (outcome !== 'synced') logger.info(`llms.txt: ${outcome === 'failed' ? 'the sync failed' : 'dry run'}: written from the state of the last sync (${state.lastSync || 'unknown time'})`)
-    await writeLlmsTxt({ root: options.root, outDir, state, settings: settings.llmsTxt, site: build.site, logger })
+    await writeLlmsTxt({ root: options.root, outDir, state, settings: withRuleDefaults(settings.llmsTxt, options), site: build.site, logger })
   }
   catch (error) {
     const message = `llms.txt not written: ${errorMessage(error)}`

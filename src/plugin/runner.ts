@@ -8,6 +8,7 @@ import { providerLimits } from '../core/run/provider'
 import { PLAN_LIST_LIMIT, planLines, summaryLine } from '../core/plan/report'
 import { filesFromPaths } from '../core/scan/scan'
 import { loadConfig } from '../core/options/config'
+import type { ResolvedOptions } from '../core/options/options'
 import { type PluginSettings, resolvePluginOptions, type VectornatorPluginOptions } from './options'
 import { excludeWritten, type SyncOutcome, writeBuildLlmsTxt } from './llms'
 
@@ -27,6 +28,8 @@ export interface SyncTarget {
   routePrefixes?: string[]
   /** Routes of pages by absolute path, from a docs framework that knows them. */
   routes?: Map<string, string>
+  /** The source file each rendered page was made from, by absolute path (its version and locale rules try it). */
+  sources?: Map<string, string>
   /** Where llms.txt goes (option `llmsTxt`); default the first output's folder. */
   outDir?: string
   /** The framework's site title and description, for llms.txt. */
@@ -46,108 +49,128 @@ const definedOnly = <T extends object>(o: T): T => Object.fromEntries(Object.ent
 
 const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'))
 
+/** Emitted files the `assets` option selects; `dot` as for the documents' globs. */
+async function selectAssets(assets: PluginSettings['assets'], outputs: Output[], dot: boolean): Promise<string[]> {
+  if (!assets) return []
+  const picked: string[] = []
+  for (const { dir, files } of outputs) {
+    if (assets === true) {
+      picked.push(...files.filter((f) => {
+        const path = toPosix(relative(dir, f))
+        // `.vite/` holds Vite's manifests, never pages.
+        return TEXT_PAGE.test(path) && !path.startsWith('.vite/') && !NOT_FOUND_PAGE.test(path)
+      }))
+      continue
+    }
+    // Globs are matched against the folder as written, then kept to what this build emitted,
+    // so leftovers of earlier builds in the folder are never synced.
+    const emitted = new Set(files)
+    const matched = await fg(assets, { cwd: dir, absolute: true, dot, onlyFiles: true, suppressErrors: true })
+    picked.push(...matched.filter(f => emitted.has(f)))
+  }
+  return picked
+}
+
+function report(result: SyncResult, logger: Logger): void {
+  if (result.dryRun) {
+    logger.info(`dry run: the plan below is not applied (nothing sent, no state written)`)
+    for (const line of planLines(result)) logger.info(line)
+  }
+  for (const f of result.failed.slice(0, PLAN_LIST_LIMIT)) logger.warn(`failed ${f.path}: ${f.error}`)
+  if (result.failed.length > PLAN_LIST_LIMIT) logger.warn(`... and ${result.failed.length - PLAN_LIST_LIMIT} more failed`)
+  logger.info(summaryLine(result))
+}
+
+/** Why a sync that returned still counts as failed, if it does. */
+function problemOf(result: SyncResult): string | undefined {
+  if (result.failed.length) return `${result.failed.length} document${result.failed.length === 1 ? '' : 's'} could not be synced (${result.failed[0].path}: ${result.failed[0].error})`
+  if (result.checks?.failed) return `${result.checks.failed} retrieval check${result.checks.failed === 1 ? '' : 's'} failed (${result.checks.file})`
+  return undefined
+}
+
 /**
  * The plugin's one piece of behaviour shared by every bundler: read `vectornator.config.*`, run
  * a sync for a build's output, report it through the bundler's logger, and apply the failure
  * policy. The faces (vite.ts, rollup.ts, webpack.ts, esbuild.ts) only decide *when* to call it.
  */
-export function createRunner(options: VectornatorPluginOptions, initial: PluginSettings, defaults: VectornatorPluginOptions = {}) {
-  let settings = initial
-  const configs = new Map<string, Promise<PluginSettings>>()
-  const notices = new Set<string>()
-  let chain: Promise<unknown> = Promise.resolve()
-  let timer: NodeJS.Timeout | undefined
-  let pending: SyncTarget | undefined
+export class Runner {
+  private current: PluginSettings
+  private readonly configs = new Map<string, Promise<PluginSettings>>()
+  private readonly notices = new Set<string>()
+  private chain: Promise<unknown> = Promise.resolve()
+  private timer: NodeJS.Timeout | undefined
+  private pending: SyncTarget | undefined
 
-  const loggerFor = (target: SyncTarget) => settings.core.logger ?? target.logger
+  constructor(private readonly options: VectornatorPluginOptions, private readonly initial: PluginSettings, private readonly defaults: VectornatorPluginOptions = {}) {
+    this.current = initial
+  }
+
+  /** The settings in force: the plugin's options over the config file's, once it is read. */
+  get settings(): PluginSettings { return this.current }
 
   /**
    * Reads `vectornator.config.*` from the root (the `root` option, else the bundler's), under
    * the plugin's options, which win as the CLI's flags do. Called by each face as its build
    * starts, so a bad config file fails the build before it bundles anything; once per root.
    */
-  async function prepare(bundlerRoot: string): Promise<void> {
-    const root = resolve(initial.core.root ?? bundlerRoot)
-    let loading = configs.get(root)
+  prepare = async (bundlerRoot: string): Promise<void> => {
+    const root = resolve(this.initial.core.root ?? bundlerRoot)
+    let loading = this.configs.get(root)
     if (!loading) {
       // A docs framework's defaults (its folders, its base) sit under the config file and the options.
-      loading = loadConfig({ root, overrides: options }).then(loaded => resolvePluginOptions({ ...defaults, ...definedOnly(loaded.options) }))
-      configs.set(root, loading)
+      loading = loadConfig({ root, overrides: this.options }).then(loaded => resolvePluginOptions({ ...this.defaults, ...definedOnly(loaded.options) }))
+      this.configs.set(root, loading)
     }
-    settings = await loading
+    this.current = await loading
   }
 
-  /** Emitted files the `assets` option selects; `dot` as for the documents' globs. */
-  async function selectAssets(outputs: Output[], dot: boolean): Promise<string[]> {
-    if (!settings.assets) return []
-    const picked: string[] = []
-    for (const { dir, files } of outputs) {
-      if (settings.assets === true) {
-        picked.push(...files.filter((f) => {
-          const path = toPosix(relative(dir, f))
-          // `.vite/` holds Vite's manifests, never pages.
-          return TEXT_PAGE.test(path) && !path.startsWith('.vite/') && !NOT_FOUND_PAGE.test(path)
-        }))
-        continue
-      }
-      // Globs are matched against the folder as written, then kept to what this build emitted,
-      // so leftovers of earlier builds in the folder are never synced.
-      const emitted = new Set(files)
-      const matched = await fg(settings.assets, { cwd: dir, absolute: true, dot, onlyFiles: true, suppressErrors: true })
-      picked.push(...matched.filter(f => emitted.has(f)))
-    }
-    return picked
+  /** One sync; runs after any sync still in flight (the core also locks, this keeps logs in order). */
+  run = (target: SyncTarget): Promise<SyncResult | undefined> => {
+    const next = this.chain.then(() => this.sync(target))
+    this.chain = next.catch(() => {})
+    return next
   }
 
-  function report(result: SyncResult, logger: Logger): void {
-    if (result.dryRun) {
-      logger.info(`dry run: the plan below is not applied (nothing sent, no state written)`)
-      for (const line of planLines(result)) logger.info(line)
-    }
-    for (const f of result.failed.slice(0, PLAN_LIST_LIMIT)) logger.warn(`failed ${f.path}: ${f.error}`)
-    if (result.failed.length > PLAN_LIST_LIMIT) logger.warn(`... and ${result.failed.length - PLAN_LIST_LIMIT} more failed`)
-    logger.info(summaryLine(result))
+  /**
+   * Watch mode: with `watch` on, syncs the latest outputs once rebuilds have settled; a
+   * failure is printed, never thrown. With `watch` off, says once that it will not sync.
+   */
+  rebuilt = (target: SyncTarget): void => {
+    const { settings } = this
+    if (!settings.enabled) return
+    if (!settings.watch) return this.notice(target.logger, 'watch mode: not syncing (set `watch: true` to sync after rebuilds)')
+    this.pending = target
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      const latest = this.pending!
+      this.pending = undefined
+      this.chain = this.chain.then(() => this.sync(latest, false)).catch(() => {})
+    }, settings.watch.debounceMs)
   }
 
-  /** Why a sync that returned still counts as failed, if it does. */
-  function problemOf(result: SyncResult): string | undefined {
-    if (result.failed.length) return `${result.failed.length} document${result.failed.length === 1 ? '' : 's'} could not be synced (${result.failed[0].path}: ${result.failed[0].error})`
-    if (result.checks?.failed) return `${result.checks.failed} retrieval check${result.checks.failed === 1 ? '' : 's'} failed (${result.checks.file})`
-    return undefined
+  /** A reason not to sync, printed once per plugin instance. */
+  notice = (logger: Logger, message: string): void => {
+    if (this.notices.has(message)) return
+    this.notices.add(message)
+    ;(this.settings.core.logger ?? logger).info(message)
   }
 
   /**
    * Runs one sync for the outputs. A failure is always printed; it is thrown (failing the
    * build) only when `failOnError` is on and `mayThrow` (a watch rebuild has nothing to fail).
    */
-  async function sync(target: SyncTarget, mayThrow = true): Promise<SyncResult | undefined> {
-    await prepare(target.root)
-    if (!settings.enabled) return void notice(target.logger, 'switched off by the config file (enabled: false): not syncing')
-    const logger = loggerFor(target)
-    const root = settings.core.root ?? target.root
+  private async sync(target: SyncTarget, mayThrow = true): Promise<SyncResult | undefined> {
+    await this.prepare(target.root)
+    const { settings } = this
+    if (!settings.enabled) return void this.notice(target.logger, 'switched off by the config file (enabled: false): not syncing')
+    const logger = settings.core.logger ?? target.logger
     let message = ''
     let synced: SyncResult | undefined
-    let vn: ReturnType<typeof createVectornator> | undefined
-    const llms = (outcome: SyncOutcome) => vn && writeBuildLlmsTxt(settings, vn.options, { outDir: target.outDir ?? target.outputs[0]?.dir, site: target.site }, outcome, logger, mayThrow)
+    const made: { options?: ResolvedOptions } = {}
+    const build = { outDir: target.outDir ?? target.outputs[0]?.dir, site: target.site }
+    const llms = (outcome: SyncOutcome) => made.options && writeBuildLlmsTxt(settings, made.options, build, outcome, logger, mayThrow)
     try {
-      const outDirs = target.outputs.map(o => toPosix(relative(root, o.dir))).filter(d => d && !d.startsWith('..'))
-      const routePrefixes = [...new Set([...outDirs, ...(target.routePrefixes ?? [])])]
-      const routes = target.routes && Object.fromEntries([...target.routes].map(([file, route]) => [toPosix(relative(root, file)), route]))
-      const exclude = excludeWritten(settings, root, target.outDir ?? target.outputs[0]?.dir) ?? settings.core.exclude
-      vn = createVectornator({ ...settings.core, root, logger, exclude }, {
-        routePrefixes,
-        routes,
-        extraFiles: settings.assets
-          ? async () => {
-              const { options } = vn!
-              const limit = options.maxFileSize ?? providerLimits(options).maxFileBytes
-              const { files, skipped } = await filesFromPaths(options.root, await selectAssets(target.outputs, options.dot), limit)
-              for (const s of skipped) logger.warn(`emitted file ${s.path} left out: ${s.reason}`)
-              return files
-            }
-          : undefined,
-      })
-      const result = await vn.sync()
+      const result = await this.syncOutputs(target, logger, made)
       report(result, logger)
       const problem = problemOf(result)
       if (problem) message = problem
@@ -168,44 +191,34 @@ export function createRunner(options: VectornatorPluginOptions, initial: PluginS
     return undefined
   }
 
-  /** A reason not to sync, printed once per plugin instance. */
-  function notice(logger: Logger, message: string): void {
-    if (notices.has(message)) return
-    notices.add(message)
-    ;(settings.core.logger ?? logger).info(message)
-  }
-
-  return {
-    /** The settings in force: the plugin's options over the config file's, once it is read. */
-    get settings() { return settings },
-
-    prepare,
-
-    /** One sync; runs after any sync still in flight (the core also locks, this keeps logs in order). */
-    run(target: SyncTarget): Promise<SyncResult | undefined> {
-      const next = chain.then(() => sync(target))
-      chain = next.catch(() => {})
-      return next
-    },
-
-    /**
-     * Watch mode: with `watch` on, syncs the latest outputs once rebuilds have settled; a
-     * failure is printed, never thrown. With `watch` off, says once that it will not sync.
-     */
-    rebuilt(target: SyncTarget): void {
-      if (!settings.enabled) return
-      if (!settings.watch) return notice(target.logger, 'watch mode: not syncing (set `watch: true` to sync after rebuilds)')
-      pending = target
-      clearTimeout(timer)
-      timer = setTimeout(() => {
-        const latest = pending!
-        pending = undefined
-        chain = chain.then(() => sync(latest, false)).catch(() => {})
-      }, settings.watch.debounceMs)
-    },
-
-    notice,
+  /** The core's sync of the documents, with the emitted files `assets` selects and their routes. */
+  private syncOutputs(target: SyncTarget, logger: Logger, made: { options?: ResolvedOptions }): Promise<SyncResult> {
+    const { settings } = this
+    const root = settings.core.root ?? target.root
+    const outDirs = target.outputs.map(o => toPosix(relative(root, o.dir))).filter(d => d && !d.startsWith('..'))
+    const routePrefixes = [...new Set([...outDirs, ...(target.routePrefixes ?? [])])]
+    const routes = target.routes && Object.fromEntries([...target.routes].map(([file, route]) => [toPosix(relative(root, file)), route]))
+    const sources = target.sources && Object.fromEntries([...target.sources].map(([page, source]) => [toPosix(relative(root, page)), toPosix(relative(root, source))]))
+    // llms.txt written where the globs reach is never synced back as a document.
+    const exclude = excludeWritten(settings, root, target.outDir ?? target.outputs[0]?.dir) ?? settings.core.exclude
+    const vn = createVectornator({ ...settings.core, root, logger, exclude }, {
+      routePrefixes,
+      routes,
+      sources,
+      extraFiles: settings.assets
+        ? async () => {
+            const limit = vn.options.maxFileSize ?? providerLimits(vn.options).maxFileBytes
+            const { files, skipped } = await filesFromPaths(vn.options.root, await selectAssets(settings.assets, target.outputs, vn.options.dot), limit)
+            for (const s of skipped) logger.warn(`emitted file ${s.path} left out: ${s.reason}`)
+            return files
+          }
+        : undefined,
+    })
+    made.options = vn.options
+    return vn.sync()
   }
 }
 
-export type Runner = ReturnType<typeof createRunner>
+export function createRunner(options: VectornatorPluginOptions, initial: PluginSettings, defaults: VectornatorPluginOptions = {}): Runner {
+  return new Runner(options, initial, defaults)
+}

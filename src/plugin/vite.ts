@@ -1,5 +1,6 @@
 import { join, relative, resolve } from 'node:path'
 import type { Plugin, ResolvedConfig } from 'vite'
+import type { Logger } from '../lib/logger'
 import { viteLogger, type ViteLikeLogger } from './loggers'
 import type { Output, Runner } from './runner'
 
@@ -30,121 +31,147 @@ const wrappedSites = new WeakSet<object>()
  * - Dev server: never (`apply: 'build'`).
  */
 export function vitePlugins(runner: Runner): Plugin[] {
-  let config: ResolvedConfig | undefined
-  let site: VitePressSite | undefined
-  let appBuild: { syncAfter?: string } | undefined
-  let outputs = new Map<string, Set<string>>()
-  let failed = false
-  let written = false
+  const build = new ViteBuild(runner)
+  return [mainPlugin(build), afterAppPlugin(build)]
+}
 
-  const logger = () => viteLogger(site?.logger ?? config!.logger, runner.settings.core.debug)
-  const collected = (): Output[] => [...outputs].map(([dir, files]) => ({ dir, files: [...files] }))
-  const reset = () => { outputs = new Map(); failed = false; written = false }
+/** What one plugin instance knows of the build in progress. */
+class ViteBuild {
+  config: ResolvedConfig | undefined
+  site: VitePressSite | undefined
+  appBuild: { syncAfter?: string } | undefined
+  outputs = new Map<string, Set<string>>()
+  failed = false
+  written = false
 
-  /** Syncs what the build wrote, unless it failed. */
-  async function syncNow(): Promise<void> {
-    if (failed) return runner.notice(logger(), 'the build failed: not syncing')
-    if (!written) return
-    const target = { root: config!.root, logger: logger(), outputs: collected(), outDir: resolve(config!.root, config!.build.outDir) }
-    reset()
-    await runner.run(target)
+  constructor(readonly runner: Runner) {}
+
+  logger(): Logger {
+    return viteLogger(this.site?.logger ?? this.config!.logger, this.runner.settings.core.debug)
   }
 
-  async function syncVitePress(s: VitePressSite): Promise<void> {
+  collected(): Output[] {
+    return [...this.outputs].map(([dir, files]) => ({ dir, files: [...files] }))
+  }
+
+  reset(): void {
+    this.outputs = new Map()
+    this.failed = false
+    this.written = false
+  }
+
+  /** Syncs what the build wrote, unless it failed. */
+  async syncNow(): Promise<void> {
+    if (this.failed) return this.runner.notice(this.logger(), 'the build failed: not syncing')
+    if (!this.written) return
+    const target = { root: this.config!.root, logger: this.logger(), outputs: this.collected(), outDir: resolve(this.config!.root, this.config!.build.outDir) }
+    this.reset()
+    await this.runner.run(target)
+  }
+
+  async syncVitePress(s: VitePressSite): Promise<void> {
     // The HTML VitePress rendered: every page, and the not-found page it always renders (from
     // `404.md` or the theme's), which `assets: true` leaves out and a glob may take.
     const pages = ['404.md', ...s.pages].map(p => join(s.outDir, (s.rewrites.map[p] ?? p).replace(/\.md$/, '.html')))
-    const client = outputs.get(s.outDir) ?? new Set()
+    const client = this.outputs.get(s.outDir) ?? new Set()
     const srcDir = relative(s.root, s.srcDir).split('\\').join('/')
     const site = { title: s.userConfig?.title, description: s.userConfig?.description }
-    const target = { root: s.root, logger: logger(), outputs: [{ dir: s.outDir, files: [...client, ...pages] }], routePrefixes: srcDir ? [srcDir] : [], outDir: s.outDir, site }
-    reset()
-    await runner.run(target)
+    const target = { root: s.root, logger: this.logger(), outputs: [{ dir: s.outDir, files: [...client, ...pages] }], routePrefixes: srcDir ? [srcDir] : [], outDir: s.outDir, site }
+    this.reset()
+    await this.runner.run(target)
   }
 
-  const main: Plugin = {
+  /** VitePress resolves its config twice: its `buildEnd` is wrapped once, to sync after the pages. */
+  wrapVitePress(vitepress: VitePressSite): void {
+    this.site = vitepress
+    if (wrappedSites.has(vitepress)) return
+    wrappedSites.add(vitepress)
+    const userBuildEnd = vitepress.buildEnd
+    vitepress.buildEnd = async (s: VitePressSite) => {
+      await userBuildEnd?.(s)
+      await this.syncVitePress(s)
+    }
+  }
+}
+
+function mainPlugin(build: ViteBuild): Plugin {
+  const { runner } = build
+  return {
     name: 'vectornator',
     apply: 'build',
     // One instance across the environments of a build, so it can sync once after all.
     sharedDuringBuild: true,
 
     async configResolved(resolved) {
-      config = resolved
+      build.config = resolved
       const vitepress = (resolved as { vitepress?: VitePressSite }).vitepress
       await runner.prepare(vitepress?.root ?? resolved.root)
-      if (!vitepress) return
-      site = vitepress
-      if (wrappedSites.has(vitepress)) return
-      wrappedSites.add(vitepress)
-      const userBuildEnd = vitepress.buildEnd
-      vitepress.buildEnd = async (s: VitePressSite) => {
-        await userBuildEnd?.(s)
-        await syncVitePress(s)
-      }
+      if (vitepress) build.wrapVitePress(vitepress)
     },
 
     buildApp: {
       order: 'pre',
       async handler() {
-        appBuild = {}
-        reset()
+        build.appBuild = {}
+        build.reset()
       },
     },
 
     buildStart() {
-      if (!appBuild && !site) reset()
+      if (!build.appBuild && !build.site) build.reset()
     },
 
     buildEnd(error) {
-      if (error) failed = true
+      if (error) build.failed = true
     },
 
     renderError() {
-      failed = true
+      build.failed = true
     },
 
     writeBundle(options, bundle) {
-      const dir = resolve(options.dir ?? config!.build.outDir)
-      const files = outputs.get(dir) ?? new Set()
+      const config = build.config!
+      const dir = resolve(options.dir ?? config.build.outDir)
+      const files = build.outputs.get(dir) ?? new Set()
       for (const name of Object.keys(bundle)) files.add(resolve(dir, name))
-      outputs.set(dir, files)
-      written = true
-      const env = this.environment?.config ?? config!
-      if (env.build.watch && !site) runner.rebuilt({ root: config!.root, logger: logger(), outputs: collected() })
+      build.outputs.set(dir, files)
+      build.written = true
+      const env = this.environment?.config ?? config
+      if (env.build.watch && !build.site) runner.rebuilt({ root: config.root, logger: build.logger(), outputs: build.collected() })
     },
 
     async closeBundle() {
-      const env = this.environment?.config ?? config!
-      if (site || env.build.watch) return
-      if (appBuild) {
+      const env = this.environment?.config ?? build.config!
+      if (build.site || env.build.watch) return
+      if (build.appBuild) {
         // Vite builds every environment itself when no buildApp built any: sync after the last.
-        if (appBuild.syncAfter && this.environment?.name === appBuild.syncAfter) {
-          appBuild = undefined
-          await syncNow()
+        if (build.appBuild.syncAfter && this.environment?.name === build.appBuild.syncAfter) {
+          build.appBuild = undefined
+          await build.syncNow()
         }
         return
       }
-      if (env.build.ssr) return runner.notice(logger(), 'SSR build: not syncing (the client build syncs)')
-      await syncNow()
+      if (env.build.ssr) return runner.notice(build.logger(), 'SSR build: not syncing (the client build syncs)')
+      await build.syncNow()
     },
   }
+}
 
-  // buildApp hooks of order 'post' run after the configured builder built its environments.
-  const afterApp: Plugin = {
+/** buildApp hooks of order 'post' run after the configured builder built its environments. */
+function afterAppPlugin(build: ViteBuild): Plugin {
+  return {
     name: 'vectornator:after-build-app',
     apply: 'build',
     sharedDuringBuild: true,
     buildApp: {
       order: 'post',
       async handler(builder) {
-        if (!appBuild || config!.build.watch) return
+        if (!build.appBuild || build.config!.build.watch) return
         const environments = Object.values(builder.environments)
-        if (!environments.some(e => e.isBuilt)) return void (appBuild.syncAfter = environments.at(-1)?.name)
-        appBuild = undefined
-        await syncNow()
+        if (!environments.some(e => e.isBuilt)) return void (build.appBuild.syncAfter = environments.at(-1)?.name)
+        build.appBuild = undefined
+        await build.syncNow()
       },
     },
   }
-
-  return [main, afterApp]
 }

@@ -13,20 +13,37 @@ import { createOpenAIEmbedder } from './postgres/embed'
  * folder, plus its conformance test.
  */
 
+/** The OpenAI provider's settings (the `openai: {}` group of the options, or its flat keys). */
+export interface OpenAISettings {
+  /** Default: env OPENAI_API_KEY. Never printed, logged or stored. */
+  apiKey?: string
+  /** Default: env OPENAI_BASE_URL, else the SDK's. */
+  baseURL?: string
+  /** OpenAI `chunking_strategy`, passed through on attach. */
+  chunkingStrategy?: Record<string, unknown>
+  /**
+   * A document the store leaves `in_progress` longer than this is reported failed and retried by
+   * the next run, never waited on forever. Default 10 minutes.
+   */
+  processingTimeoutMs?: number
+}
+
+/** The postgres provider's settings (the `postgres: {}` group of the options, or its flat keys). */
+export interface PostgresSettings {
+  /** PostgreSQL server; default env DATABASE_URL, else the embedded PGlite under `.vectornator/store/`. */
+  connectionString?: string
+  /** Embedding function; default OpenAI embeddings when OPENAI_API_KEY is set, none otherwise. */
+  embed?: Embedder | false
+  chunkSize?: number
+  chunkOverlap?: number
+}
+
 /** Everything a provider may be created with: the core's resolved options, provider by provider. */
-export interface ProviderSettings {
+export interface ProviderSettings extends OpenAISettings, PostgresSettings {
   /** The sync root (the embedded store lives under it). */
   root: string
   concurrency: number
   logger: Logger
-  apiKey?: string
-  baseURL?: string
-  chunkingStrategy?: Record<string, unknown>
-  processingTimeoutMs?: number
-  connectionString?: string
-  embed?: Embedder | false
-  chunkSize?: number
-  chunkOverlap?: number
 }
 
 export interface ProviderDefinition {

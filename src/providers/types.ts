@@ -139,6 +139,7 @@ export interface VectorStoreProvider {
 
   initialize(config: VectorStoreConfig): Promise<void>
   connect(): Promise<void>
+  /** Closes connections to the store; the engine calls it, then cleanup(), when it is done. */
   disconnect(): Promise<void>
 
   /** True when the configured store exists and can be used. */
@@ -157,7 +158,7 @@ export interface VectorStoreProvider {
 
   /** Lets a provider add attributes of its own before upload. */
   enrichMetadata(path: string, content: Buffer, metadata: FileMetadata): Promise<FileMetadata>
-  /** Releases whatever the provider holds (connections, embedded databases). */
+  /** Releases whatever else the provider holds (embedded databases, temp files). Safe to call twice. */
   cleanup(): Promise<void>
 
   // ── optional capabilities ──────────────────────────────────────────────────────────────

@@ -3,6 +3,8 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
 import { linksOf, pageFor } from '../llms/helpers'
+import { search } from '../../src'
+import { silentLogger } from '../../src/lib/logger'
 import { bin, devServer, freePort, documents, run, site, source, storeConfig, syncLines, text } from './helpers'
 
 const docusaurus = bin('@docusaurus/core/bin/docusaurus.mjs')
@@ -63,7 +65,28 @@ describe('docusaurus', () => {
     expect(body).not.toContain('<TabItem')
   })
 
-  it.todo('tags versioned_docs/ and i18n/ pages with version and locale (waiting on the core version/locale options)')
+  it('tags versioned_docs/ and i18n/ pages, sources and rendered pages, with version and locale', async () => {
+    const docs = documents(server, fixture.root)
+    const tags = Object.fromEntries(Object.entries(docs).map(([path, a]) => [path, `${a.version}/${a.locale}`]))
+    expect(tags).toMatchObject({
+      'docs/intro.md': 'current/en',
+      'docs/install.mdx': 'current/en',
+      'versioned_docs/version-1.0/intro.md': '1.0/en',
+      'i18n/fr/docusaurus-plugin-content-docs/current/intro.md': 'current/fr',
+      'src/pages/index.md': 'current/en',
+      // A rendered page: its locale from the folder it was rendered into, its version from its source.
+      'build/docs/intro/index.html': '1.0/en',
+      'build/docs/next/intro/index.html': 'current/en',
+      'build/fr/docs/next/intro/index.html': 'current/fr',
+    })
+    expect(Object.values(docs).every(a => typeof a.version === 'string' && typeof a.locale === 'string')).toBe(true)
+    // Search in the store keeps to the version asked for.
+    const store = { root: fixture.root, provider: 'openai' as const, apiKey: 'test', baseURL: server.url, metadata: 'file' as const, logger: silentLogger }
+    const hits = await search('widget synced by hand', { version: '1.0', locale: 'en', limit: 10 }, store)
+    expect(hits.length).toBeGreaterThan(0)
+    expect(new Set(hits.map(h => h.attributes?.version))).toEqual(new Set(['1.0']))
+    expect(await search('widget', { version: '9.9', locale: '*' }, store)).toEqual([])
+  })
 
   it('uploads nothing on a second build of the same sources', async () => {
     server.stats.reset()

@@ -2,6 +2,8 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
+import { search } from '../../src'
+import { silentLogger } from '../../src/lib/logger'
 import { bin, devServer, documents, freePort, installed, run, site, storeConfig, syncLines, text } from './helpers'
 
 const astro = bin('astro/astro.js')
@@ -54,7 +56,25 @@ describe('astro + starlight', () => {
     expect(body).not.toMatch(/import \{|<TabItem|<Aside/)
   })
 
-  it.todo('tags src/content/docs/fr/ pages with locale fr (waiting on the core version/locale options)')
+  it('tags src/content/docs/fr/ and the pages rendered under dist/fr/ with locale fr, the rest en', async () => {
+    const docs = documents(server, fixture.root)
+    expect(Object.fromEntries(Object.entries(docs).map(([path, a]) => [path, a.locale]))).toEqual({
+      'src/content/docs/index.md': 'en',
+      'src/content/docs/guide/intro.md': 'en',
+      'src/content/docs/guide/install.mdx': 'en',
+      'src/content/docs/fr/index.md': 'fr',
+      'dist/index.html': 'en',
+      'dist/guide/intro/index.html': 'en',
+      'dist/guide/install/index.html': 'en',
+      'dist/fr/index.html': 'fr',
+      'dist/fr/guide/intro/index.html': 'fr',
+      'dist/fr/guide/install/index.html': 'fr',
+    })
+    const store = { root: fixture.root, provider: 'openai' as const, apiKey: 'test', baseURL: server.url, metadata: 'file' as const, logger: silentLogger }
+    const french = await search('widget documents', { locale: 'fr', limit: 10 }, store)
+    expect(french.length).toBeGreaterThan(0)
+    expect(new Set(french.map(h => h.attributes?.locale))).toEqual(new Set(['fr']))
+  })
 
   it('uploads nothing on a second build of the same sources', async () => {
     server.stats.reset()

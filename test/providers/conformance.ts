@@ -225,6 +225,41 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
       expect((await provider.search('citrus peel', { limit: 1 })).length).toBeLessThanOrEqual(1)
     })
 
+    it('search filters on attributes: equality, any-of, every key, and nothing for no match', async (ctx) => {
+      if (!provider.search) return ctx.skip()
+      const phrase = 'ocelot ferry timetable'
+      await upload('v1/en.md', `# Ferry\n\nThe ${phrase} for the first release.\n`, { version: '1.0', locale: 'en', order: 1, draft: false })
+      await upload('v2/en.md', `# Ferry\n\nThe ${phrase} for the second release.\n`, { version: '2.0', locale: 'en', order: 2, draft: true })
+      await upload('v2/fr.md', `# Ferry\n\nThe ${phrase} pour la deuxième version.\n`, { version: '2.0', locale: 'fr', order: 2 })
+      const paths = async (filter?: Record<string, string | number | boolean | (string | number | boolean)[]>) =>
+        (await provider.search!(phrase, { limit: 10, ...(filter ? { filter } : {}) })).map(h => h.path).sort()
+      // Unfiltered, every document answers: each filter below has something to leave out.
+      expect(await paths()).toEqual(['v1/en.md', 'v2/en.md', 'v2/fr.md'])
+      expect(await paths({ version: '2.0' })).toEqual(['v2/en.md', 'v2/fr.md'])
+      expect(await paths({ version: '2.0', locale: 'fr' })).toEqual(['v2/fr.md'])
+      expect(await paths({ version: ['1.0', '2.0'], locale: 'en' })).toEqual(['v1/en.md', 'v2/en.md'])
+      expect(await paths({ locale: ['fr'] })).toEqual(['v2/fr.md'])
+      expect(await paths({ order: 2 })).toEqual(['v2/en.md', 'v2/fr.md'])
+      expect(await paths({ draft: true })).toEqual(['v2/en.md'])
+      expect(await paths({ draft: [true, false] })).toEqual(['v1/en.md', 'v2/en.md'])
+      // Filters that match nothing return nothing, never the unfiltered results.
+      expect(await paths({ version: '3.0' })).toEqual([])
+      expect(await paths({ version: '1.0', locale: 'fr' })).toEqual([])
+      expect(await paths({ version: [] })).toEqual([])
+      expect(await paths({ product: 'ferry' })).toEqual([])
+    })
+
+    it('search filters see re-tagged attributes, not the ones a document was uploaded with', async (ctx) => {
+      if (!provider.search || !provider.updateAttributes) return ctx.skip()
+      const text = '# Heron\n\nThe heron lighthouse keeps its lamp lit.\n'
+      const { fileId } = await upload('heron.md', text, { version: '1.0' })
+      await upload('other.md', '# Other\n\nAnother heron lighthouse page.\n', { version: '1.0' })
+      expect((await provider.search('heron lighthouse', { filter: { version: '1.0' } })).map(h => h.path).sort()).toEqual(['heron.md', 'other.md'])
+      await provider.updateAttributes(fileId, metadataFor('heron.md', text, { version: '2.0' }))
+      expect((await provider.search('heron lighthouse', { filter: { version: '2.0' } })).map(h => h.path)).toEqual(['heron.md'])
+      expect((await provider.search('heron lighthouse', { filter: { version: '1.0' } })).map(h => h.path)).toEqual(['other.md'])
+    })
+
     it('lists every document of a store larger than one page', async () => {
       const count = 260
       const items = Array.from({ length: count }, (_, i) => doc(`many/${i}.txt`, `Document ${i} of many.`))

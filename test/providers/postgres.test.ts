@@ -6,6 +6,7 @@ import createPostgresProvider, { NO_EMBEDDER_NOTICE, NO_PGVECTOR_NOTICE, type Po
 import { toVectorLiteral } from '../../src/providers/postgres/embed'
 import { tableNames } from '../../src/providers/postgres/schema'
 import { buildSearch } from '../../src/providers/postgres/search'
+import type { Attributes } from '../../src/providers/types'
 import { describeProviderConformance } from './conformance'
 import { hashingEmbedder, metadataFor, tempDir } from './helpers'
 import { sharedPGlite, startSocketServer } from './pglite'
@@ -123,6 +124,27 @@ describe('postgres provider on PGlite', () => {
     })
     const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)
     expect(plan.rows.map(r => r['QUERY PLAN']).join('\n')).toMatch(/Index Scan using chunks_embedding_hnsw_64/)
+  })
+
+  it('filters a search through the wire protocol (pg over PGlite\'s socket server)', async () => {
+    const server = await startSocketServer(await shared.get())
+    cleanups.push(server.stop)
+    const provider = createPostgresProvider({ connectionString: server.url, embed: false, maxConnections: 1, schema: 'socket_filter_test' })
+    cleanups.push(() => provider.cleanup())
+    await provider.createStore('socket filters')
+    const text = (n: number) => `Marmot tunnel maintenance, part ${n}.`
+    const tagged: Attributes[] = [{ version: '1.0', order: 1 }, { version: '2.0', order: 2 }, { version: '2.0', order: 3, draft: true }]
+    for (const [i, attributes] of tagged.entries())
+      await provider.uploadFile(`${i}.md`, Buffer.from(text(i)), metadataFor(`${i}.md`, text(i), attributes))
+    const paths = async (filter?: Record<string, string | number | boolean | (string | number | boolean)[]>) =>
+      (await provider.search('marmot tunnel', { limit: 10, ...(filter ? { filter } : {}) })).map(h => h.path).sort()
+    expect(await paths()).toEqual(['0.md', '1.md', '2.md'])
+    expect(await paths({ version: '2.0', order: [3, 4] })).toEqual(['2.md'])
+    expect(await paths({ draft: true })).toEqual(['2.md'])
+    expect(await paths({ version: ['1.0', '2.0'], order: [1, 2] })).toEqual(['0.md', '1.md'])
+    expect(await paths({ version: '3.0' })).toEqual([])
+    await provider.cleanup()
+    await server.stop()
   })
 
   it('searches by vector through the wire protocol (pg over PGlite\'s socket server)', async () => {

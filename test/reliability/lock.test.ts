@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, realpathSync, utimesSync, writeFileSync } fr
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { acquireLock, lockFileFor } from '../../src/core/run/lock'
+import { acquireLock, lockFileFor } from '../../src/core/state/lock'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
 import { runCli } from '../helpers/cli'
 import { makeTree, pages } from '../helpers/tree'

@@ -3,8 +3,11 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
 import { sync as coreSync } from '../../src'
-import { verify } from '../../src/core/inspect/verify'
+import { createVectornator } from '../../src/core/sync'
 import { silentLogger } from '../../src/lib/logger'
+import type { VectornatorOptions } from '../../src/types'
+
+const verify = (options: VectornatorOptions, how: { repair?: boolean } = {}) => createVectornator(options).verify(how)
 import { runCli } from '../helpers/cli'
 import { sha256 } from './helpers'
 import { makeTree } from '../helpers/tree'

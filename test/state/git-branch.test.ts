@@ -13,6 +13,7 @@ import {
   type GitBranchStoreOptions,
 } from '../../src/core/state/git-branch'
 import { isValidRefName } from '../../src/core/state/git/repo'
+import { lockState } from '../../src/core/state/lock'
 import { StateError, type FileState, type SyncState } from '../../src/core/state/types'
 import { commit, createSandbox, git, gitStatus, isolateGitEnv, snapshot, write, type Sandbox } from '../helpers/git'
 
@@ -363,13 +364,22 @@ describe('git-branch state store', () => {
     expect(ids(stored(sandbox.remote, 'two'))).toEqual({ '2.md': 'b2' })
   })
 
-  gitTest('refuses a second sync of the same key while one holds it', async ({ sandbox, open }) => {
+  gitTest('one lock per key for every worktree of a clone: a second run fails after the wait, then gets it', async ({ sandbox, open }) => {
     const repo = sandbox.clone('a')
+    const other = `${repo}-worktree`
+    git(repo, ['worktree', 'add', '-q', '--detach', other])
     const first = open(repo)
-    await first.load()
-    await expect(open(repo).load()).rejects.toThrow(/another vectornator sync holds/)
-    await first.close()
-    await expect(open(repo).load()).resolves.toBeUndefined()
+    const second = open(other)
+    const third = open(repo, { key: 'other-key' })
+    expect(await second.lockFile!()).toBe(await first.lockFile!())
+    expect(await third.lockFile!()).not.toBe(await first.lockFile!())
+    const release = await lockState(repo, first)
+    await expect(lockState(other, second, { waitMs: 150 })).rejects.toThrow(/another vectornator process \(pid \d+\) is syncing this state and holds .*\.lock: waited 150 ms/)
+    const unrelated = await lockState(repo, third, { waitMs: 150 })
+    await unrelated()
+    await release()
+    const again = await lockState(other, second, { waitMs: 150 })
+    await again()
   })
 
   gitTest('reports corrupt JSON with the ref, path and fix, and leaves the branch alone', async ({ sandbox, open }) => {

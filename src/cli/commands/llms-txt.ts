@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createVectornator } from '../../core/sync'
-import { readSyncedState, resolveLlmsTxt, writeLlmsTxt } from '../../core/llms'
+import { readSyncedState, resolveLlmsTxt, withRuleDefaults, writeLlmsTxt } from '../../core/llms'
 import { UsageError } from '../../lib/errors'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, withCommonFlags } from '../shared'
 
@@ -41,7 +41,7 @@ export const llmsTxtCommand: CommandModule = (cli, setExit) => {
         throw new UsageError(`nothing has been synced from ${vn.options.root} yet: run \`vectornator sync\` first (llms.txt lists the synced pages)`)
       const outDir = flags.out === undefined ? outputIn(vn.options.root) : resolve(String(flags.out))
       if (!outDir) throw new UsageError(`no build output folder in ${vn.options.root} (looked for ${OUTPUTS.join(', ')}): build the site first, or pass --out DIR`)
-      const written = await writeLlmsTxt({ root: vn.options.root, outDir, state, settings, logger })
+      const written = await writeLlmsTxt({ root: vn.options.root, outDir, state, settings: withRuleDefaults(settings, vn.options), logger })
       if (flags.json) process.stdout.write(`${JSON.stringify(written)}\n`)
       setExit(0)
     })

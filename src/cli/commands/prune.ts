@@ -1,4 +1,4 @@
-import { prune, type PruneResult } from '../../core/inspect/prune'
+import { createVectornator, type PruneResult } from '../../core/sync'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, redact, withCommonFlags } from '../shared'
 
 interface PruneFlags extends CommonFlags {
@@ -26,7 +26,7 @@ export const pruneCommands: CommandModule = (cli, setExit) => {
     .option('--dry-run', 'List what would be deleted, delete nothing')
     .action(async (flags: PruneFlags) => {
       const logger = loggerFor(flags)
-      const result = await prune({ ...(await optionsFor(flags)), logger }, { dryRun: Boolean(flags.dryRun) })
+      const result = await createVectornator({ ...(await optionsFor(flags)), logger }).prune({ dryRun: Boolean(flags.dryRun) })
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`)
       else printResult(result, line => process.stdout.write(`${redact(line)}\n`))
       setExit(result.failed.length > 0 ? 1 : 0)

@@ -1,4 +1,5 @@
-import { type Drift, verify, type VerifyResult } from '../../core/inspect/verify'
+import type { Drift } from '../../core/inspect/verify'
+import { createVectornator, type VerifyResult } from '../../core/sync'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, redact, withCommonFlags } from '../shared'
 
 interface VerifyFlags extends CommonFlags {
@@ -60,7 +61,7 @@ export const verifyCommands: CommandModule = (cli, setExit) => {
     .option('--repair', 'Converge state and store; rebuild a missing or corrupt state from the store')
     .action(async (flags: VerifyFlags) => {
       const logger = loggerFor(flags)
-      const result = await verify({ ...(await optionsFor(flags)), logger }, { repair: Boolean(flags.repair) })
+      const result = await createVectornator({ ...(await optionsFor(flags)), logger }).verify({ repair: Boolean(flags.repair) })
       const drift = result.after ? result.after.drift : result.drift
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`)
       else printResult(result, line => process.stdout.write(`${redact(line)}\n`))

@@ -1,12 +1,11 @@
-import type { VectornatorOptions } from '../../types'
 import type { RemoteFileStatus, VectorStoreProvider } from '../../providers/types'
 import { errorMessage, UsageError } from '../../lib/errors'
-import { acquireLock, lockFileFor } from '../run/lock'
 import type { FileObjectRef } from '../run/orphans'
-import { createContext } from '../run/context'
+import type { SyncContext } from '../run/context'
 import { settleJournal } from '../run/settle'
-import { resolveStateStore } from '../state'
+import type { StateStore } from '../state'
 import { checkStateMatches, inspect, localPaths, openProvider } from './verify'
+import { releaseProvider } from '../run/provider'
 
 export interface PruneResult {
   storeId: string
@@ -32,12 +31,9 @@ export interface PruneResult {
  * Needs a readable state: without one every document would look untracked (`verify --repair`
  * rebuilds it first).
  */
-export async function prune(userOptions: VectornatorOptions = {}, { dryRun = false }: { dryRun?: boolean } = {}): Promise<PruneResult> {
-  const ctx = createContext(userOptions, {})
+export async function pruneStore(ctx: SyncContext, store: StateStore, { dryRun = false }: { dryRun?: boolean } = {}): Promise<PruneResult> {
   const { options } = ctx
   const logger = options.logger
-  const store = await resolveStateStore(options, logger)
-  const release = dryRun ? async () => {} : await acquireLock(lockFileFor(options.root, store.kind, store.location))
   let provider: VectorStoreProvider | undefined
   try {
     const state = await store.load()
@@ -85,8 +81,6 @@ export async function prune(userOptions: VectornatorOptions = {}, { dryRun = fal
     return result
   }
   finally {
-    await store.close().catch(() => {})
-    await release()
-    await provider?.cleanup().catch(() => {})
+    await releaseProvider(provider)
   }
 }

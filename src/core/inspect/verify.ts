@@ -1,17 +1,15 @@
 import { promises as fs } from 'node:fs'
-import type { VectornatorOptions } from '../../types'
 import type { RemoteFile, RemoteFileStatus, VectorStoreProvider } from '../../providers/types'
 import { UsageError } from '../../lib/errors'
-import { acquireLock, lockFileFor } from '../run/lock'
 import { findOrphanFileObjects, type FileObjectRef } from '../run/orphans'
 import type { ResolvedOptions } from '../options/options'
-import { checkStateMatches, createContext, type SyncContext } from '../run/context'
+import { checkStateMatches, type SyncContext } from '../run/context'
 import { openStore } from '../run/store'
-import { createProvider, providerLimits } from '../run/provider'
+import { createProvider, providerLimits, releaseProvider } from '../run/provider'
 import { scan } from '../scan/scan'
 import { settleJournal } from '../run/settle'
 import { adopt } from '../run/drift'
-import { emptyState, resolveStateStore, StateError, type FileState, type StateStore, type SyncState } from '../state'
+import { emptyState, StateError, type FileState, type StateStore, type SyncState } from '../state'
 
 /** How the stored state was found. */
 export type StateCondition = 'ok' | 'missing' | 'corrupt'
@@ -100,7 +98,7 @@ export async function openProvider(ctx: SyncContext, storeId: string): Promise<V
     return provider
   }
   catch (error) {
-    await provider.cleanup().catch(() => {})
+    await releaseProvider(provider)
     throw error
   }
 }
@@ -218,12 +216,9 @@ const strip = <T extends { remoteFiles: unknown }>(d: T): Omit<T, 'remoteFiles'>
  * Needs the store id: from the state, else --store / VECTORNATOR_STORE_ID, else read off a corrupt
  * state file.
  */
-export async function verify(userOptions: VectornatorOptions = {}, { repair: doRepair = false }: { repair?: boolean } = {}): Promise<VerifyResult> {
-  const ctx = createContext(userOptions, {})
+export async function verifyState(ctx: SyncContext, store: StateStore, { repair: doRepair = false }: { repair?: boolean } = {}): Promise<VerifyResult> {
   const { options } = ctx
   const logger = options.logger
-  const store = await resolveStateStore(options, logger)
-  const release = doRepair ? await acquireLock(lockFileFor(options.root, store.kind, store.location)) : async () => {}
   let provider: VectorStoreProvider | undefined
   try {
     let loaded: SyncState | undefined
@@ -274,9 +269,7 @@ export async function verify(userOptions: VectornatorOptions = {}, { repair: doR
     return result
   }
   finally {
-    await store.close().catch(() => {})
-    await release()
-    await provider?.cleanup().catch(() => {})
+    await releaseProvider(provider)
   }
 }
 

@@ -34,6 +34,14 @@ export interface LlmsTxtWritten {
   unlisted: string[]
 }
 
+/**
+ * The settings with the version and locale the options' rules name as their `default` (the ones
+ * a search asks for when it names none), where llmsTxt names none itself.
+ */
+export function withRuleDefaults(settings: LlmsTxtSettings, options: Pick<ResolvedOptions, 'version' | 'locale'>): LlmsTxtSettings {
+  return { ...settings, version: settings.version ?? options.version?.default, locale: settings.locale ?? options.locale?.default }
+}
+
 /** The sync state as it is now, read without a sync (no lock kept, nothing written); undefined before the first sync. */
 export async function readSyncedState(options: ResolvedOptions): Promise<SyncState | undefined> {
   const store = await resolveStateStore(options, options.logger)

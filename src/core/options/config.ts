@@ -44,7 +44,7 @@ const CONFIG_KEYS: Record<keyof VectornatorConfig, true> = {
   root: true, include: true, exclude: true, gitignore: true, dot: true, ref: true,
   provider: true, apiKey: true, baseURL: true, vectorStoreId: true, storeName: true, chunkingStrategy: true, processingTimeoutMs: true,
   connectionString: true, embed: true, chunkSize: true, chunkOverlap: true, openai: true, postgres: true,
-  metadata: true, concurrency: true, dryRun: true, maxFileSize: true, baseUrl: true, attributes: true,
+  metadata: true, concurrency: true, dryRun: true, maxFileSize: true, baseUrl: true, attributes: true, version: true, locale: true,
   maxDeletions: true, allowMassDelete: true, newStore: true, allowOlder: true, verify: true, checks: true, onProgress: true, logger: true, debug: true,
   enabled: true, assets: true, watch: true, failOnError: true, llmsTxt: true,
 }

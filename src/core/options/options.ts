@@ -6,6 +6,7 @@ import type { Attributes, VectorStoreProvider } from '../../providers/types'
 import type { StateStore } from '../state/types'
 import { createConsoleLogger, type Logger } from '../../lib/logger'
 import { UsageError } from '../../lib/errors'
+import { normalRule, ruleProblems, RULE_NAMES, type AttributeRule } from '../scan/rules'
 
 /** Documents synced when `include` is not given: the text formats docs sites are written in. */
 export const DEFAULT_INCLUDE = ['**/*.{md,mdx,markdown,txt,rst,adoc}']
@@ -62,6 +63,9 @@ export interface ResolvedOptions {
   maxFileSize: number | undefined
   baseUrl: string | undefined
   attributes: string[] | ((doc: { path: string, frontmatter: Record<string, unknown>, content: string }) => Attributes | undefined)
+  /** The `version` / `locale` rules (a string option is a rule whose default is that value). */
+  version: AttributeRule | undefined
+  locale: AttributeRule | undefined
   maxDeletions: number
   allowMassDelete: boolean
   newStore: boolean
@@ -130,6 +134,44 @@ function flatten(user: VectornatorOptions, errors: string[]): VectornatorOptions
   return opts
 }
 
+/** The settings that are checked, not derived: each problem is pushed on `errors`. */
+function checkSettings(opts: VectornatorOptions, errors: string[]): void {
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
+  const maxDeletions = opts.maxDeletions ?? 0.5
+  const attributes = opts.attributes ?? []
+  if (opts.dot !== undefined && typeof opts.dot !== 'boolean')
+    errors.push(`dot must be true or false, got ${JSON.stringify(opts.dot)}`)
+
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+    errors.push(`concurrency must be a whole number from 1 to 256, got ${JSON.stringify(opts.concurrency)}`)
+
+  if (typeof maxDeletions !== 'number' || !(maxDeletions >= 0 && maxDeletions <= 1))
+    errors.push(`maxDeletions must be a share from 0 to 1 (0.5 = half the store), got ${JSON.stringify(opts.maxDeletions)}`)
+
+  if (opts.processingTimeoutMs !== undefined && (!Number.isFinite(opts.processingTimeoutMs) || opts.processingTimeoutMs < 1))
+    errors.push(`processingTimeoutMs must be a positive number of milliseconds, got ${JSON.stringify(opts.processingTimeoutMs)}`)
+
+  if (opts.maxFileSize !== undefined && (!Number.isInteger(opts.maxFileSize) || opts.maxFileSize < 1))
+    errors.push(`maxFileSize must be a positive number of bytes, got ${JSON.stringify(opts.maxFileSize)}`)
+
+  if (opts.baseUrl !== undefined) {
+    try { new URL(opts.baseUrl, 'http://x') }
+    catch { errors.push(`baseUrl "${opts.baseUrl}" is not a URL or path: use e.g. https://docs.example.com/`) }
+  }
+
+  if (!Array.isArray(attributes) && typeof attributes !== 'function')
+    errors.push('attributes must be a list of front matter field names or a function')
+
+  if (opts.embed !== undefined && opts.embed !== false && typeof opts.embed !== 'function')
+    errors.push('embed must be a function (texts: string[]) => Promise<number[][]>, or false')
+
+  if (opts.checks !== undefined && typeof opts.checks !== 'boolean' && (typeof opts.checks !== 'string' || !opts.checks))
+    errors.push('checks must be a checks file path or true')
+
+  if (opts.ref !== undefined && (typeof opts.ref !== 'string' || !opts.ref.trim() || opts.ref.startsWith('-')))
+    errors.push(`ref ${JSON.stringify(opts.ref)} is not a git ref: give a tag, branch or commit`)
+}
+
 export function resolveOptions(user: VectornatorOptions = {}, env: Env = process.env): ResolvedOptions {
   const errors: string[] = []
   const opts = flatten(user ?? {}, errors)
@@ -148,51 +190,20 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
   const userExclude = toList(opts.exclude) ?? []
   userExclude.forEach(g => checkGlob('exclude', g, errors))
 
-  if (opts.dot !== undefined && typeof opts.dot !== 'boolean')
-    errors.push(`dot must be true or false, got ${JSON.stringify(opts.dot)}`)
-
+  checkSettings(opts, errors)
   const providerOption = opts.provider ?? defaultProviderName(opts.apiKey ?? env.OPENAI_API_KEY)
   if (!isProvider(providerOption) && !providerDefinition(String(providerOption)))
     errors.push(`provider "${String(providerOption)}" is unknown: use ${Object.keys(PROVIDERS).join(' or ')}, or pass a provider object`)
   const providerName = isProvider(providerOption) ? providerOption.name : String(providerOption)
 
-  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
-    errors.push(`concurrency must be a whole number from 1 to 256, got ${JSON.stringify(opts.concurrency)}`)
-
-  const maxDeletions = opts.maxDeletions ?? 0.5
-  if (typeof maxDeletions !== 'number' || !(maxDeletions >= 0 && maxDeletions <= 1))
-    errors.push(`maxDeletions must be a share from 0 to 1 (0.5 = half the store), got ${JSON.stringify(opts.maxDeletions)}`)
-
-  if (opts.processingTimeoutMs !== undefined && (!Number.isFinite(opts.processingTimeoutMs) || opts.processingTimeoutMs < 1))
-    errors.push(`processingTimeoutMs must be a positive number of milliseconds, got ${JSON.stringify(opts.processingTimeoutMs)}`)
-
-  if (opts.maxFileSize !== undefined && (!Number.isInteger(opts.maxFileSize) || opts.maxFileSize < 1))
-    errors.push(`maxFileSize must be a positive number of bytes, got ${JSON.stringify(opts.maxFileSize)}`)
-
-  if (opts.baseUrl !== undefined) {
-    try { new URL(opts.baseUrl, 'http://x') }
-    catch { errors.push(`baseUrl "${opts.baseUrl}" is not a URL or path: use e.g. https://docs.example.com/`) }
-  }
-
-  const attributes = opts.attributes ?? []
-  if (!Array.isArray(attributes) && typeof attributes !== 'function')
-    errors.push('attributes must be a list of front matter field names or a function')
-
-  if (opts.embed !== undefined && opts.embed !== false && typeof opts.embed !== 'function')
-    errors.push('embed must be a function (texts: string[]) => Promise<number[][]>, or false')
-
-  if (opts.checks !== undefined && typeof opts.checks !== 'boolean' && (typeof opts.checks !== 'string' || !opts.checks))
-    errors.push('checks must be a checks file path or true')
-
   const vectorStoreId = opts.vectorStoreId ?? env.VECTORNATOR_STORE_ID
   if (vectorStoreId !== undefined && (typeof vectorStoreId !== 'string' || !/^[\w-]+$/.test(vectorStoreId)))
     errors.push(`store id ${JSON.stringify(vectorStoreId)} is malformed: pass the id shown by your store, e.g. vs_abc123`)
 
-  if (opts.ref !== undefined && (typeof opts.ref !== 'string' || !opts.ref.trim() || opts.ref.startsWith('-')))
-    errors.push(`ref ${JSON.stringify(opts.ref)} is not a git ref: give a tag, branch or commit`)
-
   const metadata = resolveMetadata(opts.metadata, root, errors)
+
+  const valueLimit = isProvider(providerOption) ? providerOption.limits.maxAttributeValueLength : providerDefinition(String(providerOption))?.limits.maxAttributeValueLength
+  for (const name of RULE_NAMES) errors.push(...ruleProblems(name, opts[name], valueLimit ?? 512))
 
   if (errors.length > 0)
     throw new UsageError(errors.length === 1 ? errors[0] : `${errors.length} problems in the options: ${errors.join('; ')}`)
@@ -217,12 +228,14 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
     chunkSize: opts.chunkSize,
     chunkOverlap: opts.chunkOverlap,
     metadata,
-    concurrency,
+    concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
     dryRun: opts.dryRun ?? false,
     maxFileSize: opts.maxFileSize,
     baseUrl: opts.baseUrl,
-    attributes,
-    maxDeletions,
+    attributes: opts.attributes ?? [],
+    version: normalRule(opts.version),
+    locale: normalRule(opts.locale),
+    maxDeletions: opts.maxDeletions ?? 0.5,
     allowMassDelete: opts.allowMassDelete ?? false,
     newStore: opts.newStore ?? false,
     allowOlder: opts.allowOlder ?? false,

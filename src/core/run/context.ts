@@ -6,6 +6,7 @@ import { fingerprint } from '../plan/fingerprint'
 import { plan as makePlan } from '../plan/plan'
 import type { PlanReport } from '../plan/report'
 import { attributeSettingsKey, buildAttributes, type AttributeSettings } from '../scan/attributes'
+import { compileRule, RULE_NAMES } from '../scan/rules'
 import type { LocalFile } from '../scan/scan'
 import type { StateStore, SyncState } from '../state/types'
 import { contentSettings, providerLimits } from './provider'
@@ -17,6 +18,8 @@ export interface VectornatorExtras {
   routePrefixes?: string[]
   /** Page routes a docs framework reported, by root-relative path (see AttributeSettings.routes). */
   routes?: Record<string, string>
+  /** The source document each rendered page was made from, by root-relative path (see AttributeSettings.sources). */
+  sources?: Record<string, string>
   /** Files synced besides the scanned documents (files a build emitted); see filesFromPaths. */
   extraFiles?: () => Promise<LocalFile[]>
 }
@@ -41,7 +44,8 @@ export function createContext(userOptions: VectornatorOptions, extras: Vectornat
   const options = resolveOptions(userOptions)
   for (const glob of options.include)
     if (/(^|\/|\*)\.env/.test(glob)) options.logger.warn(`include "${glob}" names .env files: secrets files (.env, .env.*) are never uploaded`)
-  const attributeSettings = { baseUrl: options.baseUrl, attributes: options.attributes, routePrefixes: extras.routePrefixes, routes: extras.routes }
+  const rules = RULE_NAMES.flatMap(name => options[name] ? [compileRule(name, options[name], options.root, options.ref)] : [])
+  const attributeSettings = { baseUrl: options.baseUrl, attributes: options.attributes, routePrefixes: extras.routePrefixes, routes: extras.routes, rules, sources: extras.sources }
   // The MDX conversion shapes what is stored for every provider: a new version re-indexes.
   const content = { ...contentSettings(options), mdxText: MDX_TEXT_VERSION }
   return {

@@ -52,3 +52,10 @@ export async function createProvider(options: ResolvedOptions): Promise<VectorSt
 export function createdNotice(options: ResolvedOptions, provider: VectorStoreProvider): string | undefined {
   return typeof options.provider === 'object' ? undefined : definition(options).createdNotice?.(providerSettings(options), provider)
 }
+
+/** Ends the use of a provider: disconnect, then cleanup; never throws (the outcome is known by then). */
+export async function releaseProvider(provider: VectorStoreProvider | undefined): Promise<void> {
+  if (!provider) return
+  await provider.disconnect().catch(() => {})
+  await provider.cleanup().catch(() => {})
+}

@@ -2,6 +2,7 @@ import type { VectorStoreProvider } from '../../providers/types'
 import type { SyncResult } from '../../types'
 import { UsageError } from '../../lib/errors'
 import { checksSummary, loadChecks, runChecks } from '../inspect/checks'
+import { searchFilter } from '../inspect/search'
 import { planSize } from '../plan/plan'
 import { commitRelation, sourceCommitOf, type SourceCommit } from '../scan/source'
 import type { FileStatCache } from '../scan/stat-cache'
@@ -9,7 +10,7 @@ import { emptyState, type StateStore, type SyncState } from '../state'
 import { guardDeletions, planFor, recordSettings, remoteName, settingsChanged, type SyncContext } from './context'
 import { repairDrift } from './drift'
 import { prepare, remember, type Prepared } from './prepare'
-import { createProvider } from './provider'
+import { createProvider, releaseProvider } from './provider'
 import { executeAndPublish } from './publish'
 import { nothingDone, resultFromPlan } from './result'
 import { settleJournal } from './settle'
@@ -44,7 +45,7 @@ export async function runSync(ctx: SyncContext, store: StateStore, cache: FileSt
     else report = quick
     return await runPlan(ctx, store, cache, report, provider, drifted, started)
   }
-  finally { await provider?.cleanup().catch(() => {}) }
+  finally { await releaseProvider(provider) }
 }
 
 async function runPlan(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, prepared: Prepared, opened: VectorStoreProvider | undefined, drifted: boolean, started: number): Promise<SyncResult> {
@@ -57,7 +58,7 @@ async function runPlan(ctx: SyncContext, store: StateStore, cache: FileStatCache
   const provider = opened ?? await createProvider(options)
   try { return await syncWith(ctx, store, cache, provider, prepared, drifted, source, started) }
   // A provider opened here is released here (one handed in is released by its opener).
-  finally { if (!opened) await provider.cleanup().catch(() => {}) }
+  finally { if (!opened) await releaseProvider(provider) }
 }
 
 async function syncWith(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, provider: VectorStoreProvider, prepared: Prepared, drifted: boolean, source: SourceCommit | undefined, started: number): Promise<SyncResult> {
@@ -151,7 +152,7 @@ async function checkAfterSync(ctx: SyncContext, result: SyncResult): Promise<voi
   const { file, checks } = await loadChecks(options.root, typeof options.checks === 'string' ? options.checks : undefined)
   const connection = await connectStore(ctx)
   try {
-    result.checks = await runChecks(connection.provider, file, checks)
+    result.checks = await runChecks(connection.provider, file, checks, check => searchFilter(options, check))
     const log = result.checks.failed > 0 ? options.logger.error : options.logger.info
     log(checksSummary(result.checks))
   }

@@ -4,7 +4,7 @@ import { UsageError } from '../../lib/errors'
 import { resolveStateStore, type StateStore, type SyncState } from '../state'
 import { checkStateMatches, type SyncContext } from './context'
 import { countsDisagree, storeGone } from './drift'
-import { createdNotice, createProvider } from './provider'
+import { createdNotice, createProvider, releaseProvider } from './provider'
 
 /** The one way a store is opened: by a sync, by search and checks, by verify and prune. */
 
@@ -77,10 +77,10 @@ export async function connectStore(ctx: SyncContext): Promise<StoreConnection> {
     await openStore(ctx, provider, { ...(state ?? { version: '', lastSync: '', files: {} }), storeId }, undefined)
   }
   catch (error) {
-    await provider.cleanup().catch(() => {})
+    await releaseProvider(provider)
     throw error
   }
-  return { provider, state, storeId, close: () => provider.cleanup() }
+  return { provider, state, storeId, close: () => releaseProvider(provider) }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Attributes, AttributeValue, ProviderLimits } from '../../providers/types'
+import { ruleKey, ruleValue, type CompiledRule } from './rules'
 
 export interface AttributeSettings {
   baseUrl?: string
@@ -10,6 +11,10 @@ export interface AttributeSettings {
    * framework's own base, locale and trailing slash); they win over the route guessed from the path.
    */
   routes?: Record<string, string>
+  /** The `version` / `locale` rules, compiled once per run. */
+  rules?: CompiledRule[]
+  /** Rendered pages' sources (root-relative page -> source): a page's rules also try its source's path. */
+  sources?: Record<string, string>
 }
 
 const FRONT_MATTER = /^---\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)\s*(?:\r?\n|$)/
@@ -106,6 +111,14 @@ export async function buildAttributes(
     const value = toValue(raw)
     if (value !== undefined) attributes[key] = value
   }
+  for (const rule of settings.rules ?? []) {
+    const value = ruleValue(rule, doc.path, data, settings.sources?.[doc.path])
+    if (value === undefined) continue
+    // Never cut: a shortened value would silently fall out of every filter on it.
+    if (value.length > limits.maxAttributeValueLength)
+      throw new Error(`${doc.path} has a ${rule.name} longer than ${limits.maxAttributeValueLength} characters ("${value.slice(0, 20)}..."): shorten it in its front matter or fix the ${rule.name} patterns`)
+    attributes[rule.name] = value
+  }
   const keys = Object.keys(attributes)
   if (keys.length > limits.maxAttributes)
     throw new Error(`${doc.path} would carry ${keys.length} attributes, the store allows ${limits.maxAttributes}: name fewer in the attributes option`)
@@ -123,5 +136,5 @@ export async function buildAttributes(
 
 /** The settings that shape attributes, for the fingerprint. */
 export function attributeSettingsKey(settings: AttributeSettings): unknown {
-  return { baseUrl: settings.baseUrl ?? '', attributes: settings.attributes, routePrefixes: settings.routePrefixes ?? [], ...(settings.routes ? { routes: settings.routes } : {}) }
+  return { baseUrl: settings.baseUrl ?? '', attributes: settings.attributes, routePrefixes: settings.routePrefixes ?? [], ...(settings.routes ? { routes: settings.routes } : {}), ...(settings.rules?.length ? { rules: settings.rules.map(ruleKey), ...(settings.sources ? { sources: settings.sources } : {}) } : {}) }
 }

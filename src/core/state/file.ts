@@ -7,14 +7,67 @@ import { bytesIdentity, hexOf, identityOf, parseState, stateText, textIdentity }
 
 /** The state in one JSON file, written atomically (temp file, then rename). */
 export function createFileStore(options: { path: string, root?: string }): StateStore {
-  const path = options.path
-  const location = options.root ? relative(options.root, path) || path : path
+  return new FileStateStore(options.path, options.root ? relative(options.root, options.path) || options.path : options.path)
+}
+
+class FileStateStore implements StateStore {
+  readonly kind = 'file'
   /** Identity (see json.ts textIdentity) of the file's content as last read or written. */
-  let lastIdentity: string | undefined
-  let saved = false
+  private lastIdentity: string | undefined
+  private saved = false
   /** Read (and hashed) by identify(), for the load() that may follow; null: no file. */
-  let read: Buffer | null | undefined
-  let readIdentity: string | undefined
+  private read: Buffer | null | undefined
+  private readIdentity: string | undefined
+
+  constructor(private readonly path: string, readonly location: string) {}
+
+  async load(): Promise<SyncState | undefined> {
+    const bytes = this.readBytes()
+    const known = this.readIdentity
+    this.read = undefined
+    this.readIdentity = undefined
+    if (bytes === null) return undefined
+    this.lastIdentity = known ?? textIdentity(bytes)
+    return parseState(bytes.toString('utf8'), this.location)
+  }
+
+  async identify(known?: StatCache): Promise<string | undefined> {
+    // The file's hash, known from its stat while that is unchanged (as for documents): a
+    // no-op sync then neither reads nor hashes megabytes of state.
+    let stat: Stats
+    try { stat = statSync(this.path) }
+    catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw error
+    }
+    const key = `\0state\0${this.path}`
+    const hash = known?.lookup(key, stat)
+    if (hash) return identityOf(hash)
+    const bytes = this.readBytes()
+    if (bytes === null) return undefined
+    const identity = await bytesIdentity(bytes)
+    this.readIdentity = identity
+    known?.record(key, stat, hexOf(identity))
+    return identity
+  }
+
+  identity(): string | undefined {
+    return this.lastIdentity
+  }
+
+  async save(state: SyncState): Promise<void> {
+    this.saved = true
+    this.write(state)
+  }
+
+  async finish(state: SyncState, options: FinishOptions): Promise<void> {
+    // Nothing changed and nothing saved since the load: the file already holds this state, and
+    // serializing a large one only to find that out costs a no-op sync a tenth of its time.
+    if (!options.changed && this.lastIdentity !== undefined && !this.saved) return
+    this.write(state)
+  }
+
+  async close(): Promise<void> {}
 
   /**
    * Writes the state, in pieces, to a temp file renamed over the old one, hashing it on the way;
@@ -22,9 +75,9 @@ export function createFileStore(options: { path: string, root?: string }): State
    * change half-way, and in small pieces, so a large state never becomes one string and one buffer
    * at each of a sync's many checkpoints (that was most of a first sync's peak memory).
    */
-  function write(state: SyncState): void {
-    mkdirSync(dirname(path), { recursive: true })
-    const temp = `${path}.${process.pid}.${Date.now()}.tmp`
+  private write(state: SyncState): void {
+    mkdirSync(dirname(this.path), { recursive: true })
+    const temp = `${this.path}.${process.pid}.${Date.now()}.tmp`
     const hash = createHash('sha256')
     try {
       const fd = openSync(temp, 'w')
@@ -36,9 +89,9 @@ export function createFileStore(options: { path: string, root?: string }): State
       }
       finally { closeSync(fd) }
       const identity = identityOf(hash.digest('hex'))
-      if (identity === lastIdentity) rmSync(temp, { force: true })
-      else renameSync(temp, path)
-      lastIdentity = identity
+      if (identity === this.lastIdentity) rmSync(temp, { force: true })
+      else renameSync(temp, this.path)
+      this.lastIdentity = identity
     }
     catch (error) {
       rmSync(temp, { force: true })
@@ -49,59 +102,14 @@ export function createFileStore(options: { path: string, root?: string }): State
   // Bytes, not text: identify() hashes them, and only a load() decodes them. In one synchronous
   // read: fs.promises reads a large file in chunks, each waiting for a turn of an event loop
   // that the scan keeps busy.
-  function readBytes(): Buffer | null {
-    if (read === undefined) {
-      try { read = readFileSync(path) }
+  private readBytes(): Buffer | null {
+    if (this.read === undefined) {
+      try { this.read = readFileSync(this.path) }
       catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-        read = null
+        this.read = null
       }
     }
-    return read
-  }
-
-  return {
-    kind: 'file',
-    location,
-    async load() {
-      const bytes = readBytes()
-      const known = readIdentity
-      read = undefined
-      readIdentity = undefined
-      if (bytes === null) return undefined
-      lastIdentity = known ?? textIdentity(bytes)
-      return parseState(bytes.toString('utf8'), location)
-    },
-    async identify(known?: StatCache) {
-      // The file's hash, known from its stat while that is unchanged (as for documents): a
-      // no-op sync then neither reads nor hashes megabytes of state.
-      let stat: Stats
-      try { stat = statSync(path) }
-      catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-        throw error
-      }
-      const key = `\0state\0${path}`
-      const hash = known?.lookup(key, stat)
-      if (hash) return identityOf(hash)
-      const bytes = readBytes()
-      if (bytes === null) return undefined
-      const identity = await bytesIdentity(bytes)
-      readIdentity = identity
-      known?.record(key, stat, hexOf(identity))
-      return identity
-    },
-    identity: () => lastIdentity,
-    async save(state: SyncState) {
-      saved = true
-      write(state)
-    },
-    async finish(state: SyncState, options: FinishOptions) {
-      // Nothing changed and nothing saved since the load: the file already holds this state, and
-      // serializing a large one only to find that out costs a no-op sync a tenth of its time.
-      if (!options.changed && lastIdentity !== undefined && !saved) return
-      write(state)
-    },
-    async close() {},
+    return this.read
   }
 }

@@ -9,7 +9,6 @@ import type { Session } from './git/session'
 import { gitErrorLine, resolveName, resolveNames } from './git/exec'
 import { parseState, serializeState } from './json'
 import { encodeKey, STATE_FILE } from './git/key'
-import { acquireLock } from './git/lock'
 import { readBlobText, readTree, RefMovedError, updateRef, withEntry, writeBlob, writeCommit, writeTree, type TreeEntry } from './git/objects'
 import { fetchBranch, pickNewer } from './git/remote'
 import { checkBranchAndRemote, checkWritable, inspectRepo, type RepoInfo } from './git/repo'
@@ -79,7 +78,6 @@ class GitBranchStateStore implements GitBranchStore {
   private readonly trackingRef: string
   private repo?: Promise<RepoInfo>
   private checked?: Promise<void>
-  private release?: () => Promise<void>
   private session?: Session
   private loading?: Promise<void>
   /** The session identify() began, which the next load() reads. */
@@ -107,6 +105,15 @@ class GitBranchStateStore implements GitBranchStore {
     this.location = `branch ${this.branch} (${this.key})`
   }
 
+  /**
+   * In the repository's common git directory, so every worktree and clone folder of one
+   * repository that syncs this key waits for the others (the branch ref is shared by them all).
+   */
+  async lockFile(): Promise<string> {
+    const repo = await this.info()
+    return join(repo.commonDir, 'vectornator', 'locks', encodeKey(this.branch), `${this.dir}.lock`)
+  }
+
   private info(): Promise<RepoInfo> {
     this.repo ??= inspectRepo(this.cwd, { branch: this.branch, remote: this.remoteName, author: this.author })
     return this.repo
@@ -125,10 +132,6 @@ class GitBranchStateStore implements GitBranchStore {
   /** Lock, fetch, and the commit and blob this sync starts from; the state itself is not read. */
   private async begin(): Promise<Session> {
     const repo = await this.info()
-    this.release ??= await acquireLock(
-      join(repo.commonDir, 'vectornator', 'locks', encodeKey(this.branch), `${this.dir}.lock`),
-      `the state of ${this.location}`,
-    )
     let remoteTip: string | undefined
     if (repo.remote) {
       try {
@@ -324,11 +327,8 @@ class GitBranchStateStore implements GitBranchStore {
 
   async close(): Promise<void> {
     await this.checkpoints.idle()
-    const release = this.release
-    this.release = undefined
     this.session = undefined
     this.identified = undefined
-    await release?.()
   }
 
   async history(limit?: number): Promise<StateCommit[]> {

@@ -69,7 +69,7 @@ export interface StateStore {
   readonly location: string
 
   /**
-   * Prepares for a sync: takes the lock, fetches the remote copy when there is one.
+   * Prepares for a sync: fetches the remote copy when there is one (the caller holds the lock).
    * Resolves to the stored state, or undefined when there is none yet.
    * Rejects with a StateError when the stored state is corrupt (never silently replaced).
    */
@@ -84,12 +84,18 @@ export interface StateStore {
    */
   finish(state: SyncState, options: FinishOptions): Promise<void>
 
-  /** Releases the lock and anything else held. Safe to call twice. */
+  /** Releases anything held. Safe to call twice. */
   close(): Promise<void>
 
   /**
+   * The lock file that keeps two runs over this state on this machine apart (see state/lock.ts);
+   * default: one per root and location, in the temp folder.
+   */
+  lockFile?(): Promise<string>
+
+  /**
    * Optional, with `identity`: lets a sync that would change nothing skip reading the state.
-   * Does what load() does before reading (takes the lock, fetches) and resolves to the content
+   * Does what load() does before reading (fetches) and resolves to the content
    * identity of the state load() would return; undefined when there is no state, or when ending
    * even an unchanged sync needs it (a branch with commits still to push). load() may follow.
    * `known`: hashes of files by their stat, for a store that would otherwise read and hash one.

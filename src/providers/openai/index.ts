@@ -1,14 +1,14 @@
 import OpenAI from 'openai'
 import pLimit from 'p-limit'
-import type { Attributes, SearchHit, SearchOptions, UploadHooks, UploadItem, UploadResult, VectorStoreConfig, VectorStoreProvider } from '../types'
+import type { UploadHooks, UploadItem, UploadResult, VectorStoreConfig, VectorStoreProvider } from '../types'
 import { OPENAI_LIMITS, openAIFingerprint, uploadName } from '../openai-files'
-import { attachOne } from './attach'
 import type { OpenAIContext, OpenAIProviderOptions } from './context'
 import { getDocument, listDocuments, listFileObjects } from './list'
 import { createPacedFetch, type PacerStats } from './pacing'
 import { uploadAndAttach } from './pipeline'
 import { deleteFileObject, removeDocument } from './remove'
-import { again, isNotFound, maxSends } from './retry'
+import { again, maxSends } from './retry'
+import { searchStore, storeExists, storeStatus, uploadOne } from './stores'
 import { createUploader } from './upload'
 
 export type { OpenAIProviderOptions } from './context'
@@ -43,21 +43,6 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
   /** Every upload of the provider, whichever call it is for: calls may overlap (execute.ts). */
   const uploads = pLimit(options.concurrency ?? 8)
 
-  async function uploadOne(content: Buffer, metadata: UploadItem['metadata']): Promise<string> {
-    const fileId = await uploader.createFile({ content, metadata }, metadata)
-    try {
-      const file = await attachOne(ctx, fileId, metadata)
-      if (file.status !== 'completed')
-        throw new Error(`the store marked it ${file.status}${file.last_error ? `: ${file.last_error.message}` : ''}`)
-      return fileId
-    }
-    catch (error) {
-      // Never leave a File object behind for a document the store did not take.
-      await removeDocument(ctx, fileId).catch(() => {})
-      throw error
-    }
-  }
-
   const provider: VectorStoreProvider & { pacing: PacerStats } = {
     name: 'openai',
     streamsFiles: true,
@@ -69,32 +54,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
     async connect() {},
     async disconnect() {},
 
-    async verifyStore() {
-      if (!storeId) return false
-      try {
-        // The first call of a run: not retried beyond the SDK, so an unreachable API fails fast.
-        const vs = await client.vectorStores.retrieve(storeId)
-        return vs.status !== 'expired'
-      }
-      catch (error) {
-        if (isNotFound(error)) return false
-        throw error
-      }
-    },
-
-    async storeStatus() {
-      if (!storeId) return undefined
-      try {
-        const vs = await client.vectorStores.retrieve(storeId)
-        if (vs.status === 'expired') return undefined
-        const c = vs.file_counts
-        return { files: c.total, completed: c.completed, inProgress: c.in_progress, failed: c.failed, cancelled: c.cancelled }
-      }
-      catch (error) {
-        if (isNotFound(error)) return undefined
-        throw error
-      }
-    },
+    verifyStore: async () => Boolean(storeId) && storeExists(ctx, storeId!),
+    storeStatus: async () => (storeId ? storeStatus(ctx, storeId) : undefined),
 
     async createStore(name: string) {
       const vs = await client.vectorStores.create({ name, metadata: { created_by: 'vectornator' } })
@@ -102,11 +63,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
       return vs.id
     },
 
-    uploadFile: (_path, content, metadata) => uploadOne(content, metadata),
+    uploadFile: (_path, content, metadata) => uploadOne(ctx, uploader, content, metadata),
 
     async updateFile(fileId, content, metadata) {
       // The new version is stored and searchable before the old one goes: no moment without it.
-      const newId = await uploadOne(content, metadata)
+      const newId = await uploadOne(ctx, uploader, content, metadata)
       await removeDocument(ctx, fileId)
       return newId
     },
@@ -126,19 +87,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
       await again(() => client.vectorStores.files.update(fileId, { vector_store_id: ctx.store(), attributes: metadata.attributes }))
     },
 
-    async search(query: string, searchOptions: SearchOptions = {}): Promise<SearchHit[]> {
-      const page = await client.vectorStores.search(ctx.store(), { query, max_num_results: Math.min(50, searchOptions.limit ?? 10) })
-      return page.data.map(hit => {
-        const attributes = (hit.attributes ?? {}) as Attributes
-        return {
-          path: typeof attributes.path === 'string' ? attributes.path : hit.filename,
-          score: hit.score,
-          text: hit.content.map(c => c.text).join('\n'),
-          fileId: hit.file_id,
-          attributes,
-        }
-      })
-    },
+    search: (query, searchOptions) => searchStore(ctx, query, searchOptions),
 
     getFile: fileId => getDocument(ctx, fileId),
     listFileObjects: since => listFileObjects(ctx, since),

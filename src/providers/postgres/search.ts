@@ -7,7 +7,7 @@
  * distinctive phrase still wins. `ts_rank_cd(..., 32)` is rank/(rank+1), kept in [0, 1) so it
  * can be blended with cosine similarity.
  */
-import type { Attributes, SearchHit } from '../types'
+import type { AttributeFilter, Attributes, SearchHit } from '../types'
 import type { Db } from './db'
 import type { Tables } from './schema'
 
@@ -23,6 +23,8 @@ export interface SearchQuery {
   vector?: { literal: string, dimensions: number }
   /** pgvector's version, to pick the index scan settings it supports. */
   pgvector?: string
+  /** Only documents whose attributes match (equality, any-of per key, every key). */
+  filter?: AttributeFilter
 }
 
 interface HitRow {
@@ -62,7 +64,9 @@ export function buildSearch(tables: Tables, query: SearchQuery) {
   // Several chunks of one document compete for the same slot: look wider than the limit.
   const candidates = Math.min(1000, Math.max(100, query.limit * 10))
   const params: unknown[] = [query.storeId, query.language, query.text, candidates, query.limit]
-  const vector = query.vector && tables.vectorSchema ? vectorSql(tables, query.vector, params) : undefined
+  // Applied while candidates are gathered, not after: a filter must not starve the limit.
+  const filter = filterSql(tables, query.filter, params)
+  const vector = query.vector && tables.vectorSchema ? vectorSql(tables, query.vector, params, filter) : undefined
 
   const textScore = '((ts_rank_cd(c.tsv, q.anyq, 32) + (CASE WHEN c.tsv @@ q.allq THEN 1 ELSE 0 END)) / 2.0)'
   const score = vector
@@ -76,7 +80,7 @@ export function buildSearch(tables: Tables, query: SearchQuery) {
     ),
     text_hits AS (
       SELECT c.file_id, c.ord FROM ${tables.chunks} c, q
-       WHERE c.store_id = $1 AND numnode(q.anyq) > 0 AND c.tsv @@ q.anyq
+       WHERE c.store_id = $1 AND numnode(q.anyq) > 0 AND c.tsv @@ q.anyq${filter}
        ORDER BY ts_rank_cd(c.tsv, q.anyq, 32) DESC LIMIT $4
     ),
     ${vector ? `vector_hits AS MATERIALIZED (${vector.candidates}),` : ''}
@@ -97,7 +101,20 @@ export function buildSearch(tables: Tables, query: SearchQuery) {
   return { sql, params, vector: Boolean(vector), candidates }
 }
 
-function vectorSql(tables: Tables, vector: { literal: string, dimensions: number }, params: unknown[]) {
+/**
+ * ` AND c.file_id IN (documents whose attributes match)`, or '' for no filter. Values compare as
+ * jsonb, so `"2"` and `2` stay different, as in the OpenAI API.
+ */
+function filterSql(tables: Tables, filter: AttributeFilter | undefined, params: unknown[]): string {
+  const conditions = Object.entries(filter ?? {}).map(([key, value]) => {
+    params.push(key, (Array.isArray(value) ? value : [value]).map(v => JSON.stringify(v)))
+    return `(d.attributes -> $${params.length - 1}::text) = ANY($${params.length}::text[]::jsonb[])`
+  })
+  if (conditions.length === 0) return ''
+  return ` AND c.file_id IN (SELECT d.file_id FROM ${tables.documents} d WHERE d.store_id = $1 AND ${conditions.join(' AND ')})`
+}
+
+function vectorSql(tables: Tables, vector: { literal: string, dimensions: number }, params: unknown[], filter: string) {
   const v = tables.vectorSchema!
   const n = vector.dimensions
   params.push(vector.literal)
@@ -107,7 +124,7 @@ function vectorSql(tables: Tables, vector: { literal: string, dimensions: number
   const sameSize = `${v}.vector_dims(c.embedding) = ${n}`
   return {
     candidates: `SELECT c.file_id, c.ord FROM ${tables.chunks} c
-       WHERE c.store_id = $1 AND ${sameSize} ORDER BY ${distance} LIMIT $4`,
+       WHERE c.store_id = $1 AND ${sameSize}${filter} ORDER BY ${distance} LIMIT $4`,
     // A zero vector has no direction: pgvector answers NaN, which PostgreSQL sorts above everything.
     similarity: `(CASE WHEN c.embedding IS NOT NULL AND ${sameSize} THEN COALESCE(NULLIF(1 - ${distance}, 'NaN'::float8), 0) ELSE 0 END)`,
   }

@@ -3,6 +3,7 @@ import { linkSync, mkdirSync, openSync, closeSync, promises as fs, readFileSync,
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { UsageError } from '../../lib/errors'
+import type { StateStore } from './types'
 
 /** Default wait for a lock another sync holds; env `VECTORNATOR_LOCK_TIMEOUT_MS` overrides it. */
 export const DEFAULT_LOCK_WAIT_MS = 30_000
@@ -179,4 +180,10 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
     }
     await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())))
   }
+}
+
+/** Takes the lock of `store` (its own lock file, else one per root and location). */
+export async function lockState(root: string, store: StateStore, options: LockOptions = {}): Promise<() => Promise<void>> {
+  const file = store.lockFile ? await store.lockFile() : lockFileFor(root, store.kind, store.location)
+  return acquireLock(file, options)
 }
