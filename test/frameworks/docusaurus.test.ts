@@ -51,6 +51,8 @@ describe('docusaurus', () => {
     expect(index.startsWith('# Widget docs\n')).toBe(true)
     const links = linksOf(index)
     expect(links.map(l => l.title)).toContain('Installing the widget')
+    // The current version in the default locale only, as a search asks for by default.
+    expect(links.filter(l => /\/fr\/|\/docs\/intro$/.test(l.url))).toEqual([])
     // Rendered pages' titles lose the `| Widget docs` the theme adds.
     expect(links.filter(l => l.title.endsWith('| Widget docs'))).toEqual([])
     // Links carry the site's origin and base path; the build folder holds what is under the base.
