@@ -14,6 +14,7 @@ export const RULES = [
   { layer: 'core/', forbids: ['plugin/', 'cli/', 'testing/', 'frameworks/', 'mcp/', 'vite.ts', 'rollup.ts', 'rolldown.ts', 'webpack.ts', 'rspack.ts', 'esbuild.ts', 'index.ts', 'cli.ts'], packages: ['unplugin', 'vite', 'rollup', 'rolldown', 'webpack', '@rspack/core', 'esbuild', 'cac'] },
   { layer: 'providers/', forbids: ['core/', 'plugin/', 'cli/', 'testing/', 'frameworks/', 'mcp/', 'index.ts', 'cli.ts', 'types.ts'], packages: ['unplugin', 'vite', 'rollup', 'rolldown', 'webpack', '@rspack/core', 'esbuild', 'cac'] },
   { layer: 'lib/', forbids: ['core/', 'providers/', 'plugin/', 'cli/', 'testing/', 'frameworks/', 'mcp/', 'index.ts', 'cli.ts', 'types.ts'], packages: [] },
+  { layer: 'mcp/', forbids: ['plugin/', 'cli/', 'testing/', 'frameworks/', 'index.ts', 'cli.ts'], packages: ['unplugin', 'vite', 'rollup', 'rolldown', 'webpack', '@rspack/core', 'esbuild', 'cac'] },
   { layer: 'testing/', forbids: ['core/', 'providers/', 'plugin/', 'cli/', 'frameworks/', 'mcp/', 'index.ts', 'cli.ts'], packages: ['openai'] },
 ]
 

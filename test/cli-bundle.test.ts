@@ -1,5 +1,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { build } from 'tsup'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import config from '../tsup.config'
@@ -45,7 +47,7 @@ describe('the built command', () => {
     expect(sent()).toEqual({ [STORE_CHECK]: 1 })
 
     const help = await run('--help')
-    for (const command of ['sync', 'status', 'search', 'check', 'init', 'history', 'rollback', 'verify', 'prune', 'llms-txt'])
+    for (const command of ['sync', 'status', 'search', 'check', 'init', 'history', 'rollback', 'verify', 'prune', 'mcp', 'llms-txt'])
       expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'))
 
     // llms.txt from the state the sync wrote, with the page's front matter title.
@@ -58,5 +60,14 @@ describe('the built command', () => {
     expect(search.code, search.stderr).toBe(0)
     // The title comes from the front matter: the YAML parser, loaded on demand, works from the bundle.
     expect(JSON.parse(search.stdout)[0]).toMatchObject({ path: 'docs/guide.md', title: 'The Guide' })
+
+    // The MCP server, whose SDK the bundle loads only for this command.
+    const client = new Client({ name: 'bundle-test', version: '1.0.0' })
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [entry, 'mcp', '--metadata', 'file', '--provider', 'openai'], cwd: root, env: { ...process.env, ...env } as Record<string, string>, stderr: 'ignore' }))
+    try {
+      const found = await client.callTool({ name: 'search_docs', arguments: { query: 'flux capacitor' } }) as { structuredContent?: { results: { path: string }[] } }
+      expect(found.structuredContent?.results[0]?.path).toBe('docs/guide.md')
+    }
+    finally { await client.close() }
   })
 })

@@ -60,7 +60,7 @@ export interface ProviderDefinition {
 }
 
 /** The postgres provider's options from the settings: OpenAI embeddings by default when there is a key. */
-function postgresOptions(settings: ProviderSettings): PostgresProviderOptions {
+export function postgresOptions(settings: ProviderSettings): PostgresProviderOptions {
   const embed = settings.embed !== undefined
     ? settings.embed
     : settings.apiKey ? createOpenAIEmbedder({ apiKey: settings.apiKey, baseURL: settings.baseURL }) : false

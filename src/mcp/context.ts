@@ -1,0 +1,17 @@
+import type { ResolvedOptions } from '../core/options/options'
+import type { StoreConnection } from '../core/sync'
+import type { Logger } from '../lib/logger'
+import type { DocumentLibrary } from './documents'
+
+/** What every MCP session of one `vectornator mcp` process shares: the options, the store, the documents. */
+export interface DocsContext {
+  /** How tools name the documents to an assistant: `the documentation in /path/to/repo`. */
+  name: string
+  options: ResolvedOptions
+  library: DocumentLibrary
+  connection(): Promise<StoreConnection>
+  logger: Logger
+  /** Cuts secrets out of a message before it leaves the process. */
+  redact(text: string): string
+  version: string
+}

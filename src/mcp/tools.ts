@@ -1,0 +1,102 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { z } from 'zod'
+import { searchDocs } from '../core/inspect/search'
+import { errorMessage } from '../lib/errors'
+import { infoOf, widenFilter } from './documents'
+import { RefusedError } from './paths'
+import type { DocsContext } from './context'
+
+const scalar = z.union([z.string(), z.number(), z.boolean()])
+const filter = z.record(z.string(), z.union([scalar, z.array(scalar)]))
+  .describe('Only documents whose attributes have these values, e.g. {"product": "cli"}; a list matches any of its values; every key must match')
+const version = z.string().describe('Only documents of this version; default: the configured default version; "*" for every version')
+const locale = z.string().describe('Only documents in this locale; default: the configured default locale; "*" for every locale')
+const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const
+
+const documentInfo = z.object({
+  path: z.string(), title: z.string().optional(), url: z.string().optional(), version: z.string().optional(), locale: z.string().optional(),
+})
+
+/**
+ * A handler whose failures come back as a tool error the assistant can read and act on (the
+ * server keeps running); secrets are cut from the message, and only unexpected errors are logged.
+ */
+function guarded<A>(ctx: DocsContext, run: (args: A) => Promise<CallToolResult>): (args: A) => Promise<CallToolResult> {
+  return async (args) => {
+    try { return await run(args) }
+    catch (error) {
+      const message = ctx.redact(errorMessage(error))
+      if (!(error instanceof RefusedError) && (error as Error)?.name !== 'UsageError') ctx.logger.warn(`mcp: ${message}`)
+      return { isError: true, content: [{ type: 'text', text: message }] }
+    }
+  }
+}
+
+function registerSearch(server: McpServer, ctx: DocsContext): void {
+  server.registerTool('search_docs', {
+    title: 'Search the documentation',
+    description: `Searches the synced documents of ${ctx.name} by meaning and returns the best matching passages, each with its document's path, title, url and score (higher is closer). Read a whole document with get_document, by path or url.`,
+    inputSchema: {
+      query: z.string().min(1).describe('What to look for, in words: a question or the terms a page would use'),
+      limit: z.number().int().min(1).max(50).optional().describe('Results to return, 1 to 50 (default 5)'),
+      version: version.optional(),
+      locale: locale.optional(),
+      filter: filter.optional(),
+    },
+    outputSchema: { results: z.array(documentInfo.extend({ score: z.number(), text: z.string() })) },
+    annotations: { title: 'Search the documentation', ...READ_ONLY },
+  }, guarded(ctx, async ({ query, limit, version, locale, filter }) => {
+    const connection = await ctx.connection()
+    const hits = await searchDocs(connection.provider, ctx.options, query, { limit, version, locale, filter: widenFilter(filter) })
+    const results = hits.map(h => ({ ...infoOf(h.path, h.attributes), score: h.score, text: h.text }))
+    const text = results.length
+      ? results.map((r, i) => `${i + 1}. ${r.path}${r.title ? ` — ${r.title}` : ''}${r.url ? ` <${r.url}>` : ''} (score ${r.score.toFixed(3)})\n${r.text}`).join('\n\n')
+      : 'no results: try other words, or widen the search (version "*", locale "*", no filter)'
+    return { content: [{ type: 'text', text }], structuredContent: { results } }
+  }))
+}
+
+function registerGet(server: McpServer, ctx: DocsContext): void {
+  server.registerTool('get_document', {
+    title: 'Read a document',
+    description: `Returns one synced document of ${ctx.name} whole, exactly as it was last synced, by its path (as search_docs and list_documents give it) or by its url. MDX and Markdoc pages come as the readable text that was indexed. A document changed since the last sync is refused rather than served stale.`,
+    inputSchema: {
+      path: z.string().optional().describe('The document\'s path relative to the root, e.g. docs/guide/install.md'),
+      url: z.string().optional().describe('The document\'s url, as search results give it; instead of path'),
+    },
+    annotations: { title: 'Read a document', ...READ_ONLY },
+  }, guarded(ctx, async ({ path, url }) => {
+    const doc = await ctx.library.get({ path, url })
+    const { text, ...about } = doc
+    return { content: [{ type: 'text', text }], structuredContent: about }
+  }))
+}
+
+function registerList(server: McpServer, ctx: DocsContext): void {
+  server.registerTool('list_documents', {
+    title: 'List the documents',
+    description: `Lists the synced documents of ${ctx.name} (path, title, url), sorted by path, a page at a time: pass the nextOffset of one answer as the offset of the next. Like search_docs, only the default version and locale unless asked ("*" for all).`,
+    inputSchema: {
+      offset: z.number().int().min(0).optional().describe('Documents to skip (default 0): the nextOffset of the previous page'),
+      limit: z.number().int().min(1).max(500).optional().describe('Documents per page, 1 to 500 (default 50)'),
+      version: version.optional(),
+      locale: locale.optional(),
+      filter: filter.optional(),
+    },
+    outputSchema: { documents: z.array(documentInfo), total: z.number(), offset: z.number(), nextOffset: z.number().optional() },
+    annotations: { title: 'List the documents', ...READ_ONLY },
+  }, guarded(ctx, async (request) => {
+    const page = await ctx.library.list(request)
+    const lines = page.documents.map(d => `${d.path}${d.title ? ` — ${d.title}` : ''}${d.url ? ` <${d.url}>` : ''}`)
+    const more = page.nextOffset !== undefined ? `\n(more: offset ${page.nextOffset})` : ''
+    const text = `${page.total} document${page.total === 1 ? '' : 's'}; ${page.documents.length} from offset ${page.offset}\n${lines.join('\n')}${more}`
+    return { content: [{ type: 'text', text }], structuredContent: { ...page } }
+  }))
+}
+
+export function registerTools(server: McpServer, ctx: DocsContext): void {
+  registerSearch(server, ctx)
+  registerGet(server, ctx)
+  registerList(server, ctx)
+}
