@@ -19,6 +19,7 @@ const otherCommands: Record<string, () => Promise<CommandModule>> = {
   'verify': () => import('./cli/commands/verify').then(m => m.verifyCommands),
   'prune': () => import('./cli/commands/prune').then(m => m.pruneCommands),
   'serve-openai': () => import('./cli/commands/serve-openai').then(m => m.serveOpenAICommand),
+  'llms-txt': () => import('./cli/commands/llms-txt').then(m => m.llmsTxtCommand),
   'mcp': () => import('./cli/commands/mcp').then(m => m.mcpCommand),
 }
 

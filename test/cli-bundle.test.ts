@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
@@ -47,8 +47,14 @@ describe('the built command', () => {
     expect(sent()).toEqual({ [STORE_CHECK]: 1 })
 
     const help = await run('--help')
-    for (const command of ['sync', 'status', 'search', 'check', 'init', 'history', 'rollback', 'verify', 'prune', 'mcp'])
+    for (const command of ['sync', 'status', 'search', 'check', 'init', 'history', 'rollback', 'verify', 'prune', 'mcp', 'llms-txt'])
       expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'))
+
+    // llms.txt from the state the sync wrote, with the page's front matter title.
+    const llms = await run('llms-txt', '--metadata', 'file', '--json', '--out', root)
+    expect(llms.code, llms.stderr).toBe(0)
+    expect(JSON.parse(llms.stdout)).toMatchObject({ pages: 21, stale: [] })
+    expect(readFileSync(join(root, 'llms.txt'), 'utf8')).toContain('- [The Guide](/docs/guide)')
 
     const search = await run('search', 'flux capacitor', '--json', '--metadata', 'file', '--provider', 'openai')
     expect(search.code, search.stderr).toBe(0)

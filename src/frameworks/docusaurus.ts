@@ -10,7 +10,7 @@ interface Context {
   siteDir: string
   outDir: string
   baseUrl: string
-  siteConfig: { url?: string, trailingSlash?: boolean }
+  siteConfig: { url?: string, trailingSlash?: boolean, title?: string, tagline?: string }
   i18n: { defaultLocale: string, locales: string[], currentLocale: string }
 }
 
@@ -131,7 +131,7 @@ export default async function vectornatorDocusaurus(context: Context, options: V
       current.pending.delete(props.i18n.currentLocale)
       if (current.pending.size > 0) return
       builds.delete(key)
-      await current.face.sync({ root: context.siteDir, outputs: [{ dir: current.outDir, files: current.pages }], routes: current.routes, sources: current.sources })
+      await current.face.sync({ root: context.siteDir, outputs: [{ dir: current.outDir, files: current.pages }], routes: current.routes, sources: current.sources, site: { title: context.siteConfig.title, description: context.siteConfig.tagline } })
     },
   }
 }

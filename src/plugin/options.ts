@@ -2,6 +2,7 @@ import { isAbsolute } from 'node:path'
 import type { VectornatorOptions } from '../types'
 import { UsageError } from '../lib/errors'
 import { resolveOptions } from '../core/options/options'
+import { type LlmsTxtOptions, type LlmsTxtSettings, resolveLlmsTxt } from '../core/llms/options'
 
 /** Options of the bundler plugin: everything `sync()` takes, plus when and what to sync. */
 export interface VectornatorPluginOptions extends VectornatorOptions {
@@ -43,6 +44,12 @@ export interface VectornatorPluginOptions extends VectornatorOptions {
    * block work on the site, so there it warns. Set it to override either way.
    */
   failOnError?: boolean
+  /**
+   * Write `llms.txt` and `llms-full.txt` (https://llmstxt.org) into the build's output folder
+   * after the sync, from the sync state: the pages the store holds, under their titles and urls.
+   * Default false. See README "llms.txt".
+   */
+  llmsTxt?: boolean | LlmsTxtOptions
 }
 
 export interface PluginSettings {
@@ -54,6 +61,7 @@ export interface PluginSettings {
   assets: false | true | string[]
   watch: false | { debounceMs: number }
   failOnError: boolean
+  llmsTxt: false | LlmsTxtSettings
 }
 
 type Env = Record<string, string | undefined>
@@ -76,7 +84,7 @@ export function isCI(env: Env = process.env): boolean {
  * starts, with the field named (the core's checks and the plugin's together).
  */
 export function resolvePluginOptions(options: VectornatorPluginOptions = {}, env: Env = process.env): PluginSettings {
-  const { enabled = true, assets = false, watch = false, failOnError, ...core } = options ?? {}
+  const { enabled = true, assets = false, watch = false, failOnError, llmsTxt, ...core } = options ?? {}
   const errors: string[] = []
   try {
     // The root defaults to the bundler's root, known only later: check the rest now.
@@ -112,8 +120,10 @@ export function resolvePluginOptions(options: VectornatorPluginOptions = {}, env
   if (failOnError !== undefined && typeof failOnError !== 'boolean')
     errors.push(`failOnError must be true or false, got ${JSON.stringify(failOnError)}`)
 
+  const llms = resolveLlmsTxt(llmsTxt, errors)
+
   if (errors.length > 0)
     throw new UsageError(`[vectornator] ${errors.join('; ')}`)
 
-  return { enabled: enabled !== false, core, assets: assetGlobs, watch: watchSetting, failOnError: failOnError ?? isCI(env) }
+  return { enabled: enabled !== false, core, assets: assetGlobs, watch: watchSetting, failOnError: failOnError ?? isCI(env), llmsTxt: llms }
 }

@@ -8,7 +8,9 @@ import { providerLimits } from '../core/run/provider'
 import { PLAN_LIST_LIMIT, planLines, summaryLine } from '../core/plan/report'
 import { filesFromPaths } from '../core/scan/scan'
 import { loadConfig } from '../core/options/config'
+import type { ResolvedOptions } from '../core/options/options'
 import { type PluginSettings, resolvePluginOptions, type VectornatorPluginOptions } from './options'
+import { excludeWritten, type SyncOutcome, writeBuildLlmsTxt } from './llms'
 
 /** One output folder of a build and the files the build wrote into it (absolute paths). */
 export interface Output {
@@ -28,6 +30,10 @@ export interface SyncTarget {
   routes?: Map<string, string>
   /** The source file each rendered page was made from, by absolute path (its version and locale rules try it). */
   sources?: Map<string, string>
+  /** Where llms.txt goes (option `llmsTxt`); default the first output's folder. */
+  outDir?: string
+  /** The framework's site title and description, for llms.txt. */
+  site?: { title?: string, description?: string }
 }
 
 /** Pages worth a place in a vector store when `assets: true`. */
@@ -158,33 +164,44 @@ export class Runner {
     const { settings } = this
     if (!settings.enabled) return void this.notice(target.logger, 'switched off by the config file (enabled: false): not syncing')
     const logger = settings.core.logger ?? target.logger
-    let message: string
+    let message = ''
+    let synced: SyncResult | undefined
+    const made: { options?: ResolvedOptions } = {}
+    const build = { outDir: target.outDir ?? target.outputs[0]?.dir, site: target.site }
+    const llms = (outcome: SyncOutcome) => made.options && writeBuildLlmsTxt(settings, made.options, build, outcome, logger, mayThrow)
     try {
-      const result = await this.syncOutputs(target, logger)
+      const result = await this.syncOutputs(target, logger, made)
       report(result, logger)
       const problem = problemOf(result)
-      if (!problem) return result
-      message = problem
+      if (problem) message = problem
+      else synced = result
     }
     catch (error) {
       message = errorMessage(error)
+    }
+    if (synced) {
+      await llms(synced.dryRun ? 'dry run' : 'synced')
+      return synced
     }
     logger.error(`sync failed: ${message}`)
     if (settings.failOnError && mayThrow)
       throw new SyncError(`[vectornator] sync failed: ${message} (failOnError is on, so the build fails; the store keeps its previous documents)`)
     logger.warn(`${mayThrow ? 'the build goes on because failOnError is off' : 'the watch goes on'}: the store keeps its previous documents until a sync succeeds`)
+    await llms('failed')
     return undefined
   }
 
   /** The core's sync of the documents, with the emitted files `assets` selects and their routes. */
-  private syncOutputs(target: SyncTarget, logger: Logger): Promise<SyncResult> {
+  private syncOutputs(target: SyncTarget, logger: Logger, made: { options?: ResolvedOptions }): Promise<SyncResult> {
     const { settings } = this
     const root = settings.core.root ?? target.root
     const outDirs = target.outputs.map(o => toPosix(relative(root, o.dir))).filter(d => d && !d.startsWith('..'))
     const routePrefixes = [...new Set([...outDirs, ...(target.routePrefixes ?? [])])]
     const routes = target.routes && Object.fromEntries([...target.routes].map(([file, route]) => [toPosix(relative(root, file)), route]))
     const sources = target.sources && Object.fromEntries([...target.sources].map(([page, source]) => [toPosix(relative(root, page)), toPosix(relative(root, source))]))
-    const vn = createVectornator({ ...settings.core, root, logger }, {
+    // llms.txt written where the globs reach is never synced back as a document.
+    const exclude = excludeWritten(settings, root, target.outDir ?? target.outputs[0]?.dir) ?? settings.core.exclude
+    const vn = createVectornator({ ...settings.core, root, logger, exclude }, {
       routePrefixes,
       routes,
       sources,
@@ -197,6 +214,7 @@ export class Runner {
           }
         : undefined,
     })
+    made.options = vn.options
     return vn.sync()
   }
 }

@@ -13,6 +13,8 @@ interface VitePressSite {
   rewrites: { map: Record<string, string | undefined> }
   logger: ViteLikeLogger
   buildEnd?: (site: VitePressSite) => unknown
+  /** The config file as written (the site data fills in VitePress's own default title). */
+  userConfig?: { title?: string, description?: string }
 }
 
 /** Site configs whose `buildEnd` already syncs: VitePress resolves the Vite config twice. */
@@ -62,7 +64,7 @@ class ViteBuild {
   async syncNow(): Promise<void> {
     if (this.failed) return this.runner.notice(this.logger(), 'the build failed: not syncing')
     if (!this.written) return
-    const target = { root: this.config!.root, logger: this.logger(), outputs: this.collected() }
+    const target = { root: this.config!.root, logger: this.logger(), outputs: this.collected(), outDir: resolve(this.config!.root, this.config!.build.outDir) }
     this.reset()
     await this.runner.run(target)
   }
@@ -73,7 +75,8 @@ class ViteBuild {
     const pages = ['404.md', ...s.pages].map(p => join(s.outDir, (s.rewrites.map[p] ?? p).replace(/\.md$/, '.html')))
     const client = this.outputs.get(s.outDir) ?? new Set()
     const srcDir = relative(s.root, s.srcDir).split('\\').join('/')
-    const target = { root: s.root, logger: this.logger(), outputs: [{ dir: s.outDir, files: [...client, ...pages] }], routePrefixes: srcDir ? [srcDir] : [] }
+    const site = { title: s.userConfig?.title, description: s.userConfig?.description }
+    const target = { root: s.root, logger: this.logger(), outputs: [{ dir: s.outDir, files: [...client, ...pages] }], routePrefixes: srcDir ? [srcDir] : [], outDir: s.outDir, site }
     this.reset()
     await this.runner.run(target)
   }

@@ -1,7 +1,8 @@
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
+import { linksOf, pageFor } from '../llms/helpers'
 import { search } from '../../src'
 import { silentLogger } from '../../src/lib/logger'
 import { bin, devServer, freePort, documents, run, site, source, storeConfig, syncLines, text } from './helpers'
@@ -15,7 +16,7 @@ let first: Awaited<ReturnType<typeof run>>
 beforeAll(async () => {
   server = await createOpenAIServer({ processingMs: 1 })
   fixture = site('docusaurus')
-  storeConfig(fixture.root, server, { assets: true })
+  storeConfig(fixture.root, server, { assets: true, llmsTxt: true })
   first = await run(docusaurus, ['build'], fixture.root, env)
 }, 120_000)
 
@@ -43,6 +44,19 @@ describe('docusaurus', () => {
     expect(Object.keys(docs).some(p => p.includes('_partial'))).toBe(false)
     expect(docs['docs/install.mdx'].title).toBe('Installing the widget')
     expect(docs['i18n/fr/docusaurus-plugin-content-docs/current/intro.md'].title).toBe('Introduction en français')
+  })
+
+  it('writes llms.txt into build/ under the site title, each link a rendered page', () => {
+    const index = readFileSync(join(fixture.root, 'build/llms.txt'), 'utf8')
+    expect(index.startsWith('# Widget docs\n')).toBe(true)
+    const links = linksOf(index)
+    expect(links.map(l => l.title)).toContain('Installing the widget')
+    // The current version in the default locale only, as a search asks for by default.
+    expect(links.filter(l => /\/fr\/|\/docs\/intro$/.test(l.url))).toEqual([])
+    // Rendered pages' titles lose the `| Widget docs` the theme adds.
+    expect(links.filter(l => l.title.endsWith('| Widget docs'))).toEqual([])
+    // Links carry the site's origin and base path; the build folder holds what is under the base.
+    for (const link of links) expect(pageFor(join(fixture.root, 'build'), new URL(link.url).pathname.replace(/^\/widget\//, '/')), link.url).toBeDefined()
   })
 
   it('uploads the MDX page as readable text', () => {

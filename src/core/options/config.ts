@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import type { MetadataOptions, VectornatorOptions } from '../../types'
 import { errorMessage, UsageError } from '../../lib/errors'
+import type { LlmsTxtOptions } from '../llms/options'
 
 /**
  * Options only the bundler plugin reads (the same types as its own options), so one config file
@@ -23,6 +24,8 @@ export interface PluginConfigOptions {
 export interface VectornatorConfig extends VectornatorOptions, PluginConfigOptions {
   /** Retrieval checks run after each sync: a checks file (relative to the root), or true for the default names. */
   checks?: string | boolean
+  /** Write llms.txt and llms-full.txt: into the build's output (plugin), or with `vectornator llms-txt`. */
+  llmsTxt?: boolean | LlmsTxtOptions
 }
 
 /** Types a config file: `export default defineConfig({ ... })`. Returns its argument unchanged. */
@@ -43,7 +46,7 @@ const CONFIG_KEYS: Record<keyof VectornatorConfig, true> = {
   connectionString: true, embed: true, chunkSize: true, chunkOverlap: true, openai: true, postgres: true,
   metadata: true, concurrency: true, dryRun: true, maxFileSize: true, baseUrl: true, attributes: true, version: true, locale: true,
   maxDeletions: true, allowMassDelete: true, newStore: true, allowOlder: true, verify: true, checks: true, onProgress: true, logger: true, debug: true,
-  enabled: true, assets: true, watch: true, failOnError: true,
+  enabled: true, assets: true, watch: true, failOnError: true, llmsTxt: true,
 }
 const METADATA_KEYS: Record<keyof MetadataOptions, true> = { type: true, branch: true, remote: true, push: true, path: true, key: true }
 

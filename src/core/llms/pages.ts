@@ -1,0 +1,79 @@
+import { promises as fs } from 'node:fs'
+import { join } from 'node:path'
+import pLimit from 'p-limit'
+import type { SyncState } from '../state/types'
+import { routeOf } from '../scan/attributes'
+import { sha256Hex } from '../scan/scan'
+import { readableText } from './text'
+
+/** A synced document as llms.txt lists it: what the store holds for it, and its text when it still matches. */
+export interface Page {
+  path: string
+  title: string
+  url: string
+  /** The url's path on the site (`/guide/passes`), for grouping and order. */
+  route: string
+  locale?: string
+  version?: string
+  description?: string
+  /** The readable text; undefined when the file no longer matches what was synced. */
+  text?: string
+}
+
+export interface PagesRead {
+  pages: Page[]
+  /** Documents left out of llms-full.txt, with why. */
+  stale: { path: string, reason: string }[]
+}
+
+const HTML = /\.html?$/i
+
+function routeOfUrl(url: string): string {
+  try { return new URL(url, 'http://site.invalid').pathname }
+  catch { return url }
+}
+
+const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : typeof value === 'number' ? String(value) : undefined)
+
+/**
+ * The synced documents with their title and url as the store holds them (the state's
+ * attributes). A file is read only when its SHA-256 is the state's, so llms-full.txt never holds
+ * text the store does not: a page edited or deleted since the sync keeps its link but loses its
+ * text, and is reported. Where a source page and its rendered HTML share a url, the source wins.
+ */
+export async function readPages(root: string, state: SyncState, withText: boolean): Promise<PagesRead> {
+  const stale: PagesRead['stale'] = []
+  const limit = pLimit(16)
+  const pages = await Promise.all(Object.entries(state.files).map(([path, file]) => limit(async (): Promise<Page> => {
+    const attributes = file.attributes ?? {}
+    const url = text(attributes.url) ?? routeOf(path)
+    const page: Page = {
+      path,
+      title: text(attributes.title) ?? path.slice(path.lastIndexOf('/') + 1).replace(/\.[^.]+$/, ''),
+      url,
+      route: routeOfUrl(url),
+      locale: text(attributes.locale),
+      version: text(attributes.version),
+    }
+    let content: Buffer
+    try { content = await fs.readFile(join(root, path)) }
+    catch { stale.push({ path, reason: 'no longer in the work tree' }); return page }
+    if (`sha256:${sha256Hex(content)}` !== file.hash) {
+      stale.push({ path, reason: 'changed since the last sync (the store holds an older version)' })
+      return page
+    }
+    const readable = await readableText(path, content.toString('utf8'))
+    page.description = text(attributes.description) ?? readable.description
+    if (withText) page.text = readable.text
+    return page
+  })))
+  const byUrl = new Map<string, Page>()
+  for (const page of pages.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    const seen = byUrl.get(page.url)
+    if (!seen || (HTML.test(seen.path) && !HTML.test(page.path))) byUrl.set(page.url, page)
+  }
+  const kept = [...byUrl.values()]
+  const listed = new Set(kept.map(p => p.path))
+  // A rendered copy of a listed source page is not news: only the pages listed are reported.
+  return { pages: kept, stale: stale.filter(s => listed.has(s.path)).sort((a, b) => (a.path < b.path ? -1 : 1)) }
+}
