@@ -1,7 +1,7 @@
 import type { AttributeFilter, AttributeValue, Attributes } from '../providers/types'
 import { searchFilter, type SearchRequest } from '../core/inspect/search'
 import type { ResolvedOptions } from '../core/options/options'
-import { checkStateMatches } from '../core/run/context'
+import { refuseForeignState } from '../core/run/context'
 import { resolveStateStore, type SyncState } from '../core/state'
 import { pathForUrl, RefusedError, syncedEntry } from './paths'
 import { DocumentReader, type DocumentText } from './read'
@@ -77,7 +77,7 @@ export class DocumentLibrary {
     const store = await resolveStateStore(this.options, this.options.logger)
     try {
       const state = await store.load()
-      if (state) checkStateMatches(state, this.options, store)
+      if (state) refuseForeignState(state, this.options, store)
       this.state = state
       this.loadedAt = Date.now()
       return state

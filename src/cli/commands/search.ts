@@ -1,5 +1,5 @@
 import { createVectornator } from '../../core/sync'
-import { checkScope, checksMarkdown, checksSummary, loadChecks, runChecks } from '../../core/inspect/checks'
+import { checkScope, checksMarkdown, checksSummary, loadChecks, runChecks } from '../../core/inspect/retrieval'
 import { searchArguments, searchDocs, searchFilter } from '../../core/inspect/search'
 import type { AttributeFilter, AttributeValue, SearchHit } from '../../providers/types'
 import { UsageError } from '../../lib/errors'

@@ -4,7 +4,7 @@ import type { FileObjectRef } from '../run/orphans'
 import type { SyncContext } from '../run/context'
 import { settleJournal } from '../run/settle'
 import type { StateStore } from '../state'
-import { checkStateMatches, inspect, localPaths, openProvider } from './verify'
+import { refuseForeignState, inspect, localPaths, openProvider } from './verify'
 import { releaseProvider } from '../run/provider'
 
 export interface PruneResult {
@@ -40,7 +40,7 @@ export async function pruneStore(ctx: SyncContext, store: StateStore, { dryRun =
     if (!state) {
       throw new UsageError(`there is no sync state in ${store.location}, so nothing is known to be tracked and prune would delete every document: run \`vectornator verify --repair --store ID\` to rebuild the state from the store first`)
     }
-    checkStateMatches(state, options, store)
+    refuseForeignState(state, options, store)
     const storeId = options.vectorStoreId ?? state.storeId
     if (!storeId) throw new UsageError(`the sync state in ${store.location} names no store yet: nothing to prune`)
     provider = await openProvider(ctx, storeId)

@@ -3,7 +3,7 @@ import type { RemoteFile, RemoteFileStatus, VectorStoreProvider } from '../../pr
 import { UsageError } from '../../lib/errors'
 import { findOrphanFileObjects, type FileObjectRef } from '../run/orphans'
 import type { ResolvedOptions } from '../options/options'
-import { checkStateMatches, type SyncContext } from '../run/context'
+import { refuseForeignState, type SyncContext } from '../run/context'
 import { openStore } from '../run/store'
 import { createProvider, providerLimits, releaseProvider } from '../run/provider'
 import { scan } from '../scan/scan'
@@ -74,7 +74,7 @@ function isCorrupt(error: unknown): error is StateError {
   return error instanceof StateError && /corrupt|not a vectornator state/.test(error.message)
 }
 
-export { checkStateMatches } from '../run/context'
+export { refuseForeignState } from '../run/context'
 
 /** The state file's path when the state is kept in a file (for a backup and to salvage a store id). */
 function stateFilePath(options: ResolvedOptions, store: StateStore): string | undefined {
@@ -233,7 +233,7 @@ export async function verifyState(ctx: SyncContext, store: StateStore, { repair:
       condition = 'corrupt'
       stateError = error.message
     }
-    if (loaded) checkStateMatches(loaded, options, store)
+    if (loaded) refuseForeignState(loaded, options, store)
     const file = stateFilePath(options, store)
     const storeId = options.vectorStoreId ?? (loaded?.storeId || undefined) ?? (condition === 'corrupt' ? await salvageStoreId(file) : undefined)
     if (!storeId) {

@@ -101,7 +101,7 @@ export function guardDeletions(options: ResolvedOptions, report: PlanReport): vo
 }
 
 /** Refuses a state written for another store or provider than the one asked for. */
-export function checkStateMatches(state: SyncState, options: ResolvedOptions, store: StateStore): void {
+export function refuseForeignState(state: SyncState, options: ResolvedOptions, store: StateStore): void {
   if (options.vectorStoreId && state.storeId && state.storeId !== options.vectorStoreId)
     throw new UsageError(`the sync state in ${store.location} is for store ${state.storeId}, not ${options.vectorStoreId}: pass --store ${state.storeId}, or keep this store's state apart (metadata.key or --branch)`)
   if (state.provider && state.provider !== options.providerName)

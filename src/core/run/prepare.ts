@@ -4,7 +4,7 @@ import type { LocalFile, ScanResult, SkippedFile } from '../scan/scan'
 import { FileStatCache, statCachePath } from '../scan/stat-cache'
 import { emptyState, type StateStore, type SyncState } from '../state'
 import { filesDigest, summarize, summaryFor } from '../state/summary'
-import { checkStateMatches, planFor, type SyncContext } from './context'
+import { refuseForeignState, planFor, type SyncContext } from './context'
 
 /** The first phase of a sync: the state loaded (or proven unchanged), the documents scanned, the plan. */
 export type Prepared = PlanReport & { loaded: SyncState | undefined, files: LocalFile[], sourceCommit?: string }
@@ -29,7 +29,7 @@ export async function prepare(ctx: SyncContext, store: StateStore, cache: FileSt
   // Started first: what identifying waits for (git processes, a hash in the thread pool) runs
   // while the scan keeps this thread busy.
   const summary = quick ? summaryFor(cache?.state, { storeId: options.vectorStoreId, provider: options.providerName, fingerprint: ctx.contentFingerprint, attributes: ctx.attributesFingerprint }) : undefined
-  const identifying = summary && store.identify && store.identity ? store.identify(cache) : undefined
+  const identifying = summary && store.storedIdentity && store.loadedIdentity ? store.storedIdentity(cache) : undefined
   identifying?.catch(() => {})
   // The scan needs nothing from the state: it runs while the state loads (a git fetch, a parse).
   const scanning = scanDocuments(ctx, cache)
@@ -53,7 +53,7 @@ export async function prepare(ctx: SyncContext, store: StateStore, cache: FileSt
       }
     }
     loaded = await store.load()
-    if (loaded) checkStateMatches(loaded, options, store)
+    if (loaded) refuseForeignState(loaded, options, store)
   }
   catch (error) {
     await scanning.catch(() => {})
@@ -68,7 +68,7 @@ export async function prepare(ctx: SyncContext, store: StateStore, cache: FileSt
 
 /** Keeps the summary of the state the store now holds, for the next sync's quick check. */
 export function remember(cache: FileStatCache | undefined, state: SyncState, store: StateStore): void {
-  const identity = store.identity?.()
+  const identity = store.loadedIdentity?.()
   if (cache && identity && cache.state?.identity !== identity) cache.state = summarize(state, identity)
 }
 

@@ -1,7 +1,7 @@
 import type { VectorStoreProvider } from '../../providers/types'
 import type { SyncResult } from '../../types'
 import { UsageError } from '../../lib/errors'
-import { checksSummary, loadChecks, runChecks } from '../inspect/checks'
+import { checksSummary, loadChecks, runChecks } from '../inspect/retrieval'
 import { searchFilter } from '../inspect/search'
 import { planSize } from '../plan/plan'
 import { commitRelation, sourceCommitOf, type SourceCommit } from '../scan/source'

@@ -2,7 +2,7 @@ import pLimit from 'p-limit'
 import type { VectorStoreProvider } from '../../providers/types'
 import { UsageError } from '../../lib/errors'
 import { resolveStateStore, type StateStore, type SyncState } from '../state'
-import { checkStateMatches, type SyncContext } from './context'
+import { refuseForeignState, type SyncContext } from './context'
 import { countsDisagree, storeGone } from './drift'
 import { createdNotice, createProvider, releaseProvider, storeIsExclusive } from './provider'
 import { lockState } from '../state/lock'
@@ -74,7 +74,7 @@ export async function connectStore(ctx: SyncContext, { locked = false }: { locke
       })
     }
     state = await store.load()
-    if (state) checkStateMatches(state, options, store)
+    if (state) refuseForeignState(state, options, store)
   }
   catch (error) {
     await release()

@@ -15,7 +15,7 @@ class FileStateStore implements StateStore {
   /** Identity (see json.ts textIdentity) of the file's content as last read or written. */
   private lastIdentity: string | undefined
   private saved = false
-  /** Read (and hashed) by identify(), for the load() that may follow; null: no file. */
+  /** Read (and hashed) by storedIdentity(), for the load() that may follow; null: no file. */
   private read: Buffer | null | undefined
   private readIdentity: string | undefined
 
@@ -31,7 +31,7 @@ class FileStateStore implements StateStore {
     return parseState(bytes.toString('utf8'), this.location)
   }
 
-  async identify(known?: StatCache): Promise<string | undefined> {
+  async storedIdentity(known?: StatCache): Promise<string | undefined> {
     // The file's hash, known from its stat while that is unchanged (as for documents): a
     // no-op sync then neither reads nor hashes megabytes of state.
     let stat: Stats
@@ -51,7 +51,7 @@ class FileStateStore implements StateStore {
     return identity
   }
 
-  identity(): string | undefined {
+  loadedIdentity(): string | undefined {
     return this.lastIdentity
   }
 
@@ -99,7 +99,7 @@ class FileStateStore implements StateStore {
     }
   }
 
-  // Bytes, not text: identify() hashes them, and only a load() decodes them. In one synchronous
+  // Bytes, not text: storedIdentity() hashes them, and only a load() decodes them. In one synchronous
   // read: fs.promises reads a large file in chunks, each waiting for a turn of an event loop
   // that the scan keeps busy.
   private readBytes(): Buffer | null {

@@ -80,9 +80,9 @@ class GitBranchStateStore implements GitBranchStore {
   private checked?: Promise<void>
   private session?: Session
   private loading?: Promise<void>
-  /** The session identify() began, which the next load() reads. */
+  /** The session storedIdentity() began, which the next load() reads. */
   private identified?: Session
-  /** Identity of the state the last finish() left on the branch (see identity()). */
+  /** Identity of the state the last finish() left on the branch (see loadedIdentity()). */
   private finished?: string
   /** The trees of `base`, read once per base: checkpoints only swap this key's file in them. */
   private trees?: { base?: string, root: TreeEntry[], dir: TreeEntry[] }
@@ -168,7 +168,7 @@ class GitBranchStateStore implements GitBranchStore {
   }
 
   async load(): Promise<SyncState | undefined> {
-    // After identify(), the session it began is read; otherwise a new one begins.
+    // After storedIdentity(), the session it began is read; otherwise a new one begins.
     const writable = this.writable()
     writable.catch(() => {})
     const session = this.identified ?? await this.begin()
@@ -180,7 +180,7 @@ class GitBranchStateStore implements GitBranchStore {
     return session.baseState
   }
 
-  async identify(): Promise<string | undefined> {
+  async storedIdentity(): Promise<string | undefined> {
     const session = await this.begin()
     this.identified = session
     const repo = await this.info()
@@ -189,7 +189,7 @@ class GitBranchStateStore implements GitBranchStore {
     return session.baseBlob
   }
 
-  identity(): string | undefined {
+  loadedIdentity(): string | undefined {
     return this.session ? this.session.written?.blob ?? this.session.baseBlob : this.finished
   }
 

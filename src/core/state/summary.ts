@@ -10,7 +10,7 @@ import type { SyncState } from './types'
  * never go stale: a summary describes the state whose identity it names, whatever happened since.
  */
 export interface StateSummary {
-  /** Content identity of the state summarised (see StateStore.identity). */
+  /** Content identity of the state summarised (see StateStore.loadedIdentity). */
   identity: string
   storeId: string
   provider?: string

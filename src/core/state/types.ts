@@ -94,19 +94,19 @@ export interface StateStore {
   lockFile?(): Promise<string>
 
   /**
-   * Optional, with `identity`: lets a sync that would change nothing skip reading the state.
+   * Optional, with `loadedIdentity`: lets a sync that would change nothing skip reading the state.
    * Does what load() does before reading (fetches) and resolves to the content
    * identity of the state load() would return; undefined when there is no state, or when ending
    * even an unchanged sync needs it (a branch with commits still to push). load() may follow.
    * `known`: hashes of files by their stat, for a store that would otherwise read and hash one.
    */
-  identify?(known?: StatCache): Promise<string | undefined>
+  storedIdentity?(known?: StatCache): Promise<string | undefined>
 
   /**
    * Content identity (a hash of the stored text, a git blob id) of the state last loaded, or last
    * passed to finish() when the store now holds exactly that one; undefined when unknown.
    */
-  identity?(): string | undefined
+  loadedIdentity?(): string | undefined
 }
 
 export interface FinishOptions {
