@@ -13,6 +13,7 @@ export default defineConfig([
       'esbuild': 'src/esbuild.ts',
       'docusaurus': 'src/docusaurus.ts',
       'astro': 'src/astro.ts',
+      'rspress': 'src/rspress.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
