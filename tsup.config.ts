@@ -14,6 +14,7 @@ export default defineConfig([
       'docusaurus': 'src/docusaurus.ts',
       'astro': 'src/astro.ts',
       'rspress': 'src/rspress.ts',
+      'nuxt': 'src/nuxt.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
