@@ -15,6 +15,9 @@ export default defineConfig([
       'astro': 'src/astro.ts',
       'rspress': 'src/rspress.ts',
       'nuxt': 'src/nuxt.ts',
+      'next': 'src/next.ts',
+      // Loaded by Next.js itself, by path, from beside next.js: see withVectornator.
+      'next-adapter': 'src/next-adapter.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -70,9 +70,10 @@ export function run(command: string, args: string[], cwd: string, env: Record<st
 
 /**
  * Starts a dev server, waits for it to answer one request, stops it. Returns what it printed.
- * The port is the first `http://localhost:NNNN` it prints.
+ * The port is the first `http://localhost:NNNN` it prints; `path` is asked for there (a base path
+ * the server does not print).
  */
-export function devServer(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run & { status: number }> {
+export function devServer(command: string, args: string[], cwd: string, env: Record<string, string> = {}, path = ''): Promise<Run & { status: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [command, ...args], {
       cwd,
@@ -92,7 +93,7 @@ export function devServer(command: string, args: string[], cwd: string, env: Rec
       if (!url || asked) return
       asked = true
       for (let attempt = 0; attempt < 200 && !status; attempt++) {
-        try { status = (await fetch(url)).status }
+        try { status = (await fetch(path ? `${url.replace(/\/$/, '')}${path}` : url)).status }
         catch { await new Promise(r => setTimeout(r, 250)) }
       }
       clearTimeout(timer)
