@@ -1,8 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { OpenAIServer } from '../../src/testing'
 import { storeIdOf } from '../plugin/helpers'
@@ -11,6 +11,14 @@ const fixtures = fileURLToPath(new URL('../fixtures/frameworks/', import.meta.ur
 const repo = fileURLToPath(new URL('../../', import.meta.url))
 export const source = (entry: string) => join(repo, 'src', entry)
 export const bin = (path: string) => join(repo, 'node_modules', path)
+
+/** The folder holding both the repository and the node_modules it links to (a bundler root that must hold both). */
+export function workspaceRoot(): string {
+  const modules = realpathSync(join(repo, 'node_modules'))
+  let dir = repo.replace(/\/+$/, '')
+  while (!`${modules}/`.startsWith(`${dir}/`)) dir = dirname(dir)
+  return dir
+}
 
 /**
  * A folder holding `node_modules/vectornator` with the given entries bundled from the sources as

@@ -1,20 +1,12 @@
-import { dirname, join } from 'node:path'
-import { realpathSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { writeFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
 import { countRequests } from '../helpers/requests'
-import { bin, devServer, documents, freePort, installed, run, site, storeConfig, syncLines, text } from './helpers'
+import { bin, devServer, documents, freePort, installed, run, site, storeConfig, syncLines, text, workspaceRoot } from './helpers'
 
 const next = bin('next/dist/bin/next')
-
-/** The folder holding both the repository and the node_modules it links to: Turbopack reads nothing outside its root. */
-function workspaceRoot(): string {
-  let dir = dirname(bin('.'))
-  const modules = realpathSync(bin('.'))
-  while (!modules.startsWith(`${dir}/`)) dir = dirname(dir)
-  return dir
-}
-
+// Turbopack reads nothing outside its root: the site's node_modules are the repository's, linked.
 const env = { NEXT_TELEMETRY_DISABLED: '1', WORKSPACE_ROOT: workspaceRoot() }
 let server: OpenAIServer
 let pkg: Awaited<ReturnType<typeof installed>>
