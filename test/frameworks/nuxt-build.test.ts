@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
+import { ALWAYS_FAILS } from '../plugin/helpers'
 import { bin, documents, installed, run, site, storeConfig, syncLines } from './helpers'
 
 const nuxt = bin('nuxt/bin/nuxt.mjs')
@@ -34,5 +35,15 @@ describe('nuxt build', () => {
       '.output/public/guide/intro/index.html': 'https://docs.example.com/widget/guide/intro',
     })
     expect(docs['.output/public/guide/intro/index.html'].title).toBe('Introduction')
+  }, 120_000)
+
+  it('fails the nuxt build when the store fails and failOnError is on, the store unchanged', async () => {
+    const before = documents(server, fixture.root)
+    server.setFaults(ALWAYS_FAILS)
+    const failed = await run(nuxt, ['build'], fixture.root, env)
+    server.setFaults({})
+    expect(failed.code, failed.output).not.toBe(0)
+    expect(failed.output).toMatch(/\[vectornator\] sync failed: 429/)
+    expect(documents(server, fixture.root)).toEqual(before)
   }, 120_000)
 })
