@@ -79,9 +79,9 @@ export function run(command: string, args: string[], cwd: string, env: Record<st
 /**
  * Starts a dev server, waits for it to answer one request, stops it. Returns what it printed.
  * The port is the first `http://localhost:NNNN` it prints; `path` is asked for there (a base path
- * the server does not print).
+ * the server does not print); it fails after `timeoutMs` without an answer.
  */
-export function devServer(command: string, args: string[], cwd: string, env: Record<string, string> = {}, path = ''): Promise<Run & { status: number }> {
+export function devServer(command: string, args: string[], cwd: string, env: Record<string, string> = {}, path = '', timeoutMs = 60_000): Promise<Run & { status: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [command, ...args], {
       cwd,
@@ -93,7 +93,7 @@ export function devServer(command: string, args: string[], cwd: string, env: Rec
     let status = 0
     let asked = false
     const stop = () => { try { process.kill(-child.pid!, 'SIGTERM') } catch {} }
-    const timer = setTimeout(() => { stop(); reject(new Error(`the dev server never answered:\n${output}`)) }, 60_000)
+    const timer = setTimeout(() => { stop(); reject(new Error(`the dev server never answered:\n${output}`)) }, timeoutMs)
     child.on('exit', () => clearTimeout(timer))
     const onData = async (d: Buffer) => {
       output += d

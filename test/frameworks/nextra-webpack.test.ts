@@ -24,12 +24,13 @@ describe('next + nextra with webpack', () => {
     const built = await run(next, ['build', '--webpack'], fixture.root, { NEXT_TELEMETRY_DISABLED: '1', WORKSPACE_ROOT: workspaceRoot() })
     expect(built.code, built.output).toBe(0)
     expect(built.output).toContain('(webpack)')
-    expect(syncLines(built.output)).toEqual([expect.stringMatching(/sync: 3 added/)])
+    expect(syncLines(built.output)).toEqual([expect.stringMatching(/sync: 4 added/)])
     const docs = documents(server, fixture.root)
     expect(Object.fromEntries(Object.entries(docs).map(([path, a]) => [path, a.url]))).toEqual({
       'content/index.mdx': 'https://docs.example.com/widget/',
       'content/guide/intro.md': 'https://docs.example.com/widget/guide/intro/',
       'content/guide/install.mdx': 'https://docs.example.com/widget/guide/install/',
+      'content/fr/index.mdx': 'https://docs.example.com/widget/fr/',
     })
   }, 120_000)
 })

@@ -19,7 +19,7 @@ beforeAll(async () => {
   fixture = site('nuxt', pkg.dir)
   storeConfig(fixture.root, server)
   first = await run(nuxt, ['generate'], fixture.root, env)
-}, 120_000)
+}, 180_000)
 
 afterAll(async () => {
   await server.close()
