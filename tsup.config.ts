@@ -13,6 +13,11 @@ export default defineConfig([
       'esbuild': 'src/esbuild.ts',
       'docusaurus': 'src/docusaurus.ts',
       'astro': 'src/astro.ts',
+      'rspress': 'src/rspress.ts',
+      'nuxt': 'src/nuxt.ts',
+      'next': 'src/next.ts',
+      // Loaded by Next.js itself, by path, from beside next.js: see withVectornator.
+      'next-adapter': 'src/next-adapter.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

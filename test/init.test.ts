@@ -204,7 +204,7 @@ describe('init detection', () => {
     expect(docusaurus).toMatchObject({ framework: 'docusaurus', docsDir: 'docs', docsIsSiteRoot: false, baseUrl: 'https://acme.dev/', typescript: true })
 
     const nuxt = await detectProject(tree({ 'package.json': pkg({ 'nuxt': '^3', '@nuxt/content': '^3' }), 'content/index.md': '# Hi' }))
-    expect(nuxt).toMatchObject({ framework: 'nuxt-content', docsDir: 'content', docsIsSiteRoot: true })
+    expect(nuxt).toMatchObject({ framework: 'nuxt-content', docsDir: 'content', docsIsSiteRoot: false })
 
     const rspack = await detectProject(tree({ 'package.json': pkg({ '@rspack/core': '^1', 'esbuild': '^0.24' }), 'rspack.config.mjs': 'export default {}', 'pages/a.md': '# a' }))
     expect(rspack).toMatchObject({ framework: 'rspack', frameworkConfig: 'rspack.config.mjs', docsDir: 'pages' })
@@ -264,5 +264,45 @@ describe('init detection', () => {
 
     const astro = tree({ 'package.json': pkg({ 'astro': '^5', '@astrojs/starlight': '^0.37' }), 'astro.config.mjs': 'export default {}', 'src/content/docs/a.md': '# a' })
     expect((await runInit({ root: astro, logger: silentLogger })).plugin?.lines).toEqual([`import vectornator from 'vectornator/astro'`, 'integrations: [vectornator()],'])
+  })
+
+  it('gives Rspress, Next.js (Nextra) and Nuxt sites the one line of their own integration; a second run changes nothing', async () => {
+    const sites: [Record<string, string>, Record<string, unknown>, string[], string][] = [
+      [
+        { 'package.json': pkg({ '@rspress/core': '^2' }), 'rspress.config.ts': `export default { root: 'docs', base: '/kit/', siteOrigin: 'https://kit.dev' }`, 'docs/en/a.md': '# a' },
+        { framework: 'rspress', frameworkConfig: 'rspress.config.ts', docsDir: 'docs', docsIsSiteRoot: false, baseUrl: 'https://kit.dev/kit/' },
+        [`import vectornator from 'vectornator/rspress'`, 'plugins: [vectornator()],'],
+        `export default { root: 'docs', plugins: [vectornator()] }\nimport vectornator from 'vectornator/rspress'`,
+      ],
+      [
+        { 'package.json': pkg({ next: '^16', nextra: '^4' }), 'next.config.mjs': `export default { basePath: '/kit' }`, 'content/a.mdx': '# a' },
+        { framework: 'nextra', frameworkConfig: 'next.config.mjs', docsDir: 'content', docsIsSiteRoot: false, baseUrl: '/kit/' },
+        [`import { withVectornator } from 'vectornator/next'`, 'export default withVectornator(nextConfig)'],
+        `import { withVectornator } from 'vectornator/next'\nexport default withVectornator({ basePath: '/kit' })`,
+      ],
+      [
+        { 'package.json': pkg({ nuxt: '^4' }), 'nuxt.config.ts': 'export default defineNuxtConfig({})', 'docs/a.md': '# a' },
+        { framework: 'nuxt', frameworkConfig: 'nuxt.config.ts', docsDir: 'docs' },
+        [`modules: ['vectornator/nuxt'],`],
+        `export default defineNuxtConfig({ modules: ['vectornator/nuxt'] })`,
+      ],
+    ]
+    for (const [files, detected, lines, withPlugin] of sites) {
+      const dir = tree(files)
+      const first = await runInit({ root: dir, logger: silentLogger })
+      expect(first.project).toMatchObject(detected)
+      expect(first.plugin?.lines).toEqual(lines)
+      expect(first.written).toContain(join(dir, 'vectornator.config.mjs'))
+      // Once the user adds the line, a second run writes nothing and changes nothing.
+      writeFileSync(join(dir, String(detected.frameworkConfig)), withPlugin)
+      const before = snapshot(dir)
+      const second = await runInit({ root: dir, logger: silentLogger })
+      expect(second.written).toEqual([])
+      expect(snapshot(dir)).toEqual(before)
+    }
+    // The config syncs the documents under the paths the integration gives them.
+    const nextra = tree({ 'package.json': pkg({ next: '^16', nextra: '^4' }), 'content/guide/a.mdx': '# a', 'README.md': '# readme' })
+    await runInit({ root: nextra, logger: silentLogger })
+    expect((await documents(nextra)).paths).toEqual(['content/guide/a.mdx'])
   })
 })

@@ -1,8 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { OpenAIServer } from '../../src/testing'
 import { storeIdOf } from '../plugin/helpers'
@@ -11,6 +11,14 @@ const fixtures = fileURLToPath(new URL('../fixtures/frameworks/', import.meta.ur
 const repo = fileURLToPath(new URL('../../', import.meta.url))
 export const source = (entry: string) => join(repo, 'src', entry)
 export const bin = (path: string) => join(repo, 'node_modules', path)
+
+/** The folder holding both the repository and the node_modules it links to (a bundler root that must hold both). */
+export function workspaceRoot(): string {
+  const modules = realpathSync(join(repo, 'node_modules'))
+  let dir = repo.replace(/\/+$/, '')
+  while (!`${modules}/`.startsWith(`${dir}/`)) dir = dirname(dir)
+  return dir
+}
 
 /**
  * A folder holding `node_modules/vectornator` with the given entries bundled from the sources as
@@ -70,9 +78,10 @@ export function run(command: string, args: string[], cwd: string, env: Record<st
 
 /**
  * Starts a dev server, waits for it to answer one request, stops it. Returns what it printed.
- * The port is the first `http://localhost:NNNN` it prints.
+ * The port is the first `http://localhost:NNNN` it prints; `path` is asked for there (a base path
+ * the server does not print); it fails after `timeoutMs` without an answer.
  */
-export function devServer(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run & { status: number }> {
+export function devServer(command: string, args: string[], cwd: string, env: Record<string, string> = {}, path = '', timeoutMs = 60_000): Promise<Run & { status: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [command, ...args], {
       cwd,
@@ -84,7 +93,7 @@ export function devServer(command: string, args: string[], cwd: string, env: Rec
     let status = 0
     let asked = false
     const stop = () => { try { process.kill(-child.pid!, 'SIGTERM') } catch {} }
-    const timer = setTimeout(() => { stop(); reject(new Error(`the dev server never answered:\n${output}`)) }, 60_000)
+    const timer = setTimeout(() => { stop(); reject(new Error(`the dev server never answered:\n${output}`)) }, timeoutMs)
     child.on('exit', () => clearTimeout(timer))
     const onData = async (d: Buffer) => {
       output += d
@@ -92,7 +101,7 @@ export function devServer(command: string, args: string[], cwd: string, env: Rec
       if (!url || asked) return
       asked = true
       for (let attempt = 0; attempt < 200 && !status; attempt++) {
-        try { status = (await fetch(url)).status }
+        try { status = (await fetch(path ? `${url.replace(/\/$/, '')}${path}` : url)).status }
         catch { await new Promise(r => setTimeout(r, 250)) }
       }
       clearTimeout(timer)

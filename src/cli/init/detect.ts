@@ -5,7 +5,7 @@ import fg from 'fast-glob'
 
 /** What `init` recognises, most specific first: a docs framework wins over the bundler under it. */
 export type Framework =
-  | 'vitepress' | 'starlight' | 'astro' | 'docusaurus' | 'nuxt-content' | 'nuxt'
+  | 'vitepress' | 'starlight' | 'astro' | 'docusaurus' | 'rspress' | 'nextra' | 'next' | 'nuxt-content' | 'nuxt'
   | 'vite' | 'rspack' | 'webpack' | 'rolldown' | 'rollup' | 'esbuild' | 'none'
 
 export type PackageManager = 'npm' | 'pnpm' | 'yarn' | 'bun'
@@ -30,7 +30,7 @@ export interface Project {
   docsDir?: string
   /**
    * The docs folder is the site's source folder (its paths are the page routes: VitePress srcDir,
-   * Starlight's src/content/docs, Nuxt Content's content/), so it becomes the config's `root`.
+   * Starlight's src/content/docs), so it becomes the config's `root`.
    */
   docsIsSiteRoot: boolean
   /** File extensions the framework renders, as a glob part: `md` or `{md,mdx}`. */
@@ -211,11 +211,30 @@ export async function detectProject(root: string): Promise<Project> {
     const site = siteUrl(literal(source, 'url'))
     setBase(site ?? homepage, literal(source, 'baseUrl'), site ? `${project.frameworkConfig} (url, baseUrl)` : 'package.json homepage')
   }
+  else if (has('@rspress/core') || has('rspress') || await configFile(root, 'rspress.config')) {
+    project.framework = 'rspress'
+    project.frameworkConfig = await configFile(root, 'rspress.config')
+    project.extensions = '{md,mdx}'
+    const source = project.frameworkConfig ? await readText(join(root, project.frameworkConfig)) ?? '' : ''
+    // Root-relative paths, as the Rspress plugin syncs them (it knows each page's route).
+    const docs = literal(source, 'root') ?? 'docs'
+    if (isDir(join(root, docs))) project.docsDir = posix.normalize(docs).replace(/\/$/, '')
+    setBase(siteUrl(literal(source, 'siteOrigin')) ?? homepage, literal(source, 'base'), `${project.frameworkConfig ?? 'package.json'} (siteOrigin, base)`)
+  }
+  else if (has('nextra') || has('next') || await configFile(root, 'next.config')) {
+    project.framework = has('nextra') ? 'nextra' : 'next'
+    project.frameworkConfig = await configFile(root, 'next.config')
+    project.extensions = '{md,mdx}'
+    project.docsDir = ['content', 'src/content', 'pages', 'src/pages', 'app', 'src/app'].find(d => isDir(join(root, d)))
+    const source = project.frameworkConfig ? await readText(join(root, project.frameworkConfig)) ?? '' : ''
+    setBase(homepage, literal(source, 'basePath'), `${project.frameworkConfig ?? 'package.json'} (basePath)`)
+  }
   else if (has('@nuxt/content')) {
     project.framework = 'nuxt-content'
     project.frameworkConfig = await configFile(root, 'nuxt.config')
     project.extensions = 'md'
-    if (isDir(join(root, 'content'))) { project.docsDir = 'content'; project.docsIsSiteRoot = true }
+    // Root-relative paths, as the Nuxt module syncs them (it knows each page's content path).
+    if (isDir(join(root, 'content'))) project.docsDir = 'content'
   }
   else {
     const bundlers: [Framework, string[], string][] = [

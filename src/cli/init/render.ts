@@ -134,14 +134,14 @@ export function renderWorkflow(settings: WorkflowSettings): string {
 
 /** The entry a bundler imports the plugin from. */
 const ENTRY: Partial<Record<Framework, string>> = {
-  'vitepress': 'vite', 'starlight': 'vite', 'astro': 'vite', 'nuxt-content': 'vite', 'nuxt': 'vite', 'vite': 'vite',
-  'docusaurus': 'webpack', 'webpack': 'webpack', 'rspack': 'rspack', 'rolldown': 'rolldown', 'rollup': 'rollup', 'esbuild': 'esbuild',
+  'vitepress': 'vite', 'starlight': 'vite', 'astro': 'vite', 'nuxt-content': 'nuxt', 'nuxt': 'nuxt', 'vite': 'vite',
+  'docusaurus': 'webpack', 'rspress': 'rspress', 'nextra': 'next', 'next': 'next', 'webpack': 'webpack', 'rspack': 'rspack', 'rolldown': 'rolldown', 'rollup': 'rollup', 'esbuild': 'esbuild',
 }
 
 const CONVENTIONAL_CONFIG: Partial<Record<Framework, string>> = {
   'vitepress': '.vitepress/config.mts', 'starlight': 'astro.config.mjs', 'astro': 'astro.config.mjs',
   'nuxt-content': 'nuxt.config.ts', 'nuxt': 'nuxt.config.ts', 'vite': 'vite.config.ts',
-  'docusaurus': 'docusaurus.config.js', 'webpack': 'webpack.config.js', 'rspack': 'rspack.config.js',
+  'docusaurus': 'docusaurus.config.js', 'rspress': 'rspress.config.ts', 'nextra': 'next.config.mjs', 'next': 'next.config.mjs', 'webpack': 'webpack.config.js', 'rspack': 'rspack.config.js',
   'rolldown': 'rolldown.config.js', 'rollup': 'rollup.config.js', 'esbuild': 'your esbuild build script',
 }
 
@@ -170,9 +170,15 @@ export function pluginHint(project: Pick<Project, 'framework' | 'frameworkConfig
       return { file, lines: [`import vectornator from 'vectornator/astro'`, 'integrations: [vectornator()],'] }
     case 'docusaurus':
       return { file, lines: [`plugins: ['vectornator/docusaurus'],`] }
-    case 'vitepress':
+    case 'rspress':
+      return { file, lines: [importLine, 'plugins: [vectornator()],'] }
+    case 'nextra':
+    case 'next':
+      return { file, lines: [`import { withVectornator } from 'vectornator/next'`, 'export default withVectornator(nextConfig)'] }
     case 'nuxt':
     case 'nuxt-content':
+      return { file, lines: [`modules: ['vectornator/nuxt'],`] }
+    case 'vitepress':
       return { file, lines: [importLine, 'vite: { plugins: [vectornator()] },'] }
     default:
       return { file, lines: [importLine, 'plugins: [vectornator()],'] }
@@ -181,6 +187,7 @@ export function pluginHint(project: Pick<Project, 'framework' | 'frameworkConfig
 
 export const FRAMEWORK_NAMES: Record<Framework, string> = {
   'vitepress': 'VitePress', 'starlight': 'Astro Starlight', 'astro': 'Astro', 'docusaurus': 'Docusaurus',
+  'rspress': 'Rspress', 'nextra': 'Nextra', 'next': 'Next.js',
   'nuxt-content': 'Nuxt Content', 'nuxt': 'Nuxt', 'vite': 'Vite', 'rspack': 'Rspack', 'webpack': 'webpack',
   'rolldown': 'Rolldown', 'rollup': 'Rollup', 'esbuild': 'esbuild', 'none': 'no bundler',
 }
