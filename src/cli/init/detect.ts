@@ -149,6 +149,123 @@ function genericDocsDir(root: string): string | undefined {
   return ['docs', 'content', 'src/content/docs', 'pages'].find(dir => isDir(join(root, dir)))
 }
 
+/** What every framework's detector reads and fills in. */
+interface Detection {
+  root: string
+  has: (name: string) => boolean
+  homepage: URL | undefined
+  project: Project
+  setBase: (site: URL | undefined, base: string | undefined, from: string) => void
+}
+
+async function detectVitePress({ root, has, homepage, project, setBase }: Detection): Promise<boolean> {
+  const vitepress = await vitepressConfig(root)
+  if (!has('vitepress') && !vitepress) return false
+  project.framework = 'vitepress'
+  project.extensions = 'md'
+  if (vitepress) {
+    project.frameworkConfig = vitepress
+    const source = await readText(join(root, vitepress)) ?? ''
+    const siteDir = posix.dirname(posix.dirname(vitepress))
+    const srcDir = literal(source, 'srcDir')
+    project.docsDir = posix.normalize(srcDir ? posix.join(siteDir, srcDir) : siteDir).replace(/\/$/, '') || '.'
+    project.docsIsSiteRoot = true
+    const hostname = siteUrl(literal(source, 'hostname'))
+    setBase(hostname ?? homepage, literal(source, 'base'), `${vitepress}${hostname ? ' (base, sitemap.hostname)' : homepage ? ' base and package.json homepage' : ' base'}`)
+  }
+  return true
+}
+
+/** The framework's config file as text ('' when there is none). */
+async function configSource(root: string, project: Project): Promise<string> {
+  return project.frameworkConfig ? await readText(join(root, project.frameworkConfig)) ?? '' : ''
+}
+
+async function detectAstro({ root, has, homepage, project, setBase }: Detection): Promise<boolean> {
+  if (!has('@astrojs/starlight') && !has('astro') && !await configFile(root, 'astro.config')) return false
+  project.framework = has('@astrojs/starlight') ? 'starlight' : 'astro'
+  project.frameworkConfig = await configFile(root, 'astro.config')
+  project.extensions = '{md,mdx}'
+  const dir = ['src/content/docs', ...(project.framework === 'astro' ? ['src/pages'] : [])].find(d => isDir(join(root, d)))
+  if (dir) { project.docsDir = dir; project.docsIsSiteRoot = true }
+  const source = await configSource(root, project)
+  const site = siteUrl(literal(source, 'site'))
+  setBase(site ?? homepage, literal(source, 'base'), site ? `${project.frameworkConfig} (site, base)` : 'package.json homepage')
+  return true
+}
+
+async function detectDocusaurus({ root, has, homepage, project, setBase }: Detection): Promise<boolean> {
+  if (!has('@docusaurus/core') && !await configFile(root, 'docusaurus.config')) return false
+  project.framework = 'docusaurus'
+  project.frameworkConfig = await configFile(root, 'docusaurus.config')
+  project.extensions = '{md,mdx}'
+  // Docusaurus serves docs/intro.md at /docs/intro: root-relative paths are already the routes.
+  if (isDir(join(root, 'docs'))) project.docsDir = 'docs'
+  const source = await configSource(root, project)
+  const site = siteUrl(literal(source, 'url'))
+  setBase(site ?? homepage, literal(source, 'baseUrl'), site ? `${project.frameworkConfig} (url, baseUrl)` : 'package.json homepage')
+  return true
+}
+
+async function detectRspress({ root, has, homepage, project, setBase }: Detection): Promise<boolean> {
+  if (!has('@rspress/core') && !has('rspress') && !await configFile(root, 'rspress.config')) return false
+  project.framework = 'rspress'
+  project.frameworkConfig = await configFile(root, 'rspress.config')
+  project.extensions = '{md,mdx}'
+  const source = await configSource(root, project)
+  // Root-relative paths, as the Rspress plugin syncs them (it knows each page's route).
+  const docs = literal(source, 'root') ?? 'docs'
+  if (isDir(join(root, docs))) project.docsDir = posix.normalize(docs).replace(/\/$/, '')
+  setBase(siteUrl(literal(source, 'siteOrigin')) ?? homepage, literal(source, 'base'), `${project.frameworkConfig ?? 'package.json'} (siteOrigin, base)`)
+  return true
+}
+
+async function detectNext({ root, has, homepage, project, setBase }: Detection): Promise<boolean> {
+  if (!has('nextra') && !has('next') && !await configFile(root, 'next.config')) return false
+  project.framework = has('nextra') ? 'nextra' : 'next'
+  project.frameworkConfig = await configFile(root, 'next.config')
+  project.extensions = '{md,mdx}'
+  project.docsDir = ['content', 'src/content', 'pages', 'src/pages', 'app', 'src/app'].find(d => isDir(join(root, d)))
+  const source = await configSource(root, project)
+  setBase(homepage, literal(source, 'basePath'), `${project.frameworkConfig ?? 'package.json'} (basePath)`)
+  return true
+}
+
+async function detectNuxtContent({ root, has, project }: Detection): Promise<boolean> {
+  if (!has('@nuxt/content')) return false
+  project.framework = 'nuxt-content'
+  project.frameworkConfig = await configFile(root, 'nuxt.config')
+  project.extensions = 'md'
+  // Root-relative paths, as the Nuxt module syncs them (it knows each page's content path).
+  if (isDir(join(root, 'content'))) project.docsDir = 'content'
+  return true
+}
+
+const BUNDLERS: [Framework, string[], string][] = [
+  ['nuxt', ['nuxt'], 'nuxt.config'],
+  ['vite', ['vite'], 'vite.config'],
+  ['rspack', ['@rspack/core', '@rspack/cli'], 'rspack.config'],
+  ['webpack', ['webpack', 'webpack-cli'], 'webpack.config'],
+  ['rolldown', ['rolldown'], 'rolldown.config'],
+  ['rollup', ['rollup'], 'rollup.config'],
+  ['esbuild', ['esbuild'], 'esbuild.config'],
+]
+
+async function detectBundler({ root, has, project }: Detection): Promise<boolean> {
+  for (const [framework, names, config] of BUNDLERS) {
+    const file = await configFile(root, config)
+    if (names.some(has) || file) {
+      project.framework = framework
+      project.frameworkConfig = file
+      return true
+    }
+  }
+  return false
+}
+
+/** Tried in order; the first that recognises the project fills it in. */
+const DETECTORS = [detectVitePress, detectAstro, detectDocusaurus, detectRspress, detectNext, detectNuxtContent, detectBundler]
+
 /**
  * Looks at the project and infers everything `init` needs: framework, docs folder, site base,
  * TypeScript, package manager, git. Reads files and runs `git`; writes nothing, asks nothing.
@@ -175,86 +292,8 @@ export async function detectProject(root: string): Promise<Project> {
     const value = joinBase(site, base)
     if (value) { project.baseUrl = value; project.baseUrlFrom = from }
   }
-
-  const vitepress = await vitepressConfig(root)
-  if (has('vitepress') || vitepress) {
-    project.framework = 'vitepress'
-    project.extensions = 'md'
-    if (vitepress) {
-      project.frameworkConfig = vitepress
-      const source = await readText(join(root, vitepress)) ?? ''
-      const siteDir = posix.dirname(posix.dirname(vitepress))
-      const srcDir = literal(source, 'srcDir')
-      project.docsDir = posix.normalize(srcDir ? posix.join(siteDir, srcDir) : siteDir).replace(/\/$/, '') || '.'
-      project.docsIsSiteRoot = true
-      const hostname = siteUrl(literal(source, 'hostname'))
-      setBase(hostname ?? homepage, literal(source, 'base'), `${vitepress}${hostname ? ' (base, sitemap.hostname)' : homepage ? ' base and package.json homepage' : ' base'}`)
-    }
-  }
-  else if (has('@astrojs/starlight') || has('astro') || await configFile(root, 'astro.config')) {
-    project.framework = has('@astrojs/starlight') ? 'starlight' : 'astro'
-    project.frameworkConfig = await configFile(root, 'astro.config')
-    project.extensions = '{md,mdx}'
-    const dir = ['src/content/docs', ...(project.framework === 'astro' ? ['src/pages'] : [])].find(d => isDir(join(root, d)))
-    if (dir) { project.docsDir = dir; project.docsIsSiteRoot = true }
-    const source = project.frameworkConfig ? await readText(join(root, project.frameworkConfig)) ?? '' : ''
-    const site = siteUrl(literal(source, 'site'))
-    setBase(site ?? homepage, literal(source, 'base'), site ? `${project.frameworkConfig} (site, base)` : 'package.json homepage')
-  }
-  else if (has('@docusaurus/core') || await configFile(root, 'docusaurus.config')) {
-    project.framework = 'docusaurus'
-    project.frameworkConfig = await configFile(root, 'docusaurus.config')
-    project.extensions = '{md,mdx}'
-    // Docusaurus serves docs/intro.md at /docs/intro: root-relative paths are already the routes.
-    if (isDir(join(root, 'docs'))) project.docsDir = 'docs'
-    const source = project.frameworkConfig ? await readText(join(root, project.frameworkConfig)) ?? '' : ''
-    const site = siteUrl(literal(source, 'url'))
-    setBase(site ?? homepage, literal(source, 'baseUrl'), site ? `${project.frameworkConfig} (url, baseUrl)` : 'package.json homepage')
-  }
-  else if (has('@rspress/core') || has('rspress') || await configFile(root, 'rspress.config')) {
-    project.framework = 'rspress'
-    project.frameworkConfig = await configFile(root, 'rspress.config')
-    project.extensions = '{md,mdx}'
-    const source = project.frameworkConfig ? await readText(join(root, project.frameworkConfig)) ?? '' : ''
-    // Root-relative paths, as the Rspress plugin syncs them (it knows each page's route).
-    const docs = literal(source, 'root') ?? 'docs'
-    if (isDir(join(root, docs))) project.docsDir = posix.normalize(docs).replace(/\/$/, '')
-    setBase(siteUrl(literal(source, 'siteOrigin')) ?? homepage, literal(source, 'base'), `${project.frameworkConfig ?? 'package.json'} (siteOrigin, base)`)
-  }
-  else if (has('nextra') || has('next') || await configFile(root, 'next.config')) {
-    project.framework = has('nextra') ? 'nextra' : 'next'
-    project.frameworkConfig = await configFile(root, 'next.config')
-    project.extensions = '{md,mdx}'
-    project.docsDir = ['content', 'src/content', 'pages', 'src/pages', 'app', 'src/app'].find(d => isDir(join(root, d)))
-    const source = project.frameworkConfig ? await readText(join(root, project.frameworkConfig)) ?? '' : ''
-    setBase(homepage, literal(source, 'basePath'), `${project.frameworkConfig ?? 'package.json'} (basePath)`)
-  }
-  else if (has('@nuxt/content')) {
-    project.framework = 'nuxt-content'
-    project.frameworkConfig = await configFile(root, 'nuxt.config')
-    project.extensions = 'md'
-    // Root-relative paths, as the Nuxt module syncs them (it knows each page's content path).
-    if (isDir(join(root, 'content'))) project.docsDir = 'content'
-  }
-  else {
-    const bundlers: [Framework, string[], string][] = [
-      ['nuxt', ['nuxt'], 'nuxt.config'],
-      ['vite', ['vite'], 'vite.config'],
-      ['rspack', ['@rspack/core', '@rspack/cli'], 'rspack.config'],
-      ['webpack', ['webpack', 'webpack-cli'], 'webpack.config'],
-      ['rolldown', ['rolldown'], 'rolldown.config'],
-      ['rollup', ['rollup'], 'rollup.config'],
-      ['esbuild', ['esbuild'], 'esbuild.config'],
-    ]
-    for (const [framework, names, config] of bundlers) {
-      const file = await configFile(root, config)
-      if (names.some(has) || file) {
-        project.framework = framework
-        project.frameworkConfig = file
-        break
-      }
-    }
-  }
+  const detection: Detection = { root, has, homepage, project, setBase }
+  for (const detect of DETECTORS) if (await detect(detection)) break
 
   if (project.docsDir === undefined) {
     project.docsDir = genericDocsDir(root)
