@@ -163,11 +163,13 @@ function touchPages(files: string[], tag: string): void {
   for (const f of files) appendFileSync(f, `\n<!-- bench edit ${tag} -->\n`)
 }
 
+/** The Markdown pages the default globs take (no name starting with a dot, as in the globs). */
 function listPages(root: string): string[] {
   const out: string[] = []
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) { if (!e.name.startsWith('.')) walk(join(dir, e.name)) }
+      if (e.name.startsWith('.')) continue
+      if (e.isDirectory()) walk(join(dir, e.name))
       else if (e.name.endsWith('.md')) out.push(join(dir, e.name))
     }
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import OpenAI from 'openai'
@@ -7,7 +8,7 @@ import { sync } from '../src'
 import { silentLogger } from '../src/lib/logger'
 import type { VectornatorOptions } from '../src/types'
 import { runCli } from './helpers/cli'
-import { makeTree, pages } from './helpers/tree'
+import { makeTree, pages, writeTree } from './helpers/tree'
 
 // A store changed behind the tool's back, as a user would do it: in the console (here the API
 // through the real SDK), or by deleting the embedded store's folder. The next sync must never
@@ -83,6 +84,39 @@ describe('a store changed behind the tool\'s back (OpenAI)', { timeout: 120_000 
     expect(refilled.added).toHaveLength(8)
     expect(await storePaths(storeId)).toEqual(Object.keys(pages(8)).sort())
     expect((await sync(opts(root))).unchanged).toBe(8)
+  })
+
+  // A no-op's one request is sent before the scan, from the summary of the last sync. When the
+  // scan then finds work, that early answer must not stand in for the full sync's own checks.
+  it('a document edited while another was detached by hand: the sync updates one and repairs the other', async () => {
+    const root = makeTree(pages(6))
+    const first = await sync(opts(root))
+    const storeId = first.storeId
+    const byPath = new Map(server.vectorStoreFiles(storeId).map(f => [String(f.attributes?.path), f.id]))
+    await client.vectorStores.files.delete(byPath.get('docs/page-001.md')!, { vector_store_id: storeId })
+    writeTree(root, { 'docs/page-004.md': '# Page 004\n\nRewritten while the store was edited.\n' })
+
+    const result = await sync(opts(root))
+    expect(result.updated).toEqual(['docs/page-004.md'])
+    expect(result.repaired).toEqual(['docs/page-001.md'])
+    expect(await storePaths(storeId)).toEqual(Object.keys(pages(6)).sort())
+    const edited = readFileSync(join(root, 'docs/page-004.md'))
+    expect(server.vectorStoreFiles(storeId).find(f => f.attributes?.path === 'docs/page-004.md')!.attributes?.sha256)
+      .toBe(createHash('sha256').update(edited).digest('hex'))
+    expect((await sync(opts(root))).unchanged).toBe(6)
+  })
+
+  it('a deleted store and an edited document: the sync fails naming --new-store, and changes nothing', async () => {
+    const root = makeTree(pages(4))
+    const first = await sync(opts(root))
+    await client.vectorStores.delete(first.storeId)
+    writeTree(root, { 'docs/page-002.md': '# Page 002\n\nEdited after the store was deleted.\n' })
+    const uploads = server.files().length
+    const state = readFileSync(join(root, '.vectornator', 'metadata.json'), 'utf8')
+
+    await expect(sync(opts(root))).rejects.toThrow(/no longer exists .*--new-store/)
+    expect(server.files().length).toBe(uploads)
+    expect(readFileSync(join(root, '.vectornator', 'metadata.json'), 'utf8')).toBe(state)
   })
 
   it('a file the store failed is found by the counts, removed and uploaded again', async () => {

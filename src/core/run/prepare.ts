@@ -3,7 +3,7 @@ import { readDocuments } from '../scan/source'
 import type { LocalFile, ScanResult, SkippedFile } from '../scan/scan'
 import { FileStatCache, statCachePath } from '../scan/stat-cache'
 import { emptyState, type StateStore, type SyncState } from '../state'
-import { filesDigest, summarize, summaryFor } from '../state/summary'
+import { filesDigest, summarize, summaryFor, type StateSummary } from '../state/summary'
 import { refuseForeignState, planFor, type SyncContext } from './context'
 
 /** The first phase of a sync: the state loaded (or proven unchanged), the documents scanned, the plan. */
@@ -28,7 +28,7 @@ export async function prepare(ctx: SyncContext, store: StateStore, cache: FileSt
   const { options } = ctx
   // Started first: what identifying waits for (git processes, a hash in the thread pool) runs
   // while the scan keeps this thread busy.
-  const summary = quick ? summaryFor(cache?.state, { storeId: options.vectorStoreId, provider: options.providerName, fingerprint: ctx.contentFingerprint, attributes: ctx.attributesFingerprint }) : undefined
+  const summary = quick ? quickSummary(ctx, cache) : undefined
   const identifying = summary && store.storedIdentity && store.loadedIdentity ? store.storedIdentity(cache) : undefined
   identifying?.catch(() => {})
   // The scan needs nothing from the state: it runs while the state loads (a git fetch, a parse).
@@ -64,6 +64,12 @@ export async function prepare(ctx: SyncContext, store: StateStore, cache: FileSt
   const state = loaded ?? emptyState(options.vectorStoreId ?? '')
   const { files, skipped, commit } = await collect()
   return { ...planFor(ctx, files, state), skipped, loaded, files, sourceCommit: commit }
+}
+
+/** The summary of the last synced state, when it was made for these settings (see state/summary.ts). */
+export function quickSummary(ctx: SyncContext, cache: FileStatCache | undefined): StateSummary | undefined {
+  const { options } = ctx
+  return summaryFor(cache?.state, { storeId: options.vectorStoreId, provider: options.providerName, fingerprint: ctx.contentFingerprint, attributes: ctx.attributesFingerprint })
 }
 
 /** Keeps the summary of the state the store now holds, for the next sync's quick check. */

@@ -9,7 +9,7 @@ import type { FileStatCache } from '../scan/stat-cache'
 import { emptyState, type StateStore, type SyncState } from '../state'
 import { guardDeletions, planFor, recordSettings, remoteName, settingsChanged, type SyncContext } from './context'
 import { repairDrift } from './drift'
-import { prepare, remember, type Prepared } from './prepare'
+import { prepare, quickSummary, remember, type Prepared } from './prepare'
 import { createProvider, releaseProvider } from './provider'
 import { executeAndPublish } from './publish'
 import { nothingDone, resultFromPlan } from './result'
@@ -29,14 +29,20 @@ export async function runSync(ctx: SyncContext, store: StateStore, cache: FileSt
   const started = Date.now()
   if (options.newStore && options.vectorStoreId)
     throw new UsageError('--new-store creates a store, --store names one: pass one of them')
-  const quick = await prepare(ctx, store, cache, !options.newStore && !options.verify)
+  const quickAllowed = !options.newStore && !options.verify
+  const summary = quickAllowed ? quickSummary(ctx, cache) : undefined
+  const early = summary ? askStoreEarly(ctx, summary.storeId, summary.documents) : undefined
   let provider: VectorStoreProvider | undefined
   try {
+    const quick = await prepare(ctx, store, cache, quickAllowed)
+    // A sync that turned out to have work keeps the provider it opened (the answer is not used).
+    provider = early ? await early.provider.catch(() => undefined) : undefined
     let report: Prepared
     let drifted = false
     if (!('plan' in quick)) {
-      provider = await createProvider(options)
-      const disagreement = await storeDisagrees(ctx, provider, quick.storeId, quick.documents)
+      const asked = early?.storeId === quick.storeId && early.documents === quick.documents
+      provider ??= await createProvider(options)
+      const disagreement = asked ? await early.disagreement : await storeDisagrees(ctx, provider, quick.storeId, quick.documents)
       if (!disagreement) return await done(ctx, nothingDone(quick.storeId, options.dryRun, quick.unchanged.length, quick.skipped), started)
       options.logger.warn(disagreement)
       drifted = true
@@ -45,7 +51,33 @@ export async function runSync(ctx: SyncContext, store: StateStore, cache: FileSt
     else report = quick
     return await runPlan(ctx, store, cache, report, provider, drifted, started)
   }
-  finally { await releaseProvider(provider) }
+  finally {
+    provider ??= await early?.provider.catch(() => undefined)
+    await releaseProvider(provider)
+  }
+}
+
+/** The store's counts, asked before the scan (see runSync). */
+interface EarlyAnswer {
+  storeId: string
+  documents: number | undefined
+  provider: Promise<VectorStoreProvider>
+  disagreement: Promise<string | undefined>
+}
+
+/**
+ * When the local summary expects a no-op, the one request a no-op makes (the store's counts) is
+ * sent before the scan: its round trip, and the HTTP client's set-up, pass while this thread
+ * stats the documents. The answer counts only for the summary it was asked for; a sync that finds
+ * work does not use it (its own checks run), and pays one request more than it needed.
+ */
+function askStoreEarly(ctx: SyncContext, storeId: string, documents: number | undefined): EarlyAnswer {
+  const provider = createProvider(ctx.options)
+  const disagreement = provider.then(p => storeDisagrees(ctx, p, storeId, documents))
+  // Awaited where they are used; a scan that fails first must not leave them unhandled.
+  provider.catch(() => {})
+  disagreement.catch(() => {})
+  return { storeId, documents, provider, disagreement }
 }
 
 async function runPlan(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, prepared: Prepared, opened: VectorStoreProvider | undefined, drifted: boolean, started: number): Promise<SyncResult> {
