@@ -3,7 +3,8 @@ import { pathToFileURL } from 'node:url'
 import { createRequire } from 'node:module'
 import type { VectornatorPluginOptions } from '../plugin/options'
 import { createFace } from './face'
-import { NEXT_SOURCES, type NextConfig, type RenderedOutput, renderedPages, sourceRoutes } from './next-routes'
+import { NEXT_SOURCES, type NextConfig, type RenderedOutput, nextLocales, renderedPages, sourceRoutes, sourcesOf } from './next-routes'
+import { nextraRules } from './rules'
 
 /** What `withVectornator` left for the adapter: the options, and the user's own adapter if any. */
 export interface NextHandOver {
@@ -57,13 +58,14 @@ const adapter: Adapter = {
       include: NEXT_SOURCES.map(dir => `${dir}/**/*.{md,mdx,mdoc}`),
       // `_meta` files and `_`-folders are Nextra's and Next.js's private parts, no pages.
       exclude: ['**/_*', '**/_*/**'],
+      ...nextraRules(nextLocales(ctx.config)),
     })
     await face.runner?.prepare(root)
     const pages = renderedPages([...ctx.outputs.prerenders, ...ctx.outputs.staticFiles], ctx.config)
     const dir = ctx.config.output === 'export' ? resolve(root, 'out') : ctx.distDir
     const routes = new Map(pages)
     await sourceRoutes(root, ctx.config, routes)
-    await face.sync({ root, outputs: [{ dir, files: [...pages.keys()] }], routes })
+    await face.sync({ root, outputs: [{ dir, files: [...pages.keys()] }], routes, sources: sourcesOf(pages, routes) })
   },
 }
 

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path'
 import fg from 'fast-glob'
+import type { Languages } from './rules'
 
 /** The parts of the resolved next.config read here. */
 export interface NextConfig {
@@ -8,6 +9,8 @@ export interface NextConfig {
   output?: string
   distDir?: string
   i18n?: { locales: string[], defaultLocale: string } | null
+  /** Nextra 4 moves `i18n` here (NEXTRA_LOCALES, a JSON list, `[""]` for none): Next.js's app router has no i18n. */
+  env?: Record<string, string | undefined>
 }
 
 /** Where Nextra and Next.js take MDX pages from. */
@@ -55,6 +58,31 @@ export async function sourceRoutes(root: string, config: NextConfig, routes: Map
       if (route !== undefined) routes.set(resolve(root, folder, file), linkOf(route, config))
     }
   }
+}
+
+/** The site's locales: the pages router's `i18n`, else those Nextra was given. */
+export function nextLocales(config: NextConfig): Languages {
+  if (config.i18n?.locales.length) return { locales: config.i18n.locales, defaultLocale: config.i18n.defaultLocale }
+  let nextra: unknown
+  try { nextra = JSON.parse(config.env?.NEXTRA_LOCALES ?? '[]') }
+  catch { nextra = [] }
+  const locales = Array.isArray(nextra) ? nextra.filter((l): l is string => typeof l === 'string' && l !== '') : []
+  return { locales, ...(locales.length && config.env?.NEXTRA_DEFAULT_LOCALE ? { defaultLocale: config.env.NEXTRA_DEFAULT_LOCALE } : {}) }
+}
+
+/**
+ * Each rendered page's source: the document served under the same link. Next.js keeps the HTML
+ * where its cache wants it (.next/server/route-cache/<hash>/...), no folder a locale could be
+ * read from, so a page takes its source's `version` and `locale`.
+ */
+export function sourcesOf(pages: Map<string, string>, routes: Map<string, string>): Map<string, string> {
+  const byLink = new Map([...routes].filter(([file]) => !pages.has(file)).map(([file, link]) => [link, file]))
+  const sources = new Map<string, string>()
+  for (const [page, link] of pages) {
+    const source = byLink.get(link)
+    if (source) sources.set(page, source)
+  }
+  return sources
 }
 
 /** What Next.js hands an adapter about a rendered file (a prerender's fallback, an exported file). */

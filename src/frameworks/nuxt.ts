@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import fg from 'fast-glob'
 import type { VectornatorPluginOptions } from '../plugin/options'
-import { createFace, normalBase, type Face } from './face'
+import { createFace, normalBase } from './face'
+import { nuxtRules, type FrameworkRules } from './rules'
 
 /** The parts of Nuxt (3 and 4) and its Nitro server read here. */
 interface NuxtOptions {
@@ -12,6 +13,8 @@ interface NuxtOptions {
   modules: unknown[]
   app: { baseURL?: string }
   vectornator?: VectornatorPluginOptions
+  /** @nuxtjs/i18n's options: its module reads them from here, and so does this one. */
+  i18n?: { locales?: (string | { code: string })[], defaultLocale?: string }
 }
 
 interface Hooks<T> { hook(name: string, fn: (arg: T) => unknown): unknown }
@@ -25,7 +28,7 @@ interface Nitro {
 
 interface Nuxt {
   options: NuxtOptions
-  hook(name: 'nitro:init', fn: (nitro: Nitro) => void): unknown
+  hook(name: 'nitro:init', fn: (nitro: Nitro) => unknown): unknown
 }
 
 /** Nitro's own pages of a static build: the SPA fallback and the not-found page. */
@@ -52,6 +55,16 @@ async function contentRoutes(root: string, base: string, routes: Map<string, str
 }
 
 /**
+ * The `locale` rule of a site with @nuxtjs/i18n's `locales`: by each locale's folder of content/
+ * and of the prerendered pages (`publicDir`, absolute).
+ */
+export function nuxtSiteRules(i18n: NuxtOptions['i18n'], root: string, publicDir: string): FrameworkRules {
+  const locales = (i18n?.locales ?? []).map(l => typeof l === 'string' ? l : l?.code).filter((l): l is string => typeof l === 'string' && l !== '')
+  const out = relative(root, publicDir).split(sep).join('/')
+  return nuxtRules({ locales, defaultLocale: i18n?.defaultLocale }, out && !out.startsWith('..') && !isAbsolute(out) ? out : undefined)
+}
+
+/**
  * The Nuxt module: `modules: ['vectornator/nuxt']`, options under the `vectornator` key of
  * nuxt.config (or inline). Syncs once per `nuxt build` or `nuxt generate`, in Nitro's
  * `compiled` hook (the server and the prerendered pages are written; a failed build never gets
@@ -65,15 +78,17 @@ export default async function vectornatorNuxt(inline: VectornatorPluginOptions =
   const options = { ...config.vectornator, ...inline }
   const root = config.rootDir
   const content = usesContent(config.modules ?? []) && existsSync(join(root, 'content'))
-  const face: Face = createFace(options, {
-    root,
-    ...(content ? { include: ['content/**/*.{md,mdx,mdoc}'], exclude: ['**/_*', '**/_*/**'] } : {}),
-  })
   const base = normalBase(config.app?.baseURL)
-  // A bad config file fails the build before Nuxt bundles anything.
-  await face.runner?.prepare(root)
 
-  nuxt.hook('nitro:init', (nitro) => {
+  // Set up once Nitro is: the prerendered pages' folder (the preset's) gives them their locale.
+  nuxt.hook('nitro:init', async (nitro) => {
+    const face = createFace(options, {
+      root,
+      ...(content ? { include: ['content/**/*.{md,mdx,mdoc}'], exclude: ['**/_*', '**/_*/**'] } : {}),
+      ...nuxtSiteRules(config.i18n, root, nitro.options.output.publicDir),
+    })
+    // A bad config file fails the build before Nuxt bundles anything.
+    await face.runner?.prepare(root)
     const pages: PrerenderRoute[] = []
     nitro.hooks.hook('prerender:route', (route: PrerenderRoute) => {
       if (!route.error && !route.skip && route.fileName?.endsWith('.html') && !FALLBACK_PAGE.test(route.fileName)) pages.push(route)

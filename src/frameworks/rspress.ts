@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import type { VectornatorPluginOptions } from '../plugin/options'
 import { createFace, normalBase, type Face } from './face'
+import { rspressRules, type FrameworkRules } from './rules'
 
 /** The parts of Rspress's config and route list read here (Rspress 2). */
 interface RspressConfig {
@@ -10,6 +11,11 @@ interface RspressConfig {
   outDir?: string
   siteOrigin?: string
   route?: { cleanUrls?: boolean }
+  /** The default language; Rspress splits no language folder off without it. */
+  lang?: string
+  locales?: { lang: string }[]
+  themeConfig?: { locales?: { lang: string }[] }
+  multiVersion?: { default?: string, versions?: string[] }
 }
 
 interface RouteMeta {
@@ -33,6 +39,26 @@ function linkOf(routePath: string, base: string, cleanUrls: boolean): string {
 }
 
 const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'))
+
+/** A folder relative to the site, or undefined outside it (rules match root-relative paths). */
+function within(root: string, dir: string): string | undefined {
+  const rel = toPosix(relative(root, resolve(root, dir))) || '.'
+  return rel.startsWith('..') || isAbsolute(rel) ? undefined : rel
+}
+
+/** The `version` / `locale` rules of the site's languages and versions, as Rspress reads them. */
+export function rspressSiteRules(config: RspressConfig, root: string): FrameworkRules {
+  const docs = within(root, config.root ?? 'docs')
+  if (!docs) return {}
+  const locales = (config.locales ?? config.themeConfig?.locales ?? []).map(l => l.lang)
+  const out = within(root, config.outDir ?? 'doc_build')
+  return rspressRules(docs, out === '.' ? undefined : out, {
+    locales,
+    defaultLocale: config.lang,
+    versions: config.multiVersion?.versions,
+    defaultVersion: config.multiVersion?.default,
+  })
+}
 
 /**
  * The Rspress plugin: `plugins: [vectornator()]` in rspress.config. Syncs once per `rspress
@@ -59,6 +85,7 @@ export default function vectornatorRspress(options: VectornatorPluginOptions = {
         // Rspress's own convention: files and folders starting with one `_` are no pages.
         exclude: ['**/_[^_]*', '**/_[^_]*/**'],
         ...(origin ? { baseUrl: origin } : {}),
+        ...rspressSiteRules(config, root),
       })
       // A bad config file fails the build before Rspress bundles anything.
       await face.runner?.prepare(root)

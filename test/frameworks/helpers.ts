@@ -4,7 +4,9 @@ import { cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { OpenAIServer } from '../../src/testing'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
+import { countRequests } from '../helpers/requests'
 import { storeIdOf } from '../plugin/helpers'
 
 const fixtures = fileURLToPath(new URL('../fixtures/frameworks/', import.meta.url))
@@ -140,3 +142,61 @@ export function text(server: OpenAIServer, root: string, path: string): string |
 
 /** Summary lines of syncs that ran. */
 export const syncLines = (output: string) => output.split('\n').filter(l => /\bsync: \d+ added/.test(l))
+
+/** Each document's value of one attribute, by path (`url`, `locale`, ...). */
+export function attribute(docs: Record<string, Record<string, unknown>>, name: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(docs).map(([path, a]) => [path, a[name]]))
+}
+
+/** A test file's site: the offline store, the site's folder, and its first build (when asked for). */
+export interface SiteUnderTest {
+  server: OpenAIServer
+  root: string
+  first: Run
+  docs: () => Record<string, Record<string, unknown>>
+}
+
+/**
+ * The set-up every framework test file shares: an offline store, the fixture copied beside the
+ * bundled `vectornator/<entry>` modules, its store config and, with `build`, a first build; all
+ * removed after the file. The fields are filled in before the file's first test.
+ */
+export function siteUnderTest(name: string, setup: { entries: string[], store?: Record<string, unknown>, build?: [command: string, args: string[], env?: Record<string, string>] }, timeout = 180_000): SiteUnderTest {
+  let pkg: Awaited<ReturnType<typeof installed>> | undefined
+  const built = { docs: () => documents(built.server, built.root) } as SiteUnderTest
+  beforeAll(async () => {
+    built.server = await createOpenAIServer({ processingMs: 1 })
+    pkg = await installed(setup.entries)
+    built.root = site(name, pkg.dir).root
+    storeConfig(built.root, built.server, setup.store)
+    if (setup.build) built.first = await run(setup.build[0], setup.build[1], built.root, setup.build[2])
+  }, timeout)
+  afterAll(async () => {
+    await built.server?.close()
+    pkg?.remove()
+  })
+  return built
+}
+
+/** A second build of the same sources: one sync that changes nothing, and no file uploaded. */
+export async function expectNothingUploaded(site: SiteUnderTest, build: () => Promise<Run>): Promise<void> {
+  const sent = countRequests(site.server)
+  const again = await build()
+  expect(again.code, again.output).toBe(0)
+  expect(syncLines(again.output)).toEqual([expect.stringMatching(/sync: 0 added, 0 updated/)])
+  expect(sent()['POST /files'] ?? 0).toBe(0)
+}
+
+/**
+ * What must never sync (a dev server, a failed build): no sync summary, no request to the store,
+ * the store as it was. Returns the command's result for its own checks.
+ */
+export async function expectNoSync<R extends Run>(site: SiteUnderTest, action: () => Promise<R>): Promise<R> {
+  const sent = countRequests(site.server)
+  const before = site.docs()
+  const result = await action()
+  expect(syncLines(result.output), result.output).toEqual([])
+  expect(sent()).toEqual({})
+  expect(site.docs()).toEqual(before)
+  return result
+}

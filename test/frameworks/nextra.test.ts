@@ -1,40 +1,22 @@
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
-import { countRequests } from '../helpers/requests'
-import { bin, devServer, documents, freePort, installed, run, site, storeConfig, syncLines, text, workspaceRoot } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { attribute, bin, devServer, expectNoSync, expectNothingUploaded, freePort, run, siteUnderTest, syncLines, text, workspaceRoot } from './helpers'
 
 const next = bin('next/dist/bin/next')
 // Turbopack reads nothing outside its root: the site's node_modules are the repository's, linked.
 const env = { NEXT_TELEMETRY_DISABLED: '1', WORKSPACE_ROOT: workspaceRoot() }
-let server: OpenAIServer
-let pkg: Awaited<ReturnType<typeof installed>>
-let fixture: ReturnType<typeof site>
-let first: Awaited<ReturnType<typeof run>>
-
-beforeAll(async () => {
-  server = await createOpenAIServer({ processingMs: 1 })
-  pkg = await installed(['next', 'next-adapter'])
-  fixture = site('nextra', pkg.dir)
-  storeConfig(fixture.root, server, { assets: true })
-  first = await run(next, ['build'], fixture.root, env)
-}, 180_000)
-
-afterAll(async () => {
-  await server.close()
-  pkg.remove()
-})
+const s = siteUnderTest('nextra', { entries: ['next', 'next-adapter'], store: { assets: true }, build: [next, ['build'], env] })
 
 const urls = (docs: Record<string, Record<string, unknown>>) => Object.entries(docs).map(([path, a]) => [path.startsWith('.next/') ? `html ${a.title}` : path, a.url])
 
 describe('next + nextra', () => {
   it('syncs once per next build (Turbopack), after the pages are prerendered, each under its route', () => {
-    expect(first.code, first.output).toBe(0)
-    expect(first.output).toContain('(Turbopack)')
-    expect(syncLines(first.output)).toHaveLength(1)
-    expect(first.output.indexOf('sync: 8 added')).toBeGreaterThan(first.output.indexOf('Generating static pages'))
-    expect(Object.fromEntries(urls(documents(server, fixture.root)))).toEqual({
+    expect(s.first.code, s.first.output).toBe(0)
+    expect(s.first.output).toContain('(Turbopack)')
+    expect(syncLines(s.first.output)).toHaveLength(1)
+    expect(s.first.output.indexOf('sync: 8 added')).toBeGreaterThan(s.first.output.indexOf('Generating static pages'))
+    expect(Object.fromEntries(urls(s.docs()))).toEqual({
       'content/index.mdx': 'https://docs.example.com/widget/',
       'content/guide/intro.md': 'https://docs.example.com/widget/guide/intro/',
       'content/guide/install.mdx': 'https://docs.example.com/widget/guide/install/',
@@ -44,34 +26,31 @@ describe('next + nextra', () => {
       'html Introduction - Widget docs': 'https://docs.example.com/widget/guide/intro/',
       'html Installing the widget - Widget docs': 'https://docs.example.com/widget/guide/install/',
     })
-    expect(documents(server, fixture.root)['content/guide/install.mdx'].title).toBe('Installing the widget')
-    expect(documents(server, fixture.root)['content/fr/index.mdx'].title).toBe('Widget en français')
+    expect(s.docs()['content/guide/install.mdx'].title).toBe('Installing the widget')
+    expect(s.docs()['content/fr/index.mdx'].title).toBe('Widget en français')
+  })
+
+  it('takes no folder for a locale when the site declares no i18n locales: content/fr/ is a section, as content/guide/ is', () => {
+    const locales = attribute(s.docs(), 'locale')
+    expect(Object.keys(locales)).toHaveLength(8)
+    expect(Object.entries(locales).filter(([, locale]) => locale !== undefined)).toEqual([])
   })
 
   it('uploads the MDX page as readable text', () => {
-    const body = text(server, fixture.root, 'content/guide/install.mdx')!
+    const body = text(s.server, s.root, 'content/guide/install.mdx')!
     expect(body).toContain('npm install widget')
     expect(body).toContain('Internet Explorer is not supported.')
     expect(body).not.toMatch(/import \{|<Callout/)
   })
 
   it('uploads nothing on a second build of the same sources', async () => {
-    const sent = countRequests(server)
-    const again = await run(next, ['build'], fixture.root, env)
-    expect(again.code, again.output).toBe(0)
-    expect(syncLines(again.output)).toEqual([expect.stringMatching(/sync: 0 added, 0 updated/)])
-    expect(sent()['POST /files'] ?? 0).toBe(0)
+    await expectNothingUploaded(s, () => run(next, ['build'], s.root, env))
   }, 120_000)
 
   it('never syncs from the dev server', async () => {
-    const sent = countRequests(server)
-    const before = documents(server, fixture.root)
-    writeFileSync(join(fixture.root, 'content/guide/new.md'), '# New\n\nA page only the dev server has seen.\n')
-    const dev = await devServer(next, ['dev', '--port', String(await freePort())], fixture.root, env, '/widget/guide/intro/', 120_000)
+    writeFileSync(join(s.root, 'content/guide/new.md'), '# New\n\nA page only the dev server has seen.\n')
+    const dev = await expectNoSync(s, async () => devServer(next, ['dev', '--port', String(await freePort())], s.root, env, '/widget/guide/intro/', 120_000))
     expect(dev.status, dev.output).toBe(200)
-    expect(syncLines(dev.output)).toEqual([])
-    expect(sent()).toEqual({})
-    expect(documents(server, fixture.root)).toEqual(before)
     // Its first compile of an MDX page takes long on a busy machine.
   }, 150_000)
 })
