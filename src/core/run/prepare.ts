@@ -18,19 +18,38 @@ export interface Unchanged {
   documents?: number
 }
 
-export function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined): Promise<Prepared>
-export function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, quick: boolean): Promise<Prepared | Unchanged>
+/** The summary a quick check compares with, and the identity of the state the store holds now. */
+export interface QuickCheck {
+  summary: StateSummary
+  identifying: Promise<string | undefined>
+}
+
 /**
- * Loads the state and scans the documents side by side, then plans. With `quick`, a state whose
- * summary in the local cache matches the documents is not read at all (see state/summary.ts).
+ * Starts a quick check: the summary of the last synced state, when it was made for these
+ * settings, and the stored state's identity, asked at once so that what it waits for (git
+ * processes, a hash in the thread pool) runs while the scan keeps this thread busy.
  */
-export async function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, quick = false): Promise<Prepared | Unchanged> {
+export function startQuickCheck(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined): QuickCheck | undefined {
+  const summary = quickSummary(ctx, cache)
+  if (!summary || !store.storedIdentity || !store.loadedIdentity) return undefined
+  const identifying = store.storedIdentity(cache)
+  identifying.catch(() => {})
+  return { summary, identifying }
+}
+
+/** True once the stored state is proven to be the one the summary describes. */
+export async function stateIsSummarised(check: QuickCheck): Promise<boolean> {
+  return (await check.identifying.catch(() => undefined)) === check.summary.identity
+}
+
+export function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined): Promise<Prepared>
+export function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, quick: QuickCheck | undefined): Promise<Prepared | Unchanged>
+/**
+ * Loads the state and scans the documents side by side, then plans. With a quick check, a state
+ * whose summary in the local cache matches the documents is not read at all (see state/summary.ts).
+ */
+export async function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, quick?: QuickCheck): Promise<Prepared | Unchanged> {
   const { options } = ctx
-  // Started first: what identifying waits for (git processes, a hash in the thread pool) runs
-  // while the scan keeps this thread busy.
-  const summary = quick ? quickSummary(ctx, cache) : undefined
-  const identifying = summary && store.storedIdentity && store.loadedIdentity ? store.storedIdentity(cache) : undefined
-  identifying?.catch(() => {})
   // The scan needs nothing from the state: it runs while the state loads (a git fetch, a parse).
   const scanning = scanDocuments(ctx, cache)
   scanning.catch(() => {})
@@ -45,7 +64,8 @@ export async function prepare(ctx: SyncContext, store: StateStore, cache: FileSt
   })())
   let loaded: SyncState | undefined
   try {
-    if (summary && identifying && (await identifying) === summary.identity) {
+    if (quick && (await quick.identifying) === quick.summary.identity) {
+      const { summary } = quick
       const local = await collect()
       if (filesDigest(local.files, f => f.path, f => f.sha256) === summary.files) {
         options.onProgress({ type: 'plan', add: 0, update: 0, delete: 0, unchanged: local.files.length, rename: 0, retag: 0 })
@@ -67,7 +87,7 @@ export async function prepare(ctx: SyncContext, store: StateStore, cache: FileSt
 }
 
 /** The summary of the last synced state, when it was made for these settings (see state/summary.ts). */
-export function quickSummary(ctx: SyncContext, cache: FileStatCache | undefined): StateSummary | undefined {
+function quickSummary(ctx: SyncContext, cache: FileStatCache | undefined): StateSummary | undefined {
   const { options } = ctx
   return summaryFor(cache?.state, { storeId: options.vectorStoreId, provider: options.providerName, fingerprint: ctx.contentFingerprint, attributes: ctx.attributesFingerprint })
 }

@@ -9,7 +9,7 @@ import type { FileStatCache } from '../scan/stat-cache'
 import { emptyState, type StateStore, type SyncState } from '../state'
 import { guardDeletions, planFor, recordSettings, remoteName, settingsChanged, type SyncContext } from './context'
 import { repairDrift } from './drift'
-import { prepare, quickSummary, remember, type Prepared } from './prepare'
+import { prepare, remember, startQuickCheck, stateIsSummarised, type Prepared, type QuickCheck } from './prepare'
 import { createProvider, releaseProvider } from './provider'
 import { executeAndPublish } from './publish'
 import { nothingDone, resultFromPlan } from './result'
@@ -29,20 +29,19 @@ export async function runSync(ctx: SyncContext, store: StateStore, cache: FileSt
   const started = Date.now()
   if (options.newStore && options.vectorStoreId)
     throw new UsageError('--new-store creates a store, --store names one: pass one of them')
-  const quickAllowed = !options.newStore && !options.verify
-  const summary = quickAllowed ? quickSummary(ctx, cache) : undefined
-  const early = summary ? askStoreEarly(ctx, summary.storeId, summary.documents) : undefined
+  const check = !options.newStore && !options.verify ? startQuickCheck(ctx, store, cache) : undefined
+  const early = check ? askStoreEarly(ctx, check) : undefined
   let provider: VectorStoreProvider | undefined
   try {
-    const quick = await prepare(ctx, store, cache, quickAllowed)
+    const quick = await prepare(ctx, store, cache, check)
     // A sync that turned out to have work keeps the provider it opened (the answer is not used).
     provider = early ? await early.provider.catch(() => undefined) : undefined
     let report: Prepared
     let drifted = false
     if (!('plan' in quick)) {
-      const asked = early?.storeId === quick.storeId && early.documents === quick.documents
       provider ??= await createProvider(options)
-      const disagreement = asked ? await early.disagreement : await storeDisagrees(ctx, provider, quick.storeId, quick.documents)
+      const asked = early ? await early.disagreement : NOT_ASKED
+      const disagreement = asked !== NOT_ASKED ? asked : await storeDisagrees(ctx, provider, quick.storeId, quick.documents)
       if (!disagreement) return await done(ctx, nothingDone(quick.storeId, options.dryRun, quick.unchanged.length, quick.skipped), started)
       options.logger.warn(disagreement)
       drifted = true
@@ -57,27 +56,33 @@ export async function runSync(ctx: SyncContext, store: StateStore, cache: FileSt
   }
 }
 
-/** The store's counts, asked before the scan (see runSync). */
+/** The early answer when its request was never sent (the stored state is not the summarised one). */
+const NOT_ASKED = Symbol('not asked')
+
+/** The store's counts, asked before the scan ends (see runSync). */
 interface EarlyAnswer {
-  storeId: string
-  documents: number | undefined
   provider: Promise<VectorStoreProvider>
-  disagreement: Promise<string | undefined>
+  disagreement: Promise<string | undefined | typeof NOT_ASKED>
 }
 
 /**
  * When the local summary expects a no-op, the one request a no-op makes (the store's counts) is
- * sent before the scan: its round trip, and the HTTP client's set-up, pass while this thread
- * stats the documents. The answer counts only for the summary it was asked for; a sync that finds
- * work does not use it (its own checks run), and pays one request more than it needed.
+ * sent while the scan runs: its round trip, and the HTTP client's set-up, pass while this thread
+ * stats the documents. It is sent only once the stored state is proven to be the summarised one
+ * (its identity: a stat and a hash, or one git probe), so a state that is corrupt, edited or moved
+ * on costs no request before it is read. The answer counts only for that summary, which prepare()
+ * then confirms; a sync whose documents changed does not use it (its own checks run), and pays one
+ * request more than it needed.
  */
-function askStoreEarly(ctx: SyncContext, storeId: string, documents: number | undefined): EarlyAnswer {
+function askStoreEarly(ctx: SyncContext, check: QuickCheck): EarlyAnswer {
+  const { storeId, documents } = check.summary
   const provider = createProvider(ctx.options)
-  const disagreement = provider.then(p => storeDisagrees(ctx, p, storeId, documents))
+  const disagreement = stateIsSummarised(check).then(async same =>
+    same ? storeDisagrees(ctx, await provider, storeId, documents) : NOT_ASKED)
   // Awaited where they are used; a scan that fails first must not leave them unhandled.
   provider.catch(() => {})
   disagreement.catch(() => {})
-  return { storeId, documents, provider, disagreement }
+  return { provider, disagreement }
 }
 
 async function runPlan(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, prepared: Prepared, opened: VectorStoreProvider | undefined, drifted: boolean, started: number): Promise<SyncResult> {
