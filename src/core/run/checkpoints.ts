@@ -3,6 +3,12 @@ import type { StateStore, SyncState } from '../state'
 
 /** How long a change waits before it is saved with the others made meanwhile. */
 const CHECKPOINT_MS = 500
+/**
+ * A save writes the whole state, so its cost grows with the corpus (a second and more for a
+ * state of 100,000 documents, written to git): the wait after one is this many times as long as
+ * it took, so saving never takes more than a fifth of a run, whatever the size of the state.
+ */
+const WAIT_PER_SAVE = 4
 
 export interface Checkpoints {
   /** Notes a change: saved within CHECKPOINT_MS, with every other change made until then. */
@@ -21,13 +27,18 @@ export function createCheckpoints(store: StateStore, state: SyncState, logger: L
   let timer: NodeJS.Timeout | undefined
   let pending: Promise<void> | undefined
   let dirty = false
+  let lastSaveMs = 0
   const warn = (error: Error) => logger.warn(`could not save the state: ${error.message}`)
 
   async function flush(): Promise<void> {
     if (timer) { clearTimeout(timer); timer = undefined }
     while (pending) await pending
     dirty = false
-    pending = store.save(state).finally(() => { pending = undefined })
+    const started = Date.now()
+    pending = store.save(state).finally(() => {
+      pending = undefined
+      lastSaveMs = Date.now() - started
+    })
     await pending
   }
 
@@ -38,7 +49,7 @@ export function createCheckpoints(store: StateStore, state: SyncState, logger: L
       timer ??= setTimeout(() => {
         timer = undefined
         if (dirty) void flush().catch(warn)
-      }, CHECKPOINT_MS)
+      }, Math.max(CHECKPOINT_MS, WAIT_PER_SAVE * lastSaveMs))
     },
     async abandon() {
       if (timer) { clearTimeout(timer); timer = undefined }

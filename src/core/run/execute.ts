@@ -49,6 +49,8 @@ const BATCH_BYTES = 32 * 1024 * 1024
  * holds the uploads back. Bounds the content held in memory to this many BATCH_BYTES.
  */
 const BATCHES_IN_FLIGHT = 3
+/** The most times one sync writes its whole state to journal the uploads it is about to make. */
+const JOURNAL_FLUSHES = 20
 /** Larger files are streamed to providers that can (`UploadItem.file`), never read whole. */
 const STREAM_BYTES = 8 * 1024 * 1024
 /** How much of a streamed file its attributes (front matter, title, user attributes) are read from. */
@@ -145,13 +147,25 @@ type Item = UploadItem & { previous?: FileState, local: LocalFile }
 async function uploadAll(work: Work, uploads: Upload[]): Promise<void> {
   const { ctx } = work
   const inFlight: Promise<void>[] = []
+  // Intent first: a run killed mid-batch leaves the journal that lets the next run settle it.
+  // Each flush writes the whole state, so a large plan journals several batches at a time: at
+  // most JOURNAL_FLUSHES such writes per sync, whatever its size (an entry for an upload never
+  // started is dropped by the next run's settle, as one cut short by a kill).
+  const ahead = Math.max(1, Math.ceil(uploads.length / JOURNAL_FLUSHES))
+  let journaled = 0
+  let offset = 0
   for (const chunk of chunksOf(uploads, ctx.provider.limits.maxBatchFiles)) {
     while (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift()
-    // Intent first: a run killed mid-batch leaves the journal that lets the next run settle it.
-    ctx.state.journal = [...(ctx.state.journal ?? []), ...chunk.map(({ file, previous }) => ({
-      op: 'upload' as const, path: file.path, hash: file.sha256, at: now(), ...(previous ? { replaces: previous.fileId } : {}),
-    }))]
-    await ctx.flush()
+    // Chunks are consecutive slices of `uploads`: this one is uploads[offset, end).
+    const end = (offset += chunk.length)
+    if (end > journaled) {
+      const next = uploads.slice(journaled, Math.max(end, journaled + ahead))
+      ctx.state.journal = [...(ctx.state.journal ?? []), ...next.map(({ file, previous }) => ({
+        op: 'upload' as const, path: file.path, hash: file.sha256, at: now(), ...(previous ? { replaces: previous.fileId } : {}),
+      }))]
+      journaled += next.length
+      await ctx.flush()
+    }
     const items = await readItems(work, chunk)
     const byPath = new Map(items.map(i => [i.metadata.path, i]))
     const settle = (r: UploadResult) => settleUpload(work, byPath.get(r.path), r)

@@ -86,7 +86,7 @@ class GitBranchStateStore implements GitBranchStore {
   private finished?: string
   /** The trees of `base`, read once per base: checkpoints only swap this key's file in them. */
   private trees?: { base?: string, root: TreeEntry[], dir: TreeEntry[] }
-  private readonly checkpoints = new CoalescingWriter<string>(text => this.checkpoint(text))
+  private readonly checkpoints = new CoalescingWriter<SyncState>(state => this.checkpoint(state))
 
   constructor(options: GitBranchStoreOptions) {
     if (!options.cwd) throw new UsageError('the git-branch state needs a cwd')
@@ -207,14 +207,19 @@ class GitBranchStateStore implements GitBranchStore {
   }
 
   async save(state: SyncState): Promise<void> {
-    // Serialised now: the engine keeps changing its object while the write waits its turn.
-    const text = serializeState(state)
     await this.current()
-    return this.checkpoints.push(text)
+    return this.checkpoints.push(state)
   }
 
-  private async checkpoint(text: string): Promise<void> {
+  /**
+   * Serialised when the write starts, not when it was asked for: saves queued behind a running
+   * write fold into one, and text made for each of them (the whole state, tens of MB at 100,000
+   * documents) would be thrown away. The engine's object at any await is a state it may be
+   * stopped in, so the newer text is as good a checkpoint, and at least as new as each caller's.
+   */
+  private async checkpoint(state: SyncState): Promise<void> {
     const session = await this.current()
+    const text = serializeState(state)
     if (text === (session.written?.text ?? session.loadedText)) return
     await this.commitLocal(session, text, `vectornator: checkpoint of ${this.key}`)
   }
