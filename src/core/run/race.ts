@@ -4,7 +4,7 @@ import type { RaceReport } from '../../types'
 import type { Plan, PlanFile } from '../plan/plan'
 import { commitRelation, type SourceCommit } from '../scan/source'
 import type { FileState, SyncState } from '../state/types'
-import { retire } from './execute'
+import { retire } from './journal'
 import { errorMessage } from '../../lib/errors'
 
 /**
