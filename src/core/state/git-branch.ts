@@ -6,10 +6,11 @@ import { CoalescingWriter } from './git/coalesce'
 import { historyOf, stateAt, type StateCommit } from './git/history'
 import { publish, type BranchHandle } from './git/publish'
 import type { Session } from './git/session'
-import { gitErrorLine, resolveName, resolveNames } from './git/exec'
+import { gitErrorLine, resolveNames } from './git/exec'
 import { parseState, serializeState } from './json'
 import { encodeKey, STATE_FILE } from './git/key'
-import { readBlobText, readTree, RefMovedError, updateRef, withEntry, writeBlob, writeCommit, writeTree, type TreeEntry } from './git/objects'
+import { readBlobText, RefMovedError, updateRef } from './git/objects'
+import { BranchWriter } from './git/writer'
 import { fetchBranch, pickNewer } from './git/remote'
 import { checkBranchAndRemote, checkWritable, inspectRepo, type RepoInfo } from './git/repo'
 
@@ -19,7 +20,6 @@ export { DEFAULT_AUTHOR, gitTopLevel, isGitRepo } from './git/repo'
 export const DEFAULT_BRANCH = 'vectornator-metadata'
 export const DEFAULT_REMOTE = 'origin'
 export { MAX_PUSH_ATTEMPTS } from './git/publish'
-const MAX_LOCAL_RETRIES = 5
 
 export interface GitBranchStoreOptions {
   /** The sync root; any folder inside the work tree. */
@@ -84,8 +84,7 @@ class GitBranchStateStore implements GitBranchStore {
   private identified?: Session
   /** Identity of the state the last finish() left on the branch (see loadedIdentity()). */
   private finished?: string
-  /** The trees of `base`, read once per base: checkpoints only swap this key's file in them. */
-  private trees?: { base?: string, root: TreeEntry[], dir: TreeEntry[] }
+  private readonly writer: BranchWriter
   private readonly checkpoints = new CoalescingWriter<SyncState>(state => this.checkpoint(state))
 
   constructor(options: GitBranchStoreOptions) {
@@ -103,6 +102,14 @@ class GitBranchStateStore implements GitBranchStore {
     this.localRef = `refs/heads/${this.branch}`
     this.trackingRef = `refs/remotes/${this.remoteName}/${this.branch}`
     this.location = `branch ${this.branch} (${this.key})`
+    this.writer = new BranchWriter({
+      cwd: this.cwd,
+      key: this.key,
+      branch: this.branch,
+      localRef: this.localRef,
+      writable: () => this.writable(),
+      identityEnv: async () => (await this.info()).identityEnv,
+    })
   }
 
   /**
@@ -126,7 +133,7 @@ class GitBranchStateStore implements GitBranchStore {
   }
 
   private blobAt(commit: string): Promise<string | undefined> {
-    return resolveName(this.cwd, `${commit}:${this.path}`)
+    return this.writer.blobAt(commit)
   }
 
   /** Lock, fetch, and the commit and blob this sync starts from; the state itself is not read. */
@@ -221,7 +228,7 @@ class GitBranchStateStore implements GitBranchStore {
     const session = await this.current()
     const text = serializeState(state)
     if (text === (session.written?.text ?? session.loadedText)) return
-    await this.commitLocal(session, text, `vectornator: checkpoint of ${this.key}`)
+    await this.writer.commitLocal(session, text, `vectornator: checkpoint of ${this.key}`)
   }
 
   async finish(state: SyncState, options: FinishOptions): Promise<void> {
@@ -237,12 +244,12 @@ class GitBranchStateStore implements GitBranchStore {
         session.written = undefined
       } catch (error) {
         if (!(error instanceof RefMovedError)) throw error
-        await this.rebaseOnLocal(session)
-        await this.commitLocal(session, text, options.message)
+        await this.writer.rebaseOnLocal(session)
+        await this.writer.commitLocal(session, text, options.message)
         session.unpushed = true
       }
     } else if (!unchanged || session.written) {
-      await this.commitLocal(session, text, options.message)
+      await this.writer.commitLocal(session, text, options.message)
       session.unpushed = true
     }
     if (this.push && repo.remote && session.unpushed) await this.publish(session, repo.remote, options)
@@ -254,59 +261,6 @@ class GitBranchStateStore implements GitBranchStore {
       Object.assign(session, { base: session.local, baseBlob: session.written.blob, loadedText: session.written.text, localAtLoad: session.local, written: undefined, rebased: false })
       session.baseState = undefined
     }
-  }
-
-  /** Commits `text` on the session's base and moves the local branch to it. */
-  private async commitLocal(session: Session, text: string, message: string): Promise<void> {
-    await this.writable()
-    const blob = await writeBlob(this.cwd, text)
-    for (let attempt = 1; ; attempt++) {
-      const commit = await this.commitOn(session.base, blob, message)
-      try {
-        await updateRef(this.cwd, this.localRef, commit, session.local, message.split('\n')[0]!)
-        session.local = commit
-        session.written = { text, blob }
-        return
-      } catch (error) {
-        if (!(error instanceof RefMovedError) || attempt >= MAX_LOCAL_RETRIES) throw error
-        await this.rebaseOnLocal(session)
-      }
-    }
-  }
-
-  /**
-   * The local branch moved under this sync. The per-key lock means it was a sync of another key
-   * on this machine: build on its commit, which kept this key's file as this sync left it.
-   * Anything else changed this key's state behind the lock's back, and is not overwritten.
-   */
-  private async rebaseOnLocal(session: Session): Promise<void> {
-    const current = await resolveName(this.cwd, `${this.localRef}^{commit}`)
-    const blob = current ? await this.blobAt(current) : undefined
-    if (!current || (blob !== session.baseBlob && blob !== session.written?.blob)) {
-      throw new StateError(`branch ${this.branch} was changed by another process while this sync was writing ${this.key}; run the sync again`)
-    }
-    if (blob !== session.baseBlob && session.written) {
-      session.baseBlob = blob
-      session.baseState = JSON.parse(session.written.text) as SyncState
-    }
-    session.base = current
-    session.local = current
-    session.rebased = true
-  }
-
-  /** A commit on `base` whose tree is `base`'s with this key's file replaced (other keys kept). */
-  private async commitOn(base: string | undefined, blob: string, message: string): Promise<string> {
-    if (!this.trees || this.trees.base !== base) {
-      const root = base ? await readTree(this.cwd, base) : []
-      const entry = root.find(e => e.name === this.dir && e.type === 'tree')
-      this.trees = { base, root, dir: entry ? await readTree(this.cwd, entry.oid) : [] }
-    }
-    const dir = await writeTree(this.cwd, withEntry(this.trees.dir, { mode: '100644', type: 'blob', oid: blob, name: STATE_FILE }))
-    const root = await writeTree(this.cwd, withEntry(this.trees.root, { mode: '040000', type: 'tree', oid: dir, name: this.dir }))
-    const trailer = `Vectornator-Key: ${this.key.replace(/\s+/g, ' ')}`
-    // Trailers go together in the last paragraph, where `git interpret-trailers` finds them.
-    const body = /\n\n[\w-]+: [^\n]+$/.test(message) ? `${message}\n${trailer}` : `${message}\n\n${trailer}`
-    return writeCommit(this.cwd, root, base, body, (await this.info()).identityEnv)
   }
 
   private publish(session: Session, remote: string, options: FinishOptions): Promise<void> {
@@ -324,7 +278,7 @@ class GitBranchStateStore implements GitBranchStore {
       trackingRef: this.trackingRef,
       logger: this.logger,
       blobAt: commit => this.blobAt(commit),
-      commitOn: (base, blob, message) => this.commitOn(base, blob, message),
+      commitOn: (base, blob, message) => this.writer.commitOn(base, blob, message),
       shallow: async () => (await this.info()).shallow,
       idle: () => this.checkpoints.idle(),
     }
