@@ -37,7 +37,9 @@ export default defineConfig([
     format: ['cjs'],
     target: 'node20',
     splitting: false,
-    // The small packages every command loads are bundled in.
-    noExternal: ['cac', 'picocolors', 'picomatch', 'p-limit', 'yocto-queue'],
+    // The small packages every command loads are bundled in, and the OpenAI SDK: a no-op sync sends
+    // it one request, and loading it from node_modules (about 300 files resolved, read and
+    // compiled one by one) cost 50 ms of a 365 ms no-op here, against one read of this file.
+    noExternal: ['cac', 'picocolors', 'picomatch', 'p-limit', 'yocto-queue', 'openai'],
   },
 ])
