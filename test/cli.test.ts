@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -97,6 +98,26 @@ describe('vectornator sync (CLI)', () => {
       writeFileSync(statePath, '{"storeId": "vs_1", "files": {')
       expect(await expectUsageError(['sync', '--metadata', 'file'], root, /corrupt.*verify --repair/)).toBe(0)
       expect(readFileSync(statePath, 'utf8')).toBe('{"storeId": "vs_1", "files": {')
+    })
+    it('a corrupt state in the git branch, which is left as it was', async () => {
+      const root = docs()
+      const run = (args: string[]) => execFileSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@e', ...args], { cwd: root, encoding: 'utf8' }).trim()
+      run(['init', '-q', '-b', 'main'])
+      run(['add', '-A'])
+      run(['commit', '-q', '--no-gpg-sign', '-m', 'docs'])
+      const first = await runCli(['sync', '--metadata', 'git-branch'], { cwd: root, env: env() })
+      expect(first.code, first.stderr).toBe(0)
+      // The quick check's summary now names the synced state: the branch's state is replaced by
+      // broken JSON, by plumbing, as a bad merge or a hand edit would leave it.
+      const [path] = run(['ls-tree', '-r', '--name-only', 'vectornator-metadata']).split('\n')
+      const broken = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: root, input: '{ "files": { broken', encoding: 'utf8' }).trim()
+      const [dir, file] = path!.split('/') as [string, string]
+      const tree = execFileSync('git', ['mktree'], { cwd: root, input: `100644 blob ${broken}\t${file}\n`, encoding: 'utf8' }).trim()
+      const top = execFileSync('git', ['mktree'], { cwd: root, input: `040000 tree ${tree}\t${dir}\n`, encoding: 'utf8' }).trim()
+      const bad = run(['commit-tree', top, '-p', 'vectornator-metadata', '-m', 'break it'])
+      run(['update-ref', 'refs/heads/vectornator-metadata', bad])
+      expect(await expectUsageError(['sync', '--metadata', 'git-branch'], root, /corrupt.*verify --repair/)).toBe(0)
+      expect(run(['rev-parse', 'vectornator-metadata'])).toBe(bad)
     })
     it('a state recorded for another store', async () => {
       const root = docs()
