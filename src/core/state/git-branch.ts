@@ -7,7 +7,7 @@ import { historyOf, stateAt, type StateCommit } from './git/history'
 import { publish, type BranchHandle } from './git/publish'
 import type { Session } from './git/session'
 import { gitErrorLine, resolveNames } from './git/exec'
-import { parseState, serializeState } from './json'
+import { parseState, serializeState, textIdentity } from './json'
 import { encodeKey, STATE_FILE } from './git/key'
 import { readBlobText, RefMovedError, updateRef } from './git/objects'
 import { BranchWriter } from './git/writer'
@@ -182,8 +182,9 @@ class GitBranchStateStore implements GitBranchStore {
     this.identified = undefined
     await writable
     if (!session.baseBlob) return undefined
-    session.loadedText = await readBlobText(this.cwd, session.baseBlob)
-    session.baseState = parseState(session.loadedText, `${session.base === session.local ? this.localRef : this.trackingRef}:${this.path}`)
+    const text = await readBlobText(this.cwd, session.baseBlob)
+    session.loadedHash = textIdentity(text)
+    session.baseState = parseState(text, `${session.base === session.local ? this.localRef : this.trackingRef}:${this.path}`)
     return session.baseState
   }
 
@@ -227,7 +228,7 @@ class GitBranchStateStore implements GitBranchStore {
   private async checkpoint(state: SyncState): Promise<void> {
     const session = await this.current()
     const text = serializeState(state)
-    if (text === (session.written?.text ?? session.loadedText)) return
+    if (textIdentity(text) === (session.written?.hash ?? session.loadedHash)) return
     await this.writer.commitLocal(session, text, `vectornator: checkpoint of ${this.key}`)
   }
 
@@ -236,7 +237,7 @@ class GitBranchStateStore implements GitBranchStore {
     await this.checkpoints.idle()
     const repo = await this.info()
     const text = serializeState(state)
-    const unchanged = !options.changed && text === session.loadedText
+    const unchanged = !options.changed && textIdentity(text) === session.loadedHash
     if (unchanged && session.written && !session.rebased) {
       try {
         await updateRef(this.cwd, this.localRef, session.localAtLoad, session.local, 'vectornator: sync changed nothing')
@@ -258,7 +259,7 @@ class GitBranchStateStore implements GitBranchStore {
     // A later save or finish of this sync (its removals recorded) builds on what it published;
     // the next load starts a new sync from whatever the branch then holds.
     if (session.written) {
-      Object.assign(session, { base: session.local, baseBlob: session.written.blob, loadedText: session.written.text, localAtLoad: session.local, written: undefined, rebased: false })
+      Object.assign(session, { base: session.local, baseBlob: session.written.blob, loadedHash: session.written.hash, localAtLoad: session.local, written: undefined, rebased: false })
       session.baseState = undefined
     }
   }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from '../../../lib/logger'
 import { StateError, type FinishOptions } from '../types'
-import { parseState, serializeState } from '../json'
+import { parseState, serializeState, textIdentity } from '../json'
 import { gitErrorLine } from './exec'
 import { forceRef, readBlobText, RefMovedError, updateRef, writeBlob } from './objects'
 import { fetchBranch, pushBranch } from './remote'
@@ -98,11 +98,13 @@ async function resolveRace(b: BranchHandle, session: Session, theirTip: string, 
   const theirText = await readBlobText(b.cwd, theirBlob)
   const theirs = parseState(theirText, `${b.trackingRef}:${b.path}`)
   b.logger.info(`${b.branch} was updated by another sync of ${b.key}; planning again against its state`)
-  Object.assign(session, { base: theirTip, baseBlob: theirBlob, baseState: theirs, loadedText: theirText, localAtLoad: theirTip, rebased: false })
+  const theirHash = textIdentity(theirText)
+  Object.assign(session, { base: theirTip, baseBlob: theirBlob, baseState: theirs, loadedHash: theirHash, localAtLoad: theirTip, rebased: false })
   const next = await options.resolve(theirs)
   await b.idle()
   const text = next ? serializeState(next.state) : theirText
-  if (text === theirText) {
+  const hash = textIdentity(text)
+  if (hash === theirHash) {
     // Their commit is the result: nothing of this sync's is left to publish.
     await moveLocal(b, session, theirTip, 'vectornator: kept the state another sync published')
     session.written = undefined
@@ -111,6 +113,6 @@ async function resolveRace(b: BranchHandle, session: Session, theirTip: string, 
   }
   const blob = await writeBlob(b.cwd, text)
   await moveLocal(b, session, await b.commitOn(theirTip, blob, next!.message), next!.message)
-  session.written = { text, blob }
+  session.written = { hash, blob }
   return next!.message
 }

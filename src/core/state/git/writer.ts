@@ -1,7 +1,8 @@
-import { StateError, type SyncState } from '../types'
+import { parseState, textIdentity } from '../json'
+import { StateError } from '../types'
 import { resolveName } from './exec'
 import { encodeKey, STATE_FILE } from './key'
-import { readTree, RefMovedError, updateRef, withEntry, writeBlob, writeCommit, writeTree, type TreeEntry } from './objects'
+import { readBlobText, readTree, RefMovedError, updateRef, withEntry, writeBlob, writeCommit, writeTree, type TreeEntry } from './objects'
 import type { Session } from './session'
 
 const MAX_LOCAL_RETRIES = 5
@@ -45,7 +46,7 @@ export class BranchWriter {
       try {
         await updateRef(this.options.cwd, this.options.localRef, commit, session.local, message.split('\n')[0]!)
         session.local = commit
-        session.written = { text, blob }
+        session.written = { hash: textIdentity(text), blob }
         return
       } catch (error) {
         if (!(error instanceof RefMovedError) || attempt >= MAX_LOCAL_RETRIES) throw error
@@ -67,7 +68,7 @@ export class BranchWriter {
     }
     if (blob !== session.baseBlob && session.written) {
       session.baseBlob = blob
-      session.baseState = JSON.parse(session.written.text) as SyncState
+      session.baseState = parseState(await readBlobText(this.options.cwd, blob!), `${this.options.localRef}:${this.path}`)
     }
     session.base = current
     session.local = current
