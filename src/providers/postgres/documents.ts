@@ -8,13 +8,12 @@ import type { Attributes, FileMetadata, ProviderLimits, RemoteFile, RemoteFileSt
 import type { Queryable } from './db'
 import { toVectorLiteral } from './embed'
 import type { Tables } from './schema'
+import { OPENAI_LIMITS } from '../openai-files'
 
 /** OpenAI's attribute limits, kept so one state works with either provider. */
 export const POSTGRES_LIMITS: ProviderLimits = {
+  ...OPENAI_LIMITS,
   maxFileBytes: 10 * 1024 * 1024,
-  maxAttributes: 16,
-  maxAttributeKeyLength: 64,
-  maxAttributeValueLength: 512,
   maxBatchFiles: 100,
 }
 
