@@ -132,10 +132,6 @@ class GitBranchStateStore implements GitBranchStore {
     return this.checked
   }
 
-  private blobAt(commit: string): Promise<string | undefined> {
-    return this.writer.blobAt(commit)
-  }
-
   /** Lock, fetch, and the commit and blob this sync starts from; the state itself is not read. */
   private async begin(): Promise<Session> {
     const repo = await this.info()
@@ -170,7 +166,7 @@ class GitBranchStateStore implements GitBranchStore {
     }
     this.session = session
     this.finished = undefined
-    if (tip) session.baseBlob = tip === local ? localBlob : await this.blobAt(tip)
+    if (tip) session.baseBlob = tip === local ? localBlob : await this.writer.blobAt(tip)
     return session
   }
 
@@ -228,8 +224,9 @@ class GitBranchStateStore implements GitBranchStore {
   private async checkpoint(state: SyncState): Promise<void> {
     const session = await this.current()
     const text = serializeState(state)
-    if (textIdentity(text) === (session.written?.hash ?? session.loadedHash)) return
-    await this.writer.commitLocal(session, text, `vectornator: checkpoint of ${this.key}`)
+    const hash = textIdentity(text)
+    if (hash === (session.written?.hash ?? session.loadedHash)) return
+    await this.writer.commitLocal(session, text, hash, `vectornator: checkpoint of ${this.key}`)
   }
 
   async finish(state: SyncState, options: FinishOptions): Promise<void> {
@@ -237,7 +234,8 @@ class GitBranchStateStore implements GitBranchStore {
     await this.checkpoints.idle()
     const repo = await this.info()
     const text = serializeState(state)
-    const unchanged = !options.changed && textIdentity(text) === session.loadedHash
+    const hash = textIdentity(text)
+    const unchanged = !options.changed && hash === session.loadedHash
     if (unchanged && session.written && !session.rebased) {
       try {
         await updateRef(this.cwd, this.localRef, session.localAtLoad, session.local, 'vectornator: sync changed nothing')
@@ -246,11 +244,11 @@ class GitBranchStateStore implements GitBranchStore {
       } catch (error) {
         if (!(error instanceof RefMovedError)) throw error
         await this.writer.rebaseOnLocal(session)
-        await this.writer.commitLocal(session, text, options.message)
+        await this.writer.commitLocal(session, text, hash, options.message)
         session.unpushed = true
       }
     } else if (!unchanged || session.written) {
-      await this.writer.commitLocal(session, text, options.message)
+      await this.writer.commitLocal(session, text, hash, options.message)
       session.unpushed = true
     }
     if (this.push && repo.remote && session.unpushed) await this.publish(session, repo.remote, options)
@@ -278,7 +276,7 @@ class GitBranchStateStore implements GitBranchStore {
       localRef: this.localRef,
       trackingRef: this.trackingRef,
       logger: this.logger,
-      blobAt: commit => this.blobAt(commit),
+      blobAt: commit => this.writer.blobAt(commit),
       commitOn: (base, blob, message) => this.writer.commitOn(base, blob, message),
       shallow: async () => (await this.info()).shallow,
       idle: () => this.checkpoints.idle(),

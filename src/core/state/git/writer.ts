@@ -1,4 +1,4 @@
-import { parseState, textIdentity } from '../json'
+import { parseState } from '../json'
 import { StateError } from '../types'
 import { resolveName } from './exec'
 import { encodeKey, STATE_FILE } from './key'
@@ -37,8 +37,8 @@ export class BranchWriter {
     return resolveName(this.options.cwd, `${commit}:${this.path}`)
   }
 
-  /** Commits `text` on the session's base and moves the local branch to it. */
-  async commitLocal(session: Session, text: string, message: string): Promise<void> {
+  /** Commits `text` (whose textIdentity the caller made to compare it) on the session's base and moves the local branch to it. */
+  async commitLocal(session: Session, text: string, hash: string, message: string): Promise<void> {
     await this.options.writable()
     const blob = await writeBlob(this.options.cwd, text)
     for (let attempt = 1; ; attempt++) {
@@ -46,7 +46,7 @@ export class BranchWriter {
       try {
         await updateRef(this.options.cwd, this.options.localRef, commit, session.local, message.split('\n')[0]!)
         session.local = commit
-        session.written = { hash: textIdentity(text), blob }
+        session.written = { hash, blob }
         return
       } catch (error) {
         if (!(error instanceof RefMovedError) || attempt >= MAX_LOCAL_RETRIES) throw error
