@@ -337,22 +337,28 @@ async function noopRows(label: string, root: string, server: BenchServer, n: num
       await new Promise(resolve => setTimeout(resolve, RACY_MS))
     }
     const before = (await server.stats()).requests
+    // Node's own start-up, run beside each script run: what neither the sync nor the script can go below.
+    const startup: ChildRun[] = []
     const { sync, reference } = await paired(NOOP_RUNS, async () => {
       const run = await cliSync(where, server, [...extra, ...args])
       if (run.result!.unchanged !== expected || run.result!.added.length || run.result!.deleted.length) throw new Error(`no-op sync (${globs}) saw ${run.result!.unchanged} unchanged of ${expected}`)
       return run
-    }, () => baseline(scriptRoot))
+    }, async () => {
+      const run = await baseline(scriptRoot)
+      startup.push(await runNode(['-e', '0'], { cwd: scriptRoot }))
+      return run
+    })
     const requests = (await server.stats()).requests - before
     const ms = median(sync.map(r => r.ms))
     const ref = median(reference.map(r => r.ms))
     const rss = median(sync.map(r => r.rss))
     const refRss = median(reference.map(r => r.rss))
-    log(`no-op ${label}, ${globs}: ${sync.map(r => Math.round(r.ms)).join(' ')} ms; script ${reference.map(r => Math.round(r.ms)).join(' ')} ms  (load ${load()})`)
+    log(`no-op ${label}, ${globs}: ${sync.map(r => Math.round(r.ms)).join(' ')} ms; script ${reference.map(r => Math.round(r.ms)).join(' ')} ms; node -e 0 ${startup.map(r => Math.round(r.ms)).join(' ')} ms  (load ${load()})`)
     addRow({
       scenario: `No-op, ${label}, ${globs}`,
       median: formatMs(ms),
       spread: `${spread(sync.map(r => r.ms))} (script ${spread(reference.map(r => r.ms))})`,
-      reference: `walk + SHA-256 script ${formatMs(ref)}`,
+      reference: `walk + SHA-256 script ${formatMs(ref)} (node -e 0: ${formatMs(median(startup.map(r => r.ms)))})`,
       ratio: formatRatio(ms / ref),
       perFile: `${requests / sync.length} request${requests === sync.length ? '' : 's'} per run`,
       rateLimited: '0',
