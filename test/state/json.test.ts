@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { parseState, serializeState, stateText } from '../../src/core/state/json'
+import { parseState, stateText } from '../../src/core/state/json'
 import type { SyncState } from '../../src/core/state/types'
+
+const serializeState = (state: SyncState) => [...stateText(state)].join('')
 
 /** The stored format, as one JSON.stringify of the whole state writes it. */
 const whole = (state: SyncState) => {

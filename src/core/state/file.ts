@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, type Stats, statSync, writeSync } from 'node:fs'
+import { mkdirSync, readFileSync, renameSync, rmSync, type Stats, statSync } from 'node:fs'
 import type { StatCache } from '../scan/stat-cache'
 import { dirname, relative } from 'node:path'
 import type { FinishOptions, StateStore, SyncState } from './types'
-import { bytesIdentity, hexOf, identityOf, parseState, stateText, textIdentity } from './json'
+import { bytesIdentity, hexOf, identityOf, parseState, textIdentity, writeStateFile } from './json'
 
 /** The state in one JSON file, written atomically (temp file, then rename). */
 export function createFileStore(options: { path: string, root?: string }): StateStore {
@@ -70,24 +70,15 @@ class FileStateStore implements StateStore {
   async close(): Promise<void> {}
 
   /**
-   * Writes the state, in pieces, to a temp file renamed over the old one, hashing it on the way;
-   * a state the file holds already leaves the file as it was. Synchronously, so the state cannot
-   * change half-way, and in small pieces, so a large state never becomes one string and one buffer
-   * at each of a sync's many checkpoints (that was most of a first sync's peak memory).
+   * Writes the state to a temp file renamed over the old one, hashing it on the way (see
+   * writeStateFile); a state the file holds already leaves the file as it was.
    */
   private write(state: SyncState): void {
     mkdirSync(dirname(this.path), { recursive: true })
     const temp = `${this.path}.${process.pid}.${Date.now()}.tmp`
     const hash = createHash('sha256')
     try {
-      const fd = openSync(temp, 'w')
-      try {
-        for (const piece of stateText(state)) {
-          hash.update(piece)
-          writeSync(fd, piece)
-        }
-      }
-      finally { closeSync(fd) }
+      writeStateFile(state, temp, hash)
       const identity = identityOf(hash.digest('hex'))
       if (identity === this.lastIdentity) rmSync(temp, { force: true })
       else renameSync(temp, this.path)

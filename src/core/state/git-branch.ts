@@ -7,7 +7,7 @@ import { historyOf, stateAt, type StateCommit } from './git/history'
 import { publish, type BranchHandle } from './git/publish'
 import type { Session } from './git/session'
 import { gitErrorLine, resolveNames } from './git/exec'
-import { parseState, serializeState, textIdentity } from './json'
+import { parseState } from './json'
 import { encodeKey, STATE_FILE } from './git/key'
 import { readBlobText, RefMovedError, updateRef } from './git/objects'
 import { BranchWriter } from './git/writer'
@@ -109,6 +109,7 @@ class GitBranchStateStore implements GitBranchStore {
       localRef: this.localRef,
       writable: () => this.writable(),
       identityEnv: async () => (await this.info()).identityEnv,
+      scratchDir: async () => join((await this.info()).commonDir, 'vectornator'),
     })
   }
 
@@ -179,7 +180,7 @@ class GitBranchStateStore implements GitBranchStore {
     await writable
     if (!session.baseBlob) return undefined
     const text = await readBlobText(this.cwd, session.baseBlob)
-    session.loadedHash = textIdentity(text)
+    session.loadedBlob = session.baseBlob
     session.baseState = parseState(text, `${session.base === session.local ? this.localRef : this.trackingRef}:${this.path}`)
     return session.baseState
   }
@@ -194,7 +195,7 @@ class GitBranchStateStore implements GitBranchStore {
   }
 
   loadedIdentity(): string | undefined {
-    return this.session ? this.session.written?.blob ?? this.session.baseBlob : this.finished
+    return this.session ? this.session.written ?? this.session.baseBlob : this.finished
   }
 
   /** The session, loading first when the caller did not; a failed implicit load is not kept. */
@@ -223,19 +224,17 @@ class GitBranchStateStore implements GitBranchStore {
    */
   private async checkpoint(state: SyncState): Promise<void> {
     const session = await this.current()
-    const text = serializeState(state)
-    const hash = textIdentity(text)
-    if (hash === (session.written?.hash ?? session.loadedHash)) return
-    await this.writer.commitLocal(session, text, hash, `vectornator: checkpoint of ${this.key}`)
+    const blob = await this.writer.writeState(state)
+    if (blob === (session.written ?? session.loadedBlob)) return
+    await this.writer.commitLocal(session, blob, `vectornator: checkpoint of ${this.key}`)
   }
 
   async finish(state: SyncState, options: FinishOptions): Promise<void> {
     const session = await this.current()
     await this.checkpoints.idle()
     const repo = await this.info()
-    const text = serializeState(state)
-    const hash = textIdentity(text)
-    const unchanged = !options.changed && hash === session.loadedHash
+    const blob = await this.writer.writeState(state)
+    const unchanged = !options.changed && blob === session.loadedBlob
     if (unchanged && session.written && !session.rebased) {
       try {
         await updateRef(this.cwd, this.localRef, session.localAtLoad, session.local, 'vectornator: sync changed nothing')
@@ -244,20 +243,20 @@ class GitBranchStateStore implements GitBranchStore {
       } catch (error) {
         if (!(error instanceof RefMovedError)) throw error
         await this.writer.rebaseOnLocal(session)
-        await this.writer.commitLocal(session, text, hash, options.message)
+        await this.writer.commitLocal(session, blob, options.message)
         session.unpushed = true
       }
     } else if (!unchanged || session.written) {
-      await this.writer.commitLocal(session, text, hash, options.message)
+      await this.writer.commitLocal(session, blob, options.message)
       session.unpushed = true
     }
     if (this.push && repo.remote && session.unpushed) await this.publish(session, repo.remote, options)
     // What the branch holds: this sync's last state, or the one another sync published.
-    this.finished = session.written?.blob ?? session.baseBlob
+    this.finished = session.written ?? session.baseBlob
     // A later save or finish of this sync (its removals recorded) builds on what it published;
     // the next load starts a new sync from whatever the branch then holds.
     if (session.written) {
-      Object.assign(session, { base: session.local, baseBlob: session.written.blob, loadedHash: session.written.hash, localAtLoad: session.local, written: undefined, rebased: false })
+      Object.assign(session, { base: session.local, baseBlob: session.written, loadedBlob: session.written, localAtLoad: session.local, written: undefined, rebased: false })
       session.baseState = undefined
     }
   }
@@ -278,6 +277,7 @@ class GitBranchStateStore implements GitBranchStore {
       logger: this.logger,
       blobAt: commit => this.writer.blobAt(commit),
       commitOn: (base, blob, message) => this.writer.commitOn(base, blob, message),
+      writeState: state => this.writer.writeState(state),
       shallow: async () => (await this.info()).shallow,
       idle: () => this.checkpoints.idle(),
     }

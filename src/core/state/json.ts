@@ -1,4 +1,5 @@
-import { createHash, webcrypto } from 'node:crypto'
+import { createHash, type Hash, webcrypto } from 'node:crypto'
+import { closeSync, openSync, writeSync } from 'node:fs'
 import { type FileState, StateError, type SyncState } from './types'
 
 const FILES_MARK = '\u0000files\u0000'
@@ -34,9 +35,21 @@ export function* stateText(state: SyncState): Generator<string> {
   yield `\n  }${tail}`
 }
 
-/** The state as stored, as one string (see stateText). */
-export function serializeState(state: SyncState): string {
-  return [...stateText(state)].join('')
+/**
+ * Writes the state as stored to a new file `path`, feeding `hash` on the way. Synchronously, so
+ * the text is one moment's state (a sync changes it between awaits), and in stateText's pieces,
+ * so a large state never becomes one string and one buffer (at 100,000 documents each is
+ * 60 MB, made again at every checkpoint: that was most of a first sync's peak memory).
+ */
+export function writeStateFile(state: SyncState, path: string, hash?: Hash): void {
+  const fd = openSync(path, 'w')
+  try {
+    for (const piece of stateText(state)) {
+      hash?.update(piece)
+      writeSync(fd, piece)
+    }
+  }
+  finally { closeSync(fd) }
 }
 
 /** The content identity of a stored state (the file store's; a branch uses git's blob id), from its SHA-256. */

@@ -29,8 +29,9 @@ export function withEntry(entries: TreeEntry[], entry: TreeEntry): TreeEntry[] {
   return [...entries.filter(e => e.name !== entry.name), entry]
 }
 
-export async function writeBlob(cwd: string, text: string): Promise<string> {
-  return (await git(cwd, ['hash-object', '-w', '--stdin'], { input: text })).trim()
+/** Writes a file's bytes as they are (`--no-filters`: no attributes, no line-ending conversion) as a blob. */
+export async function writeBlobFrom(cwd: string, file: string): Promise<string> {
+  return (await git(cwd, ['hash-object', '-w', '--no-filters', '--', file])).trim()
 }
 
 export async function readBlobText(cwd: string, oid: string): Promise<string> {

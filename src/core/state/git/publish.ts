@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from '../../../lib/logger'
-import { StateError, type FinishOptions } from '../types'
-import { parseState, serializeState, textIdentity } from '../json'
+import { StateError, type FinishOptions, type SyncState } from '../types'
+import { parseState } from '../json'
 import { gitErrorLine } from './exec'
-import { forceRef, readBlobText, RefMovedError, updateRef, writeBlob } from './objects'
+import { forceRef, readBlobText, RefMovedError, updateRef } from './objects'
 import { fetchBranch, pushBranch } from './remote'
 import type { Session } from './session'
 
@@ -23,6 +23,8 @@ export interface BranchHandle {
   blobAt(commit: string): Promise<string | undefined>
   /** A commit on `base` whose tree is `base`'s with this key's file replaced. */
   commitOn(base: string | undefined, blob: string, message: string): Promise<string>
+  /** The state as a blob (BranchWriter.writeState). */
+  writeState(state: SyncState): Promise<string>
   shallow(): Promise<boolean>
   /** Waits for the checkpoints under way. */
   idle(): Promise<void>
@@ -56,7 +58,7 @@ export async function publish(b: BranchHandle, session: Session, remote: string,
     if (!theirTip) continue
     const theirBlob = await b.blobAt(theirTip)
     if (theirBlob === session.baseBlob) {
-      await moveOnto(b, session, theirTip, session.written?.blob ?? session.baseBlob, message)
+      await moveOnto(b, session, theirTip, session.written ?? session.baseBlob, message)
       await sleep(attempt * (50 + Math.random() * 150))
       continue
     }
@@ -98,21 +100,18 @@ async function resolveRace(b: BranchHandle, session: Session, theirTip: string, 
   const theirText = await readBlobText(b.cwd, theirBlob)
   const theirs = parseState(theirText, `${b.trackingRef}:${b.path}`)
   b.logger.info(`${b.branch} was updated by another sync of ${b.key}; planning again against its state`)
-  const theirHash = textIdentity(theirText)
-  Object.assign(session, { base: theirTip, baseBlob: theirBlob, baseState: theirs, loadedHash: theirHash, localAtLoad: theirTip, rebased: false })
+  Object.assign(session, { base: theirTip, baseBlob: theirBlob, baseState: theirs, loadedBlob: theirBlob, localAtLoad: theirTip, rebased: false })
   const next = await options.resolve(theirs)
   await b.idle()
-  const text = next ? serializeState(next.state) : theirText
-  const hash = textIdentity(text)
-  if (hash === theirHash) {
+  const blob = next ? await b.writeState(next.state) : theirBlob
+  if (blob === theirBlob) {
     // Their commit is the result: nothing of this sync's is left to publish.
     await moveLocal(b, session, theirTip, 'vectornator: kept the state another sync published')
     session.written = undefined
     session.unpushed = false
     return undefined
   }
-  const blob = await writeBlob(b.cwd, text)
   await moveLocal(b, session, await b.commitOn(theirTip, blob, next!.message), next!.message)
-  session.written = { hash, blob }
+  session.written = blob
   return next!.message
 }

@@ -12,12 +12,13 @@ export interface Session {
   /** The local ref at load, put back when a sync that wrote checkpoints ends with no change. */
   localAtLoad?: string
   /**
-   * The SHA-256 of `baseBlob`'s text (json.ts textIdentity). Texts are compared by it, never
-   * kept: at 100,000 documents each copy of the state is tens of MB held for the whole sync.
+   * The blob this sync's state was loaded from (or, after a race, the one it was re-planned
+   * against). States are compared by their blob ids, never by text: at 100,000 documents each
+   * copy of the state is 60 MB.
    */
-  loadedHash?: string
-  /** The last state this sync committed, by its text's SHA-256 and its blob. */
-  written?: { hash: string, blob: string }
+  loadedBlob?: string
+  /** The blob of the last state this sync committed. */
+  written?: string
   /** Another writer's commit became `base` during the sync. */
   rebased: boolean
   /** The local branch holds commits the remote lacks. */

@@ -1,8 +1,10 @@
-import { parseState } from '../json'
-import { StateError } from '../types'
+import { mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseState, writeStateFile } from '../json'
+import { StateError, type SyncState } from '../types'
 import { resolveName } from './exec'
 import { encodeKey, STATE_FILE } from './key'
-import { readBlobText, readTree, RefMovedError, updateRef, withEntry, writeBlob, writeCommit, writeTree, type TreeEntry } from './objects'
+import { readBlobText, readTree, RefMovedError, updateRef, withEntry, writeBlobFrom, writeCommit, writeTree, type TreeEntry } from './objects'
 import type { Session } from './session'
 
 const MAX_LOCAL_RETRIES = 5
@@ -16,7 +18,11 @@ export interface BranchWriterOptions {
   writable: () => Promise<void>
   /** The commit identity's environment (the repository's user, else the default author). */
   identityEnv: () => Promise<Record<string, string>>
+  /** A folder of ours in the git directory, for the state's text on its way into a blob. */
+  scratchDir: () => Promise<string>
 }
+
+let scratchFiles = 0
 
 /**
  * Writes one key's state to the local branch: a commit on the session's base whose tree is the
@@ -37,16 +43,31 @@ export class BranchWriter {
     return resolveName(this.options.cwd, `${commit}:${this.path}`)
   }
 
-  /** Commits `text` (whose textIdentity the caller made to compare it) on the session's base and moves the local branch to it. */
-  async commitLocal(session: Session, text: string, hash: string, message: string): Promise<void> {
+  /**
+   * The state as a blob; its id is the text's identity. The text is written to a file first, in
+   * one synchronous pass (json.ts writeStateFile: one moment's state, never one large string),
+   * and git reads it from there.
+   */
+  async writeState(state: SyncState): Promise<string> {
+    const dir = await this.options.scratchDir()
+    const file = join(dir, `state-${process.pid}-${++scratchFiles}.json`)
+    try {
+      mkdirSync(dir, { recursive: true })
+      writeStateFile(state, file)
+      return await writeBlobFrom(this.options.cwd, file)
+    }
+    finally { rmSync(file, { force: true }) }
+  }
+
+  /** Commits the state blob `blob` on the session's base and moves the local branch to it. */
+  async commitLocal(session: Session, blob: string, message: string): Promise<void> {
     await this.options.writable()
-    const blob = await writeBlob(this.options.cwd, text)
     for (let attempt = 1; ; attempt++) {
       const commit = await this.commitOn(session.base, blob, message)
       try {
         await updateRef(this.options.cwd, this.options.localRef, commit, session.local, message.split('\n')[0]!)
         session.local = commit
-        session.written = { hash, blob }
+        session.written = blob
         return
       } catch (error) {
         if (!(error instanceof RefMovedError) || attempt >= MAX_LOCAL_RETRIES) throw error
@@ -63,7 +84,7 @@ export class BranchWriter {
   async rebaseOnLocal(session: Session): Promise<void> {
     const current = await resolveName(this.options.cwd, `${this.options.localRef}^{commit}`)
     const blob = current ? await this.blobAt(current) : undefined
-    if (!current || (blob !== session.baseBlob && blob !== session.written?.blob)) {
+    if (!current || (blob !== session.baseBlob && blob !== session.written)) {
       throw new StateError(`branch ${this.options.branch} was changed by another process while this sync was writing ${this.options.key}; run the sync again`)
     }
     if (blob !== session.baseBlob && session.written) {
