@@ -15,6 +15,11 @@ export interface Checkpoints {
   checkpoint(): void
   /** Saves now (after any save under way): before a remote mutation, at the end. */
   flush(): Promise<void>
+  /**
+   * Drops the save waiting to be made and waits out one under way, saving nothing: for a caller
+   * that writes the state itself next (a finish), so the whole state is not written twice.
+   */
+  drain(): Promise<void>
   /** After a failure: waits out a save under way, then saves what there is, without throwing. */
   abandon(): Promise<void>
 }
@@ -42,8 +47,15 @@ export function createCheckpoints(store: StateStore, state: SyncState, logger: L
     await pending
   }
 
+  async function drain(): Promise<void> {
+    if (timer) { clearTimeout(timer); timer = undefined }
+    dirty = false
+    while (pending) await pending.catch(() => {})
+  }
+
   return {
     flush,
+    drain,
     checkpoint() {
       dirty = true
       timer ??= setTimeout(() => {
@@ -52,8 +64,7 @@ export function createCheckpoints(store: StateStore, state: SyncState, logger: L
       }, Math.max(CHECKPOINT_MS, WAIT_PER_SAVE * lastSaveMs))
     },
     async abandon() {
-      if (timer) { clearTimeout(timer); timer = undefined }
-      while (pending) await pending.catch(() => {})
+      await drain()
       await store.save(state).catch(warn)
     },
   }

@@ -59,7 +59,8 @@ export async function executeAndPublish(ctx: SyncContext, input: PublishInput): 
     mergeExecuted(result, executed)
     result.unchanged = work.unchanged.length
     stamp(ctx, state, input.source)
-    await saves.flush()
+    // The finish (or the re-plan's publication) writes this state next.
+    await saves.drain()
     return commitMessage(result, input.source, input.started)
   }
 

@@ -65,11 +65,11 @@ async function attachEach(ctx: OpenAIContext, files: Uploaded[], existing: boole
  */
 export async function attachRound(ctx: OpenAIContext, files: Uploaded[]): Promise<Map<string, Outcome>> {
   const { client } = ctx
-  let batch: OpenAI.VectorStores.FileBatches.VectorStoreFileBatch
+  let created: { data: OpenAI.VectorStores.FileBatches.VectorStoreFileBatch, response: Response }
   try {
-    batch = await again(() => client.vectorStores.fileBatches.create(ctx.store(), {
+    created = await again(() => client.vectorStores.fileBatches.create(ctx.store(), {
       files: files.map(({ fileId, metadata }) => ({ file_id: fileId, ...attachSpec(ctx, metadata) })),
-    }))
+    }).withResponse())
   }
   catch (error) {
     // One bad file refuses the whole batch: attach one by one to keep the good ones.
@@ -77,9 +77,9 @@ export async function attachRound(ctx: OpenAIContext, files: Uploaded[]): Promis
     return new Map(files.map(f => [f.fileId, { ok: false, error: (error as Error).message, transient: false }]))
   }
   const signal = AbortSignal.timeout(ctx.timeoutMs)
-  const id = batch.id
+  const id = created.data.id
   try {
-    batch = await pollUntilSettled(ctx, s => client.vectorStores.fileBatches.retrieve(id, { vector_store_id: ctx.store() }, { signal: s }), signal, batch)
+    const batch = await pollUntilSettled(ctx, s => client.vectorStores.fileBatches.retrieve(id, { vector_store_id: ctx.store() }, { signal: s }), signal, created)
     if (batch.file_counts.completed === files.length) return new Map(files.map(f => [f.fileId, { ok: true }]))
   }
   catch (error) {
