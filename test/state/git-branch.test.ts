@@ -106,6 +106,26 @@ describe('git-branch state store', () => {
     expect(Object.keys(JSON.parse(text).files)).toEqual(['a.md', 'm/b.md', 'z.md'])
   })
 
+  gitTest('stores the state byte for byte in a repository whose attributes filter every file', async ({ sandbox, open }) => {
+    const repo = sandbox.clone('a')
+    // A clean filter on every path and CRLF conversion: what git would apply to a file it hashes.
+    const attributes = join(repo, '..', 'attributes')
+    write(join(repo, '..'), 'attributes', '* filter=upper text eol=crlf\n')
+    git(repo, ['config', 'core.attributesFile', attributes])
+    git(repo, ['config', 'filter.upper.clean', 'tr a-z A-Z'])
+    git(repo, ['config', 'core.autocrlf', 'true'])
+    const state = stateOf({ 'a.md': 'f1', 'b/c.md': 'f2' })
+    await sync(open(repo), state)
+    const text = git(repo, ['cat-file', 'blob', `${REF}:docs-openai/metadata.json`])
+    expect(text).toBe(`${JSON.stringify(state, null, 2)}\n`)
+    // Read back as it was written, and a sync that changes nothing makes no commit.
+    const store = open(repo)
+    const before = tip(repo)
+    expect(await store.load()).toEqual(state)
+    await store.finish(state, { message: 'nothing', changed: false })
+    expect(tip(repo)).toBe(before)
+  })
+
   gitTest('makes no commit when nothing changed, even after checkpoints', async ({ sandbox, open }) => {
     const repo = sandbox.clone('a')
     const store = open(repo)
