@@ -41,5 +41,10 @@ export default defineConfig([
     // it one request, and loading it from node_modules (about 300 files resolved, read and
     // compiled one by one) cost 50 ms of a 365 ms no-op here, against one read of this file.
     noExternal: ['cac', 'picocolors', 'picomatch', 'p-limit', 'yocto-queue', 'openai'],
+    // V8 reads and keeps the whole source of this file: without whitespace and with simpler
+    // syntax it is 666 KB instead of 996 KB, parsed sooner and held in 3 MB less (a no-op sync's
+    // peak RSS here: 66 MB against 69 MB). Names are kept, so stack traces still name functions.
+    minifyWhitespace: true,
+    minifySyntax: true,
   },
 ])
