@@ -54,16 +54,15 @@ export class GitError extends Error {
 export function git(cwd: string, args: string[], options: GitRunOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { cwd, env: gitEnv(options.env), windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] })
-    // Decoded as it arrives: a 60 MB state blob never sits whole in a Buffer beside its string.
-    const out: string[] = []
+    const out: Buffer[] = []
     const err: Buffer[] = []
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => out.push(chunk))
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
     child.on('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'ENOENT' ? new GitError(`fatal: git was not found on PATH (${error.message}): install git, or use metadata: 'file'`, null) : error)
     })
     child.on('close', (code) => {
-      const stdout = out.join('')
+      const stdout = Buffer.concat(out).toString('utf8')
       const stderr = Buffer.concat(err)
       if (code !== 0 && stderr.length > 0) reject(new GitError(`${stdout}${stderr.toString('utf8')}`, code))
       else resolve(stdout)
