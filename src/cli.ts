@@ -46,12 +46,11 @@ export async function main(argv = process.argv): Promise<number> {
   // one request, and more than the whole work on an embedded sync of 2,000 pages (20 s against
   // 12 s here). A command that ends with its work keeps the baseline compiler's code.
   if (!SERVERS.has(name ?? '')) setFlagsFromString('--liftoff-only')
-  // After each full collection V8 lets the heap grow to up to 4x what survived it while a
+  // After a full collection V8 lets the heap grow to several times what survived it while a
   // program allocates fast, and a sync does: every request makes garbage (fetch's streams and
-  // headers). At 100,000 documents the state and the scan are 110-150 MB live, and the heap grew
-  // to 500-700 MB (1 GB of RSS) around them. Growth of 30% keeps this process near what it holds;
-  // the first sync of 100,000 documents took as long either way (see the README's Performance).
-  // A library caller's process (a bundler running the plugin) is left to its own settings.
+  // headers). At 100,000 documents the heap grew to a multiple of the state and scan it held.
+  // Growth of 30% keeps this process near what it holds (see the README's Performance). A library
+  // caller's process (a bundler running the plugin) is left to its own settings.
   setFlagsFromString('--heap-growing-percent=30')
   const asksHelp = argv.includes('--help') || argv.includes('-h')
   for (const register of await commandsFor(asksHelp ? undefined : name)) register(cli, (code) => { exit = code })

@@ -39,7 +39,7 @@ export function* stateText(state: SyncState): Generator<string> {
  * Writes the state as stored to a new file `path`, feeding `hash` on the way. Synchronously, so
  * the text is one moment's state (a sync changes it between awaits), and in stateText's pieces,
  * so a large state never becomes one string and one buffer (at 100,000 documents each is
- * 60 MB, made again at every checkpoint: that was most of a first sync's peak memory).
+ * tens of MB, and a first sync makes one at every checkpoint).
  */
 export function writeStateFile(state: SyncState, path: string, hash?: Hash): void {
   const fd = openSync(path, 'w')

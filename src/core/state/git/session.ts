@@ -14,7 +14,7 @@ export interface Session {
   /**
    * The blob this sync's state was loaded from (or, after a race, the one it was re-planned
    * against). States are compared by their blob ids, never by text: at 100,000 documents each
-   * copy of the state is 60 MB.
+   * copy of the state is tens of MB.
    */
   loadedBlob?: string
   /** The blob of the last state this sync committed. */
