@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, existsSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import OpenAI from 'openai'
@@ -179,36 +179,121 @@ describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
     sandbox.cleanup()
   })
 
-  it('a racer killed while it pushes: the other publishes its tree, and the killed clone\'s next sync converges and leaves nothing behind', async () => {
-    const { sandbox, storeId } = await seeded()
-    // The remote takes its time to accept a push, and says when one has started.
-    const marker = join(sandbox.dir, 'push-started')
+  /**
+   * The remote holds the first push it receives (A's) until the test releases it. `order` says
+   * when the held push lands against B's sync: before B starts, between B's fetch and B's push
+   * (B's first push waits for it, then is refused), or never (B publishes first; the held push is
+   * released afterwards and refused).
+   */
+  function holdFirstPush(sandbox: Sandbox, order: 'before' | 'during' | 'never'): { held: string, left: string, release: () => void, landed: () => boolean } {
+    const dir = join(sandbox.dir, 'hold')
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'hold'), '')
+    const base = git(sandbox.remote, ['rev-parse', 'vectornator-metadata']).trim()
     const hook = join(sandbox.remote, 'hooks', 'pre-receive')
-    writeFileSync(hook, `#!/bin/sh\ncat >/dev/null\n[ -e ${marker}.once ] || { touch ${marker}.once; touch ${marker}; sleep 1; }\nexit 0\n`)
+    writeFileSync(hook, [
+      '#!/bin/sh',
+      'cat >/dev/null',
+      `D=${dir}`,
+      'if mv "$D/hold" "$D/holding" 2>/dev/null; then',
+      '  touch "$D/held"',
+      '  while [ ! -e "$D/release" ]; do sleep 0.05; done',
+      '  touch "$D/left"',
+      '  exit 0',
+      'fi',
+      ...(order === 'during'
+        ? ['touch "$D/release"', `while [ "$(git rev-parse vectornator-metadata)" = "${base}" ]; do sleep 0.05; done`]
+        : []),
+      'exit 0',
+      '',
+    ].join('\n'))
     chmodSync(hook, 0o755)
+    return {
+      held: join(dir, 'held'),
+      left: join(dir, 'left'),
+      release: () => writeFileSync(join(dir, 'release'), ''),
+      landed: () => git(sandbox.remote, ['rev-parse', 'vectornator-metadata']).trim() !== base,
+    }
+  }
+
+  const until = async (what: () => boolean) => {
+    for (let i = 0; i < 1200 && !what(); i++) await new Promise(r => setTimeout(r, 50))
+    expect(what()).toBe(true)
+  }
+
+  for (const order of ['before', 'during', 'never'] as const) {
+    const when = { before: 'before the other fetches', during: 'after the other fetched, before it pushes', never: 'never (the other publishes first)' }[order]
+    it(`a racer killed while it pushes, its push landing ${when}: the other publishes exactly its tree, and each clone's next sync converges`, async () => {
+      const { sandbox, storeId } = await seeded()
+      const push = holdFirstPush(sandbox, order)
+      const a = cloneOf(sandbox, 'a')
+      const b = cloneOf(sandbox, 'b')
+      for (const i of [1, 2, 3]) write(a, `docs/page-0${i}.md`, `# Page ${i}\n\nEdited in a.\n`)
+      git(a, ['rm', '-q', 'docs/page-12.md'])
+      write(a, 'docs/new-a.md', '# A\n\nnew in a\n')
+      git(a, ['add', '.'])
+      commit(a, 'a')
+      for (const i of [4, 5]) write(b, `docs/page-0${i}.md`, `# Page ${i}\n\nEdited in b.\n`)
+      write(b, 'docs/new-b.md', '# B\n\nnew in b\n')
+      git(b, ['add', '.'])
+      commit(b, 'b')
+
+      // A syncs; once its push is held at the remote, A is killed (its git push lives on).
+      const killed = new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['--import', tsx, fileURLToPath(new URL('../src/cli.ts', import.meta.url)), 'sync', '--include', 'docs/**/*.md'], { cwd: a, env: { ...process.env, ...env(), CI: '1', NO_COLOR: '1' }, stdio: 'ignore' })
+        const timer = setInterval(() => {
+          if (existsSync(push.held)) { clearInterval(timer); child.kill('SIGKILL') }
+        }, 20)
+        child.on('close', (code) => { clearInterval(timer); resolve(code) })
+      })
+      expect(await killed).not.toBe(0)
+      if (order === 'before') {
+        push.release()
+        await until(push.landed)
+      }
+      const rb = await cli(b, 'sync', '--json')
+      ok(rb)
+      if (order === 'during') expect(JSON.parse(rb.stdout).race).toMatchObject({ outcome: 'replanned' })
+      await expectStoreIs(sandbox, storeId, b, 'HEAD')
+      if (order === 'never') {
+        // The held push is refused: the branch B published stays, and so does the store.
+        push.release()
+        await until(() => existsSync(push.left))
+        await new Promise(r => setTimeout(r, 500))
+        expect(git(sandbox.remote, ['log', '-1', '--format=%s', 'vectornator-metadata'])).toMatch(/^vectornator: removed /)
+        await expectStoreIs(sandbox, storeId, b, 'HEAD')
+      }
+      ok(await cli(a, 'sync'))
+      await expectStoreIs(sandbox, storeId, a, 'HEAD')
+      ok(await cli(b, 'sync'))
+      await expectStoreIs(sandbox, storeId, b, 'HEAD')
+      sandbox.cleanup()
+    })
+  }
+  it('a racer held at its push while the other publishes and removes its uploads: it plans again, stores them anew, and publishes exactly its tree', async () => {
+    const { sandbox, storeId } = await seeded()
+    const push = holdFirstPush(sandbox, 'never')
     const a = cloneOf(sandbox, 'a')
     const b = cloneOf(sandbox, 'b')
-    for (const i of [1, 2, 3]) write(a, `docs/page-0${i}.md`, `# Page ${i}\n\nEdited in a.\n`)
-    git(a, ['rm', '-q', 'docs/page-12.md'])
+    for (const i of [1, 2]) write(a, `docs/page-0${i}.md`, `# Page ${i}\n\nEdited in a.\n`)
+    write(a, 'docs/new-a.md', '# A\n\nnew in a\n')
     git(a, ['add', '.'])
     commit(a, 'a')
-    for (const i of [4, 5]) write(b, `docs/page-0${i}.md`, `# Page ${i}\n\nEdited in b.\n`)
-    write(b, 'docs/new-b.md', '# B\n\nnew in b\n')
+    write(b, 'docs/page-04.md', '# Page 4\n\nEdited in b.\n')
     git(b, ['add', '.'])
     commit(b, 'b')
-
-    // A starts first; once its push is at the remote, it is killed and B syncs.
-    const killed = new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['--import', tsx, fileURLToPath(new URL('../src/cli.ts', import.meta.url)), 'sync', '--include', 'docs/**/*.md'], { cwd: a, env: { ...process.env, ...env(), CI: '1', NO_COLOR: '1' }, stdio: 'ignore' })
-      const timer = setInterval(() => {
-        if (existsSync(marker)) { clearInterval(timer); child.kill('SIGKILL') }
-      }, 20)
-      child.on('close', (code) => { clearInterval(timer); resolve(code) })
-    })
-    expect(await killed).not.toBe(0)
-    ok(await cli(b, 'sync'))
+    // A uploads, then waits at the remote; B finds A's uploads unnamed and removes them as it publishes.
+    const ra = cli(a, 'sync', '--json')
+    await until(() => existsSync(push.held))
+    const rb = await cli(b, 'sync')
+    ok(rb)
+    expect(rb.stderr).toMatch(/2 documents that the sync state does not name/)
     await expectStoreIs(sandbox, storeId, b, 'HEAD')
-    ok(await cli(a, 'sync'))
+    // A's push is refused; A plans against B's state, finds its uploads gone, and stores them again.
+    push.release()
+    const done = await ra
+    ok(done)
+    expect(JSON.parse(done.stdout).race).toMatchObject({ outcome: 'replanned' })
     await expectStoreIs(sandbox, storeId, a, 'HEAD')
     ok(await cli(b, 'sync'))
     await expectStoreIs(sandbox, storeId, b, 'HEAD')

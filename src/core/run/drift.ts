@@ -33,8 +33,11 @@ export interface DriftRepair {
   adopted: string[]
   /** Paths whose attributes were edited in the store and were put back. */
   retagged: string[]
-  /** Documents with vectornator's attributes that no state names (left by a killed sync, or one running now). */
-  untracked: number
+  /**
+   * Documents of this store, with vectornator's attributes, that the state does not name: left by
+   * a sync that was killed before it published, or made by one still running from an older state.
+   */
+  untracked: RemoteFile[]
 }
 
 const hashOf = (hash: string) => hash.replace(/^sha256:/, '')
@@ -62,11 +65,12 @@ function sameAttributes(a: Attributes, b: Attributes): boolean {
  * to what is true: a document the store lacks is forgotten (its File object removed), a failed or
  * cancelled one is removed and forgotten, an altered one gets its recorded attributes back (or
  * is removed and forgotten where the store cannot rewrite them). The plan made afterwards uploads
- * whatever was forgotten. Documents no state names are only reported: one may belong to a sync
- * running at this moment, and `vectornator prune` removes them when none runs.
+ * whatever was forgotten. Documents no state names are returned, not removed here: the sync
+ * retires them (see retireUntracked), so they go only once a state that does not name them is
+ * published.
  */
 export async function repairDrift(provider: VectorStoreProvider, state: SyncState, logger: Logger): Promise<DriftRepair> {
-  const repair: DriftRepair = { forgotten: [], adopted: [], retagged: [], untracked: 0 }
+  const repair: DriftRepair = { forgotten: [], adopted: [], retagged: [], untracked: [] }
   const remote = new Map<string, RemoteFile>()
   for (const file of await provider.listFiles()) remote.set(file.fileId, file)
   const named = new Set<string>()
@@ -112,13 +116,40 @@ export async function repairDrift(provider: VectorStoreProvider, state: SyncStat
       repair.adopted.push(file.path)
       continue
     }
-    repair.untracked++
+    repair.untracked.push(file)
   }
   if (repair.adopted.length)
     logger.warn(`the sync state did not name ${repair.adopted.length} document${repair.adopted.length === 1 ? '' : 's'} the store holds: taken back into the state`)
   if (repair.forgotten.length || repair.retagged.length)
     logger.warn(`repaired the store: ${repair.forgotten.length} document${repair.forgotten.length === 1 ? '' : 's'} missing, failed or altered to upload again${repair.retagged.length ? `, ${repair.retagged.length} with edited attributes put back` : ''}`)
-  if (repair.untracked)
-    logger.warn(`the store holds ${repair.untracked} document${repair.untracked === 1 ? '' : 's'} that no sync state names (left by a sync that was killed, or of one running now): \`vectornator prune\` removes them when no sync is running`)
   return repair
+}
+
+/**
+ * Retires the documents of this store that the state does not name, so the publication that
+ * follows removes them: the store then holds exactly the published tree, even when a sync on
+ * another machine was killed after its uploads and before its push.
+ *
+ * Why this never takes another sync's work: every one of them was in the store before this sync
+ * publishes, so a sync that made it and is still running started from an older state than the
+ * one about to be published. Its push is then refused, and it plans again against this state,
+ * checking that its uploads are still stored before it names them (publish.ts); one that yields
+ * has nothing to lose. The store is this project's (the state names it), so nothing of another
+ * project is ever among them.
+ */
+export function retireUntracked(state: SyncState, untracked: readonly RemoteFile[], logger: Logger): void {
+  if (untracked.length === 0) return
+  const named = new Set(Object.values(state.files).map(f => f.fileId))
+  const journal = state.journal ?? []
+  const journaled = new Set(journal.map(e => e.fileId))
+  const at = new Date().toISOString()
+  let count = 0
+  for (const file of untracked) {
+    if (named.has(file.fileId) || journaled.has(file.fileId)) continue
+    journal.push({ op: 'delete', path: file.path ?? '', fileId: file.fileId, at })
+    count++
+  }
+  if (count === 0) return
+  state.journal = journal
+  logger.warn(`the store holds ${count} document${count === 1 ? '' : 's'} that the sync state does not name (a sync stopped before it published, or one still running from an older state): removed once this sync publishes`)
 }

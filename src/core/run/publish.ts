@@ -8,7 +8,10 @@ import { CLEANUP_SUBJECT, type FileState, type StateStore, type SyncState } from
 import { createCheckpoints } from './checkpoints'
 import { describe, planFor, recordSettings, remoteName, uploadText, type SyncContext } from './context'
 import { execute } from './execute'
-import { adoptTheirs, judge, removeRetired, restoreTouched, reuseUploads } from './race'
+import { adoptTheirs, forgetVanished, judge, removeRetired, restoreTouched, reuseUploads } from './race'
+import { retireUntracked } from './drift'
+import type { RemoteFile } from '../../providers/types'
+import { silentLogger } from '../../lib/logger'
 import { commitMessage, mergeExecuted } from './result'
 
 export interface PublishInput {
@@ -23,6 +26,8 @@ export interface PublishInput {
   /** Filled in as the work is done. */
   result: SyncResult
   started: number
+  /** Documents of the store no state named when this sync began (drift.ts): retired again after a re-plan. */
+  untracked?: readonly RemoteFile[]
 }
 
 /**
@@ -72,7 +77,9 @@ export async function executeAndPublish(ctx: SyncContext, input: PublishInput): 
       changed: true,
       resolve: async (theirs) => {
         const verdict = await judge(options.root, input.source, theirs, remoteName(options))
+        await forgetVanished(provider, uploaded)
         adoptTheirs(state, theirs, uploaded)
+        retireUntracked(state, input.untracked ?? [], silentLogger)
         await saves.flush()
         if (verdict.yield) {
           result.race = { outcome: 'yielded', theirs: theirs.sourceCommit, reason: verdict.reason }

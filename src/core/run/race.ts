@@ -59,6 +59,18 @@ export function adoptTheirs(state: SyncState, theirs: SyncState, uploaded: Map<s
 }
 
 /**
+ * Forgets the uploads of this run that are no longer stored: the sync that published first
+ * removed the documents its state did not name (retireUntracked), which may include uploads of
+ * this run made before that state was published. Only they are checked, with one listing: a
+ * re-plan is rare, and naming a removed document would make the published state false.
+ */
+export async function forgetVanished(provider: VectorStoreProvider, uploaded: Map<string, FileState>): Promise<void> {
+  if (uploaded.size === 0) return
+  const stored = new Set((await provider.listFiles()).map(f => f.fileId))
+  for (const [path, entry] of uploaded) if (!stored.has(entry.fileId)) uploaded.delete(path)
+}
+
+/**
  * Takes out of a re-plan the uploads this run already made: a document stored earlier in the run
  * with the same path and content is recorded instead of uploaded again.
  */

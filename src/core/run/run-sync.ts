@@ -8,7 +8,8 @@ import { commitRelation, sourceCommitOf, type SourceCommit } from '../scan/sourc
 import type { FileStatCache } from '../scan/stat-cache'
 import { emptyState, type StateStore, type SyncState } from '../state'
 import { guardDeletions, planFor, recordSettings, remoteName, settingsChanged, type SyncContext } from './context'
-import { repairDrift } from './drift'
+import { repairDrift, retireUntracked } from './drift'
+import type { RemoteFile } from '../../providers/types'
 import { prepare, remember, startQuickCheck, stateIsSummarised, type Prepared, type QuickCheck } from './prepare'
 import { createProvider, releaseProvider } from './provider'
 import { executeAndPublish } from './publish'
@@ -100,7 +101,7 @@ async function runPlan(ctx: SyncContext, store: StateStore, cache: FileStatCache
 
 async function syncWith(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, provider: VectorStoreProvider, prepared: Prepared, drifted: boolean, source: SourceCommit | undefined, started: number): Promise<SyncResult> {
   const { options } = ctx
-  const { report, repaired } = await readyStore(ctx, store, provider, prepared, drifted)
+  const { report, repaired, untracked } = await readyStore(ctx, store, provider, prepared, drifted)
   guardDeletions(options, report)
   for (const reason of report.plan.reasons) options.logger.info(reason)
   const result = resultFromPlan(report, false)
@@ -119,7 +120,7 @@ async function syncWith(ctx: SyncContext, store: StateStore, cache: FileStatCach
 
   result.storeId = state.storeId
   Object.assign(result, { added: [], updated: [], deleted: [], renamed: [], retagged: [], failed: [] })
-  const published = await executeAndPublish(ctx, { store, provider, state, plan: report.plan, files: report.files, source, result, started })
+  const published = await executeAndPublish(ctx, { store, provider, state, plan: report.plan, files: report.files, source, result, started, untracked })
   if (published) remember(cache, state, store)
   return done(ctx, result, started)
 }
@@ -128,7 +129,7 @@ async function syncWith(ctx: SyncContext, store: StateStore, cache: FileStatCach
  * Opens (or creates) the store, settles what a killed run left in the journal, and repairs what
  * drifted in the store; the plan is made again whenever one of them changed the state.
  */
-async function readyStore(ctx: SyncContext, store: StateStore, provider: VectorStoreProvider, prepared: Prepared, drifted: boolean): Promise<{ report: Prepared, repaired: string[] }> {
+async function readyStore(ctx: SyncContext, store: StateStore, provider: VectorStoreProvider, prepared: Prepared, drifted: boolean): Promise<{ report: Prepared, repaired: string[], untracked: RemoteFile[] }> {
   const { options } = ctx
   let report = prepared
   const old = prepared.state
@@ -150,13 +151,16 @@ async function readyStore(ctx: SyncContext, store: StateStore, provider: VectorS
     await replan()
   }
   const repaired: string[] = []
+  const untracked: RemoteFile[] = []
   if (drifted || disagreement || options.verify) {
     if (disagreement && !drifted) options.logger.warn(disagreement)
     const repair = await repairDrift(provider, state, options.logger)
     repaired.push(...repair.forgotten, ...repair.adopted, ...repair.retagged)
     if (repaired.length) await replan()
+    retireUntracked(state, repair.untracked, options.logger)
+    untracked.push(...repair.untracked)
   }
-  return { report, repaired }
+  return { report, repaired, untracked }
 }
 
 /** The source commit of the state the store holds, when it is newer than this checkout's: the store never moves back. */
