@@ -8,8 +8,8 @@ import { providerLimits } from '../core/run/provider'
 import { PLAN_LIST_LIMIT, planLines, summaryLine } from '../core/plan/report'
 import { filesFromPaths } from '../core/scan/scan'
 import { loadConfig } from '../core/options/config'
-import type { ResolvedOptions } from '../core/options/options'
-import { type PluginSettings, resolvePluginOptions, type VectornatorPluginOptions } from './options'
+import { nothingToSyncInCI, type ResolvedOptions } from '../core/options/options'
+import { isCI, type PluginSettings, resolvePluginOptions, type VectornatorPluginOptions } from './options'
 import { excludeWritten, type SyncOutcome, writeBuildLlmsTxt } from './llms'
 
 /** One output folder of a build and the files the build wrote into it (absolute paths). */
@@ -171,6 +171,7 @@ export class Runner {
     const llms = (outcome: SyncOutcome) => made.options && writeBuildLlmsTxt(settings, made.options, build, outcome, logger, mayThrow)
     try {
       const result = await this.syncOutputs(target, logger, made)
+      if (!result) return undefined
       report(result, logger)
       const problem = problemOf(result)
       if (problem) message = problem
@@ -192,7 +193,7 @@ export class Runner {
   }
 
   /** The core's sync of the documents, with the emitted files `assets` selects and their routes. */
-  private syncOutputs(target: SyncTarget, logger: Logger, made: { options?: ResolvedOptions }): Promise<SyncResult> {
+  private async syncOutputs(target: SyncTarget, logger: Logger, made: { options?: ResolvedOptions }): Promise<SyncResult | undefined> {
     const { settings } = this
     const root = settings.core.root ?? target.root
     const outDirs = target.outputs.map(o => toPosix(relative(root, o.dir))).filter(d => d && !d.startsWith('..'))
@@ -214,6 +215,8 @@ export class Runner {
           }
         : undefined,
     })
+    const skip = nothingToSyncInCI(vn.options, isCI())
+    if (skip) return void this.notice(logger, skip)
     made.options = vn.options
     return vn.sync()
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { ProviderLimits } from './types'
 
 /**
@@ -30,13 +31,24 @@ const AS_MARKDOWN = new Set(['mdx', 'markdown', 'mdown', 'mkd', 'mkdn', 'mdwn', 
  * flattened into it (readable in citations) and travels exactly in the `path` attribute. Formats
  * the store refuses for retrieval (.mdx, .vue, .yaml, .rst, ...) get a supported extension so a
  * docs site just works: `guide/setup.mdx` -> `guide__setup.mdx.md`.
+ *
+ * With `storeId`, the name also carries a short key of the store it is uploaded for
+ * (`guide__setup.vn1a2b3c4d.mdx.md`): another project in the same account, with the same paths, or
+ * this project's store before `--new-store`, uploads under other names, so what is recognised by
+ * name as this store's upload never belongs to them.
  */
-export function uploadName(path: string): string {
+export function uploadName(path: string, storeId?: string): string {
   const flat = path.replace(/\//g, '__')
   const dot = flat.lastIndexOf('.')
   const ext = dot > 0 ? flat.slice(dot + 1).toLowerCase() : ''
-  if (SUPPORTED_EXTENSIONS.has(ext)) return flat
-  return `${flat}.${AS_MARKDOWN.has(ext) ? 'md' : 'txt'}`
+  const owned = storeId ? (dot > 0 ? `${flat.slice(0, dot)}.${storeKey(storeId)}${flat.slice(dot)}` : `${flat}.${storeKey(storeId)}`) : flat
+  if (SUPPORTED_EXTENSIONS.has(ext)) return owned
+  return `${owned}.${AS_MARKDOWN.has(ext) ? 'md' : 'txt'}`
+}
+
+/** The short key of a store in the names of its uploads. */
+export function storeKey(storeId: string): string {
+  return `vn${createHash('sha256').update(storeId).digest('hex').slice(0, 8)}`
 }
 
 /** What decides what the store keeps for a document: the text conversion and the chunking. */

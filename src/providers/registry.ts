@@ -62,6 +62,11 @@ export interface ProviderDefinition {
    * reader would write back over a sync's when it closes): readers then hold the state's lock.
    */
   exclusive?(settings: ProviderSettings): boolean
+  /**
+   * True when the store lives on this machine (an embedded database in the project folder): its
+   * state is then kept beside it, never in the shared branch, since no other clone can reach it.
+   */
+  local?(settings: ProviderSettings): boolean
 }
 
 /** The postgres provider's options from the settings: OpenAI embeddings by default when there is a key. */
@@ -89,6 +94,7 @@ const postgres: ProviderDefinition = {
   contentSettings: s => postgresFingerprint(resolvePostgresOptions(postgresOptions(s))),
   // The embedded PGlite: no connection string (DATABASE_URL is already in it).
   exclusive: s => !s.connectionString,
+  local: s => !s.connectionString,
   async create(s) {
     const { createPostgresProvider } = await import('./postgres')
     return createPostgresProvider(postgresOptions(s))

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import { basename, isAbsolute, resolve } from 'node:path'
 import type { Embedder, MetadataOptions, ProgressEvent, ProviderName, VectornatorOptions } from '../../types'
-import { defaultProviderName, providerDefinition, PROVIDERS } from '../../providers/registry'
+import { defaultProviderName, providerDefinition, PROVIDERS, type ProviderSettings } from '../../providers/registry'
 import type { Attributes, VectorStoreProvider } from '../../providers/types'
 import type { StateStore } from '../state/types'
 import { createConsoleLogger, type Logger } from '../../lib/logger'
@@ -47,6 +47,10 @@ export interface ResolvedOptions {
   ref: string | undefined
   provider: ProviderName | VectorStoreProvider
   providerName: string
+  /** The provider was named (option, config or flag), not taken by default. */
+  providerNamed: boolean
+  /** The store lives on this machine (the embedded PGlite): its state stays beside it, never in the shared branch. */
+  localStore: boolean
   apiKey: string | undefined
   baseURL: string | undefined
   vectorStoreId: string | undefined
@@ -217,6 +221,8 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
     ref: opts.ref,
     provider: providerOption as ResolvedOptions['provider'],
     providerName,
+    providerNamed: opts.provider !== undefined,
+    localStore: !isProvider(providerOption) && Boolean(providerDefinition(providerName)?.local?.({ connectionString: opts.connectionString ?? env.DATABASE_URL } as ProviderSettings)),
     apiKey: opts.apiKey ?? env.OPENAI_API_KEY,
     baseURL: opts.baseURL ?? env.OPENAI_BASE_URL,
     vectorStoreId,
@@ -262,4 +268,15 @@ function resolveMetadata(value: VectornatorOptions['metadata'], root: string, er
     path: resolve(root, given.path ?? '.vectornator/metadata.json'),
     key: given.key,
   }
+}
+
+/**
+ * Why a build in CI does not sync, or undefined when it does: no key, no provider named and no
+ * database, so the only store would be an embedded one made on a machine that is thrown away
+ * after the job (a docs deploy, a pull request from a fork, which gets no secrets). One line,
+ * naming what to set.
+ */
+export function nothingToSyncInCI(options: ResolvedOptions, ci: boolean): string | undefined {
+  if (!ci || options.providerNamed || !options.localStore || typeof options.metadata === 'object' && 'load' in options.metadata) return undefined
+  return 'CI without OPENAI_API_KEY (or DATABASE_URL): nothing synced, the build goes on. Set OPENAI_API_KEY in the job\'s secrets to sync the store, or name a provider (provider: \'postgres\') to sync an embedded store on this machine'
 }

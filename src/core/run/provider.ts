@@ -64,3 +64,4 @@ export async function releaseProvider(provider: VectorStoreProvider | undefined)
   await provider.disconnect().catch(() => {})
   await provider.cleanup().catch(() => {})
 }
+

@@ -1,10 +1,12 @@
+import pLimit from 'p-limit'
+import { errorMessage } from '../../lib/errors'
 import type { VectorStoreProvider } from '../../providers/types'
 import type { SyncResult } from '../../types'
 import type { Plan } from '../plan/plan'
 import { planSize } from '../plan/plan'
 import type { LocalFile } from '../scan/scan'
 import type { SourceCommit } from '../scan/source'
-import { CLEANUP_SUBJECT, type FileState, type StateStore, type SyncState } from '../state'
+import { CLEANUP_SUBJECT, UnpublishedError, type FileState, type StateStore, type SyncState } from '../state'
 import { createCheckpoints } from './checkpoints'
 import { describe, planFor, recordSettings, remoteName, uploadText, type SyncContext } from './context'
 import { execute } from './execute'
@@ -70,6 +72,7 @@ export async function executeAndPublish(ctx: SyncContext, input: PublishInput): 
   }
 
   let yielded = false
+  let published = false
   try {
     const message = await round(input.plan)
     await store.finish(state, {
@@ -94,15 +97,33 @@ export async function executeAndPublish(ctx: SyncContext, input: PublishInput): 
         return { state, message: await round(again) }
       },
     })
+    published = true
     if (!yielded) await retireAfterPublish(ctx, store, state, provider)
   }
   catch (error) {
     // A sync that fails still leaves its last state (and journal) saved for the next run, and
     // writes nothing once the lock is released.
-    await saves.abandon()
-    throw error
+    if (!(error instanceof UnpublishedError)) {
+      await saves.abandon()
+      throw error
+    }
+    // Nothing more is saved: the state store went back to the published state.
+    await saves.drain()
+    // Not published: the store goes back to what the published state describes (this run's
+    // uploads removed, what it retired kept), so every clone's next sync starts from a true state.
+    // (Once the state is published, only the removal of what it retired waits for a later sync.)
+    if (!published) await rollBack(provider, uploaded, options.concurrency, options.logger.warn)
+    options.logger.warn(published ? error.message : `${error.message}. The store is left as the published state describes`)
+    return published && !yielded
   }
   return !yielded
+}
+
+/** Removes the documents this run stored (none of which a published state names). */
+async function rollBack(provider: VectorStoreProvider, uploaded: Map<string, FileState>, concurrency: number, warn: (message: string) => void): Promise<void> {
+  const limit = pLimit(concurrency)
+  await Promise.all([...uploaded].map(([path, entry]) => limit(() => provider.deleteFile(entry.fileId).catch((error: unknown) =>
+    warn(`could not remove ${path} (${entry.fileId}): ${errorMessage(error)}; the next sync removes it`)))))
 }
 
 /** The state as published: when, with which settings, from which source commit. */

@@ -6,7 +6,7 @@ import { searchFilter } from '../inspect/search'
 import { planSize } from '../plan/plan'
 import { commitRelation, sourceCommitOf, type SourceCommit } from '../scan/source'
 import type { FileStatCache } from '../scan/stat-cache'
-import { emptyState, type StateStore, type SyncState } from '../state'
+import { emptyState, UnpublishedError, type StateStore, type SyncState } from '../state'
 import { guardDeletions, planFor, recordSettings, remoteName, settingsChanged, type SyncContext } from './context'
 import { repairDrift, retireUntracked } from './drift'
 import type { RemoteFile } from '../../providers/types'
@@ -15,7 +15,7 @@ import { createProvider, releaseProvider } from './provider'
 import { executeAndPublish } from './publish'
 import { nothingDone, resultFromPlan } from './result'
 import { settleJournal } from './settle'
-import { connectStore, forgetOldStore, guardLostState, openStore, storeDisagrees, storeExists } from './store'
+import { connectStore, ELSEWHERE, forgetOldStore, guardLostState, openStore, storeDisagrees, storeExists } from './store'
 
 /**
  * One sync, phase by phase (the lock is held by the caller):
@@ -44,7 +44,7 @@ export async function runSync(ctx: SyncContext, store: StateStore, cache: FileSt
       const asked = early ? await early.disagreement : NOT_ASKED
       const disagreement = asked !== NOT_ASKED ? asked : await storeDisagrees(ctx, provider, quick.storeId, quick.documents)
       if (!disagreement) return await done(ctx, nothingDone(quick.storeId, options.dryRun, quick.unchanged.length, quick.skipped), started)
-      options.logger.warn(disagreement)
+      if (disagreement !== ELSEWHERE) options.logger.warn(disagreement)
       drifted = true
       report = await prepare(ctx, store, cache)
     }
@@ -88,6 +88,10 @@ function askStoreEarly(ctx: SyncContext, check: QuickCheck): EarlyAnswer {
 
 async function runPlan(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, prepared: Prepared, opened: VectorStoreProvider | undefined, drifted: boolean, started: number): Promise<SyncResult> {
   const { options } = ctx
+  // A first sync with nothing to store creates nothing: an empty store, recorded and billed,
+  // is never what a user whose globs miss wanted.
+  if (prepared.files.length === 0 && !(options.vectorStoreId ?? (prepared.state.storeId || undefined)))
+    throw new UsageError(`no document matched ${options.include.map(g => JSON.stringify(g)).join(', ')} under ${options.root}: nothing synced and no store created; check --include (and --root, .gitignore)`)
   const source = prepared.sourceCommit ? { commit: prepared.sourceCommit, dirty: false } : await sourceCommitOf(options.root)
   const newer = await newerInStore(ctx, prepared.loaded, source)
   if (newer) return keptNewer(ctx, prepared, newer, started)
@@ -109,12 +113,16 @@ async function syncWith(ctx: SyncContext, store: StateStore, cache: FileStatCach
   const { state } = report
 
   if (planSize(report.plan) === 0 && !state.journal?.length && state.storeId) {
-    if (settingsChanged(ctx, state) || repaired.length) {
-      recordSettings(ctx, state)
-      await store.finish(state, { message: repaired.length ? `vectornator: repaired ${repaired.length} documents` : 'vectornator: record settings', changed: true })
-    }
-    else await store.finish(state, { message: '', changed: false })
-    remember(cache, state, store)
+    const changed = settingsChanged(ctx, state) || repaired.length > 0
+    if (changed) recordSettings(ctx, state)
+    const message = !changed ? '' : repaired.length ? `vectornator: repaired ${repaired.length} documents` : 'vectornator: record settings'
+    // Publishes what an earlier run could not (a commit left unpushed) as well.
+    const published = await store.finish(state, { message, changed }).then(() => true, (error: unknown) => {
+      if (!(error instanceof UnpublishedError)) throw error
+      options.logger.warn(error.message)
+      return false
+    })
+    if (published) remember(cache, state, store)
     return done(ctx, result, started)
   }
 
@@ -134,7 +142,12 @@ async function readyStore(ctx: SyncContext, store: StateStore, provider: VectorS
   let report = prepared
   const old = prepared.state
   const oldGone = options.newStore && old.storeId ? !(await storeExists(ctx, provider, old.storeId)) : false
-  if (options.newStore) report = { ...report, ...planFor(ctx, report.files, { ...emptyState(''), provider: options.providerName }) }
+  // A state naming an embedded store that is not on this machine (the state came with a clone):
+  // this machine builds its own instead of failing.
+  const elsewhere = !options.newStore && options.localStore && !options.vectorStoreId && Boolean(old.storeId)
+    && !(await storeExists(ctx, provider, old.storeId))
+  if (elsewhere) options.logger.info(`the sync state names embedded store ${old.storeId}, which is not on this machine (synced on another one): building this machine's own`)
+  if (options.newStore || elsewhere) report = { ...report, ...planFor(ctx, report.files, { ...emptyState(''), provider: options.providerName }) }
   const { state } = report
   const created = !(options.vectorStoreId ?? (state.storeId || undefined))
   const disagreement = await openStore(ctx, provider, state, report.loaded)

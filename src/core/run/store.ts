@@ -41,9 +41,17 @@ export async function openStore(ctx: SyncContext, provider: VectorStoreProvider,
 }
 
 function notFound(ctx: SyncContext, storeId: string, provider: VectorStoreProvider): string {
-  return ctx.options.vectorStoreId
-    ? `vector store ${storeId} was not found (the store id given with --store / VECTORNATOR_STORE_ID): check the id, or drop it to sync into the state's store`
-    : storeGone(storeId, provider.name)
+  if (ctx.options.vectorStoreId)
+    return `vector store ${storeId} was not found (the store id given with --store / VECTORNATOR_STORE_ID): check the id, or drop it to sync into the state's store`
+  return ctx.options.localStore ? notOnThisMachine(storeId) : storeGone(storeId, provider.name)
+}
+
+/** storeDisagrees' answer for an embedded store that is not on this machine (readyStore says so). */
+export const ELSEWHERE = 'the embedded store is not on this machine'
+
+/** The embedded store a state names is another machine's (the state came with a clone of the branch). */
+export function notOnThisMachine(storeId: string): string {
+  return `the sync state names embedded store ${storeId}, which is not on this machine (it was synced on another one): run \`vectornator sync\` to build this machine's own`
 }
 
 /** Opens the store a state summary names and compares its counts: undefined when they agree. */
@@ -53,6 +61,8 @@ export async function storeDisagrees(ctx: SyncContext, provider: VectorStoreProv
   // database, which takes seconds (storeStatus connects itself when it must).
   if (!provider.storeStatus) return undefined
   const status = await provider.storeStatus()
+  // Another machine's embedded store: the sync builds this machine's own (run-sync.ts readyStore).
+  if (!status && ctx.options.localStore && !ctx.options.vectorStoreId) return ELSEWHERE
   if (!status) throw new UsageError(notFound(ctx, storeId, provider))
   return countsDisagree(status, documents ?? -1)
 }

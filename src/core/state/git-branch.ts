@@ -1,12 +1,12 @@
 import { join } from 'node:path'
 import { UsageError } from '../../lib/errors'
 import { silentLogger, type Logger } from '../../lib/logger'
-import { StateError, type FinishOptions, type StateStore, type SyncState } from './types'
+import { StateError, UnpublishedError, type FinishOptions, type StateStore, type SyncState } from './types'
 import { CoalescingWriter } from './git/coalesce'
 import { historyOf, stateAt, type StateCommit } from './git/history'
 import { publish, type BranchHandle } from './git/publish'
 import type { Session } from './git/session'
-import { gitErrorLine, resolveNames } from './git/exec'
+import { gitErrorLine, resolveName, resolveNames } from './git/exec'
 import { parseState } from './json'
 import { encodeKey, STATE_FILE } from './git/key'
 import { readBlobText, RefMovedError, updateRef } from './git/objects'
@@ -261,9 +261,27 @@ class GitBranchStateStore implements GitBranchStore {
     }
   }
 
-  private publish(session: Session, remote: string, options: FinishOptions): Promise<void> {
-    return publish(this.handle, session, remote, options)
+  private async publish(session: Session, remote: string, options: FinishOptions): Promise<void> {
+    try {
+      await publish(this.handle, session, remote, options)
+    }
+    catch (error) {
+      if (!(error instanceof UnpublishedError)) throw error
+      // What could not be published is not kept either: the local branch goes back to the
+      // remote's, so no later sync on this machine acts on a state no one else can see (its
+      // journal would remove documents the published state still names).
+      const published = await resolveName(this.cwd, `${this.trackingRef}^{commit}`)
+      if (published && session.local) {
+        await updateRef(this.cwd, this.localRef, published, session.local, 'vectornator: state not published').catch(() => {})
+        Object.assign(session, { local: published, base: published, written: undefined, unpushed: false })
+      }
+      throw error
+    }
+    // Said once a sync (its cleanup pushes again): a push is a change others see.
+    if (!this.pushed && session.written !== undefined) this.logger.info(`state pushed to ${remote}/${this.branch}`)
+    this.pushed = true
   }
+  private pushed = false
 
   /** What publishing needs of this store (git/publish.ts). */
   private get handle(): BranchHandle {

@@ -3,6 +3,8 @@ import type { Logger } from '../../lib/logger'
 import type { StateStore } from './types'
 import { createFileStore } from './file'
 import { probe } from './git/probe'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 
 export * from './types'
 
@@ -14,6 +16,12 @@ export async function resolveStateStore(options: ResolvedOptions, logger: Logger
   const meta = options.metadata
   if ('load' in meta) return meta
   if (meta.type === 'file') return createFileStore({ path: meta.path, root: options.root })
+  // A store on this machine: its state stays beside it. In the shared branch it would name a
+  // store no other clone has, and each clone would replace the others' state with its own.
+  if (meta.type === 'auto' && options.localStore) {
+    keepOutOfGit(dirname(meta.path))
+    return createFileStore({ path: meta.path, root: options.root })
+  }
   // git starts at once, and answers while the branch code loads.
   probe(options.root).catch(() => {})
   const git = await import('./git-branch')
@@ -33,4 +41,18 @@ export async function resolveStateStore(options: ResolvedOptions, logger: Logger
     key: meta.key ?? git.defaultStateKey(options.root, top, options.providerName),
     logger,
   })
+}
+
+/**
+ * Makes `dir` (the embedded store and its state) invisible to git, as tool caches do: a
+ * `.gitignore` of `*` inside it, so nothing there is committed even without `vectornator init`.
+ */
+function keepOutOfGit(dir: string): void {
+  const file = `${dir}/.gitignore`
+  if (existsSync(file)) return
+  try {
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(file, '# The embedded store and its sync state live on this machine only.\n*\n', { flag: 'wx' })
+  }
+  catch {}
 }

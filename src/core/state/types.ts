@@ -127,3 +127,12 @@ export interface FinishOptions {
 export class StateError extends Error {
   override name = 'StateError'
 }
+
+/**
+ * The state is saved where this machine keeps it, but could not be published to where others read
+ * it (a read-only token, a remote that refuses pushes). The sync itself is done: the caller warns
+ * and keeps everything the published state still names.
+ */
+export class UnpublishedError extends StateError {
+  override name = 'UnpublishedError'
+}

@@ -91,7 +91,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
 
     getFile: fileId => getDocument(ctx, fileId),
     listFileObjects: since => listFileObjects(ctx, since),
-    fileObjectName: uploadName,
+    fileObjectName: path => uploadName(path, ctx.store()),
     deleteFileObject: fileId => deleteFileObject(ctx, fileId),
     fingerprint: () => openAIFingerprint(options.chunkingStrategy),
   }

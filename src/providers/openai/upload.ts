@@ -67,7 +67,7 @@ async function uploadInParts({ ctx: { client }, mine }: Uploads, path: string, n
  */
 async function createFile(uploads: Uploads, item: UploadItem, metadata: FileMetadata, suspects?: Suspect[]): Promise<string> {
   const { ctx, mine, clock } = uploads
-  const name = uploadName(metadata.path)
+  const name = uploadName(metadata.path, ctx.store())
   if (item.file) return uploadInParts(uploads, item.file, name)
   /** Local times (ms) of the attempts that may have made a File object: sent, failed. */
   const uncertain: [number, number][] = []

@@ -1,4 +1,4 @@
-import { StateError } from '../types'
+import { UnpublishedError } from '../types'
 import { git, gitErrorLine, resolveName } from './exec'
 
 /** Never let a fetch or push wait for a password typed into the terminal of a build. */
@@ -39,7 +39,7 @@ export async function pushBranch(cwd: string, remote: string, branch: string, oi
     if (/\[rejected\]|non-fast-forward|fetch first|stale info/.test(text)) return 'rejected'
     // Two pushes reaching the server at the same moment: the loser's ref lock fails there.
     if (/\[remote rejected\].*(lock|failed to update|incorrect old value)/.test(text)) return 'rejected'
-    throw new StateError(`could not push branch ${branch} to ${remote}: ${gitErrorLine(error)}; the state is committed on the local branch, fix access to the remote or set metadata.push to false`)
+    throw new UnpublishedError(`could not push the sync state to ${remote}/${branch} (${gitErrorLine(error)}): it is kept on this machine's branch ${branch} only; give the job write access (GitHub Actions: \`permissions: contents: write\`), or set metadata.push to false`)
   }
 }
 
