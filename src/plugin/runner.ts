@@ -36,6 +36,18 @@ export interface SyncTarget {
   site?: { title?: string, description?: string }
 }
 
+/**
+ * A framework's default globs are written from its own folder (`from`); a config file above it
+ * makes another folder the root (`to`), and the globs then start with the way down to `from`.
+ */
+function rebased(defaults: VectornatorPluginOptions, from: string, to: string | undefined): VectornatorPluginOptions {
+  const base = resolve(defaults.root ?? from)
+  const down = to ? toPosix(relative(to, base)) : ''
+  if (!down || down.startsWith('..')) return defaults
+  const under = (globs: string | string[] | undefined) => globs === undefined ? undefined : (Array.isArray(globs) ? globs : [globs]).map(g => g.startsWith('**/') ? g : `${down}/${g}`)
+  return definedOnly({ ...defaults, root: undefined, include: under(defaults.include), exclude: under(defaults.exclude) })
+}
+
 /** Pages worth a place in a vector store when `assets: true`. */
 const TEXT_PAGE = /\.(?:html?|md|markdown|txt)$/i
 /**
@@ -118,7 +130,7 @@ export class Runner {
     let loading = this.configs.get(root)
     if (!loading) {
       // A docs framework's defaults (its folders, its base) sit under the config file and the options.
-      loading = loadConfig({ root, overrides: this.options }).then(loaded => resolvePluginOptions({ ...this.defaults, ...definedOnly(loaded.options) }))
+      loading = loadConfig({ root, overrides: this.options }).then(loaded => resolvePluginOptions({ ...rebased(this.defaults, root, loaded.options.root), ...definedOnly(loaded.options) }))
       this.configs.set(root, loading)
     }
     this.current = await loading
@@ -206,6 +218,7 @@ export class Runner {
       routePrefixes,
       routes,
       sources,
+      site: target.site,
       extraFiles: settings.assets
         ? async () => {
             const limit = vn.options.maxFileSize ?? providerLimits(vn.options).maxFileBytes

@@ -15,6 +15,23 @@ interface VitePressSite {
   buildEnd?: (site: VitePressSite) => unknown
   /** The config file as written (the site data fills in VitePress's own default title). */
   userConfig?: { title?: string, description?: string }
+  /** The site's base path (`/` or `/myproj/`). */
+  site?: { base?: string }
+  /** Pages served without `.html` (VitePress's `cleanUrls`). */
+  cleanUrls?: boolean
+}
+
+/**
+ * A page's route as VitePress links it: the site's base, the page's path after `rewrites`,
+ * `index` as its folder, and `.html` unless `cleanUrls`. `guide/intro.md` under base `/kit/` is
+ * `/kit/guide/intro.html`, or `/kit/guide/intro` with cleanUrls.
+ */
+export function vitePressRoute(page: string, s: Pick<VitePressSite, 'rewrites' | 'site' | 'cleanUrls'>): string {
+  const base = (s.site?.base ?? '/').replace(/\/?$/, '/')
+  const path = (s.rewrites.map[page] ?? page).replace(/\.md$/, '')
+  if (path === 'index') return base
+  if (path.endsWith('/index')) return base + path.slice(0, -'index'.length)
+  return base + path + (s.cleanUrls ? '' : '.html')
 }
 
 /** Site configs whose `buildEnd` already syncs: VitePress resolves the Vite config twice. */
@@ -74,9 +91,16 @@ class ViteBuild {
     // `404.md` or the theme's), which `assets: true` leaves out and a glob may take.
     const pages = ['404.md', ...s.pages].map(p => join(s.outDir, (s.rewrites.map[p] ?? p).replace(/\.md$/, '.html')))
     const client = this.outputs.get(s.outDir) ?? new Set()
-    const srcDir = relative(s.root, s.srcDir).split('\\').join('/')
     const site = { title: s.userConfig?.title, description: s.userConfig?.description }
-    const target = { root: s.root, logger: this.logger(), outputs: [{ dir: s.outDir, files: [...client, ...pages] }], routePrefixes: srcDir ? [srcDir] : [], outDir: s.outDir, site }
+    // Each page's route, for its source and for the HTML rendered from it.
+    const routes = new Map<string, string>()
+    for (const page of s.pages) {
+      const route = vitePressRoute(page, s)
+      routes.set(join(s.srcDir, page), route)
+      routes.set(join(s.outDir, (s.rewrites.map[page] ?? page).replace(/\.md$/, '.html')), route)
+    }
+    const srcDir = relative(s.root, s.srcDir).split('\\').join('/')
+    const target = { root: s.root, logger: this.logger(), outputs: [{ dir: s.outDir, files: [...client, ...pages] }], routes, routePrefixes: srcDir ? [srcDir] : [], outDir: s.outDir, site }
     this.reset()
     await this.runner.run(target)
   }

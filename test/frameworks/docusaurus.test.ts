@@ -5,7 +5,7 @@ import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
 import { linksOf, pageFor } from '../llms/helpers'
 import { search } from '../../src'
 import { silentLogger } from '../../src/lib/logger'
-import { bin, devServer, freePort, documents, run, site, source, storeConfig, syncLines, text } from './helpers'
+import { bin, devServer, expectCliAgrees, freePort, documents, run, site, source, storeConfig, syncLines, text } from './helpers'
 
 const docusaurus = bin('@docusaurus/core/bin/docusaurus.mjs')
 const env = { VECTORNATOR_PLUGIN: source('docusaurus.ts') }
@@ -26,6 +26,11 @@ afterAll(async () => {
 })
 
 describe('docusaurus', () => {
+  it('the CLI run right after the build plans nothing and changes nothing', async () => {
+    expect(first.code, first.output).toBe(0)
+    await expectCliAgrees(server, fixture.root)
+  })
+
   it('syncs once per build, after every locale is rendered, with each page under its route', () => {
     expect(first.code, first.output).toBe(0)
     expect(existsSync(join(fixture.root, 'build/fr/docs/intro/index.html'))).toBe(true)

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
 import { countRequests } from '../helpers/requests'
+import { runCli } from '../helpers/cli'
 import { storeIdOf } from '../plugin/helpers'
 
 const fixtures = fileURLToPath(new URL('../fixtures/frameworks/', import.meta.url))
@@ -199,4 +200,19 @@ export async function expectNoSync<R extends Run>(site: SiteUnderTest, action: (
   expect(sent()).toEqual({})
   expect(site.docs()).toEqual(before)
   return result
+}
+
+/**
+ * The CLI run right after a build, as the README's quick start and the workflow `init` writes run
+ * it: `status` plans nothing, and `sync` changes nothing (only reads reach the store).
+ */
+export async function expectCliAgrees(server: OpenAIServer, root: string): Promise<void> {
+  const env = { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url, CI: '1' }
+  const status = await runCli(['status', '--json'], { cwd: root, env })
+  expect(status.code, status.stderr).toBe(0)
+  expect(JSON.parse(status.stdout), status.stderr).toMatchObject({ added: [], updated: [], deleted: [], renamed: [], retagged: [] })
+  const sent = countRequests(server)
+  const sync = await runCli(['sync', '--json'], { cwd: root, env })
+  expect(sync.code, sync.stderr).toBe(0)
+  expect(Object.keys(sent()).filter(route => !route.startsWith('GET '))).toEqual([])
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { attribute, bin, devServer, expectNoSync, expectNothingUploaded, freePort, run, siteUnderTest, syncLines, text, workspaceRoot } from './helpers'
+import { attribute, bin, devServer, expectCliAgrees, expectNoSync, expectNothingUploaded, freePort, run, siteUnderTest, syncLines, text, workspaceRoot } from './helpers'
 
 const next = bin('next/dist/bin/next')
 // Turbopack reads nothing outside its root: the site's node_modules are the repository's, linked.
@@ -11,6 +11,11 @@ const s = siteUnderTest('nextra', { entries: ['next', 'next-adapter'], store: { 
 const urls = (docs: Record<string, Record<string, unknown>>) => Object.entries(docs).map(([path, a]) => [path.startsWith('.next/') ? `html ${a.title}` : path, a.url])
 
 describe('next + nextra', () => {
+  it('the CLI run right after the build plans nothing and changes nothing', async () => {
+    expect(s.first.code, s.first.output).toBe(0)
+    await expectCliAgrees(s.server, s.root)
+  })
+
   it('syncs once per next build (Turbopack), after the pages are prerendered, each under its route', () => {
     expect(s.first.code, s.first.output).toBe(0)
     expect(s.first.output).toContain('(Turbopack)')

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { attribute, bin, devServer, expectNoSync, expectNothingUploaded, freePort, run, siteUnderTest, syncLines } from './helpers'
+import { attribute, bin, devServer, expectCliAgrees, expectNoSync, expectNothingUploaded, freePort, run, siteUnderTest, syncLines } from './helpers'
 
 const nuxt = bin('nuxt/bin/nuxt.mjs')
 // Under vitest (TEST, VITEST set) Nuxt runs in test mode: silent, and its dev server prints no address.
@@ -9,6 +9,11 @@ const env = { NUXT_TELEMETRY_DISABLED: '1', TEST: '', VITEST: '' }
 const s = siteUnderTest('nuxt', { entries: ['nuxt'], build: [nuxt, ['generate'], env] })
 
 describe('nuxt', () => {
+  it('the CLI run right after the build plans nothing and changes nothing', async () => {
+    expect(s.first.code, s.first.output).toBe(0)
+    await expectCliAgrees(s.server, s.root)
+  })
+
   it('syncs once per nuxt generate, after the pages are prerendered, each under its route', () => {
     expect(s.first.code, s.first.output).toBe(0)
     expect(syncLines(s.first.output)).toHaveLength(1)

@@ -1,12 +1,17 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { attribute, bin, devServer, expectNoSync, expectNothingUploaded, freePort, run, siteUnderTest, syncLines, text } from './helpers'
+import { attribute, bin, devServer, expectCliAgrees, expectNoSync, expectNothingUploaded, freePort, run, siteUnderTest, syncLines, text } from './helpers'
 
 const rspress = bin('@rspress/core/bin/rspress.js')
 const s = siteUnderTest('rspress', { entries: ['rspress'], store: { assets: true }, build: [rspress, ['build']] }, 120_000)
 
 describe('rspress', () => {
+  it('the CLI run right after the build plans nothing and changes nothing', async () => {
+    expect(s.first.code, s.first.output).toBe(0)
+    await expectCliAgrees(s.server, s.root)
+  })
+
   it('syncs once, after the pages are rendered, each under the route the site links it by', () => {
     expect(s.first.code, s.first.output).toBe(0)
     expect(existsSync(join(s.root, 'doc_build/fr/guide/intro.html'))).toBe(true)

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
 import { search } from '../../src'
 import { silentLogger } from '../../src/lib/logger'
-import { bin, devServer, documents, freePort, installed, run, site, storeConfig, syncLines, text } from './helpers'
+import { bin, devServer, expectCliAgrees, documents, freePort, installed, run, site, storeConfig, syncLines, text } from './helpers'
 
 const astro = bin('astro/astro.js')
 const env = { ASTRO_TELEMETRY_DISABLED: '1' }
@@ -27,6 +27,11 @@ afterAll(async () => {
 })
 
 describe('astro + starlight', () => {
+  it('the CLI run right after the build plans nothing and changes nothing', async () => {
+    expect(first.code, first.output).toBe(0)
+    await expectCliAgrees(server, fixture.root)
+  })
+
   it('syncs once, after the pages are prerendered, each under the route the site links it by', () => {
     expect(first.code, first.output).toBe(0)
     expect(existsSync(join(fixture.root, 'dist/guide/install/index.html'))).toBe(true)

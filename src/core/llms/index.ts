@@ -92,7 +92,8 @@ function listed(logger: Logger, items: { path: string, reason: string }[], line:
  */
 export async function writeLlmsTxt(job: LlmsTxtJob): Promise<LlmsTxtWritten> {
   const { settings, logger } = job
-  const site = await siteOf(job.root, settings, job.site)
+  // A run with no framework of its own (the CLI) takes the site the last build recorded.
+  const site = await siteOf(job.root, settings, job.site ?? job.state.build?.site)
   const { pages, stale } = await readPages(job.root, job.state, settings.full)
   for (const page of pages) page.title = withoutSiteName(page, site.title)
   const sections = settings.sections && await Promise.all(settings.sections.map(async s => ({ title: s.title, tests: await globTests(s.include) })))

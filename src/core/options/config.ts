@@ -51,7 +51,7 @@ const CONFIG_KEYS: Record<keyof VectornatorConfig, true> = {
 const METADATA_KEYS: Record<keyof MetadataOptions, true> = { type: true, branch: true, remote: true, push: true, path: true, key: true }
 
 export interface LoadConfigOptions {
-  /** Folder searched for `vectornator.config.*`. Default: `overrides.root`, else the current folder. */
+  /** Folder the search for `vectornator.config.*` starts from (see findConfigUp). Default: `overrides.root`, else the current folder. */
   root?: string
   /** A config file to load instead of searching (relative to the current folder), or false to load none. */
   configFile?: string | false
@@ -84,7 +84,29 @@ export function findConfigFile(dir: string): string | undefined {
 }
 
 /**
- * Loads the config file (found in the root, or the one named) and applies the overrides:
+ * Finds the project's config file from `start` upwards: in `start`, then each folder above it up
+ * to the repository's top (the folder holding `.git`), or, outside git, up to the nearest folder
+ * with a package.json. So a build whose bundler root is a subfolder (VitePress's `docs/`) reads
+ * the config at the repository root that the CLI, run there, reads too.
+ */
+export function findConfigUp(start: string): string | undefined {
+  const folders: string[] = []
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    folders.push(dir)
+    if (existsSync(join(dir, '.git')) || dirname(dir) === dir) break
+  }
+  const top = existsSync(join(folders.at(-1)!, '.git'))
+    ? folders.length
+    : folders.findIndex(dir => existsSync(join(dir, 'package.json'))) + 1 || 1
+  for (const dir of folders.slice(0, top)) {
+    const file = findConfigFile(dir)
+    if (file) return file
+  }
+  return undefined
+}
+
+/**
+ * Loads the config file (found in the root or a folder above it, or the one named) and applies the overrides:
  * a flag or a plugin option wins over the file, arrays are replaced, not concatenated, and
  * `metadata` is merged key by key. A missing config file is fine: the overrides alone come back.
  * The file's own `root` is relative to the file's folder; without one, the root is that folder.
@@ -92,16 +114,15 @@ export function findConfigFile(dir: string): string | undefined {
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const overrides = options.overrides ?? {}
   const givenRoot = options.root ?? overrides.root
-  const file = options.configFile === false
-    ? undefined
-    : options.configFile
-      ? requireFile(resolve(options.configFile))
-      : findConfigFile(resolve(givenRoot ?? '.'))
+  const named = options.configFile ? requireFile(resolve(options.configFile)) : undefined
+  const file = options.configFile === false ? undefined : named ?? findConfigUp(givenRoot ?? '.')
 
   let fromFile: VectornatorConfig = {}
   if (file) {
     fromFile = await readConfigFile(file)
-    const root = fromFile.root !== undefined ? resolve(dirname(file), fromFile.root) : resolve(givenRoot ?? dirname(file))
+    // A file found by the search is the project's: its folder is the root unless it names one,
+    // whichever folder the search started from (a CLI in the repository, a bundler in docs/).
+    const root = fromFile.root !== undefined ? resolve(dirname(file), fromFile.root) : resolve(named ? givenRoot ?? dirname(file) : dirname(file))
     fromFile = { ...fromFile, root }
   }
   else if (options.root !== undefined) {

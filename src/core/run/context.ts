@@ -2,7 +2,8 @@ import type { FileMetadata, ProviderLimits, VectorStoreProvider } from '../../pr
 import type { VectornatorOptions } from '../../types'
 import { UsageError } from '../../lib/errors'
 import { resolveOptions, type ResolvedOptions } from '../options/options'
-import { fingerprint } from '../plan/fingerprint'
+import { fingerprint, stableStringify } from '../plan/fingerprint'
+import { buildRecord, isBuild, type VectornatorExtras } from './extras'
 import { plan as makePlan } from '../plan/plan'
 import type { PlanReport } from '../plan/report'
 import { attributeSettingsKey, buildAttributes, type AttributeSettings } from '../scan/attributes'
@@ -12,17 +13,7 @@ import type { StateStore, SyncState } from '../state/types'
 import { contentSettings, providerLimits } from './provider'
 import { CONVERTED, MDX_TEXT_VERSION, mdxToText } from '../scan/mdx-text'
 
-/** What a face adds to the options: the files and routes of a build. */
-export interface VectornatorExtras {
-  /** Leading folders stripped from paths to get page routes (a build's output folder). */
-  routePrefixes?: string[]
-  /** Page routes a docs framework reported, by root-relative path (see AttributeSettings.routes). */
-  routes?: Record<string, string>
-  /** The source document each rendered page was made from, by root-relative path (see AttributeSettings.sources). */
-  sources?: Record<string, string>
-  /** Files synced besides the scanned documents (files a build emitted); see filesFromPaths. */
-  extraFiles?: () => Promise<LocalFile[]>
-}
+export type { VectornatorExtras } from './extras'
 
 /**
  * Everything a sync's phases share, worked out once from the options before any I/O: the
@@ -38,11 +29,17 @@ export interface SyncContext {
   attributeSettings: AttributeSettings
   /** Whether the provider can rewrite attributes in place (renames and re-tags upload nothing). */
   canRetag: boolean
+  /** The options as the face gave them, before defaults (build-record.ts fills in what they leave unset). */
+  user: VectornatorOptions
+  /** Root-relative paths of the emitted files this run synced (a build's `extraFiles`). */
+  emitted: string[]
+  /** The settings came from the last build's record (build-record.ts), not from a build. */
+  adopted?: boolean
 }
 
-export function createContext(userOptions: VectornatorOptions, extras: VectornatorExtras): SyncContext {
+export function createContext(userOptions: VectornatorOptions, extras: VectornatorExtras, { quiet = false }: { quiet?: boolean } = {}): SyncContext {
   const options = resolveOptions(userOptions)
-  for (const glob of options.include)
+  for (const glob of quiet ? [] : options.include)
     if (/(^|\/|\*)\.env/.test(glob)) options.logger.warn(`include "${glob}" names .env files: secrets files (.env, .env.*) are never uploaded`)
   const rules = RULE_NAMES.flatMap(name => options[name] ? [compileRule(name, options[name], options.root, options.ref)] : [])
   const attributeSettings = { baseUrl: options.baseUrl, attributes: options.attributes, routePrefixes: extras.routePrefixes, routes: extras.routes, rules, sources: extras.sources }
@@ -57,6 +54,8 @@ export function createContext(userOptions: VectornatorOptions, extras: Vectornat
     attributesFingerprint: fingerprint(attributeSettingsKey(attributeSettings)),
     attributeSettings,
     canRetag: typeof options.provider === 'object' ? Boolean(options.provider.updateAttributes) : true,
+    user: userOptions ?? {},
+    emitted: [],
   }
 }
 
@@ -85,10 +84,13 @@ export function recordSettings(ctx: SyncContext, state: SyncState): void {
   state.provider = ctx.options.providerName
   state.fingerprint = ctx.contentFingerprint
   state.settings = { content: ctx.content, attributes: ctx.attributesFingerprint }
+  // A build records what shaped its documents, for the runs that have no build (build-record.ts).
+  if (isBuild(ctx.extras) && !ctx.adopted) state.build = buildRecord(ctx.options, ctx.extras, ctx.emitted)
 }
 
 export function settingsChanged(ctx: SyncContext, state: SyncState): boolean {
-  return state.fingerprint !== ctx.contentFingerprint || state.settings?.attributes !== ctx.attributesFingerprint
+  if (state.fingerprint !== ctx.contentFingerprint || state.settings?.attributes !== ctx.attributesFingerprint) return true
+  return isBuild(ctx.extras) && !ctx.adopted && stableStringify(state.build) !== stableStringify(buildRecord(ctx.options, ctx.extras, ctx.emitted))
 }
 
 /** Stops a plan that would delete more of the store than `maxDeletions` allows (a wrong glob or root). */

@@ -5,6 +5,7 @@ import { FileStatCache, statCachePath } from '../scan/stat-cache'
 import { emptyState, type StateStore, type SyncState } from '../state'
 import { filesDigest, summarize, summaryFor, type StateSummary } from '../state/summary'
 import { refuseForeignState, planFor, type SyncContext } from './context'
+import { adoptBuild } from './build-record'
 
 /** The first phase of a sync: the state loaded (or proven unchanged), the documents scanned, the plan. */
 export type Prepared = PlanReport & { loaded: SyncState | undefined, files: LocalFile[], sourceCommit?: string }
@@ -51,13 +52,15 @@ export function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCach
 export async function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, quick?: QuickCheck): Promise<Prepared | Unchanged> {
   const { options } = ctx
   // The scan needs nothing from the state: it runs while the state loads (a git fetch, a parse).
-  const scanning = scanDocuments(ctx, cache)
+  let scanning = scanDocuments(ctx, cache)
   scanning.catch(() => {})
   let collected: Promise<{ files: LocalFile[], skipped: SkippedFile[], commit?: string }> | undefined
   // Once, whichever path asks first: the skipped files are said once, the build's files read once.
   const collect = () => (collected ??= (async () => {
     const scanned = await scanning
-    const files = ctx.extras.extraFiles ? mergeFiles(scanned.files, await ctx.extras.extraFiles()) : scanned.files
+    const extra = ctx.extras.extraFiles ? await ctx.extras.extraFiles() : []
+    ctx.emitted = extra.map(f => f.path)
+    const files = extra.length ? mergeFiles(scanned.files, extra) : scanned.files
     for (const s of scanned.skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)
     options.onProgress({ type: 'scan', files: files.length })
     return { files, skipped: scanned.skipped, commit: scanned.commit }
@@ -74,6 +77,12 @@ export async function prepare(ctx: SyncContext, store: StateStore, cache: FileSt
     }
     loaded = await store.load()
     if (loaded) refuseForeignState(loaded, options, store)
+    // A run with no build of its own takes what the last build recorded (build-record.ts).
+    if (adoptBuild(ctx, loaded)) {
+      await scanning.catch(() => {})
+      scanning = scanDocuments(ctx, cache)
+      collected = undefined
+    }
   }
   catch (error) {
     await scanning.catch(() => {})

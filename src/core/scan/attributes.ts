@@ -40,10 +40,17 @@ export async function parseFrontMatter(text: string): Promise<{ data: Record<str
   }
 }
 
-/** Front matter title, else the first heading (Markdown `#` or HTML `<h1>`/`<title>`), else the file name. */
+/**
+ * Front matter title, else the first heading (Markdown `#` or HTML `<h1>`/`<title>`), else a home
+ * page's hero (VitePress `hero.name`, Starlight `hero.title`), else the file name.
+ */
 export function titleOf(path: string, text: string, frontmatter: Record<string, unknown>): string {
   if (typeof frontmatter.title === 'string' && frontmatter.title.trim()) return frontmatter.title.trim()
   const heading = /^#{1,6}[ \t]+(.+?)[ \t#]*$/m.exec(text)
+  const hero = frontmatter.hero as Record<string, unknown> | undefined
+  const heroTitle = hero && typeof hero === 'object' ? [hero.name, hero.title, hero.text].find(v => typeof v === 'string' && v.trim()) : undefined
+  // A home page's sections (`## Features`) are not its title: the hero is, unless it has an h1.
+  if (typeof heroTitle === 'string' && !/^#[ \t]+\S/m.test(text)) return heroTitle.trim()
   if (heading) return heading[1].trim()
   const html = /<title[^>]*>([^<]+)<\/title>/i.exec(text) ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(text)
   if (html) return html[1].replace(/<[^>]+>/g, '').trim()

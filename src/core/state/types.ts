@@ -1,5 +1,6 @@
 import type { Attributes } from '../../providers/types'
 import type { StatCache } from '../scan/stat'
+import type { AttributeRule } from '../scan/rules'
 
 /**
  * The sync state: the seed's metadata JSON, unchanged in shape, with optional fields added
@@ -28,6 +29,28 @@ export interface SyncState {
   sourceCommit?: string
   /** The documents were read from a work tree with changes not committed in `sourceCommit`. */
   sourceDirty?: boolean
+  /** What the last build used to shape its documents (core/run/build-record.ts). */
+  build?: BuildRecord
+}
+
+/**
+ * The settings a build (bundler plugin, docs framework) synced with, for a run that has no build
+ * of its own: the globs, the base, the version and locale rules, and what only the framework
+ * knows (page routes, rendered pages' sources, emitted files, the site's title).
+ */
+export interface BuildRecord {
+  include: string[]
+  exclude: string[]
+  dot: boolean
+  baseUrl?: string
+  version?: AttributeRule
+  locale?: AttributeRule
+  routePrefixes?: string[]
+  routes?: Record<string, string>
+  sources?: Record<string, string>
+  /** Root-relative paths of the emitted files it synced. */
+  emitted?: string[]
+  site?: { title?: string, description?: string }
 }
 
 export interface FileState {
