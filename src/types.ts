@@ -49,6 +49,12 @@ export interface VectornatorOptions extends OpenAISettings, PostgresSettings {
    */
   dot?: boolean
   /**
+   * Paths (globs) synced although they are credentials by name (`id_rsa`, `*.pem`, `.npmrc`, ...)
+   * or hold one (a private key block, an API key or token): without it such files are never
+   * uploaded, served by MCP or written to llms files, and each is named once in the output.
+   */
+  allowSecrets?: string | string[]
+  /**
    * Sync the documents of this git ref (a tag, a branch, a commit) instead of the work tree,
    * read from git's objects: CI can publish a tag without checking it out.
    */

@@ -106,7 +106,7 @@ describe('an embedded store lives on one machine', { timeout: 180_000 }, () => {
     const run = await offline(b, 'sync', '--metadata', 'git-branch')
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr.split('\n').filter(l => /not on this machine/.test(l))).toEqual([
-      expect.stringMatching(/names embedded store pgs_\w+, which is not on this machine \(synced on another one\): building this machine's own/),
+      expect.stringMatching(/names embedded store pgs_\w+, which is not on this machine \(deleted, or synced on another one\): building this machine's own/),
     ])
     expect(run.stderr).toMatch(/sync: 3 added/)
     const found = await offline(b, 'search', 'harbour number 1', '--json', '--metadata', 'git-branch')

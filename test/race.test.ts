@@ -197,12 +197,13 @@ describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
       `D=${dir}`,
       'if mv "$D/hold" "$D/holding" 2>/dev/null; then',
       '  touch "$D/held"',
-      '  while [ ! -e "$D/release" ]; do sleep 0.05; done',
+      // Bounded: a test that fails before releasing it must not leave a push waiting forever.
+      '  i=0; while [ ! -e "$D/release" ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done',
       '  touch "$D/left"',
       '  exit 0',
       'fi',
       ...(order === 'during'
-        ? ['touch "$D/release"', `while [ "$(git rev-parse vectornator-metadata)" = "${base}" ]; do sleep 0.05; done`]
+        ? ['touch "$D/release"', `i=0; while [ "$(git rev-parse vectornator-metadata)" = "${base}" ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done`]
         : []),
       'exit 0',
       '',

@@ -1,6 +1,8 @@
 import type { CAC, Command } from 'cac'
 import type { VectornatorOptions } from '../types'
 import { createConsoleLogger, type Logger } from '../lib/logger'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { loadConfig } from '../core/options/config'
 
 /** Flags every command that reads the documents or the store understands. */
@@ -10,6 +12,7 @@ export interface CommonFlags {
   include?: string | string[]
   exclude?: string | string[]
   dot?: boolean
+  allowSecret?: string | string[]
   store?: string
   provider?: string
   metadata?: string
@@ -36,6 +39,7 @@ export function withCommonFlags(command: Command): Command {
     .option('--include <glob>', 'Documents to sync (repeatable; default: Markdown, MDX and text files)')
     .option('--exclude <glob>', 'Globs to leave out (repeatable)')
     .option('--dot', 'Let * and ** match names starting with a dot (.github/, .draft.md); without it only a glob naming the dot does')
+    .option('--allow-secret <glob>', 'Sync this path although it is or holds a credential (repeatable; without it such files are never uploaded)')
     .option('--store <id>', 'Vector store id (env VECTORNATOR_STORE_ID)')
     .option('--provider <name>', 'openai or postgres (default: openai when OPENAI_API_KEY is set, else the embedded store)')
     .option('--metadata <type>', 'Where the sync state lives: git-branch or file')
@@ -67,6 +71,7 @@ export function toOptions(flags: CommonFlags): VectornatorOptions {
   if (flags.include !== undefined) options.include = ([] as unknown[]).concat(flags.include).map(String)
   if (flags.exclude !== undefined) options.exclude = ([] as unknown[]).concat(flags.exclude).map(String)
   if (flags.dot) options.dot = true
+  if (flags.allowSecret !== undefined) options.allowSecrets = ([] as unknown[]).concat(flags.allowSecret).map(String)
   if (flags.store !== undefined) options.vectorStoreId = String(flags.store)
   if (flags.provider !== undefined) options.provider = String(flags.provider) as VectornatorOptions['provider']
   if (flags.concurrency !== undefined) options.concurrency = Number(flags.concurrency)
@@ -89,6 +94,22 @@ export function toOptions(flags: CommonFlags): VectornatorOptions {
  */
 export async function optionsFor(flags: CommonFlags, extra: VectornatorOptions = {}): Promise<VectornatorOptions> {
   const overrides = { ...toOptions(flags), ...extra }
-  const { options } = await loadConfig({ root: flags.root, configFile: flags.config, overrides })
+  const { options, configFile } = await loadConfig({ root: flags.root, configFile: flags.config, overrides })
+  // No config and no --root: a VitePress site in a folder below is the project, as the plugin,
+  // whose root is the site's folder, sees it (`init` writes that root into the config).
+  if (!configFile && options.root === undefined) {
+    const site = vitePressSite(process.cwd())
+    if (site) options.root = site
+  }
   return options
+}
+
+/** The folder holding `.vitepress/`: the current one or one below it (not node_modules or dot folders). */
+function vitePressSite(cwd: string): string | undefined {
+  if (existsSync(join(cwd, '.vitepress'))) return undefined
+  let names: string[]
+  try { names = readdirSync(cwd) }
+  catch { return undefined }
+  const sites = names.filter(n => !n.startsWith('.') && n !== 'node_modules' && existsSync(join(cwd, n, '.vitepress')))
+  return sites.length === 1 ? join(cwd, sites[0]!) : undefined
 }

@@ -3,6 +3,7 @@ import { searchFilter, type SearchRequest } from '../core/inspect/search'
 import type { ResolvedOptions } from '../core/options/options'
 import { refuseForeignState } from '../core/run/context'
 import { resolveStateStore, type SyncState } from '../core/state'
+import { secretAllowance } from '../core/scan/source'
 import { pathForUrl, RefusedError, syncedEntry } from './paths'
 import { DocumentReader, type DocumentText } from './read'
 
@@ -63,7 +64,7 @@ export class DocumentLibrary {
 
   constructor(private readonly options: ResolvedOptions, private state: SyncState | undefined) {
     this.loadedAt = Date.now()
-    this.reader = new DocumentReader(options.root)
+    this.reader = new DocumentReader(options.root, secretAllowance(options))
   }
 
   /** The state, read again when it is older than `maxAgeMs`; reads at the same time share one load. */

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { lstat, readFile, realpath } from 'node:fs/promises'
 import { isAbsolute, join, relative, sep } from 'node:path'
+import { credentialByName, secretInText } from '../core/scan/secrets'
 import { uploadText } from '../core/run/context'
 import type { LocalFile } from '../core/scan/scan'
 import { git, gitEnv } from '../core/state/git/exec'
@@ -60,7 +61,8 @@ function gitBlob(cwd: string, name: string): Promise<Buffer | undefined> {
 export class DocumentReader {
   private prefix?: Promise<string | undefined>
 
-  constructor(private readonly root: string) {}
+  /** `allowSecret`: the paths `allowSecrets` lets through (served as they were synced). */
+  constructor(private readonly root: string, private readonly allowSecret: Promise<(path: string) => boolean> = Promise.resolve(() => false)) {}
 
   /** The root's folder inside its git repository (`docs/` or empty); undefined outside one. */
   private gitPrefix(): Promise<string | undefined> {
@@ -75,19 +77,23 @@ export class DocumentReader {
    */
   async read(path: string, entry: FileState, state: SyncState): Promise<DocumentText> {
     const own = await workTreeCopy(this.root, path)
-    if (own && sha256(own) === entry.hash) return this.text(path, own, 'work-tree')
+    const allowed = (await this.allowSecret)(path)
+    if (own && sha256(own) === entry.hash) return this.text(path, own, 'work-tree', undefined, allowed)
     const commit = state.sourceCommit
     const prefix = commit ? await this.gitPrefix() : undefined
     const committed = commit && prefix !== undefined ? await gitBlob(this.root, `${commit}:${prefix}${path}`) : undefined
-    if (committed && sha256(committed) === entry.hash) return this.text(path, committed, 'git', commit)
+    if (committed && sha256(committed) === entry.hash) return this.text(path, committed, 'git', commit, allowed)
     const where = commit
       ? `the work tree's copy differs from the synced one, and commit ${commit.slice(0, 12)} the sync read ${committed ? 'holds another version' : prefix === undefined ? 'is not in a repository here' : 'does not hold it (or is not in this clone)'}`
       : `the work tree's copy ${own ? 'differs from the synced one' : 'is gone'}, and the sync recorded no commit to read it from`
     throw new RefusedError(`${path} changed since the last sync (${where}): run \`vectornator sync\`, then ask again; a stale copy is never served`, true)
   }
 
-  private text(path: string, content: Buffer, from: DocumentText['from'], commit?: string): DocumentText {
+  private text(path: string, content: Buffer, from: DocumentText['from'], commit: string | undefined, allowed: boolean): DocumentText {
     if (content.includes(0)) throw new RefusedError(`${path} is not a text document: it is not served`)
+    // Never a credential, even one a state written before these checks (or by hand) names.
+    const secret = allowed ? undefined : credentialByName(path) ?? secretInText(content.toString('latin1'))
+    if (secret) throw new RefusedError(`${path} is not served: ${secret.startsWith('holds') ? `it ${secret}` : `it is ${secret}`}`)
     // The same conversion the sync applies before upload, so the text matches what search found.
     const uploaded = uploadText({ path } as LocalFile, content)
     return { text: (uploaded ?? content).toString('utf8'), from, ...(commit ? { commit } : {}), converted: uploaded !== undefined }

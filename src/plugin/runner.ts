@@ -7,6 +7,7 @@ import { errorMessage, SyncError } from '../lib/errors'
 import { providerLimits } from '../core/run/provider'
 import { PLAN_LIST_LIMIT, planLines, summaryLine } from '../core/plan/report'
 import { filesFromPaths } from '../core/scan/scan'
+import { secretAllowance } from '../core/scan/source'
 import { loadConfig } from '../core/options/config'
 import { nothingToSyncInCI, type ResolvedOptions } from '../core/options/options'
 import { isCI, type PluginSettings, resolvePluginOptions, type VectornatorPluginOptions } from './options'
@@ -222,7 +223,7 @@ export class Runner {
       extraFiles: settings.assets
         ? async () => {
             const limit = vn.options.maxFileSize ?? providerLimits(vn.options).maxFileBytes
-            const { files, skipped } = await filesFromPaths(vn.options.root, await selectAssets(settings.assets, target.outputs, vn.options.dot), limit)
+            const { files, skipped } = await filesFromPaths(vn.options.root, await selectAssets(settings.assets, target.outputs, vn.options.dot), limit, await secretAllowance(vn.options))
             for (const s of skipped) logger.warn(`emitted file ${s.path} left out: ${s.reason}`)
             return files
           }

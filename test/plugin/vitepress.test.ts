@@ -63,29 +63,33 @@ describe('vitepress', () => {
   })
 })
 
+/** A repository holding a VitePress site in docs/ (base /myproj/, cleanUrls), built with the plugin. */
+async function repoWithSite(config: Record<string, unknown> | undefined, plugin: VectornatorPluginOptions): Promise<{ repo: string, lines: Lines }> {
+  const repo = mkdtempSync(join(tmpdir(), 'vn-vitepress-repo-'))
+  mkdirSync(join(repo, 'docs'))
+  cpSync(fileURLToPath(new URL('../fixtures/vitepress', import.meta.url)), join(repo, 'docs'), { recursive: true })
+  symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(repo, 'node_modules'), 'dir')
+  writeFileSync(join(repo, 'docs/index.md'), '---\nlayout: home\nhero:\n  name: Orbit\n  text: Satellite passes for small ground stations\n---\n\n## Features\n\nOrbit schedules passes.\n')
+  writeFileSync(join(repo, 'docs/.vitepress/config.mts'), `export default { base: '/myproj/', cleanUrls: true, title: 'Orbit docs', description: 'How Orbit schedules passes' }\n`)
+  if (config) writeFileSync(join(repo, 'vectornator.config.json'), JSON.stringify(config))
+  writeFileSync(join(repo, '.gitignore'), 'node_modules\n')
+  execFileSync('git', ['init', '-q'], { cwd: repo })
+  const lines = new Lines()
+  await build(join(repo, 'docs'), {
+    onAfterConfigResolve(site: SiteConfig) {
+      site.vite ??= {}
+      ;(site.vite.plugins ??= []).push(vectornator(plugin) as never)
+      const logger = site.logger
+      site.logger = { ...logger, info: (m, o) => { lines.push(m); logger.info(m, o) }, error: (m, o) => { lines.push(m); logger.error(m, o) } }
+    },
+  } as never)
+  return { repo, lines }
+}
+
 describe('vitepress in a repository, beside the CLI', () => {
   it('with base and cleanUrls, a config at the repository root: the plugin in docs/ and the CLI at the root see one project, the same urls and titles, and write the same llms.txt', async () => {
     // A repository as `vectornator init` leaves it: the config at the top names docs/ as the root.
-    const repo = mkdtempSync(join(tmpdir(), 'vn-vitepress-repo-'))
-    mkdirSync(join(repo, 'docs'))
-    cpSync(fileURLToPath(new URL('../fixtures/vitepress', import.meta.url)), join(repo, 'docs'), { recursive: true })
-    symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(repo, 'node_modules'), 'dir')
-    writeFileSync(join(repo, 'docs/index.md'), '---\nlayout: home\nhero:\n  name: Orbit\n  text: Satellite passes for small ground stations\n---\n\n## Features\n\nOrbit schedules passes.\n')
-    mkdirSync(join(repo, 'docs/.vitepress'), { recursive: true })
-    writeFileSync(join(repo, 'docs/.vitepress/config.mts'), `export default { base: '/myproj/', cleanUrls: true, title: 'Orbit docs', description: 'How Orbit schedules passes' }\n`)
-    writeFileSync(join(repo, 'vectornator.config.json'), JSON.stringify({ root: 'docs', include: ['**/*.md'], provider: 'openai', baseURL: server().url, metadata: 'file', llmsTxt: true }))
-    writeFileSync(join(repo, '.gitignore'), 'node_modules\n')
-    execFileSync('git', ['init', '-q'], { cwd: repo })
-
-    const lines = new Lines()
-    await build(join(repo, 'docs'), {
-      onAfterConfigResolve(site: SiteConfig) {
-        site.vite ??= {}
-        ;(site.vite.plugins ??= []).push(vectornator({ apiKey: 'test', failOnError: true }) as never)
-        const logger = site.logger
-        site.logger = { ...logger, info: (m, o) => { lines.push(m); logger.info(m, o) }, error: (m, o) => { lines.push(m); logger.error(m, o) } }
-      },
-    } as never)
+    const { repo, lines } = await repoWithSite({ root: 'docs', include: ['**/*.md'], provider: 'openai', baseURL: server().url, metadata: 'file', llmsTxt: true }, { apiKey: 'test', failOnError: true })
     expect(lines.syncs).toEqual([expect.stringMatching(/sync: 3 added/)])
     const docs = Object.fromEntries(server().vectorStoreFiles(storeIdOf(join(repo, 'docs'))!).map(f => [String(f.attributes?.path), f.attributes]))
     expect(Object.fromEntries(Object.entries(docs).map(([p, a]) => [p, [a?.url, a?.title]]))).toEqual({
@@ -106,6 +110,16 @@ describe('vitepress in a repository, beside the CLI', () => {
     for (const name of ['llms.txt', 'llms-full.txt'])
       expect(readFileSync(join(out, name), 'utf8')).toBe(readFileSync(join(repo, 'docs/.vitepress/dist', name), 'utf8'))
     expect(readFileSync(join(out, 'llms.txt'), 'utf8')).toMatch(/^# Orbit docs\n\n> How Orbit schedules passes\n/)
+    rmSync(repo, { recursive: true, force: true })
+  })
+
+  it('with no config file: the CLI at the repository root finds the site in docs/ and the state the build left, and has nothing to do', async () => {
+    const { repo, lines } = await repoWithSite(undefined, { provider: 'openai', apiKey: 'test', baseURL: server().url, failOnError: true })
+    expect(lines.syncs).toEqual([expect.stringMatching(/sync: 3 added/)])
+    await expectCliAgrees(server(), repo)
+    const found = await runCli(['search', 'satellite passes', '--json'], { cwd: repo, env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server().url } })
+    expect(found.code, found.stderr).toBe(0)
+    expect(JSON.parse(found.stdout).map((h: { url: string }) => h.url)).toContain('/myproj/guide/passes')
     rmSync(repo, { recursive: true, force: true })
   })
 })

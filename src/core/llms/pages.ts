@@ -1,10 +1,17 @@
 import { promises as fs } from 'node:fs'
-import { join } from 'node:path'
+import { isAbsolute, join, relative, resolve } from 'node:path'
 import pLimit from 'p-limit'
 import type { SyncState } from '../state/types'
 import { routeOf } from '../scan/attributes'
 import { sha256Hex } from '../scan/scan'
 import { readableText } from './text'
+import { credentialByName, secretInText } from '../scan/secrets'
+
+/** A state's path that leads out of the root (`../x.md`, an absolute path): never read. */
+function outsideRoot(root: string, path: string): boolean {
+  const rel = relative(root, resolve(root, path))
+  return isAbsolute(path) || rel === '' || rel.startsWith('..') || isAbsolute(rel)
+}
 
 /** A synced document as llms.txt lists it: what the store holds for it, and its text when it still matches. */
 export interface Page {
@@ -55,9 +62,14 @@ export async function readPages(root: string, state: SyncState, withText: boolea
       locale: text(attributes.locale),
       version: text(attributes.version),
     }
+    // Only documents inside the root, and never a credential: llms-full.txt is published with the site.
+    const refused = outsideRoot(root, path) ? 'outside the root' : credentialByName(path)
+    if (refused) { stale.push({ path, reason: `not read: ${refused}` }); return page }
     let content: Buffer
     try { content = await fs.readFile(join(root, path)) }
     catch { stale.push({ path, reason: 'no longer in the work tree' }); return page }
+    const secret = secretInText(content.toString('latin1'))
+    if (secret) { stale.push({ path, reason: `not read: it ${secret}` }); return page }
     if (`sha256:${sha256Hex(content)}` !== file.hash) {
       stale.push({ path, reason: 'changed since the last sync (the store holds an older version)' })
       return page

@@ -41,7 +41,7 @@ export const CONFIG_FILES = ['ts', 'mts', 'mjs', 'js', 'cjs', 'json'].map(ext =>
  * forgotten here (tsc fails until it is listed).
  */
 const CONFIG_KEYS: Record<keyof VectornatorConfig, true> = {
-  root: true, include: true, exclude: true, gitignore: true, dot: true, ref: true,
+  root: true, include: true, exclude: true, gitignore: true, dot: true, allowSecrets: true, ref: true,
   provider: true, apiKey: true, baseURL: true, vectorStoreId: true, storeName: true, chunkingStrategy: true, processingTimeoutMs: true,
   connectionString: true, embed: true, chunkSize: true, chunkOverlap: true, openai: true, postgres: true,
   metadata: true, concurrency: true, dryRun: true, maxFileSize: true, baseUrl: true, attributes: true, version: true, locale: true,

@@ -44,6 +44,8 @@ export interface ResolvedOptions {
   exclude: string[]
   gitignore: boolean
   dot: boolean
+  /** Globs of paths let through although they are or hold credentials (see scan/secrets.ts). */
+  allowSecrets: string[]
   ref: string | undefined
   provider: ProviderName | VectorStoreProvider
   providerName: string
@@ -193,6 +195,7 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
   include.forEach(g => checkGlob('include', g, errors))
   const userExclude = toList(opts.exclude) ?? []
   userExclude.forEach(g => checkGlob('exclude', g, errors))
+  toList(opts.allowSecrets)?.forEach(g => checkGlob('allowSecrets', g, errors))
 
   checkSettings(opts, errors)
   const providerOption = opts.provider ?? defaultProviderName(opts.apiKey ?? env.OPENAI_API_KEY)
@@ -218,6 +221,7 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
     exclude: [...DEFAULT_EXCLUDE, ...userExclude],
     gitignore: opts.gitignore ?? true,
     dot: opts.dot ?? false,
+    allowSecrets: toList(opts.allowSecrets) ?? [],
     ref: opts.ref,
     provider: providerOption as ResolvedOptions['provider'],
     providerName,

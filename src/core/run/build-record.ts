@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { VectornatorOptions } from '../../types'
 import { filesFromPaths } from '../scan/scan'
+import { secretAllowance } from '../scan/source'
 import type { SyncState } from '../state/types'
 import { createContext, type SyncContext } from './context'
 import { isBuild, type VectornatorExtras } from './extras'
@@ -41,7 +42,7 @@ export function adoptBuild(ctx: SyncContext, state: SyncState | undefined): bool
     site: record.site,
     // The emitted files still on disk (a build's output folder): gone ones are planned as deletions.
     extraFiles: emitted.length
-      ? async () => (await filesFromPaths(root, emitted.map(p => join(root, p)), ctx.options.maxFileSize ?? providerLimits(ctx.options).maxFileBytes)).files
+      ? async () => (await filesFromPaths(root, emitted.map(p => join(root, p)), ctx.options.maxFileSize ?? providerLimits(ctx.options).maxFileBytes, await secretAllowance(ctx.options))).files
       : undefined,
   }
   const before = scanKey(ctx)

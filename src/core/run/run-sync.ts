@@ -146,7 +146,7 @@ async function readyStore(ctx: SyncContext, store: StateStore, provider: VectorS
   // this machine builds its own instead of failing.
   const elsewhere = !options.newStore && options.localStore && !options.vectorStoreId && Boolean(old.storeId)
     && !(await storeExists(ctx, provider, old.storeId))
-  if (elsewhere) options.logger.info(`the sync state names embedded store ${old.storeId}, which is not on this machine (synced on another one): building this machine's own`)
+  if (elsewhere) options.logger.info(`the sync state names embedded store ${old.storeId}, which is not on this machine (deleted, or synced on another one): building this machine's own`)
   if (options.newStore || elsewhere) report = { ...report, ...planFor(ctx, report.files, { ...emptyState(''), provider: options.providerName }) }
   const { state } = report
   const created = !(options.vectorStoreId ?? (state.storeId || undefined))

@@ -51,7 +51,7 @@ export const ELSEWHERE = 'the embedded store is not on this machine'
 
 /** The embedded store a state names is another machine's (the state came with a clone of the branch). */
 export function notOnThisMachine(storeId: string): string {
-  return `the sync state names embedded store ${storeId}, which is not on this machine (it was synced on another one): run \`vectornator sync\` to build this machine's own`
+  return `the sync state names embedded store ${storeId}, which is not on this machine (deleted, or synced on another one): run \`vectornator sync\` to build this machine's own`
 }
 
 /** Opens the store a state summary names and compares its counts: undefined when they agree. */

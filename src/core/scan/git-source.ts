@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createHash, type Hash } from 'node:crypto'
 import picomatch from 'picomatch'
+import { SecretScanner } from './secrets'
 import { UsageError } from '../../lib/errors'
 import { git, gitEnv, gitErrorLine, resolveName } from '../state/git/exec'
 
@@ -21,6 +22,8 @@ export interface GitSourceFile {
   sha256: string
   /** The git blob id. */
   oid: string
+  /** What credential the content holds, if any (secrets.ts). */
+  secret?: string
   /** The content, read from the object store (never from the work tree). */
   read(): Promise<Buffer>
 }
@@ -61,7 +64,7 @@ export async function listFilesAtRef(cwd: string, ref: string, options: GitSourc
   })
 
   const blobs = new BlobReader(cwd)
-  const hashes = new Map<string, Promise<string>>()
+  const hashes = new Map<string, Promise<{ sha256: string, secret?: string }>>()
   for (const { oid } of entries) {
     if (hashes.has(oid)) continue
     const hash = blobs.sha256(oid)
@@ -70,7 +73,8 @@ export async function listFilesAtRef(cwd: string, ref: string, options: GitSourc
   }
   const files: GitSourceFile[] = []
   for (const { path, oid, size } of entries) {
-    files.push({ path, oid, size, sha256: await hashes.get(oid)!, read: () => blobs.read(oid) })
+    const { sha256, secret } = await hashes.get(oid)!
+    files.push({ path, oid, size, sha256, ...(secret ? { secret } : {}), read: () => blobs.read(oid) })
   }
   return files
 }
@@ -117,9 +121,12 @@ class BlobReader {
 
   constructor(private readonly cwd: string) {}
 
-  sha256(oid: string): Promise<string> {
+  /** The blob's SHA-256, and the credential it holds (searched as it streams by). */
+  sha256(oid: string): Promise<{ sha256: string, secret?: string }> {
     const hash: Hash = createHash('sha256')
-    return this.request(oid, hash).then(() => hash.digest('hex'))
+    const secrets = new SecretScanner()
+    return this.request(oid, { update: (chunk) => { hash.update(chunk); secrets.push(chunk) } })
+      .then(() => ({ sha256: hash.digest('hex'), ...(secrets.found ? { secret: secrets.found } : {}) }))
   }
 
   read(oid: string): Promise<Buffer> {

@@ -5,6 +5,7 @@ import pLimit from 'p-limit'
 import { loadGitignore } from './gitignore'
 import { listFiles } from './walk'
 import type { StatCache, StatKey } from './stat-cache'
+import { credentialByName, SecretScanner } from './secrets'
 
 export interface LocalFile {
   /** Root-relative POSIX path. */
@@ -38,6 +39,8 @@ export interface ScanOptions {
   concurrency?: number
   /** Known hashes, reused while a file's stat is unchanged; fresh hashes are recorded in it. */
   cache?: StatCache
+  /** Paths let through although they are or hold credentials (the `allowSecrets` option). */
+  allowSecret?: (path: string) => boolean
 }
 
 export interface ScanResult {
@@ -68,6 +71,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
 
   const skipped: SkippedFile[] = []
   const files: LocalFile[] = []
+  const allowSecret = options.allowSecret ?? (() => false)
   const toHash: { path: string, base: string, link: boolean, real: string, stat: StatKey }[] = []
   // One lstat per document, synchronous (from the kernel's inode cache a sync call costs a third
   // of a promise): a no-op sync is mostly these, so the loop allocates as little as it can.
@@ -80,6 +84,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     if (isSecretPath(path)) continue
     const slash = path.lastIndexOf('/')
     if (ignored?.ignores(path)) continue
+    const credential = credentialByName(path)
+    if (credential && !allowSecret(path)) { skipped.push({ path, reason: secretReason(credential) }); continue }
     const found = locate(path, slash)
     if (found === undefined) continue
     if (found === OUTSIDE) {
@@ -93,8 +99,13 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       skipped.push({ path, reason: `larger than the store's limit (${stat.size} > ${options.maxFileBytes} bytes)` })
       continue
     }
-    const cached = options.cache?.lookup(path, stat)
+    let cached = options.cache?.lookup(path, stat)
     if (cached === null) { skipped.push({ path, reason: 'binary' }); continue }
+    // A file found to hold a credential is remembered as such (`!why`), until it changes or is allowed.
+    if (cached?.startsWith('!')) {
+      if (!allowSecret(path)) { skipped.push({ path, reason: secretReason(cached.slice(1)) }); continue }
+      cached = undefined
+    }
     if (cached) { files.push(new ScannedFile(path, found.base, found.link, stat.size, stat.mtimeMs, cached)); continue }
     // What the cache does not know is read: a small file at once, synchronously through one
     // reused buffer (a tenth of the cost of a stream per file); a large one later, streamed.
@@ -105,7 +116,12 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     else toHash.push({ path, base, link, real, stat: key })
   }
 
-  function hashed(path: string, base: string, link: boolean, stat: StatKey, hash: { sha256: string, binary: boolean }): void {
+  function hashed(path: string, base: string, link: boolean, stat: StatKey, hash: Hashed): void {
+    if (hash.secret && !allowSecret(path)) {
+      options.cache?.record(path, stat, `!${hash.secret}`)
+      skipped.push({ path, reason: secretReason(hash.secret) })
+      return
+    }
     options.cache?.record(path, stat, hash.binary ? null : hash.sha256)
     if (hash.binary) skipped.push({ path, reason: 'binary' })
     else files.push(new ScannedFile(path, base, link, stat.size, stat.mtimeMs, hash.sha256))
@@ -198,11 +214,22 @@ const YIELD_EVERY = 1024
 const SYNC_HASH_BYTES = 1024 * 1024
 const hashBuffer = Buffer.allocUnsafe(64 * 1024)
 
+/** A file's SHA-256; whether it is binary (a NUL in its first 8 KiB); what credential it holds, if any. */
+export interface Hashed {
+  sha256: string
+  binary: boolean
+  secret?: string
+}
+
+/** The one line said of a file skipped for the credential it holds. */
+const secretReason = (why: string) => `${why}: credentials are never uploaded (allowSecrets lets a path through)`
+
 /** hashFile for small files: one synchronous pass through a shared 64 KiB buffer (never more in memory). */
-export function hashFileSync(path: string): { sha256: string, binary: boolean } {
+export function hashFileSync(path: string): Hashed {
   const fd = openSync(path, 'r')
   try {
     const hash = createHash('sha256')
+    const secrets = new SecretScanner()
     let first = true
     for (let n: number; (n = readSync(fd, hashBuffer, 0, hashBuffer.length, null)) > 0;) {
       if (first) {
@@ -210,8 +237,9 @@ export function hashFileSync(path: string): { sha256: string, binary: boolean } 
         if (hashBuffer.subarray(0, Math.min(n, 8192)).includes(0)) return { sha256: hash.digest('hex'), binary: true }
       }
       hash.update(hashBuffer.subarray(0, n))
+      secrets.push(hashBuffer.subarray(0, n))
     }
-    return { sha256: hash.digest('hex'), binary: false }
+    return { sha256: hash.digest('hex'), binary: false, ...(secrets.found ? { secret: secrets.found } : {}) }
   }
   finally { closeSync(fd) }
 }
@@ -221,11 +249,12 @@ export function hashFileSync(path: string): { sha256: string, binary: boolean } 
  * 256 KiB buffer is reused for the whole file: a stream's fresh buffer per chunk is garbage that,
  * outside the JS heap, the GC may leave for hundreds of MB.
  */
-export async function hashFile(path: string): Promise<{ sha256: string, binary: boolean }> {
+export async function hashFile(path: string): Promise<Hashed> {
   const hash = createHash('sha256')
   const handle = await fs.open(path, 'r')
   try {
     const buffer = Buffer.allocUnsafe(256 * 1024)
+    const secrets = new SecretScanner()
     let first = true
     for (let n: number; (n = (await handle.read(buffer, 0, buffer.length, null)).bytesRead) > 0;) {
       if (first) {
@@ -233,8 +262,9 @@ export async function hashFile(path: string): Promise<{ sha256: string, binary: 
         if (buffer.subarray(0, Math.min(n, 8192)).includes(0)) return { sha256: hash.digest('hex'), binary: true }
       }
       hash.update(buffer.subarray(0, n))
+      secrets.push(buffer.subarray(0, n))
     }
-    return { sha256: hash.digest('hex'), binary: false }
+    return { sha256: hash.digest('hex'), binary: false, ...(secrets.found ? { secret: secrets.found } : {}) }
   }
   finally { await handle.close() }
 }
@@ -247,7 +277,7 @@ export function sha256Hex(content: Buffer | string): string {
  * Local files for paths given outright (files a build emitted), named relative to `root`.
  * Files outside the root, secrets, binaries and empty files are left out, with the reason.
  */
-export async function filesFromPaths(root: string, absPaths: string[], maxFileBytes: number): Promise<ScanResult> {
+export async function filesFromPaths(root: string, absPaths: string[], maxFileBytes: number, allowSecret: (path: string) => boolean = () => false): Promise<ScanResult> {
   const rootReal = await fs.realpath(root)
   const files: LocalFile[] = []
   const skipped: SkippedFile[] = []
@@ -262,8 +292,11 @@ export async function filesFromPaths(root: string, absPaths: string[], maxFileBy
     if (!stat.isFile()) return
     if (stat.size === 0) return void skipped.push({ path, reason: 'empty' })
     if (stat.size > maxFileBytes) return void skipped.push({ path, reason: `larger than the store's limit (${stat.size} > ${maxFileBytes} bytes)` })
+    const credential = credentialByName(path)
+    if (credential && !allowSecret(path)) return void skipped.push({ path, reason: secretReason(credential) })
     const hashed = await hashFile(real)
     if (hashed.binary) return void skipped.push({ path, reason: 'binary' })
+    if (hashed.secret && !allowSecret(path)) return void skipped.push({ path, reason: secretReason(hashed.secret) })
     files.push({ path, absPath: real, size: stat.size, mtimeMs: stat.mtimeMs, sha256: hashed.sha256, read: () => fs.readFile(real) })
   })))
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))

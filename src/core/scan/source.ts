@@ -1,6 +1,14 @@
 import { isSecretPath, type LocalFile, scan, type ScanResult } from './scan'
 import type { ResolvedOptions } from '../options/options'
 import { UsageError } from '../../lib/errors'
+import { credentialByName } from './secrets'
+import { globEngine, matcher } from './globs'
+
+/** The paths `allowSecrets` lets through although they are or hold credentials. */
+export async function secretAllowance(options: Pick<ResolvedOptions, 'allowSecrets'>): Promise<(path: string) => boolean> {
+  if (options.allowSecrets.length === 0) return () => false
+  return matcher(options.allowSecrets, await globEngine(options.allowSecrets))
+}
 
 /**
  * The documents to sync: the work tree under the root (the default), or the tree of a git ref
@@ -17,6 +25,7 @@ export async function readDocuments(options: ResolvedOptions, maxFileBytes: numb
       maxFileBytes,
       concurrency: Math.max(16, options.concurrency * 2),
       cache,
+      allowSecret: await secretAllowance(options),
     })
   }
   const { listFilesAtRef } = await import('./git-source')
@@ -26,8 +35,11 @@ export async function readDocuments(options: ResolvedOptions, maxFileBytes: numb
   const listed = await listFilesAtRef(options.root, commit, { include: options.include, exclude: options.exclude, dot: options.dot })
   const files: LocalFile[] = []
   const skipped: ScanResult['skipped'] = []
+  const allowSecret = await secretAllowance(options)
   for (const f of listed) {
     if (isSecretPath(f.path)) continue
+    const credential = credentialByName(f.path) ?? f.secret
+    if (credential && !allowSecret(f.path)) { skipped.push({ path: f.path, reason: `${credential}: credentials are never uploaded (allowSecrets lets a path through)` }); continue }
     if (f.size === 0) { skipped.push({ path: f.path, reason: 'empty' }); continue }
     if (f.size > maxFileBytes) { skipped.push({ path: f.path, reason: `larger than the store's limit (${f.size} > ${maxFileBytes} bytes)` }); continue }
     files.push({ path: f.path, absPath: '', size: f.size, mtimeMs: 0, sha256: f.sha256, read: () => f.read() })

@@ -21,7 +21,8 @@ interface CacheFile {
   state?: StateSummary
 }
 
-const VERSION = 2
+// 3: files are also searched for credentials when hashed (a `!why` entry): older entries never were.
+const VERSION = 3
 
 /**
  * A file changed less than this long before it was hashed could change again within the same
