@@ -52,6 +52,14 @@ export async function main(argv = process.argv): Promise<number> {
   // Growth of 30% keeps this process near what it holds (see the README's Performance). A library
   // caller's process (a bundler running the plugin) is left to its own settings.
   setFlagsFromString('--heap-growing-percent=30')
+  // Ctrl+C: said, and the shell's code for it. A sync's journal and checkpoints let the next run
+  // complete what this one started (README "How a killed sync is completed").
+  if (!SERVERS.has(name ?? '')) {
+    process.once('SIGINT', () => {
+      process.stderr.write(`[vectornator] interrupted: ${name === 'sync' || name === 'rollback' ? 'the sync stopped where it was; the next `vectornator sync` completes it' : 'stopped'}\n`)
+      process.exit(130)
+    })
+  }
   const asksHelp = argv.includes('--help') || argv.includes('-h')
   for (const register of await commandsFor(asksHelp ? undefined : name)) register(cli, (code) => { exit = code })
   cli.help()
@@ -75,6 +83,8 @@ export async function main(argv = process.argv): Promise<number> {
       : error instanceof StateError || (error as Error)?.name === 'CACError'
     process.stderr.write(`[vectornator] ${useColor() ? pc.red(message) : message}\n`)
     if (env.VECTORNATOR_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${redact(error.stack)}\n`)
+    // With --json, stdout is JSON whatever happened: a failure is an object a script can read.
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { message, exitCode: usage ? 2 : 1 } })}\n`)
     return usage ? 2 : 1
   }
 }

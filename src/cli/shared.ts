@@ -74,7 +74,8 @@ export function toOptions(flags: CommonFlags): VectornatorOptions {
   if (flags.allowSecret !== undefined) options.allowSecrets = ([] as unknown[]).concat(flags.allowSecret).map(String)
   if (flags.store !== undefined) options.vectorStoreId = String(flags.store)
   if (flags.provider !== undefined) options.provider = String(flags.provider) as VectornatorOptions['provider']
-  if (flags.concurrency !== undefined) options.concurrency = Number(flags.concurrency)
+  // As typed when it is not a number, so the message shows it ("abc"), not NaN.
+  if (flags.concurrency !== undefined) options.concurrency = /^\s*\d+\s*$/.test(String(flags.concurrency)) ? Number(flags.concurrency) : String(flags.concurrency) as unknown as number
   if (flags.baseUrl !== undefined) options.baseUrl = String(flags.baseUrl)
   if (flags.ref !== undefined) options.ref = String(flags.ref)
   if (flags.debug) options.debug = true

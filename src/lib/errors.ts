@@ -11,6 +11,18 @@ export class VectornatorError extends Error {
 export class UsageError extends VectornatorError {
   override name = 'UsageError'
   override readonly exitCode = 2
+  /** Each problem on its own, when the message reports several together. */
+  readonly problems: string[]
+
+  constructor(message: string, problems: string[] = [message]) {
+    super(message)
+    this.problems = problems
+  }
+}
+
+/** One error for every problem found: all of them are reported together, each naming its fix. */
+export function problemsError(problems: string[], where = 'the options'): UsageError {
+  return new UsageError(problems.length === 1 ? problems[0]! : `${problems.length} problems in ${where}: ${problems.join('; ')}`, problems)
 }
 
 export class SyncError extends VectornatorError {
@@ -18,6 +30,10 @@ export class SyncError extends VectornatorError {
 }
 
 export function errorMessage(error: unknown): string {
+  // An answer made for a server that could not be reached (providers/openai/refused.ts): its own
+  // line, without the status the SDK puts in front.
+  const made = (error as { headers?: Headers, error?: { message?: unknown } } | undefined)
+  if (made?.headers?.get?.('x-vectornator-unreachable') && typeof made.error?.message === 'string') return made.error.message
   if (error instanceof Error) return error.message
   return String(error)
 }

@@ -31,6 +31,7 @@ export const mcpCommand: CommandModule = (cli, setExit) => {
       // stdout carries the protocol on stdio: anything a dependency prints goes to stderr instead.
       console.log = console.error
       console.info = console.error
+      console.debug = console.error
       const logger = loggerFor(flags)
       const userOptions = { ...(await optionsFor(flags)), logger }
       // Checked before the SDK loads: bad options fail as fast as for any other command.

@@ -1,8 +1,9 @@
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import type { MetadataOptions, VectornatorOptions } from '../../types'
-import { errorMessage, UsageError } from '../../lib/errors'
+import { errorMessage, problemsError, UsageError } from '../../lib/errors'
+import { resolveOptions } from './options'
 import type { LlmsTxtOptions } from '../llms/options'
 
 /**
@@ -192,7 +193,12 @@ async function readConfigFile(file: string): Promise<VectornatorConfig> {
   let loaded: unknown
   // jiti reads JSON through require, whose cache would serve a stale copy after an edit.
   delete createRequire(file).cache[file]
-  try {
+  if (file.endsWith('.json')) {
+    // Parsed here: the loader's own errors on `null` or a string name its internals, not the file.
+    try { loaded = JSON.parse(readFileSync(file, 'utf8')) }
+    catch (error) { throw new UsageError(`${name} is not valid JSON (${errorMessage(error)}): fix the file or remove it`) }
+  }
+  else try {
     // Loaded only when there is a config file: a run without one never pays for c12 and jiti.
     const { loadConfig: loadWithC12 } = await import('c12')
     const result = await loadWithC12<Record<string, unknown>>({
@@ -238,19 +244,28 @@ function loadFailure(file: string, error: unknown): string {
 
 function checkKeys(name: string, config: Record<string, unknown>): void {
   const problems: string[] = []
+  // Own keys only: `__proto__` or `constructor` in a file are unknown options, not the object's.
+  const known = (table: object, key: string) => Object.hasOwn(table, key)
   for (const key of Object.keys(config)) {
-    if (!(key in CONFIG_KEYS)) problems.push(unknownKey(key, Object.keys(CONFIG_KEYS)))
+    if (!known(CONFIG_KEYS, key)) problems.push(unknownKey(key, Object.keys(CONFIG_KEYS)))
   }
   const metadata = config.metadata
   if (isPlainObject(metadata) && typeof metadata.load !== 'function') {
     for (const key of Object.keys(metadata))
-      if (!(key in METADATA_KEYS)) problems.push(unknownKey(`metadata.${key}`, Object.keys(METADATA_KEYS).map(k => `metadata.${k}`)))
+      if (!known(METADATA_KEYS, key)) problems.push(unknownKey(`metadata.${key}`, Object.keys(METADATA_KEYS).map(k => `metadata.${k}`)))
   }
   if (config.root !== undefined && (typeof config.root !== 'string' || config.root === ''))
     problems.push(`root must be a folder path, got ${JSON.stringify(config.root)}`)
-  if (problems.length > 0)
-    throw new UsageError(`${name}: ${problems.join('; ')}`)
+  if (problems.length === 0) return
+  // The values of the known options are checked too, so one run reports every problem.
+  const { root: _root, ...rest } = Object.fromEntries(Object.entries(config).filter(([key]) => known(CONFIG_KEYS, key) && !known(PLUGIN_ONLY, key)))
+  try { resolveOptions(rest as VectornatorOptions) }
+  catch (error) { if (error instanceof UsageError) problems.push(...error.problems) }
+  throw problemsError(problems, name)
 }
+
+/** Keys the plugin reads and the core does not (checked by the plugin's own options). */
+const PLUGIN_ONLY = { enabled: true, assets: true, watch: true, failOnError: true, llmsTxt: true, checks: true }
 
 function unknownKey(key: string, known: string[]): string {
   const near = known

@@ -5,7 +5,7 @@ import { defaultProviderName, providerDefinition, PROVIDERS, type ProviderSettin
 import type { Attributes, VectorStoreProvider } from '../../providers/types'
 import type { StateStore } from '../state/types'
 import { createConsoleLogger, type Logger } from '../../lib/logger'
-import { UsageError } from '../../lib/errors'
+import { problemsError, UsageError } from '../../lib/errors'
 import { normalRule, ruleProblems, RULE_NAMES, type AttributeRule } from '../scan/rules'
 
 /** Documents synced when `include` is not given: the text formats docs sites are written in. */
@@ -92,7 +92,17 @@ function toList(value: string | string[] | undefined): string[] | undefined {
 }
 
 function isProvider(value: unknown): value is VectorStoreProvider {
-  return typeof value === 'object' && value !== null && typeof (value as VectorStoreProvider).uploadFile === 'function'
+  return typeof value === 'object' && value !== null && missingMethods(value).length === 0
+}
+
+/** The members every provider has (the seed's interface), for the message naming what an object lacks. */
+const PROVIDER_METHODS = ['initialize', 'connect', 'disconnect', 'verifyStore', 'createStore', 'uploadFile', 'updateFile', 'deleteFile', 'listFiles', 'enrichMetadata', 'cleanup'] as const
+
+function missingMethods(value: object): string[] {
+  const missing: string[] = PROVIDER_METHODS.filter(m => typeof (value as Record<string, unknown>)[m] !== 'function')
+  if (typeof (value as { name?: unknown }).name !== 'string') missing.unshift('name')
+  if (typeof (value as { limits?: unknown }).limits !== 'object') missing.push('limits')
+  return missing
 }
 
 function isStateStore(value: unknown): value is StateStore {
@@ -179,8 +189,10 @@ function checkSettings(opts: VectornatorOptions, errors: string[]): void {
 }
 
 export function resolveOptions(user: VectornatorOptions = {}, env: Env = process.env): ResolvedOptions {
+  if (user === null || typeof user !== 'object' || Array.isArray(user))
+    throw new UsageError(`the options must be an object ({ root, include, provider, ... }), got ${user === null ? 'null' : Array.isArray(user) ? 'a list' : `${typeof user} ${JSON.stringify(user)}`}`)
   const errors: string[] = []
-  const opts = flatten(user ?? {}, errors)
+  const opts = flatten(user, errors)
 
   const root = resolve(opts.root ?? process.cwd())
   try {
@@ -199,9 +211,16 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
 
   checkSettings(opts, errors)
   const providerOption = opts.provider ?? defaultProviderName(opts.apiKey ?? env.OPENAI_API_KEY)
-  if (!isProvider(providerOption) && !providerDefinition(String(providerOption)))
+  if (providerOption && typeof providerOption === 'object' && !isProvider(providerOption))
+    errors.push(`provider object is missing ${missingMethods(providerOption).join(', ')}: a provider implements the interface in README "The provider interface", or name one (${Object.keys(PROVIDERS).join(' or ')})`)
+  else if (!isProvider(providerOption) && !providerDefinition(String(providerOption)))
     errors.push(`provider "${String(providerOption)}" is unknown: use ${Object.keys(PROVIDERS).join(' or ')}, or pass a provider object`)
   const providerName = isProvider(providerOption) ? providerOption.name : String(providerOption)
+
+  // The SDK would take it as is and fail each request with `Invalid URL`: said now, before any work.
+  const baseURL = opts.baseURL ?? env.OPENAI_BASE_URL
+  if (baseURL && (providerName === 'openai' || (opts.apiKey ?? env.OPENAI_API_KEY)) && !isHttpUrl(baseURL))
+    errors.push(`${opts.baseURL !== undefined ? 'baseURL' : 'OPENAI_BASE_URL'} ${JSON.stringify(baseURL)} is not an http(s) URL: give one like https://api.openai.com/v1, or unset it`)
 
   const vectorStoreId = opts.vectorStoreId ?? env.VECTORNATOR_STORE_ID
   if (vectorStoreId !== undefined && (typeof vectorStoreId !== 'string' || !/^[\w-]+$/.test(vectorStoreId)))
@@ -212,8 +231,7 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
   const valueLimit = isProvider(providerOption) ? providerOption.limits.maxAttributeValueLength : providerDefinition(String(providerOption))?.limits.maxAttributeValueLength
   for (const name of RULE_NAMES) errors.push(...ruleProblems(name, opts[name], valueLimit ?? 512))
 
-  if (errors.length > 0)
-    throw new UsageError(errors.length === 1 ? errors[0] : `${errors.length} problems in the options: ${errors.join('; ')}`)
+  if (errors.length > 0) throw problemsError(errors)
 
   return {
     root,
@@ -255,6 +273,12 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
     logger: opts.logger ?? createConsoleLogger({ debug: opts.debug }),
     debug: opts.debug ?? false,
   }
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false
+  try { return /^https?:$/.test(new URL(value).protocol) }
+  catch { return false }
 }
 
 function resolveMetadata(value: VectornatorOptions['metadata'], root: string, errors: string[]): ResolvedOptions['metadata'] {

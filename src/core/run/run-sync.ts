@@ -105,7 +105,7 @@ async function runPlan(ctx: SyncContext, store: StateStore, cache: FileStatCache
 
 async function syncWith(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, provider: VectorStoreProvider, prepared: Prepared, drifted: boolean, source: SourceCommit | undefined, started: number): Promise<SyncResult> {
   const { options } = ctx
-  const { report, repaired, untracked } = await readyStore(ctx, store, provider, prepared, drifted)
+  const { report, repaired, untracked, settled } = await readyStore(ctx, store, provider, prepared, drifted)
   guardDeletions(options, report)
   for (const reason of report.plan.reasons) options.logger.info(reason)
   const result = resultFromPlan(report, false)
@@ -113,9 +113,9 @@ async function syncWith(ctx: SyncContext, store: StateStore, cache: FileStatCach
   const { state } = report
 
   if (planSize(report.plan) === 0 && !state.journal?.length && state.storeId) {
-    const changed = settingsChanged(ctx, state) || repaired.length > 0
+    const changed = settingsChanged(ctx, state) || repaired.length > 0 || settled
     if (changed) recordSettings(ctx, state)
-    const message = !changed ? '' : repaired.length ? `vectornator: repaired ${repaired.length} documents` : 'vectornator: record settings'
+    const message = !changed ? '' : repaired.length ? `vectornator: repaired ${repaired.length} documents` : settled ? 'vectornator: completed an interrupted sync' : 'vectornator: record settings'
     // Publishes what an earlier run could not (a commit left unpushed) as well.
     const published = await store.finish(state, { message, changed }).then(() => true, (error: unknown) => {
       if (!(error instanceof UnpublishedError)) throw error
@@ -137,7 +137,7 @@ async function syncWith(ctx: SyncContext, store: StateStore, cache: FileStatCach
  * Opens (or creates) the store, settles what a killed run left in the journal, and repairs what
  * drifted in the store; the plan is made again whenever one of them changed the state.
  */
-async function readyStore(ctx: SyncContext, store: StateStore, provider: VectorStoreProvider, prepared: Prepared, drifted: boolean): Promise<{ report: Prepared, repaired: string[], untracked: RemoteFile[] }> {
+async function readyStore(ctx: SyncContext, store: StateStore, provider: VectorStoreProvider, prepared: Prepared, drifted: boolean): Promise<{ report: Prepared, repaired: string[], untracked: RemoteFile[], settled: boolean }> {
   const { options } = ctx
   let report = prepared
   const old = prepared.state
@@ -159,7 +159,8 @@ async function readyStore(ctx: SyncContext, store: StateStore, provider: VectorS
   else if (!report.loaded) await guardLostState(provider, store)
   const replan = async () => { await store.save(state); report = { ...report, ...planFor(ctx, report.files, state) } }
   // Crash safety: a journal left by a killed run is settled before anything is planned.
-  if (state.journal?.length) {
+  const settled = Boolean(state.journal?.length)
+  if (settled) {
     await settleJournal(state, provider, options.logger, report.files)
     await replan()
   }
@@ -173,7 +174,7 @@ async function readyStore(ctx: SyncContext, store: StateStore, provider: VectorS
     retireUntracked(state, repair.untracked, options.logger)
     untracked.push(...repair.untracked)
   }
-  return { report, repaired, untracked }
+  return { report, repaired, untracked, settled }
 }
 
 /** The source commit of the state the store holds, when it is newer than this checkout's: the store never moves back. */

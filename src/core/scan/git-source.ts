@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { createHash, type Hash } from 'node:crypto'
 import picomatch from 'picomatch'
 import { SecretScanner } from './secrets'
+import { TextCheck } from './encoding'
 import { UsageError } from '../../lib/errors'
 import { git, gitEnv, gitErrorLine, resolveName } from '../state/git/exec'
 
@@ -24,6 +25,8 @@ export interface GitSourceFile {
   oid: string
   /** What credential the content holds, if any (secrets.ts). */
   secret?: string
+  /** Why the store cannot read it as text, if it cannot (encoding.ts). */
+  unreadable?: string
   /** The content, read from the object store (never from the work tree). */
   read(): Promise<Buffer>
 }
@@ -64,7 +67,7 @@ export async function listFilesAtRef(cwd: string, ref: string, options: GitSourc
   })
 
   const blobs = new BlobReader(cwd)
-  const hashes = new Map<string, Promise<{ sha256: string, secret?: string }>>()
+  const hashes = new Map<string, Promise<{ sha256: string, secret?: string, unreadable?: string }>>()
   for (const { oid } of entries) {
     if (hashes.has(oid)) continue
     const hash = blobs.sha256(oid)
@@ -73,8 +76,8 @@ export async function listFilesAtRef(cwd: string, ref: string, options: GitSourc
   }
   const files: GitSourceFile[] = []
   for (const { path, oid, size } of entries) {
-    const { sha256, secret } = await hashes.get(oid)!
-    files.push({ path, oid, size, sha256, ...(secret ? { secret } : {}), read: () => blobs.read(oid) })
+    const { sha256, secret, unreadable } = await hashes.get(oid)!
+    files.push({ path, oid, size, sha256, ...(secret ? { secret } : {}), ...(unreadable ? { unreadable } : {}), read: () => blobs.read(oid) })
   }
   return files
 }
@@ -122,11 +125,15 @@ class BlobReader {
   constructor(private readonly cwd: string) {}
 
   /** The blob's SHA-256, and the credential it holds (searched as it streams by). */
-  sha256(oid: string): Promise<{ sha256: string, secret?: string }> {
+  sha256(oid: string): Promise<{ sha256: string, secret?: string, unreadable?: string }> {
     const hash: Hash = createHash('sha256')
     const secrets = new SecretScanner()
-    return this.request(oid, { update: (chunk) => { hash.update(chunk); secrets.push(chunk) } })
-      .then(() => ({ sha256: hash.digest('hex'), ...(secrets.found ? { secret: secrets.found } : {}) }))
+    const text = new TextCheck()
+    return this.request(oid, { update: (chunk) => { hash.update(chunk); secrets.push(chunk); text.push(chunk) } })
+      .then(() => {
+        const unreadable = text.end()
+        return { sha256: hash.digest('hex'), ...(secrets.found ? { secret: secrets.found } : {}), ...(unreadable ? { unreadable } : {}) }
+      })
   }
 
   read(oid: string): Promise<Buffer> {

@@ -6,6 +6,7 @@ import { loadGitignore } from './gitignore'
 import { listFiles } from './walk'
 import type { StatCache, StatKey } from './stat-cache'
 import { credentialByName, SecretScanner } from './secrets'
+import { TextCheck } from './encoding'
 
 export interface LocalFile {
   /** Root-relative POSIX path. */
@@ -103,7 +104,9 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     if (cached === null) { skipped.push({ path, reason: 'binary' }); continue }
     // A file found to hold a credential is remembered as such (`!why`), until it changes or is allowed.
     if (cached?.startsWith('!')) {
-      if (!allowSecret(path)) { skipped.push({ path, reason: secretReason(cached.slice(1)) }); continue }
+      const why = cached.slice(1)
+      const secret = why.startsWith('holds ')
+      if (!secret || !allowSecret(path)) { skipped.push({ path, reason: secret ? secretReason(why) : why }); continue }
       cached = undefined
     }
     if (cached) { files.push(new ScannedFile(path, found.base, found.link, stat.size, stat.mtimeMs, cached)); continue }
@@ -117,6 +120,12 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   }
 
   function hashed(path: string, base: string, link: boolean, stat: StatKey, hash: Hashed): void {
+    if (hash.unreadable) {
+      // Remembered like a credential: said on each run, read again only once the file changes.
+      options.cache?.record(path, stat, `!${hash.unreadable}`)
+      skipped.push({ path, reason: hash.unreadable })
+      return
+    }
     if (hash.secret && !allowSecret(path)) {
       options.cache?.record(path, stat, `!${hash.secret}`)
       skipped.push({ path, reason: secretReason(hash.secret) })
@@ -214,11 +223,23 @@ const YIELD_EVERY = 1024
 const SYNC_HASH_BYTES = 1024 * 1024
 const hashBuffer = Buffer.allocUnsafe(64 * 1024)
 
-/** A file's SHA-256; whether it is binary (a NUL in its first 8 KiB); what credential it holds, if any. */
+/**
+ * A file's SHA-256; whether it is binary (a NUL in its first 8 KiB); what credential it holds, if
+ * any; why the store cannot read it as text (UTF-16, not UTF-8), if it cannot.
+ */
 export interface Hashed {
   sha256: string
   binary: boolean
   secret?: string
+  unreadable?: string
+}
+
+/** UTF-16 text has NUL bytes too; it is said as such (TextCheck), not as binary. */
+const isUtf16 = (b: Buffer) => (b[0] === 0xFF && b[1] === 0xFE) || (b[0] === 0xFE && b[1] === 0xFF)
+
+function verdict(sha256: string, secrets: SecretScanner, text: TextCheck): Hashed {
+  const unreadable = text.end()
+  return { sha256, binary: false, ...(secrets.found ? { secret: secrets.found } : {}), ...(unreadable ? { unreadable } : {}) }
 }
 
 /** The one line said of a file skipped for the credential it holds. */
@@ -230,16 +251,18 @@ export function hashFileSync(path: string): Hashed {
   try {
     const hash = createHash('sha256')
     const secrets = new SecretScanner()
+    const text = new TextCheck()
     let first = true
     for (let n: number; (n = readSync(fd, hashBuffer, 0, hashBuffer.length, null)) > 0;) {
       if (first) {
         first = false
-        if (hashBuffer.subarray(0, Math.min(n, 8192)).includes(0)) return { sha256: hash.digest('hex'), binary: true }
+        if (hashBuffer.subarray(0, Math.min(n, 8192)).includes(0) && !isUtf16(hashBuffer)) return { sha256: hash.digest('hex'), binary: true }
       }
       hash.update(hashBuffer.subarray(0, n))
       secrets.push(hashBuffer.subarray(0, n))
+      text.push(hashBuffer.subarray(0, n))
     }
-    return { sha256: hash.digest('hex'), binary: false, ...(secrets.found ? { secret: secrets.found } : {}) }
+    return verdict(hash.digest('hex'), secrets, text)
   }
   finally { closeSync(fd) }
 }
@@ -255,16 +278,18 @@ export async function hashFile(path: string): Promise<Hashed> {
   try {
     const buffer = Buffer.allocUnsafe(256 * 1024)
     const secrets = new SecretScanner()
+    const text = new TextCheck()
     let first = true
     for (let n: number; (n = (await handle.read(buffer, 0, buffer.length, null)).bytesRead) > 0;) {
       if (first) {
         first = false
-        if (buffer.subarray(0, Math.min(n, 8192)).includes(0)) return { sha256: hash.digest('hex'), binary: true }
+        if (buffer.subarray(0, Math.min(n, 8192)).includes(0) && !isUtf16(buffer)) return { sha256: hash.digest('hex'), binary: true }
       }
       hash.update(buffer.subarray(0, n))
       secrets.push(buffer.subarray(0, n))
+      text.push(buffer.subarray(0, n))
     }
-    return { sha256: hash.digest('hex'), binary: false, ...(secrets.found ? { secret: secrets.found } : {}) }
+    return verdict(hash.digest('hex'), secrets, text)
   }
   finally { await handle.close() }
 }
@@ -297,6 +322,7 @@ export async function filesFromPaths(root: string, absPaths: string[], maxFileBy
     const hashed = await hashFile(real)
     if (hashed.binary) return void skipped.push({ path, reason: 'binary' })
     if (hashed.secret && !allowSecret(path)) return void skipped.push({ path, reason: secretReason(hashed.secret) })
+    if (hashed.unreadable) return void skipped.push({ path, reason: hashed.unreadable })
     files.push({ path, absPath: real, size: stat.size, mtimeMs: stat.mtimeMs, sha256: hashed.sha256, read: () => fs.readFile(real) })
   })))
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))

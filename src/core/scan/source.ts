@@ -40,6 +40,7 @@ export async function readDocuments(options: ResolvedOptions, maxFileBytes: numb
     if (isSecretPath(f.path)) continue
     const credential = credentialByName(f.path) ?? f.secret
     if (credential && !allowSecret(f.path)) { skipped.push({ path: f.path, reason: `${credential}: credentials are never uploaded (allowSecrets lets a path through)` }); continue }
+    if (f.unreadable) { skipped.push({ path: f.path, reason: f.unreadable }); continue }
     if (f.size === 0) { skipped.push({ path: f.path, reason: 'empty' }); continue }
     if (f.size > maxFileBytes) { skipped.push({ path: f.path, reason: `larger than the store's limit (${f.size} > ${maxFileBytes} bytes)` }); continue }
     files.push({ path: f.path, absPath: '', size: f.size, mtimeMs: 0, sha256: f.sha256, read: () => f.read() })

@@ -234,7 +234,9 @@ class GitBranchStateStore implements GitBranchStore {
     await this.checkpoints.idle()
     const repo = await this.info()
     const blob = await this.writer.writeState(state)
-    const unchanged = !options.changed && blob === session.loadedBlob
+    // Nothing changed and nothing was written: the branch keeps the state as it is, even when its
+    // text differs from ours only in form (indented or reordered by hand, by another tool).
+    const unchanged = !options.changed && (blob === session.loadedBlob || (!session.written && session.loadedBlob !== undefined))
     if (unchanged && session.written && !session.rebased) {
       try {
         await updateRef(this.cwd, this.localRef, session.localAtLoad, session.local, 'vectornator: sync changed nothing')

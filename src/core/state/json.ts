@@ -1,6 +1,6 @@
 import { createHash, type Hash, webcrypto } from 'node:crypto'
 import { closeSync, openSync, writeSync } from 'node:fs'
-import { type FileState, StateError, type SyncState } from './types'
+import { type FileState, STATE_VERSION, StateError, type SyncState } from './types'
 
 const FILES_MARK = '\u0000files\u0000'
 /** Entries stringified together: as one object (JSON.stringify's fast path), small enough to die young. */
@@ -82,6 +82,11 @@ export function parseState(text: string, where: string): SyncState {
   const files = (value as { files?: unknown }).files
   if (!files || typeof files !== 'object' || Array.isArray(files)) throw corrupt(where, '`files` is not an object')
   if (typeof (value as { storeId?: unknown }).storeId !== 'string') throw corrupt(where, 'no `storeId`')
+  // A later major format may mean other things by the same fields: never read as this one.
+  const version = (value as { version?: unknown }).version
+  const major = typeof version === 'string' ? Number.parseInt(version, 10) : Number.NaN
+  if (major > Number.parseInt(STATE_VERSION, 10))
+    throw new StateError(`the sync state at ${where} is format ${version}, newer than the ${STATE_VERSION} this vectornator reads: upgrade vectornator (npm i -D vectornator@latest); the state is left as it is`)
   return value as SyncState
 }
 

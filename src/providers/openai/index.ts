@@ -1,6 +1,8 @@
 import OpenAI from 'openai'
 import pLimit from 'p-limit'
 import type { UploadHooks, UploadItem, UploadResult, VectorStoreConfig, VectorStoreProvider } from '../types'
+import { sdkLogger } from '../sdk-logger'
+import { failFastWhenUnreachable } from './refused'
 import { OPENAI_LIMITS, openAIFingerprint, uploadName } from '../openai-files'
 import type { OpenAIContext, OpenAIProviderOptions } from './context'
 import { getDocument, listDocuments, listFileObjects } from './list'
@@ -25,7 +27,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
     apiKey: options.apiKey,
     baseURL: options.baseURL,
     maxRetries: options.maxRetries ?? 5,
-    fetch: pacer.fetch,
+    fetch: failFastWhenUnreachable(pacer.fetch),
+    logger: sdkLogger,
   })
   let storeId: string | undefined
   const ctx: OpenAIContext = {

@@ -13,7 +13,7 @@
  * It wraps the `fetch` the SDK uses, so every call still goes through the SDK.
  */
 
-type Fetch = typeof globalThis.fetch
+export type Fetch = typeof globalThis.fetch
 
 /**
  * What is known of one limit. The server counts requests in a window of `windowMs` (a sliding

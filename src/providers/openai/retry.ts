@@ -1,4 +1,5 @@
 import OpenAI from 'openai'
+import { UNREACHABLE_HEADER } from './refused'
 
 /**
  * The retry policy of the OpenAI provider, all of it.
@@ -29,6 +30,8 @@ export function isTransient(error: unknown): boolean {
   if (error instanceof OpenAI.APIUserAbortError) return false
   if (error instanceof OpenAI.APIConnectionError) return true
   if (!(error instanceof OpenAI.APIError)) return false
+  // Nothing listens there: said at once (refused.ts).
+  if (error.headers?.get(UNREACHABLE_HEADER)) return false
   const status = error.status
   return status === undefined || status === 408 || status === 409 || status === 429 || status >= 500
 }

@@ -1,3 +1,4 @@
+import { sdkLogger } from '../sdk-logger'
 import { UsageError } from '../../lib/errors'
 import type { Embedder } from '../types'
 
@@ -36,7 +37,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions = {}): Embed
       if ((error as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw error
       throw new UsageError('postgres: OpenAI embeddings need the openai package: run `npm install openai`')
     })
-    .then(({ OpenAI }) => new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL }))
+    .then(({ OpenAI }) => new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, logger: sdkLogger }))
 
   const embed = async (texts: string[]): Promise<number[][]> => {
     if (texts.length === 0) return []

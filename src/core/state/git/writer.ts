@@ -62,6 +62,8 @@ export class BranchWriter {
   /** Commits the state blob `blob` on the session's base and moves the local branch to it. */
   async commitLocal(session: Session, blob: string, message: string): Promise<void> {
     await this.options.writable()
+    // A commit needs a subject, and so does the ref's log: a state written with none says what it is.
+    message ||= `vectornator: state of ${this.options.key}`
     for (let attempt = 1; ; attempt++) {
       const commit = await this.commitOn(session.base, blob, message)
       try {
@@ -98,6 +100,7 @@ export class BranchWriter {
 
   /** A commit on `base` whose tree is `base`'s with this key's file replaced (other keys kept). */
   async commitOn(base: string | undefined, blob: string, message: string): Promise<string> {
+    message ||= `vectornator: state of ${this.options.key}`
     if (!this.trees || this.trees.base !== base) {
       const root = base ? await readTree(this.options.cwd, base) : []
       const entry = root.find(e => e.name === this.dir && e.type === 'tree')
