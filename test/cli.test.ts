@@ -58,7 +58,7 @@ describe('vectornator sync (CLI)', () => {
 
   it('exits 1 and names the file when the store fails one', async () => {
     const root = makeTree({ 'ok.md': '# ok\n\nfine', 'broken.md': '# broken\n\nbad' })
-    server.setFaults({ failFile: f => (f.filename === 'broken.md' ? 'The file could not be parsed.' : undefined) })
+    server.setFaults({ failFile: f => (f.filename.startsWith('broken.') ? 'The file could not be parsed.' : undefined) })
     try {
       const run = await runCli(['sync', '--json', '--metadata', 'file'], { cwd: root, env: env() })
       expect(run.code).toBe(1)

@@ -322,7 +322,7 @@ describe('vectornator mcp: bad usage', () => {
     const root = makeTree({ 'docs/a.md': '# A\n\ntext\n' })
     const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url }
     for (const [args, why] of [
-      [['mcp', '--port', '9000'], /--port and --host are for --http/],
+      [["mcp", "--port", "9000"], /are for --http: add --http/],
       [['mcp', '--http', '--port', 'lots'], /--port must be a whole number/],
       [['mcp', '--metadata', 'file'], /nothing has been synced .*run `vectornator sync`/],
     ] as const) {

@@ -57,9 +57,12 @@ describe('stat cache', () => {
     // The previous format (an object of arrays) is another version: read as empty, then replaced.
     writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 1, entries: { 'a.md': [10, 1_000_000, 1_000_000, 42, HASH] } }))
     expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBeUndefined()
-    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 2, entries: ['a.md', 10, 1_000_000, 1_000_000, 42, 'not-a-hash'] }))
-    expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBeUndefined()
+    // Version 2 never searched files for credentials: its hashes are not trusted.
     writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 2, entries: ['a.md', 10, 1_000_000, 1_000_000, 42, HASH] }))
+    expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBeUndefined()
+    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 3, entries: ['a.md', 10, 1_000_000, 1_000_000, 42, 'not-a-hash'] }))
+    expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBeUndefined()
+    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 3, entries: ['a.md', 10, 1_000_000, 1_000_000, 42, HASH] }))
     expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBe(HASH)
 
     const full = await FileStatCache.load(file)

@@ -92,7 +92,8 @@ describe('sync with the OpenAI provider against the offline server', () => {
     const root = makeTree({ 'intro.mdx': '# Intro\n\n<Badge /> quantum widgets', 'ref.rst': 'Reference\n=========\n\nquantum' })
     const result = await sync(opts(root))
     expect(result.failed).toEqual([])
-    const names = server.files().filter(f => ['intro.mdx.md', 'ref.rst.txt'].includes(f.filename))
+    // The store's key stands before the extensions (ownership, see uploadName).
+    const names = server.files().filter(f => /^intro\.vn[0-9a-f]{8}\.mdx\.md$|^ref\.vn[0-9a-f]{8}\.rst\.txt$/.test(f.filename))
     expect(names).toHaveLength(2)
     expect((await remote(result.storeId)).map(f => f.attributes?.path).sort()).toEqual(['intro.mdx', 'ref.rst'])
   })

@@ -3,13 +3,14 @@ import type { VectornatorOptions } from '../types'
 import { createVectornator } from '../core/sync'
 import type { Logger } from '../lib/logger'
 import { DocumentLibrary } from './documents'
-import { serveHttp } from './http'
+import { serveHttp, type HttpOptions } from './http'
+import { guardedStdin, MAX_LINE_BYTES } from './stdio-guard'
 import { createDocsServer, type DocsContext } from './server'
 import { StoreHandle } from './store'
 
 export interface McpServeOptions {
-  /** Serve Streamable HTTP on this host and port instead of stdio. */
-  http?: { host: string, port: number }
+  /** Serve Streamable HTTP (on this host and port, with these limits) instead of stdio. */
+  http?: HttpOptions
   logger: Logger
   redact(text: string): string
   version: string
@@ -41,7 +42,7 @@ export async function serveMcp(userOptions: VectornatorOptions, options: McpServ
   process.once('SIGTERM', stop)
   try {
     if (options.http) {
-      const serving = await serveHttp(ctx, options.http.host, options.http.port)
+      const serving = await serveHttp(ctx, options.http)
       options.logger.info(`mcp: serving ${count} documents of store ${connection.storeId} on ${serving.url}`)
       await done
       await serving.close()
@@ -51,7 +52,8 @@ export async function serveMcp(userOptions: VectornatorOptions, options: McpServ
     // The client closing our stdin is how a stdio session ends.
     process.stdin.once('end', stop)
     process.stdin.once('close', stop)
-    await server.connect(new StdioServerTransport())
+    const stdin = guardedStdin(process.stdin, process.stdout, MAX_LINE_BYTES, bytes => options.logger.warn(`mcp: a request of ${bytes} bytes was refused (at most ${MAX_LINE_BYTES})`))
+    await server.connect(new StdioServerTransport(stdin, process.stdout))
     options.logger.info(`mcp: serving ${count} documents of store ${connection.storeId} on stdio`)
     await done
     await server.close()

@@ -99,7 +99,8 @@ async function openCopy(userOptions: VectornatorOptions, vn: Vectornator, dataDi
     }
     const { createPostgresProvider } = await import('../providers/postgres')
     const provider = createPostgresProvider({ ...postgresOptions(providerSettings(options)), dataDir: copy })
-    const connection = await createVectornator({ ...userOptions, provider }, {}).connect()
+    // The state where this project keeps it: a provider object alone would not say the store is local.
+    const connection = await createVectornator({ ...userOptions, provider, metadata: await resolveStateStore(options, options.logger) }, {}).connect()
     return { connection, key, close: async () => { await connection.close(); await cleanup() } }
   }
   catch (error) {

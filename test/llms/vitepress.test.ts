@@ -43,14 +43,15 @@ describe('llms.txt from a VitePress build', () => {
   it('links every synced page once, to a page the build rendered, under that page\'s title', () => {
     const links = linksOf(read('llms.txt'))
     // Each page is in the store twice (its Markdown and its rendered HTML): listed once, from the Markdown.
-    expect(links.map(l => l.url)).toEqual(['/', '/guide/getting-started', '/guide/passes'])
+    // The urls VitePress links its pages by (`.html`: this site has no cleanUrls).
+    expect(links.map(l => l.url)).toEqual(['/', '/guide/getting-started.html', '/guide/passes.html'])
     for (const link of links) {
       const page = pageFor(dist(), link.url)
       expect(page, link.url).toBeDefined()
       // VitePress renders `<title>Passes | Orbit</title>`; the home page's title is the site's.
       expect(htmlTitle(page!).split(' | ')[0]).toBe(link.title)
     }
-    expect(links.find(l => l.url === '/guide/passes')?.note).toBe('When a satellite is above the horizon')
+    expect(links.find(l => l.url === '/guide/passes.html')?.note).toBe('When a satellite is above the horizon')
     expect(sectionsOf(read('llms.txt'))).toEqual(['Pages', 'Guide'])
   })
 

@@ -16,7 +16,7 @@ describe('openai: attaching beside the uploads, when the API sends no poll hint'
       processingMs: { min: 1000, max: 1500, seed: 7 },
       faults: {
         failFile: ({ filename }) => {
-          if (!filename.endsWith('7.md') || failedOnce.has(filename)) return undefined
+          if (!/7\.vn[0-9a-f]{8}\.md$/.test(filename) || failedOnce.has(filename)) return undefined
           failedOnce.add(filename)
           return 'The server had an error while processing the file.'
         },

@@ -6,6 +6,7 @@ import { silentLogger } from '../../src/lib/logger'
 import { runCli } from '../helpers/cli'
 import { makeTree } from '../helpers/tree'
 import { byHand, loadState, statePath } from './remote'
+import { uploadName } from '../../src/providers/openai-files'
 
 let server: OpenAIServer
 let hand: ReturnType<typeof byHand>
@@ -29,7 +30,9 @@ describe('vectornator prune', () => {
 
     const leftover = await hand.attachAsVectornator(storeId, 'docs/removed.md', '# Removed\n\nold')
     const duplicate = await hand.attachAsVectornator(storeId, 'guide.md', docs['guide.md'])
-    const orphan = await hand.upload('docs__a.md', 'an upload a killed run never attached')
+    const orphan = await hand.upload(uploadName('docs/a.md', storeId), 'an upload a killed run never attached')
+    // Named as this tool names uploads, for another store (another project in the account): not ours.
+    const othersUpload = await hand.upload(uploadName('docs/a.md', 'vs_anotherProjectsStore'), 'another project\'s upload')
     // Not this tool's: a document attached by hand without its attributes, File objects under other names.
     const foreignDoc = await hand.attach(storeId, 'policy.md', '# Policy\n\nattached by hand')
     const foreignPartial = await hand.attach(storeId, 'tagged.md', '# Tagged\n\nhas a path but no sha256', { path: 'tagged.md' })
@@ -52,7 +55,7 @@ describe('vectornator prune', () => {
     expect(JSON.parse(pruned.stdout)).toMatchObject({ dryRun: false, deleted: 3, failed: [] })
     const files = new Set(server.files().map(f => f.id))
     for (const gone of [leftover, duplicate, orphan]) expect(files.has(gone)).toBe(false)
-    for (const kept of [foreignDoc, foreignPartial, foreignObject, foreignOther, ...Object.values(state.files).map(f => f.fileId)]) expect(files.has(kept)).toBe(true)
+    for (const kept of [foreignDoc, foreignPartial, foreignObject, foreignOther, othersUpload, ...Object.values(state.files).map(f => f.fileId)]) expect(files.has(kept)).toBe(true)
     expect(server.vectorStoreFiles(storeId).map(f => f.id).sort()).toEqual([foreignDoc, foreignPartial, ...Object.values(state.files).map(f => f.fileId)].sort())
     expect(readFileSync(statePath(root), 'utf8')).toBe(stateText)
 

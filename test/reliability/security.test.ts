@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/lib/logger'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
 import { runCli, type CliRun } from '../helpers/cli'
 import { makeTree } from '../helpers/tree'
+import { uploadName } from '../../src/providers/openai-files'
 
 const KEY = 'sk-proj-Zx9SecretKeyThatMustNeverLeak0123456789abcdef'
 let server: OpenAIServer
@@ -98,7 +99,7 @@ describe('security', () => {
     expect(run.stderr).toContain('skipped docs/link.md: links outside the root')
     expect(run.stderr).toContain('include ".env.local" names .env files: secrets files (.env, .env.*) are never uploaded')
     const uploaded = server.files().filter(f => !before.has(f.id))
-    expect(uploaded.map(f => f.filename)).toEqual(['docs__a.md'])
+    expect(uploaded.map(f => f.filename)).toEqual([uploadName('docs/a.md', JSON.parse(run.stdout).storeId)])
     for (const f of uploaded) expect(f.content.toString()).not.toMatch(/OUTSIDE-MARKER|ENV-MARKER|postgres:|OPENAI_API_KEY/)
   })
 

@@ -10,6 +10,7 @@ import type { VectornatorOptions } from '../../src/types'
 const verify = (options: VectornatorOptions, how: { repair?: boolean } = {}) => createVectornator(options).verify(how)
 import { runCli } from '../helpers/cli'
 import { sha256 } from './helpers'
+import { uploadName } from '../../src/providers/openai-files'
 import { makeTree } from '../helpers/tree'
 import { byHand, loadState, statePath } from './remote'
 
@@ -56,10 +57,12 @@ describe('vectornator verify', () => {
     await hand.client.vectorStores.files.update(state.files['docs/c.md']!.fileId, { vector_store_id: storeId, attributes: { path: 'docs/c.md', sha256: 'f'.repeat(64) } }) // stale
     const duplicate = await hand.attachAsVectornator(storeId, 'docs/a.md', docs['docs/a.md']) // a second copy
     const leftover = await hand.attachAsVectornator(storeId, 'docs/gone.md', '# Gone\n\nold page') // nothing tracks it
-    server.setFaults({ failFile: f => (f.filename === 'docs__e.md' ? 'The file could not be parsed.' : undefined) })
+    server.setFaults({ failFile: f => (f.filename.startsWith('docs__e.') ? 'The file could not be parsed.' : undefined) })
     const failedCopy = await hand.attachAsVectornator(storeId, 'docs/e.md', '# E\n\nbroken')
     server.setFaults({})
-    const orphan = await hand.upload('docs__b.md', 'an upload never attached')
+    const orphan = await hand.upload(uploadName('docs/b.md', storeId), 'an upload never attached')
+    // The same path uploaded for another store (another project in the account): never this store's orphan.
+    const othersUpload = await hand.upload(uploadName('docs/b.md', 'vs_anotherProjectsStore'), 'another project\'s upload')
     const foreignDoc = await hand.attach(storeId, 'handbook.md', '# Handbook\n\nwritten by hand') // no attributes
     const foreignObject = await hand.upload('notes.txt', 'a file of another tool')
     const foreignNamedLikeUs = await hand.upload('readme-of-another-app.md', 'not ours')
@@ -74,7 +77,7 @@ describe('vectornator verify', () => {
       missing: [{ path: 'docs/d.md' }],
       stale: [{ path: 'docs/c.md', remoteSha256: 'f'.repeat(64) }],
       failed: [],
-      orphanFileObjects: [{ fileId: orphan, filename: 'docs__b.md' }],
+      orphanFileObjects: [{ fileId: orphan, filename: uploadName('docs/b.md', storeId) }],
     })
     expect(report.out.untracked).toEqual([
       expect.objectContaining({ path: 'docs/a.md', fileId: duplicate, duplicate: true, status: 'completed' }),
@@ -95,7 +98,7 @@ describe('vectornator verify', () => {
     expect(repaired.out.after).toMatchObject({ drift: false, foreign: 1 })
     // What it did not write is still there.
     const ids = new Set(server.files().map(f => f.id))
-    for (const id of [foreignDoc, foreignObject, foreignNamedLikeUs]) expect(ids.has(id)).toBe(true)
+    for (const id of [foreignDoc, foreignObject, foreignNamedLikeUs, othersUpload]) expect(ids.has(id)).toBe(true)
     expect(server.vectorStoreFiles(storeId).some(f => f.id === foreignDoc)).toBe(true)
 
     // The next sync uploads what the store lacked and removes what the disk lacks.
@@ -161,7 +164,7 @@ describe('vectornator verify', () => {
   it('reports a tracked document the store failed and an interrupted sync\'s journal; --repair settles and forgets them', async () => {
     const root = makeTree({ 'docs/a.md': docs['docs/a.md'], 'docs/b.md': docs['docs/b.md'] })
     const { out: { storeId } } = await core.sync(root)
-    server.setFaults({ failFile: f => (f.filename === 'docs__e.md' ? 'The file could not be parsed.' : undefined) })
+    server.setFaults({ failFile: f => (f.filename.startsWith('docs__e.') ? 'The file could not be parsed.' : undefined) })
     const failed = await hand.attachAsVectornator(storeId, 'docs/e.md', '# E\n\nbroken')
     server.setFaults({})
     const state = loadState(root)

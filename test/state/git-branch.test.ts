@@ -342,7 +342,7 @@ describe('git-branch state store', () => {
     const store = open(repo)
     await store.load()
     await expect(store.finish(stateOf({ 'a.md': 'f1' }), { message: 'sync', changed: true }))
-      .rejects.toThrow(/could not push branch vectornator-metadata to origin: .*committed on the local branch/)
+      .rejects.toThrow(/could not push the sync state to origin\/vectornator-metadata \(.*\): it is kept on this machine's branch vectornator-metadata only/)
     expect(ids(stored(repo, 'docs-openai'))).toEqual({ 'a.md': 'f1' })
     expect(tip(sandbox.remote)).toBe('')
   })

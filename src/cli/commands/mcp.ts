@@ -6,6 +6,18 @@ interface McpFlags extends CommonFlags {
   http?: boolean
   port?: number | string
   host?: string
+  allowedHost?: string | string[]
+  token?: string
+  maxSessions?: number | string
+  sessionTimeout?: number | string
+}
+
+/** A whole number of at least `min` given with `flag`, or undefined when it was not given. */
+function wholeNumber(value: unknown, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number of at least ${min}, got ${JSON.stringify(value)}`)
+  return n
 }
 
 export const DEFAULT_MCP_PORT = 8788
@@ -22,10 +34,22 @@ export const mcpCommand: CommandModule = (cli, setExit) => {
   withCommonFlags(cli.command('mcp', 'Serve the synced documents to AI assistants over the Model Context Protocol (stdio, or --http)'))
     .option('--http', 'Serve the Streamable HTTP transport at /mcp instead of stdio')
     .option('--port <n>', `Port for --http (default ${DEFAULT_MCP_PORT}; 0: any free port)`)
+    .option('--allowed-host <name>', 'A host name requests to --http may use besides loopback and this machine\'s own (repeatable)')
+    .option('--token <token>', 'Require this bearer token on every --http request (env VECTORNATOR_MCP_TOKEN)')
+    .option('--max-sessions <n>', 'Open --http sessions at most; past it new ones get 503 (default 1000)')
+    .option('--session-timeout <seconds>', 'Close an --http session unused this long (default 1800)')
     .option('--host <host>', 'Address for --http to listen on (default 127.0.0.1)')
     .action(async (flags: McpFlags) => {
-      if (!flags.http && (flags.port !== undefined || flags.host !== undefined))
-        throw new UsageError('--port and --host are for --http: add --http, or drop them to serve on stdio')
+      if (!flags.http && [flags.port, flags.host, flags.allowedHost, flags.token, flags.maxSessions, flags.sessionTimeout].some(f => f !== undefined))
+        throw new UsageError('--port, --host, --allowed-host, --token, --max-sessions and --session-timeout are for --http: add --http, or drop them to serve on stdio')
+      const token = flags.token !== undefined ? String(flags.token) : process.env.VECTORNATOR_MCP_TOKEN || undefined
+      if (token !== undefined && token.length < 16) throw new UsageError('--token must be at least 16 characters: make one with `openssl rand -hex 32`')
+      const limits = {
+        allowedHosts: flags.allowedHost === undefined ? [] : ([] as unknown[]).concat(flags.allowedHost).map(String),
+        token,
+        maxSessions: wholeNumber(flags.maxSessions, '--max-sessions', 1),
+        idleMs: (s => s === undefined ? undefined : s * 1000)(wholeNumber(flags.sessionTimeout, '--session-timeout', 1)),
+      }
       const host = flags.host === undefined ? '127.0.0.1' : String(flags.host)
       const port = portOf(flags)
       // stdout carries the protocol on stdio: anything a dependency prints goes to stderr instead.
@@ -38,7 +62,9 @@ export const mcpCommand: CommandModule = (cli, setExit) => {
       createVectornator(userOptions)
       // The SDK loads only for this command: a sync never pays for it.
       const { serveMcp } = await import('../../mcp')
-      await serveMcp(userOptions, { logger, redact, version: '0.1.0', ...(flags.http ? { http: { host, port } } : {}) })
+      // The token is a secret: never printed, as an API key is not.
+      const hide = (text: string) => redact(token ? text.split(token).join('***') : text)
+      await serveMcp(userOptions, { logger, redact: hide, version: '0.1.0', ...(flags.http ? { http: { host, port, ...limits } } : {}) })
       setExit(0)
     })
 }

@@ -117,14 +117,16 @@ export class FileStatCache implements StatCache {
     this.changed = true
   }
 
+  /** The file's SHA-256 while its stat is unchanged; null for a binary file; `!why` for one not sent (see scan.ts). */
   lookup(path: string, stat: StatKey): string | null | undefined {
     const i = this.index.get(path)
     const e = this.loaded
     if (i === undefined || e[i + 1] !== stat.size || e[i + 2] !== stat.mtimeMs || e[i + 3] !== stat.ctimeMs || e[i + 4] !== stat.ino)
       return undefined
     const hash = e[i + 5]
-    // A length check, not a pattern: this runs once per document on every sync.
-    if (hash !== 0 && (typeof hash !== 'string' || hash.length !== 64)) return undefined
+    // A length check, not a pattern: this runs once per document on every sync. `!why`: a file
+    // found unfit to send (a credential, text the store cannot read), said again without a read.
+    if (hash !== 0 && (typeof hash !== 'string' || (hash.length !== 64 && hash.charCodeAt(0) !== 33))) return undefined
     this.hits.push(i)
     return hash === 0 ? null : hash
   }
