@@ -7,7 +7,7 @@
  * runs, each comparison a ratio of figures measured in the same run.
  *
  *   npm run bench                         # everything (about 8 minutes on 2 cores)
- *   npm run bench -- --only noop,initial  # some scenarios: noop, initial, changed, git, large, limits
+ *   npm run bench -- --only noop,initial  # some scenarios: noop, initial, changed, git, large, limits, faults
  *   npm run bench -- --generated          # the generated corpus even when tldr-pages is present
  *   npm run bench -- --no-build           # use dist/ as it is
  *   npm run bench -- --cli OTHER/cli.cjs --out /tmp/b.md   # measure another build (A/B)
@@ -478,6 +478,47 @@ async function scale(tmp: string): Promise<void> {
   addRow({ scenario: `Scale: 1% changed (${changed.result!.updated.length} files)`, median: formatMs(changed.ms), reference: '-', ratio: '-', perFile: `${((await server.stats()).requests / changed.result!.updated.length).toFixed(2)} per changed file`, rateLimited: '0', rss: formatBytes(changed.rss), goal: '< 400 MB', met: [['RSS', changed.rss < 400 * MB]] })
 }
 
+/** The faults of the hostile-input row: 15% of answers a server error, 10% a rate limit (retry after 20 ms). */
+const FAULTS = { error5xx: 0.15, rateLimit429: 0.1, retryAfterMs: 20 }
+
+/**
+ * A first sync under faults, paired with a fault-free one of the same corpus (alternating, a fresh
+ * server for each), each checked exact in the store afterwards: every file once, all completed.
+ */
+async function faulty(corpus: Corpus): Promise<void> {
+  const clean: ChildRun[] = []
+  const faults: (ChildRun & { retries: number })[] = []
+  const once = async (withFaults: boolean, round: number) => {
+    rmSync(state(corpus.root), { recursive: true, force: true })
+    const server = await freshServer(withFaults ? { faults: { ...FAULTS, seed: round + 1 } } : {})
+    const run = await cliSync(corpus.root, server, ['--metadata', 'file'])
+    const statuses = await server.statuses(run.result!.storeId)
+    if (run.result!.added.length !== corpus.files || statuses.completed !== corpus.files || Object.values(statuses).reduce((a, b) => a + b, 0) !== corpus.files)
+      throw new Error(`${withFaults ? 'faulty' : 'clean'} sync left the store inexact: added ${run.result!.added.length} of ${corpus.files}, statuses ${JSON.stringify(statuses)}`)
+    if (withFaults) faults.push({ ...run, retries: (run.result as { retries?: { total: number } }).retries?.total ?? 0 })
+    else clean.push(run)
+    log(`${withFaults ? 'faults' : 'clean '} ${round + 1}/${RUNS}: ${formatMs(run.ms)}  (load ${load()})`)
+  }
+  for (let i = 0; i < RUNS; i++) {
+    if (i % 2) { await once(true, i); await once(false, i) }
+    else { await once(false, i); await once(true, i) }
+  }
+  const ms = median(faults.map(r => r.ms))
+  const base = median(clean.map(r => r.ms))
+  addRow({
+    scenario: `Initial sync under faults (${FAULTS.error5xx * 100}% 5xx, ${FAULTS.rateLimit429 * 100}% 429 retry-after ${FAULTS.retryAfterMs} ms), ${corpus.files.toLocaleString('en')} files`,
+    median: formatMs(ms),
+    spread: spread(faults.map(r => r.ms)),
+    reference: `fault-free ${formatMs(base)} (${spread(clean.map(r => r.ms))})`,
+    ratio: formatRatio(ms / base),
+    perFile: `${median(faults.map(r => r.retries))} retried`,
+    rateLimited: '-',
+    rss: formatBytes(median(faults.map(r => r.rss))),
+    goal: '<= 2x fault-free, 0 failed, store exact',
+    met: [['time', ms <= 2 * base]],
+  })
+}
+
 // ── main ────────────────────────────────────────────────────────────────────────────────────
 
 async function main(): Promise<void> {
@@ -493,6 +534,7 @@ async function main(): Promise<void> {
     if (want('git')) await gitBranch(corpus, tmp)
     if (want('large')) await largeFiles(tmp)
     if (want('limits')) await rateLimited(corpus)
+    if (want('faults')) await faulty(corpus)
     if (flags.scale) await scale(tmp)
   }
   finally {
@@ -524,6 +566,10 @@ async function main(): Promise<void> {
     `  at ${LATENCY_MS} ms each; attaches go ${OPENAI_LIMITS.maxBatchFiles} files to a batch request. "SDK alone" is`,
     `  \`bench/sdk-floor.mjs\`: the official SDK uploading the same files ${CONCURRENCY} at a time and attaching them`,
     `  ${OPENAI_LIMITS.maxBatchFiles} to a batch, keeping nothing: the memory a sync cannot go below.`,
+    '- **Faults**: a first sync against a server answering 15% of requests with a 5xx and 10% with a 429',
+    '  (`retry-after-ms: 20`), alternating with a fault-free one of the same corpus (a fresh server each);',
+    '  each run must end with every document stored once and completed. Retries of a server error now and',
+    '  then wait tens of milliseconds (health.ts); a burst of them, the full backoff.',
     '- **Rate limits**: the floor is the time the uploads limit (1,000 a minute, the minute shortened) takes',
     '  to let every file through; the figure is the time to searchable: the sync returns only once every',
     '  document is `completed`, checked in the store after each run. With a processing time per file the',

@@ -166,4 +166,6 @@ export interface SyncResult {
   race?: RaceReport
   /** Documents the store lacked, had failed or had altered, found and repaired before planning. */
   repaired?: string[]
+  /** Answers the sync's requests retried, by cause; absent when none was. */
+  retries?: { total: number, serverErrors: number, rateLimits: number, lostConnections: number }
 }

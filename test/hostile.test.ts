@@ -5,6 +5,7 @@ import { createOpenAIServer, type OpenAIServer } from '../src/testing'
 import { cliPath, runCli, tsx } from './helpers/cli'
 import { makeTree } from './helpers/tree'
 import { TextCheck } from '../src/core/scan/encoding'
+import { ApiHealth } from '../src/providers/openai/health'
 
 // Hostile neighbours and careless input, through the real command: stdout stays JSON or protocol
 // whatever the environment, every failure is one line naming its fix, Ctrl+C is said.
@@ -200,5 +201,41 @@ describe('text the store cannot read', () => {
     const cut = new TextCheck()
     cut.push(Buffer.from([0x61, 0xE2, 0x82]))
     expect(cut.end()).toMatch(/ends inside a character/)
+  })
+})
+
+describe('faults', () => {
+  it('under 15% server errors and 10% rate limits, a sync completes exactly and says what it retried, in one line', async () => {
+    const faulty = await createOpenAIServer({ processingMs: 1, apiKey: KEY, faults: { error5xx: 0.15, rateLimit429: 0.1, retryAfterMs: 20, seed: 11 } })
+    try {
+      const pages = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`docs/p${i}.md`, `# Page ${i}\n\nText ${i}.\n`]))
+      const root = makeTree(pages)
+      const run = await cli(root, ['sync', '--json'], { OPENAI_BASE_URL: faulty.url })
+      expect(run.code, run.stderr).toBe(0)
+      const result = JSON.parse(run.stdout)
+      expect(result.failed).toEqual([])
+      expect(result.retries.total).toBe(result.retries.serverErrors + result.retries.rateLimits + result.retries.lostConnections)
+      expect(result.retries.serverErrors).toBeGreaterThan(0)
+      expect(result.retries.rateLimits).toBeGreaterThan(0)
+      expect(run.stderr.split('\n').filter(l => /retried/.test(l))).toEqual([
+        `[vectornator] retried ${result.retries.total} requests: ${result.retries.serverErrors} server errors, ${result.retries.rateLimits} rate limits${result.retries.lostConnections ? `, ${result.retries.lostConnections} lost connection${result.retries.lostConnections === 1 ? '' : 's'}` : ''}`,
+      ])
+      faulty.setFaults(undefined)
+      const stored = faulty.vectorStoreFiles(result.storeId)
+      expect(stored.map(f => String(f.attributes?.path)).sort()).toEqual(Object.keys(pages).sort())
+      expect(stored.every(f => f.status === 'completed')).toBe(true)
+    }
+    finally { await faulty.close() }
+  })
+
+  it('waits briefly after a server error now and then, and backs off fully while most answers fail', () => {
+    const health = new ApiHealth()
+    for (let i = 0; i < 20; i++) health.note(i % 7 === 0)
+    expect(health.overloaded()).toBe(false)
+    expect(health.delayMs(1)).toBeLessThan(50)
+    for (let i = 0; i < 12; i++) health.note(true)
+    expect(health.overloaded()).toBe(true)
+    expect(health.delayMs(1)).toBeGreaterThanOrEqual(375)
+    expect(health.delayMs(5)).toBeGreaterThanOrEqual(6000)
   })
 })

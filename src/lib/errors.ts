@@ -21,8 +21,9 @@ export class UsageError extends VectornatorError {
 }
 
 /** One error for every problem found: all of them are reported together, each naming its fix. */
-export function problemsError(problems: string[], where = 'the options'): UsageError {
-  return new UsageError(problems.length === 1 ? problems[0]! : `${problems.length} problems in ${where}: ${problems.join('; ')}`, problems)
+export function problemsError(problems: string[], where?: string): UsageError {
+  const one = where ? `${where}: ${problems[0]}` : problems[0]!
+  return new UsageError(problems.length === 1 ? one : `${problems.length} problems in ${where ?? 'the options'}: ${problems.join('; ')}`, problems)
 }
 
 export class SyncError extends VectornatorError {

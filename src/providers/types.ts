@@ -182,6 +182,8 @@ export interface VectorStoreProvider {
    * embedder). When it changes, every document must be re-indexed.
    */
   fingerprint?(): Record<string, unknown>
+  /** Answers retried so far by this provider's requests, by cause (the sync's summary says them). */
+  retries?(): { serverErrors: number, rateLimits: number, lostConnections: number }
   /**
    * For stores that keep file objects apart from documents (OpenAI): every file object in the
    * account created at or after `since` (seconds since the epoch), so one uploaded but never

@@ -20,8 +20,8 @@ interface SyncFlags extends CommonFlags {
 
 /** The `--json` object of the CLI contract. */
 export function jsonResult(result: SyncResult) {
-  const { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, checks, race, repaired } = result
-  return { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, ...(checks ? { checks } : {}), ...(race ? { race } : {}), ...(repaired?.length ? { repaired } : {}) }
+  const { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, checks, race, repaired, retries } = result
+  return { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, ...(checks ? { checks } : {}), ...(race ? { race } : {}), ...(repaired?.length ? { repaired } : {}), ...(retries ? { retries } : {}) }
 }
 
 function printPlan(report: PlanReport, write: (line: string) => void): void {

@@ -130,6 +130,7 @@ async function syncWith(ctx: SyncContext, store: StateStore, cache: FileStatCach
   Object.assign(result, { added: [], updated: [], deleted: [], renamed: [], retagged: [], failed: [] })
   const published = await executeAndPublish(ctx, { store, provider, state, plan: report.plan, files: report.files, source, result, started, untracked })
   if (published) remember(cache, state, store)
+  sayRetries(ctx, provider, result)
   return done(ctx, result, started)
 }
 
@@ -175,6 +176,16 @@ async function readyStore(ctx: SyncContext, store: StateStore, provider: VectorS
     untracked.push(...repair.untracked)
   }
   return { report, repaired, untracked, settled }
+}
+
+/** The answers that were retried, in one line: a sync that recovered from faults says so. */
+function sayRetries(ctx: SyncContext, provider: VectorStoreProvider, result: SyncResult): void {
+  const counts = provider.retries?.()
+  const total = counts ? counts.serverErrors + counts.rateLimits + counts.lostConnections : 0
+  if (!counts || total === 0) return
+  result.retries = { total, ...counts }
+  const parts = [[counts.serverErrors, 'server error'], [counts.rateLimits, 'rate limit'], [counts.lostConnections, 'lost connection']] as const
+  ctx.options.logger.info(`retried ${total} request${total === 1 ? '' : 's'}: ${parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}${n === 1 ? '' : 's'}`).join(', ')}`)
 }
 
 /** The source commit of the state the store holds, when it is newer than this checkout's: the store never moves back. */

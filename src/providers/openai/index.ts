@@ -3,6 +3,7 @@ import pLimit from 'p-limit'
 import type { UploadHooks, UploadItem, UploadResult, VectorStoreConfig, VectorStoreProvider } from '../types'
 import { sdkLogger } from '../sdk-logger'
 import { failFastWhenUnreachable } from './refused'
+import { retryAdvice, type RetryCounts } from './health'
 import { OPENAI_LIMITS, openAIFingerprint, uploadName } from '../openai-files'
 import type { OpenAIContext, OpenAIProviderOptions } from './context'
 import { getDocument, listDocuments, listFileObjects } from './list'
@@ -23,11 +24,12 @@ export { isTransient } from './retry'
  */
 export function createOpenAIProvider(options: OpenAIProviderOptions = {}): VectorStoreProvider {
   const pacer = createPacedFetch()
+  const retries: RetryCounts = { serverErrors: 0, rateLimits: 0, lostConnections: 0 }
   const client = options.client ?? new OpenAI({
     apiKey: options.apiKey,
     baseURL: options.baseURL,
     maxRetries: options.maxRetries ?? 5,
-    fetch: failFastWhenUnreachable(pacer.fetch),
+    fetch: failFastWhenUnreachable(retryAdvice(pacer.fetch, retries)),
     logger: sdkLogger,
   })
   let storeId: string | undefined
@@ -97,6 +99,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
     fileObjectName: path => uploadName(path, ctx.store()),
     deleteFileObject: fileId => deleteFileObject(ctx, fileId),
     fingerprint: () => openAIFingerprint(options.chunkingStrategy),
+    retries: () => ({ ...retries }),
   }
   return provider
 }

@@ -1,5 +1,6 @@
 import OpenAI from 'openai'
 import { UNREACHABLE_HEADER } from './refused'
+import { apiHealth } from './health'
 
 /**
  * The retry policy of the OpenAI provider, all of it.
@@ -41,11 +42,14 @@ export const isRateLimited = (error: unknown) => error instanceof OpenAI.APIErro
 
 export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
 
-/** The server's `retry-after-ms` on a 429, else a jittered exponential backoff (0.5 s, 1 s, 2 s, ... up to 8 s). */
+/**
+ * The server's `retry-after-ms` on a 429, else the wait health.ts advises: short for a failure
+ * now and then, the full exponential backoff (0.5 s, 1 s, ... up to 8 s) while most answers fail.
+ */
 function backoff(error: unknown, attempt: number): number {
   const asked = isRateLimited(error) ? Number((error as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after-ms') ?? Number.NaN) : Number.NaN
   if (Number.isFinite(asked)) return asked
-  return Math.min(8_000, 500 * 2 ** (attempt - 1)) * (0.75 + Math.random() / 2)
+  return apiHealth.delayMs(attempt)
 }
 
 export interface Attempts {
