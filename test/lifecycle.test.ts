@@ -38,6 +38,17 @@ function pages(repo: string, n: number, text = 'first'): void {
   for (let i = 1; i <= n; i++) write(repo, `docs/page-${i}.md`, `# Page ${i}\n\nThe ${text} text about harbour number ${i}.\n`)
 }
 
+/** A clone of a new sandbox's remote with `n` pages committed and pushed to main. */
+function repoWithPages(n: number): { sandbox: Sandbox, repo: string } {
+  const sandbox = createSandbox()
+  const repo = sandbox.clone('a')
+  pages(repo, n)
+  git(repo, ['add', '.'])
+  commit(repo, 'docs')
+  git(repo, ['push', '-q', 'origin', 'HEAD:main'])
+  return { sandbox, repo }
+}
+
 /** A fresh clone of the remote as it is now, as a CI job makes. */
 function cloneOf(sandbox: Sandbox, name: string): string {
   git(sandbox.dir, ['clone', '-q', '-b', 'main', `file://${sandbox.remote}`, name])
@@ -52,12 +63,7 @@ function refusePushes(sandbox: Sandbox, refuse: boolean): void {
 
 describe('an embedded store lives on one machine', { timeout: 180_000 }, () => {
   it('two clones with no key both sync and search; neither pushes a state, and the first still works after the second', async () => {
-    const sandbox = createSandbox()
-    const a = sandbox.clone('a')
-    pages(a, 3)
-    git(a, ['add', '.'])
-    commit(a, 'docs')
-    git(a, ['push', '-q', 'origin', 'HEAD:main'])
+    const { sandbox, repo: a } = repoWithPages(3)
 
     const first = await offline(a, 'sync')
     expect(first.code, first.stderr).toBe(0)
@@ -91,12 +97,7 @@ describe('an embedded store lives on one machine', { timeout: 180_000 }, () => {
   })
 
   it('a clone whose shared branch names another machine\'s embedded store builds its own, in one line, and never fails for it', async () => {
-    const sandbox = createSandbox()
-    const a = sandbox.clone('a')
-    pages(a, 2)
-    git(a, ['add', '.'])
-    commit(a, 'docs')
-    git(a, ['push', '-q', 'origin', 'HEAD:main'])
+    const { sandbox, repo: a } = repoWithPages(2)
     // The branch chosen explicitly: the state travels, the store does not.
     const first = await offline(a, 'sync', '--metadata', 'git-branch')
     expect(first.code, first.stderr).toBe(0)
@@ -152,12 +153,7 @@ describe('CI', { timeout: 180_000 }, () => {
   })
 
   it('a shared store whose state cannot be pushed (a read-only token): each run warns with the fix, the store stays exact, and the run after access is granted publishes', async () => {
-    const sandbox = createSandbox()
-    const seed = sandbox.clone('seed')
-    pages(seed, 4)
-    git(seed, ['add', '.'])
-    commit(seed, 'docs')
-    git(seed, ['push', '-q', 'origin', 'HEAD:main'])
+    const { sandbox, repo: seed } = repoWithPages(4)
     const first = await shared(seed, 'sync', '--json')
     expect(first.code, first.stderr).toBe(0)
     const storeId = JSON.parse(first.stdout).storeId as string

@@ -20,16 +20,21 @@ afterEach(() => { process.env.NODE_ENV = nodeEnv })
 /** Builds the VitePress fixture with the plugin, as `vite: { plugins: [vectornator()] }` in .vitepress/config does. */
 async function buildSite(options: VectornatorPluginOptions): Promise<{ root: string, lines: Lines }> {
   const root = fixture('vitepress', { modules: true })
+  return { root, lines: await buildWithPlugin(root, storeOptions(server(), options)) }
+}
+
+/** `vitepress build` of the site in `root`, with the plugin given these options; resolves to what it printed. */
+async function buildWithPlugin(root: string, options: VectornatorPluginOptions): Promise<Lines> {
   const lines = new Lines()
   await build(root, {
     onAfterConfigResolve(site: SiteConfig) {
       site.vite ??= {}
-      ;(site.vite.plugins ??= []).push(vectornator(storeOptions(server(), options)) as never)
+      ;(site.vite.plugins ??= []).push(vectornator(options) as never)
       const logger = site.logger
       site.logger = { ...logger, info: (m, o) => { lines.push(m); logger.info(m, o) }, error: (m, o) => { lines.push(m); logger.error(m, o) } }
     },
   } as never)
-  return { root, lines }
+  return lines
 }
 
 describe('vitepress', () => {
@@ -74,16 +79,7 @@ async function repoWithSite(config: Record<string, unknown> | undefined, plugin:
   if (config) writeFileSync(join(repo, 'vectornator.config.json'), JSON.stringify(config))
   writeFileSync(join(repo, '.gitignore'), 'node_modules\n')
   execFileSync('git', ['init', '-q'], { cwd: repo })
-  const lines = new Lines()
-  await build(join(repo, 'docs'), {
-    onAfterConfigResolve(site: SiteConfig) {
-      site.vite ??= {}
-      ;(site.vite.plugins ??= []).push(vectornator(plugin) as never)
-      const logger = site.logger
-      site.logger = { ...logger, info: (m, o) => { lines.push(m); logger.info(m, o) }, error: (m, o) => { lines.push(m); logger.error(m, o) } }
-    },
-  } as never)
-  return { repo, lines }
+  return { repo, lines: await buildWithPlugin(join(repo, 'docs'), plugin) }
 }
 
 describe('vitepress in a repository, beside the CLI', () => {
