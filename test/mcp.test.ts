@@ -103,14 +103,14 @@ describe.each(providers)('vectornator mcp over $name', (provider) => {
 
   it('lists its tools with input schemas an assistant can fill in', async () => {
     const { tools } = await s.client.listTools()
-    expect(tools.map(t => t.name).sort()).toEqual(['get_document', 'list_documents', 'search_docs'])
+    expect(tools.map(t => t.name).sort()).toEqual(['get_document', 'get_outline', 'list_documents', 'search_docs'])
     const search = tools.find(t => t.name === 'search_docs')!
     expect(search.inputSchema.required).toEqual(['query'])
     expect(Object.keys(search.inputSchema.properties ?? {}).sort()).toEqual(['filter', 'limit', 'locale', 'query', 'version'])
     expect(search.description).toMatch(/get_document/)
     expect(search.annotations?.readOnlyHint).toBe(true)
     const get = tools.find(t => t.name === 'get_document')!
-    expect(Object.keys(get.inputSchema.properties ?? {}).sort()).toEqual(['path', 'url'])
+    expect(Object.keys(get.inputSchema.properties ?? {}).sort()).toEqual(['offset', 'path', 'section', 'url'])
     expect(s.stderr()).toMatch(/mcp: serving 7 documents of store \S+ on stdio/)
   })
 
@@ -293,7 +293,7 @@ describe('vectornator mcp --http', () => {
     })
     const client = new Client({ name: 'vectornator-test', version: '1.0.0' })
     await client.connect(new StreamableHTTPClientTransport(new URL(url)))
-    expect((await client.listTools()).tools).toHaveLength(3)
+    expect((await client.listTools()).tools).toHaveLength(4)
     const found = await client.callTool({ name: 'search_docs', arguments: { query: 'daemon port 4242 syslog' } }) as ToolAnswer
     expect(found.structuredContent.results[0].path).toBe('docs/server.md')
     const doc = await client.callTool({ name: 'get_document', arguments: { path: 'docs/guide.md' } }) as ToolAnswer
@@ -324,7 +324,6 @@ describe('vectornator mcp: bad usage', () => {
     for (const [args, why] of [
       [["mcp", "--port", "9000"], /are for --http: add --http/],
       [['mcp', '--http', '--port', 'lots'], /--port must be a whole number/],
-      [['mcp', '--metadata', 'file'], /nothing has been synced .*run `vectornator sync`/],
     ] as const) {
       const run = await runCli([...args], { cwd: root, env })
       expect(run.code, run.stderr).toBe(2)

@@ -4,7 +4,7 @@ import type { ResolvedOptions } from '../core/options/options'
 import { refuseForeignState } from '../core/run/context'
 import { resolveStateStore, type SyncState } from '../core/state'
 import { secretAllowance } from '../core/scan/source'
-import { pathForUrl, RefusedError, syncedEntry } from './paths'
+import { nothingSynced, pathForUrl, RefusedError, syncedEntry } from './paths'
 import { DocumentReader, type DocumentText } from './read'
 
 /** A sync from another process (a build, CI) is seen within this long. */
@@ -90,6 +90,7 @@ export class DocumentLibrary {
   async list(request: SearchRequest & { offset?: number, limit?: number }): Promise<DocumentPage> {
     const filter = searchFilter(this.options, { ...request, filter: widenFilter(request.filter) })
     const state = await this.current()
+    if (!state) throw new RefusedError(nothingSynced(this.options.root))
     const all = Object.entries(state?.files ?? {})
       .filter(([, f]) => matches(f.attributes, filter))
       .map(([path, f]) => infoOf(path, f.attributes))
@@ -106,6 +107,7 @@ export class DocumentLibrary {
     if ((ask.path === undefined) === (ask.url === undefined))
       throw new RefusedError('give either path or url (one of them): e.g. { "path": "docs/guide.md" }')
     let state = await this.current()
+    if (!state) throw new RefusedError(nothingSynced(this.options.root))
     const path = ask.path ?? pathForUrl(state, ask.url!)
     try {
       return await this.readAt(state, path)

@@ -7,6 +7,8 @@ import { serveHttp, type HttpOptions } from './http'
 import { guardedStdin, MAX_LINE_BYTES } from './stdio-guard'
 import { createDocsServer, type DocsContext } from './server'
 import { StoreHandle } from './store'
+import { UsageError } from '../lib/errors'
+import { nothingSynced, RefusedError } from './paths'
 
 export interface McpServeOptions {
   /** Serve Streamable HTTP (on this host and port, with these limits) instead of stdio. */
@@ -23,19 +25,33 @@ export interface McpServeOptions {
  */
 export async function serveMcp(userOptions: VectornatorOptions, options: McpServeOptions): Promise<void> {
   const vn = createVectornator({ ...userOptions, logger: options.logger })
-  const store = await StoreHandle.open(userOptions, vn)
-  const connection = store.first
-  const library = new DocumentLibrary(vn.options, connection.state)
+  // Started before any sync (an assistant's config written first): it serves anyway, and its
+  // tools say what to do until a sync has run.
+  let store: StoreHandle | undefined = await StoreHandle.open(userOptions, vn).catch((error: unknown) => {
+    if (!(error instanceof UsageError) || !/nothing has been synced/.test(error.message)) throw error
+    options.logger.warn(`mcp: nothing has been synced from ${vn.options.root} yet: serving anyway; the tools say so until \`vectornator sync\` has run`)
+    return undefined
+  })
+  let opening: Promise<StoreHandle> | undefined
+  const library = new DocumentLibrary(vn.options, store?.first.state)
   const ctx: DocsContext = {
     name: `the documentation in ${vn.options.root}`,
     options: vn.options,
     library,
-    connection: async () => store.connection(await library.current()),
+    connection: async () => {
+      const state = await library.current()
+      if (!store) {
+        opening ??= StoreHandle.open(userOptions, vn).finally(() => { opening = undefined })
+        store = await opening.catch(() => { throw new RefusedError(nothingSynced(vn.options.root)) })
+      }
+      return store.connection(state)
+    },
     logger: options.logger,
     redact: options.redact,
     version: options.version,
   }
-  const count = Object.keys(connection.state?.files ?? {}).length
+  const count = Object.keys(store?.first.state?.files ?? {}).length
+  const storeName = store ? `store ${store.first.storeId}` : 'no store yet'
   let stop!: () => void
   const done = new Promise<void>((resolve) => { stop = resolve })
   process.once('SIGINT', stop)
@@ -43,7 +59,7 @@ export async function serveMcp(userOptions: VectornatorOptions, options: McpServ
   try {
     if (options.http) {
       const serving = await serveHttp(ctx, options.http)
-      options.logger.info(`mcp: serving ${count} documents of store ${connection.storeId} on ${serving.url}`)
+      options.logger.info(`mcp: serving ${count} documents of ${storeName} on ${serving.url}`)
       await done
       await serving.close()
       return
@@ -54,13 +70,13 @@ export async function serveMcp(userOptions: VectornatorOptions, options: McpServ
     process.stdin.once('close', stop)
     const stdin = guardedStdin(process.stdin, process.stdout, MAX_LINE_BYTES, bytes => options.logger.warn(`mcp: a request of ${bytes} bytes was refused (at most ${MAX_LINE_BYTES})`))
     await server.connect(new StdioServerTransport(stdin, process.stdout))
-    options.logger.info(`mcp: serving ${count} documents of store ${connection.storeId} on stdio`)
+    options.logger.info(`mcp: serving ${count} documents of ${storeName} on stdio`)
     await done
     await server.close()
   }
   finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
-    await store.close()
+    await store?.close()
   }
 }

@@ -16,6 +16,9 @@ export class RefusedError extends Error {
  * readable: the path is never joined to the root before it has been found there, so `../x`, an
  * absolute path or a file left out of the sync cannot be read whatever the file system holds.
  */
+/** What every tool answers before anything was synced. */
+export const nothingSynced = (root: string) => `nothing synced yet from ${root}: run \`vectornator sync\` (or build the site), then ask again`
+
 export function syncedEntry(state: SyncState | undefined, path: string): FileState {
   if (!path.trim()) throw new RefusedError('the path is empty: give a document path as list_documents or search_docs return it, e.g. docs/guide.md')
   if (path.includes('\0')) throw new RefusedError('the path holds a NUL character: give a document path as list_documents returns it')

@@ -6,6 +6,7 @@ import { errorMessage } from '../lib/errors'
 import { infoOf, widenFilter } from './documents'
 import { RefusedError } from './paths'
 import type { DocsContext } from './context'
+import { around, DOCUMENT_BUDGET, outline, SEARCH_BUDGET, sectionOf, slice } from './budget'
 
 const scalar = z.union([z.string(), z.number(), z.boolean()])
 const filter = z.record(z.string(), z.union([scalar, z.array(scalar)]))
@@ -49,9 +50,19 @@ function registerSearch(server: McpServer, ctx: DocsContext): void {
   }, guarded(ctx, async ({ query, limit, version, locale, filter }) => {
     const connection = await ctx.connection()
     const hits = await searchDocs(connection.provider, ctx.options, query, { limit, version, locale, filter: widenFilter(filter) })
-    const results = hits.map(h => ({ ...infoOf(h.path, h.attributes), score: h.score, text: h.text }))
+    // Each passage around what matched, and the reply within its budget (budget.ts).
+    const results: (ReturnType<typeof infoOf> & { score: number, text: string })[] = []
+    let used = 0
+    for (const h of hits) {
+      const text = around(h.text, query)
+      if (results.length > 0 && used + text.length > SEARCH_BUDGET) break
+      used += text.length
+      results.push({ ...infoOf(h.path, h.attributes), score: h.score, text })
+    }
+    const left = hits.length - results.length
     const text = results.length
       ? results.map((r, i) => `${i + 1}. ${r.path}${r.title ? ` — ${r.title}` : ''}${r.url ? ` <${r.url}>` : ''} (score ${r.score.toFixed(3)})\n${r.text}`).join('\n\n')
+        + (left > 0 ? `\n\n(${left} more result${left === 1 ? '' : 's'} left out to keep this reply short: ask with a narrower query, or a lower limit)` : '')
       : 'no results: try other words, or widen the search (version "*", locale "*", no filter)'
     return { content: [{ type: 'text', text }], structuredContent: { results } }
   }))
@@ -60,16 +71,32 @@ function registerSearch(server: McpServer, ctx: DocsContext): void {
 function registerGet(server: McpServer, ctx: DocsContext): void {
   server.registerTool('get_document', {
     title: 'Read a document',
-    description: `Returns one synced document of ${ctx.name} whole, exactly as it was last synced, by its path (as search_docs and list_documents give it) or by its url. MDX and Markdoc pages come as the readable text that was indexed. A document changed since the last sync is refused rather than served stale.`,
+    description: `Returns one synced document of ${ctx.name}, exactly as it was last synced, by its path (as search_docs and list_documents give it) or by its url: up to ${DOCUMENT_BUDGET.toLocaleString('en')} characters a call (a longer one says the offset to read on from), or one section by its heading (get_outline lists them). MDX and Markdoc pages come as the readable text that was indexed. A document changed since the last sync is refused rather than served stale.`,
     inputSchema: {
       path: z.string().optional().describe('The document\'s path relative to the root, e.g. docs/guide/install.md'),
       url: z.string().optional().describe('The document\'s url, as search results give it; instead of path'),
+      section: z.string().optional().describe('Only the section under this heading (its text, as get_outline gives it)'),
+      offset: z.number().int().min(0).optional().describe('Where to read on from: the nextOffset of the previous reply (default 0)'),
     },
     annotations: { title: 'Read a document', ...READ_ONLY },
-  }, guarded(ctx, async ({ path, url }) => {
+  }, guarded(ctx, async ({ path, url, section, offset = 0 }) => {
     const doc = await ctx.library.get({ path, url })
-    const { text, ...about } = doc
-    return { content: [{ type: 'text', text }], structuredContent: about }
+    const { text: whole, ...about } = doc
+    let start = 0
+    let end = whole.length
+    if (section !== undefined) {
+      const found = sectionOf(whole, section)
+      if (!found) throw new RefusedError(`${about.path} has no heading ${JSON.stringify(section)}: get_outline lists its headings`)
+      ;({ start, end } = found)
+    }
+    const part = whole.slice(start, end)
+    if (offset > part.length) throw new RefusedError(`offset ${offset} is past the end (${part.length} characters)`)
+    const { piece, nextOffset } = slice(part, offset)
+    const more = nextOffset === undefined ? '' : `\n\n[${(part.length - nextOffset).toLocaleString('en')} more characters: call get_document again with offset ${nextOffset}${section !== undefined ? ' and the same section' : ''}]`
+    return {
+      content: [{ type: 'text', text: piece + more }],
+      structuredContent: { ...about, ...(section !== undefined ? { section } : {}), offset, length: part.length, ...(nextOffset !== undefined ? { nextOffset } : {}) },
+    }
   }))
 }
 
@@ -95,8 +122,28 @@ function registerList(server: McpServer, ctx: DocsContext): void {
   }))
 }
 
+function registerOutline(server: McpServer, ctx: DocsContext): void {
+  server.registerTool('get_outline', {
+    title: 'Outline a document',
+    description: `Lists the headings of one synced document of ${ctx.name}, each with its level and the size of its section in characters, so you can read only the part you need (get_document with section).`,
+    inputSchema: {
+      path: z.string().optional().describe('The document\'s path relative to the root, e.g. docs/guide/install.md'),
+      url: z.string().optional().describe('The document\'s url, as search results give it; instead of path'),
+    },
+    outputSchema: { path: z.string(), length: z.number(), headings: z.array(z.object({ level: z.number(), text: z.string(), chars: z.number() })) },
+    annotations: { title: 'Outline a document', ...READ_ONLY },
+  }, guarded(ctx, async ({ path, url }) => {
+    const { text, ...about } = await ctx.library.get({ path, url })
+    const headings = outline(text).map(({ level, text: heading, chars }) => ({ level, text: heading, chars }))
+    const lines = headings.map(h => `${'  '.repeat(h.level - 1)}${'#'.repeat(h.level)} ${h.text} (${h.chars.toLocaleString('en')} characters)`)
+    const body = `${about.path}: ${text.length.toLocaleString('en')} characters, ${headings.length} heading${headings.length === 1 ? '' : 's'}\n${lines.join('\n')}`
+    return { content: [{ type: 'text', text: body }], structuredContent: { path: about.path, length: text.length, headings } }
+  }))
+}
+
 export function registerTools(server: McpServer, ctx: DocsContext): void {
   registerSearch(server, ctx)
   registerGet(server, ctx)
+  registerOutline(server, ctx)
   registerList(server, ctx)
 }
