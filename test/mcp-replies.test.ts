@@ -90,7 +90,7 @@ describe('an MCP server started before anything was synced', () => {
     const client = await connect(root)
     try {
       const { tools } = await client.listTools()
-      expect(tools.map(t => t.name).sort()).toEqual(['get_document', 'get_outline', 'list_documents', 'search_docs'])
+      expect(tools.map(t => t.name).sort()).toEqual(['get_document', 'get_outline', 'list_documents', 'list_versions', 'search_docs'])
       const early = await call(client, 'search_docs', { query: 'lighthouse' })
       expect(early.isError).toBe(true)
       expect(early.content[0]!.text).toMatch(/nothing synced yet from .*: run `vectornator sync`/)

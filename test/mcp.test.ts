@@ -101,9 +101,17 @@ describe.each(providers)('vectornator mcp over $name', (provider) => {
   }, 120_000)
   afterAll(async () => { await s?.client.close() })
 
+  it('lists the versions the documents carry, and says what kind of search it runs', async () => {
+    const scopes = await call(s, 'list_versions')
+    expect(scopes.structuredContent).toMatchObject({ defaults: { version: 'current' }, versions: expect.arrayContaining([{ name: '1.0', documents: 1 }, expect.objectContaining({ name: 'current' })]) })
+    const { tools } = await s.client.listTools()
+    const search = tools.find(t => t.name === 'search_docs')!
+    expect(search.description).toMatch(provider.name.startsWith('openai') ? /by meaning/ : /by keywords \(full-text: no embedder is configured\)/)
+  })
+
   it('lists its tools with input schemas an assistant can fill in', async () => {
     const { tools } = await s.client.listTools()
-    expect(tools.map(t => t.name).sort()).toEqual(['get_document', 'get_outline', 'list_documents', 'search_docs'])
+    expect(tools.map(t => t.name).sort()).toEqual(['get_document', 'get_outline', 'list_documents', 'list_versions', 'search_docs'])
     const search = tools.find(t => t.name === 'search_docs')!
     expect(search.inputSchema.required).toEqual(['query'])
     expect(Object.keys(search.inputSchema.properties ?? {}).sort()).toEqual(['filter', 'limit', 'locale', 'query', 'version'])
@@ -293,7 +301,7 @@ describe('vectornator mcp --http', () => {
     })
     const client = new Client({ name: 'vectornator-test', version: '1.0.0' })
     await client.connect(new StreamableHTTPClientTransport(new URL(url)))
-    expect((await client.listTools()).tools).toHaveLength(4)
+    expect((await client.listTools()).tools).toHaveLength(5)
     const found = await client.callTool({ name: 'search_docs', arguments: { query: 'daemon port 4242 syslog' } }) as ToolAnswer
     expect(found.structuredContent.results[0].path).toBe('docs/server.md')
     const doc = await client.callTool({ name: 'get_document', arguments: { path: 'docs/guide.md' } }) as ToolAnswer

@@ -102,6 +102,22 @@ export class DocumentLibrary {
     return { documents, total: all.length, offset, ...(next < all.length ? { nextOffset: next } : {}) }
   }
 
+  /** The versions and locales the synced documents carry, with how many of each, and the defaults a search asks for. */
+  async scopes(): Promise<{ versions: { name: string, documents: number }[], locales: { name: string, documents: number }[], defaults: { version?: string, locale?: string } }> {
+    const state = await this.current()
+    if (!state) throw new RefusedError(nothingSynced(this.options.root))
+    const count = (key: 'version' | 'locale') => {
+      const counts = new Map<string, number>()
+      for (const f of Object.values(state.files)) {
+        const value = f.attributes?.[key]
+        if (value !== undefined) counts.set(String(value), (counts.get(String(value)) ?? 0) + 1)
+      }
+      return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, documents]) => ({ name, documents }))
+    }
+    const defaults = { version: this.options.version?.default, locale: this.options.locale?.default }
+    return { versions: count('version'), locales: count('locale'), defaults: Object.fromEntries(Object.entries(defaults).filter(([, v]) => v !== undefined)) }
+  }
+
   /** The document by path or by url, with its text as synced; a RefusedError saying why otherwise. */
   async get(ask: { path?: string, url?: string }): Promise<DocumentInfo & DocumentText> {
     if ((ask.path === undefined) === (ask.url === undefined))

@@ -37,7 +37,7 @@ function guarded<A>(ctx: DocsContext, run: (args: A) => Promise<CallToolResult>)
 function registerSearch(server: McpServer, ctx: DocsContext): void {
   server.registerTool('search_docs', {
     title: 'Search the documentation',
-    description: `Searches the synced documents of ${ctx.name} by meaning and returns the best matching passages, each with its document's path, title, url and score (higher is closer). Read a whole document with get_document, by path or url.`,
+    description: `Searches the synced documents of ${ctx.name} ${searchKind(ctx)} and returns the best matching passages, each with its document's path, title, url and score (higher is closer). Read a document with get_document, by path or url; get_outline shows its headings.`,
     inputSchema: {
       query: z.string().min(1).describe('What to look for, in words: a question or the terms a page would use'),
       limit: z.number().int().min(1).max(50).optional().describe('Results to return, 1 to 50 (default 5)'),
@@ -141,7 +141,31 @@ function registerOutline(server: McpServer, ctx: DocsContext): void {
   }))
 }
 
+function registerScopes(server: McpServer, ctx: DocsContext): void {
+  server.registerTool('list_versions', {
+    title: 'List versions and locales',
+    description: `Lists the versions and locales the synced documents of ${ctx.name} carry, each with how many documents, and the ones a search asks for by default: pass one as version or locale to search_docs or list_documents.`,
+    inputSchema: {},
+    outputSchema: { versions: z.array(z.object({ name: z.string(), documents: z.number() })), locales: z.array(z.object({ name: z.string(), documents: z.number() })), defaults: z.object({ version: z.string().optional(), locale: z.string().optional() }) },
+    annotations: { title: 'List versions and locales', ...READ_ONLY },
+  }, guarded(ctx, async () => {
+    const scopes = await ctx.library.scopes()
+    const list = (items: { name: string, documents: number }[]) => items.length ? items.map(i => `${i.name} (${i.documents})`).join(', ') : 'none recorded'
+    const text = `versions: ${list(scopes.versions)}${scopes.defaults.version ? `; default ${scopes.defaults.version}` : ''}\nlocales: ${list(scopes.locales)}${scopes.defaults.locale ? `; default ${scopes.defaults.locale}` : ''}`
+    return { content: [{ type: 'text', text }], structuredContent: scopes }
+  }))
+}
+
+/** What the search is, said plainly: by meaning only where the store holds vectors. */
+function searchKind(ctx: DocsContext): string {
+  const { options } = ctx
+  if (options.providerName === 'openai') return 'by meaning (the OpenAI vector store\'s own search)'
+  if (options.providerName === 'postgres') return options.embed === false || (!options.embed && !options.apiKey) ? 'by keywords (full-text: no embedder is configured)' : 'by meaning and keywords'
+  return 'with the store\'s own search'
+}
+
 export function registerTools(server: McpServer, ctx: DocsContext): void {
+  registerScopes(server, ctx)
   registerSearch(server, ctx)
   registerGet(server, ctx)
   registerOutline(server, ctx)
