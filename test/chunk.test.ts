@@ -95,3 +95,27 @@ describe('chunkText', () => {
     for (const chunk of chunkText(text, { size: 400, overlap: 1000 })) expect(chunk.text.length).toBeLessThanOrEqual(400)
   })
 })
+
+describe('chunkText: tables', () => {
+  const header = '| Option | Default | Meaning |\n|---|:---:|---|'
+  const rows = Array.from({ length: 80 }, (_, i) => `| opt${i} | ${i} | sets the tide table number ${i} for the harbour |`)
+  const table = `${header}\n${rows.join('\n')}`
+
+  it('keeps a table that fits whole, in one chunk', () => {
+    const small = `# Options\n\nSome text.\n\n${header}\n${rows.slice(0, 3).join('\n')}\n\nAfter.\n`
+    const chunks = chunkText(small, { path: 'a.md', size: 1500 })
+    expect(chunks.filter(c => c.text.includes('| opt0 |'))).toHaveLength(1)
+    expect(chunks.find(c => c.text.includes('| opt0 |'))!.text).toContain(`${header}\n${rows.slice(0, 3).join('\n')}`)
+  })
+
+  it('cuts a long table between rows, each piece with the header again, no row cut', () => {
+    const chunks = chunkText(`# Options\n\n${table}\n`, { path: 'a.md', size: 600, overlap: 100 })
+    expect(chunks.length).toBeGreaterThan(3)
+    for (const chunk of chunks) {
+      expect(chunk.text).toContain(header)
+      expect(chunk.text.length).toBeLessThanOrEqual(600)
+    }
+    // Every row in exactly one chunk, whole.
+    for (const row of rows) expect(chunks.filter(c => c.text.split('\n').includes(row))).toHaveLength(1)
+  })
+})

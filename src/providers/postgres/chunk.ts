@@ -6,7 +6,8 @@
  * starts with its heading trail ("Guide > Install > Linux"): a paragraph that only says "run
  * the script" is found by a search for "install linux". Sections longer than `size` are packed
  * from paragraphs, then sentences, then words, with `overlap` characters of the previous chunk
- * repeated so a sentence cut at a boundary is still whole in one of the two chunks.
+ * repeated so a sentence cut at a boundary is still whole in one of the two chunks. A table is
+ * kept whole when it fits, else cut between rows with its header repeated in each piece.
  */
 
 export interface Chunk {
@@ -160,7 +161,8 @@ function packSection(body: string, heading: string | undefined, size: number, ov
     }
     else {
       emit()
-      const carried = tail(lastUnit, overlap)
+      // A table piece carries nothing over: the next piece repeats the header instead.
+      const carried = isTable(lastUnit) ? '' : tail(lastUnit, overlap)
       current = carried && carried.length + unit.joiner.length + unit.text.length <= budget ? carried + unit.joiner + unit.text : unit.text
     }
     lastUnit = unit.text
@@ -174,7 +176,9 @@ function toUnits(body: string, budget: number): Unit[] {
   const units: Unit[] = []
   for (const block of paragraphs(body)) {
     const parts = block.length <= budget ? [block] : splitLong(block, budget)
-    parts.forEach((text, i) => units.push({ text, joiner: i === 0 ? '\n\n' : (block.startsWith('```') || block.startsWith('~~~') ? '\n' : ' ') }))
+    // Pieces of code are lines (joined by a line break); of a table, tables of their own (each with its header).
+    const joiner = isTable(block) ? '\n\n' : block.startsWith('```') || block.startsWith('~~~') ? '\n' : ' '
+    parts.forEach((text, i) => units.push({ text, joiner: i === 0 ? '\n\n' : joiner }))
   }
   return units
 }
@@ -211,7 +215,36 @@ function paragraphs(body: string): string[] {
   return blocks
 }
 
+/** A GFM table's delimiter row: `|---|:--:|`, pipes at the ends optional. */
+const TABLE_DELIMITER = /^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$/
+
+/**
+ * A table too long for one chunk is cut between rows, and each piece starts with the header row
+ * and the delimiter again: a row alone ("| 30 | yes |") says nothing of its columns.
+ */
+function splitTable(lines: string[], budget: number): string[] {
+  const head = `${lines[0]}\n${lines[1]}`
+  const out: string[] = []
+  let current = head
+  for (const row of lines.slice(2)) {
+    if (current !== head && current.length + 1 + row.length > budget) {
+      out.push(current)
+      current = head
+    }
+    current += `\n${row}`
+  }
+  out.push(current)
+  // A single row longer than the budget is still cut by words, as any text is.
+  return out.flatMap(piece => piece.length <= budget ? [piece] : splitWords(piece, budget))
+}
+
+function isTable(block: string): boolean {
+  const [header, delimiter] = block.split('\n', 2)
+  return delimiter !== undefined && header!.includes('|') && TABLE_DELIMITER.test(delimiter)
+}
+
 function splitLong(block: string, budget: number): string[] {
+  if (isTable(block)) return splitTable(block.split('\n'), budget)
   const isCode = /^(?:```|~~~)/.test(block)
   const pieces = isCode ? block.split('\n') : block.split(SENTENCE_END)
   const out: string[] = []
