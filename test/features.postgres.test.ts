@@ -81,3 +81,18 @@ describe('postgres provider through the core', () => {
     expect(JSON.parse(found.stdout)[0]).toMatchObject({ path: 'guide/config.md' })
   })
 })
+
+describe('postgres provider: embeddings in full requests', () => {
+  it('a first sync of 300 pages sends at most ceil(chunks / 2048) + 1 embedding requests, and search finds each page by meaning', async () => {
+    const pages = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`docs/p${i}.md`, `# Page ${i}\n\nThe harbour's berth ${i} takes ships of ${i} metres.\n`]))
+    const root = makeTree(pages)
+    const before = embeddings()
+    const first = await sync(opts(root))
+    expect(first.failed).toEqual([])
+    expect(first.added).toHaveLength(300)
+    // One chunk a page: 300 texts fit one request; the +1 is the slack the goal allows.
+    expect(embeddings() - before).toBeLessThanOrEqual(Math.ceil(300 / 2048) + 1)
+    const hits = await search(root, 'berth 123 ships')
+    expect(hits.map(h => h.path)).toContain('docs/p123.md')
+  }, 120_000)
+})

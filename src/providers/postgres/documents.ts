@@ -14,7 +14,8 @@ import { OPENAI_LIMITS } from '../openai-files'
 export const POSTGRES_LIMITS: ProviderLimits = {
   ...OPENAI_LIMITS,
   maxFileBytes: 10 * 1024 * 1024,
-  maxBatchFiles: 100,
+  // One call's documents share full embedding requests (upload.ts); the core still bounds a call's bytes.
+  maxBatchFiles: 2000,
 }
 
 /** A document the store refuses as it is (empty, binary, too large): retrying will not help. */
@@ -33,6 +34,8 @@ export interface PreparedDocument {
   replaces?: string
   /** One per chunk, once embedded. */
   vectors?: number[][]
+  /** The length of its vectors, once embedded (the index is made for it). */
+  dimensions?: number
 }
 
 export const newFileId = () => `pgf_${randomBytes(12).toString('hex')}`

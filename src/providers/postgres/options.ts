@@ -39,7 +39,7 @@ export interface PostgresProviderOptions {
   maxConnections?: number
   /** Documents written per transaction by `uploadFiles`. Default 8. */
   filesPerTransaction?: number
-  /** Most texts in one call to `embed`. Default 256. */
+  /** Most texts in one call to `embed`. Default 2048, what one OpenAI embeddings request takes. */
   embedBatchSize?: number
 }
 
@@ -97,7 +97,7 @@ export function resolvePostgresOptions(options: PostgresProviderOptions = {}, en
     language,
     maxConnections: integer('maxConnections', options.maxConnections, 4, 1),
     filesPerTransaction: integer('filesPerTransaction', options.filesPerTransaction, 8, 1),
-    embedBatchSize: integer('embedBatchSize', options.embedBatchSize, 256, 1),
+    embedBatchSize: integer('embedBatchSize', options.embedBatchSize, 2048, 1),
   }
 }
 

@@ -18,7 +18,7 @@ export interface Session {
   tables: Tables
   capabilities: Capabilities
   options: ResolvedPostgresOptions
-  /** HNSW index per dimension count, created once per session. */
+  /** HNSW index per dimension count, created once per session, after the first call's rows (see uploadItems). */
   indexed: Map<number, Promise<boolean>>
 }
 
@@ -51,15 +51,32 @@ export async function uploadItems(s: Session, storeId: string, items: WriteItem[
     }
   }
 
-  const groups: Pending[][] = []
-  for (let i = 0; i < pending.length; i += s.options.filesPerTransaction) groups.push(pending.slice(i, i + s.options.filesPerTransaction))
-
-  // Groups overlap so one group's embedding request runs while another's rows are written.
+  // Embeddings go in full requests (up to embedBatchSize texts, across documents), a round of
+  // them ahead of the writes; transactions stay small. A round that fails embeds again group by
+  // group below, so one bad text fails only its own documents.
+  const rounds = embeddingRounds(s, pending)
+  const embedding = pLimit(EMBEDDING_ROUNDS_IN_FLIGHT)
   const limit = pLimit(Math.max(1, Math.min(hooks.concurrency ?? 4, s.options.maxConnections)))
-  await Promise.all(groups.map(group => limit(async () => {
+  // A round holds its slot until its rows are written: at most two rounds' vectors in memory.
+  await Promise.all(rounds.map(round => embedding(async () => {
+    await embedDocs(s, round.map(p => p.doc)).catch(() => {})
+    const groups: Pending[][] = []
+    for (let i = 0; i < round.length; i += s.options.filesPerTransaction) groups.push(round.slice(i, i + s.options.filesPerTransaction))
+    await Promise.all(groups.map(group => limit(() => writeGroup(group))))
+  })))
+  // The vector index after the rows, as pgvector advises for a bulk load: on a first sync the
+  // rows go in without one, and it is built once over all of them; later calls find it there.
+  const dimensions = pending.find(p => p.doc.dimensions)?.doc.dimensions
+  if (dimensions) await indexFor(s, dimensions)
+  return results
+
+  async function writeGroup(group: Pending[]): Promise<void> {
     try {
       await storeGroup(s, storeId, group.map(p => p.doc))
-      for (const { index, path, doc } of group) await settle(index, { path, fileId: doc.fileId })
+      for (const { index, path, doc } of group) {
+        doc.vectors = undefined
+        await settle(index, { path, fileId: doc.fileId })
+      }
     }
     catch (error) {
       if (group.length === 1) return settle(group[0]!.index, { path: group[0]!.path, error: errorMessage(error) })
@@ -74,23 +91,47 @@ export async function uploadItems(s: Session, storeId: string, items: WriteItem[
         }
       }
     }
-  })))
-  return results
+  }
+}
+
+/** Rounds of embedding requests at once: one round's request runs while the last one's rows are written. */
+const EMBEDDING_ROUNDS_IN_FLIGHT = 2
+
+/** Consecutive documents whose chunks fill one embedding request (embedBatchSize texts at most). */
+function embeddingRounds(s: Session, pending: Pending[]): Pending[][] {
+  if (!s.options.embed || !s.capabilities.vector) return pending.length ? [pending] : []
+  const rounds: Pending[][] = []
+  let round: Pending[] = []
+  let texts = 0
+  for (const p of pending) {
+    if (round.length > 0 && texts + p.doc.chunks.length > s.options.embedBatchSize) {
+      rounds.push(round)
+      round = []
+      texts = 0
+    }
+    round.push(p)
+    texts += p.doc.chunks.length
+  }
+  if (round.length) rounds.push(round)
+  return rounds
+}
+
+/** Embeds the chunks of the documents that have no vectors yet, in as few calls as embedBatchSize allows. */
+async function embedDocs(s: Session, docs: PreparedDocument[]): Promise<void> {
+  const embed = s.options.embed
+  const missing = docs.filter(d => !d.vectors)
+  if (!embed || !s.capabilities.vector || missing.length === 0) return
+  const vectors = await embedTexts(embed, missing.flatMap(d => d.chunks.map(c => c.text)), s.options.embedBatchSize)
+  let at = 0
+  for (const doc of missing) {
+    doc.vectors = vectors.slice(at, at + doc.chunks.length)
+    doc.dimensions = vectors[0]?.length
+    at += doc.chunks.length
+  }
 }
 
 async function storeGroup(s: Session, storeId: string, docs: PreparedDocument[]): Promise<void> {
-  const embed = s.options.embed
-  if (embed && s.capabilities.vector) {
-    const texts = docs.flatMap(d => d.chunks.map(c => c.text))
-    const vectors = await embedTexts(embed, texts, s.options.embedBatchSize)
-    let at = 0
-    for (const doc of docs) {
-      doc.vectors = vectors.slice(at, at + doc.chunks.length)
-      at += doc.chunks.length
-    }
-    const dimensions = vectors[0]?.length
-    if (dimensions) await indexFor(s, dimensions)
-  }
+  await embedDocs(s, docs)
   await s.db.transaction(tx => writeDocuments(tx, s.tables, storeId, s.options.language, docs))
 }
 
