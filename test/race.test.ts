@@ -97,6 +97,14 @@ function cloneOf(sandbox: Sandbox, name: string): string {
 
 const ok = (run: CliRun) => expect(run.code, run.stderr).toBe(0)
 
+/** Each clone in turn syncs, and the store is then exactly its tree: later syncs converge, whoever ran before. */
+async function convergesIn(sandbox: Sandbox, storeId: string, repos: string[]): Promise<void> {
+  for (const repo of repos) {
+    ok(await cli(repo, 'sync'))
+    await expectStoreIs(sandbox, storeId, repo, 'HEAD')
+  }
+}
+
 // Each test runs a dozen real processes one after another: allowed the time a loaded CI machine needs.
 describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
   it('two clones of one commit, each with its own commit, sync at once: the store is one of the two trees, and each later sync converges exactly', async () => {
@@ -129,12 +137,7 @@ describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
 
     // The winner has nothing pending; a later sync from each clone converges to its own tree.
     expect((await cli(winnerRepo, 'status', '--json')).stdout).toMatch(/"added":\[\],"updated":\[\],"deleted":\[\]/)
-    ok(await cli(a, 'sync'))
-    await expectStoreIs(sandbox, storeId, a, 'HEAD')
-    ok(await cli(b, 'sync'))
-    await expectStoreIs(sandbox, storeId, b, 'HEAD')
-    ok(await cli(a, 'sync'))
-    await expectStoreIs(sandbox, storeId, a, 'HEAD')
+    await convergesIn(sandbox, storeId, [a, b, a])
     sandbox.cleanup()
   })
 
@@ -264,10 +267,7 @@ describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
         expect(git(sandbox.remote, ['log', '-1', '--format=%s', 'vectornator-metadata'])).toMatch(/^vectornator: removed /)
         await expectStoreIs(sandbox, storeId, b, 'HEAD')
       }
-      ok(await cli(a, 'sync'))
-      await expectStoreIs(sandbox, storeId, a, 'HEAD')
-      ok(await cli(b, 'sync'))
-      await expectStoreIs(sandbox, storeId, b, 'HEAD')
+      await convergesIn(sandbox, storeId, [a, b])
       sandbox.cleanup()
     })
   }
