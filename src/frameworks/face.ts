@@ -1,4 +1,3 @@
-import fg from 'fast-glob'
 import { createConsoleLogger, type Logger } from '../lib/logger'
 import { isDisabled, resolvePluginOptions, type VectornatorPluginOptions } from '../plugin/options'
 import { createRunner, type Runner, type SyncTarget } from '../plugin/runner'
@@ -33,18 +32,6 @@ export function createFace(options: VectornatorPluginOptions = {}, defaults: Fra
       await runner.run({ ...target, logger: log })
     },
   }
-}
-
-/** Text pages under a build's output folder (absolute paths), for frameworks that give no list. */
-export async function pagesIn(dir: string): Promise<string[]> {
-  return fg('**/*.html', { cwd: dir, absolute: true, onlyFiles: true, suppressErrors: true, ignore: ['**/_*/**', '404.html', '**/404.html', '500.html'] })
-}
-
-/** `/guide/` or `/guide`, as the site's trailing-slash setting makes its links. */
-export function withTrailingSlash(route: string, trailingSlash: boolean | undefined): string {
-  if (route === '/' || trailingSlash === undefined) return route
-  const bare = route.replace(/\/+$/, '')
-  return trailingSlash ? `${bare}/` : bare
 }
 
 /** A base path as `/docs/` (or `/`), whatever way the user wrote it. */

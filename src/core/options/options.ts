@@ -33,8 +33,6 @@ export const DEFAULT_EXCLUDE = [
   '**/coverage/**',
 ]
 
-/** Secrets: never uploaded, whatever the globs say. */
-export const NEVER_INCLUDE = ['**/.env', '**/.env.*', '**/.env*']
 
 export const DEFAULT_CONCURRENCY = 8
 

@@ -1,12 +1,3 @@
-import pLimit from 'p-limit'
-import type { VectorStoreProvider } from '../../providers/types'
-import type { RaceReport } from '../../types'
-import type { Plan, PlanFile } from '../plan/plan'
-import { commitRelation, type SourceCommit } from '../scan/source'
-import type { FileState, SyncState } from '../state/types'
-import { retire } from './journal'
-import { errorMessage } from '../../lib/errors'
-
 /**
  * Racing syncs of one state (two pushes whose CI jobs overlap, a rerun racing a new push).
  * The guarantee: every published state describes exactly one source commit's tree, and the store
@@ -19,6 +10,15 @@ import { errorMessage } from '../../lib/errors'
  * naming it is published (execute.ts retires instead of deleting), and a re-plan reuses only
  * documents the winner's state names or that this run stored itself.
  */
+import pLimit from 'p-limit'
+import type { VectorStoreProvider } from '../../providers/types'
+import type { RaceReport } from '../../types'
+import type { Plan, PlanFile } from '../plan/plan'
+import { commitRelation, type SourceCommit } from '../scan/source'
+import type { FileState, SyncState } from '../state/types'
+import { retire } from './journal'
+import { errorMessage } from '../../lib/errors'
+
 export type { RaceReport }
 
 export type Verdict = { yield: boolean, reason: string }

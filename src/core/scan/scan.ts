@@ -65,7 +65,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   let rootReal: string
   try { rootReal = realpathSync.native(options.root) }
   catch (error) { return Promise.reject(error) }
-  // Secrets (NEVER_INCLUDE) are left out by isSecretPath below, once per listed path.
+  // `.env` files are left out by isSecretPath below, credentials by credentialByName (secrets.ts).
   const listing = await listFiles(options.root, rootReal, options.include, options.exclude, options.dot ?? false)
   const entries = listing.paths
   const ignored = options.gitignore ? await loadGitignore(options.root, listing.gitignores) : undefined
