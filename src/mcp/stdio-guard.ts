@@ -37,10 +37,14 @@ export function guardedStdin(input: Readable, out: Writable, max = MAX_LINE_BYTE
     if (size > max) { dropping = Buffer.concat([...line, rest]).subarray(0, 512); line = []; return }
     line.push(rest)
   })
-  input.on('end', () => {
+  let ended = false
+  const end = () => {
+    if (ended) return
+    ended = true
     if (!dropping && line.length) guarded.write(Buffer.concat(line))
     guarded.end()
-  })
-  input.on('close', () => guarded.end())
+  }
+  input.on('end', end)
+  input.on('close', end)
   return guarded
 }
