@@ -1,6 +1,7 @@
 import pLimit from 'p-limit'
 import { errorMessage } from '../../lib/errors'
-import type { VectorStoreProvider } from '../../providers/types'
+import { silentLogger } from '../../lib/logger'
+import type { RemoteFile, VectorStoreProvider } from '../../providers/types'
 import type { SyncResult } from '../../types'
 import type { Plan } from '../plan/plan'
 import { planSize } from '../plan/plan'
@@ -12,8 +13,6 @@ import { describe, planFor, recordSettings, remoteName, uploadText, type SyncCon
 import { execute } from './execute'
 import { adoptTheirs, forgetVanished, judge, removeRetired, restoreTouched, reuseUploads } from './race'
 import { retireUntracked } from './drift'
-import type { RemoteFile } from '../../providers/types'
-import { silentLogger } from '../../lib/logger'
 import { commitMessage, mergeExecuted } from './result'
 
 export interface PublishInput {
