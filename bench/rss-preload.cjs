@@ -8,7 +8,8 @@ const { writeFileSync } = require('node:fs')
 const out = process.env.VECTORNATOR_BENCH_RSS
 if (out) {
   process.on('exit', () => {
-    try { writeFileSync(out, String(process.resourceUsage().maxRSS)) }
-    catch {}
+    try {
+      writeFileSync(out, String(process.resourceUsage().maxRSS))
+    } catch {}
   })
 }

@@ -35,17 +35,17 @@ const MB = 2 ** 20
 
 const { values: flags } = parseArgs({
   options: {
-    'only': { type: 'string' },
-    'runs': { type: 'string' },
+    only: { type: 'string' },
+    runs: { type: 'string' },
     'noop-runs': { type: 'string' },
-    'concurrency': { type: 'string' },
+    concurrency: { type: 'string' },
     'minute-ms': { type: 'string' },
-    'generated': { type: 'boolean' },
+    generated: { type: 'boolean' },
     'no-build': { type: 'boolean' },
-    'keep': { type: 'boolean' },
-    'out': { type: 'string' },
-    'cli': { type: 'string' },
-    'scale': { type: 'boolean' },
+    keep: { type: 'boolean' },
+    out: { type: 'string' },
+    cli: { type: 'string' },
+    scale: { type: 'boolean' },
   },
 })
 const DIST = join(REPO, 'dist')
@@ -99,7 +99,9 @@ function newestMtime(dir: string): number {
 function ensureBuild(): void {
   if (flags.cli) return
   const built = join(DIST, 'cli.cjs')
-  const stale = !existsSync(built) || statSync(built).mtimeMs < Math.max(newestMtime(join(REPO, 'src')), statSync(join(REPO, 'package.json')).mtimeMs)
+  const stale =
+    !existsSync(built) ||
+    statSync(built).mtimeMs < Math.max(newestMtime(join(REPO, 'src')), statSync(join(REPO, 'package.json')).mtimeMs)
   if (stale && !flags['no-build']) {
     log('dist/ is older than src/: npm run build')
     const run = spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] })
@@ -112,7 +114,13 @@ function ensureBuild(): void {
 }
 
 function machine(): string[] {
-  const freeH = (() => { try { return execFileSync('free', ['-h'], { encoding: 'utf8' }).split('\n')[1]?.replace(/\s+/g, ' ').trim() } catch { return undefined } })()
+  const freeH = (() => {
+    try {
+      return execFileSync('free', ['-h'], { encoding: 'utf8' }).split('\n')[1]?.replace(/\s+/g, ' ').trim()
+    } catch {
+      return undefined
+    }
+  })()
   return [
     `CPU: ${cpus()[0]?.model ?? 'unknown'}, ${cpus().length} cores (nproc)`,
     `Memory: ${(totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(freemem() / 2 ** 30).toFixed(1)} GiB free${freeH ? ` (free -h: ${freeH})` : ''}`,
@@ -120,21 +128,41 @@ function machine(): string[] {
   ]
 }
 
-const load = () => loadavg().map(l => l.toFixed(2)).join(' ')
+const load = () =>
+  loadavg()
+    .map(l => l.toFixed(2))
+    .join(' ')
 
 // ── helpers ─────────────────────────────────────────────────────────────────────────────────
 
-interface SyncJson { added: string[], updated: string[], deleted: string[], unchanged: number, failed: { path: string, error: string }[], storeId: string }
+interface SyncJson {
+  added: string[]
+  updated: string[]
+  deleted: string[]
+  unchanged: number
+  failed: { path: string; error: string }[]
+  storeId: string
+}
 
-async function cliSync(root: string, server: BenchServer, extra: string[] = [], apiKey = 'bench'): Promise<ChildRun & { result?: SyncJson }> {
+async function cliSync(
+  root: string,
+  server: BenchServer,
+  extra: string[] = [],
+  apiKey = 'bench',
+): Promise<ChildRun & { result?: SyncJson }> {
   const args = [CLI, 'sync', '--json', '--root', root, '--provider', 'openai', ...extra]
   if (flags.concurrency) args.push('--concurrency', String(CONCURRENCY))
   const run = await runNode(args, { cwd: root, env: { OPENAI_API_KEY: apiKey, OPENAI_BASE_URL: server.url } })
   let result: SyncJson | undefined
-  try { result = JSON.parse(run.stdout) as SyncJson }
-  catch {}
-  if (run.code !== 0 || !result) throw new Error(`sync in ${root} exited ${run.code}: ${run.stderr.trim().split('\n').slice(-25).join('\n')}`)
-  if (result.failed.length) throw new Error(`sync failed ${result.failed.length} files, e.g. ${result.failed[0]!.path}: ${result.failed[0]!.error}`)
+  try {
+    result = JSON.parse(run.stdout) as SyncJson
+  } catch {}
+  if (run.code !== 0 || !result)
+    throw new Error(`sync in ${root} exited ${run.code}: ${run.stderr.trim().split('\n').slice(-25).join('\n')}`)
+  if (result.failed.length)
+    throw new Error(
+      `sync failed ${result.failed.length} files, e.g. ${result.failed[0]!.path}: ${result.failed[0]!.error}`,
+    )
   return { ...run, result }
 }
 
@@ -145,8 +173,13 @@ async function paired(rounds: number, sync: () => Promise<ChildRun>, reference: 
   const a: ChildRun[] = []
   const b: ChildRun[] = []
   for (let i = 0; i < rounds; i++) {
-    if (i % 2) { b.push(await reference()); a.push(await sync()) }
-    else { a.push(await sync()); b.push(await reference()) }
+    if (i % 2) {
+      b.push(await reference())
+      a.push(await sync())
+    } else {
+      a.push(await sync())
+      b.push(await reference())
+    }
   }
   return { sync: a, reference: b }
 }
@@ -200,7 +233,9 @@ async function initialAndNoop(corpus: Corpus): Promise<void> {
       if (run.result!.added.length !== n) throw new Error(`initial sync added ${run.result!.added.length} of ${n}`)
       const { requests } = await server.stats()
       runs.push({ ...run, requests })
-      log(`initial sync ${i + 1}/${RUNS}: ${formatMs(run.ms)}, ${requests} requests, ${formatBytes(run.rss)}  (load ${load()})`)
+      log(
+        `initial sync ${i + 1}/${RUNS}: ${formatMs(run.ms)}, ${requests} requests, ${formatBytes(run.rss)}  (load ${load()})`,
+      )
     }
     const bound = (n * LATENCY_MS) / CONCURRENCY
     const ms = median(runs.map(r => r.ms))
@@ -215,10 +250,13 @@ async function initialAndNoop(corpus: Corpus): Promise<void> {
       rateLimited: '0',
       rss: formatBytes(median(runs.map(r => r.rss))),
       goal: '<= 1.5x bound, <= 2.2 req/file, < 200 MB',
-      met: [['time', ms <= 1.5 * bound], ['requests', perFile <= 2.2], ['RSS', median(runs.map(r => r.rss)) < 200 * MB]],
+      met: [
+        ['time', ms <= 1.5 * bound],
+        ['requests', perFile <= 2.2],
+        ['RSS', median(runs.map(r => r.rss)) < 200 * MB],
+      ],
     })
-  }
-  else if (!existsSync(join(state(corpus.root), 'metadata.json'))) {
+  } else if (!existsSync(join(state(corpus.root), 'metadata.json'))) {
     await cliSync(corpus.root, server, ['--metadata', 'file'])
   }
 
@@ -244,14 +282,24 @@ async function initialAndNoop(corpus: Corpus): Promise<void> {
         touchPages(chosen, `${Date.now()}-${i}`)
         await server.reset()
         const run = await cliSync(corpus.root, server, ['--metadata', 'file'])
-        if (run.result!.updated.length !== new Set(chosen).size) throw new Error(`1% sync updated ${run.result!.updated.length}, expected ${k}`)
+        if (run.result!.updated.length !== new Set(chosen).size)
+          throw new Error(`1% sync updated ${run.result!.updated.length}, expected ${k}`)
         runs.push({ ...run, requests: (await server.stats()).requests })
         await new Promise(resolve => setTimeout(resolve, RACY_MS))
       }
-      const noop = async () => { noops.push(await cliSync(corpus.root, server, ['--metadata', 'file'])) }
-      if (i % 2) { await noop(); await changed() }
-      else { await changed(); await noop() }
-      log(`1% changed ${i + 1}/${CHANGED_RUNS}: ${formatMs(runs.at(-1)!.ms)}, ${runs.at(-1)!.requests} requests; no-op ${formatMs(noops.at(-1)!.ms)}  (load ${load()})`)
+      const noop = async () => {
+        noops.push(await cliSync(corpus.root, server, ['--metadata', 'file']))
+      }
+      if (i % 2) {
+        await noop()
+        await changed()
+      } else {
+        await changed()
+        await noop()
+      }
+      log(
+        `1% changed ${i + 1}/${CHANGED_RUNS}: ${formatMs(runs.at(-1)!.ms)}, ${runs.at(-1)!.requests} requests; no-op ${formatMs(noops.at(-1)!.ms)}  (load ${load()})`,
+      )
     }
     const requests = median(runs.map(r => r.requests))
     const perChanged = requests / k
@@ -267,7 +315,10 @@ async function initialAndNoop(corpus: Corpus): Promise<void> {
       rateLimited: '0',
       rss: formatBytes(median(runs.map(r => r.rss))),
       goal: '<= 4 req per changed file, <= 1.2x',
-      met: [['requests', perChanged <= 4], ['time', ms <= 1.2 * need]],
+      met: [
+        ['requests', perChanged <= 4],
+        ['time', ms <= 1.2 * need],
+      ],
     })
   }
 
@@ -277,8 +328,12 @@ async function initialAndNoop(corpus: Corpus): Promise<void> {
     const floor: ChildRun[] = []
     for (let i = 0; i < RUNS; i++) {
       const fresh = await freshServer()
-      const run = await runNode([SDK_FLOOR, corpus.root], { cwd: corpus.root, env: { OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: fresh.url } })
-      if (run.code !== 0) throw new Error(`bench/sdk-floor.mjs exited ${run.code}: ${run.stderr.trim().split('\n').slice(-5).join('\n')}`)
+      const run = await runNode([SDK_FLOOR, corpus.root], {
+        cwd: corpus.root,
+        env: { OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: fresh.url },
+      })
+      if (run.code !== 0)
+        throw new Error(`bench/sdk-floor.mjs exited ${run.code}: ${run.stderr.trim().split('\n').slice(-5).join('\n')}`)
       floor.push(run)
       log(`SDK alone ${i + 1}/${RUNS}: ${formatMs(run.ms)}, ${formatBytes(run.rss)}  (load ${load()})`)
     }
@@ -294,7 +349,11 @@ async function gitBranch(corpus: Corpus, tmp: string): Promise<void> {
   }
   const root = join(tmp, 'git', 'pages')
   cpSync(corpus.root, root, { recursive: true, filter: src => !src.includes('.vectornator') })
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], { cwd: root, stdio: 'ignore' })
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], {
+      cwd: root,
+      stdio: 'ignore',
+    })
   git('init', '-q')
   git('add', '-A')
   git('commit', '-q', '-m', 'corpus')
@@ -303,12 +362,15 @@ async function gitBranch(corpus: Corpus, tmp: string): Promise<void> {
     await cliSync(root, server, ['--metadata', 'git-branch', '--no-push'])
     await cliSync(root, server, ['--metadata', 'git-branch', '--no-push'])
     await new Promise(resolve => setTimeout(resolve, RACY_MS))
-  }
-  catch (error) {
+  } catch (error) {
     notes.push(`git-branch state: skipped, the sync failed (${(error as Error).message.slice(0, 200)}).`)
     return
   }
-  await noopRows(`${corpus.files.toLocaleString('en')} files, git-branch state`, root, server, corpus.files, ['--metadata', 'git-branch', '--no-push'])
+  await noopRows(`${corpus.files.toLocaleString('en')} files, git-branch state`, root, server, corpus.files, [
+    '--metadata',
+    'git-branch',
+    '--no-push',
+  ])
 }
 
 /**
@@ -329,8 +391,14 @@ async function noopRows(label: string, root: string, server: BenchServer, n: num
       where = `${root}-folder`
       cpSync(root, where, { recursive: true, filter: src => !src.includes('.vectornator') && !src.includes('.git') })
       if (extra.includes('git-branch')) {
-        const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...a], { cwd: where, stdio: 'ignore' })
-        git('init', '-q'); git('add', '-A'); git('commit', '-q', '-m', 'corpus')
+        const git = (...a: string[]) =>
+          execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...a], {
+            cwd: where,
+            stdio: 'ignore',
+          })
+        git('init', '-q')
+        git('add', '-A')
+        git('commit', '-q', '-m', 'corpus')
       }
       await cliSync(where, server, [...extra, ...args])
       await cliSync(where, server, [...extra, ...args])
@@ -339,21 +407,28 @@ async function noopRows(label: string, root: string, server: BenchServer, n: num
     const before = (await server.stats()).requests
     // Node's own start-up, run beside each script run: what neither the sync nor the script can go below.
     const startup: ChildRun[] = []
-    const { sync, reference } = await paired(NOOP_RUNS, async () => {
-      const run = await cliSync(where, server, [...extra, ...args])
-      if (run.result!.unchanged !== expected || run.result!.added.length || run.result!.deleted.length) throw new Error(`no-op sync (${globs}) saw ${run.result!.unchanged} unchanged of ${expected}`)
-      return run
-    }, async () => {
-      const run = await baseline(scriptRoot)
-      startup.push(await runNode(['-e', '0'], { cwd: scriptRoot }))
-      return run
-    })
+    const { sync, reference } = await paired(
+      NOOP_RUNS,
+      async () => {
+        const run = await cliSync(where, server, [...extra, ...args])
+        if (run.result!.unchanged !== expected || run.result!.added.length || run.result!.deleted.length)
+          throw new Error(`no-op sync (${globs}) saw ${run.result!.unchanged} unchanged of ${expected}`)
+        return run
+      },
+      async () => {
+        const run = await baseline(scriptRoot)
+        startup.push(await runNode(['-e', '0'], { cwd: scriptRoot }))
+        return run
+      },
+    )
     const requests = (await server.stats()).requests - before
     const ms = median(sync.map(r => r.ms))
     const ref = median(reference.map(r => r.ms))
     const rss = median(sync.map(r => r.rss))
     const refRss = median(reference.map(r => r.rss))
-    log(`no-op ${label}, ${globs}: ${sync.map(r => Math.round(r.ms)).join(' ')} ms; script ${reference.map(r => Math.round(r.ms)).join(' ')} ms; node -e 0 ${startup.map(r => Math.round(r.ms)).join(' ')} ms  (load ${load()})`)
+    log(
+      `no-op ${label}, ${globs}: ${sync.map(r => Math.round(r.ms)).join(' ')} ms; script ${reference.map(r => Math.round(r.ms)).join(' ')} ms; node -e 0 ${startup.map(r => Math.round(r.ms)).join(' ')} ms  (load ${load()})`,
+    )
     addRow({
       scenario: `No-op, ${label}, ${globs}`,
       median: formatMs(ms),
@@ -364,7 +439,11 @@ async function noopRows(label: string, root: string, server: BenchServer, n: num
       rateLimited: '0',
       rss: `${formatBytes(rss)} (script ${formatBytes(refRss)})`,
       goal: '<= 0.6x, RSS <= 1.2x script, <= 1 request (the store check)',
-      met: [['time', ms <= 0.6 * ref], ['RSS', rss <= 1.2 * refRss], ['requests', requests <= sync.length]],
+      met: [
+        ['time', ms <= 0.6 * ref],
+        ['RSS', rss <= 1.2 * refRss],
+        ['requests', requests <= sync.length],
+      ],
     })
   }
 }
@@ -383,7 +462,9 @@ async function largeFiles(tmp: string): Promise<void> {
     rmSync(root, { recursive: true, force: true })
     const peak = median(runs.map(r => r.rss))
     rss.push(peak)
-    log(`one ${size} MB file: ${runs.map(r => formatMs(r.ms)).join(' ')}, RSS ${runs.map(r => formatBytes(r.rss)).join(' ')}  (load ${load()})`)
+    log(
+      `one ${size} MB file: ${runs.map(r => formatMs(r.ms)).join(' ')}, RSS ${runs.map(r => formatBytes(r.rss)).join(' ')}  (load ${load()})`,
+    )
     const growth = size === 200 ? peak - rss[0]! : undefined
     addRow({
       scenario: `One ${size} MB Markdown file`,
@@ -394,7 +475,13 @@ async function largeFiles(tmp: string): Promise<void> {
       rateLimited: '0',
       rss: formatBytes(peak),
       goal: growth === undefined ? '< 200 MB' : 'flat: < +32 MB for +150 MB',
-      met: growth === undefined ? [['RSS', peak < 200 * MB]] : [['flat', growth < 32 * MB], ['RSS', peak < 200 * MB]],
+      met:
+        growth === undefined
+          ? [['RSS', peak < 200 * MB]]
+          : [
+              ['flat', growth < 32 * MB],
+              ['RSS', peak < 200 * MB],
+            ],
     })
   }
 }
@@ -418,21 +505,26 @@ async function rateLimited(corpus: Corpus): Promise<void> {
     ['no poll hint, 0.5-2 s processing per file', { pollHint: false, processingMs: { min: 500, max: 2000, seed: 1 } }],
   ]
   for (const [label, serverOptions] of variants) {
-    const runs: (ChildRun & { requests: number, rateLimited: number })[] = []
+    const runs: (ChildRun & { requests: number; rateLimited: number })[] = []
     for (let i = 0; i < RUNS; i++) {
       // A fresh server each run: its windows (per key, per store, per organisation) start empty.
       const server = await freshServer({ ...serverOptions, rateLimits: { minuteMs: MINUTE_MS } })
       try {
         rmSync(state(corpus.root), { recursive: true, force: true })
         const run = await cliSync(corpus.root, server, ['--metadata', 'file', '--include', include])
-        if (run.result!.added.length !== n) throw new Error(`rate-limited sync added ${run.result!.added.length} of ${n}`)
+        if (run.result!.added.length !== n)
+          throw new Error(`rate-limited sync added ${run.result!.added.length} of ${n}`)
         const statuses = await server.statuses(run.result!.storeId)
-        if (statuses.completed !== n) throw new Error(`after the sync the store had ${JSON.stringify(statuses)}, not ${n} completed`)
+        if (statuses.completed !== n)
+          throw new Error(`after the sync the store had ${JSON.stringify(statuses)}, not ${n} completed`)
         const { requests, rateLimited } = await server.stats()
         runs.push({ ...run, requests, rateLimited })
-        log(`rate-limited, ${label} ${i + 1}/${RUNS}: ${formatMs(run.ms)} (floor ${formatMs(floor)}), ${requests} requests, ${rateLimited} x 429  (load ${load()})`)
+        log(
+          `rate-limited, ${label} ${i + 1}/${RUNS}: ${formatMs(run.ms)} (floor ${formatMs(floor)}), ${requests} requests, ${rateLimited} x 429  (load ${load()})`,
+        )
+      } finally {
+        await server.close()
       }
-      finally { await server.close() }
     }
     rmSync(state(corpus.root), { recursive: true, force: true })
     const ms = median(runs.map(r => r.ms))
@@ -448,7 +540,10 @@ async function rateLimited(corpus: Corpus): Promise<void> {
       rateLimited: String(limited),
       rss: formatBytes(median(runs.map(r => r.rss))),
       goal: '<= 1.1x floor, <= 1% 429',
-      met: [['time', ms <= 1.1 * floor], ['429', limited <= requests / 100]],
+      met: [
+        ['time', ms <= 1.1 * floor],
+        ['429', limited <= requests / 100],
+      ],
     })
   }
 }
@@ -460,22 +555,66 @@ async function rateLimited(corpus: Corpus): Promise<void> {
 async function scale(tmp: string): Promise<void> {
   const root = join(tmp, 'scale')
   const corpus = generateScaleCorpus(root, 100_000)
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], { cwd: root, stdio: 'ignore' })
-  git('init', '-q'); git('add', '-A'); git('commit', '-q', '-m', 'corpus')
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], {
+      cwd: root,
+      stdio: 'ignore',
+    })
+  git('init', '-q')
+  git('add', '-A')
+  git('commit', '-q', '-m', 'corpus')
   const server = await freshServer({ latencyMs: 0 })
   const args = ['--metadata', 'git-branch', '--no-push']
   const initial = await cliSync(root, server, args)
   log(`scale initial: ${formatMs(initial.ms)}, ${formatBytes(initial.rss)}  (load ${load()})`)
-  addRow({ scenario: `Scale: initial sync, ${corpus.files.toLocaleString('en')} files, git-branch state`, median: formatMs(initial.ms), reference: '-', ratio: '-', perFile: ((await server.stats()).requests / corpus.files).toFixed(3), rateLimited: '0', rss: formatBytes(initial.rss), goal: '< 400 MB', met: [['RSS', initial.rss < 400 * MB]] })
+  addRow({
+    scenario: `Scale: initial sync, ${corpus.files.toLocaleString('en')} files, git-branch state`,
+    median: formatMs(initial.ms),
+    reference: '-',
+    ratio: '-',
+    perFile: ((await server.stats()).requests / corpus.files).toFixed(3),
+    rateLimited: '0',
+    rss: formatBytes(initial.rss),
+    goal: '< 400 MB',
+    met: [['RSS', initial.rss < 400 * MB]],
+  })
   await cliSync(root, server, args)
   await new Promise(resolve => setTimeout(resolve, RACY_MS))
-  const { sync, reference } = await paired(3, () => cliSync(root, server, args), () => baseline(root))
-  addRow({ scenario: `Scale: no-op, ${corpus.files.toLocaleString('en')} files`, median: formatMs(median(sync.map(r => r.ms))), spread: spread(sync.map(r => r.ms)), reference: `walk + SHA-256 script ${formatMs(median(reference.map(r => r.ms)))}`, ratio: formatRatio(median(sync.map(r => r.ms)) / median(reference.map(r => r.ms))), perFile: '-', rateLimited: '0', rss: `${formatBytes(median(sync.map(r => r.rss)))} (script ${formatBytes(median(reference.map(r => r.rss)))})`, goal: '< 250 MB', met: [['RSS', median(sync.map(r => r.rss)) < 250 * MB]] })
+  const { sync, reference } = await paired(
+    3,
+    () => cliSync(root, server, args),
+    () => baseline(root),
+  )
+  addRow({
+    scenario: `Scale: no-op, ${corpus.files.toLocaleString('en')} files`,
+    median: formatMs(median(sync.map(r => r.ms))),
+    spread: spread(sync.map(r => r.ms)),
+    reference: `walk + SHA-256 script ${formatMs(median(reference.map(r => r.ms)))}`,
+    ratio: formatRatio(median(sync.map(r => r.ms)) / median(reference.map(r => r.ms))),
+    perFile: '-',
+    rateLimited: '0',
+    rss: `${formatBytes(median(sync.map(r => r.rss)))} (script ${formatBytes(median(reference.map(r => r.rss)))})`,
+    goal: '< 250 MB',
+    met: [['RSS', median(sync.map(r => r.rss)) < 250 * MB]],
+  })
   const pages = listPages(root)
-  touchPages(pages.filter((_, i) => i % 100 === 0), 'scale')
+  touchPages(
+    pages.filter((_, i) => i % 100 === 0),
+    'scale',
+  )
   await server.reset()
   const changed = await cliSync(root, server, args)
-  addRow({ scenario: `Scale: 1% changed (${changed.result!.updated.length} files)`, median: formatMs(changed.ms), reference: '-', ratio: '-', perFile: `${((await server.stats()).requests / changed.result!.updated.length).toFixed(2)} per changed file`, rateLimited: '0', rss: formatBytes(changed.rss), goal: '< 400 MB', met: [['RSS', changed.rss < 400 * MB]] })
+  addRow({
+    scenario: `Scale: 1% changed (${changed.result!.updated.length} files)`,
+    median: formatMs(changed.ms),
+    reference: '-',
+    ratio: '-',
+    perFile: `${((await server.stats()).requests / changed.result!.updated.length).toFixed(2)} per changed file`,
+    rateLimited: '0',
+    rss: formatBytes(changed.rss),
+    goal: '< 400 MB',
+    met: [['RSS', changed.rss < 400 * MB]],
+  })
 }
 
 /** The faults of the hostile-input row: 15% of answers a server error, 10% a rate limit (retry after 20 ms). */
@@ -493,15 +632,27 @@ async function faulty(corpus: Corpus): Promise<void> {
     const server = await freshServer(withFaults ? { faults: { ...FAULTS, seed: round + 1 } } : {})
     const run = await cliSync(corpus.root, server, ['--metadata', 'file'])
     const statuses = await server.statuses(run.result!.storeId)
-    if (run.result!.added.length !== corpus.files || statuses.completed !== corpus.files || Object.values(statuses).reduce((a, b) => a + b, 0) !== corpus.files)
-      throw new Error(`${withFaults ? 'faulty' : 'clean'} sync left the store inexact: added ${run.result!.added.length} of ${corpus.files}, statuses ${JSON.stringify(statuses)}`)
-    if (withFaults) faults.push({ ...run, retries: (run.result as { retries?: { total: number } }).retries?.total ?? 0 })
+    if (
+      run.result!.added.length !== corpus.files ||
+      statuses.completed !== corpus.files ||
+      Object.values(statuses).reduce((a, b) => a + b, 0) !== corpus.files
+    )
+      throw new Error(
+        `${withFaults ? 'faulty' : 'clean'} sync left the store inexact: added ${run.result!.added.length} of ${corpus.files}, statuses ${JSON.stringify(statuses)}`,
+      )
+    if (withFaults)
+      faults.push({ ...run, retries: (run.result as { retries?: { total: number } }).retries?.total ?? 0 })
     else clean.push(run)
     log(`${withFaults ? 'faults' : 'clean '} ${round + 1}/${RUNS}: ${formatMs(run.ms)}  (load ${load()})`)
   }
   for (let i = 0; i < RUNS; i++) {
-    if (i % 2) { await once(true, i); await once(false, i) }
-    else { await once(false, i); await once(true, i) }
+    if (i % 2) {
+      await once(true, i)
+      await once(false, i)
+    } else {
+      await once(false, i)
+      await once(true, i)
+    }
   }
   const ms = median(faults.map(r => r.ms))
   const base = median(clean.map(r => r.ms))
@@ -536,8 +687,7 @@ async function main(): Promise<void> {
     if (want('limits')) await rateLimited(corpus)
     if (want('faults')) await faulty(corpus)
     if (flags.scale) await scale(tmp)
-  }
-  finally {
+  } finally {
     await Promise.all(servers.map(s => s.close()))
     cleanupChildFiles()
     if (!flags.cli) rmSync(PRIVATE_DIST, { recursive: true, force: true })
@@ -545,8 +695,32 @@ async function main(): Promise<void> {
   }
 
   const table = markdownTable(
-    ['scenario', 'median', 'min / median / max', 'baseline / bound', 'ratio', 'requests / file', '429s', 'peak RSS', 'goal', 'met', 'load (1 min)'],
-    rows.map(r => [r.scenario, r.median, r.spread ?? '-', r.reference, r.ratio, r.perFile, r.rateLimited, r.rss, r.goal, mark(r.met), r.load ?? '-']),
+    [
+      'scenario',
+      'median',
+      'min / median / max',
+      'baseline / bound',
+      'ratio',
+      'requests / file',
+      '429s',
+      'peak RSS',
+      'goal',
+      'met',
+      'load (1 min)',
+    ],
+    rows.map(r => [
+      r.scenario,
+      r.median,
+      r.spread ?? '-',
+      r.reference,
+      r.ratio,
+      r.perFile,
+      r.rateLimited,
+      r.rss,
+      r.goal,
+      mark(r.met),
+      r.load ?? '-',
+    ]),
   )
   const text = [
     'What a sync adds to a docs build, measured as a user runs it: `node dist/cli.cjs sync` in a process of',
@@ -555,7 +729,7 @@ async function main(): Promise<void> {
     table,
     '',
     '- **No-op**: the comparison is a five-line script that walks the tree and SHA-256-hashes every file',
-    '  (`bench/baseline.mjs`). A no-op sync sends one request (the store\'s counts) and never reads the state:',
+    "  (`bench/baseline.mjs`). A no-op sync sends one request (the store's counts) and never reads the state:",
     '  it stats each document instead of reading it, through a local stat cache (size, mtime, ctime and',
     '  inode to SHA-256, kept in the git directory inside a repository, else in `.vectornator/`; never in',
     '  the state or the branch), which also keeps a summary of the state last synced (its content hash or',
@@ -573,20 +747,20 @@ async function main(): Promise<void> {
     '- **Rate limits**: the floor is the time the uploads limit (1,000 a minute, the minute shortened) takes',
     '  to let every file through; the figure is the time to searchable: the sync returns only once every',
     '  document is `completed`, checked in the store after each run. With a processing time per file the',
-    '  last files\' processing (up to 2 s) comes after the last upload whatever the design.',
+    "  last files' processing (up to 2 s) comes after the last upload whatever the design.",
     '- **1% changed**: requests follow the change (an upload, a share of one batch attach and poll, and the',
-    '  old version\'s removal per changed page), not the size of the corpus. The reference is the time its',
+    "  old version's removal per changed page), not the size of the corpus. The reference is the time its",
     '  requests need at the default concurrency on top of what every sync pays (a no-op sync of the same',
     '  tree, run alternately with it).',
     '- Each no-op figure is from runs alternating with the script (A B A B ...); a figure that moved by',
     '  more than its min-max spread between two bench runs is noise. The load column is the 1-minute load',
     '  average when the scenario ended: this machine has 2 cores shared with other work.',
     '',
-    `Corpus: ${corpus.source}, ${corpus.files.toLocaleString('en')} files, ${(corpus.bytes / MB).toFixed(1)} MB. `
-    + `Offline server (\`vectornator/testing\`) in a process of its own, ${LATENCY_MS} ms added to every request; `
-    + `sync concurrency ${CONCURRENCY}${flags.concurrency ? '' : ' (the default)'}. Medians of ${RUNS} runs (${NOOP_RUNS} for the no-op syncs, `
-    + 'each paired with a run of the baseline script); every sync is `node dist/cli.cjs sync --json` in its own process, start-up included; '
-    + 'peak RSS is the child\'s own `process.resourceUsage().maxRSS`.',
+    `Corpus: ${corpus.source}, ${corpus.files.toLocaleString('en')} files, ${(corpus.bytes / MB).toFixed(1)} MB. ` +
+      `Offline server (\`vectornator/testing\`) in a process of its own, ${LATENCY_MS} ms added to every request; ` +
+      `sync concurrency ${CONCURRENCY}${flags.concurrency ? '' : ' (the default)'}. Medians of ${RUNS} runs (${NOOP_RUNS} for the no-op syncs, ` +
+      'each paired with a run of the baseline script); every sync is `node dist/cli.cjs sync --json` in its own process, start-up included; ' +
+      "peak RSS is the child's own `process.resourceUsage().maxRSS`.",
     ...notes.map(n => `\n${n}`),
     '',
     ...machine().map(l => `- ${l}`),
@@ -601,7 +775,7 @@ async function main(): Promise<void> {
   else log(`partial run (--only): ${relative(REPO, out)} left as it was`)
 }
 
-main().catch((error) => {
+main().catch(error => {
   process.stderr.write(`[bench] ${(error as Error).stack ?? error}\n`)
   process.exitCode = 1
 })

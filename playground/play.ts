@@ -9,7 +9,9 @@ import config from './vite.config'
 
 await build({ ...config, configFile: false })
 
-const store = process.env.OPENAI_API_KEY ? 'an OpenAI vector store' : 'the embedded store (playground/.vectornator/store)'
+const store = process.env.OPENAI_API_KEY
+  ? 'an OpenAI vector store'
+  : 'the embedded store (playground/.vectornator/store)'
 process.stdout.write(`
 The Lanternfish docs are in ${store}. Search them:
 

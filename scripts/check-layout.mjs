@@ -11,27 +11,75 @@ const src = join(root, 'src')
 
 /** Folders of src/ and what each may not import (folders of src/, or package names). */
 export const RULES = [
-  { layer: 'core/', forbids: ['plugin/', 'cli/', 'testing/', 'frameworks/', 'mcp/', 'vite.ts', 'rollup.ts', 'rolldown.ts', 'webpack.ts', 'rspack.ts', 'esbuild.ts', 'index.ts', 'cli.ts'], packages: ['unplugin', 'vite', 'rollup', 'rolldown', 'webpack', '@rspack/core', 'esbuild', 'cac'] },
-  { layer: 'providers/', forbids: ['core/', 'plugin/', 'cli/', 'testing/', 'frameworks/', 'mcp/', 'index.ts', 'cli.ts', 'types.ts'], packages: ['unplugin', 'vite', 'rollup', 'rolldown', 'webpack', '@rspack/core', 'esbuild', 'cac'] },
-  { layer: 'lib/', forbids: ['core/', 'providers/', 'plugin/', 'cli/', 'testing/', 'frameworks/', 'mcp/', 'index.ts', 'cli.ts', 'types.ts'], packages: [] },
-  { layer: 'mcp/', forbids: ['plugin/', 'cli/', 'testing/', 'frameworks/', 'index.ts', 'cli.ts'], packages: ['unplugin', 'vite', 'rollup', 'rolldown', 'webpack', '@rspack/core', 'esbuild', 'cac'] },
-  { layer: 'testing/', forbids: ['core/', 'providers/', 'plugin/', 'cli/', 'frameworks/', 'mcp/', 'index.ts', 'cli.ts'], packages: ['openai'] },
+  {
+    layer: 'core/',
+    forbids: [
+      'plugin/',
+      'cli/',
+      'testing/',
+      'frameworks/',
+      'mcp/',
+      'vite.ts',
+      'rollup.ts',
+      'rolldown.ts',
+      'webpack.ts',
+      'rspack.ts',
+      'esbuild.ts',
+      'index.ts',
+      'cli.ts',
+    ],
+    packages: ['unplugin', 'vite', 'rollup', 'rolldown', 'webpack', '@rspack/core', 'esbuild', 'cac'],
+  },
+  {
+    layer: 'providers/',
+    forbids: ['core/', 'plugin/', 'cli/', 'testing/', 'frameworks/', 'mcp/', 'index.ts', 'cli.ts', 'types.ts'],
+    packages: ['unplugin', 'vite', 'rollup', 'rolldown', 'webpack', '@rspack/core', 'esbuild', 'cac'],
+  },
+  {
+    layer: 'lib/',
+    forbids: [
+      'core/',
+      'providers/',
+      'plugin/',
+      'cli/',
+      'testing/',
+      'frameworks/',
+      'mcp/',
+      'index.ts',
+      'cli.ts',
+      'types.ts',
+    ],
+    packages: [],
+  },
+  {
+    layer: 'mcp/',
+    forbids: ['plugin/', 'cli/', 'testing/', 'frameworks/', 'index.ts', 'cli.ts'],
+    packages: ['unplugin', 'vite', 'rollup', 'rolldown', 'webpack', '@rspack/core', 'esbuild', 'cac'],
+  },
+  {
+    layer: 'testing/',
+    forbids: ['core/', 'providers/', 'plugin/', 'cli/', 'frameworks/', 'mcp/', 'index.ts', 'cli.ts'],
+    packages: ['openai'],
+  },
 ]
 
 function files(dir) {
-  return readdirSync(dir).flatMap((name) => {
+  return readdirSync(dir).flatMap(name => {
     const path = join(dir, name)
     if (statSync(path).isDirectory()) return files(path)
     return /\.(?:ts|mts|cts)$/.test(name) && !name.endsWith('.d.ts') ? [path] : []
   })
 }
 
-const SPECIFIER = /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g
+const SPECIFIER =
+  /(?:^|[\s;])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g
 
 function resolveLocal(from, spec) {
   const base = resolve(dirname(from), spec)
   for (const candidate of [base, `${base}.ts`, join(base, 'index.ts')]) {
-    try { if (statSync(candidate).isFile()) return candidate } catch {}
+    try {
+      if (statSync(candidate).isFile()) return candidate
+    } catch {}
   }
   return undefined
 }
@@ -40,7 +88,9 @@ export function checkLayout(dir = src) {
   const problems = []
   const graph = new Map()
   for (const file of files(dir)) {
-    const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
+    const text = readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '')
     const rel = relative(dir, file).split('\\').join('/')
     const edges = []
     for (const m of text.matchAll(SPECIFIER)) {
@@ -52,9 +102,10 @@ export function checkLayout(dir = src) {
         const to = relative(dir, target).split('\\').join('/')
         edges.push(to)
         if (rule && !to.startsWith(rule.layer) && rule.forbids.some(f => to === f || to.startsWith(f)))
-          problems.push(`src/${rel} imports src/${to}: ${rule.layer} may not import ${rule.forbids.find(f => to === f || to.startsWith(f))}`)
-      }
-      else if (rule) {
+          problems.push(
+            `src/${rel} imports src/${to}: ${rule.layer} may not import ${rule.forbids.find(f => to === f || to.startsWith(f))}`,
+          )
+      } else if (rule) {
         const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]
         if (rule.packages.includes(pkg)) problems.push(`src/${rel} imports ${pkg}: ${rule.layer} may not import it`)
       }
@@ -65,20 +116,32 @@ export function checkLayout(dir = src) {
   let index = 0
   const stack = []
   const meta = new Map()
-  const strong = (v) => {
+  const strong = v => {
     const m = { index, low: index, on: true }
     index++
     meta.set(v, m)
     stack.push(v)
     for (const w of graph.get(v) ?? []) {
-      if (!meta.has(w)) { strong(w); m.low = Math.min(m.low, meta.get(w).low) }
-      else if (meta.get(w).on) m.low = Math.min(m.low, meta.get(w).index)
+      if (!meta.has(w)) {
+        strong(w)
+        m.low = Math.min(m.low, meta.get(w).low)
+      } else if (meta.get(w).on) m.low = Math.min(m.low, meta.get(w).index)
     }
     if (m.low === m.index) {
       const component = []
       let w
-      do { w = stack.pop(); meta.get(w).on = false; component.push(w) } while (w !== v)
-      if (component.length > 1 || (graph.get(v) ?? []).includes(v)) problems.push(`import loop: ${component.sort().map(f => `src/${f}`).join(' <-> ')}`)
+      do {
+        w = stack.pop()
+        meta.get(w).on = false
+        component.push(w)
+      } while (w !== v)
+      if (component.length > 1 || (graph.get(v) ?? []).includes(v))
+        problems.push(
+          `import loop: ${component
+            .sort()
+            .map(f => `src/${f}`)
+            .join(' <-> ')}`,
+        )
     }
   }
   for (const v of graph.keys()) if (!meta.has(v)) strong(v)
@@ -88,6 +151,10 @@ export function checkLayout(dir = src) {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const problems = checkLayout()
   for (const p of problems) console.error(p)
-  console.error(problems.length ? `layout: ${problems.length} problem${problems.length === 1 ? '' : 's'}` : 'layout: no import loop, every layer rule kept')
+  console.error(
+    problems.length
+      ? `layout: ${problems.length} problem${problems.length === 1 ? '' : 's'}`
+      : 'layout: no import loop, every layer rule kept',
+  )
   process.exit(problems.length ? 1 : 0)
 }

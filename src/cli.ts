@@ -12,16 +12,16 @@ import { syncCommands } from './cli/commands/sync'
  * which runs on every build, neither compiles nor registers them.
  */
 const otherCommands: Record<string, () => Promise<CommandModule>> = {
-  'search': () => import('./cli/commands/search').then(m => m.searchCommands),
-  'check': () => import('./cli/commands/search').then(m => m.searchCommands),
-  'init': () => import('./cli/commands/init').then(m => m.initCommand),
-  'history': () => import('./cli/commands/history').then(m => m.historyCommands),
-  'rollback': () => import('./cli/commands/history').then(m => m.historyCommands),
-  'verify': () => import('./cli/commands/verify').then(m => m.verifyCommands),
-  'prune': () => import('./cli/commands/prune').then(m => m.pruneCommands),
+  search: () => import('./cli/commands/search').then(m => m.searchCommands),
+  check: () => import('./cli/commands/search').then(m => m.searchCommands),
+  init: () => import('./cli/commands/init').then(m => m.initCommand),
+  history: () => import('./cli/commands/history').then(m => m.historyCommands),
+  rollback: () => import('./cli/commands/history').then(m => m.historyCommands),
+  verify: () => import('./cli/commands/verify').then(m => m.verifyCommands),
+  prune: () => import('./cli/commands/prune').then(m => m.pruneCommands),
   'serve-openai': () => import('./cli/commands/serve-openai').then(m => m.serveOpenAICommand),
   'llms-txt': () => import('./cli/commands/llms-txt').then(m => m.llmsTxtCommand),
-  'mcp': () => import('./cli/commands/mcp').then(m => m.mcpCommand),
+  mcp: () => import('./cli/commands/mcp').then(m => m.mcpCommand),
 }
 
 async function commandsFor(name: string | undefined): Promise<CommandModule[]> {
@@ -56,12 +56,17 @@ export async function main(argv = process.argv): Promise<number> {
   // complete what this one started (README "How a killed sync is completed").
   if (!SERVERS.has(name ?? '')) {
     process.once('SIGINT', () => {
-      process.stderr.write(`[vectornator] interrupted: ${name === 'sync' || name === 'rollback' ? 'the sync stopped where it was; the next `vectornator sync` completes it' : 'stopped'}\n`)
+      process.stderr.write(
+        `[vectornator] interrupted: ${name === 'sync' || name === 'rollback' ? 'the sync stopped where it was; the next `vectornator sync` completes it' : 'stopped'}\n`,
+      )
       process.exit(130)
     })
   }
   const asksHelp = argv.includes('--help') || argv.includes('-h')
-  for (const register of await commandsFor(asksHelp ? undefined : name)) register(cli, (code) => { exit = code })
+  for (const register of await commandsFor(asksHelp ? undefined : name))
+    register(cli, code => {
+      exit = code
+    })
   cli.help()
   // `search --version 2.x` filters by version: there the flag is the command's own.
   if (name !== 'search' && name !== 'check') cli.version('0.1.0')
@@ -71,22 +76,28 @@ export async function main(argv = process.argv): Promise<number> {
     if (!cli.matchedCommand) {
       if (cli.options.help || cli.options.version) return 0
       const name = cli.args[0]
-      process.stderr.write(`[vectornator] ${name ? `unknown command "${name}"` : 'no command given'}: run \`vectornator --help\` for the commands\n`)
+      process.stderr.write(
+        `[vectornator] ${name ? `unknown command "${name}"` : 'no command given'}: run \`vectornator --help\` for the commands\n`,
+      )
       return 2
     }
     await cli.runMatchedCommand()
     return exit
-  }
-  catch (error) {
+  } catch (error) {
     const message = redact(errorMessage(error))
-    const usage = error instanceof VectornatorError ? error.exitCode === 2
-      : error instanceof StateError || (error as Error)?.name === 'CACError'
+    const usage =
+      error instanceof VectornatorError
+        ? error.exitCode === 2
+        : error instanceof StateError || (error as Error)?.name === 'CACError'
     process.stderr.write(`[vectornator] ${useColor() ? pc.red(message) : message}\n`)
     if (env.VECTORNATOR_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${redact(error.stack)}\n`)
     // With --json, stdout is JSON whatever happened: a failure is an object a script can read.
-    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { message, exitCode: usage ? 2 : 1 } })}\n`)
+    if (argv.includes('--json'))
+      process.stdout.write(`${JSON.stringify({ error: { message, exitCode: usage ? 2 : 1 } })}\n`)
     return usage ? 2 : 1
   }
 }
 
-main().then((code) => { process.exitCode = code })
+main().then(code => {
+  process.exitCode = code
+})

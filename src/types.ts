@@ -13,7 +13,6 @@ export type { AttributeRule, AttributeRuleOption } from './core/scan/rules'
 export type { OpenAISettings, PostgresSettings, ProviderName } from './providers/registry'
 import type { OpenAISettings, PostgresSettings, ProviderName } from './providers/registry'
 
-
 export interface MetadataOptions {
   /** `git-branch` (default inside a git repository) or `file`. */
   type?: 'git-branch' | 'file'
@@ -86,7 +85,9 @@ export interface VectornatorOptions extends OpenAISettings, PostgresSettings {
   /** Site base for the `url` attribute, e.g. `https://docs.example.com/`. */
   baseUrl?: string
   /** Front matter fields to copy into attributes, or a function returning extra attributes. */
-  attributes?: string[] | ((doc: { path: string, frontmatter: Record<string, unknown>, content: string }) => Attributes | undefined)
+  attributes?:
+    | string[]
+    | ((doc: { path: string; frontmatter: Record<string, unknown>; content: string }) => Attributes | undefined)
   /**
    * Each document's `version` attribute: one value for all (`'2.x'`), or a rule
    * `{ patterns: ['versioned_docs/version-{version}/**'], frontmatter, fromRef, default }`.
@@ -127,10 +128,18 @@ export interface VectornatorOptions extends OpenAISettings, PostgresSettings {
 }
 
 export type ProgressEvent =
-  | { type: 'scan', files: number }
-  | { type: 'plan', add: number, update: number, delete: number, unchanged: number, rename: number, retag: number }
-  | { type: 'file', op: 'add' | 'update' | 'delete' | 'rename' | 'retag', path: string, ok: boolean, error?: string, done: number, total: number }
-  | { type: 'done', result: SyncResult }
+  | { type: 'scan'; files: number }
+  | { type: 'plan'; add: number; update: number; delete: number; unchanged: number; rename: number; retag: number }
+  | {
+      type: 'file'
+      op: 'add' | 'update' | 'delete' | 'rename' | 'retag'
+      path: string
+      ok: boolean
+      error?: string
+      done: number
+      total: number
+    }
+  | { type: 'done'; result: SyncResult }
 
 export interface SyncFailure {
   path: string
@@ -154,11 +163,11 @@ export interface SyncResult {
   updated: string[]
   deleted: string[]
   /** Moves and attribute-only changes, applied without re-uploading. */
-  renamed: { from: string, to: string }[]
+  renamed: { from: string; to: string }[]
   retagged: string[]
   unchanged: number
   failed: SyncFailure[]
-  skipped: { path: string, reason: string }[]
+  skipped: { path: string; reason: string }[]
   durationMs: number
   /** Retrieval checks run after the sync (option `checks`). */
   checks?: CheckReport
@@ -167,5 +176,5 @@ export interface SyncResult {
   /** Documents the store lacked, had failed or had altered, found and repaired before planning. */
   repaired?: string[]
   /** Answers the sync's requests retried, by cause; absent when none was. */
-  retries?: { total: number, serverErrors: number, rateLimits: number, lostConnections: number }
+  retries?: { total: number; serverErrors: number; rateLimits: number; lostConnections: number }
 }

@@ -12,20 +12,37 @@ const repo = fileURLToPath(new URL('..', import.meta.url))
 const bin = `${process.execPath} --import ${tsx} ${join(repo, 'src/cli.ts')}`
 
 let server: OpenAIServer
-beforeAll(async () => { server = await createOpenAIServer({ processingMs: 2 }) })
+beforeAll(async () => {
+  server = await createOpenAIServer({ processingMs: 2 })
+})
 afterAll(() => server.close())
 
 /** Runs the action's step script as the runner would, with the inputs as INPUT_* variables. */
-function runAction(cwd: string, env: Record<string, string>): Promise<{ code: number, stdout: string, stderr: string }> {
-  return new Promise((resolve) => {
+function runAction(
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise(resolve => {
     const child = spawn('bash', [join(repo, 'action/run.sh')], {
       cwd,
-      env: { PATH: process.env.PATH!, HOME: cwd, CI: 'true', NO_COLOR: '1', VECTORNATOR_BIN: bin, OPENAI_BASE_URL: server.url, ...env },
+      env: {
+        PATH: process.env.PATH!,
+        HOME: cwd,
+        CI: 'true',
+        NO_COLOR: '1',
+        VECTORNATOR_BIN: bin,
+        OPENAI_BASE_URL: server.url,
+        ...env,
+      },
     })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', d => { stdout += d })
-    child.stderr.on('data', d => { stderr += d })
+    child.stdout.on('data', d => {
+      stdout += d
+    })
+    child.stderr.on('data', d => {
+      stderr += d
+    })
     child.on('close', code => resolve({ code: code ?? -1, stdout, stderr }))
   })
 }
@@ -36,11 +53,21 @@ describe('GitHub Action', () => {
     const output = join(root, 'output.txt')
     const summary = join(root, 'summary.md')
     const run = await runAction(root, {
-      GITHUB_EVENT_NAME: 'push', GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary,
-      OPENAI_API_KEY: 'test', INPUT_INCLUDE: 'docs/**/*.md\n', INPUT_METADATA: 'file', INPUT_MODE: 'auto',
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_OUTPUT: output,
+      GITHUB_STEP_SUMMARY: summary,
+      OPENAI_API_KEY: 'test',
+      INPUT_INCLUDE: 'docs/**/*.md\n',
+      INPUT_METADATA: 'file',
+      INPUT_MODE: 'auto',
     })
     expect(run.code, run.stderr).toBe(0)
-    const outputs = Object.fromEntries(readFileSync(output, 'utf8').trim().split('\n').map(l => l.split('=')))
+    const outputs = Object.fromEntries(
+      readFileSync(output, 'utf8')
+        .trim()
+        .split('\n')
+        .map(l => l.split('=')),
+    )
     expect(outputs).toMatchObject({ added: '2', updated: '0', deleted: '0', failed: '0' })
     expect(outputs['store-id']).toMatch(/^vs_/)
     const md = readFileSync(summary, 'utf8')
@@ -50,16 +77,19 @@ describe('GitHub Action', () => {
 
   it('on a pull request comments the plan once, updates that comment on the next push, and changes nothing', async () => {
     // GitHub's REST API cannot be reached here: a local server stands in for its two comment endpoints.
-    const comments: { id: number, body: string }[] = []
+    const comments: { id: number; body: string }[] = []
     const requests: string[] = []
     const github: Server = createServer((req, res) => {
       let body = ''
-      req.on('data', d => { body += d })
+      req.on('data', d => {
+        body += d
+      })
       req.on('end', () => {
         requests.push(`${req.method} ${req.url}`)
         expect(req.headers.authorization).toBe('Bearer ghs_token')
         res.setHeader('content-type', 'application/json')
-        if (req.method === 'GET' && req.url?.startsWith('/repos/acme/docs/issues/7/comments')) return res.end(JSON.stringify(comments))
+        if (req.method === 'GET' && req.url?.startsWith('/repos/acme/docs/issues/7/comments'))
+          return res.end(JSON.stringify(comments))
         if (req.method === 'POST' && req.url === '/repos/acme/docs/issues/7/comments') {
           const c = { id: comments.length + 1, body: JSON.parse(body).body }
           comments.push(c)
@@ -82,8 +112,13 @@ describe('GitHub Action', () => {
       const event = join(root, 'event.json')
       writeFileSync(event, JSON.stringify({ number: 7, pull_request: { number: 7 } }))
       const env = {
-        GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event, GITHUB_REPOSITORY: 'acme/docs', GITHUB_TOKEN: 'ghs_token',
-        GITHUB_API_URL: `http://127.0.0.1:${(github.address() as { port: number }).port}`, OPENAI_API_KEY: 'test', INPUT_METADATA: 'file',
+        GITHUB_EVENT_NAME: 'pull_request',
+        GITHUB_EVENT_PATH: event,
+        GITHUB_REPOSITORY: 'acme/docs',
+        GITHUB_TOKEN: 'ghs_token',
+        GITHUB_API_URL: `http://127.0.0.1:${(github.address() as { port: number }).port}`,
+        OPENAI_API_KEY: 'test',
+        INPUT_METADATA: 'file',
       }
       const before = server.stats.requests
       const first = await runAction(root, env)
@@ -97,7 +132,8 @@ describe('GitHub Action', () => {
       expect(comments[0].body).toContain('| Add | 2 |')
       expect(requests.filter(r => r.startsWith('PATCH'))).toHaveLength(1)
       expect(server.stats.requests).toBe(before)
+    } finally {
+      github.close()
     }
-    finally { github.close() }
   })
 })

@@ -21,14 +21,33 @@ describe('page attributes', () => {
 
   it('builds path, sha256, title, url and the named front matter fields', async () => {
     const content = '---\ntitle: Install\nversion: 2\nlocale: en\ntags: [a, b]\n---\n# Ignored\n'
-    const attrs = await buildAttributes({ path: 'guide/install.md', sha256: 'ab', content }, { baseUrl: 'https://docs.x.dev/', attributes: ['version', 'locale', 'tags', 'missing'] }, limits)
-    expect(attrs).toEqual({ path: 'guide/install.md', sha256: 'ab', title: 'Install', url: 'https://docs.x.dev/guide/install', version: 2, locale: 'en', tags: 'a, b' })
+    const attrs = await buildAttributes(
+      { path: 'guide/install.md', sha256: 'ab', content },
+      { baseUrl: 'https://docs.x.dev/', attributes: ['version', 'locale', 'tags', 'missing'] },
+      limits,
+    )
+    expect(attrs).toEqual({
+      path: 'guide/install.md',
+      sha256: 'ab',
+      title: 'Install',
+      url: 'https://docs.x.dev/guide/install',
+      version: 2,
+      locale: 'en',
+      tags: 'a, b',
+    })
   })
 
   it('cuts long values to the store limit and refuses too many keys', async () => {
     const long = `# ${'t'.repeat(600)}`
-    expect(((await buildAttributes({ path: 'a.md', sha256: 'x', content: long }, { attributes: [] }, limits)).title as string).length).toBe(512)
+    expect(
+      (
+        (await buildAttributes({ path: 'a.md', sha256: 'x', content: long }, { attributes: [] }, limits))
+          .title as string
+      ).length,
+    ).toBe(512)
     const many = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, i]))
-    await expect(buildAttributes({ path: 'a.md', sha256: 'x', content: 'x' }, { attributes: () => many }, limits)).rejects.toThrow(/allows 16/)
+    await expect(
+      buildAttributes({ path: 'a.md', sha256: 'x', content: 'x' }, { attributes: () => many }, limits),
+    ).rejects.toThrow(/allows 16/)
   })
 })

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { chunkText, stripFrontMatter } from '../src/providers/postgres/chunk'
 
 const words = (n: number, word = 'lorem') => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ')
-const sentences = (n: number, prefix = 'Sentence') => Array.from({ length: n }, (_, i) => `${prefix} number ${i} says something useful.`).join(' ')
+const sentences = (n: number, prefix = 'Sentence') =>
+  Array.from({ length: n }, (_, i) => `${prefix} number ${i} says something useful.`).join(' ')
 
 describe('chunkText', () => {
   it('splits Markdown by headings and prefixes each chunk with its heading trail', () => {
-    const md = '# Guide\n\nIntro text.\n\n## Install\n\nRun the installer.\n\n### Linux\n\nUse apt.\n\n## Usage\n\nCall it.\n'
+    const md =
+      '# Guide\n\nIntro text.\n\n## Install\n\nRun the installer.\n\n### Linux\n\nUse apt.\n\n## Usage\n\nCall it.\n'
     const chunks = chunkText(md, { path: 'docs/guide.md' })
     expect(chunks.map(c => c.heading)).toEqual(['Guide', 'Guide > Install', 'Guide > Install > Linux', 'Guide > Usage'])
     expect(chunks[2]!.text).toBe('Guide > Install > Linux\n\nUse apt.')
@@ -86,19 +88,25 @@ describe('chunkText', () => {
   it('returns nothing for blank text and a heading-only chunk for a headings-only page', () => {
     expect(chunkText('  \n\n ', { path: 'a.md' })).toEqual([])
     expect(chunkText('---\ntitle: x\n---\n', { path: 'a.md' })).toEqual([])
-    expect(chunkText('# Only\n## Headings', { path: 'a.md' })).toEqual([{ text: 'Only > Headings', heading: 'Only > Headings' }])
+    expect(chunkText('# Only\n## Headings', { path: 'a.md' })).toEqual([
+      { text: 'Only > Headings', heading: 'Only > Headings' },
+    ])
   })
 
   it('is deterministic and clamps an overlap of half the size or more', () => {
     const text = sentences(80)
     expect(chunkText(text, { size: 400, overlap: 1000 })).toEqual(chunkText(text, { size: 400, overlap: 1000 }))
-    for (const chunk of chunkText(text, { size: 400, overlap: 1000 })) expect(chunk.text.length).toBeLessThanOrEqual(400)
+    for (const chunk of chunkText(text, { size: 400, overlap: 1000 }))
+      expect(chunk.text.length).toBeLessThanOrEqual(400)
   })
 })
 
 describe('chunkText: tables', () => {
   const header = '| Option | Default | Meaning |\n|---|:---:|---|'
-  const rows = Array.from({ length: 80 }, (_, i) => `| opt${i} | ${i} | sets the tide table number ${i} for the harbour |`)
+  const rows = Array.from(
+    { length: 80 },
+    (_, i) => `| opt${i} | ${i} | sets the tide table number ${i} for the harbour |`,
+  )
   const table = `${header}\n${rows.join('\n')}`
 
   it('keeps a table that fits whole, in one chunk', () => {

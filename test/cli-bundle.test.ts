@@ -19,7 +19,9 @@ const entry = join(outDir, 'cli.cjs')
 let server: OpenAIServer
 
 beforeAll(async () => {
-  const cli = (Array.isArray(config) ? config : [config]).find(c => typeof c === 'object' && c.entry && 'cli' in (c.entry as object))
+  const cli = (Array.isArray(config) ? config : [config]).find(
+    c => typeof c === 'object' && c.entry && 'cli' in (c.entry as object),
+  )
   if (!cli || typeof cli !== 'object') throw new Error('tsup.config.ts has no cli entry')
   mkdirSync(outDir, { recursive: true })
   await build({ ...cli, outDir, silent: true, config: false })
@@ -32,7 +34,10 @@ afterAll(async () => {
 
 describe('the built command', () => {
   it('syncs, then does nothing in a run that sends no request, lists every command, and searches', async () => {
-    const root = makeTree({ ...pages(20), 'docs/guide.md': '---\ntitle: The Guide\n---\n# Ignored heading\n\nThe flux capacitor.\n' })
+    const root = makeTree({
+      ...pages(20),
+      'docs/guide.md': '---\ntitle: The Guide\n---\n# Ignored heading\n\nThe flux capacitor.\n',
+    })
     const env = { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url }
     const run = (...args: string[]) => runCli(args, { cwd: root, env, entry })
 
@@ -47,7 +52,19 @@ describe('the built command', () => {
     expect(sent()).toEqual({ [STORE_CHECK]: 1 })
 
     const help = await run('--help')
-    for (const command of ['sync', 'status', 'search', 'check', 'init', 'history', 'rollback', 'verify', 'prune', 'mcp', 'llms-txt'])
+    for (const command of [
+      'sync',
+      'status',
+      'search',
+      'check',
+      'init',
+      'history',
+      'rollback',
+      'verify',
+      'prune',
+      'mcp',
+      'llms-txt',
+    ])
       expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'))
 
     // llms.txt from the state the sync wrote, with the page's front matter title.
@@ -63,11 +80,22 @@ describe('the built command', () => {
 
     // The MCP server, whose SDK the bundle loads only for this command.
     const client = new Client({ name: 'bundle-test', version: '1.0.0' })
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [entry, 'mcp', '--metadata', 'file', '--provider', 'openai'], cwd: root, env: { ...process.env, ...env } as Record<string, string>, stderr: 'ignore' }))
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [entry, 'mcp', '--metadata', 'file', '--provider', 'openai'],
+        cwd: root,
+        env: { ...process.env, ...env } as Record<string, string>,
+        stderr: 'ignore',
+      }),
+    )
     try {
-      const found = await client.callTool({ name: 'search_docs', arguments: { query: 'flux capacitor' } }) as { structuredContent?: { results: { path: string }[] } }
+      const found = (await client.callTool({ name: 'search_docs', arguments: { query: 'flux capacitor' } })) as {
+        structuredContent?: { results: { path: string }[] }
+      }
       expect(found.structuredContent?.results[0]?.path).toBe('docs/guide.md')
+    } finally {
+      await client.close()
     }
-    finally { await client.close() }
   })
 })

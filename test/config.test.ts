@@ -7,7 +7,9 @@ import { UsageError } from '../src/lib/errors'
 import { resolveOptions } from '../src/core/options/options'
 
 const made: string[] = []
-afterAll(() => { for (const dir of made) rmSync(dir, { recursive: true, force: true }) })
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true })
+})
 
 /** A fresh project folder holding the given files. */
 function project(files: Record<string, string>): string {
@@ -53,8 +55,14 @@ describe('loadConfig', () => {
   })
 
   it('loads a .json config, and fresh after the file changes', async () => {
-    const dir = project({ 'vectornator.config.json': JSON.stringify({ include: ['notes/**/*.txt'], gitignore: false }) })
-    expect((await loadConfig({ root: dir })).options).toEqual({ root: dir, include: ['notes/**/*.txt'], gitignore: false })
+    const dir = project({
+      'vectornator.config.json': JSON.stringify({ include: ['notes/**/*.txt'], gitignore: false }),
+    })
+    expect((await loadConfig({ root: dir })).options).toEqual({
+      root: dir,
+      include: ['notes/**/*.txt'],
+      gitignore: false,
+    })
     writeFileSync(join(dir, 'vectornator.config.json'), JSON.stringify({ include: ['other/**/*.md'] }))
     expect((await loadConfig({ root: dir })).options.include).toEqual(['other/**/*.md'])
   })
@@ -63,7 +71,9 @@ describe('loadConfig', () => {
     const dir = project({ 'conf/vn.config.mjs': `export default { include: ['x/**/*.md'] }\n` })
     const named = await loadConfig({ configFile: join(dir, 'conf/vn.config.mjs') })
     expect(named.options).toEqual({ root: join(dir, 'conf'), include: ['x/**/*.md'] })
-    await expect(loadConfig({ configFile: join(dir, 'missing.config.ts') })).rejects.toThrow(/missing\.config\.ts does not exist/)
+    await expect(loadConfig({ configFile: join(dir, 'missing.config.ts') })).rejects.toThrow(
+      /missing\.config\.ts does not exist/,
+    )
     const none = await loadConfig({ root: dir, configFile: false, overrides: { include: ['y'] } })
     expect(none).toEqual({ options: { root: dir, include: ['y'] }, configFile: undefined })
   })
@@ -74,7 +84,12 @@ describe('loadConfig', () => {
     })
     const { options } = await loadConfig({
       root: dir,
-      overrides: { include: ['c/**/*.md'], concurrency: undefined, metadata: { branch: 'flags' }, vectorStoreId: 'vs_flag' },
+      overrides: {
+        include: ['c/**/*.md'],
+        concurrency: undefined,
+        metadata: { branch: 'flags' },
+        vectorStoreId: 'vs_flag',
+      },
     })
     expect(options).toEqual({
       root: dir,
@@ -87,8 +102,12 @@ describe('loadConfig', () => {
     })
   })
 
-  it('searches the overrides\' root for the config, and a root given as an override wins over the file\'s', async () => {
-    const dir = project({ 'vectornator.config.json': JSON.stringify({ root: 'docs', include: ['**/*.md'] }), 'docs/a.md': '# a', 'other/b.md': '# b' })
+  it("searches the overrides' root for the config, and a root given as an override wins over the file's", async () => {
+    const dir = project({
+      'vectornator.config.json': JSON.stringify({ root: 'docs', include: ['**/*.md'] }),
+      'docs/a.md': '# a',
+      'other/b.md': '# b',
+    })
     const found = await loadConfig({ root: dir })
     expect(found.options.root).toBe(join(dir, 'docs'))
     const flagged = await loadConfig({ overrides: { root: join(dir, 'other') }, root: dir })
@@ -101,7 +120,10 @@ describe('loadConfig', () => {
 
   it('returns the overrides alone when there is no config file', async () => {
     const dir = project({})
-    expect(await loadConfig({ root: dir, overrides: { include: ['x'] } })).toEqual({ options: { root: dir, include: ['x'] }, configFile: undefined })
+    expect(await loadConfig({ root: dir, overrides: { include: ['x'] } })).toEqual({
+      options: { root: dir, include: ['x'] },
+      configFile: undefined,
+    })
   })
 
   it('turns a config that fails to load into a UsageError naming the file', async () => {
@@ -113,10 +135,16 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('\n')
 
     const throwing = project({ 'vectornator.config.mjs': `throw new Error('no docs today')\n` })
-    await expect(loadConfig({ root: throwing })).rejects.toThrow(/vectornator\.config\.mjs could not be loaded \(no docs today\)/)
+    await expect(loadConfig({ root: throwing })).rejects.toThrow(
+      /vectornator\.config\.mjs could not be loaded \(no docs today\)/,
+    )
 
-    const missingImport = project({ 'vectornator.config.ts': `import { pages } from 'not-installed-pkg'\nexport default { include: pages }\n` })
-    await expect(loadConfig({ root: missingImport })).rejects.toThrow(/imports "not-installed-pkg", which is not installed here/)
+    const missingImport = project({
+      'vectornator.config.ts': `import { pages } from 'not-installed-pkg'\nexport default { include: pages }\n`,
+    })
+    await expect(loadConfig({ root: missingImport })).rejects.toThrow(
+      /imports "not-installed-pkg", which is not installed here/,
+    )
 
     const json = project({ 'vectornator.config.json': '{ "include": ' })
     await expect(loadConfig({ root: json })).rejects.toThrow(UsageError)
@@ -124,13 +152,21 @@ describe('loadConfig', () => {
 
   it('rejects a config that is not an object', async () => {
     const list = project({ 'vectornator.config.json': '["docs/**/*.md"]' })
-    await expect(loadConfig({ root: list })).rejects.toThrow(/vectornator\.config\.json must export an object of options .*got a list/)
+    await expect(loadConfig({ root: list })).rejects.toThrow(
+      /vectornator\.config\.json must export an object of options .*got a list/,
+    )
     const text = project({ 'vectornator.config.mjs': `export default 'docs'\n` })
     await expect(loadConfig({ root: text })).rejects.toThrow(/must export an object of options .*got string/)
   })
 
   it('rejects an unknown key, naming it and the likely intended one', async () => {
-    const dir = project({ 'vectornator.config.json': JSON.stringify({ incldue: ['docs/**'], metadata: { brnch: 'x' }, $schema: './schema.json' }) })
+    const dir = project({
+      'vectornator.config.json': JSON.stringify({
+        incldue: ['docs/**'],
+        metadata: { brnch: 'x' },
+        $schema: './schema.json',
+      }),
+    })
     const error = await loadConfig({ root: dir }).catch(e => e)
     expect(error).toBeInstanceOf(UsageError)
     expect(error.message).toContain('vectornator.config.json')
@@ -142,7 +178,9 @@ describe('loadConfig', () => {
 
   it('refuses two config files in one folder', async () => {
     const dir = project({ 'vectornator.config.ts': 'export default {}\n', 'vectornator.config.json': '{}' })
-    await expect(loadConfig({ root: dir })).rejects.toThrow(/vectornator\.config\.ts and vectornator\.config\.json are both in .*: keep one config file/)
+    await expect(loadConfig({ root: dir })).rejects.toThrow(
+      /vectornator\.config\.ts and vectornator\.config\.json are both in .*: keep one config file/,
+    )
   })
 })
 
@@ -153,7 +191,10 @@ describe('defineConfig and mergeConfig', () => {
   })
 
   it('a metadata string and a state store object are replaced, plain objects merged', () => {
-    expect(mergeConfig({ metadata: 'file' }, { metadata: { branch: 'b' } }).metadata).toEqual({ type: 'file', branch: 'b' })
+    expect(mergeConfig({ metadata: 'file' }, { metadata: { branch: 'b' } }).metadata).toEqual({
+      type: 'file',
+      branch: 'b',
+    })
     const store = { kind: 'custom', location: 'x', load: async () => undefined } as never
     expect(mergeConfig({ metadata: { type: 'file' } }, { metadata: store }).metadata).toBe(store)
     expect(mergeConfig({ metadata: store }, { metadata: 'git-branch' }).metadata).toBe('git-branch')

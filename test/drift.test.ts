@@ -22,7 +22,13 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 const opts = (root: string, extra: VectornatorOptions = {}): VectornatorOptions => ({
-  root, provider: 'openai', apiKey: 'test', baseURL: server.url, metadata: 'file', logger: silentLogger, ...extra,
+  root,
+  provider: 'openai',
+  apiKey: 'test',
+  baseURL: server.url,
+  metadata: 'file',
+  logger: silentLogger,
+  ...extra,
 })
 const env = () => ({ OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url })
 
@@ -35,10 +41,13 @@ async function storePaths(storeId: string): Promise<string[]> {
   return paths.sort()
 }
 
-describe('a store changed behind the tool\'s back (OpenAI)', { timeout: 120_000 }, () => {
+describe("a store changed behind the tool's back (OpenAI)", { timeout: 120_000 }, () => {
   it('a deleted store is never "unchanged": the sync fails naming --new-store, which uploads everything into a new store', async () => {
     const root = makeTree(pages(5))
-    const first = await runCli(['sync', '--json', '--provider', 'openai', '--metadata', 'file'], { cwd: root, env: env() })
+    const first = await runCli(['sync', '--json', '--provider', 'openai', '--metadata', 'file'], {
+      cwd: root,
+      env: env(),
+    })
     expect(first.code, first.stderr).toBe(0)
     const storeId = JSON.parse(first.stdout).storeId
     const oldFiles = server.vectorStoreFiles(storeId).map(f => f.id)
@@ -46,9 +55,16 @@ describe('a store changed behind the tool\'s back (OpenAI)', { timeout: 120_000 
 
     const again = await runCli(['sync', '--provider', 'openai', '--metadata', 'file'], { cwd: root, env: env() })
     expect(again.code).toBe(2)
-    expect(again.stderr.trim().split('\n').at(-1)).toMatch(new RegExp(`openai store ${storeId} named by the sync state no longer exists .*run \`vectornator sync --new-store\` to create a new store and upload every document`))
+    expect(again.stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `openai store ${storeId} named by the sync state no longer exists .*run \`vectornator sync --new-store\` to create a new store and upload every document`,
+      ),
+    )
 
-    const renewed = await runCli(['sync', '--new-store', '--json', '--provider', 'openai', '--metadata', 'file'], { cwd: root, env: env() })
+    const renewed = await runCli(['sync', '--new-store', '--json', '--provider', 'openai', '--metadata', 'file'], {
+      cwd: root,
+      env: env(),
+    })
     expect(renewed.code, renewed.stderr).toBe(0)
     const result = JSON.parse(renewed.stdout)
     expect(result.storeId).not.toBe(storeId)
@@ -57,7 +73,10 @@ describe('a store changed behind the tool\'s back (OpenAI)', { timeout: 120_000 
     // The old store's File objects, billed and attached to nothing, are gone.
     expect(server.files().filter(f => oldFiles.includes(f.id))).toEqual([])
     // And the sync after it is a no-op again.
-    const noop = await runCli(['sync', '--json', '--provider', 'openai', '--metadata', 'file'], { cwd: root, env: env() })
+    const noop = await runCli(['sync', '--json', '--provider', 'openai', '--metadata', 'file'], {
+      cwd: root,
+      env: env(),
+    })
     expect(JSON.parse(noop.stdout)).toMatchObject({ storeId: result.storeId, added: [], unchanged: 5 })
   })
 
@@ -69,7 +88,10 @@ describe('a store changed behind the tool\'s back (OpenAI)', { timeout: 120_000 
 
     await client.vectorStores.files.delete(byPath.get('docs/page-001.md')!, { vector_store_id: storeId })
     await client.files.delete(byPath.get('docs/page-002.md')!)
-    await client.vectorStores.files.update(byPath.get('docs/page-003.md')!, { vector_store_id: storeId, attributes: { path: 'docs/page-003.md', sha256: 'edited', title: 'Edited by hand' } })
+    await client.vectorStores.files.update(byPath.get('docs/page-003.md')!, {
+      vector_store_id: storeId,
+      attributes: { path: 'docs/page-003.md', sha256: 'edited', title: 'Edited by hand' },
+    })
     const repaired = await sync(opts(root))
     expect(repaired.repaired).toEqual(['docs/page-001.md', 'docs/page-002.md', 'docs/page-003.md'])
     expect(repaired.added.sort()).toEqual(['docs/page-001.md', 'docs/page-002.md'])
@@ -79,7 +101,8 @@ describe('a store changed behind the tool\'s back (OpenAI)', { timeout: 120_000 
     expect(page3.attributes?.sha256).toMatch(/^[0-9a-f]{64}$/)
 
     // Emptied: every file detached. The next sync uploads them all again.
-    for (const f of server.vectorStoreFiles(storeId)) await client.vectorStores.files.delete(f.id, { vector_store_id: storeId })
+    for (const f of server.vectorStoreFiles(storeId))
+      await client.vectorStores.files.delete(f.id, { vector_store_id: storeId })
     const refilled = await sync(opts(root))
     expect(refilled.added).toHaveLength(8)
     expect(await storePaths(storeId)).toEqual(Object.keys(pages(8)).sort())
@@ -101,8 +124,9 @@ describe('a store changed behind the tool\'s back (OpenAI)', { timeout: 120_000 
     expect(result.repaired).toEqual(['docs/page-001.md'])
     expect(await storePaths(storeId)).toEqual(Object.keys(pages(6)).sort())
     const edited = readFileSync(join(root, 'docs/page-004.md'))
-    expect(server.vectorStoreFiles(storeId).find(f => f.attributes?.path === 'docs/page-004.md')!.attributes?.sha256)
-      .toBe(createHash('sha256').update(edited).digest('hex'))
+    expect(
+      server.vectorStoreFiles(storeId).find(f => f.attributes?.path === 'docs/page-004.md')!.attributes?.sha256,
+    ).toBe(createHash('sha256').update(edited).digest('hex'))
     expect((await sync(opts(root))).unchanged).toBe(6)
   })
 
@@ -126,8 +150,14 @@ describe('a store changed behind the tool\'s back (OpenAI)', { timeout: 120_000 
     // Replaced by hand with a file the store cannot read: attached, then failed.
     const target = server.vectorStoreFiles(storeId).find(f => f.attributes?.path === 'docs/page-002.md')!
     await client.vectorStores.files.delete(target.id, { vector_store_id: storeId })
-    const broken = await client.files.create({ file: new File([Buffer.from([0xff, 0xfe, 0x00, 0x81])], 'docs__page-002.md'), purpose: 'assistants' })
-    const attached = await client.vectorStores.files.createAndPoll(storeId, { file_id: broken.id, attributes: target.attributes ?? {} })
+    const broken = await client.files.create({
+      file: new File([Buffer.from([0xff, 0xfe, 0x00, 0x81])], 'docs__page-002.md'),
+      purpose: 'assistants',
+    })
+    const attached = await client.vectorStores.files.createAndPoll(storeId, {
+      file_id: broken.id,
+      attributes: target.attributes ?? {},
+    })
     // The state still names the old id; give the broken file that id's place in the state.
     const statePath = join(root, '.vectornator', 'metadata.json')
     const state = JSON.parse(readFileSync(statePath, 'utf8'))
@@ -141,14 +171,19 @@ describe('a store changed behind the tool\'s back (OpenAI)', { timeout: 120_000 
   })
 })
 
-describe('a store changed behind the tool\'s back (embedded postgres)', () => {
+describe("a store changed behind the tool's back (embedded postgres)", () => {
   it('a deleted store folder is found by the no-op without opening the database, and the next sync rebuilds it (as does --new-store)', async () => {
     const root = makeTree(pages(3))
-    const run = (...args: string[]) => runCli([...args, '--metadata', 'file', '--provider', 'postgres'], { cwd: root, env: { OPENAI_API_KEY: '' } })
+    const run = (...args: string[]) =>
+      runCli([...args, '--metadata', 'file', '--provider', 'postgres'], { cwd: root, env: { OPENAI_API_KEY: '' } })
     const first = await run('sync', '--json')
     expect(first.code, first.stderr).toBe(0)
     // The counts a no-op compares, kept beside the database the sync closed (see postgres/status.ts).
-    expect(JSON.parse(readFileSync(join(root, '.vectornator', 'store', 'vectornator-status.json'), 'utf8')).stores[JSON.parse(first.stdout).storeId]).toMatchObject({ files: 3, completed: 3 })
+    expect(
+      JSON.parse(readFileSync(join(root, '.vectornator', 'store', 'vectornator-status.json'), 'utf8')).stores[
+        JSON.parse(first.stdout).storeId
+      ],
+    ).toMatchObject({ files: 3, completed: 3 })
     // The no-op never opens the database: with its data files moved away it still answers.
     renameSync(join(root, '.vectornator', 'store', 'base'), join(root, '.vectornator', 'base.moved'))
     const noop = await run('sync', '--json')
@@ -159,7 +194,9 @@ describe('a store changed behind the tool\'s back (embedded postgres)', () => {
     // The embedded store lives on this machine only: a state naming one that is gone builds it again.
     const gone = await run('sync', '--json')
     expect(gone.code, gone.stderr).toBe(0)
-    expect(gone.stderr).toMatch(/names embedded store \S+, which is not on this machine \(deleted, or synced on another one\): building this machine's own/)
+    expect(gone.stderr).toMatch(
+      /names embedded store \S+, which is not on this machine \(deleted, or synced on another one\): building this machine's own/,
+    )
     expect(JSON.parse(gone.stdout).added).toHaveLength(3)
     const renewed = await run('sync', '--new-store', '--json')
     expect(renewed.code, renewed.stderr).toBe(0)

@@ -19,14 +19,21 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 const opts = (root: string, extra: VectornatorOptions = {}): VectornatorOptions => ({
-  root, provider: 'openai', apiKey: 'test', baseURL: server.url, metadata: 'file', logger: silentLogger, ...extra,
+  root,
+  provider: 'openai',
+  apiKey: 'test',
+  baseURL: server.url,
+  metadata: 'file',
+  logger: silentLogger,
+  ...extra,
 })
 const env = () => ({ OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url })
-const site = () => makeTree({
-  'guide/install.md': '---\ntitle: Installing Zephyr\n---\n\nRun the zephyr installer with the turbo flag.\n',
-  'guide/config.md': '# Configuring Zephyr\n\nThe zephyr.toml file sets the warp factor.\n',
-  'index.md': '# Zephyr\n\nZephyr is a made-up build tool.\n',
-})
+const site = () =>
+  makeTree({
+    'guide/install.md': '---\ntitle: Installing Zephyr\n---\n\nRun the zephyr installer with the turbo flag.\n',
+    'guide/config.md': '# Configuring Zephyr\n\nThe zephyr.toml file sets the warp factor.\n',
+    'index.md': '# Zephyr\n\nZephyr is a made-up build tool.\n',
+  })
 
 async function remote(storeId: string) {
   const files = []
@@ -46,7 +53,11 @@ describe('page-aware attributes and free renames', () => {
     expect(result.deleted).toEqual([])
     expect(server.files().length).toBe(uploadsBefore)
     const hits = await client.vectorStores.search(storeId, { query: 'zephyr installer turbo flag' })
-    expect(hits.data[0].attributes).toMatchObject({ path: 'guide/setup.md', url: 'https://zephyr.dev/guide/setup', title: 'Installing Zephyr' })
+    expect(hits.data[0].attributes).toMatchObject({
+      path: 'guide/setup.md',
+      url: 'https://zephyr.dev/guide/setup',
+      title: 'Installing Zephyr',
+    })
   })
 
   it('a new baseUrl re-tags every page without uploading; a front matter title edit is a content change', async () => {
@@ -57,8 +68,14 @@ describe('page-aware attributes and free renames', () => {
     expect(retag.retagged.sort()).toEqual(['guide/config.md', 'guide/install.md', 'index.md'])
     expect(retag.updated).toEqual([])
     expect(server.files().length).toBe(uploads)
-    expect((await remote(storeId)).map(f => f.attributes?.url).sort()).toEqual(['https://new.dev/', 'https://new.dev/guide/config', 'https://new.dev/guide/install'])
-    writeTree(root, { 'guide/install.md': '---\ntitle: Installing Zephyr 2\n---\n\nRun the zephyr installer with the turbo flag.\n' })
+    expect((await remote(storeId)).map(f => f.attributes?.url).sort()).toEqual([
+      'https://new.dev/',
+      'https://new.dev/guide/config',
+      'https://new.dev/guide/install',
+    ])
+    writeTree(root, {
+      'guide/install.md': '---\ntitle: Installing Zephyr 2\n---\n\nRun the zephyr installer with the turbo flag.\n',
+    })
     const edit = await sync(opts(root, { baseUrl: 'https://new.dev' }))
     expect(edit.updated).toEqual(['guide/install.md'])
   })
@@ -66,7 +83,9 @@ describe('page-aware attributes and free renames', () => {
   it('a chunking change re-indexes exactly the affected documents and the plan says why', async () => {
     const root = makeTree(pages(12))
     await sync(opts(root))
-    const changed = { chunkingStrategy: { type: 'static', static: { max_chunk_size_tokens: 400, chunk_overlap_tokens: 100 } } }
+    const changed = {
+      chunkingStrategy: { type: 'static', static: { max_chunk_size_tokens: 400, chunk_overlap_tokens: 100 } },
+    }
     const report = await status(opts(root, changed))
     expect(report.plan.update).toHaveLength(12)
     expect(report.plan.reasons).toEqual(['chunkingStrategy changed: 12 documents to re-index'])
@@ -80,7 +99,11 @@ describe('a plan that can be reviewed', () => {
   it('the Markdown plan matches the sync that follows', async () => {
     const root = site()
     await sync(opts(root))
-    writeTree(root, { 'guide/new.md': '# New\n\nfresh page', 'index.md': '# Zephyr\n\nchanged', 'guide/config.md': null })
+    writeTree(root, {
+      'guide/new.md': '# New\n\nfresh page',
+      'index.md': '# Zephyr\n\nchanged',
+      'guide/config.md': null,
+    })
     const md = await runCli(['status', '--format', 'markdown', '--metadata', 'file'], { cwd: root, env: env() })
     expect(md.code).toBe(0)
     expect(md.stdout).toContain('<!-- vectornator-plan -->')
@@ -103,7 +126,10 @@ describe('a plan that can be reviewed', () => {
     expect(run.code).toBe(2)
     expect(run.stderr).toMatch(/would delete 3 of the store's 3 documents .* --allow-mass-delete/)
     expect(await remote(storeId)).toHaveLength(3)
-    const forced = await runCli(['sync', '--include', 'nothing/**/*.md', '--allow-mass-delete', '--metadata', 'file'], { cwd: root, env: env() })
+    const forced = await runCli(['sync', '--include', 'nothing/**/*.md', '--allow-mass-delete', '--metadata', 'file'], {
+      cwd: root,
+      env: env(),
+    })
     expect(forced.code).toBe(0)
     expect(await remote(storeId)).toHaveLength(0)
   })
@@ -116,22 +142,32 @@ describe('search and retrieval checks', () => {
     const run = await runCli(['search', 'warp factor toml', '--json', '--metadata', 'file'], { cwd: root, env: env() })
     expect(run.code, run.stderr).toBe(0)
     const hits = JSON.parse(run.stdout)
-    expect(hits[0]).toMatchObject({ path: 'guide/config.md', text: expect.stringContaining('warp factor'), title: 'Configuring Zephyr' })
+    expect(hits[0]).toMatchObject({
+      path: 'guide/config.md',
+      text: expect.stringContaining('warp factor'),
+      title: 'Configuring Zephyr',
+    })
     expect(typeof hits[0].score).toBe('number')
   })
 
   it('check passes, fails with exit 1 and ranks, and runs after a sync with --checks', async () => {
     const root = site()
     await sync(opts(root))
-    writeFileSync(join(root, 'vectornator.checks.json'), JSON.stringify([
-      { query: 'warp factor toml', expect: 'guide/config.md', top: 1 },
-      { query: 'installer turbo flag', expect: '/guide/install', top: 3 },
-    ]))
+    writeFileSync(
+      join(root, 'vectornator.checks.json'),
+      JSON.stringify([
+        { query: 'warp factor toml', expect: 'guide/config.md', top: 1 },
+        { query: 'installer turbo flag', expect: '/guide/install', top: 3 },
+      ]),
+    )
     const pass = await runCli(['check', '--metadata', 'file'], { cwd: root, env: env() })
     expect(pass.code, pass.stdout + pass.stderr).toBe(0)
     expect(pass.stdout).toContain('checks: 2 passed, 0 failed')
 
-    writeFileSync(join(root, 'vectornator.checks.json'), JSON.stringify([{ query: 'warp factor toml', expect: 'index.md', top: 1 }]))
+    writeFileSync(
+      join(root, 'vectornator.checks.json'),
+      JSON.stringify([{ query: 'warp factor toml', expect: 'index.md', top: 1 }]),
+    )
     const fail = await runCli(['check', '--json', '--metadata', 'file'], { cwd: root, env: env() })
     expect(fail.code).toBe(1)
     expect(JSON.parse(fail.stdout).outcomes[0]).toMatchObject({ passed: false, expect: 'index.md' })

@@ -46,13 +46,13 @@ afterAll(() => sandbox.cleanup())
 describe('listFilesAtRef', () => {
   it('lists the files of an older commit with their content and hashes, leaving the work tree alone', async () => {
     const before = snapshot(repo)
-    const files = await listFilesAtRef(join(repo, 'docs'), 'HEAD~1', { include: ['**/*.md', '**/*.bin'], exclude: ['drafts'] })
-    expect(files.map(f => f.path).sort()).toEqual([
-      'a.md',
-      'img/big.bin',
-      ...many.map((_, i) => `notes/n${i}.md`),
-      'same.md',
-    ].sort())
+    const files = await listFilesAtRef(join(repo, 'docs'), 'HEAD~1', {
+      include: ['**/*.md', '**/*.bin'],
+      exclude: ['drafts'],
+    })
+    expect(files.map(f => f.path).sort()).toEqual(
+      ['a.md', 'img/big.bin', ...many.map((_, i) => `notes/n${i}.md`), 'same.md'].sort(),
+    )
 
     const a = files.find(f => f.path === 'a.md')!
     expect(a.size).toBe(6)

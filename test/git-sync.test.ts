@@ -24,7 +24,13 @@ afterAll(async () => {
 })
 
 const opts = (root: string, extra: VectornatorOptions = {}): VectornatorOptions => ({
-  root, include: 'docs/**/*.md', provider: 'openai', apiKey: 'test', baseURL: server.url, logger: silentLogger, ...extra,
+  root,
+  include: 'docs/**/*.md',
+  provider: 'openai',
+  apiKey: 'test',
+  baseURL: server.url,
+  logger: silentLogger,
+  ...extra,
 })
 
 async function remoteDocs(storeId: string): Promise<Record<string, string>> {
@@ -57,7 +63,7 @@ describe('sync with the state on a git branch', () => {
     sandbox.cleanup()
   })
 
-  it('two clones racing with uncommitted changes: the store and the state are one clone\'s documents, never a mixture, and no File object is left over', async () => {
+  it("two clones racing with uncommitted changes: the store and the state are one clone's documents, never a mixture, and no File object is left over", async () => {
     const sandbox = createSandbox()
     const seed = sandbox.clone('seed')
     const { storeId } = await sync(opts(seed))
@@ -67,7 +73,10 @@ describe('sync with the state on a git branch', () => {
     write(b, 'docs/from-b.md', '# B\n\nwritten in clone b')
     write(a, 'docs/guide.md', 'guide, edited in a\n')
     write(b, 'docs/guide.md', 'guide, edited in b\n')
-    const [ra, rb] = await Promise.all([sync(opts(a, { vectorStoreId: storeId })), sync(opts(b, { vectorStoreId: storeId }))])
+    const [ra, rb] = await Promise.all([
+      sync(opts(a, { vectorStoreId: storeId })),
+      sync(opts(b, { vectorStoreId: storeId })),
+    ])
     expect(ra.failed).toEqual([])
     expect(rb.failed).toEqual([])
 
@@ -75,12 +84,22 @@ describe('sync with the state on a git branch', () => {
     const winner = Object.keys(docs).includes('docs/from-a.md') ? 'a' : 'b'
     expect(Object.keys(docs).sort()).toEqual([`docs/from-${winner}.md`, 'docs/guide.md'])
     expect(docs['docs/guide.md']).toBe(createHash('sha256').update(`guide, edited in ${winner}\n`).digest('hex'))
-    const state = JSON.parse(git(sandbox.remote, ['show', `vectornator-metadata:${git(sandbox.remote, ['ls-tree', '--name-only', 'vectornator-metadata']).trim()}/metadata.json`]))
+    const state = JSON.parse(
+      git(sandbox.remote, [
+        'show',
+        `vectornator-metadata:${git(sandbox.remote, ['ls-tree', '--name-only', 'vectornator-metadata']).trim()}/metadata.json`,
+      ]),
+    )
     // The state names exactly the documents in the store, and no File object is left over.
     expect(Object.keys(state.files).sort()).toEqual(Object.keys(docs).sort())
-    for (const [path, entry] of Object.entries<{ hash: string }>(state.files)) expect(`sha256:${docs[path]}`).toBe(entry.hash)
+    for (const [path, entry] of Object.entries<{ hash: string }>(state.files))
+      expect(`sha256:${docs[path]}`).toBe(entry.hash)
     const attached = new Set(server.vectorStoreFiles(storeId).map(f => f.id))
-    expect(server.files().filter(f => f.filename.startsWith('docs__') && !attached.has(f.id) && f.filename.includes('from-'))).toEqual([])
+    expect(
+      server
+        .files()
+        .filter(f => f.filename.startsWith('docs__') && !attached.has(f.id) && f.filename.includes('from-')),
+    ).toEqual([])
     sandbox.cleanup()
   })
 
@@ -100,10 +119,16 @@ describe('sync with the state on a git branch', () => {
     sandbox.cleanup()
   })
 
-  it('history lists the syncs; rollback restores an older sync\'s documents from git objects; sync --ref publishes a tag', async () => {
+  it("history lists the syncs; rollback restores an older sync's documents from git objects; sync --ref publishes a tag", async () => {
     const sandbox = createSandbox()
     const repo = sandbox.clone('repo')
-    const env = { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url, HOME: process.env.HOME, GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM: '1' }
+    const env = {
+      OPENAI_API_KEY: 'test',
+      OPENAI_BASE_URL: server.url,
+      HOME: process.env.HOME,
+      GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL,
+      GIT_CONFIG_NOSYSTEM: '1',
+    }
     const cli = (...args: string[]) => runCli([...args, '--include', 'docs/**/*.md'], { cwd: repo, env })
 
     write(repo, 'docs/a.md', '# A\n\nversion one of a')
@@ -123,8 +148,11 @@ describe('sync with the state on a git branch', () => {
     expect((await cli('sync')).code).toBe(0)
 
     const history = await cli('history', '--json')
-    const syncs = JSON.parse(history.stdout) as { commit: string, message: string }[]
-    expect(syncs.map(s => s.message.slice(0, 40))).toEqual([expect.stringMatching(/^sync: 1 added, 1 updated, 1 deleted/), expect.stringMatching(/^sync: 3 added/)])
+    const syncs = JSON.parse(history.stdout) as { commit: string; message: string }[]
+    expect(syncs.map(s => s.message.slice(0, 40))).toEqual([
+      expect.stringMatching(/^sync: 1 added, 1 updated, 1 deleted/),
+      expect.stringMatching(/^sync: 3 added/),
+    ])
 
     // A dirty work tree, left as it is by the rollback.
     write(repo, 'docs/a.md', '# A\n\nwork in progress')
@@ -146,7 +174,11 @@ describe('sync with the state on a git branch', () => {
     const tag = await cli('sync', '--ref', 'v1', '--json')
     expect(JSON.parse(tag.stdout)).toMatchObject({ added: [], updated: [], deleted: [], unchanged: 3 })
     const head = await cli('sync', '--ref', 'HEAD', '--json')
-    expect(JSON.parse(head.stdout)).toMatchObject({ added: ['docs/c.md'], deleted: ['docs/b.md'], updated: ['docs/a.md'] })
+    expect(JSON.parse(head.stdout)).toMatchObject({
+      added: ['docs/c.md'],
+      deleted: ['docs/b.md'],
+      updated: ['docs/a.md'],
+    })
     expect(snapshot(repo)).toEqual(before)
     sandbox.cleanup()
   })
@@ -161,7 +193,9 @@ describe('sync with the state on a git branch', () => {
 
     write(repo, 'docs/guide.md', 'guide, edited\n')
     const uploads = server.files().length
-    await expect(sync(opts(repo))).rejects.toThrow(/branch vectornator-metadata is checked out in a worktree; switch that worktree to another branch/)
+    await expect(sync(opts(repo))).rejects.toThrow(
+      /branch vectornator-metadata is checked out in a worktree; switch that worktree to another branch/,
+    )
     expect(server.files().length).toBe(uploads)
     expect(git(repo, ['rev-parse', 'vectornator-metadata'])).toBe(branchBefore)
     sandbox.cleanup()

@@ -17,14 +17,44 @@ import { makeTree } from './helpers/tree'
  */
 
 const FILES = [
-  'README.md', 'notes.txt', 'a.js', '.md', '..md', '.draft.md', 'local.md', 'keep.draft.md', 'top.draft.md',
-  'docs/guide.md', 'docs/intro.mdx', 'docs/.hidden.md', 'docs/.hidden/x.md', 'docs/.a/.b/n.md', 'docs/.a/plain.md',
-  'docs/sub/deep.md', 'docs/sub/page.html', 'docs/local.md', 'docs/wip.draft.md', 'docs/keep.draft.md',
-  'docs/.vitepress/config.md', 'docs/.vitepress/theme/notes.md', 'docs/.vitepress/cache/c.md', 'docs/x.md/inner.txt',
-  '.github/PULL_REQUEST_TEMPLATE.md', '.github/ISSUE_TEMPLATE/bug.md', '.github/.x/y.md', '.github/ignored.md',
-  '.changeset/brave-cats.md', '.husky/notes.txt', 'guide/.github/nested.md', 'guide/a.b/c.md',
-  '.env.md', 'docs/.env.local.md', '.envrc',
-  'node_modules/pkg/readme.md', 'dist/page.md', 'private/p.md',
+  'README.md',
+  'notes.txt',
+  'a.js',
+  '.md',
+  '..md',
+  '.draft.md',
+  'local.md',
+  'keep.draft.md',
+  'top.draft.md',
+  'docs/guide.md',
+  'docs/intro.mdx',
+  'docs/.hidden.md',
+  'docs/.hidden/x.md',
+  'docs/.a/.b/n.md',
+  'docs/.a/plain.md',
+  'docs/sub/deep.md',
+  'docs/sub/page.html',
+  'docs/local.md',
+  'docs/wip.draft.md',
+  'docs/keep.draft.md',
+  'docs/.vitepress/config.md',
+  'docs/.vitepress/theme/notes.md',
+  'docs/.vitepress/cache/c.md',
+  'docs/x.md/inner.txt',
+  '.github/PULL_REQUEST_TEMPLATE.md',
+  '.github/ISSUE_TEMPLATE/bug.md',
+  '.github/.x/y.md',
+  '.github/ignored.md',
+  '.changeset/brave-cats.md',
+  '.husky/notes.txt',
+  'guide/.github/nested.md',
+  'guide/a.b/c.md',
+  '.env.md',
+  'docs/.env.local.md',
+  '.envrc',
+  'node_modules/pkg/readme.md',
+  'dist/page.md',
+  'private/p.md',
 ]
 
 const GITIGNORES: Record<string, string> = {
@@ -89,7 +119,15 @@ beforeAll(() => {
   symlinkSync(join(outside, 'folder'), join(root, 'out-dir'), 'dir')
   symlinkSync(join(root, 'missing.md'), join(root, 'broken.md'))
   execFileSync('git', ['init', '-q'], { cwd: root })
-  gitIgnored = askGit(fg.sync('**', { cwd: root, dot: true, onlyFiles: true, followSymbolicLinks: true, ignore: ['.git/**', '**/loop/**'] }))
+  gitIgnored = askGit(
+    fg.sync('**', {
+      cwd: root,
+      dot: true,
+      onlyFiles: true,
+      followSymbolicLinks: true,
+      ignore: ['.git/**', '**/loop/**'],
+    }),
+  )
 })
 
 afterAll(() => {
@@ -113,9 +151,14 @@ function askGit(paths: string[]): Set<string> {
   const asked = paths.filter(p => !throughLink(p))
   let out = ''
   try {
-    out = execFileSync('git', ['-c', 'core.excludesFile=/dev/null', 'check-ignore', '--no-index', '--stdin'], { cwd: root, input: asked.join('\n'), encoding: 'utf8' })
-  }
-  catch (error) { out = String((error as { stdout?: string }).stdout ?? '') } // exit 1: nothing ignored
+    out = execFileSync('git', ['-c', 'core.excludesFile=/dev/null', 'check-ignore', '--no-index', '--stdin'], {
+      cwd: root,
+      input: asked.join('\n'),
+      encoding: 'utf8',
+    })
+  } catch (error) {
+    out = String((error as { stdout?: string }).stdout ?? '')
+  } // exit 1: nothing ignored
   return new Set(out.split('\n').filter(Boolean))
 }
 
@@ -146,8 +189,16 @@ const insideRoot = (path: string) => {
  *   system refuses: `docs/sub/loop/loop/...`);
  * - a link out of the root is never read: the scan reports it skipped rather than listed.
  */
-function fastGlob(include: string[], exclude: string[], dot: boolean): { files: string[], outside: string[] } {
-  const listed = fg.sync(include, { cwd: root, ignore: exclude, dot, onlyFiles: true, followSymbolicLinks: true, unique: true, suppressErrors: true })
+function fastGlob(include: string[], exclude: string[], dot: boolean): { files: string[]; outside: string[] } {
+  const listed = fg.sync(include, {
+    cwd: root,
+    ignore: exclude,
+    dot,
+    onlyFiles: true,
+    followSymbolicLinks: true,
+    unique: true,
+    suppressErrors: true,
+  })
   const kept = listed.filter(p => !gitIgnored.has(p) && !p.split('/').at(-1)!.startsWith('.env') && !loops(p))
   return { files: kept.filter(insideRoot).sort(), outside: kept.filter(p => !insideRoot(p)).sort() }
 }
@@ -159,8 +210,18 @@ describe('the scan lists what fast-glob lists', () => {
         for (const userExclude of EXCLUDES) {
           const exclude = [...DEFAULT_EXCLUDE, ...userExclude]
           const expected = fastGlob(include, exclude, dot)
-          const { files, skipped } = await scan({ root, include, exclude, gitignore: true, dot, maxFileBytes: 1_000_000 })
-          const got = { files: files.map(f => f.path), outside: skipped.filter(s => s.reason === 'links outside the root').map(s => s.path) }
+          const { files, skipped } = await scan({
+            root,
+            include,
+            exclude,
+            gitignore: true,
+            dot,
+            maxFileBytes: 1_000_000,
+          })
+          const got = {
+            files: files.map(f => f.path),
+            outside: skipped.filter(s => s.reason === 'links outside the root').map(s => s.path),
+          }
           expect({ exclude: userExclude, ...got }).toEqual({ exclude: userExclude, ...expected })
         }
       })
@@ -169,14 +230,30 @@ describe('the scan lists what fast-glob lists', () => {
 
   it('leaves dot files and folders out unless asked, and lists those a glob names', async () => {
     const paths = async (include: string[], dot = false) =>
-      (await scan({ root, include, exclude: DEFAULT_EXCLUDE, gitignore: true, dot, maxFileBytes: 1_000_000 })).files.map(f => f.path)
+      (
+        await scan({ root, include, exclude: DEFAULT_EXCLUDE, gitignore: true, dot, maxFileBytes: 1_000_000 })
+      ).files.map(f => f.path)
     const defaults = await paths(DEFAULT_INCLUDE)
     expect(defaults).toContain('docs/guide.md')
     expect(defaults.filter(p => p.startsWith('.') || p.includes('/.'))).toEqual([])
-    expect(await paths(['.github/**/*.md'])).toEqual(['.github/ISSUE_TEMPLATE/bug.md', '.github/PULL_REQUEST_TEMPLATE.md'])
-    expect(await paths(['docs/.vitepress/**/*.md'])).toEqual(['docs/.vitepress/config.md', 'docs/.vitepress/theme/notes.md'])
+    expect(await paths(['.github/**/*.md'])).toEqual([
+      '.github/ISSUE_TEMPLATE/bug.md',
+      '.github/PULL_REQUEST_TEMPLATE.md',
+    ])
+    expect(await paths(['docs/.vitepress/**/*.md'])).toEqual([
+      'docs/.vitepress/config.md',
+      'docs/.vitepress/theme/notes.md',
+    ])
     const all = await paths(DEFAULT_INCLUDE, true)
-    for (const p of ['.md', '..md', 'docs/.hidden.md', 'docs/.a/.b/n.md', '.changeset/brave-cats.md', '.husky/notes.txt', '.github/.x/y.md'])
+    for (const p of [
+      '.md',
+      '..md',
+      'docs/.hidden.md',
+      'docs/.a/.b/n.md',
+      '.changeset/brave-cats.md',
+      '.husky/notes.txt',
+      '.github/.x/y.md',
+    ])
       expect(all).toContain(p)
     // Secrets and ignored files stay out with dot on too; the cache folder stays excluded.
     for (const p of ['.env.md', 'docs/.env.local.md', '.github/ignored.md', '.draft.md', 'docs/.vitepress/cache/c.md'])
@@ -188,8 +265,17 @@ describe('the dot option, as a user gives it', () => {
   it('sync leaves .github/ and .changeset/ out by default, takes them with --dot, and names a bad config value', async () => {
     const server = await createOpenAIServer({ processingMs: 1 })
     try {
-      const env = { OPENAI_API_KEY: 'sk-test-dot-0123456789abcdef', OPENAI_BASE_URL: server.url, VECTORNATOR_STORE_ID: undefined }
-      const files = { 'docs/a.md': '# A\n', '.github/PULL_REQUEST_TEMPLATE.md': '# PR\n', '.changeset/brave-cats.md': '# change\n', 'docs/.draft.md': '# draft\n' }
+      const env = {
+        OPENAI_API_KEY: 'sk-test-dot-0123456789abcdef',
+        OPENAI_BASE_URL: server.url,
+        VECTORNATOR_STORE_ID: undefined,
+      }
+      const files = {
+        'docs/a.md': '# A\n',
+        '.github/PULL_REQUEST_TEMPLATE.md': '# PR\n',
+        '.changeset/brave-cats.md': '# change\n',
+        'docs/.draft.md': '# draft\n',
+      }
       const plan = async (args: string[], cwd: string) => {
         const run = await runCli(['sync', '--dry-run', '--json', '--metadata', 'file', ...args], { cwd, env })
         expect(run.code, run.stderr).toBe(0)
@@ -198,14 +284,20 @@ describe('the dot option, as a user gives it', () => {
       const root = makeTree(files)
       expect(await plan([], root)).toEqual(['docs/a.md'])
       expect(await plan(['--include', '.github/**/*.md'], root)).toEqual(['.github/PULL_REQUEST_TEMPLATE.md'])
-      expect(await plan(['--dot'], root)).toEqual(['.changeset/brave-cats.md', '.github/PULL_REQUEST_TEMPLATE.md', 'docs/.draft.md', 'docs/a.md'])
+      expect(await plan(['--dot'], root)).toEqual([
+        '.changeset/brave-cats.md',
+        '.github/PULL_REQUEST_TEMPLATE.md',
+        'docs/.draft.md',
+        'docs/a.md',
+      ])
       const bad = makeTree({ ...files, 'vectornator.config.json': JSON.stringify({ dot: 'yes' }) })
       const run = await runCli(['sync', '--dry-run', '--metadata', 'file'], { cwd: bad, env })
       expect(run.code).toBe(2)
       expect(run.stderr.trim().split('\n')).toHaveLength(1)
       expect(run.stderr).toContain('dot must be true or false, got "yes"')
       for (const dir of [root, bad]) rmSync(dir, { recursive: true, force: true })
+    } finally {
+      await server.close()
     }
-    finally { await server.close() }
   })
 })

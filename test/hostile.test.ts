@@ -11,16 +11,27 @@ import { ApiHealth } from '../src/providers/openai/health'
 // whatever the environment, every failure is one line naming its fix, Ctrl+C is said.
 const KEY = 'sk-test-hostile'
 let server: OpenAIServer
-beforeAll(async () => { server = await createOpenAIServer({ processingMs: 1, apiKey: KEY }) })
+beforeAll(async () => {
+  server = await createOpenAIServer({ processingMs: 1, apiKey: KEY })
+})
 afterAll(() => server.close())
 
-const docs = { 'docs/a.md': '# Alpha\n\nThe harbour master keeps the tide tables.\n', 'docs/b.md': '# Beta\n\nThe lighthouse keeper logs every ship.\n' }
-const env = (extra: Record<string, string | undefined> = {}) => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url, VECTORNATOR_STORE_ID: undefined, ...extra })
-const cli = (root: string, args: string[], extra: Record<string, string | undefined> = {}) => runCli([...args, '--metadata', 'file', '--include', 'docs/**/*.md'], { cwd: root, env: env(extra) })
+const docs = {
+  'docs/a.md': '# Alpha\n\nThe harbour master keeps the tide tables.\n',
+  'docs/b.md': '# Beta\n\nThe lighthouse keeper logs every ship.\n',
+}
+const env = (extra: Record<string, string | undefined> = {}) => ({
+  OPENAI_API_KEY: KEY,
+  OPENAI_BASE_URL: server.url,
+  VECTORNATOR_STORE_ID: undefined,
+  ...extra,
+})
+const cli = (root: string, args: string[], extra: Record<string, string | undefined> = {}) =>
+  runCli([...args, '--metadata', 'file', '--include', 'docs/**/*.md'], { cwd: root, env: env(extra) })
 
 /** A port on 127.0.0.1 nothing listens on. */
 function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
       const { port } = probe.address() as { port: number }
       probe.close(() => resolve(port))
@@ -41,19 +52,45 @@ describe('stdout is protocol', () => {
   it('the stdio MCP server with OPENAI_LOG=debug writes nothing but JSON-RPC on stdout', async () => {
     const root = makeTree(docs)
     expect((await cli(root, ['sync'])).code).toBe(0)
-    const child = spawn(process.execPath, ['--import', tsx, cliPath, 'mcp', '--metadata', 'file', '--include', 'docs/**/*.md'], { cwd: root, env: { ...process.env, ...env({ OPENAI_LOG: 'debug' }) } as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      ['--import', tsx, cliPath, 'mcp', '--metadata', 'file', '--include', 'docs/**/*.md'],
+      {
+        cwd: root,
+        env: { ...process.env, ...env({ OPENAI_LOG: 'debug' }) } as NodeJS.ProcessEnv,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    )
     let stdout = ''
-    child.stdout.on('data', (d) => { stdout += d })
-    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`)
-    const answered = (id: number) => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer to ${id}: ${stdout}`)), 30_000)
-      const check = () => { if (stdout.split('\n').some(l => l.includes(`"id":${id}`))) { clearTimeout(timer); resolve() } else setTimeout(check, 20) }
-      check()
+    child.stdout.on('data', d => {
+      stdout += d
     })
-    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'test', version: '1' } } })
+    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`)
+    const answered = (id: number) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer to ${id}: ${stdout}`)), 30_000)
+        const check = () => {
+          if (stdout.split('\n').some(l => l.includes(`"id":${id}`))) {
+            clearTimeout(timer)
+            resolve()
+          } else setTimeout(check, 20)
+        }
+        check()
+      })
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'test', version: '1' } },
+    })
     await answered(1)
     send({ jsonrpc: '2.0', method: 'notifications/initialized' })
-    send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'search_docs', arguments: { query: 'lighthouse keeper' } } })
+    send({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'search_docs', arguments: { query: 'lighthouse keeper' } },
+    })
     await answered(2)
     child.kill()
     const lines = stdout.split('\n').filter(Boolean)
@@ -69,9 +106,13 @@ describe('stdout is protocol', () => {
     expect(refused.code).toBe(1)
     const error = JSON.parse(refused.stdout).error
     expect(error).toMatchObject({ exitCode: 1 })
-    expect(error.message).toBe(`cannot connect to http://127.0.0.1:${port} (connection refused): check OPENAI_BASE_URL or the baseURL option, and that the server there is running`)
+    expect(error.message).toBe(
+      `cannot connect to http://127.0.0.1:${port} (connection refused): check OPENAI_BASE_URL or the baseURL option, and that the server there is running`,
+    )
     expect(refused.stderr.trim().split('\n')).toEqual([`[vectornator] ${error.message}`])
-    const wrongKey = await cli(root, ['search', 'tide', '--json', '--store', 'vs_missing'], { OPENAI_API_KEY: 'sk-wrong-key-for-this-server' })
+    const wrongKey = await cli(root, ['search', 'tide', '--json', '--store', 'vs_missing'], {
+      OPENAI_API_KEY: 'sk-wrong-key-for-this-server',
+    })
     expect(wrongKey.code).not.toBe(0)
     expect(JSON.parse(wrongKey.stdout).error.message).toMatch(/401|Incorrect API key|invalid/i)
   })
@@ -83,28 +124,51 @@ describe('every error names its fix', () => {
     const before = server.stats.requests
     const run = await cli(root, ['sync'], { OPENAI_BASE_URL: 'notaurl' })
     expect(run.code).toBe(2)
-    expect(run.stderr.trim()).toBe('[vectornator] OPENAI_BASE_URL "notaurl" is not an http(s) URL: give one like https://api.openai.com/v1, or unset it')
+    expect(run.stderr.trim()).toBe(
+      '[vectornator] OPENAI_BASE_URL "notaurl" is not an http(s) URL: give one like https://api.openai.com/v1, or unset it',
+    )
     expect(server.stats.requests).toBe(before)
   })
 
   it('Ctrl+C during a sync says so and exits 130; the next sync completes the store exactly', async () => {
     const slow = await createOpenAIServer({ processingMs: 1, apiKey: KEY, latencyMs: 150 })
-    const pages = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`docs/p${i}.md`, `# Page ${i}\n\nText ${i}.\n`]))
+    const pages = Object.fromEntries(
+      Array.from({ length: 30 }, (_, i) => [`docs/p${i}.md`, `# Page ${i}\n\nText ${i}.\n`]),
+    )
     const root = makeTree(pages)
-    const child = spawn(process.execPath, ['--import', tsx, cliPath, 'sync', '--metadata', 'file', '--include', 'docs/**/*.md', '--concurrency', '2'], { cwd: root, env: { ...process.env, ...env({ OPENAI_BASE_URL: slow.url }), CI: '1', NO_COLOR: '1' } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      ['--import', tsx, cliPath, 'sync', '--metadata', 'file', '--include', 'docs/**/*.md', '--concurrency', '2'],
+      {
+        cwd: root,
+        env: { ...process.env, ...env({ OPENAI_BASE_URL: slow.url }), CI: '1', NO_COLOR: '1' } as NodeJS.ProcessEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let stderr = ''
     let sent = false
-    child.stderr.on('data', (d) => {
+    child.stderr.on('data', d => {
       stderr += d
-      if (!sent && /progress: [1-9]/.test(stderr)) { sent = true; child.kill('SIGINT') }
+      if (!sent && /progress: [1-9]/.test(stderr)) {
+        sent = true
+        child.kill('SIGINT')
+      }
     })
     const code = await new Promise<number | null>(resolve => child.on('close', resolve))
     expect(code).toBe(130)
-    expect(stderr).toMatch(/\[vectornator\] interrupted: the sync stopped where it was; the next `vectornator sync` completes it/)
-    const next = await runCli(['sync', '--json', '--metadata', 'file', '--include', 'docs/**/*.md'], { cwd: root, env: env({ OPENAI_BASE_URL: slow.url }) })
+    expect(stderr).toMatch(
+      /\[vectornator\] interrupted: the sync stopped where it was; the next `vectornator sync` completes it/,
+    )
+    const next = await runCli(['sync', '--json', '--metadata', 'file', '--include', 'docs/**/*.md'], {
+      cwd: root,
+      env: env({ OPENAI_BASE_URL: slow.url }),
+    })
     expect(next.code, next.stderr).toBe(0)
     const storeId = JSON.parse(next.stdout).storeId
-    const stored = slow.vectorStoreFiles(storeId).map(f => String(f.attributes?.path)).sort()
+    const stored = slow
+      .vectorStoreFiles(storeId)
+      .map(f => String(f.attributes?.path))
+      .sort()
     expect(stored).toEqual(Object.keys(pages).sort())
     await slow.close()
   })
@@ -113,7 +177,11 @@ describe('every error names its fix', () => {
 describe('a state the tool did not write', () => {
   const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' })
   /** A repository with two pages, synced once into the offline store (the state on the local branch). */
-  async function synced(): Promise<{ root: string, key: string, run: (...args: string[]) => ReturnType<typeof runCli> }> {
+  async function synced(): Promise<{
+    root: string
+    key: string
+    run: (...args: string[]) => ReturnType<typeof runCli>
+  }> {
     const root = makeTree(docs)
     git(root, 'init', '-q')
     git(root, 'add', '.')
@@ -124,18 +192,53 @@ describe('a state the tool did not write', () => {
   }
   /** Commits `text` as the key's state on the local branch, as a hand edit or another tool would. */
   function commitState(root: string, key: string, text: string, message: string): void {
-    const file = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: root, input: text, encoding: 'utf8' }).trim()
-    const dir = execFileSync('git', ['mktree'], { cwd: root, input: `100644 blob ${file}\tmetadata.json\n`, encoding: 'utf8' }).trim()
-    const tree = execFileSync('git', ['mktree'], { cwd: root, input: `040000 tree ${dir}\t${key}\n`, encoding: 'utf8' }).trim()
-    const commit = git(root, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit-tree', tree, '-p', 'vectornator-metadata', '-m', message).trim()
+    const file = execFileSync('git', ['hash-object', '-w', '--stdin'], {
+      cwd: root,
+      input: text,
+      encoding: 'utf8',
+    }).trim()
+    const dir = execFileSync('git', ['mktree'], {
+      cwd: root,
+      input: `100644 blob ${file}\tmetadata.json\n`,
+      encoding: 'utf8',
+    }).trim()
+    const tree = execFileSync('git', ['mktree'], {
+      cwd: root,
+      input: `040000 tree ${dir}\t${key}\n`,
+      encoding: 'utf8',
+    }).trim()
+    const commit = git(
+      root,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@example.com',
+      'commit-tree',
+      tree,
+      '-p',
+      'vectornator-metadata',
+      '-m',
+      message,
+    ).trim()
     git(root, 'update-ref', 'refs/heads/vectornator-metadata', commit)
   }
-  const stateOf = (root: string, key: string) => JSON.parse(git(root, 'show', `vectornator-metadata:${key}/metadata.json`))
+  const stateOf = (root: string, key: string) =>
+    JSON.parse(git(root, 'show', `vectornator-metadata:${key}/metadata.json`))
 
   it('reformatted by hand (indentation, key order): every later sync exits 0 and leaves it as it is', async () => {
     const { root, key, run } = await synced()
     const state = stateOf(root, key)
-    const sorted = (v: unknown): unknown => Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().reverse().map(k => [k, sorted((v as Record<string, unknown>)[k])])) : v
+    const sorted = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sorted)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .reverse()
+                .map(k => [k, sorted((v as Record<string, unknown>)[k])]),
+            )
+          : v
     commitState(root, key, `${JSON.stringify(sorted(state), null, 4)}\n`, 'reformatted by hand')
     const tip = git(root, 'rev-parse', 'vectornator-metadata')
     for (const _ of [1, 2]) {
@@ -149,13 +252,17 @@ describe('a state the tool did not write', () => {
   it('left by a sync killed right after its last checkpoint (a journal still in it): the next sync completes it and exits 0, and the one after does nothing', async () => {
     const { root, key, run } = await synced()
     const state = stateOf(root, key)
-    state.journal = [{ op: 'delete', path: 'docs/gone.md', fileId: 'file-retiredByTheKilledRun', at: new Date().toISOString() }]
+    state.journal = [
+      { op: 'delete', path: 'docs/gone.md', fileId: 'file-retiredByTheKilledRun', at: new Date().toISOString() },
+    ]
     commitState(root, key, JSON.stringify(state), `vectornator: checkpoint of ${key}`)
     const next = await run('sync')
     expect(next.code, next.stderr).toBe(0)
     expect(next.stderr).toMatch(/completed an interrupted sync/)
     expect(stateOf(root, key).journal).toBeUndefined()
-    expect(git(root, 'log', '-1', '--format=%s', 'vectornator-metadata').trim()).toBe('vectornator: completed an interrupted sync')
+    expect(git(root, 'log', '-1', '--format=%s', 'vectornator-metadata').trim()).toBe(
+      'vectornator: completed an interrupted sync',
+    )
     const after = await run('sync', '--json')
     expect(after.code, after.stderr).toBe(0)
   })
@@ -166,7 +273,9 @@ describe('a state the tool did not write', () => {
     const tip = git(root, 'rev-parse', 'vectornator-metadata')
     const refused = await run('sync')
     expect(refused.code).toBe(2)
-    expect(refused.stderr).toMatch(/is format 99\.0\.0, newer than the 1\.0\.0 this vectornator reads: upgrade vectornator/)
+    expect(refused.stderr).toMatch(
+      /is format 99\.0\.0, newer than the 1\.0\.0 this vectornator reads: upgrade vectornator/,
+    )
     expect(git(root, 'rev-parse', 'vectornator-metadata')).toBe(tip)
   })
 })
@@ -176,7 +285,7 @@ describe('text the store cannot read', () => {
     const root = makeTree({
       ...docs,
       'docs/latin1.md': Buffer.from('# Café\n\nÉcrit en Latin-1.\n', 'latin1'),
-      'docs/utf16.md': Buffer.concat([Buffer.from([0xFF, 0xFE]), Buffer.from('# Wide\n\nUTF-16 text.\n', 'utf16le')]),
+      'docs/utf16.md': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('# Wide\n\nUTF-16 text.\n', 'utf16le')]),
     })
     for (const run of [1, 2]) {
       const sent = server.stats.byRoute['POST /files'] ?? 0
@@ -199,22 +308,30 @@ describe('text the store cannot read', () => {
     check.push(text.subarray(13))
     expect(check.end()).toBeUndefined()
     const cut = new TextCheck()
-    cut.push(Buffer.from([0x61, 0xE2, 0x82]))
+    cut.push(Buffer.from([0x61, 0xe2, 0x82]))
     expect(cut.end()).toMatch(/ends inside a character/)
   })
 })
 
 describe('faults', () => {
   it('under 15% server errors and 10% rate limits, a sync completes exactly and says what it retried, in one line', async () => {
-    const faulty = await createOpenAIServer({ processingMs: 1, apiKey: KEY, faults: { error5xx: 0.15, rateLimit429: 0.1, retryAfterMs: 20, seed: 11 } })
+    const faulty = await createOpenAIServer({
+      processingMs: 1,
+      apiKey: KEY,
+      faults: { error5xx: 0.15, rateLimit429: 0.1, retryAfterMs: 20, seed: 11 },
+    })
     try {
-      const pages = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`docs/p${i}.md`, `# Page ${i}\n\nText ${i}.\n`]))
+      const pages = Object.fromEntries(
+        Array.from({ length: 60 }, (_, i) => [`docs/p${i}.md`, `# Page ${i}\n\nText ${i}.\n`]),
+      )
       const root = makeTree(pages)
       const run = await cli(root, ['sync', '--json'], { OPENAI_BASE_URL: faulty.url })
       expect(run.code, run.stderr).toBe(0)
       const result = JSON.parse(run.stdout)
       expect(result.failed).toEqual([])
-      expect(result.retries.total).toBe(result.retries.serverErrors + result.retries.rateLimits + result.retries.lostConnections)
+      expect(result.retries.total).toBe(
+        result.retries.serverErrors + result.retries.rateLimits + result.retries.lostConnections,
+      )
       expect(result.retries.serverErrors).toBeGreaterThan(0)
       expect(result.retries.rateLimits).toBeGreaterThan(0)
       expect(run.stderr.split('\n').filter(l => /retried/.test(l))).toEqual([
@@ -224,8 +341,9 @@ describe('faults', () => {
       const stored = faulty.vectorStoreFiles(result.storeId)
       expect(stored.map(f => String(f.attributes?.path)).sort()).toEqual(Object.keys(pages).sort())
       expect(stored.every(f => f.status === 'completed')).toBe(true)
+    } finally {
+      await faulty.close()
     }
-    finally { await faulty.close() }
   })
 
   it('waits briefly after a server error now and then, and backs off fully while most answers fail', () => {

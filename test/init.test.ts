@@ -15,10 +15,16 @@ import { runInit } from '../src/cli/init/run'
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url))
 
-interface Run { code: number, stdout: string, stderr: string }
+interface Run {
+  code: number
+  stdout: string
+  stderr: string
+}
 
 const made: string[] = []
-afterAll(() => { for (const dir of made) rmSync(dir, { recursive: true, force: true }) })
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true })
+})
 const tempDir = (prefix: string) => {
   const dir = mkdtempSync(join(tmpdir(), prefix))
   made.push(dir)
@@ -36,7 +42,7 @@ function copy(name: string): string {
 }
 
 /** Every file under dir with its bytes and mtime: what a second run must leave as it was. */
-function snapshot(dir: string, base = dir, out = new Map<string, { bytes: string, mtimeMs: number }>()) {
+function snapshot(dir: string, base = dir, out = new Map<string, { bytes: string; mtimeMs: number }>()) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name)
     if (entry.name === '.git') continue
@@ -50,7 +56,13 @@ function snapshot(dir: string, base = dir, out = new Map<string, { bytes: string
 async function documents(dir: string) {
   const { options, configFile } = await loadConfig({ root: dir })
   const resolved = resolveOptions({ ...options, logger: silentLogger }, {})
-  const { files } = await scan({ root: resolved.root, include: resolved.include, exclude: resolved.exclude, gitignore: resolved.gitignore, maxFileBytes: 1 << 20 })
+  const { files } = await scan({
+    root: resolved.root,
+    include: resolved.include,
+    exclude: resolved.exclude,
+    gitignore: resolved.gitignore,
+    maxFileBytes: 1 << 20,
+  })
   return { configFile, resolved, paths: files.map(f => f.path) }
 }
 
@@ -64,24 +76,30 @@ describe('vectornator init', () => {
     expect(first.stdout).toBe('')
 
     // No tsconfig.json: an .mjs config, include for the docs folder, no baseUrl to infer.
-    expect(read(dir, 'vectornator.config.mjs')).toBe([
-      `import { defineConfig } from 'vectornator'`,
-      '',
-      '// Read by `npx vectornator`, the GitHub workflow and the bundler plugin alike:',
-      '// command-line flags and options given to the plugin override it.',
-      'export default defineConfig({',
-      `  include: ['docs/**/*.{md,mdx,markdown,txt,rst,adoc}'],`,
-      '})',
-      '',
-    ].join('\n'))
+    expect(read(dir, 'vectornator.config.mjs')).toBe(
+      [
+        `import { defineConfig } from 'vectornator'`,
+        '',
+        '// Read by `npx vectornator`, the GitHub workflow and the bundler plugin alike:',
+        '// command-line flags and options given to the plugin override it.',
+        'export default defineConfig({',
+        `  include: ['docs/**/*.{md,mdx,markdown,txt,rst,adoc}'],`,
+        '})',
+        '',
+      ].join('\n'),
+    )
     const workflow = read(dir, '.github/workflows/vectornator.yml')
     expect(workflow).toContain('    branches: [main]\n  pull_request:\n')
     expect(workflow).toContain('permissions:\n  contents: write')
     expect(workflow).toContain('  pull-requests: write')
     expect(workflow).toMatch(/- uses: actions\/checkout@v4\n/) // shallow: the tool fetches its state branch
     expect(workflow).not.toContain('fetch-depth')
-    expect(workflow).toContain(`        if: github.event_name == 'push'\n        run: npx vectornator sync\n        env:\n          OPENAI_API_KEY: \${{ secrets.OPENAI_API_KEY }}\n`)
-    expect(workflow).toContain(`        if: github.event_name == 'pull_request'\n        run: npx vectornator status --format markdown --comment\n`)
+    expect(workflow).toContain(
+      `        if: github.event_name == 'push'\n        run: npx vectornator sync\n        env:\n          OPENAI_API_KEY: \${{ secrets.OPENAI_API_KEY }}\n`,
+    )
+    expect(workflow).toContain(
+      `        if: github.event_name == 'pull_request'\n        run: npx vectornator status --format markdown --comment\n`,
+    )
     expect(workflow).not.toContain('npm ci') // vectornator is not a dependency yet: npx fetches it
     expect(read(dir, '.gitignore')).toBe('.vectornator/\n')
 
@@ -107,7 +125,10 @@ describe('vectornator init', () => {
     expect(paths).toEqual(['docs/getting-started.md', 'docs/guide/configuration.md'])
 
     // ... and a real sync with that config (the embedded store: no key) uploads exactly them.
-    const synced = await runCli(['sync', '--json', '--metadata', 'file'], { cwd: dir, env: { OPENAI_API_KEY: undefined } })
+    const synced = await runCli(['sync', '--json', '--metadata', 'file'], {
+      cwd: dir,
+      env: { OPENAI_API_KEY: undefined },
+    })
     expect(synced.code, synced.stderr).toBe(0)
     expect(JSON.parse(synced.stdout).added).toEqual(['docs/getting-started.md', 'docs/guide/configuration.md'])
   })
@@ -118,18 +139,20 @@ describe('vectornator init', () => {
     expect(first.code, first.stderr).toBe(0)
 
     // tsconfig.json: a .ts config.
-    expect(read(dir, 'vectornator.config.ts')).toBe([
-      `import { defineConfig } from 'vectornator'`,
-      '',
-      '// Read by `npx vectornator`, the GitHub workflow and the bundler plugin alike:',
-      '// command-line flags and options given to the plugin override it.',
-      'export default defineConfig({',
-      `  root: 'docs',`,
-      `  include: ['**/*.md'],`,
-      `  baseUrl: '/handbook/',`,
-      '})',
-      '',
-    ].join('\n'))
+    expect(read(dir, 'vectornator.config.ts')).toBe(
+      [
+        `import { defineConfig } from 'vectornator'`,
+        '',
+        '// Read by `npx vectornator`, the GitHub workflow and the bundler plugin alike:',
+        '// command-line flags and options given to the plugin override it.',
+        'export default defineConfig({',
+        `  root: 'docs',`,
+        `  include: ['**/*.md'],`,
+        `  baseUrl: '/handbook/',`,
+        '})',
+        '',
+      ].join('\n'),
+    )
     // The existing .gitignore keeps its lines and gains one.
     expect(read(dir, '.gitignore')).toBe('node_modules\ndocs/.vitepress/cache\ndocs/.vitepress/dist\n.vectornator/\n')
     expect(first.stderr).toContain('found VitePress (docs/.vitepress/config.mts), documents in docs/, site /handbook/')
@@ -150,10 +173,16 @@ describe('vectornator init', () => {
     expect(paths).toEqual(['guide/deploy.md', 'guide/intro.md', 'index.md'])
     expect(urlOf('guide/intro.md', { baseUrl: resolved.baseUrl })).toBe('/handbook/guide/intro')
 
-    const synced = await runCli(['sync', '--json', '--metadata', 'file'], { cwd: dir, env: { OPENAI_API_KEY: undefined } })
+    const synced = await runCli(['sync', '--json', '--metadata', 'file'], {
+      cwd: dir,
+      env: { OPENAI_API_KEY: undefined },
+    })
     expect(synced.code, synced.stderr).toBe(0)
     expect(JSON.parse(synced.stdout).added).toEqual(['guide/deploy.md', 'guide/intro.md', 'index.md'])
-    const found = await runCli(['search', 'deploy', '--json', '--metadata', 'file'], { cwd: dir, env: { OPENAI_API_KEY: undefined } })
+    const found = await runCli(['search', 'deploy', '--json', '--metadata', 'file'], {
+      cwd: dir,
+      env: { OPENAI_API_KEY: undefined },
+    })
     expect(JSON.parse(found.stdout)[0].url).toMatch(/^\/handbook\/guide\//)
   })
 
@@ -184,62 +213,120 @@ function tree(files: Record<string, string>): string {
   return dir
 }
 
-const pkg = (deps: Record<string, string>, extra: Record<string, unknown> = {}) => JSON.stringify({ name: 'p', devDependencies: deps, ...extra })
+const pkg = (deps: Record<string, string>, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ name: 'p', devDependencies: deps, ...extra })
 
 describe('init detection', () => {
   it('recognises docs frameworks and bundlers, with their docs folder and site', async () => {
-    const starlight = await detectProject(tree({
-      'package.json': pkg({ 'astro': '^5', '@astrojs/starlight': '^0.30' }),
-      'astro.config.mjs': `export default { site: 'https://docs.example.com', base: '/kit' }`,
-      'src/content/docs/index.mdx': '# Kit',
-    }))
-    expect(starlight).toMatchObject({ framework: 'starlight', frameworkConfig: 'astro.config.mjs', docsDir: 'src/content/docs', docsIsSiteRoot: true, baseUrl: 'https://docs.example.com/kit/' })
+    const starlight = await detectProject(
+      tree({
+        'package.json': pkg({ astro: '^5', '@astrojs/starlight': '^0.30' }),
+        'astro.config.mjs': `export default { site: 'https://docs.example.com', base: '/kit' }`,
+        'src/content/docs/index.mdx': '# Kit',
+      }),
+    )
+    expect(starlight).toMatchObject({
+      framework: 'starlight',
+      frameworkConfig: 'astro.config.mjs',
+      docsDir: 'src/content/docs',
+      docsIsSiteRoot: true,
+      baseUrl: 'https://docs.example.com/kit/',
+    })
 
-    const docusaurus = await detectProject(tree({
-      'package.json': pkg({ '@docusaurus/core': '^3' }),
-      'docusaurus.config.ts': `const config = { url: 'https://acme.dev', baseUrl: '/', title: 'Acme' }\nexport default config`,
-      'docs/intro.md': '# Intro',
-      'tsconfig.json': '{}',
-    }))
-    expect(docusaurus).toMatchObject({ framework: 'docusaurus', docsDir: 'docs', docsIsSiteRoot: false, baseUrl: 'https://acme.dev/', typescript: true })
+    const docusaurus = await detectProject(
+      tree({
+        'package.json': pkg({ '@docusaurus/core': '^3' }),
+        'docusaurus.config.ts': `const config = { url: 'https://acme.dev', baseUrl: '/', title: 'Acme' }\nexport default config`,
+        'docs/intro.md': '# Intro',
+        'tsconfig.json': '{}',
+      }),
+    )
+    expect(docusaurus).toMatchObject({
+      framework: 'docusaurus',
+      docsDir: 'docs',
+      docsIsSiteRoot: false,
+      baseUrl: 'https://acme.dev/',
+      typescript: true,
+    })
 
-    const nuxt = await detectProject(tree({ 'package.json': pkg({ 'nuxt': '^3', '@nuxt/content': '^3' }), 'content/index.md': '# Hi' }))
+    const nuxt = await detectProject(
+      tree({ 'package.json': pkg({ nuxt: '^3', '@nuxt/content': '^3' }), 'content/index.md': '# Hi' }),
+    )
     expect(nuxt).toMatchObject({ framework: 'nuxt-content', docsDir: 'content', docsIsSiteRoot: false })
 
-    const rspack = await detectProject(tree({ 'package.json': pkg({ '@rspack/core': '^1', 'esbuild': '^0.24' }), 'rspack.config.mjs': 'export default {}', 'pages/a.md': '# a' }))
+    const rspack = await detectProject(
+      tree({
+        'package.json': pkg({ '@rspack/core': '^1', esbuild: '^0.24' }),
+        'rspack.config.mjs': 'export default {}',
+        'pages/a.md': '# a',
+      }),
+    )
     expect(rspack).toMatchObject({ framework: 'rspack', frameworkConfig: 'rspack.config.mjs', docsDir: 'pages' })
 
     // A repository homepage is not the site; a site homepage is.
-    const none = await detectProject(tree({ 'package.json': pkg({}, { homepage: 'https://github.com/acme/kit#readme' }) }))
+    const none = await detectProject(
+      tree({ 'package.json': pkg({}, { homepage: 'https://github.com/acme/kit#readme' }) }),
+    )
     expect(none).toMatchObject({ framework: 'none', docsDir: undefined })
     expect(none.baseUrl).toBeUndefined()
-    const site = await detectProject(tree({ 'package.json': pkg({ vite: '^8', vectornator: '^0.1' }, { homepage: 'https://kit.acme.dev/docs' }), 'package-lock.json': '{}' }))
-    expect(site).toMatchObject({ framework: 'vite', baseUrl: 'https://kit.acme.dev/docs/', installed: true, packageManager: 'npm' })
+    const site = await detectProject(
+      tree({
+        'package.json': pkg({ vite: '^8', vectornator: '^0.1' }, { homepage: 'https://kit.acme.dev/docs' }),
+        'package-lock.json': '{}',
+      }),
+    )
+    expect(site).toMatchObject({
+      framework: 'vite',
+      baseUrl: 'https://kit.acme.dev/docs/',
+      installed: true,
+      packageManager: 'npm',
+    })
   })
 
   it('asks for the docs folder only when it cannot infer it, and never overwrites without --force', async () => {
-    const dir = tree({ 'package.json': pkg({ esbuild: '^0.24' }, { type: 'module' }), 'notes/a.md': '# a', 'README.md': '# readme' })
+    const dir = tree({
+      'package.json': pkg({ esbuild: '^0.24' }, { type: 'module' }),
+      'notes/a.md': '# a',
+      'README.md': '# readme',
+    })
     const questions: string[] = []
     const answers = ['missing', 'notes/']
-    const result = await runInit({ root: dir, logger: silentLogger, ask: async (q) => { questions.push(q); return answers.shift() ?? '' } })
+    const result = await runInit({
+      root: dir,
+      logger: silentLogger,
+      ask: async q => {
+        questions.push(q)
+        return answers.shift() ?? ''
+      },
+    })
     expect(questions).toHaveLength(2) // the first answer is not a folder: asked again
     expect(read(dir, 'vectornator.config.mjs')).toContain(`include: ['notes/**/*.{md,mdx,markdown,txt,rst,adoc}']`)
-    expect(result.plugin).toEqual({ file: 'your esbuild build script', lines: [`import vectornator from 'vectornator/esbuild'`, 'plugins: [vectornator()],'] })
+    expect(result.plugin).toEqual({
+      file: 'your esbuild build script',
+      lines: [`import vectornator from 'vectornator/esbuild'`, 'plugins: [vectornator()],'],
+    })
     expect((await documents(dir)).paths).toEqual(['notes/a.md'])
 
     // Asked nothing once the config exists; --force rewrites it.
     writeFileSync(join(dir, 'vectornator.config.mjs'), 'export default { include: ["**/*.md"] }\n')
-    const again = await runInit({ root: dir, logger: silentLogger, ask: async () => { throw new Error('asked') } })
+    const again = await runInit({
+      root: dir,
+      logger: silentLogger,
+      ask: async () => {
+        throw new Error('asked')
+      },
+    })
     expect(again.written).toEqual([])
     const forced = await runInit({ root: dir, force: true, logger: silentLogger })
     expect(forced.written).toEqual([join(dir, 'vectornator.config.mjs')])
     expect(read(dir, 'vectornator.config.mjs')).toContain(`include: ['**/*.{md,mdx,markdown,txt,rst,adoc}']`) // no questions: the root
   })
 
-  it('leaves alone a workflow of the user\'s that already runs vectornator', async () => {
+  it("leaves alone a workflow of the user's that already runs vectornator", async () => {
     const dir = tree({
       'package.json': pkg({ vite: '^8' }),
-      '.github/workflows/docs.yml': 'on: push\njobs:\n  docs:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npx vectornator sync\n',
+      '.github/workflows/docs.yml':
+        'on: push\njobs:\n  docs:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npx vectornator sync\n',
       '.gitignore': '.*\n',
       'docs/a.md': '# a',
     })
@@ -258,30 +345,65 @@ describe('init detection', () => {
     const result = await runInit({ root: site, logger: silentLogger })
     expect(result.plugin?.lines).toEqual([`plugins: ['vectornator/docusaurus'],`])
     const config = readFileSync(join(site, 'vectornator.config.mjs'), 'utf8')
-    for (const dir of ['docs', 'blog', 'src/pages', 'versioned_docs', 'i18n']) expect(config).toContain(`'${dir}/**/*.{md,mdx}'`)
-    writeFileSync(join(site, 'docusaurus.config.js'), `export default { url: 'https://acme.dev', baseUrl: '/', plugins: ['vectornator/docusaurus'] }`)
+    for (const dir of ['docs', 'blog', 'src/pages', 'versioned_docs', 'i18n'])
+      expect(config).toContain(`'${dir}/**/*.{md,mdx}'`)
+    writeFileSync(
+      join(site, 'docusaurus.config.js'),
+      `export default { url: 'https://acme.dev', baseUrl: '/', plugins: ['vectornator/docusaurus'] }`,
+    )
     expect((await runInit({ root: site, logger: silentLogger })).written).toEqual([])
 
-    const astro = tree({ 'package.json': pkg({ 'astro': '^5', '@astrojs/starlight': '^0.37' }), 'astro.config.mjs': 'export default {}', 'src/content/docs/a.md': '# a' })
-    expect((await runInit({ root: astro, logger: silentLogger })).plugin?.lines).toEqual([`import vectornator from 'vectornator/astro'`, 'integrations: [vectornator()],'])
+    const astro = tree({
+      'package.json': pkg({ astro: '^5', '@astrojs/starlight': '^0.37' }),
+      'astro.config.mjs': 'export default {}',
+      'src/content/docs/a.md': '# a',
+    })
+    expect((await runInit({ root: astro, logger: silentLogger })).plugin?.lines).toEqual([
+      `import vectornator from 'vectornator/astro'`,
+      'integrations: [vectornator()],',
+    ])
   })
 
   it('gives Rspress, Next.js (Nextra) and Nuxt sites the one line of their own integration; a second run changes nothing', async () => {
     const sites: [Record<string, string>, Record<string, unknown>, string[], string][] = [
       [
-        { 'package.json': pkg({ '@rspress/core': '^2' }), 'rspress.config.ts': `export default { root: 'docs', base: '/kit/', siteOrigin: 'https://kit.dev' }`, 'docs/en/a.md': '# a' },
-        { framework: 'rspress', frameworkConfig: 'rspress.config.ts', docsDir: 'docs', docsIsSiteRoot: false, baseUrl: 'https://kit.dev/kit/' },
+        {
+          'package.json': pkg({ '@rspress/core': '^2' }),
+          'rspress.config.ts': `export default { root: 'docs', base: '/kit/', siteOrigin: 'https://kit.dev' }`,
+          'docs/en/a.md': '# a',
+        },
+        {
+          framework: 'rspress',
+          frameworkConfig: 'rspress.config.ts',
+          docsDir: 'docs',
+          docsIsSiteRoot: false,
+          baseUrl: 'https://kit.dev/kit/',
+        },
         [`import vectornator from 'vectornator/rspress'`, 'plugins: [vectornator()],'],
         `export default { root: 'docs', plugins: [vectornator()] }\nimport vectornator from 'vectornator/rspress'`,
       ],
       [
-        { 'package.json': pkg({ next: '^16', nextra: '^4' }), 'next.config.mjs': `export default { basePath: '/kit' }`, 'content/a.mdx': '# a' },
-        { framework: 'nextra', frameworkConfig: 'next.config.mjs', docsDir: 'content', docsIsSiteRoot: false, baseUrl: '/kit/' },
+        {
+          'package.json': pkg({ next: '^16', nextra: '^4' }),
+          'next.config.mjs': `export default { basePath: '/kit' }`,
+          'content/a.mdx': '# a',
+        },
+        {
+          framework: 'nextra',
+          frameworkConfig: 'next.config.mjs',
+          docsDir: 'content',
+          docsIsSiteRoot: false,
+          baseUrl: '/kit/',
+        },
         [`import { withVectornator } from 'vectornator/next'`, 'export default withVectornator(nextConfig)'],
         `import { withVectornator } from 'vectornator/next'\nexport default withVectornator({ basePath: '/kit' })`,
       ],
       [
-        { 'package.json': pkg({ nuxt: '^4' }), 'nuxt.config.ts': 'export default defineNuxtConfig({})', 'docs/a.md': '# a' },
+        {
+          'package.json': pkg({ nuxt: '^4' }),
+          'nuxt.config.ts': 'export default defineNuxtConfig({})',
+          'docs/a.md': '# a',
+        },
         { framework: 'nuxt', frameworkConfig: 'nuxt.config.ts', docsDir: 'docs' },
         [`modules: ['vectornator/nuxt'],`],
         `export default defineNuxtConfig({ modules: ['vectornator/nuxt'] })`,
@@ -301,7 +423,11 @@ describe('init detection', () => {
       expect(snapshot(dir)).toEqual(before)
     }
     // The config syncs the documents under the paths the integration gives them.
-    const nextra = tree({ 'package.json': pkg({ next: '^16', nextra: '^4' }), 'content/guide/a.mdx': '# a', 'README.md': '# readme' })
+    const nextra = tree({
+      'package.json': pkg({ next: '^16', nextra: '^4' }),
+      'content/guide/a.mdx': '# a',
+      'README.md': '# readme',
+    })
     await runInit({ root: nextra, logger: silentLogger })
     expect((await documents(nextra)).paths).toEqual(['content/guide/a.mdx'])
   })

@@ -6,7 +6,9 @@ import { silentLogger } from '../src/lib/logger'
 import { makeTree, writeTree } from './helpers/tree'
 
 let server: OpenAIServer
-beforeAll(async () => { server = await createOpenAIServer({ processingMs: 5 }) })
+beforeAll(async () => {
+  server = await createOpenAIServer({ processingMs: 5 })
+})
 afterAll(() => server.close())
 
 describe('a document larger than the streaming threshold', () => {
@@ -14,15 +16,26 @@ describe('a document larger than the streaming threshold', () => {
     const body = `${'the flux capacitor needs 1.21 gigawatts\n'.repeat(300_000)}`
     const text = `---\ntitle: Big manual\n---\n# Ignored heading\n\n${body}`
     const root = makeTree({ 'big.md': text, 'small.md': '# Small\n\nfine\n' })
-    const opts = { root, provider: 'openai' as const, apiKey: 'test', baseURL: server.url, metadata: 'file' as const, logger: silentLogger }
+    const opts = {
+      root,
+      provider: 'openai' as const,
+      apiKey: 'test',
+      baseURL: server.url,
+      metadata: 'file' as const,
+      logger: silentLogger,
+    }
     server.stats.reset()
     const first = await sync(opts)
     expect(first.added.sort()).toEqual(['big.md', 'small.md'])
     expect(server.stats.byRoute['POST /uploads']).toBe(1)
-    expect(server.stats.byRoute['POST /uploads/{upload_id}/parts']).toBe(Math.ceil(Buffer.byteLength(text) / (8 * 2 ** 20)))
+    expect(server.stats.byRoute['POST /uploads/{upload_id}/parts']).toBe(
+      Math.ceil(Buffer.byteLength(text) / (8 * 2 ** 20)),
+    )
     const stored = server.files().find(f => f.filename.startsWith('big.'))!
     expect(stored.content.length).toBe(Buffer.byteLength(text))
-    expect(createHash('sha256').update(stored.content).digest('hex')).toBe(createHash('sha256').update(text).digest('hex'))
+    expect(createHash('sha256').update(stored.content).digest('hex')).toBe(
+      createHash('sha256').update(text).digest('hex'),
+    )
     const [storeFile] = server.vectorStoreFiles(first.storeId).filter(f => f.attributes?.path === 'big.md')
     expect(storeFile!.attributes).toMatchObject({ title: 'Big manual' })
 

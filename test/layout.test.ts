@@ -11,7 +11,10 @@ import { checkLayout } from '../scripts/check-layout.mjs'
 describe('the layout of src/', () => {
   it('finds a loop, a type-only one included, and an import across a layer', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vn-layout-'))
-    const put = (path: string, text: string) => { mkdirSync(join(dir, path, '..'), { recursive: true }); writeFileSync(join(dir, path), text) }
+    const put = (path: string, text: string) => {
+      mkdirSync(join(dir, path, '..'), { recursive: true })
+      writeFileSync(join(dir, path), text)
+    }
     put('core/a.ts', "import type { B } from './b'\nexport type A = 1\n")
     put('core/b.ts', "import { a } from './c'\nexport type B = 2\n")
     put('core/c.ts', "import type { A } from './a'\nexport const a = 1\n")

@@ -26,20 +26,37 @@ afterAll(async () => {
   restoreEnv()
 })
 
-const gitEnv = () => ({ HOME: process.env.HOME, GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM: '1' })
+const gitEnv = () => ({
+  HOME: process.env.HOME,
+  GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL,
+  GIT_CONFIG_NOSYSTEM: '1',
+})
 /** The CLI with no key at all: the embedded store. */
-const offline = (cwd: string, ...args: string[]) => runCli([...args, '--include', 'docs/**/*.md'], { cwd, env: { ...gitEnv(), OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, DATABASE_URL: undefined } })
+const offline = (cwd: string, ...args: string[]) =>
+  runCli([...args, '--include', 'docs/**/*.md'], {
+    cwd,
+    env: { ...gitEnv(), OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, DATABASE_URL: undefined },
+  })
 /** The CLI against the shared (OpenAI-compatible) store. */
-const shared = (cwd: string, ...args: string[]) => runCli([...args, '--include', 'docs/**/*.md'], { cwd, env: { ...gitEnv(), OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url } })
+const shared = (cwd: string, ...args: string[]) =>
+  runCli([...args, '--include', 'docs/**/*.md'], {
+    cwd,
+    env: { ...gitEnv(), OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url },
+  })
 
-const remoteBranches = (sandbox: Sandbox) => git(sandbox.remote, ['branch', '--list']).split('\n').map(l => l.replace(/^[*\s]+/, '')).filter(Boolean)
+const remoteBranches = (sandbox: Sandbox) =>
+  git(sandbox.remote, ['branch', '--list'])
+    .split('\n')
+    .map(l => l.replace(/^[*\s]+/, ''))
+    .filter(Boolean)
 
 function pages(repo: string, n: number, text = 'first'): void {
-  for (let i = 1; i <= n; i++) write(repo, `docs/page-${i}.md`, `# Page ${i}\n\nThe ${text} text about harbour number ${i}.\n`)
+  for (let i = 1; i <= n; i++)
+    write(repo, `docs/page-${i}.md`, `# Page ${i}\n\nThe ${text} text about harbour number ${i}.\n`)
 }
 
 /** A clone of a new sandbox's remote with `n` pages committed and pushed to main. */
-function repoWithPages(n: number): { sandbox: Sandbox, repo: string } {
+function repoWithPages(n: number): { sandbox: Sandbox; repo: string } {
   const sandbox = createSandbox()
   const repo = sandbox.clone('a')
   pages(repo, n)
@@ -57,7 +74,10 @@ function cloneOf(sandbox: Sandbox, name: string): string {
 
 function refusePushes(sandbox: Sandbox, refuse: boolean): void {
   const hook = join(sandbox.remote, 'hooks', 'pre-receive')
-  writeFileSync(hook, refuse ? '#!/bin/sh\necho "permission denied to this token" >&2\nexit 1\n' : '#!/bin/sh\nexit 0\n')
+  writeFileSync(
+    hook,
+    refuse ? '#!/bin/sh\necho "permission denied to this token" >&2\nexit 1\n' : '#!/bin/sh\nexit 0\n',
+  )
   chmodSync(hook, 0o755)
 }
 
@@ -96,7 +116,7 @@ describe('an embedded store lives on one machine', { timeout: 180_000 }, () => {
     sandbox.cleanup()
   })
 
-  it('a clone whose shared branch names another machine\'s embedded store builds its own, in one line, and never fails for it', async () => {
+  it("a clone whose shared branch names another machine's embedded store builds its own, in one line, and never fails for it", async () => {
     const { sandbox, repo: a } = repoWithPages(2)
     // The branch chosen explicitly: the state travels, the store does not.
     const first = await offline(a, 'sync', '--metadata', 'git-branch')
@@ -107,7 +127,9 @@ describe('an embedded store lives on one machine', { timeout: 180_000 }, () => {
     const run = await offline(b, 'sync', '--metadata', 'git-branch')
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr.split('\n').filter(l => /not on this machine/.test(l))).toEqual([
-      expect.stringMatching(/names embedded store pgs_\w+, which is not on this machine \(deleted, or synced on another one\): building this machine's own/),
+      expect.stringMatching(
+        /names embedded store pgs_\w+, which is not on this machine \(deleted, or synced on another one\): building this machine's own/,
+      ),
     ])
     expect(run.stderr).toMatch(/sync: 3 added/)
     const found = await offline(b, 'search', 'harbour number 1', '--json', '--metadata', 'git-branch')
@@ -125,7 +147,11 @@ describe('CI', { timeout: 180_000 }, () => {
     git(site, ['add', '.'])
     commit(site, 'site')
     refusePushes(sandbox, true)
-    const saved = { CI: process.env.CI, OPENAI_API_KEY: process.env.OPENAI_API_KEY, DATABASE_URL: process.env.DATABASE_URL }
+    const saved = {
+      CI: process.env.CI,
+      OPENAI_API_KEY: process.env.OPENAI_API_KEY,
+      DATABASE_URL: process.env.DATABASE_URL,
+    }
     process.env.CI = 'true'
     delete process.env.OPENAI_API_KEY
     delete process.env.DATABASE_URL
@@ -139,13 +165,15 @@ describe('CI', { timeout: 180_000 }, () => {
         build: { rollupOptions: { input: { main: join(site, 'index.html') } } },
         plugins: [vectornator({ include: 'docs/**/*.md' })],
       })
-    }
-    finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]
-      else process.env[k] = v
+    } finally {
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k]
+        else process.env[k] = v
     }
     expect(lines.lines.filter(l => /vectornator/.test(l))).toEqual([
-      expect.stringMatching(/CI without OPENAI_API_KEY \(or DATABASE_URL\): nothing synced, the build goes on\. Set OPENAI_API_KEY in the job's secrets/),
+      expect.stringMatching(
+        /CI without OPENAI_API_KEY \(or DATABASE_URL\): nothing synced, the build goes on\. Set OPENAI_API_KEY in the job's secrets/,
+      ),
     ])
     expect(existsSync(join(site, '.vectornator'))).toBe(false)
     expect(remoteBranches(sandbox)).toEqual(['main'])
@@ -180,9 +208,17 @@ describe('CI', { timeout: 180_000 }, () => {
       const ci = cloneOf(sandbox, `ci-${run}`)
       const sync = await shared(ci, 'sync')
       expect(sync.code, sync.stderr).toBe(0)
-      expect(sync.stderr).toMatch(/could not push the sync state to origin\/vectornator-metadata .*give the job write access \(GitHub Actions: `permissions: contents: write`\), or set metadata.push to false\. The store is left as the published state describes/)
+      expect(sync.stderr).toMatch(
+        /could not push the sync state to origin\/vectornator-metadata .*give the job write access \(GitHub Actions: `permissions: contents: write`\), or set metadata.push to false\. The store is left as the published state describes/,
+      )
       // What everyone reads still describes the store exactly: the published tree, nothing more.
-      expect(await stored()).toEqual(['docs/guide.md', 'docs/page-1.md', 'docs/page-2.md', 'docs/page-3.md', 'docs/page-4.md'])
+      expect(await stored()).toEqual([
+        'docs/guide.md',
+        'docs/page-1.md',
+        'docs/page-2.md',
+        'docs/page-3.md',
+        'docs/page-4.md',
+      ])
       expect((await shared(ci, 'status', '--json')).stdout).toMatch(/"updated":\["docs\/page-1.md"\]/)
     }
     refusePushes(sandbox, false)
@@ -190,7 +226,13 @@ describe('CI', { timeout: 180_000 }, () => {
     const sync = await shared(granted, 'sync')
     expect(sync.code, sync.stderr).toBe(0)
     expect(sync.stderr).toMatch(/state pushed to origin\/vectornator-metadata/)
-    expect(await stored()).toEqual(['docs/guide.md', 'docs/page-1.md', 'docs/page-2.md', 'docs/page-3.md', 'docs/page-5.md'])
+    expect(await stored()).toEqual([
+      'docs/guide.md',
+      'docs/page-1.md',
+      'docs/page-2.md',
+      'docs/page-3.md',
+      'docs/page-5.md',
+    ])
     // Exact, and recorded: the next clone has nothing to do, and no File object is left billed.
     const status = await shared(cloneOf(sandbox, 'ci-4'), 'status', '--json')
     expect(JSON.parse(status.stdout)).toMatchObject({ added: [], updated: [], deleted: [] })
@@ -203,24 +245,38 @@ describe('CI', { timeout: 180_000 }, () => {
 
 describe('ownership: what this project created, and nothing else', { timeout: 180_000 }, () => {
   const docs = { 'docs/index.md': '# Home\n\nThe harbour.\n', 'docs/other.md': '# Other\n\nThe lighthouse.\n' }
-  const cli = (root: string, ...args: string[]) => runCli([...args, '--metadata', 'file', '--include', 'docs/**/*.md'], { cwd: root, env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url, VECTORNATOR_STORE_ID: undefined } })
+  const cli = (root: string, ...args: string[]) =>
+    runCli([...args, '--metadata', 'file', '--include', 'docs/**/*.md'], {
+      cwd: root,
+      env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url, VECTORNATOR_STORE_ID: undefined },
+    })
   /** Everything of a store: its documents and the File objects they use, as ids. */
   const snapshot = (storeId: string) => {
-    const attached = server.vectorStoreFiles(storeId).map(f => f.id).sort()
+    const attached = server
+      .vectorStoreFiles(storeId)
+      .map(f => f.id)
+      .sort()
     const objects = new Set(server.files().map(f => f.id))
     return { attached, objectsExist: attached.every(id => objects.has(id)) }
   }
-  const storeOf = (root: string) => (JSON.parse(readFileSync(join(root, '.vectornator', 'metadata.json'), 'utf8')) as { storeId: string }).storeId
+  const storeOf = (root: string) =>
+    (JSON.parse(readFileSync(join(root, '.vectornator', 'metadata.json'), 'utf8')) as { storeId: string }).storeId
 
-  it('two projects with the same paths in one account: verify, prune and verify --repair in one leave the other\'s store exactly as it was', async () => {
+  it("two projects with the same paths in one account: verify, prune and verify --repair in one leave the other's store exactly as it was", async () => {
     const one = makeTree(docs)
     const two = makeTree(docs)
     for (const root of [one, two]) expect((await cli(root, 'sync')).code).toBe(0)
     const other = storeOf(two)
     // The other project has an upload a killed run never attached (named as its uploads are).
-    const detached = await new OpenAI({ apiKey: 'test', baseURL: server.url }).files.create({ file: await toFile(Buffer.from('# Other\n\nkilled\n'), uploadName('docs/other.md', other)), purpose: 'assistants' })
+    const detached = await new OpenAI({ apiKey: 'test', baseURL: server.url }).files.create({
+      file: await toFile(Buffer.from('# Other\n\nkilled\n'), uploadName('docs/other.md', other)),
+      purpose: 'assistants',
+    })
     const before = snapshot(other)
-    const objectsBefore = server.files().map(f => f.id).sort()
+    const objectsBefore = server
+      .files()
+      .map(f => f.id)
+      .sort()
 
     const verify = await cli(one, 'verify', '--json')
     expect(verify.code, verify.stdout + verify.stderr).toBe(0)
@@ -229,7 +285,12 @@ describe('ownership: what this project created, and nothing else', { timeout: 18
       const run = await cli(one, ...args)
       expect(run.code, run.stderr).toBe(0)
       expect(snapshot(other)).toEqual(before)
-      expect(server.files().map(f => f.id).sort()).toEqual(objectsBefore)
+      expect(
+        server
+          .files()
+          .map(f => f.id)
+          .sort(),
+      ).toEqual(objectsBefore)
     }
     // The project that owns the detached File object finds it (and only it).
     const own = await cli(two, 'prune', '--dry-run', '--json')
@@ -256,7 +317,9 @@ describe('ownership: what this project created, and nothing else', { timeout: 18
     const stores = created()
     const run = await cli(root, 'sync')
     expect(run.code).toBe(2)
-    expect(run.stderr).toMatch(/no document matched "docs\/\*\*\/\*\.md" under .*: nothing synced and no store created; check --include/)
+    expect(run.stderr).toMatch(
+      /no document matched "docs\/\*\*\/\*\.md" under .*: nothing synced and no store created; check --include/,
+    )
     expect(created()).toBe(stores)
     expect(existsSync(join(root, '.vectornator', 'metadata.json'))).toBe(false)
   })

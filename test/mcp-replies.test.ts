@@ -10,23 +10,61 @@ import { makeTree } from './helpers/tree'
 // against the real command; the store is the offline OpenAI-compatible server.
 const KEY = 'sk-test-mcp-replies'
 let server: OpenAIServer
-beforeAll(async () => { server = await createOpenAIServer({ processingMs: 1, apiKey: KEY }) })
+beforeAll(async () => {
+  server = await createOpenAIServer({ processingMs: 1, apiKey: KEY })
+})
 afterAll(() => server.close())
 
-interface ToolAnswer { isError?: boolean, content: { type: string, text?: string }[], structuredContent?: any }
-const env = () => Object.fromEntries(Object.entries({ ...process.env, OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url, NO_COLOR: '1' }).filter((e): e is [string, string] => e[1] !== undefined))
+interface ToolAnswer {
+  isError?: boolean
+  content: { type: string; text?: string }[]
+  structuredContent?: any
+}
+const env = () =>
+  Object.fromEntries(
+    Object.entries({ ...process.env, OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url, NO_COLOR: '1' }).filter(
+      (e): e is [string, string] => e[1] !== undefined,
+    ),
+  )
 
 async function connect(root: string): Promise<Client> {
   const client = new Client({ name: 'replies-test', version: '1.0.0' })
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: ['--import', tsx, cliPath, 'mcp', '--metadata', 'file', '--provider', 'openai', '--include', 'docs/**/*.md'], cwd: root, env: env(), stderr: 'pipe' }))
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [
+        '--import',
+        tsx,
+        cliPath,
+        'mcp',
+        '--metadata',
+        'file',
+        '--provider',
+        'openai',
+        '--include',
+        'docs/**/*.md',
+      ],
+      cwd: root,
+      env: env(),
+      stderr: 'pipe',
+    }),
+  )
   return client
 }
-const call = async (client: Client, name: string, args: Record<string, unknown>) => await client.callTool({ name, arguments: args }) as ToolAnswer
-const sync = (root: string) => runCli(['sync', '--metadata', 'file', '--provider', 'openai', '--include', 'docs/**/*.md'], { cwd: root, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url } })
+const call = async (client: Client, name: string, args: Record<string, unknown>) =>
+  (await client.callTool({ name, arguments: args })) as ToolAnswer
+const sync = (root: string) =>
+  runCli(['sync', '--metadata', 'file', '--provider', 'openai', '--include', 'docs/**/*.md'], {
+    cwd: root,
+    env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url },
+  })
 
 /** A ~400 KB reference page: 200 sections of ~2 KB, the last line unique. */
 function bigPage(): string {
-  const sections = Array.from({ length: 200 }, (_, i) => `## Option ${i}\n\n${`Option ${i} sets the harbour's tide table number ${i}. `.repeat(36)}\n`)
+  const sections = Array.from(
+    { length: 200 },
+    (_, i) => `## Option ${i}\n\n${`Option ${i} sets the harbour's tide table number ${i}. `.repeat(36)}\n`,
+  )
   return `# Reference\n\nEvery option of the harbour.\n\n${sections.join('\n')}\nThe last line of the reference.\n`
 }
 
@@ -34,11 +72,16 @@ describe('MCP replies sized for a context window', () => {
   let root: string
   let client: Client
   beforeAll(async () => {
-    root = makeTree({ 'docs/reference.md': bigPage(), 'docs/guide.md': '# Guide\n\n## Install\n\nRun the installer.\n\n## Configure\n\nEdit the tide table.\n' })
+    root = makeTree({
+      'docs/reference.md': bigPage(),
+      'docs/guide.md': '# Guide\n\n## Install\n\nRun the installer.\n\n## Configure\n\nEdit the tide table.\n',
+    })
     expect((await sync(root)).code).toBe(0)
     client = await connect(root)
   }, 60_000)
-  afterAll(async () => { await client?.close() })
+  afterAll(async () => {
+    await client?.close()
+  })
 
   it('reads a 400 KB page to its last line by following nextOffset, each reply within the budget', async () => {
     let offset: number | undefined = 0
@@ -50,7 +93,13 @@ describe('MCP replies sized for a context window', () => {
       expect(answer.content[0]!.text!.length).toBeLessThanOrEqual(DOCUMENT_BUDGET + 200)
       const { nextOffset, length } = answer.structuredContent
       expect(length).toBeGreaterThan(370_000)
-      text += nextOffset === undefined ? answer.content[0]!.text : answer.content[0]!.text!.replace(/\n\n\[[\d,]+ more characters: call get_document again with offset \d+\]$/, '')
+      text +=
+        nextOffset === undefined
+          ? answer.content[0]!.text
+          : answer.content[0]!.text!.replace(
+              /\n\n\[[\d,]+ more characters: call get_document again with offset \d+\]$/,
+              '',
+            )
       offset = nextOffset
       replies++
     }
@@ -90,7 +139,13 @@ describe('an MCP server started before anything was synced', () => {
     const client = await connect(root)
     try {
       const { tools } = await client.listTools()
-      expect(tools.map(t => t.name).sort()).toEqual(['get_document', 'get_outline', 'list_documents', 'list_versions', 'search_docs'])
+      expect(tools.map(t => t.name).sort()).toEqual([
+        'get_document',
+        'get_outline',
+        'list_documents',
+        'list_versions',
+        'search_docs',
+      ])
       const early = await call(client, 'search_docs', { query: 'lighthouse' })
       expect(early.isError).toBe(true)
       expect(early.content[0]!.text).toMatch(/nothing synced yet from .*: run `vectornator sync`/)
@@ -101,7 +156,8 @@ describe('an MCP server started before anything was synced', () => {
         found = await call(client, 'search_docs', { query: 'lighthouse keeper' })
       }
       expect(found!.structuredContent.results[0].path).toBe('docs/guide.md')
+    } finally {
+      await client.close()
     }
-    finally { await client.close() }
   }, 60_000)
 })

@@ -16,9 +16,10 @@ import { makeTree } from './helpers/tree'
 // the SDK's own client, over a store filled by a real sync of a small git repository.
 
 const KEY = 'sk-test-secret-key-0123456789abcdef'
-const GUIDE = '---\ntitle: The Nimbus Guide\nproduct: cli\n---\n\n# Guide\n\nThe quokka lattice aligns the nimbus sprockets before launch.\n'
+const GUIDE =
+  '---\ntitle: The Nimbus Guide\nproduct: cli\n---\n\n# Guide\n\nThe quokka lattice aligns the nimbus sprockets before launch.\n'
 const OLD_GUIDE = '# Guide (1.0)\n\nThe quokka lattice of old, before the sprockets.\n'
-const API_MDX = 'import Tabs from \'@theme/Tabs\'\n\n# API\n\n<Tabs>\n  Call the wombat endpoint with a token.\n</Tabs>\n'
+const API_MDX = "import Tabs from '@theme/Tabs'\n\n# API\n\n<Tabs>\n  Call the wombat endpoint with a token.\n</Tabs>\n"
 const CHANGING = '# Changing\n\nThe heron paragraph, as committed.\n'
 const DRAFT = '# Draft\n\nThe ibis paragraph, never committed.\n'
 const SWAP = '# Swap\n\nThe pelican paragraph.\n'
@@ -36,23 +37,27 @@ afterAll(async () => {
 
 /** A repository with documents committed (and one not), a config, and files that must never be served. */
 function repository(): string {
-  const root = makeTree({
-    'vectornator.config.json': JSON.stringify({
-      include: ['docs/**', 'versioned_docs/**'],
-      baseUrl: 'https://nimbus.dev',
-      attributes: ['product'],
-      version: { patterns: ['versioned_docs/version-{version}/**'], default: 'current' },
-    }),
-    'docs/guide.md': GUIDE,
-    'docs/server.md': '---\nproduct: server\n---\n\n# Server\n\nThe daemon listens on port 4242 and logs to syslog.\n',
-    'docs/api.mdx': API_MDX,
-    'docs/changing.md': CHANGING,
-    'docs/swap.md': SWAP,
-    'versioned_docs/version-1.0/guide.md': OLD_GUIDE,
-    'README.md': '# Nimbus\n\nNot a synced document: outside the include globs.\n',
-    '.env': `OPENAI_API_KEY=${KEY}\n`,
-    '.gitignore': '.vectornator/\n.env\n',
-  }, 'vn-mcp-')
+  const root = makeTree(
+    {
+      'vectornator.config.json': JSON.stringify({
+        include: ['docs/**', 'versioned_docs/**'],
+        baseUrl: 'https://nimbus.dev',
+        attributes: ['product'],
+        version: { patterns: ['versioned_docs/version-{version}/**'], default: 'current' },
+      }),
+      'docs/guide.md': GUIDE,
+      'docs/server.md':
+        '---\nproduct: server\n---\n\n# Server\n\nThe daemon listens on port 4242 and logs to syslog.\n',
+      'docs/api.mdx': API_MDX,
+      'docs/changing.md': CHANGING,
+      'docs/swap.md': SWAP,
+      'versioned_docs/version-1.0/guide.md': OLD_GUIDE,
+      'README.md': '# Nimbus\n\nNot a synced document: outside the include globs.\n',
+      '.env': `OPENAI_API_KEY=${KEY}\n`,
+      '.gitignore': '.vectornator/\n.env\n',
+    },
+    'vn-mcp-',
+  )
   git(root, ['init', '-q', '-b', 'main'])
   git(root, ['add', '.'])
   commit(root, 'docs')
@@ -63,33 +68,62 @@ function repository(): string {
 }
 
 function childEnv(extra: Record<string, string | undefined>): Record<string, string> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', CI: '1', VECTORNATOR_STORE_ID: undefined, ...extra }
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: '1',
+    CI: '1',
+    VECTORNATOR_STORE_ID: undefined,
+    ...extra,
+  }
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined))
 }
 
-interface Session { client: Client, stderr: () => string }
+interface Session {
+  client: Client
+  stderr: () => string
+}
 
 async function open(root: string, env: Record<string, string>, args: string[]): Promise<Session> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: ['--import', tsx, cliPath, 'mcp', ...args], cwd: root, env, stderr: 'pipe' })
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: ['--import', tsx, cliPath, 'mcp', ...args],
+    cwd: root,
+    env,
+    stderr: 'pipe',
+  })
   let stderr = ''
-  transport.stderr?.on('data', (d) => { stderr += d })
+  transport.stderr?.on('data', d => {
+    stderr += d
+  })
   const client = new Client({ name: 'vectornator-test', version: '1.0.0' })
   await client.connect(transport)
   return { client, stderr: () => stderr }
 }
 
-interface ToolAnswer { isError?: boolean, content: { type: string, text?: string }[], structuredContent?: any }
+interface ToolAnswer {
+  isError?: boolean
+  content: { type: string; text?: string }[]
+  structuredContent?: any
+}
 const call = async (s: Session, name: string, args: Record<string, unknown> = {}) =>
-  await s.client.callTool({ name, arguments: args }) as ToolAnswer
+  (await s.client.callTool({ name, arguments: args })) as ToolAnswer
 const textOf = (a: ToolAnswer) => a.content.map(c => c.text ?? '').join('\n')
 const paths = (a: ToolAnswer) => (a.structuredContent?.results ?? []).map((r: { path: string }) => r.path)
 
 const providers = [
-  { name: 'openai (offline server)', args: ['--metadata', 'file', '--provider', 'openai'], env: () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url }) },
-  { name: 'embedded PGlite', args: ['--provider', 'postgres'], env: () => ({ OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined }) },
+  {
+    name: 'openai (offline server)',
+    args: ['--metadata', 'file', '--provider', 'openai'],
+    env: () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url }),
+  },
+  {
+    name: 'embedded PGlite',
+    args: ['--provider', 'postgres'],
+    env: () => ({ OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined }),
+  },
 ]
 
-describe.each(providers)('vectornator mcp over $name', (provider) => {
+describe.each(providers)('vectornator mcp over $name', provider => {
   let root: string
   let s: Session
   beforeAll(async () => {
@@ -99,22 +133,41 @@ describe.each(providers)('vectornator mcp over $name', (provider) => {
     expect(JSON.parse(synced.stdout).added).toHaveLength(7)
     s = await open(root, childEnv(provider.env()), provider.args)
   }, 120_000)
-  afterAll(async () => { await s?.client.close() })
+  afterAll(async () => {
+    await s?.client.close()
+  })
 
   it('lists the versions the documents carry, and says what kind of search it runs', async () => {
     const scopes = await call(s, 'list_versions')
-    expect(scopes.structuredContent).toMatchObject({ defaults: { version: 'current' }, versions: expect.arrayContaining([{ name: '1.0', documents: 1 }, expect.objectContaining({ name: 'current' })]) })
+    expect(scopes.structuredContent).toMatchObject({
+      defaults: { version: 'current' },
+      versions: expect.arrayContaining([{ name: '1.0', documents: 1 }, expect.objectContaining({ name: 'current' })]),
+    })
     const { tools } = await s.client.listTools()
     const search = tools.find(t => t.name === 'search_docs')!
-    expect(search.description).toMatch(provider.name.startsWith('openai') ? /by meaning/ : /by keywords \(full-text: no embedder is configured\)/)
+    expect(search.description).toMatch(
+      provider.name.startsWith('openai') ? /by meaning/ : /by keywords \(full-text: no embedder is configured\)/,
+    )
   })
 
   it('lists its tools with input schemas an assistant can fill in', async () => {
     const { tools } = await s.client.listTools()
-    expect(tools.map(t => t.name).sort()).toEqual(['get_document', 'get_outline', 'list_documents', 'list_versions', 'search_docs'])
+    expect(tools.map(t => t.name).sort()).toEqual([
+      'get_document',
+      'get_outline',
+      'list_documents',
+      'list_versions',
+      'search_docs',
+    ])
     const search = tools.find(t => t.name === 'search_docs')!
     expect(search.inputSchema.required).toEqual(['query'])
-    expect(Object.keys(search.inputSchema.properties ?? {}).sort()).toEqual(['filter', 'limit', 'locale', 'query', 'version'])
+    expect(Object.keys(search.inputSchema.properties ?? {}).sort()).toEqual([
+      'filter',
+      'limit',
+      'locale',
+      'query',
+      'version',
+    ])
     expect(search.description).toMatch(/get_document/)
     expect(search.annotations?.readOnlyHint).toBe(true)
     const get = tools.find(t => t.name === 'get_document')!
@@ -125,7 +178,12 @@ describe.each(providers)('vectornator mcp over $name', (provider) => {
   it('finds a page by its own words, with title, url, score and the passage', async () => {
     const answer = await call(s, 'search_docs', { query: 'quokka lattice nimbus sprockets', limit: 3 })
     expect(answer.isError, textOf(answer)).toBeFalsy()
-    expect(answer.structuredContent.results[0]).toMatchObject({ path: 'docs/guide.md', title: 'The Nimbus Guide', url: 'https://nimbus.dev/docs/guide', version: 'current' })
+    expect(answer.structuredContent.results[0]).toMatchObject({
+      path: 'docs/guide.md',
+      title: 'The Nimbus Guide',
+      url: 'https://nimbus.dev/docs/guide',
+      version: 'current',
+    })
     expect(answer.structuredContent.results[0].text).toContain('quokka lattice')
     expect(typeof answer.structuredContent.results[0].score).toBe('number')
     expect(textOf(answer)).toMatch(/^1\. docs\/guide\.md — The Nimbus Guide <https:\/\/nimbus\.dev\/docs\/guide>/)
@@ -139,20 +197,34 @@ describe.each(providers)('vectornator mcp over $name', (provider) => {
     expect(paths(old)).toEqual(['versioned_docs/version-1.0/guide.md'])
     const every = await call(s, 'search_docs', { query: 'quokka lattice', version: '*' })
     expect(paths(every)).toEqual(expect.arrayContaining(['docs/guide.md', 'versioned_docs/version-1.0/guide.md']))
-    expect(paths(await call(s, 'search_docs', { query: 'quokka lattice', filter: { product: 'cli' } }))).toEqual(['docs/guide.md'])
-    expect(paths(await call(s, 'search_docs', { query: 'quokka lattice', filter: { product: 'server' } }))).not.toContain('docs/guide.md')
+    expect(paths(await call(s, 'search_docs', { query: 'quokka lattice', filter: { product: 'cli' } }))).toEqual([
+      'docs/guide.md',
+    ])
+    expect(
+      paths(await call(s, 'search_docs', { query: 'quokka lattice', filter: { product: 'server' } })),
+    ).not.toContain('docs/guide.md')
     const listed = await call(s, 'list_documents', { filter: { product: ['cli', 'server'] } })
-    expect(listed.structuredContent.documents.map((d: { path: string }) => d.path)).toEqual(['docs/guide.md', 'docs/server.md'])
+    expect(listed.structuredContent.documents.map((d: { path: string }) => d.path)).toEqual([
+      'docs/guide.md',
+      'docs/server.md',
+    ])
   })
 
   it('returns a whole document as synced, by path and by url (MDX as the text that was uploaded)', async () => {
     const byPath = await call(s, 'get_document', { path: 'docs/guide.md' })
     expect(byPath.isError, textOf(byPath)).toBeFalsy()
     expect(byPath.content).toEqual([{ type: 'text', text: GUIDE }])
-    expect(byPath.structuredContent).toMatchObject({ path: 'docs/guide.md', title: 'The Nimbus Guide', from: 'work-tree', converted: false })
+    expect(byPath.structuredContent).toMatchObject({
+      path: 'docs/guide.md',
+      title: 'The Nimbus Guide',
+      from: 'work-tree',
+      converted: false,
+    })
     const byUrl = await call(s, 'get_document', { url: 'https://nimbus.dev/docs/guide/' })
     expect(byUrl.content).toEqual([{ type: 'text', text: GUIDE }])
-    expect((await call(s, 'get_document', { url: '/versioned_docs/version-1.0/guide' })).content[0]!.text).toBe(OLD_GUIDE)
+    expect((await call(s, 'get_document', { url: '/versioned_docs/version-1.0/guide' })).content[0]!.text).toBe(
+      OLD_GUIDE,
+    )
     const mdx = await call(s, 'get_document', { path: 'docs/api.mdx' })
     expect(mdx.content[0]!.text).toBe(mdxToText(API_MDX))
     expect(mdx.content[0]!.text).not.toContain('import Tabs')
@@ -172,7 +244,15 @@ describe.each(providers)('vectornator mcp over $name', (provider) => {
       seen.push(...page.structuredContent.documents.map((d: { path: string }) => d.path))
       offset = page.structuredContent.nextOffset
     }
-    expect(seen).toEqual(['docs/api.mdx', 'docs/changing.md', 'docs/draft.md', 'docs/guide.md', 'docs/server.md', 'docs/swap.md', 'versioned_docs/version-1.0/guide.md'])
+    expect(seen).toEqual([
+      'docs/api.mdx',
+      'docs/changing.md',
+      'docs/draft.md',
+      'docs/guide.md',
+      'docs/server.md',
+      'docs/swap.md',
+      'versioned_docs/version-1.0/guide.md',
+    ])
     // The default version only, as search does.
     expect((await call(s, 'list_documents')).structuredContent.total).toBe(6)
   })
@@ -198,7 +278,9 @@ describe.each(providers)('vectornator mcp over $name', (provider) => {
     }
     // A resource address names the same documents and is refused the same way.
     await expect(s.client.readResource({ uri: 'vectornator://document/..%2F.env' })).rejects.toThrow(/leaves the root/)
-    await expect(s.client.readResource({ uri: 'vectornator://document/README.md' })).rejects.toThrow(/not a synced document/)
+    await expect(s.client.readResource({ uri: 'vectornator://document/README.md' })).rejects.toThrow(
+      /not a synced document/,
+    )
   })
 
   it('serves the synced copy from git when the work tree changed, and refuses a document changed past that', async () => {
@@ -245,13 +327,16 @@ describe.each(providers)('vectornator mcp over $name', (provider) => {
   })
 
   it('answers 60 requests, 20 at a time, on one server', async () => {
-    const asks = Array.from({ length: 60 }, (_, i) => i % 3 === 0
-      ? () => call(s, 'search_docs', { query: 'quokka lattice nimbus sprockets' }).then(a => paths(a)[0])
-      : i % 3 === 1
-        ? () => call(s, 'get_document', { path: 'docs/guide.md' }).then(a => a.content[0]!.text)
-        : () => call(s, 'list_documents', { limit: 1 }).then(a => a.structuredContent.documents[0].path))
+    const asks = Array.from({ length: 60 }, (_, i) =>
+      i % 3 === 0
+        ? () => call(s, 'search_docs', { query: 'quokka lattice nimbus sprockets' }).then(a => paths(a)[0])
+        : i % 3 === 1
+          ? () => call(s, 'get_document', { path: 'docs/guide.md' }).then(a => a.content[0]!.text)
+          : () => call(s, 'list_documents', { limit: 1 }).then(a => a.structuredContent.documents[0].path),
+    )
     const answers: unknown[] = []
-    for (let i = 0; i < asks.length; i += 20) answers.push(...await Promise.all(asks.slice(i, i + 20).map(ask => ask())))
+    for (let i = 0; i < asks.length; i += 20)
+      answers.push(...(await Promise.all(asks.slice(i, i + 20).map(ask => ask()))))
     expect(answers.filter((_, i) => i % 3 === 0).every(a => a === 'docs/guide.md')).toBe(true)
     expect(answers.filter((_, i) => i % 3 === 1).every(a => a === GUIDE)).toBe(true)
     expect(answers.filter((_, i) => i % 3 === 2).every(a => a === 'docs/api.mdx')).toBe(true)
@@ -274,25 +359,36 @@ describe.each(providers)('vectornator mcp over $name', (provider) => {
     // An embedded database held open across a sync would write its older copy back on closing.
     const verify = await runCli(['verify', ...provider.args], { cwd: root, env: provider.env() })
     expect(verify.code, verify.stdout + verify.stderr).toBe(0)
-    const found = await runCli(['search', 'ibis cormorant', '--json', ...provider.args], { cwd: root, env: provider.env() })
+    const found = await runCli(['search', 'ibis cormorant', '--json', ...provider.args], {
+      cwd: root,
+      env: provider.env(),
+    })
     expect(JSON.parse(found.stdout)[0].path).toBe('docs/draft.md')
   }, 60_000)
 })
 
 describe('vectornator mcp --http', () => {
   let child: ChildProcess | undefined
-  afterAll(() => { child?.kill() })
+  afterAll(() => {
+    child?.kill()
+  })
 
   it('serves the Streamable HTTP transport on 127.0.0.1 and refuses a foreign Host', async () => {
     const root = repository()
     const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url }
     expect((await runCli(['sync', '--metadata', 'file', '--provider', 'openai'], { cwd: root, env })).code).toBe(0)
-    child = spawn(process.execPath, ['--import', tsx, cliPath, 'mcp', '--http', '--port', '0', '--metadata', 'file', '--provider', 'openai'], { cwd: root, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+    child = spawn(
+      process.execPath,
+      ['--import', tsx, cliPath, 'mcp', '--http', '--port', '0', '--metadata', 'file', '--provider', 'openai'],
+      { cwd: root, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let stdout = ''
     let stderr = ''
-    child.stdout!.on('data', (d) => { stdout += d })
+    child.stdout!.on('data', d => {
+      stdout += d
+    })
     const url = await new Promise<string>((resolve, reject) => {
-      child!.stderr!.on('data', (d) => {
+      child!.stderr!.on('data', d => {
         stderr += d
         const found = /on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(stderr)
         if (found) resolve(found[1]!)
@@ -302,20 +398,33 @@ describe('vectornator mcp --http', () => {
     const client = new Client({ name: 'vectornator-test', version: '1.0.0' })
     await client.connect(new StreamableHTTPClientTransport(new URL(url)))
     expect((await client.listTools()).tools).toHaveLength(5)
-    const found = await client.callTool({ name: 'search_docs', arguments: { query: 'daemon port 4242 syslog' } }) as ToolAnswer
+    const found = (await client.callTool({
+      name: 'search_docs',
+      arguments: { query: 'daemon port 4242 syslog' },
+    })) as ToolAnswer
     expect(found.structuredContent.results[0].path).toBe('docs/server.md')
-    const doc = await client.callTool({ name: 'get_document', arguments: { path: 'docs/guide.md' } }) as ToolAnswer
+    const doc = (await client.callTool({ name: 'get_document', arguments: { path: 'docs/guide.md' } })) as ToolAnswer
     expect(doc.content[0]!.text).toBe(readFileSync(join(root, 'docs/guide.md'), 'utf8'))
     await client.close()
 
     // A page of another site whose name resolves to 127.0.0.1 sends its own name as the Host.
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(url, { method: 'POST', headers: { 'host': 'evil.example', 'content-type': 'application/json' } }, (res) => { res.resume(); resolve(res.statusCode ?? 0) })
+      const req = request(
+        url,
+        { method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json' } },
+        res => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        },
+      )
       req.on('error', reject)
       req.end('{}')
     })
     expect(status).toBe(403)
-    const taken = await runCli(['mcp', '--http', '--port', new URL(url).port, '--metadata', 'file', '--provider', 'openai'], { cwd: root, env })
+    const taken = await runCli(
+      ['mcp', '--http', '--port', new URL(url).port, '--metadata', 'file', '--provider', 'openai'],
+      { cwd: root, env },
+    )
     expect(taken.code).toBe(2)
     expect(taken.stderr).toMatch(/port \d+ on 127\.0\.0\.1 is in use: pass another --port/)
 
@@ -330,7 +439,7 @@ describe('vectornator mcp: bad usage', () => {
     const root = makeTree({ 'docs/a.md': '# A\n\ntext\n' })
     const env = { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url }
     for (const [args, why] of [
-      [["mcp", "--port", "9000"], /are for --http: add --http/],
+      [['mcp', '--port', '9000'], /are for --http: add --http/],
       [['mcp', '--http', '--port', 'lots'], /--port must be a whole number/],
     ] as const) {
       const run = await runCli([...args], { cwd: root, env })

@@ -28,8 +28,14 @@ describe('resolveOptions', () => {
 
   it('reports every problem at once, naming each field', () => {
     let error: unknown
-    try { resolveOptions({ root: join(root, 'missing'), include: ['../x/**'], concurrency: 0, provider: 'pinecone' as never }, {}) }
-    catch (e) { error = e }
+    try {
+      resolveOptions(
+        { root: join(root, 'missing'), include: ['../x/**'], concurrency: 0, provider: 'pinecone' as never },
+        {},
+      )
+    } catch (e) {
+      error = e
+    }
     expect(error).toBeInstanceOf(UsageError)
     const message = (error as Error).message
     expect(message).toMatch(/^4 problems/)

@@ -20,7 +20,15 @@ describe('pacing to the real API limits', () => {
     const server = await createOpenAIServer({ processingMs: 1, rateLimits: { minuteMs: 2000 } })
     try {
       const root = makeTree(pages(1500))
-      const result = await sync({ root, provider: 'openai', apiKey: 'test', baseURL: server.url, metadata: 'file', logger: silentLogger, concurrency: 16 })
+      const result = await sync({
+        root,
+        provider: 'openai',
+        apiKey: 'test',
+        baseURL: server.url,
+        metadata: 'file',
+        logger: silentLogger,
+        concurrency: 16,
+      })
       expect(result.failed).toEqual([])
       expect(result.added).toHaveLength(1500)
       const stored = server.vectorStoreFiles(result.storeId)
@@ -32,28 +40,50 @@ describe('pacing to the real API limits', () => {
       // Paced from the headers: the limits were hit, but rarely.
       console.log(`pacing: ${server.stats.rateLimited} answers 429 of ${server.stats.requests} requests`)
       expect(server.stats.rateLimited).toBeLessThan(50)
+    } finally {
+      await server.close()
     }
-    finally { await server.close() }
   })
 })
 
 describe('documents the store never finishes', () => {
   it('a file left in_progress past the timeout is reported failed and retried by the next run', async () => {
     let stuck = true
-    const server = await createOpenAIServer({ processingMs: 1, faults: { stuckFile: f => stuck && f.filename.startsWith('slow.') } })
+    const server = await createOpenAIServer({
+      processingMs: 1,
+      faults: { stuckFile: f => stuck && f.filename.startsWith('slow.') },
+    })
     try {
-      const root = makeTree({ 'slow.md': '# Slow\n\nnever finishes', 'fast.md': '# Fast\n\nfine', 'other.md': '# Other\n\nfine too' })
-      const options = { root, provider: 'openai' as const, apiKey: 'test', baseURL: server.url, metadata: 'file' as const, logger: silentLogger, processingTimeoutMs: 300 }
+      const root = makeTree({
+        'slow.md': '# Slow\n\nnever finishes',
+        'fast.md': '# Fast\n\nfine',
+        'other.md': '# Other\n\nfine too',
+      })
+      const options = {
+        root,
+        provider: 'openai' as const,
+        apiKey: 'test',
+        baseURL: server.url,
+        metadata: 'file' as const,
+        logger: silentLogger,
+        processingTimeoutMs: 300,
+      }
       const first = await sync(options)
       expect(first.added.sort()).toEqual(['fast.md', 'other.md'])
       expect(first.failed).toEqual([{ path: 'slow.md', error: expect.stringContaining('in_progress') }])
       // Nothing of it is left behind to pay for.
-      expect(server.files().map(f => f.filename.replace(/\.vn[0-9a-f]{8}/, '')).sort()).toEqual(['fast.md', 'other.md'])
+      expect(
+        server
+          .files()
+          .map(f => f.filename.replace(/\.vn[0-9a-f]{8}/, ''))
+          .sort(),
+      ).toEqual(['fast.md', 'other.md'])
       stuck = false
       const second = await sync(options)
       expect(second.added).toEqual(['slow.md'])
       expect(second.failed).toEqual([])
+    } finally {
+      await server.close()
     }
-    finally { await server.close() }
   })
 })

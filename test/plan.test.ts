@@ -3,11 +3,17 @@ import { plan } from '../src/core/plan/plan'
 import { emptyState, type FileState, type SyncState } from '../src/core/state/types'
 
 const entry = (path: string, sha: string, fileId = `file_${path}`): FileState => ({
-  fileId, hash: `sha256:${sha}`, uploadedAt: '2026-01-01T00:00:00.000Z', version: 1,
+  fileId,
+  hash: `sha256:${sha}`,
+  uploadedAt: '2026-01-01T00:00:00.000Z',
+  version: 1,
   metadata: { path, size: 1, lastModified: '2026-01-01T00:00:00.000Z' },
 })
-const stateOf = (files: FileState[], extra: Partial<SyncState> = {}): SyncState =>
-  ({ ...emptyState('vs_1'), files: Object.fromEntries(files.map(f => [f.metadata.path, f])), ...extra })
+const stateOf = (files: FileState[], extra: Partial<SyncState> = {}): SyncState => ({
+  ...emptyState('vs_1'),
+  files: Object.fromEntries(files.map(f => [f.metadata.path, f])),
+  ...extra,
+})
 const f = (path: string, sha256: string) => ({ path, sha256, size: 1 })
 
 describe('plan', () => {
@@ -24,7 +30,9 @@ describe('plan', () => {
   it('turns a move with unchanged content into a rename when the store can re-tag', () => {
     const state = stateOf([entry('old/guide.md', 'abc')])
     const p = plan([f('new/guide.md', 'abc')], state, { canRetag: true })
-    expect(p.rename).toEqual([{ file: f('new/guide.md', 'abc'), from: 'old/guide.md', entry: state.files['old/guide.md'] }])
+    expect(p.rename).toEqual([
+      { file: f('new/guide.md', 'abc'), from: 'old/guide.md', entry: state.files['old/guide.md'] },
+    ])
     expect(p.add).toEqual([])
     expect(p.delete).toEqual([])
     const noRetag = plan([f('new/guide.md', 'abc')], state, { canRetag: false })
@@ -41,8 +49,15 @@ describe('plan', () => {
   })
 
   it('re-indexes every document when the content settings changed, and says why', () => {
-    const state = stateOf([entry('a.md', '1'), entry('b.md', '2')], { fingerprint: 'old', settings: { content: { chunkSize: 800, provider: 'postgres' } } })
-    const p = plan([f('a.md', '1'), f('b.md', '2')], state, { canRetag: true, contentFingerprint: 'new', contentSettings: { chunkSize: 1200, provider: 'postgres' } })
+    const state = stateOf([entry('a.md', '1'), entry('b.md', '2')], {
+      fingerprint: 'old',
+      settings: { content: { chunkSize: 800, provider: 'postgres' } },
+    })
+    const p = plan([f('a.md', '1'), f('b.md', '2')], state, {
+      canRetag: true,
+      contentFingerprint: 'new',
+      contentSettings: { chunkSize: 1200, provider: 'postgres' },
+    })
     expect(p.update).toHaveLength(2)
     expect(p.reasons).toEqual(['chunkSize changed: 2 documents to re-index'])
   })

@@ -25,14 +25,22 @@ afterAll(async () => {
   restoreEnv()
 })
 
-const env = () => ({ OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url, HOME: process.env.HOME, GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL, GIT_CONFIG_NOSYSTEM: '1' })
+const env = () => ({
+  OPENAI_API_KEY: 'test',
+  OPENAI_BASE_URL: server.url,
+  HOME: process.env.HOME,
+  GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL,
+  GIT_CONFIG_NOSYSTEM: '1',
+})
 const cli = (cwd: string, ...args: string[]) => runCli([...args, '--include', 'docs/**/*.md'], { cwd, env: env() })
 const sha = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
 
 /** path → sha256 of the documents of a commit (what the store must hold after a sync of it). */
 function treeOf(repo: string, commitish: string): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const path of git(repo, ['ls-tree', '-r', '--name-only', commitish, '--', 'docs']).split('\n').filter(p => p.endsWith('.md')))
+  for (const path of git(repo, ['ls-tree', '-r', '--name-only', commitish, '--', 'docs'])
+    .split('\n')
+    .filter(p => p.endsWith('.md')))
     out[path] = sha(git(repo, ['show', `${commitish}:${path}`]))
   return out
 }
@@ -49,7 +57,11 @@ async function storeDocs(storeId: string): Promise<Record<string, string>> {
   return docs
 }
 
-function publishedState(sandbox: Sandbox): { sourceCommit?: string, files: Record<string, { hash: string, fileId: string }>, journal?: unknown[] } {
+function publishedState(sandbox: Sandbox): {
+  sourceCommit?: string
+  files: Record<string, { hash: string; fileId: string }>
+  journal?: unknown[]
+} {
   const key = git(sandbox.remote, ['ls-tree', '--name-only', 'vectornator-metadata']).trim()
   return JSON.parse(git(sandbox.remote, ['show', `vectornator-metadata:${key}/metadata.json`]))
 }
@@ -60,21 +72,29 @@ async function expectStoreIs(sandbox: Sandbox, storeId: string, repo: string, co
   expect(await storeDocs(storeId)).toEqual(want)
   const state = publishedState(sandbox)
   expect(state.sourceCommit).toBe(git(repo, ['rev-parse', commitish]).trim())
-  expect(Object.fromEntries(Object.entries(state.files).map(([p, e]) => [p, e.hash.replace('sha256:', '')]))).toEqual(want)
+  expect(Object.fromEntries(Object.entries(state.files).map(([p, e]) => [p, e.hash.replace('sha256:', '')]))).toEqual(
+    want,
+  )
   expect(state.journal ?? []).toEqual([])
   // Nothing billed that nothing uses: every File object (this test's server holds one store) is attached.
   const attached = new Set(server.vectorStoreFiles(storeId).map(f => f.id))
-  expect(server.files().filter(f => !attached.has(f.id)).map(f => f.filename)).toEqual([])
+  expect(
+    server
+      .files()
+      .filter(f => !attached.has(f.id))
+      .map(f => f.filename),
+  ).toEqual([])
 }
 
 /** A repository with 12 pages on main, synced once (state branch pushed); resolves to its store. */
-async function seeded(): Promise<{ sandbox: Sandbox, storeId: string }> {
+async function seeded(): Promise<{ sandbox: Sandbox; storeId: string }> {
   await server.close()
   server = await createOpenAIServer({ processingMs: 2 })
   client = new OpenAI({ apiKey: 'test', baseURL: server.url })
   const sandbox = createSandbox()
   const seed = sandbox.clone('seed')
-  for (let i = 1; i <= 12; i++) write(seed, `docs/page-${String(i).padStart(2, '0')}.md`, `# Page ${i}\n\nThe first text of page ${i}.\n`)
+  for (let i = 1; i <= 12; i++)
+    write(seed, `docs/page-${String(i).padStart(2, '0')}.md`, `# Page ${i}\n\nThe first text of page ${i}.\n`)
   git(seed, ['add', '.'])
   commit(seed, 'twelve pages')
   git(seed, ['push', '-q', 'origin', 'HEAD:main'])
@@ -133,7 +153,12 @@ describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
     await expectStoreIs(sandbox, storeId, winnerRepo, 'HEAD')
     // Which happened is said: one of them met the other and planned again (unrelated commits).
     const races = [JSON.parse(ra.stdout).race, JSON.parse(rb.stdout).race].filter(Boolean)
-    expect(races).toEqual([expect.objectContaining({ outcome: 'replanned', reason: expect.stringMatching(/unrelated commits: the last to publish wins/) })])
+    expect(races).toEqual([
+      expect.objectContaining({
+        outcome: 'replanned',
+        reason: expect.stringMatching(/unrelated commits: the last to publish wins/),
+      }),
+    ])
 
     // The winner has nothing pending; a later sync from each clone converges to its own tree.
     expect((await cli(winnerRepo, 'status', '--json')).stdout).toMatch(/"added":\[\],"updated":\[\],"deleted":\[\]/)
@@ -141,7 +166,7 @@ describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
     sandbox.cleanup()
   })
 
-  it('three racers on one line of history: the descendant\'s tree wins whichever finishes last, and the store never moves back', async () => {
+  it("three racers on one line of history: the descendant's tree wins whichever finishes last, and the store never moves back", async () => {
     const { sandbox, storeId } = await seeded()
     const a = cloneOf(sandbox, 'a')
     write(a, 'docs/page-01.md', '# Page 1\n\nsecond version\n')
@@ -170,7 +195,9 @@ describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
     const later = await cli(a, 'sync', '--json')
     ok(later)
     expect(JSON.parse(later.stdout).race).toMatchObject({ outcome: 'kept-newer' })
-    expect(later.stderr).toMatch(/a newer commit than this checkout's: nothing synced \(pull first, or pass --allow-older/)
+    expect(later.stderr).toMatch(
+      /a newer commit than this checkout's: nothing synced \(pull first, or pass --allow-older/,
+    )
     await expectStoreIs(sandbox, storeId, c, 'HEAD')
     // Asked for, it publishes its own tree exactly; the descendant's next sync takes the store back.
     ok(await cli(a, 'sync', '--allow-older'))
@@ -188,29 +215,38 @@ describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
    * (B's first push waits for it, then is refused), or never (B publishes first; the held push is
    * released afterwards and refused).
    */
-  function holdFirstPush(sandbox: Sandbox, order: 'before' | 'during' | 'never'): { held: string, left: string, release: () => void, landed: () => boolean } {
+  function holdFirstPush(
+    sandbox: Sandbox,
+    order: 'before' | 'during' | 'never',
+  ): { held: string; left: string; release: () => void; landed: () => boolean } {
     const dir = join(sandbox.dir, 'hold')
     mkdirSync(dir)
     writeFileSync(join(dir, 'hold'), '')
     const base = git(sandbox.remote, ['rev-parse', 'vectornator-metadata']).trim()
     const hook = join(sandbox.remote, 'hooks', 'pre-receive')
-    writeFileSync(hook, [
-      '#!/bin/sh',
-      'cat >/dev/null',
-      `D=${dir}`,
-      'if mv "$D/hold" "$D/holding" 2>/dev/null; then',
-      '  touch "$D/held"',
-      // Bounded: a test that fails before releasing it must not leave a push waiting forever.
-      '  i=0; while [ ! -e "$D/release" ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done',
-      '  touch "$D/left"',
-      '  exit 0',
-      'fi',
-      ...(order === 'during'
-        ? ['touch "$D/release"', `i=0; while [ "$(git rev-parse vectornator-metadata)" = "${base}" ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done`]
-        : []),
-      'exit 0',
-      '',
-    ].join('\n'))
+    writeFileSync(
+      hook,
+      [
+        '#!/bin/sh',
+        'cat >/dev/null',
+        `D=${dir}`,
+        'if mv "$D/hold" "$D/holding" 2>/dev/null; then',
+        '  touch "$D/held"',
+        // Bounded: a test that fails before releasing it must not leave a push waiting forever.
+        '  i=0; while [ ! -e "$D/release" ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done',
+        '  touch "$D/left"',
+        '  exit 0',
+        'fi',
+        ...(order === 'during'
+          ? [
+              'touch "$D/release"',
+              `i=0; while [ "$(git rev-parse vectornator-metadata)" = "${base}" ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done`,
+            ]
+          : []),
+        'exit 0',
+        '',
+      ].join('\n'),
+    )
     chmodSync(hook, 0o755)
     return {
       held: join(dir, 'held'),
@@ -226,7 +262,11 @@ describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
   }
 
   for (const order of ['before', 'during', 'never'] as const) {
-    const when = { before: 'before the other fetches', during: 'after the other fetched, before it pushes', never: 'never (the other publishes first)' }[order]
+    const when = {
+      before: 'before the other fetches',
+      during: 'after the other fetched, before it pushes',
+      never: 'never (the other publishes first)',
+    }[order]
     it(`a racer killed while it pushes, its push landing ${when}: the other publishes exactly its tree, and each clone's next sync converges`, async () => {
       const { sandbox, storeId } = await seeded()
       const push = holdFirstPush(sandbox, order)
@@ -243,12 +283,29 @@ describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
       commit(b, 'b')
 
       // A syncs; once its push is held at the remote, A is killed (its git push lives on).
-      const killed = new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, ['--import', tsx, fileURLToPath(new URL('../src/cli.ts', import.meta.url)), 'sync', '--include', 'docs/**/*.md'], { cwd: a, env: { ...process.env, ...env(), CI: '1', NO_COLOR: '1' }, stdio: 'ignore' })
+      const killed = new Promise<number | null>(resolve => {
+        const child = spawn(
+          process.execPath,
+          [
+            '--import',
+            tsx,
+            fileURLToPath(new URL('../src/cli.ts', import.meta.url)),
+            'sync',
+            '--include',
+            'docs/**/*.md',
+          ],
+          { cwd: a, env: { ...process.env, ...env(), CI: '1', NO_COLOR: '1' }, stdio: 'ignore' },
+        )
         const timer = setInterval(() => {
-          if (existsSync(push.held)) { clearInterval(timer); child.kill('SIGKILL') }
+          if (existsSync(push.held)) {
+            clearInterval(timer)
+            child.kill('SIGKILL')
+          }
         }, 20)
-        child.on('close', (code) => { clearInterval(timer); resolve(code) })
+        child.on('close', code => {
+          clearInterval(timer)
+          resolve(code)
+        })
       })
       expect(await killed).not.toBe(0)
       if (order === 'before') {
@@ -264,7 +321,9 @@ describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
         push.release()
         await until(() => existsSync(push.left))
         await new Promise(r => setTimeout(r, 500))
-        expect(git(sandbox.remote, ['log', '-1', '--format=%s', 'vectornator-metadata'])).toMatch(/^vectornator: removed /)
+        expect(git(sandbox.remote, ['log', '-1', '--format=%s', 'vectornator-metadata'])).toMatch(
+          /^vectornator: removed /,
+        )
         await expectStoreIs(sandbox, storeId, b, 'HEAD')
       }
       await convergesIn(sandbox, storeId, [a, b])

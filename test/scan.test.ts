@@ -52,11 +52,16 @@ describe('scan', () => {
   })
 
   it('skips binary, empty and oversized files and says why', async () => {
-    const root = tree({ 'bin.md': Buffer.from([0x23, 0, 1, 2]), 'empty.md': '', 'big.md': 'x'.repeat(2000), 'ok.md': 'fine' })
+    const root = tree({
+      'bin.md': Buffer.from([0x23, 0, 1, 2]),
+      'empty.md': '',
+      'big.md': 'x'.repeat(2000),
+      'ok.md': 'fine',
+    })
     const { files, skipped } = await scan({ root, ...base })
     expect(files.map(f => f.path)).toEqual(['ok.md'])
     expect(skipped).toEqual([
-      { path: 'big.md', reason: 'larger than the store\'s limit (2000 > 1000 bytes)' },
+      { path: 'big.md', reason: "larger than the store's limit (2000 > 1000 bytes)" },
       { path: 'bin.md', reason: 'binary' },
       { path: 'empty.md', reason: 'empty' },
     ])
@@ -85,7 +90,15 @@ describe('scan with a stat cache', () => {
     await cache.save()
     const reads: string[] = []
     const known = await FileStatCache.load(statCachePath(root))
-    const second = await scan({ ...options, cache: { lookup: known.lookup.bind(known), record: (p: string) => { reads.push(p) } } })
+    const second = await scan({
+      ...options,
+      cache: {
+        lookup: known.lookup.bind(known),
+        record: (p: string) => {
+          reads.push(p)
+        },
+      },
+    })
     expect(reads).toEqual([])
     for (const f of [...first.files, ...second.files]) {
       expect(f.absPath).toBe(realpathSync(join(root, f.path)))
@@ -96,13 +109,55 @@ describe('scan with a stat cache', () => {
 
 describe('glob matcher', () => {
   it('answers as picomatch does, folder and extension globs (no expression) and others alike', async () => {
-    const globs = [...DEFAULT_EXCLUDE, ...DEFAULT_INCLUDE, '**/*.html', '**/.env*', 'docs/private/**', '**/*.draft.md', '**/a.b/**']
+    const globs = [
+      ...DEFAULT_EXCLUDE,
+      ...DEFAULT_INCLUDE,
+      '**/*.html',
+      '**/.env*',
+      'docs/private/**',
+      '**/*.draft.md',
+      '**/a.b/**',
+    ]
     const paths = [
-      'dist', 'dist/x.md', 'a/dist', 'a/dist/b/c.md', 'distant/x.md', 'a/undist/x.md', 'a/dist.md', 'out.md', 'scout/out/x',
-      '.vitepress/cache/x.js', 'docs/.vitepress/cache', 'docs/.vitepress/cached/x', '.vitepress/dist', 'vitepress/cache/x',
-      'node_modules', 'x/node_modules/y/z.md', '.git/HEAD', 'a/.gitignore', 'a/.github/x.md', 'docs/private/a.md',
-      'docs/privateer/a.md', 'guide/intro.draft.md', 'a.b/c.md', 'x/a.b', 'x/a_b/c', '.env.local', 'sub/.envrc', 'readme.md',
-      'notes.txt', 'a/b/page.mdx', '.md', 'x/.md', 'x.md/y', 'x.MD', 'page.html', 'page.htm', 'a.b.rst', 'makefile', 'x/y.markdownx',
+      'dist',
+      'dist/x.md',
+      'a/dist',
+      'a/dist/b/c.md',
+      'distant/x.md',
+      'a/undist/x.md',
+      'a/dist.md',
+      'out.md',
+      'scout/out/x',
+      '.vitepress/cache/x.js',
+      'docs/.vitepress/cache',
+      'docs/.vitepress/cached/x',
+      '.vitepress/dist',
+      'vitepress/cache/x',
+      'node_modules',
+      'x/node_modules/y/z.md',
+      '.git/HEAD',
+      'a/.gitignore',
+      'a/.github/x.md',
+      'docs/private/a.md',
+      'docs/privateer/a.md',
+      'guide/intro.draft.md',
+      'a.b/c.md',
+      'x/a.b',
+      'x/a_b/c',
+      '.env.local',
+      'sub/.envrc',
+      'readme.md',
+      'notes.txt',
+      'a/b/page.mdx',
+      '.md',
+      'x/.md',
+      'x.md/y',
+      'x.MD',
+      'page.html',
+      'page.htm',
+      'a.b.rst',
+      'makefile',
+      'x/y.markdownx',
     ]
     const expected = (path: string) => globs.some(g => picomatch(g, { dot: true })(path))
     const test = matcher(globs, await globEngine(globs))
@@ -112,18 +167,37 @@ describe('glob matcher', () => {
     // The defaults are answered without loading the glob engine at all.
     expect(await globEngine([...DEFAULT_INCLUDE, ...DEFAULT_EXCLUDE])).toBeUndefined()
     const defaults = matcher([...DEFAULT_INCLUDE, ...DEFAULT_EXCLUDE])
-    for (const path of paths) expect([path, defaults(path)]).toEqual([path, [...DEFAULT_INCLUDE, ...DEFAULT_EXCLUDE].some(g => picomatch(g, { dot: true })(path))])
+    for (const path of paths)
+      expect([path, defaults(path)]).toEqual([
+        path,
+        [...DEFAULT_INCLUDE, ...DEFAULT_EXCLUDE].some(g => picomatch(g, { dot: true })(path)),
+      ])
     // With dot off (the scan's default for include globs), and still no engine for the default include.
     expect(await globEngine(DEFAULT_INCLUDE, false)).toBeUndefined()
     const dotOff = matcher(globs, await globEngine(globs, false), false)
     const dotted = [...paths, '..md', 'a/.b/c.md', '.github/x.md', 'docs/.vitepress/cache/x', 'a/.git/b']
-    for (const path of dotted) expect([path, dotOff(path)]).toEqual([path, globs.some(g => picomatch(g, { dot: false })(path))])
+    for (const path of dotted)
+      expect([path, dotOff(path)]).toEqual([path, globs.some(g => picomatch(g, { dot: false })(path))])
     expect(dotted.filter(p => dotOff(p)).length).toBeGreaterThan(5)
   })
 
   it('expands brace sets as fast-glob does before matching', () => {
-    for (const glob of ['{,.}*.md', '{docs,.github}/**/*.md', 'a/{b,c{d,e}}/{x,}/*.md', '{a,b}{1,2}', 'x/\\{a,b}', '{a}/b', 'docs/*.md'])
-      expect([glob, expandBraces(glob).sort()]).toEqual([glob, fg.generateTasks([glob]).flatMap(t => t.positive).sort()])
+    for (const glob of [
+      '{,.}*.md',
+      '{docs,.github}/**/*.md',
+      'a/{b,c{d,e}}/{x,}/*.md',
+      '{a,b}{1,2}',
+      'x/\\{a,b}',
+      '{a}/b',
+      'docs/*.md',
+    ])
+      expect([glob, expandBraces(glob).sort()]).toEqual([
+        glob,
+        fg
+          .generateTasks([glob])
+          .flatMap(t => t.positive)
+          .sort(),
+      ])
     // The default include is answered by extension as one glob.
     expect(expandBraces(DEFAULT_INCLUDE[0])).toEqual(DEFAULT_INCLUDE)
   })

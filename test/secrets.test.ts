@@ -10,29 +10,42 @@ import { makeTree } from './helpers/tree'
 // Credentials never leave the repository: the real CLI against the offline OpenAI-compatible
 // server, with the documents a careless `--include 'docs/**' --dot` takes.
 let server: OpenAIServer
-beforeAll(async () => { server = await createOpenAIServer({ processingMs: 1 }) })
+beforeAll(async () => {
+  server = await createOpenAIServer({ processingMs: 1 })
+})
 afterAll(() => server.close())
 
 const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex')
-const PRIVATE_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n'
+const PRIVATE_KEY =
+  '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n'
 const GITHUB_TOKEN = `ghp_${'aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5'}`
 
-const tree = () => makeTree({
-  'docs/guide.md': '# Guide\n\nSet `OPENAI_API_KEY=sk-...` in your shell, never in a file.\n',
-  'docs/aws.md': '# AWS\n\nThe documentation\'s example key is AKIAIOSFODNN7EXAMPLE.\n',
-  'docs/keys/id_rsa': 'not really a key, but named as one\n',
-  'docs/keys/id_rsa.pub': 'ssh-rsa AAAAB3NzaC1yc2E a public key may be published\n',
-  'docs/server.pem': 'certificate material\n',
-  'docs/.ssh/id_ed25519': 'a key\n',
-  'docs/.npmrc': '//registry.npmjs.org/:_authToken=abc\n',
-  'docs/setup.md': `# Setup\n\nPaste this:\n\n\`\`\`\n${PRIVATE_KEY}\`\`\`\n`,
-  'docs/ci.md': `# CI\n\nThe token is ${GITHUB_TOKEN} (rotate it).\n`,
-})
+const tree = () =>
+  makeTree({
+    'docs/guide.md': '# Guide\n\nSet `OPENAI_API_KEY=sk-...` in your shell, never in a file.\n',
+    'docs/aws.md': "# AWS\n\nThe documentation's example key is AKIAIOSFODNN7EXAMPLE.\n",
+    'docs/keys/id_rsa': 'not really a key, but named as one\n',
+    'docs/keys/id_rsa.pub': 'ssh-rsa AAAAB3NzaC1yc2E a public key may be published\n',
+    'docs/server.pem': 'certificate material\n',
+    'docs/.ssh/id_ed25519': 'a key\n',
+    'docs/.npmrc': '//registry.npmjs.org/:_authToken=abc\n',
+    'docs/setup.md': `# Setup\n\nPaste this:\n\n\`\`\`\n${PRIVATE_KEY}\`\`\`\n`,
+    'docs/ci.md': `# CI\n\nThe token is ${GITHUB_TOKEN} (rotate it).\n`,
+  })
 
-const cli = (root: string, ...args: string[]) => runCli([...args, '--metadata', 'file', '--include', 'docs/**', '--dot'], { cwd: root, env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url } })
+const cli = (root: string, ...args: string[]) =>
+  runCli([...args, '--metadata', 'file', '--include', 'docs/**', '--dot'], {
+    cwd: root,
+    env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url },
+  })
 const stored = (root: string) => {
-  const { storeId } = JSON.parse(readFileSync(join(root, '.vectornator', 'metadata.json'), 'utf8')) as { storeId: string }
-  return server.vectorStoreFiles(storeId).map(f => String(f.attributes?.path)).sort()
+  const { storeId } = JSON.parse(readFileSync(join(root, '.vectornator', 'metadata.json'), 'utf8')) as {
+    storeId: string
+  }
+  return server
+    .vectorStoreFiles(storeId)
+    .map(f => String(f.attributes?.path))
+    .sort()
 }
 
 describe('secrets never leave the repository', () => {
@@ -67,7 +80,10 @@ describe('secrets never leave the repository', () => {
     expect(JSON.parse(strict.stdout).deleted).toEqual(['docs/setup.md'])
     expect(stored(root)).not.toContain('docs/setup.md')
     // A page that was fine and now holds a token leaves the store.
-    writeFileSync(join(root, 'docs/guide.md'), `# Guide\n\nexport OPENAI_API_KEY=sk-proj-${'Q'.repeat(8)}r4nd0mL00k1ngK3yM4t3r14l0123456789\n`)
+    writeFileSync(
+      join(root, 'docs/guide.md'),
+      `# Guide\n\nexport OPENAI_API_KEY=sk-proj-${'Q'.repeat(8)}r4nd0mL00k1ngK3yM4t3r14l0123456789\n`,
+    )
     const leaked = await cli(root, 'sync', '--json')
     expect(leaked.code, leaked.stderr).toBe(0)
     expect(JSON.parse(leaked.stdout).deleted).toEqual(['docs/guide.md'])
@@ -81,10 +97,14 @@ describe('secrets never leave the repository', () => {
     const statePath = join(root, '.vectornator', 'metadata.json')
     const state = JSON.parse(readFileSync(statePath, 'utf8'))
     const outside = join(root, '..', `${basename(root)}-outside.md`)
-    writeFileSync(outside, '# Outside\n\nnot this project\'s\n')
+    writeFileSync(outside, "# Outside\n\nnot this project's\n")
     const guide = state.files['docs/guide.md']
     // Each entry's hash is its file's, as if it had been synced: only the checks keep them out.
-    const entry = (file: string, url: string) => ({ ...guide, hash: `sha256:${sha256(readFileSync(file))}`, attributes: { ...guide.attributes, url, title: url } })
+    const entry = (file: string, url: string) => ({
+      ...guide,
+      hash: `sha256:${sha256(readFileSync(file))}`,
+      attributes: { ...guide.attributes, url, title: url },
+    })
     state.files['docs/keys/id_rsa'] = entry(join(root, 'docs/keys/id_rsa'), '/keys')
     state.files[`../${basename(outside)}`] = entry(outside, '/outside')
     writeFileSync(statePath, JSON.stringify(state))

@@ -7,11 +7,17 @@ import { scan } from '../src/core/scan/scan'
 import { DEFAULT_EXCLUDE } from '../src/core/options/options'
 
 const HASH = 'a'.repeat(64)
-const stat = (over: Partial<{ size: number, mtimeMs: number, ctimeMs: number, ino: number }> = {}) =>
-  ({ size: 10, mtimeMs: 1_000_000, ctimeMs: 1_000_000, ino: 42, ...over })
+const stat = (over: Partial<{ size: number; mtimeMs: number; ctimeMs: number; ino: number }> = {}) => ({
+  size: 10,
+  mtimeMs: 1_000_000,
+  ctimeMs: 1_000_000,
+  ino: 42,
+  ...over,
+})
 
 /** The paths a cache file holds (its entries are flat: a path, then five fields). */
-const pathsIn = (file: string) => (JSON.parse(readFileSync(file, 'utf8')).entries as unknown[]).filter((_, i) => i % 6 === 0)
+const pathsIn = (file: string) =>
+  (JSON.parse(readFileSync(file, 'utf8')).entries as unknown[]).filter((_, i) => i % 6 === 0)
 
 describe('stat cache', () => {
   it('hands back a hash only while size, mtime, ctime and inode are all unchanged', async () => {
@@ -52,17 +58,44 @@ describe('stat cache', () => {
     const file = join(dir, 'cache.json')
     writeFileSync(file, '{ not json')
     expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBeUndefined()
-    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 999, entries: ['a.md', 10, 1_000_000, 1_000_000, 42, HASH] }))
+    writeFileSync(
+      file,
+      JSON.stringify({
+        vectornator: 'stat-cache',
+        version: 999,
+        entries: ['a.md', 10, 1_000_000, 1_000_000, 42, HASH],
+      }),
+    )
     expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBeUndefined()
     // The previous format (an object of arrays) is another version: read as empty, then replaced.
-    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 1, entries: { 'a.md': [10, 1_000_000, 1_000_000, 42, HASH] } }))
+    writeFileSync(
+      file,
+      JSON.stringify({
+        vectornator: 'stat-cache',
+        version: 1,
+        entries: { 'a.md': [10, 1_000_000, 1_000_000, 42, HASH] },
+      }),
+    )
     expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBeUndefined()
     // Version 2 never searched files for credentials: its hashes are not trusted.
-    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 2, entries: ['a.md', 10, 1_000_000, 1_000_000, 42, HASH] }))
+    writeFileSync(
+      file,
+      JSON.stringify({ vectornator: 'stat-cache', version: 2, entries: ['a.md', 10, 1_000_000, 1_000_000, 42, HASH] }),
+    )
     expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBeUndefined()
-    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 3, entries: ['a.md', 10, 1_000_000, 1_000_000, 42, 'not-a-hash'] }))
+    writeFileSync(
+      file,
+      JSON.stringify({
+        vectornator: 'stat-cache',
+        version: 3,
+        entries: ['a.md', 10, 1_000_000, 1_000_000, 42, 'not-a-hash'],
+      }),
+    )
     expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBeUndefined()
-    writeFileSync(file, JSON.stringify({ vectornator: 'stat-cache', version: 3, entries: ['a.md', 10, 1_000_000, 1_000_000, 42, HASH] }))
+    writeFileSync(
+      file,
+      JSON.stringify({ vectornator: 'stat-cache', version: 3, entries: ['a.md', 10, 1_000_000, 1_000_000, 42, HASH] }),
+    )
     expect((await FileStatCache.load(file)).lookup('a.md', stat())).toBe(HASH)
 
     const full = await FileStatCache.load(file)
@@ -91,7 +124,12 @@ describe('stat cache', () => {
 
     const lying = await FileStatCache.load(statCachePath(root))
     const reads: string[] = []
-    const spy = { lookup: lying.lookup.bind(lying), record: (p: string) => { reads.push(p) } }
+    const spy = {
+      lookup: lying.lookup.bind(lying),
+      record: (p: string) => {
+        reads.push(p)
+      },
+    }
     const second = await scan({ ...options, cache: spy })
     expect(second.files[0]!.sha256).toBe(first.files[0]!.sha256)
     expect(reads).toEqual([])

@@ -19,7 +19,13 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 const opts = (root: string, extra: VectornatorOptions = {}): VectornatorOptions => ({
-  root, provider: 'openai', apiKey: 'test', baseURL: server.url, metadata: 'file', logger: silentLogger, ...extra,
+  root,
+  provider: 'openai',
+  apiKey: 'test',
+  baseURL: server.url,
+  metadata: 'file',
+  logger: silentLogger,
+  ...extra,
 })
 
 async function remote(storeId: string) {
@@ -89,11 +95,16 @@ describe('sync with the OpenAI provider against the offline server', () => {
   })
 
   it('uploads .mdx and .rst, which file search refuses by extension, under a supported name', async () => {
-    const root = makeTree({ 'intro.mdx': '# Intro\n\n<Badge /> quantum widgets', 'ref.rst': 'Reference\n=========\n\nquantum' })
+    const root = makeTree({
+      'intro.mdx': '# Intro\n\n<Badge /> quantum widgets',
+      'ref.rst': 'Reference\n=========\n\nquantum',
+    })
     const result = await sync(opts(root))
     expect(result.failed).toEqual([])
     // The store's key stands before the extensions (ownership, see uploadName).
-    const names = server.files().filter(f => /^intro\.vn[0-9a-f]{8}\.mdx\.md$|^ref\.vn[0-9a-f]{8}\.rst\.txt$/.test(f.filename))
+    const names = server
+      .files()
+      .filter(f => /^intro\.vn[0-9a-f]{8}\.mdx\.md$|^ref\.vn[0-9a-f]{8}\.rst\.txt$/.test(f.filename))
     expect(names).toHaveLength(2)
     expect((await remote(result.storeId)).map(f => f.attributes?.path).sort()).toEqual(['intro.mdx', 'ref.rst'])
   })
@@ -111,7 +122,9 @@ describe('sync with the OpenAI provider against the offline server', () => {
         const state = JSON.parse(readFileSync(join(root, '.vectornator/metadata.json'), 'utf8'))
         const files = []
         for await (const f of c.vectorStores.files.list(storeId, { limit: 100 })) files.push(f)
-        const local = Object.keys(tree).filter(p => tree[p] !== null).sort()
+        const local = Object.keys(tree)
+          .filter(p => tree[p] !== null)
+          .sort()
         expect(files.map(f => f.attributes?.path).sort()).toEqual(local)
         expect(Object.keys(state.files).sort()).toEqual(local)
         expect(state.journal).toBeUndefined()
@@ -137,16 +150,24 @@ describe('sync with the OpenAI provider against the offline server', () => {
       writeTree(root, change)
       const second = await sync(o)
       expect(second.failed).toEqual([])
-      expect({ added: second.added.length, updated: second.updated.length, deleted: second.deleted.length }).toEqual({ added: 5, updated: 5, deleted: 5 })
+      expect({ added: second.added.length, updated: second.updated.length, deleted: second.deleted.length }).toEqual({
+        added: 5,
+        updated: 5,
+        deleted: 5,
+      })
       await expectInStep(first.storeId)
       expect(faultsSeen).toBeGreaterThan(10)
       expect(faulty.stats.faults).toBeGreaterThan(faultsSeen)
+    } finally {
+      await faulty.close()
     }
-    finally { await faulty.close() }
   })
 
-  it('reports a file the store fails, with the store\'s reason, and retries it next run', async () => {
-    const failing = await createOpenAIServer({ processingMs: 2, faults: { failFile: f => (f.filename.includes('bad') ? 'The file could not be parsed.' : undefined) } })
+  it("reports a file the store fails, with the store's reason, and retries it next run", async () => {
+    const failing = await createOpenAIServer({
+      processingMs: 2,
+      faults: { failFile: f => (f.filename.includes('bad') ? 'The file could not be parsed.' : undefined) },
+    })
     try {
       const root = makeTree({ 'good.md': '# Good\n\nok', 'bad.md': '# Bad\n\nbroken' })
       const o = { ...opts(root), baseURL: failing.url }
@@ -157,7 +178,8 @@ describe('sync with the OpenAI provider against the offline server', () => {
       const again = await sync(o)
       expect(again.added).toEqual(['bad.md'])
       expect(failing.files()).toHaveLength(2)
+    } finally {
+      await failing.close()
     }
-    finally { await failing.close() }
   })
 })

@@ -18,16 +18,27 @@ export interface Corpus {
 
 /** Pages per folder in tldr-pages at 08e345f (the shape the generated corpus copies). */
 const FOLDERS: [string, number][] = [
-  ['android', 22], ['cisco-ios', 17], ['common', 4613], ['dos', 26], ['freebsd', 16], ['linux', 2030],
-  ['netbsd', 8], ['openbsd', 10], ['osx', 370], ['sunos', 11], ['windows', 302],
+  ['android', 22],
+  ['cisco-ios', 17],
+  ['common', 4613],
+  ['dos', 26],
+  ['freebsd', 16],
+  ['linux', 2030],
+  ['netbsd', 8],
+  ['openbsd', 10],
+  ['osx', 370],
+  ['sunos', 11],
+  ['windows', 302],
 ]
 
 /** A deterministic PRNG (the offline server's mulberry32), so every generated corpus is the same. */
 const random = mulberry32
 
-const WORDS = ('list show create delete file files directory the a of to and in for with from into current '
-  + 'specified given output input remote local user process network package install update display all '
-  + 'recursive verbose mode print status start stop service config path archive contents permissions').split(' ')
+const WORDS = (
+  'list show create delete file files directory the a of to and in for with from into current ' +
+  'specified given output input remote local user process network package install update display all ' +
+  'recursive verbose mode print status start stop service config path archive contents permissions'
+).split(' ')
 
 /**
  * Unpacks the real corpus into `into`, or (when the archive is absent, or `generated` is asked for)
@@ -71,14 +82,17 @@ function page(name: string, size: number, rand: () => number): string {
  * The documents a sync with the default globs takes: like the globs, names starting with a dot
  * are left out (tldr-pages has one, `common/..md`).
  */
-function measure(root: string): { files: number, bytes: number } {
+function measure(root: string): { files: number; bytes: number } {
   let files = 0
   let bytes = 0
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       if (e.name.startsWith('.')) continue
       if (e.isDirectory()) walk(join(dir, e.name))
-      else { files++; bytes += statSync(join(dir, e.name)).size }
+      else {
+        files++
+        bytes += statSync(join(dir, e.name)).size
+      }
     }
   }
   walk(root)
@@ -109,7 +123,12 @@ export function generateScaleCorpus(root: string, count: number): Corpus {
   const rand = random(100_000)
   const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
   for (let i = 0; i < count; i++) {
-    const dir = join(root, `part-${Math.floor(i / 500).toString().padStart(3, '0')}`)
+    const dir = join(
+      root,
+      `part-${Math.floor(i / 500)
+        .toString()
+        .padStart(3, '0')}`,
+    )
     if (i % 500 === 0) mkdirSync(dir, { recursive: true })
     const name = `page-${i.toString(36)}`
     const size = Math.round(Math.min(2400, Math.max(100, 552 * Math.exp(0.428 * normal()))))

@@ -29,28 +29,43 @@ export async function startServer(options: OpenAIServerOptions): Promise<BenchSe
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   let next = 0
-  const pending = new Map<number, (value: { stats?: ServerStats, statuses?: Record<string, number> }) => void>()
+  const pending = new Map<number, (value: { stats?: ServerStats; statuses?: Record<string, number> }) => void>()
   const url = await new Promise<string>((resolvePromise, reject) => {
     child.once('error', reject)
     child.once('exit', code => reject(new Error(`the offline server exited (${code}) before it listened`)))
-    child.on('message', (message: { type?: string, url?: string, id?: number, stats?: ServerStats, statuses?: Record<string, number> }) => {
-      if (message.type === 'ready') resolvePromise(message.url!)
-      else if (message.id !== undefined) { pending.get(message.id)?.(message); pending.delete(message.id) }
-    })
+    child.on(
+      'message',
+      (message: {
+        type?: string
+        url?: string
+        id?: number
+        stats?: ServerStats
+        statuses?: Record<string, number>
+      }) => {
+        if (message.type === 'ready') resolvePromise(message.url!)
+        else if (message.id !== undefined) {
+          pending.get(message.id)?.(message)
+          pending.delete(message.id)
+        }
+      },
+    )
   })
   child.removeAllListeners('exit')
-  const ask = (type: 'stats' | 'reset' | 'close' | 'store', storeId?: string) => new Promise<{ stats?: ServerStats, statuses?: Record<string, number> }>((resolvePromise, reject) => {
-    if (!child.connected) return reject(new Error('the offline server is gone'))
-    const id = ++next
-    pending.set(id, resolvePromise)
-    child.send({ id, type, storeId })
-  })
+  const ask = (type: 'stats' | 'reset' | 'close' | 'store', storeId?: string) =>
+    new Promise<{ stats?: ServerStats; statuses?: Record<string, number> }>((resolvePromise, reject) => {
+      if (!child.connected) return reject(new Error('the offline server is gone'))
+      const id = ++next
+      pending.set(id, resolvePromise)
+      child.send({ id, type, storeId })
+    })
   let closed = false
   return {
     url,
     stats: async () => (await ask('stats')).stats!,
     statuses: async storeId => (await ask('store', storeId)).statuses!,
-    reset: async () => { await ask('reset') },
+    reset: async () => {
+      await ask('reset')
+    },
     close: async () => {
       if (closed) return
       closed = true

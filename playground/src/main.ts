@@ -9,11 +9,12 @@ const pages = Object.entries(sources).map(([file, text]) => {
 })
 
 const escape = (s: string) => s.replace(/[&<>"]/g, c => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!)
-const inline = (s: string) => escape(s)
-  .replace(/`([^`]+)`/g, '<code>$1</code>')
-  .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
-  .replace(/&lt;(https?:[^&]+)&gt;/g, '<a href="$1">$1</a>')
-  .replace(/\[([^\]]+)\]\(([^)]+)\)/g, '<a href="$2">$1</a>')
+const inline = (s: string) =>
+  escape(s)
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/&lt;(https?:[^&]+)&gt;/g, '<a href="$1">$1</a>')
+    .replace(/\[([^\]]+)\]\(([^)]+)\)/g, '<a href="$2">$1</a>')
 
 /** Just enough Markdown for these pages: headings, lists, tables, code blocks, paragraphs. */
 function render(markdown: string): string {
@@ -29,26 +30,42 @@ function render(markdown: string): string {
       const heading = /^(#{1,4}) (.+)$/.exec(lines[0])
       if (heading) out.push(`<h${heading[1].length}>${inline(heading[2])}</h${heading[1].length}>`)
       else if (lines.every(l => l.startsWith('|'))) {
-        const cells = (l: string) => l.slice(1, -1).split('|').map(c => inline(c.trim()))
+        const cells = (l: string) =>
+          l
+            .slice(1, -1)
+            .split('|')
+            .map(c => inline(c.trim()))
         const [head, , ...rows] = lines
-        out.push(`<table><tr>${cells(head).map(c => `<th>${c}</th>`).join('')}</tr>${rows.map(r => `<tr>${cells(r).map(c => `<td>${c}</td>`).join('')}</tr>`).join('')}</table>`)
-      }
-      else if (lines.every(l => /^(- |\d+\. )/.test(l))) {
+        out.push(
+          `<table><tr>${cells(head)
+            .map(c => `<th>${c}</th>`)
+            .join('')}</tr>${rows
+            .map(
+              r =>
+                `<tr>${cells(r)
+                  .map(c => `<td>${c}</td>`)
+                  .join('')}</tr>`,
+            )
+            .join('')}</table>`,
+        )
+      } else if (lines.every(l => /^(- |\d+\. )/.test(l))) {
         const tag = lines[0].startsWith('- ') ? 'ul' : 'ol'
         out.push(`<${tag}>${lines.map(l => `<li>${inline(l.replace(/^(- |\d+\. )/, ''))}</li>`).join('')}</${tag}>`)
-      }
-      else out.push(`<p>${inline(para)}</p>`)
+      } else out.push(`<p>${inline(para)}</p>`)
     }
   }
   return out.join('\n')
 }
 
 const path = location.pathname.replace(/\/$/, '') || '/'
-const current = pages.find(p => p.route === path || (path === '/docs' && p.slug === 'index')) ?? pages.find(p => p.slug === 'index')!
+const current =
+  pages.find(p => p.route === path || (path === '/docs' && p.slug === 'index')) ?? pages.find(p => p.slug === 'index')!
 document.title = `${current.title} · Lanternfish`
 document.querySelector('#page')!.innerHTML = render(current.body)
 const nav = document.querySelector('#nav')!
-for (const page of pages.sort((a, b) => (a.slug === 'index' ? -1 : b.slug === 'index' ? 1 : a.title.localeCompare(b.title)))) {
+for (const page of pages.sort((a, b) =>
+  a.slug === 'index' ? -1 : b.slug === 'index' ? 1 : a.title.localeCompare(b.title),
+)) {
   const link = Object.assign(document.createElement('a'), { href: page.route, textContent: page.title })
   if (page === current) link.className = 'active'
   nav.append(link)

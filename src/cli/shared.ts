@@ -38,10 +38,19 @@ export function withCommonFlags(command: Command): Command {
     .option('--root <dir>', 'Folder the globs and paths are relative to (default: current folder)')
     .option('--include <glob>', 'Documents to sync (repeatable; default: Markdown, MDX and text files)')
     .option('--exclude <glob>', 'Globs to leave out (repeatable)')
-    .option('--dot', 'Let * and ** match names starting with a dot (.github/, .draft.md); without it only a glob naming the dot does')
-    .option('--allow-secret <glob>', 'Sync this path although it is or holds a credential (repeatable; without it such files are never uploaded)')
+    .option(
+      '--dot',
+      'Let * and ** match names starting with a dot (.github/, .draft.md); without it only a glob naming the dot does',
+    )
+    .option(
+      '--allow-secret <glob>',
+      'Sync this path although it is or holds a credential (repeatable; without it such files are never uploaded)',
+    )
     .option('--store <id>', 'Vector store id (env VECTORNATOR_STORE_ID)')
-    .option('--provider <name>', 'openai or postgres (default: openai when OPENAI_API_KEY is set, else the embedded store)')
+    .option(
+      '--provider <name>',
+      'openai or postgres (default: openai when OPENAI_API_KEY is set, else the embedded store)',
+    )
     .option('--metadata <type>', 'Where the sync state lives: git-branch or file')
     .option('--branch <name>', 'Branch holding the state (default vectornator-metadata)')
     .option('--no-push', 'Do not push the state branch')
@@ -75,7 +84,10 @@ export function toOptions(flags: CommonFlags): VectornatorOptions {
   if (flags.store !== undefined) options.vectorStoreId = String(flags.store)
   if (flags.provider !== undefined) options.provider = String(flags.provider) as VectornatorOptions['provider']
   // As typed when it is not a number, so the message shows it ("abc"), not NaN.
-  if (flags.concurrency !== undefined) options.concurrency = /^\s*\d+\s*$/.test(String(flags.concurrency)) ? Number(flags.concurrency) : String(flags.concurrency) as unknown as number
+  if (flags.concurrency !== undefined)
+    options.concurrency = /^\s*\d+\s*$/.test(String(flags.concurrency))
+      ? Number(flags.concurrency)
+      : (String(flags.concurrency) as unknown as number)
   if (flags.baseUrl !== undefined) options.baseUrl = String(flags.baseUrl)
   if (flags.ref !== undefined) options.ref = String(flags.ref)
   if (flags.debug) options.debug = true
@@ -109,8 +121,11 @@ export async function optionsFor(flags: CommonFlags, extra: VectornatorOptions =
 function vitePressSite(cwd: string): string | undefined {
   if (existsSync(join(cwd, '.vitepress'))) return undefined
   let names: string[]
-  try { names = readdirSync(cwd) }
-  catch { return undefined }
+  try {
+    names = readdirSync(cwd)
+  } catch {
+    return undefined
+  }
   const sites = names.filter(n => !n.startsWith('.') && n !== 'node_modules' && existsSync(join(cwd, n, '.vitepress')))
   return sites.length === 1 ? join(cwd, sites[0]!) : undefined
 }

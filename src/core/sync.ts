@@ -73,31 +73,42 @@ export function createVectornator(userOptions: VectornatorOptions = {}, extras: 
       // A bad request is refused before the store is opened.
       searchArguments(options, query, request)
       const connection = await connectStore(ctx)
-      try { return await searchDocs(connection.provider, options, query, request) }
-      finally { await connection.close() }
+      try {
+        return await searchDocs(connection.provider, options, query, request)
+      } finally {
+        await connection.close()
+      }
     },
-    status: () => withState(ctx, mutates, async (store) => {
-      const { loaded: _loaded, files: _files, ...report } = await prepare(ctx, store, await openStatCache(ctx))
-      return report
-    }),
+    status: () =>
+      withState(ctx, mutates, async store => {
+        const { loaded: _loaded, files: _files, ...report } = await prepare(ctx, store, await openStatCache(ctx))
+        return report
+      }),
     sync: async () => {
       // The state's location is found (git processes, for a branch) while the cache is read.
       const resolving = resolveStateStore(options, options.logger)
       resolving.catch(() => {})
       const cache = await openStatCache(ctx)
-      return withState(ctx, mutates, async (store) => {
-        try { return await runSync(ctx, store, cache) }
-        finally {
-          // Saved whatever happened: the hashes computed are good for the next run.
-          if (!options.dryRun) await saveStatCache(ctx, cache)
-        }
-      }, resolving)
+      return withState(
+        ctx,
+        mutates,
+        async store => {
+          try {
+            return await runSync(ctx, store, cache)
+          } finally {
+            // Saved whatever happened: the hashes computed are good for the next run.
+            if (!options.dryRun) await saveStatCache(ctx, cache)
+          }
+        },
+        resolving,
+      )
     },
     // An embedded store is read under the lock too: one process at a time may open it.
-    verify: ({ repair = false } = {}) => withState(ctx, repair || storeIsExclusive(options), store => verifyState(ctx, store, { repair })),
+    verify: ({ repair = false } = {}) =>
+      withState(ctx, repair || storeIsExclusive(options), store => verifyState(ctx, store, { repair })),
     prune: ({ dryRun = options.dryRun } = {}) => withState(ctx, !dryRun, store => pruneStore(ctx, store, { dryRun })),
     history: (limit = 20) => withState(ctx, false, store => stateHistory(store, limit)),
-    rollback: async (target) => {
+    rollback: async target => {
       const ref = await withState(ctx, false, store => rollbackRef(store, target, options.logger))
       const back = createVectornator({ ...userOptions, ref }, extras)
       return options.dryRun ? { ref, plan: await back.status() } : { ref, result: await back.sync() }
@@ -109,7 +120,12 @@ export function createVectornator(userOptions: VectornatorOptions = {}, extras: 
  * Runs `fn` on the state store, with the state's lock held when it may write (a sync, a repair,
  * a prune; not a dry run or a read), then releases both.
  */
-async function withState<T>(ctx: SyncContext, lock: boolean, fn: (store: StateStore) => Promise<T>, resolving = resolveStateStore(ctx.options, ctx.options.logger)): Promise<T> {
+async function withState<T>(
+  ctx: SyncContext,
+  lock: boolean,
+  fn: (store: StateStore) => Promise<T>,
+  resolving = resolveStateStore(ctx.options, ctx.options.logger),
+): Promise<T> {
   const { options } = ctx
   const store = await resolving
   let release = async () => {}
@@ -120,8 +136,7 @@ async function withState<T>(ctx: SyncContext, lock: boolean, fn: (store: StateSt
       })
     }
     return await fn(store)
-  }
-  finally {
+  } finally {
     await store.close()
     await release()
   }
@@ -133,7 +148,11 @@ export function sync(options: VectornatorOptions = {}): Promise<SyncResult> {
 }
 
 /** Searches the synced store (see Vectornator.search). */
-export function search(query: string, request: SearchRequest = {}, options: VectornatorOptions = {}): Promise<SearchHit[]> {
+export function search(
+  query: string,
+  request: SearchRequest = {},
+  options: VectornatorOptions = {},
+): Promise<SearchHit[]> {
   return createVectornator(options).search(query, request)
 }
 

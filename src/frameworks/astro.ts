@@ -16,7 +16,11 @@ interface AstroConfig {
   build: { format: 'directory' | 'file' | 'preserve' }
   outDir: URL
   /** Starlight writes its `locales` here too; `path` is the locale's folder. */
-  i18n?: { defaultLocale: string, locales: (string | { path: string, codes: string[] })[], routing?: { prefixDefaultLocale?: boolean } | string }
+  i18n?: {
+    defaultLocale: string
+    locales: (string | { path: string; codes: string[] })[]
+    routing?: { prefixDefaultLocale?: boolean } | string
+  }
 }
 
 interface IntegrationLogger {
@@ -29,7 +33,12 @@ interface IntegrationLogger {
 /** Where Astro takes pages from: Starlight's docs collection, then plain Markdown pages. */
 const PAGE_SOURCES = ['src/content/docs', 'src/pages']
 
-const asLogger = (l: IntegrationLogger): Logger => ({ info: m => l.info(m), warn: m => l.warn(m), error: m => l.error(m), debug: m => l.debug(m) })
+const asLogger = (l: IntegrationLogger): Logger => ({
+  info: m => l.info(m),
+  warn: m => l.warn(m),
+  error: m => l.error(m),
+  debug: m => l.debug(m),
+})
 
 /**
  * The `locale` rule of a multilingual site (Starlight's `locales`, or Astro's own `i18n`): each
@@ -38,14 +47,16 @@ const asLogger = (l: IntegrationLogger): Logger => ({ info: m => l.info(m), warn
 export function astroRules(config: Pick<AstroConfig, 'i18n' | 'outDir'>, root: string): FrameworkRules {
   const i18n = config.i18n
   if (!i18n) return {}
-  const entries = i18n.locales.map(l => typeof l === 'string' ? { path: l, codes: [l] } : l)
+  const entries = i18n.locales.map(l => (typeof l === 'string' ? { path: l, codes: [l] } : l))
   const prefixed = typeof i18n.routing === 'object' && i18n.routing.prefixDefaultLocale === true
-  const isDefault = (l: { path: string, codes: string[] }) => l.path === i18n.defaultLocale || l.codes.includes(i18n.defaultLocale)
+  const isDefault = (l: { path: string; codes: string[] }) =>
+    l.path === i18n.defaultLocale || l.codes.includes(i18n.defaultLocale)
   const folders = entries.filter(l => prefixed || !isDefault(l)).map(l => l.path)
   const out = relative(root, fileURLToPath(config.outDir)).split(sep).join('/')
   const rules = starlightRules(folders, i18n.defaultLocale, out && !out.startsWith('..') ? out : undefined)
   // Plain Astro sites keep each locale's pages in src/pages/<locale>/.
-  if (rules.locale) rules.locale.patterns = [...rules.locale.patterns!, ...folders.map(l => `src/pages/{locale:${l}}/**`)]
+  if (rules.locale)
+    rules.locale.patterns = [...rules.locale.patterns!, ...folders.map(l => `src/pages/{locale:${l}}/**`)]
   return rules
 }
 
@@ -61,7 +72,8 @@ function slugOf(relative: string): string {
 function routeOf(base: string, pathname: string, config: AstroConfig): string {
   const bare = pathname.replace(/^\/+|\/+$/g, '')
   if (!bare) return base
-  const slash = config.trailingSlash === 'always' || (config.trailingSlash === 'ignore' && config.build.format === 'directory')
+  const slash =
+    config.trailingSlash === 'always' || (config.trailingSlash === 'ignore' && config.build.format === 'directory')
   return `${base}${bare}${slash ? '/' : ''}`
 }
 
@@ -87,26 +99,30 @@ export default function vectornatorAstro(options: VectornatorPluginOptions = {})
   return {
     name: 'vectornator',
     hooks: {
-      'astro:config:setup': ({ config: c, command }: { config: AstroConfig, command: string }) => {
+      'astro:config:setup': ({ config: c, command }: { config: AstroConfig; command: string }) => {
         building = command === 'build'
         if (building) root = fileURLToPath(c.root)
       },
       // Set up once the config is final: Starlight writes its locales into Astro's i18n in its own setup.
-      'astro:config:done': async ({ config: c, logger }: { config: AstroConfig, logger: IntegrationLogger }) => {
+      'astro:config:done': async ({ config: c, logger }: { config: AstroConfig; logger: IntegrationLogger }) => {
         config = c
         if (!building) return
         const origin = c.site ? new URL(c.site).origin : undefined
-        face = createFace(options, {
-          root,
-          include: PAGE_SOURCES.map(dir => `${dir}/**/*.{md,mdx,mdoc}`),
-          exclude: ['**/_*', '**/_*/**'],
-          ...(origin ? { baseUrl: origin } : {}),
-          ...astroRules(c, root),
-        }, asLogger(logger))
+        face = createFace(
+          options,
+          {
+            root,
+            include: PAGE_SOURCES.map(dir => `${dir}/**/*.{md,mdx,mdoc}`),
+            exclude: ['**/_*', '**/_*/**'],
+            ...(origin ? { baseUrl: origin } : {}),
+            ...astroRules(c, root),
+          },
+          asLogger(logger),
+        )
         // A bad config file fails the build before Astro renders anything.
         await face.runner?.prepare(root)
       },
-      'astro:build:done': async ({ dir, pages }: { dir: URL, pages: { pathname: string }[] }) => {
+      'astro:build:done': async ({ dir, pages }: { dir: URL; pages: { pathname: string }[] }) => {
         if (!face || !config) return
         const out = fileURLToPath(dir)
         const base = normalBase(config.base)
@@ -122,7 +138,11 @@ export default function vectornatorAstro(options: VectornatorPluginOptions = {})
           routes.set(html, routeOf(base, page.pathname, config))
         }
         for (const source of PAGE_SOURCES) {
-          const docs = await fg('**/*.{md,mdx,mdoc,markdoc}', { cwd: join(root, source), onlyFiles: true, suppressErrors: true })
+          const docs = await fg('**/*.{md,mdx,mdoc,markdoc}', {
+            cwd: join(root, source),
+            onlyFiles: true,
+            suppressErrors: true,
+          })
           for (const doc of docs) {
             const slug = slugOf(doc)
             if (rendered.has(slug)) routes.set(resolve(root, source, doc), routeOf(base, slug, config))

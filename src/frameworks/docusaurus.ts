@@ -10,8 +10,8 @@ interface Context {
   siteDir: string
   outDir: string
   baseUrl: string
-  siteConfig: { url?: string, trailingSlash?: boolean, title?: string, tagline?: string }
-  i18n: { defaultLocale: string, locales: string[], currentLocale: string }
+  siteConfig: { url?: string; trailingSlash?: boolean; title?: string; tagline?: string }
+  i18n: { defaultLocale: string; locales: string[]; currentLocale: string }
 }
 
 interface Route {
@@ -37,7 +37,8 @@ interface Build {
   pages: string[]
   outDir: string
 }
-const builds: Map<string, Build> = ((globalThis as Record<symbol, unknown>)[Symbol.for('vectornator.docusaurus')] ??= new Map()) as Map<string, Build>
+const builds: Map<string, Build> = ((globalThis as Record<symbol, unknown>)[Symbol.for('vectornator.docusaurus')] ??=
+  new Map()) as Map<string, Build>
 
 /** The locales `docusaurus build` renders: the `--locale` flags, else every configured one. */
 function localesBuilt(i18n: Context['i18n']): string[] {
@@ -54,7 +55,8 @@ function localesBuilt(i18n: Context['i18n']): string[] {
 /** The HTML file Docusaurus wrote for a route (`/docs/intro` -> docs/intro/index.html or docs/intro.html). */
 function pageFile(outDir: string, baseUrl: string, route: string): string | undefined {
   const rel = route.startsWith(baseUrl) ? route.slice(baseUrl.length) : route.replace(/^\/+/, '')
-  const candidates = rel === '' || rel.endsWith('/') ? [join(rel, 'index.html')] : [`${rel}.html`, join(rel, 'index.html')]
+  const candidates =
+    rel === '' || rel.endsWith('/') ? [join(rel, 'index.html')] : [`${rel}.html`, join(rel, 'index.html')]
   return candidates.map(c => resolve(outDir, c)).find(existsSync)
 }
 
@@ -72,7 +74,8 @@ function* flatten(routes: Route[]): Generator<Route> {
 function siteOutDir(context: Context): string {
   let out = resolve(context.outDir)
   const { currentLocale, defaultLocale } = context.i18n
-  if (currentLocale !== defaultLocale && out.endsWith(`${sep}${currentLocale}`)) out = out.slice(0, -currentLocale.length - 1)
+  if (currentLocale !== defaultLocale && out.endsWith(`${sep}${currentLocale}`))
+    out = out.slice(0, -currentLocale.length - 1)
   return relative(context.siteDir, out).split(sep).join('/')
 }
 
@@ -88,7 +91,12 @@ export function docusaurusDefaults(context: Context): VectornatorPluginOptions &
     // Docusaurus renders no file or folder whose name starts with `_` (partials).
     exclude: ['**/_*', '**/_*/**'],
     ...(origin ? { baseUrl: origin } : {}),
-    ...docusaurusRules(context.i18n.defaultLocale, existsSync(join(context.siteDir, 'versioned_docs')), context.i18n.locales, out && !out.startsWith('..') ? out : undefined),
+    ...docusaurusRules(
+      context.i18n.defaultLocale,
+      existsSync(join(context.siteDir, 'versioned_docs')),
+      context.i18n.locales,
+      out && !out.startsWith('..') ? out : undefined,
+    ),
   }
 }
 
@@ -104,7 +112,14 @@ export default async function vectornatorDocusaurus(context: Context, options: V
   const key = resolve(context.siteDir)
   let build = builds.get(key)
   if (!build || build.pending.size === 0) {
-    build = { face: createFace(options, { root: context.siteDir, ...defaults }), pending: new Set(localesBuilt(context.i18n)), routes: new Map(), sources: new Map(), pages: [], outDir: context.outDir }
+    build = {
+      face: createFace(options, { root: context.siteDir, ...defaults }),
+      pending: new Set(localesBuilt(context.i18n)),
+      routes: new Map(),
+      sources: new Map(),
+      pages: [],
+      outDir: context.outDir,
+    }
     builds.set(key, build)
   }
   const current = build
@@ -131,7 +146,13 @@ export default async function vectornatorDocusaurus(context: Context, options: V
       current.pending.delete(props.i18n.currentLocale)
       if (current.pending.size > 0) return
       builds.delete(key)
-      await current.face.sync({ root: context.siteDir, outputs: [{ dir: current.outDir, files: current.pages }], routes: current.routes, sources: current.sources, site: { title: context.siteConfig.title, description: context.siteConfig.tagline } })
+      await current.face.sync({
+        root: context.siteDir,
+        outputs: [{ dir: current.outDir, files: current.pages }],
+        routes: current.routes,
+        sources: current.sources,
+        site: { title: context.siteConfig.title, description: context.siteConfig.tagline },
+      })
     },
   }
 }

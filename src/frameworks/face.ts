@@ -21,7 +21,11 @@ export interface Face {
  * build before it starts, with the field named); the sync through the bundler plugin's runner,
  * so `failOnError`, the config file and the report behave exactly as they do there.
  */
-export function createFace(options: VectornatorPluginOptions = {}, defaults: FrameworkDefaults = {}, logger?: Logger): Face {
+export function createFace(
+  options: VectornatorPluginOptions = {},
+  defaults: FrameworkDefaults = {},
+  logger?: Logger,
+): Face {
   const log = logger ?? createConsoleLogger({ debug: options.debug })
   if (isDisabled(options)) return { runner: undefined, logger: log, async sync() {} }
   const runner = createRunner(options, resolvePluginOptions({ ...defaults, ...options }), defaults)

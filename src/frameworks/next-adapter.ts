@@ -3,7 +3,15 @@ import { pathToFileURL } from 'node:url'
 import { createRequire } from 'node:module'
 import type { VectornatorPluginOptions } from '../plugin/options'
 import { createFace } from './face'
-import { NEXT_SOURCES, type NextConfig, type RenderedOutput, nextLocales, renderedPages, sourceRoutes, sourcesOf } from './next-routes'
+import {
+  NEXT_SOURCES,
+  type NextConfig,
+  type RenderedOutput,
+  nextLocales,
+  renderedPages,
+  sourceRoutes,
+  sourcesOf,
+} from './next-routes'
 import { nextraRules } from './rules'
 
 /** What `withVectornator` left for the adapter: the options, and the user's own adapter if any. */
@@ -24,16 +32,17 @@ interface BuildContext {
   projectDir: string
   distDir: string
   config: NextConfig
-  outputs: { prerenders: RenderedOutput[], staticFiles: RenderedOutput[] }
+  outputs: { prerenders: RenderedOutput[]; staticFiles: RenderedOutput[] }
 }
 
-const handOver = (): NextHandOver => ((globalThis as Record<symbol, unknown>)[HAND_OVER] as NextHandOver | undefined) ?? { options: {} }
+const handOver = (): NextHandOver =>
+  ((globalThis as Record<symbol, unknown>)[HAND_OVER] as NextHandOver | undefined) ?? { options: {} }
 
 /** The user's own adapter, loaded as Next.js loads one. */
 async function innerAdapter(path: string | undefined, projectDir: string): Promise<Adapter | undefined> {
   if (!path) return undefined
   const file = createRequire(resolve(projectDir, 'package.json')).resolve(path)
-  const mod = await import(pathToFileURL(file).href) as { default?: Adapter } & Adapter
+  const mod = (await import(pathToFileURL(file).href)) as { default?: Adapter } & Adapter
   return mod.default ?? mod
 }
 

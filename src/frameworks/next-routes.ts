@@ -8,7 +8,7 @@ export interface NextConfig {
   trailingSlash?: boolean
   output?: string
   distDir?: string
-  i18n?: { locales: string[], defaultLocale: string } | null
+  i18n?: { locales: string[]; defaultLocale: string } | null
   /** Nextra 4 moves `i18n` here (NEXTRA_LOCALES, a JSON list, `[""]` for none): Next.js's app router has no i18n. */
   env?: Record<string, string | undefined>
 }
@@ -34,8 +34,7 @@ export function sourceRoute(folder: string, file: string, config: NextConfig): s
   let locale: string | undefined
   if (folder.endsWith('app')) {
     if (parts.pop() !== 'page') return undefined
-  }
-  else {
+  } else {
     const last = parts[parts.length - 1]
     const dot = /^(.*)\.([\w-]+)$/.exec(last)
     if (dot && config.i18n?.locales.includes(dot[2])) {
@@ -52,7 +51,12 @@ export function sourceRoute(folder: string, file: string, config: NextConfig): s
 /** Each source document's route, by absolute path. */
 export async function sourceRoutes(root: string, config: NextConfig, routes: Map<string, string>): Promise<void> {
   for (const folder of NEXT_SOURCES) {
-    const files = await fg('**/*.{md,mdx,mdoc}', { cwd: join(root, folder), onlyFiles: true, suppressErrors: true, ignore: ['**/_*', '**/_*/**'] })
+    const files = await fg('**/*.{md,mdx,mdoc}', {
+      cwd: join(root, folder),
+      onlyFiles: true,
+      suppressErrors: true,
+      ignore: ['**/_*', '**/_*/**'],
+    })
     for (const file of files) {
       const route = sourceRoute(folder, file, config)
       if (route !== undefined) routes.set(resolve(root, folder, file), linkOf(route, config))
@@ -64,10 +68,16 @@ export async function sourceRoutes(root: string, config: NextConfig, routes: Map
 export function nextLocales(config: NextConfig): Languages {
   if (config.i18n?.locales.length) return { locales: config.i18n.locales, defaultLocale: config.i18n.defaultLocale }
   let nextra: unknown
-  try { nextra = JSON.parse(config.env?.NEXTRA_LOCALES ?? '[]') }
-  catch { nextra = [] }
+  try {
+    nextra = JSON.parse(config.env?.NEXTRA_LOCALES ?? '[]')
+  } catch {
+    nextra = []
+  }
   const locales = Array.isArray(nextra) ? nextra.filter((l): l is string => typeof l === 'string' && l !== '') : []
-  return { locales, ...(locales.length && config.env?.NEXTRA_DEFAULT_LOCALE ? { defaultLocale: config.env.NEXTRA_DEFAULT_LOCALE } : {}) }
+  return {
+    locales,
+    ...(locales.length && config.env?.NEXTRA_DEFAULT_LOCALE ? { defaultLocale: config.env.NEXTRA_DEFAULT_LOCALE } : {}),
+  }
 }
 
 /**
@@ -89,7 +99,7 @@ export function sourcesOf(pages: Map<string, string>, routes: Map<string, string
 export interface RenderedOutput {
   pathname: string
   filePath?: string
-  fallback?: { filePath?: string, initialStatus?: number }
+  fallback?: { filePath?: string; initialStatus?: number }
 }
 
 /** Next's own pages: no documents. */

@@ -18,8 +18,9 @@ function nextMajor(): number | undefined {
   try {
     const pkg = createRequire(resolve(process.cwd(), 'package.json'))('next/package.json') as { version: string }
     return Number.parseInt(pkg.version, 10)
+  } catch {
+    return undefined
   }
-  catch { return undefined }
 }
 
 let warned = false
@@ -30,14 +31,20 @@ let warned = false
  * 16), which runs under webpack and Turbopack alike. Next.js before 16 has no hook after its
  * build: it says so once and names the CLI step to add instead.
  */
-export default function withVectornator<T extends Config | ConfigFunction>(nextConfig: T = {} as T, options: VectornatorPluginOptions = {}): T {
+export default function withVectornator<T extends Config | ConfigFunction>(
+  nextConfig: T = {} as T,
+  options: VectornatorPluginOptions = {},
+): T {
   // A bad option fails `next build` as the config loads, with the field named.
   resolvePluginOptions(options)
   const wrap = (config: Config): Config => {
     if (isDisabled(options)) return config
     const major = nextMajor()
     if (major !== undefined && major < 16) {
-      if (!warned) process.stderr.write(`[vectornator] Next.js ${major} has no hook after \`next build\` (build adapters came with Next.js 16): not syncing; add \`vectornator sync\` after \`next build\` in your build script\n`)
+      if (!warned)
+        process.stderr.write(
+          `[vectornator] Next.js ${major} has no hook after \`next build\` (build adapters came with Next.js 16): not syncing; add \`vectornator sync\` after \`next build\` in your build script\n`,
+        )
       warned = true
       return config
     }

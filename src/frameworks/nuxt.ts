@@ -14,12 +14,20 @@ interface NuxtOptions {
   app: { baseURL?: string }
   vectornator?: VectornatorPluginOptions
   /** @nuxtjs/i18n's options: its module reads them from here, and so does this one. */
-  i18n?: { locales?: (string | { code: string })[], defaultLocale?: string }
+  i18n?: { locales?: (string | { code: string })[]; defaultLocale?: string }
 }
 
-interface Hooks<T> { hook(name: string, fn: (arg: T) => unknown): unknown }
+interface Hooks<T> {
+  hook(name: string, fn: (arg: T) => unknown): unknown
+}
 
-interface PrerenderRoute { route: string, fileName?: string, contentType?: string, error?: unknown, skip?: boolean }
+interface PrerenderRoute {
+  route: string
+  fileName?: string
+  contentType?: string
+  error?: unknown
+  skip?: boolean
+}
 
 interface Nitro {
   options: { output: { publicDir: string } }
@@ -41,7 +49,10 @@ const usesContent = (modules: unknown[]) => modules.some(m => (Array.isArray(m) 
  * (order prefixes and `index` dropped), the route its docs templates serve it under.
  */
 export function contentPath(relative: string): string {
-  const parts = relative.replace(/\.(?:md|mdx|mdoc|markdown)$/i, '').split('/').map(p => p.replace(/^\d+\./, ''))
+  const parts = relative
+    .replace(/\.(?:md|mdx|mdoc|markdown)$/i, '')
+    .split('/')
+    .map(p => p.replace(/^\d+\./, ''))
   if (parts[parts.length - 1] === 'index') parts.pop()
   return `/${parts.join('/')}`
 }
@@ -59,9 +70,14 @@ async function contentRoutes(root: string, base: string, routes: Map<string, str
  * and of the prerendered pages (`publicDir`, absolute).
  */
 export function nuxtSiteRules(i18n: NuxtOptions['i18n'], root: string, publicDir: string): FrameworkRules {
-  const locales = (i18n?.locales ?? []).map(l => typeof l === 'string' ? l : l?.code).filter((l): l is string => typeof l === 'string' && l !== '')
+  const locales = (i18n?.locales ?? [])
+    .map(l => (typeof l === 'string' ? l : l?.code))
+    .filter((l): l is string => typeof l === 'string' && l !== '')
   const out = relative(root, publicDir).split(sep).join('/')
-  return nuxtRules({ locales, defaultLocale: i18n?.defaultLocale }, out && !out.startsWith('..') && !isAbsolute(out) ? out : undefined)
+  return nuxtRules(
+    { locales, defaultLocale: i18n?.defaultLocale },
+    out && !out.startsWith('..') && !isAbsolute(out) ? out : undefined,
+  )
 }
 
 /**
@@ -81,7 +97,7 @@ export default async function vectornatorNuxt(inline: VectornatorPluginOptions =
   const base = normalBase(config.app?.baseURL)
 
   // Set up once Nitro is: the prerendered pages' folder (the preset's) gives them their locale.
-  nuxt.hook('nitro:init', async (nitro) => {
+  nuxt.hook('nitro:init', async nitro => {
     const face = createFace(options, {
       root,
       ...(content ? { include: ['content/**/*.{md,mdx,mdoc}'], exclude: ['**/_*', '**/_*/**'] } : {}),
@@ -91,7 +107,8 @@ export default async function vectornatorNuxt(inline: VectornatorPluginOptions =
     await face.runner?.prepare(root)
     const pages: PrerenderRoute[] = []
     nitro.hooks.hook('prerender:route', (route: PrerenderRoute) => {
-      if (!route.error && !route.skip && route.fileName?.endsWith('.html') && !FALLBACK_PAGE.test(route.fileName)) pages.push(route)
+      if (!route.error && !route.skip && route.fileName?.endsWith('.html') && !FALLBACK_PAGE.test(route.fileName))
+        pages.push(route)
     })
     nitro.hooks.hook('compiled', async () => {
       const publicDir = nitro.options.output.publicDir

@@ -15,7 +15,7 @@ interface RspressConfig {
   lang?: string
   locales?: { lang: string }[]
   themeConfig?: { locales?: { lang: string }[] }
-  multiVersion?: { default?: string, versions?: string[] }
+  multiVersion?: { default?: string; versions?: string[] }
 }
 
 interface RouteMeta {
@@ -26,7 +26,8 @@ interface RouteMeta {
 const DOCUMENT = /\.(?:md|mdx|mdoc)$/i
 
 /** Where Rspress writes a route's page: `/guide/intro` -> guide/intro.html, `/guide/` -> guide/index.html. */
-const htmlName = (routePath: string) => `${routePath.endsWith('/') ? `${routePath}index` : routePath}.html`.replace(/^\/+/, '')
+const htmlName = (routePath: string) =>
+  `${routePath.endsWith('/') ? `${routePath}index` : routePath}.html`.replace(/^\/+/, '')
 
 /**
  * The link the site writes for a route: under `base`, with `.html` unless `route.cleanUrls`

@@ -12,16 +12,41 @@ export interface FrameworkRules {
 }
 
 /** `build/{locale:fr}/**` for each locale that renders into a folder of its own. */
-const renderedIn = (outDir: string | undefined, locales: string[]) => outDir ? locales.map(l => `${outDir}/{locale:${l}}/**`) : []
+const renderedIn = (outDir: string | undefined, locales: string[]) =>
+  outDir ? locales.map(l => `${outDir}/{locale:${l}}/**`) : []
 
 /**
  * Docusaurus: versioned_docs/version-1.0/, i18n/fr/docusaurus-plugin-content-docs/current/; the
  * rendered pages of a locale under build/fr/. A rendered page's version comes from its source.
  */
-export function docusaurusRules(defaultLocale: string | undefined, hasVersions: boolean, locales: string[] = [], outDir?: string): FrameworkRules {
+export function docusaurusRules(
+  defaultLocale: string | undefined,
+  hasVersions: boolean,
+  locales: string[] = [],
+  outDir?: string,
+): FrameworkRules {
   return {
-    ...(hasVersions ? { version: { patterns: ['versioned_docs/version-{version}/**', 'i18n/*/docusaurus-plugin-content-docs/version-{version}/**'], default: 'current' } } : {}),
-    locale: { patterns: ['i18n/{locale}/**', ...renderedIn(outDir, locales.filter(l => l !== defaultLocale))], ...(defaultLocale ? { default: defaultLocale } : {}) },
+    ...(hasVersions
+      ? {
+          version: {
+            patterns: [
+              'versioned_docs/version-{version}/**',
+              'i18n/*/docusaurus-plugin-content-docs/version-{version}/**',
+            ],
+            default: 'current',
+          },
+        }
+      : {}),
+    locale: {
+      patterns: [
+        'i18n/{locale}/**',
+        ...renderedIn(
+          outDir,
+          locales.filter(l => l !== defaultLocale),
+        ),
+      ],
+      ...(defaultLocale ? { default: defaultLocale } : {}),
+    },
   }
 }
 
@@ -32,7 +57,12 @@ export function docusaurusRules(defaultLocale: string | undefined, hasVersions: 
  */
 export function starlightRules(locales: string[], defaultLocale: string | undefined, outDir?: string): FrameworkRules {
   if (locales.length === 0) return {}
-  return { locale: { patterns: [...locales.map(l => `src/content/docs/{locale:${l}}/**`), ...renderedIn(outDir, locales)], ...(defaultLocale ? { default: defaultLocale } : {}) } }
+  return {
+    locale: {
+      patterns: [...locales.map(l => `src/content/docs/{locale:${l}}/**`), ...renderedIn(outDir, locales)],
+      ...(defaultLocale ? { default: defaultLocale } : {}),
+    },
+  }
 }
 
 /** A locale's own folder in each of `dirs` (each with its trailing slash, or '' for the top). */
@@ -54,19 +84,31 @@ export interface Languages {
  */
 export function rspressRules(docs: string, outDir: string | undefined, site: Languages): FrameworkRules {
   const top = docs === '.' ? '' : `${docs}/`
-  const versions = site.defaultVersion ? site.versions ?? [] : []
+  const versions = site.defaultVersion ? (site.versions ?? []) : []
   const others = versions.filter(v => v !== site.defaultVersion)
   const rules: FrameworkRules = {}
   if (versions.length) {
     rules.version = {
-      patterns: [...versions.map(v => `${top}{version:${v}}/**`), ...(outDir ? others.map(v => `${outDir}/{version:${v}}/**`) : [])],
+      patterns: [
+        ...versions.map(v => `${top}{version:${v}}/**`),
+        ...(outDir ? others.map(v => `${outDir}/{version:${v}}/**`) : []),
+      ],
       default: site.defaultVersion,
     }
   }
   if (site.defaultLocale && site.locales.length) {
     const rendered = outDir ? ['', ...others.map(v => `${v}/`)].map(v => `${outDir}/${v}`) : []
     rules.locale = {
-      patterns: [...localeIn(['', ...versions.map(v => `${v}/`)].map(v => `${top}${v}`), site.locales), ...localeIn(rendered, site.locales.filter(l => l !== site.defaultLocale))],
+      patterns: [
+        ...localeIn(
+          ['', ...versions.map(v => `${v}/`)].map(v => `${top}${v}`),
+          site.locales,
+        ),
+        ...localeIn(
+          rendered,
+          site.locales.filter(l => l !== site.defaultLocale),
+        ),
+      ],
       default: site.defaultLocale,
     }
   }
@@ -84,7 +126,12 @@ const NEXT_LOCALE_FOLDERS = ['content/', 'src/content/', 'app/', 'src/app/']
 export function nextraRules(site: Languages): FrameworkRules {
   if (site.locales.length === 0) return {}
   const named = site.locales.flatMap(l => ['pages', 'src/pages'].map(dir => `${dir}/**/*.{locale:${l}}.{md,mdx,mdoc}`))
-  return { locale: { patterns: [...localeIn(NEXT_LOCALE_FOLDERS, site.locales), ...named], ...(site.defaultLocale ? { default: site.defaultLocale } : {}) } }
+  return {
+    locale: {
+      patterns: [...localeIn(NEXT_LOCALE_FOLDERS, site.locales), ...named],
+      ...(site.defaultLocale ? { default: site.defaultLocale } : {}),
+    },
+  }
 }
 
 /**
@@ -94,5 +141,10 @@ export function nextraRules(site: Languages): FrameworkRules {
 export function nuxtRules(site: Languages, publicDir: string | undefined): FrameworkRules {
   if (site.locales.length === 0) return {}
   const rendered = publicDir ? site.locales.map(l => `${publicDir}/{locale:${l}}{.html,/**}`) : []
-  return { locale: { patterns: [...localeIn(['content/'], site.locales), ...rendered], ...(site.defaultLocale ? { default: site.defaultLocale } : {}) } }
+  return {
+    locale: {
+      patterns: [...localeIn(['content/'], site.locales), ...rendered],
+      ...(site.defaultLocale ? { default: site.defaultLocale } : {}),
+    },
+  }
 }

@@ -23,7 +23,10 @@ export class UsageError extends VectornatorError {
 /** One error for every problem found: all of them are reported together, each naming its fix. */
 export function problemsError(problems: string[], where?: string): UsageError {
   const one = where ? `${where}: ${problems[0]}` : problems[0]!
-  return new UsageError(problems.length === 1 ? one : `${problems.length} problems in ${where ?? 'the options'}: ${problems.join('; ')}`, problems)
+  return new UsageError(
+    problems.length === 1 ? one : `${problems.length} problems in ${where ?? 'the options'}: ${problems.join('; ')}`,
+    problems,
+  )
 }
 
 export class SyncError extends VectornatorError {
@@ -33,8 +36,9 @@ export class SyncError extends VectornatorError {
 export function errorMessage(error: unknown): string {
   // An answer made for a server that could not be reached (providers/openai/refused.ts): its own
   // line, without the status the SDK puts in front.
-  const made = (error as { headers?: Headers, error?: { message?: unknown } } | undefined)
-  if (made?.headers?.get?.('x-vectornator-unreachable') && typeof made.error?.message === 'string') return made.error.message
+  const made = error as { headers?: Headers; error?: { message?: unknown } } | undefined
+  if (made?.headers?.get?.('x-vectornator-unreachable') && typeof made.error?.message === 'string')
+    return made.error.message
   if (error instanceof Error) return error.message
   return String(error)
 }

@@ -11,7 +11,7 @@ export interface Logger {
 export const PREFIX = '[vectornator]'
 
 /** A logger on stderr (stdout stays free for `--json`), prefixed, colourless when not a TTY. */
-export function createConsoleLogger(options: { debug?: boolean, silent?: boolean } = {}): Logger {
+export function createConsoleLogger(options: { debug?: boolean; silent?: boolean } = {}): Logger {
   const write = (line: string) => {
     if (!options.silent) process.stderr.write(`${line}\n`)
   }
@@ -21,7 +21,9 @@ export function createConsoleLogger(options: { debug?: boolean, silent?: boolean
     info: m => write(`${tag} ${m}`),
     warn: m => write(`${tag} ${color ? pc.yellow(m) : m}`),
     error: m => write(`${tag} ${color ? pc.red(m) : m}`),
-    debug: m => { if (options.debug) write(`${tag} ${color ? pc.dim(m) : m}`) },
+    debug: m => {
+      if (options.debug) write(`${tag} ${color ? pc.dim(m) : m}`)
+    },
   }
 }
 

@@ -42,17 +42,24 @@ function fences(text: string): [number, number][] {
   let open: number | undefined
   for (const m of text.matchAll(/^(```|~~~)/gm)) {
     if (open === undefined) open = m.index!
-    else { spans.push([open, m.index!]); open = undefined }
+    else {
+      spans.push([open, m.index!])
+      open = undefined
+    }
   }
   if (open !== undefined) spans.push([open, text.length])
   return spans
 }
 
 /** The section a heading names (its text, with or without the `#`s, any case), or undefined. */
-export function sectionOf(text: string, name: string): { start: number, end: number, heading: Heading } | undefined {
-  const wanted = name.replace(/^#+\s*/, '').trim().toLowerCase()
-  const heading = outline(text).find(h => h.text.toLowerCase() === wanted)
-    ?? outline(text).find(h => h.text.toLowerCase().includes(wanted))
+export function sectionOf(text: string, name: string): { start: number; end: number; heading: Heading } | undefined {
+  const wanted = name
+    .replace(/^#+\s*/, '')
+    .trim()
+    .toLowerCase()
+  const heading =
+    outline(text).find(h => h.text.toLowerCase() === wanted) ??
+    outline(text).find(h => h.text.toLowerCase().includes(wanted))
   return heading && { start: heading.offset, end: heading.offset + heading.chars, heading }
 }
 
@@ -60,7 +67,7 @@ export function sectionOf(text: string, name: string): { start: number, end: num
  * `text` from `offset`, at most `budget` characters, cut at the last line break before the budget
  * when there is one in its second half. Resolves to the piece and where the next one starts.
  */
-export function slice(text: string, offset: number, budget = DOCUMENT_BUDGET): { piece: string, nextOffset?: number } {
+export function slice(text: string, offset: number, budget = DOCUMENT_BUDGET): { piece: string; nextOffset?: number } {
   if (text.length - offset <= budget) return { piece: text.slice(offset) }
   const hard = offset + budget
   const line = text.lastIndexOf('\n', hard)
@@ -75,8 +82,15 @@ export function slice(text: string, offset: number, budget = DOCUMENT_BUDGET): {
 export function around(passage: string, query: string, chars = PASSAGE_CHARS): string {
   if (passage.length <= chars) return passage
   const lower = passage.toLowerCase()
-  const words = query.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(w => w.length >= 3)
-  const at = words.map(w => lower.indexOf(w)).filter(i => i >= 0).sort((a, b) => a - b)[0] ?? 0
+  const words = query
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(w => w.length >= 3)
+  const at =
+    words
+      .map(w => lower.indexOf(w))
+      .filter(i => i >= 0)
+      .sort((a, b) => a - b)[0] ?? 0
   const start = Math.max(0, Math.min(at - Math.floor(chars / 3), passage.length - chars))
   const piece = passage.slice(start, start + chars)
   return `${start > 0 ? '…' : ''}${piece}${start + chars < passage.length ? '…' : ''}`

@@ -37,10 +37,12 @@ export function widenFilter(filter: AttributeFilter | undefined): AttributeFilte
     if (v === 'true' || v === 'false') return [v, v === 'true']
     return v.trim() !== '' && Number.isFinite(Number(v)) ? [v, Number(v)] : [v]
   }
-  return Object.fromEntries(Object.entries(filter).map(([k, v]) => {
-    const values = [...new Set([v].flat().flatMap(widen))]
-    return [k, values.length === 1 ? values[0]! : values]
-  }))
+  return Object.fromEntries(
+    Object.entries(filter).map(([k, v]) => {
+      const values = [...new Set([v].flat().flatMap(widen))]
+      return [k, values.length === 1 ? values[0]! : values]
+    }),
+  )
 }
 
 function matches(attributes: Attributes | undefined, filter: AttributeFilter | undefined): boolean {
@@ -62,7 +64,10 @@ export class DocumentLibrary {
   private pending?: Promise<SyncState | undefined>
   private readonly reader: DocumentReader
 
-  constructor(private readonly options: ResolvedOptions, private state: SyncState | undefined) {
+  constructor(
+    private readonly options: ResolvedOptions,
+    private state: SyncState | undefined,
+  ) {
     this.loadedAt = Date.now()
     this.reader = new DocumentReader(options.root, secretAllowance(options))
   }
@@ -70,7 +75,9 @@ export class DocumentLibrary {
   /** The state, read again when it is older than `maxAgeMs`; reads at the same time share one load. */
   async current(maxAgeMs = STATE_MAX_AGE_MS): Promise<SyncState | undefined> {
     if (Date.now() - this.loadedAt < maxAgeMs) return this.state
-    this.pending ??= this.reload().finally(() => { this.pending = undefined })
+    this.pending ??= this.reload().finally(() => {
+      this.pending = undefined
+    })
     return this.pending
   }
 
@@ -82,12 +89,13 @@ export class DocumentLibrary {
       this.state = state
       this.loadedAt = Date.now()
       return state
+    } finally {
+      await store.close()
     }
-    finally { await store.close() }
   }
 
   /** One page of the documents, sorted by path, narrowed like a search (default version and locale). */
-  async list(request: SearchRequest & { offset?: number, limit?: number }): Promise<DocumentPage> {
+  async list(request: SearchRequest & { offset?: number; limit?: number }): Promise<DocumentPage> {
     const filter = searchFilter(this.options, { ...request, filter: widenFilter(request.filter) })
     const state = await this.current()
     if (!state) throw new RefusedError(nothingSynced(this.options.root))
@@ -103,7 +111,11 @@ export class DocumentLibrary {
   }
 
   /** The versions and locales the synced documents carry, with how many of each, and the defaults a search asks for. */
-  async scopes(): Promise<{ versions: { name: string, documents: number }[], locales: { name: string, documents: number }[], defaults: { version?: string, locale?: string } }> {
+  async scopes(): Promise<{
+    versions: { name: string; documents: number }[]
+    locales: { name: string; documents: number }[]
+    defaults: { version?: string; locale?: string }
+  }> {
     const state = await this.current()
     if (!state) throw new RefusedError(nothingSynced(this.options.root))
     const count = (key: 'version' | 'locale') => {
@@ -115,11 +127,15 @@ export class DocumentLibrary {
       return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, documents]) => ({ name, documents }))
     }
     const defaults = { version: this.options.version?.default, locale: this.options.locale?.default }
-    return { versions: count('version'), locales: count('locale'), defaults: Object.fromEntries(Object.entries(defaults).filter(([, v]) => v !== undefined)) }
+    return {
+      versions: count('version'),
+      locales: count('locale'),
+      defaults: Object.fromEntries(Object.entries(defaults).filter(([, v]) => v !== undefined)),
+    }
   }
 
   /** The document by path or by url, with its text as synced; a RefusedError saying why otherwise. */
-  async get(ask: { path?: string, url?: string }): Promise<DocumentInfo & DocumentText> {
+  async get(ask: { path?: string; url?: string }): Promise<DocumentInfo & DocumentText> {
     if ((ask.path === undefined) === (ask.url === undefined))
       throw new RefusedError('give either path or url (one of them): e.g. { "path": "docs/guide.md" }')
     let state = await this.current()
@@ -127,8 +143,7 @@ export class DocumentLibrary {
     const path = ask.path ?? pathForUrl(state, ask.url!)
     try {
       return await this.readAt(state, path)
-    }
-    catch (error) {
+    } catch (error) {
       // A sync may have happened since the state was read: read it again once before refusing.
       if (!(error instanceof RefusedError && error.stale) || Date.now() - this.loadedAt < 500) throw error
       state = await this.current(0)
@@ -138,6 +153,6 @@ export class DocumentLibrary {
 
   private async readAt(state: SyncState | undefined, path: string): Promise<DocumentInfo & DocumentText> {
     const entry = syncedEntry(state, path)
-    return { ...infoOf(path, entry.attributes), ...await this.reader.read(path, entry, state!) }
+    return { ...infoOf(path, entry.attributes), ...(await this.reader.read(path, entry, state!)) }
   }
 }

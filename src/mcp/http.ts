@@ -26,8 +26,11 @@ export const DEFAULT_IDLE_MS = 30 * 60_000
 
 function hostnameOf(value: string | undefined): string | undefined {
   if (!value) return undefined
-  try { return new URL(value.includes('://') ? value : `http://${value}`).hostname.replace(/^\[|\]$/g, '').toLowerCase() }
-  catch { return undefined }
+  try {
+    return new URL(value.includes('://') ? value : `http://${value}`).hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -41,7 +44,8 @@ export function allowedHostnames(host: string, extra: string[] = []): Set<string
   if (bound && !WILDCARD.has(host)) names.add(bound)
   if (WILDCARD.has(host)) {
     names.add(hostname().toLowerCase())
-    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(a.address.toLowerCase())
+    for (const list of Object.values(networkInterfaces()))
+      for (const a of list ?? []) names.add(a.address.toLowerCase())
   }
   return names
 }
@@ -79,7 +83,7 @@ export async function serveHttp(ctx: DocsContext, options: HttpOptions): Promise
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS
   const idleMs = options.idleMs ?? DEFAULT_IDLE_MS
   const names = allowedHostnames(host, options.allowedHosts)
-  const sessions = new Map<string, { transport: StreamableHTTPServerTransport, seen: number }>()
+  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; seen: number }>()
   let starting = 0
 
   const allowed = (req: IncomingMessage) => {
@@ -90,9 +94,18 @@ export async function serveHttp(ctx: DocsContext, options: HttpOptions): Promise
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    if (!allowed(req)) return reply(res, 403, `forbidden: host ${JSON.stringify(req.headers.host ?? '')} is not one this server answers (add it with --allowed-host)`)
-    if (token && !tokenMatches(req, token)) return reply(res, 401, 'unauthorized: send the token as Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' })
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/mcp') return reply(res, 404, 'not found: the MCP endpoint is /mcp')
+    if (!allowed(req))
+      return reply(
+        res,
+        403,
+        `forbidden: host ${JSON.stringify(req.headers.host ?? '')} is not one this server answers (add it with --allowed-host)`,
+      )
+    if (token && !tokenMatches(req, token))
+      return reply(res, 401, 'unauthorized: send the token as Authorization: Bearer <token>', {
+        'www-authenticate': 'Bearer',
+      })
+    if (new URL(req.url ?? '/', 'http://x').pathname !== '/mcp')
+      return reply(res, 404, 'not found: the MCP endpoint is /mcp')
     const id = req.headers['mcp-session-id']
     const known = typeof id === 'string' ? sessions.get(id) : undefined
     if (known) {
@@ -102,28 +115,40 @@ export async function serveHttp(ctx: DocsContext, options: HttpOptions): Promise
     if (id !== undefined) return reply(res, 404, 'unknown session (it may have expired): start a new one (initialize)')
     if (req.method !== 'POST') return reply(res, 400, 'no session: start one with an initialize request')
     if (sessions.size + starting >= maxSessions)
-      return reply(res, 503, `too many sessions (${maxSessions}): close one (DELETE /mcp) or retry later`, { 'retry-after': '30' })
+      return reply(res, 503, `too many sessions (${maxSessions}): close one (DELETE /mcp) or retry later`, {
+        'retry-after': '30',
+      })
     starting++
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (sid) => { sessions.set(sid, { transport, seen: Date.now() }) },
+      onsessioninitialized: sid => {
+        sessions.set(sid, { transport, seen: Date.now() })
+      },
     })
-    transport.onclose = () => { if (transport.sessionId) sessions.delete(transport.sessionId) }
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId)
+    }
     try {
       await createDocsServer(ctx).connect(transport)
       await transport.handleRequest(req, res)
-    }
-    finally {
+    } finally {
       starting--
       // A request that started no session (not an initialize, or a failed one) leaves nothing behind.
       if (!transport.sessionId || !sessions.has(transport.sessionId)) await transport.close().catch(() => {})
     }
   }
 
-  const sweep = setInterval(() => {
-    const stale = Date.now() - idleMs
-    for (const [sid, s] of sessions) if (s.seen < stale) { sessions.delete(sid); s.transport.close().catch(() => {}) }
-  }, Math.min(60_000, Math.max(250, idleMs / 4)))
+  const sweep = setInterval(
+    () => {
+      const stale = Date.now() - idleMs
+      for (const [sid, s] of sessions)
+        if (s.seen < stale) {
+          sessions.delete(sid)
+          s.transport.close().catch(() => {})
+        }
+    },
+    Math.min(60_000, Math.max(250, idleMs / 4)),
+  )
   sweep.unref()
 
   const server: Server = createServer((req, res) => {
@@ -134,15 +159,22 @@ export async function serveHttp(ctx: DocsContext, options: HttpOptions): Promise
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') reject(new UsageError(`port ${port} on ${host} is in use: pass another --port (0 picks a free one)`))
+      if (error.code === 'EADDRINUSE')
+        reject(new UsageError(`port ${port} on ${host} is in use: pass another --port (0 picks a free one)`))
       else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EACCES')
-        reject(new UsageError(`cannot listen on ${host}:${port} (${error.code}): pass a --host of this machine and a --port you may open`))
+        reject(
+          new UsageError(
+            `cannot listen on ${host}:${port} (${error.code}): pass a --host of this machine and a --port you may open`,
+          ),
+        )
       else reject(error)
     })
     server.listen(port, host, () => resolve())
   })
   if (!isLoopback(host) && !token)
-    ctx.logger.warn(`mcp: listening on ${host} with no authentication: anyone who can reach it can read the synced documents; set a token (--token, or VECTORNATOR_MCP_TOKEN)`)
+    ctx.logger.warn(
+      `mcp: listening on ${host} with no authentication: anyone who can reach it can read the synced documents; set a token (--token, or VECTORNATOR_MCP_TOKEN)`,
+    )
   const address = server.address()
   const bound = typeof address === 'object' && address ? address.port : port
   const shown = host.includes(':') ? `[${host}]` : host

@@ -29,7 +29,9 @@ export async function serveMcp(userOptions: VectornatorOptions, options: McpServ
   // tools say what to do until a sync has run.
   let store: StoreHandle | undefined = await StoreHandle.open(userOptions, vn).catch((error: unknown) => {
     if (!(error instanceof UsageError) || !/nothing has been synced/.test(error.message)) throw error
-    options.logger.warn(`mcp: nothing has been synced from ${vn.options.root} yet: serving anyway; the tools say so until \`vectornator sync\` has run`)
+    options.logger.warn(
+      `mcp: nothing has been synced from ${vn.options.root} yet: serving anyway; the tools say so until \`vectornator sync\` has run`,
+    )
     return undefined
   })
   let opening: Promise<StoreHandle> | undefined
@@ -41,8 +43,12 @@ export async function serveMcp(userOptions: VectornatorOptions, options: McpServ
     connection: async () => {
       const state = await library.current()
       if (!store) {
-        opening ??= StoreHandle.open(userOptions, vn).finally(() => { opening = undefined })
-        store = await opening.catch(() => { throw new RefusedError(nothingSynced(vn.options.root)) })
+        opening ??= StoreHandle.open(userOptions, vn).finally(() => {
+          opening = undefined
+        })
+        store = await opening.catch(() => {
+          throw new RefusedError(nothingSynced(vn.options.root))
+        })
       }
       return store.connection(state)
     },
@@ -53,7 +59,9 @@ export async function serveMcp(userOptions: VectornatorOptions, options: McpServ
   const count = Object.keys(store?.first.state?.files ?? {}).length
   const storeName = store ? `store ${store.first.storeId}` : 'no store yet'
   let stop!: () => void
-  const done = new Promise<void>((resolve) => { stop = resolve })
+  const done = new Promise<void>(resolve => {
+    stop = resolve
+  })
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
   try {
@@ -68,13 +76,14 @@ export async function serveMcp(userOptions: VectornatorOptions, options: McpServ
     // The client closing our stdin is how a stdio session ends.
     process.stdin.once('end', stop)
     process.stdin.once('close', stop)
-    const stdin = guardedStdin(process.stdin, process.stdout, MAX_LINE_BYTES, bytes => options.logger.warn(`mcp: a request of ${bytes} bytes was refused (at most ${MAX_LINE_BYTES})`))
+    const stdin = guardedStdin(process.stdin, process.stdout, MAX_LINE_BYTES, bytes =>
+      options.logger.warn(`mcp: a request of ${bytes} bytes was refused (at most ${MAX_LINE_BYTES})`),
+    )
     await server.connect(new StdioServerTransport(stdin, process.stdout))
     options.logger.info(`mcp: serving ${count} documents of ${storeName} on stdio`)
     await done
     await server.close()
-  }
-  finally {
+  } finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
     await store?.close()

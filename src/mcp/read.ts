@@ -37,14 +37,20 @@ async function workTreeCopy(root: string, path: string): Promise<Buffer | undefi
     throw new RefusedError(`${path} is a symbolic link (or lies under one) leading out of the root: it is not served`)
   const info = await lstat(target).catch(() => undefined)
   if (!info?.isFile()) return undefined
-  if (info.size > MAX_DOCUMENT_BYTES) throw new RefusedError(`${path} is larger than ${MAX_DOCUMENT_BYTES} bytes: too large to serve`)
+  if (info.size > MAX_DOCUMENT_BYTES)
+    throw new RefusedError(`${path} is larger than ${MAX_DOCUMENT_BYTES} bytes: too large to serve`)
   return readFile(target)
 }
 
 /** One blob's bytes from git, or undefined when `name` names none (a commit this clone lacks). */
 function gitBlob(cwd: string, name: string): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const child = spawn('git', ['cat-file', 'blob', name], { cwd, env: gitEnv(), windowsHide: true, stdio: ['ignore', 'pipe', 'ignore'] })
+  return new Promise(resolve => {
+    const child = spawn('git', ['cat-file', 'blob', name], {
+      cwd,
+      env: gitEnv(),
+      windowsHide: true,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
     const out: Buffer[] = []
     let size = 0
     child.stdout.on('data', (chunk: Buffer) => {
@@ -62,11 +68,17 @@ export class DocumentReader {
   private prefix?: Promise<string | undefined>
 
   /** `allowSecret`: the paths `allowSecrets` lets through (served as they were synced). */
-  constructor(private readonly root: string, private readonly allowSecret: Promise<(path: string) => boolean> = Promise.resolve(() => false)) {}
+  constructor(
+    private readonly root: string,
+    private readonly allowSecret: Promise<(path: string) => boolean> = Promise.resolve(() => false),
+  ) {}
 
   /** The root's folder inside its git repository (`docs/` or empty); undefined outside one. */
   private gitPrefix(): Promise<string | undefined> {
-    this.prefix ??= git(this.root, ['rev-parse', '--show-prefix']).then(p => p.trim(), () => undefined)
+    this.prefix ??= git(this.root, ['rev-parse', '--show-prefix']).then(
+      p => p.trim(),
+      () => undefined,
+    )
     return this.prefix
   }
 
@@ -81,21 +93,39 @@ export class DocumentReader {
     if (own && sha256(own) === entry.hash) return this.text(path, own, 'work-tree', undefined, allowed)
     const commit = state.sourceCommit
     const prefix = commit ? await this.gitPrefix() : undefined
-    const committed = commit && prefix !== undefined ? await gitBlob(this.root, `${commit}:${prefix}${path}`) : undefined
+    const committed =
+      commit && prefix !== undefined ? await gitBlob(this.root, `${commit}:${prefix}${path}`) : undefined
     if (committed && sha256(committed) === entry.hash) return this.text(path, committed, 'git', commit, allowed)
     const where = commit
       ? `the work tree's copy differs from the synced one, and commit ${commit.slice(0, 12)} the sync read ${committed ? 'holds another version' : prefix === undefined ? 'is not in a repository here' : 'does not hold it (or is not in this clone)'}`
       : `the work tree's copy ${own ? 'differs from the synced one' : 'is gone'}, and the sync recorded no commit to read it from`
-    throw new RefusedError(`${path} changed since the last sync (${where}): run \`vectornator sync\`, then ask again; a stale copy is never served`, true)
+    throw new RefusedError(
+      `${path} changed since the last sync (${where}): run \`vectornator sync\`, then ask again; a stale copy is never served`,
+      true,
+    )
   }
 
-  private text(path: string, content: Buffer, from: DocumentText['from'], commit: string | undefined, allowed: boolean): DocumentText {
+  private text(
+    path: string,
+    content: Buffer,
+    from: DocumentText['from'],
+    commit: string | undefined,
+    allowed: boolean,
+  ): DocumentText {
     if (content.includes(0)) throw new RefusedError(`${path} is not a text document: it is not served`)
     // Never a credential, even one a state written before these checks (or by hand) names.
-    const secret = allowed ? undefined : credentialByName(path) ?? secretInText(content.toString('latin1'))
-    if (secret) throw new RefusedError(`${path} is not served: ${secret.startsWith('holds') ? `it ${secret}` : `it is ${secret}`}`)
+    const secret = allowed ? undefined : (credentialByName(path) ?? secretInText(content.toString('latin1')))
+    if (secret)
+      throw new RefusedError(
+        `${path} is not served: ${secret.startsWith('holds') ? `it ${secret}` : `it is ${secret}`}`,
+      )
     // The same conversion the sync applies before upload, so the text matches what search found.
     const uploaded = uploadText({ path } as LocalFile, content)
-    return { text: (uploaded ?? content).toString('utf8'), from, ...(commit ? { commit } : {}), converted: uploaded !== undefined }
+    return {
+      text: (uploaded ?? content).toString('utf8'),
+      from,
+      ...(commit ? { commit } : {}),
+      converted: uploaded !== undefined,
+    }
   }
 }

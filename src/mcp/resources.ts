@@ -13,28 +13,37 @@ export function registerResources(server: McpServer, ctx: DocsContext): void {
     list: async () => {
       const state = await ctx.library.current()
       return {
-        resources: Object.entries(state?.files ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([path, f]) => ({
-          uri: uriOf(path),
-          name: typeof f.attributes?.title === 'string' && f.attributes.title ? f.attributes.title : path,
-          mimeType: mimeOf(path),
-        })),
+        resources: Object.entries(state?.files ?? {})
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([path, f]) => ({
+            uri: uriOf(path),
+            name: typeof f.attributes?.title === 'string' && f.attributes.title ? f.attributes.title : path,
+            mimeType: mimeOf(path),
+          })),
       }
     },
   })
-  server.registerResource('document', template, {
-    title: 'Synced document',
-    description: `A document of ${ctx.name} as last synced, by its path relative to the root`,
-  }, async (uri, variables) => {
-    const raw = [variables.path].flat()[0] ?? ''
-    let path: string
-    try { path = decodeURIComponent(raw) }
-    catch { throw new RefusedError(`${uri.href} is not a well-formed document address`) }
-    try {
-      const doc = await ctx.library.get({ path })
-      return { contents: [{ uri: uri.href, mimeType: mimeOf(path), text: doc.text }] }
-    }
-    catch (error) {
-      throw new Error(ctx.redact((error as Error).message))
-    }
-  })
+  server.registerResource(
+    'document',
+    template,
+    {
+      title: 'Synced document',
+      description: `A document of ${ctx.name} as last synced, by its path relative to the root`,
+    },
+    async (uri, variables) => {
+      const raw = [variables.path].flat()[0] ?? ''
+      let path: string
+      try {
+        path = decodeURIComponent(raw)
+      } catch {
+        throw new RefusedError(`${uri.href} is not a well-formed document address`)
+      }
+      try {
+        const doc = await ctx.library.get({ path })
+        return { contents: [{ uri: uri.href, mimeType: mimeOf(path), text: doc.text }] }
+      } catch (error) {
+        throw new Error(ctx.redact((error as Error).message))
+      }
+    },
+  )
 }

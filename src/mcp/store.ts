@@ -29,7 +29,7 @@ export function embeddedDataDir(vn: Vectornator): string | undefined {
  */
 export class StoreHandle {
   private constructor(
-    private current: { connection: StoreConnection, key: string | undefined, close(): Promise<void> },
+    private current: { connection: StoreConnection; key: string | undefined; close(): Promise<void> },
     /** What, in a newer state, calls for a new connection. */
     private readonly keyOf: (state: SyncState) => string | undefined,
     private readonly reopen: () => Promise<StoreHandle['current']>,
@@ -52,17 +52,25 @@ export class StoreHandle {
     return new StoreHandle(await reopen(), s => s.lastSync, reopen)
   }
 
-  get first(): StoreConnection { return this.current.connection }
+  get first(): StoreConnection {
+    return this.current.connection
+  }
 
   /** The connection to search with, for the state as read now. */
   async connection(state: SyncState | undefined): Promise<StoreConnection> {
     if (state && this.keyOf(state) !== this.current.key) {
-      this.pending ??= this.reopen().then((next) => {
-        const old = this.current
-        this.current = next
-        this.retiring.add(old)
-        setTimeout(() => { if (this.retiring.delete(old)) void old.close().catch(() => {}) }, RETIRE_AFTER_MS).unref()
-      }).finally(() => { this.pending = undefined })
+      this.pending ??= this.reopen()
+        .then(next => {
+          const old = this.current
+          this.current = next
+          this.retiring.add(old)
+          setTimeout(() => {
+            if (this.retiring.delete(old)) void old.close().catch(() => {})
+          }, RETIRE_AFTER_MS).unref()
+        })
+        .finally(() => {
+          this.pending = undefined
+        })
       await this.pending
     }
     return this.current.connection
@@ -77,7 +85,11 @@ export class StoreHandle {
 }
 
 /** A copy of the embedded database, taken while no sync writes it, opened as the store. */
-async function openCopy(userOptions: VectornatorOptions, vn: Vectornator, dataDir: string): Promise<StoreHandle['current']> {
+async function openCopy(
+  userOptions: VectornatorOptions,
+  vn: Vectornator,
+  dataDir: string,
+): Promise<StoreHandle['current']> {
   const { options } = vn
   const dir = await mkdtemp(join(tmpdir(), 'vectornator-mcp-'))
   const copy = join(dir, 'store')
@@ -86,24 +98,33 @@ async function openCopy(userOptions: VectornatorOptions, vn: Vectornator, dataDi
     const state = await resolveStateStore(options, options.logger)
     let key: string | undefined
     const release = await lockState(options.root, state, {
-      onWait: pid => options.logger.info(`mcp: waiting for a vectornator run (pid ${pid}) to finish writing the embedded store`),
+      onWait: pid =>
+        options.logger.info(`mcp: waiting for a vectornator run (pid ${pid}) to finish writing the embedded store`),
     })
     try {
       key = (await state.load())?.lastSync
       if (await stat(dataDir).catch(() => undefined)) await cp(dataDir, copy, { recursive: true })
       else await mkdir(copy, { recursive: true })
-    }
-    finally {
+    } finally {
       await release()
       await state.close()
     }
     const { createPostgresProvider } = await import('../providers/postgres')
     const provider = createPostgresProvider({ ...postgresOptions(providerSettings(options)), dataDir: copy })
     // The state where this project keeps it: a provider object alone would not say the store is local.
-    const connection = await createVectornator({ ...userOptions, provider, metadata: await resolveStateStore(options, options.logger) }, {}).connect()
-    return { connection, key, close: async () => { await connection.close(); await cleanup() } }
-  }
-  catch (error) {
+    const connection = await createVectornator(
+      { ...userOptions, provider, metadata: await resolveStateStore(options, options.logger) },
+      {},
+    ).connect()
+    return {
+      connection,
+      key,
+      close: async () => {
+        await connection.close()
+        await cleanup()
+      },
+    }
+  } catch (error) {
     await cleanup()
     throw error
   }

@@ -31,8 +31,7 @@ export function esbuildSetup(runner: Runner) {
       if (builds > 1) return void runner.rebuilt(target)
       try {
         await runner.run(target)
-      }
-      catch (error) {
+      } catch (error) {
         return { errors: [{ text: errorMessage(error) }] }
       }
     })

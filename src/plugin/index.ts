@@ -21,7 +21,8 @@ export const unpluginFactory: UnpluginFactory<VectornatorPluginOptions | undefin
   // Bad options fail the build at once, before it starts, with the field named.
   const runner = createRunner(options, resolvePluginOptions(options))
 
-  if (meta.framework === 'vite') return vitePlugins(runner).map((plugin): UnpluginOptions => ({ name: plugin.name, vite: plugin }))
+  if (meta.framework === 'vite')
+    return vitePlugins(runner).map((plugin): UnpluginOptions => ({ name: plugin.name, vite: plugin }))
 
   const rollup = rollupHooks(runner)
   return {
@@ -34,6 +35,7 @@ export const unpluginFactory: UnpluginFactory<VectornatorPluginOptions | undefin
   }
 }
 
-export const unplugin: UnpluginInstance<VectornatorPluginOptions | undefined, boolean> = /* #__PURE__ */ createUnplugin(unpluginFactory)
+export const unplugin: UnpluginInstance<VectornatorPluginOptions | undefined, boolean> =
+  /* #__PURE__ */ createUnplugin(unpluginFactory)
 
 export default unplugin

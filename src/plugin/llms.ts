@@ -7,18 +7,39 @@ import type { PluginSettings } from './options'
 import type { Site } from '../core/llms/render'
 
 /** Output folders the default excludes already leave out (see DEFAULT_EXCLUDE). */
-const EXCLUDED = new Set(['dist', 'build', 'out', '.output', '.next', '.nuxt', '.svelte-kit', '.astro', 'node_modules', '.vectornator'])
+const EXCLUDED = new Set([
+  'dist',
+  'build',
+  'out',
+  '.output',
+  '.next',
+  '.nuxt',
+  '.svelte-kit',
+  '.astro',
+  'node_modules',
+  '.vectornator',
+])
 
 /**
  * The excludes to sync with when llms.txt goes into a folder the documents' globs may reach (a
  * Vite `outDir: 'site'`): the files written there, so no later sync takes them for documents.
  * Undefined, the user's excludes as they are, in every other case.
  */
-export function excludeWritten(settings: PluginSettings, root: string, outDir: string | undefined): string[] | undefined {
+export function excludeWritten(
+  settings: PluginSettings,
+  root: string,
+  outDir: string | undefined,
+): string[] | undefined {
   if (!settings.llmsTxt || !outDir) return undefined
   const out = relative(root, outDir).split('\\').join('/')
   const parts = out.split('/')
-  if (out.startsWith('..') || isAbsolute(out) || parts.some(p => EXCLUDED.has(p)) || /(^|\/)\.vitepress\/dist(\/|$)/.test(out)) return undefined
+  if (
+    out.startsWith('..') ||
+    isAbsolute(out) ||
+    parts.some(p => EXCLUDED.has(p)) ||
+    /(^|\/)\.vitepress\/dist(\/|$)/.test(out)
+  )
+    return undefined
   const base = out ? `${out}/` : ''
   const own = [`${base}llms.txt`, `${base}llms-full.txt`, `${base}*/llms.txt`, `${base}*/llms-full.txt`]
   const user = settings.core.exclude
@@ -34,7 +55,14 @@ export type SyncOutcome = 'synced' | 'dry run' | 'failed'
  * still describes what the store holds. Before any sync there is no state, and nothing is written.
  * A failure to write is the build's failure under `failOnError`, as a failed sync is.
  */
-export async function writeBuildLlmsTxt(settings: PluginSettings, options: ResolvedOptions, build: { outDir?: string, site?: Partial<Site> }, outcome: SyncOutcome, logger: Logger, mayThrow: boolean): Promise<void> {
+export async function writeBuildLlmsTxt(
+  settings: PluginSettings,
+  options: ResolvedOptions,
+  build: { outDir?: string; site?: Partial<Site> },
+  outcome: SyncOutcome,
+  logger: Logger,
+  mayThrow: boolean,
+): Promise<void> {
   if (!settings.llmsTxt) return
   const { outDir } = build
   if (!outDir) return logger.info('llms.txt: the build names no output folder: not written')
@@ -44,12 +72,22 @@ export async function writeBuildLlmsTxt(settings: PluginSettings, options: Resol
       const why = state ? 'the sync state holds no documents' : 'nothing has been synced yet'
       return logger.warn(`llms.txt: ${why}${outcome === 'synced' ? '' : ` (this sync: ${outcome})`}: not written`)
     }
-    if (outcome !== 'synced') logger.info(`llms.txt: ${outcome === 'failed' ? 'the sync failed' : 'dry run'}: written from the state of the last sync (${state.lastSync || 'unknown time'})`)
-    await writeLlmsTxt({ root: options.root, outDir, state, settings: withRuleDefaults(settings.llmsTxt, options), site: build.site, logger })
-  }
-  catch (error) {
+    if (outcome !== 'synced')
+      logger.info(
+        `llms.txt: ${outcome === 'failed' ? 'the sync failed' : 'dry run'}: written from the state of the last sync (${state.lastSync || 'unknown time'})`,
+      )
+    await writeLlmsTxt({
+      root: options.root,
+      outDir,
+      state,
+      settings: withRuleDefaults(settings.llmsTxt, options),
+      site: build.site,
+      logger,
+    })
+  } catch (error) {
     const message = `llms.txt not written: ${errorMessage(error)}`
     logger.error(message)
-    if (settings.failOnError && mayThrow) throw new SyncError(`[vectornator] ${message} (failOnError is on, so the build fails)`)
+    if (settings.failOnError && mayThrow)
+      throw new SyncError(`[vectornator] ${message} (failOnError is on, so the build fails)`)
   }
 }

@@ -15,7 +15,9 @@ export function viteLogger(logger: ViteLikeLogger, debug = false): Logger {
     info: m => logger.info(`${tag} ${m}`),
     warn: m => logger.warn(`${tag} ${pc.yellow(m)}`),
     error: m => logger.error(`${tag} ${pc.red(m)}`),
-    debug: m => { if (debug) logger.info(`${tag} ${pc.dim(m)}`) },
+    debug: m => {
+      if (debug) logger.info(`${tag} ${pc.dim(m)}`)
+    },
   }
 }
 

@@ -89,8 +89,7 @@ export function resolvePluginOptions(options: VectornatorPluginOptions = {}, env
   try {
     // The root defaults to the bundler's root, known only later: check the rest now.
     resolveOptions({ ...core, root: core.root ?? process.cwd() }, env)
-  }
-  catch (error) {
+  } catch (error) {
     if (!(error instanceof UsageError)) throw error
     errors.push(error.message)
   }
@@ -99,31 +98,41 @@ export function resolvePluginOptions(options: VectornatorPluginOptions = {}, env
   if (assets === true) assetGlobs = true
   else if (typeof assets === 'string' || Array.isArray(assets)) {
     assetGlobs = typeof assets === 'string' ? [assets] : assets
-    if (assetGlobs.length === 0) errors.push('assets is an empty list: give globs over the output folder, true, or false')
+    if (assetGlobs.length === 0)
+      errors.push('assets is an empty list: give globs over the output folder, true, or false')
     for (const glob of assetGlobs) {
-      if (typeof glob !== 'string' || glob.trim() === '') errors.push(`assets must hold non-empty glob strings, got ${JSON.stringify(glob)}`)
+      if (typeof glob !== 'string' || glob.trim() === '')
+        errors.push(`assets must hold non-empty glob strings, got ${JSON.stringify(glob)}`)
       else if (isAbsolute(glob.replace(/^!/, '')) || glob.split('/').includes('..'))
-        errors.push(`assets "${glob}" points outside the output folder: globs are relative to it, e.g. "guide/**/*.html"`)
+        errors.push(
+          `assets "${glob}" points outside the output folder: globs are relative to it, e.g. "guide/**/*.html"`,
+        )
     }
-  }
-  else if (assets !== false) errors.push(`assets must be true, false or globs over the output folder, got ${JSON.stringify(assets)}`)
+  } else if (assets !== false)
+    errors.push(`assets must be true, false or globs over the output folder, got ${JSON.stringify(assets)}`)
 
   let watchSetting: PluginSettings['watch'] = false
   if (watch === true) watchSetting = { debounceMs: 1000 }
   else if (typeof watch === 'object' && watch !== null) {
     const debounceMs = watch.debounceMs ?? 1000
-    if (!Number.isFinite(debounceMs) || debounceMs < 0) errors.push(`watch.debounceMs must be a number of milliseconds, got ${JSON.stringify(watch.debounceMs)}`)
+    if (!Number.isFinite(debounceMs) || debounceMs < 0)
+      errors.push(`watch.debounceMs must be a number of milliseconds, got ${JSON.stringify(watch.debounceMs)}`)
     watchSetting = { debounceMs }
-  }
-  else if (watch !== false) errors.push(`watch must be true, false or { debounceMs }, got ${JSON.stringify(watch)}`)
+  } else if (watch !== false) errors.push(`watch must be true, false or { debounceMs }, got ${JSON.stringify(watch)}`)
 
   if (failOnError !== undefined && typeof failOnError !== 'boolean')
     errors.push(`failOnError must be true or false, got ${JSON.stringify(failOnError)}`)
 
   const llms = resolveLlmsTxt(llmsTxt, errors)
 
-  if (errors.length > 0)
-    throw new UsageError(`[vectornator] ${errors.join('; ')}`)
+  if (errors.length > 0) throw new UsageError(`[vectornator] ${errors.join('; ')}`)
 
-  return { enabled: enabled !== false, core, assets: assetGlobs, watch: watchSetting, failOnError: failOnError ?? isCI(env), llmsTxt: llms }
+  return {
+    enabled: enabled !== false,
+    core,
+    assets: assetGlobs,
+    watch: watchSetting,
+    failOnError: failOnError ?? isCI(env),
+    llmsTxt: llms,
+  }
 }

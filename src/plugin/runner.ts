@@ -34,7 +34,7 @@ export interface SyncTarget {
   /** Where llms.txt goes (option `llmsTxt`); default the first output's folder. */
   outDir?: string
   /** The framework's site title and description, for llms.txt. */
-  site?: { title?: string, description?: string }
+  site?: { title?: string; description?: string }
 }
 
 /**
@@ -45,8 +45,16 @@ function rebased(defaults: VectornatorPluginOptions, from: string, to: string | 
   const base = resolve(defaults.root ?? from)
   const down = to ? toPosix(relative(to, base)) : ''
   if (!down || down.startsWith('..')) return defaults
-  const under = (globs: string | string[] | undefined) => globs === undefined ? undefined : (Array.isArray(globs) ? globs : [globs]).map(g => g.startsWith('**/') ? g : `${down}/${g}`)
-  return definedOnly({ ...defaults, root: undefined, include: under(defaults.include), exclude: under(defaults.exclude) })
+  const under = (globs: string | string[] | undefined) =>
+    globs === undefined
+      ? undefined
+      : (Array.isArray(globs) ? globs : [globs]).map(g => (g.startsWith('**/') ? g : `${down}/${g}`))
+  return definedOnly({
+    ...defaults,
+    root: undefined,
+    include: under(defaults.include),
+    exclude: under(defaults.exclude),
+  })
 }
 
 /** Pages worth a place in a vector store when `assets: true`. */
@@ -58,7 +66,8 @@ const TEXT_PAGE = /\.(?:html?|md|markdown|txt)$/i
  */
 const NOT_FOUND_PAGE = /^404\.html?$/i
 
-const definedOnly = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
+const definedOnly = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 
 const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'))
 
@@ -68,11 +77,13 @@ async function selectAssets(assets: PluginSettings['assets'], outputs: Output[],
   const picked: string[] = []
   for (const { dir, files } of outputs) {
     if (assets === true) {
-      picked.push(...files.filter((f) => {
-        const path = toPosix(relative(dir, f))
-        // `.vite/` holds Vite's manifests, never pages.
-        return TEXT_PAGE.test(path) && !path.startsWith('.vite/') && !NOT_FOUND_PAGE.test(path)
-      }))
+      picked.push(
+        ...files.filter(f => {
+          const path = toPosix(relative(dir, f))
+          // `.vite/` holds Vite's manifests, never pages.
+          return TEXT_PAGE.test(path) && !path.startsWith('.vite/') && !NOT_FOUND_PAGE.test(path)
+        }),
+      )
       continue
     }
     // Globs are matched against the folder as written, then kept to what this build emitted,
@@ -90,14 +101,17 @@ function report(result: SyncResult, logger: Logger): void {
     for (const line of planLines(result)) logger.info(line)
   }
   for (const f of result.failed.slice(0, PLAN_LIST_LIMIT)) logger.warn(`failed ${f.path}: ${f.error}`)
-  if (result.failed.length > PLAN_LIST_LIMIT) logger.warn(`... and ${result.failed.length - PLAN_LIST_LIMIT} more failed`)
+  if (result.failed.length > PLAN_LIST_LIMIT)
+    logger.warn(`... and ${result.failed.length - PLAN_LIST_LIMIT} more failed`)
   logger.info(summaryLine(result))
 }
 
 /** Why a sync that returned still counts as failed, if it does. */
 function problemOf(result: SyncResult): string | undefined {
-  if (result.failed.length) return `${result.failed.length} document${result.failed.length === 1 ? '' : 's'} could not be synced (${result.failed[0].path}: ${result.failed[0].error})`
-  if (result.checks?.failed) return `${result.checks.failed} retrieval check${result.checks.failed === 1 ? '' : 's'} failed (${result.checks.file})`
+  if (result.failed.length)
+    return `${result.failed.length} document${result.failed.length === 1 ? '' : 's'} could not be synced (${result.failed[0].path}: ${result.failed[0].error})`
+  if (result.checks?.failed)
+    return `${result.checks.failed} retrieval check${result.checks.failed === 1 ? '' : 's'} failed (${result.checks.file})`
   return undefined
 }
 
@@ -114,12 +128,18 @@ export class Runner {
   private timer: NodeJS.Timeout | undefined
   private pending: SyncTarget | undefined
 
-  constructor(private readonly options: VectornatorPluginOptions, private readonly initial: PluginSettings, private readonly defaults: VectornatorPluginOptions = {}) {
+  constructor(
+    private readonly options: VectornatorPluginOptions,
+    private readonly initial: PluginSettings,
+    private readonly defaults: VectornatorPluginOptions = {},
+  ) {
     this.current = initial
   }
 
   /** The settings in force: the plugin's options over the config file's, once it is read. */
-  get settings(): PluginSettings { return this.current }
+  get settings(): PluginSettings {
+    return this.current
+  }
 
   /**
    * Reads `vectornator.config.*` from the root (the `root` option, else the bundler's), under
@@ -131,7 +151,9 @@ export class Runner {
     let loading = this.configs.get(root)
     if (!loading) {
       // A docs framework's defaults (its folders, its base) sit under the config file and the options.
-      loading = loadConfig({ root, overrides: this.options }).then(loaded => resolvePluginOptions({ ...rebased(this.defaults, root, loaded.options.root), ...definedOnly(loaded.options) }))
+      loading = loadConfig({ root, overrides: this.options }).then(loaded =>
+        resolvePluginOptions({ ...rebased(this.defaults, root, loaded.options.root), ...definedOnly(loaded.options) }),
+      )
       this.configs.set(root, loading)
     }
     this.current = await loading
@@ -151,7 +173,8 @@ export class Runner {
   rebuilt = (target: SyncTarget): void => {
     const { settings } = this
     if (!settings.enabled) return
-    if (!settings.watch) return this.notice(target.logger, 'watch mode: not syncing (set `watch: true` to sync after rebuilds)')
+    if (!settings.watch)
+      return this.notice(target.logger, 'watch mode: not syncing (set `watch: true` to sync after rebuilds)')
     this.pending = target
     clearTimeout(this.timer)
     this.timer = setTimeout(() => {
@@ -175,13 +198,15 @@ export class Runner {
   private async sync(target: SyncTarget, mayThrow = true): Promise<SyncResult | undefined> {
     await this.prepare(target.root)
     const { settings } = this
-    if (!settings.enabled) return void this.notice(target.logger, 'switched off by the config file (enabled: false): not syncing')
+    if (!settings.enabled)
+      return void this.notice(target.logger, 'switched off by the config file (enabled: false): not syncing')
     const logger = settings.core.logger ?? target.logger
     let message = ''
     let synced: SyncResult | undefined
     const made: { options?: ResolvedOptions } = {}
     const build = { outDir: target.outDir ?? target.outputs[0]?.dir, site: target.site }
-    const llms = (outcome: SyncOutcome) => made.options && writeBuildLlmsTxt(settings, made.options, build, outcome, logger, mayThrow)
+    const llms = (outcome: SyncOutcome) =>
+      made.options && writeBuildLlmsTxt(settings, made.options, build, outcome, logger, mayThrow)
     try {
       const result = await this.syncOutputs(target, logger, made)
       if (!result) return undefined
@@ -189,8 +214,7 @@ export class Runner {
       const problem = problemOf(result)
       if (problem) message = problem
       else synced = result
-    }
-    catch (error) {
+    } catch (error) {
       message = errorMessage(error)
     }
     if (synced) {
@@ -199,36 +223,58 @@ export class Runner {
     }
     logger.error(`sync failed: ${message}`)
     if (settings.failOnError && mayThrow)
-      throw new SyncError(`[vectornator] sync failed: ${message} (failOnError is on, so the build fails; the store keeps its previous documents)`)
-    logger.warn(`${mayThrow ? 'the build goes on because failOnError is off' : 'the watch goes on'}: the store keeps its previous documents until a sync succeeds`)
+      throw new SyncError(
+        `[vectornator] sync failed: ${message} (failOnError is on, so the build fails; the store keeps its previous documents)`,
+      )
+    logger.warn(
+      `${mayThrow ? 'the build goes on because failOnError is off' : 'the watch goes on'}: the store keeps its previous documents until a sync succeeds`,
+    )
     await llms('failed')
     return undefined
   }
 
   /** The core's sync of the documents, with the emitted files `assets` selects and their routes. */
-  private async syncOutputs(target: SyncTarget, logger: Logger, made: { options?: ResolvedOptions }): Promise<SyncResult | undefined> {
+  private async syncOutputs(
+    target: SyncTarget,
+    logger: Logger,
+    made: { options?: ResolvedOptions },
+  ): Promise<SyncResult | undefined> {
     const { settings } = this
     const root = settings.core.root ?? target.root
     const outDirs = target.outputs.map(o => toPosix(relative(root, o.dir))).filter(d => d && !d.startsWith('..'))
     const routePrefixes = [...new Set([...outDirs, ...(target.routePrefixes ?? [])])]
-    const routes = target.routes && Object.fromEntries([...target.routes].map(([file, route]) => [toPosix(relative(root, file)), route]))
-    const sources = target.sources && Object.fromEntries([...target.sources].map(([page, source]) => [toPosix(relative(root, page)), toPosix(relative(root, source))]))
+    const routes =
+      target.routes &&
+      Object.fromEntries([...target.routes].map(([file, route]) => [toPosix(relative(root, file)), route]))
+    const sources =
+      target.sources &&
+      Object.fromEntries(
+        [...target.sources].map(([page, source]) => [toPosix(relative(root, page)), toPosix(relative(root, source))]),
+      )
     // llms.txt written where the globs reach is never synced back as a document.
     const exclude = excludeWritten(settings, root, target.outDir ?? target.outputs[0]?.dir) ?? settings.core.exclude
-    const vn = createVectornator({ ...settings.core, root, logger, exclude }, {
-      routePrefixes,
-      routes,
-      sources,
-      site: target.site,
-      extraFiles: settings.assets
-        ? async () => {
-            const limit = vn.options.maxFileSize ?? providerLimits(vn.options).maxFileBytes
-            const { files, skipped } = await filesFromPaths(vn.options.root, await selectAssets(settings.assets, target.outputs, vn.options.dot), limit, await secretAllowance(vn.options))
-            for (const s of skipped) logger.warn(`emitted file ${s.path} left out: ${s.reason}`)
-            return files
-          }
-        : undefined,
-    })
+    const vn = createVectornator(
+      { ...settings.core, root, logger, exclude },
+      {
+        routePrefixes,
+        routes,
+        sources,
+        site: target.site,
+        extraFiles: settings.assets
+          ? async () => {
+              const limit = vn.options.maxFileSize ?? providerLimits(vn.options).maxFileBytes
+              const { files, skipped } = await filesFromPaths(
+                vn.options.root,
+                await selectAssets(settings.assets, target.outputs, vn.options.dot),
+                limit,
+                await secretAllowance(vn.options),
+              )
+              for (const s of skipped) logger.warn(`emitted file ${s.path} left out: ${s.reason}`)
+              return files
+            }
+          : undefined,
+      },
+    )
     const skip = nothingToSyncInCI(vn.options, isCI())
     if (skip) return void this.notice(logger, skip)
     made.options = vn.options
@@ -236,6 +282,10 @@ export class Runner {
   }
 }
 
-export function createRunner(options: VectornatorPluginOptions, initial: PluginSettings, defaults: VectornatorPluginOptions = {}): Runner {
+export function createRunner(
+  options: VectornatorPluginOptions,
+  initial: PluginSettings,
+  defaults: VectornatorPluginOptions = {},
+): Runner {
   return new Runner(options, initial, defaults)
 }

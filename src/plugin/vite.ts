@@ -14,7 +14,7 @@ interface VitePressSite {
   logger: ViteLikeLogger
   buildEnd?: (site: VitePressSite) => unknown
   /** The config file as written (the site data fills in VitePress's own default title). */
-  userConfig?: { title?: string, description?: string }
+  userConfig?: { title?: string; description?: string }
   /** The site's base path (`/` or `/myproj/`). */
   site?: { base?: string }
   /** Pages served without `.html` (VitePress's `cleanUrls`). */
@@ -81,7 +81,12 @@ class ViteBuild {
   async syncNow(): Promise<void> {
     if (this.failed) return this.runner.notice(this.logger(), 'the build failed: not syncing')
     if (!this.written) return
-    const target = { root: this.config!.root, logger: this.logger(), outputs: this.collected(), outDir: resolve(this.config!.root, this.config!.build.outDir) }
+    const target = {
+      root: this.config!.root,
+      logger: this.logger(),
+      outputs: this.collected(),
+      outDir: resolve(this.config!.root, this.config!.build.outDir),
+    }
     this.reset()
     await this.runner.run(target)
   }
@@ -100,7 +105,15 @@ class ViteBuild {
       routes.set(join(s.outDir, (s.rewrites.map[page] ?? page).replace(/\.md$/, '.html')), route)
     }
     const srcDir = relative(s.root, s.srcDir).split('\\').join('/')
-    const target = { root: s.root, logger: this.logger(), outputs: [{ dir: s.outDir, files: [...client, ...pages] }], routes, routePrefixes: srcDir ? [srcDir] : [], outDir: s.outDir, site }
+    const target = {
+      root: s.root,
+      logger: this.logger(),
+      outputs: [{ dir: s.outDir, files: [...client, ...pages] }],
+      routes,
+      routePrefixes: srcDir ? [srcDir] : [],
+      outDir: s.outDir,
+      site,
+    }
     this.reset()
     await this.runner.run(target)
   }
@@ -161,7 +174,8 @@ function mainPlugin(build: ViteBuild): Plugin {
       build.outputs.set(dir, files)
       build.written = true
       const env = this.environment?.config ?? config
-      if (env.build.watch && !build.site) runner.rebuilt({ root: config.root, logger: build.logger(), outputs: build.collected() })
+      if (env.build.watch && !build.site)
+        runner.rebuilt({ root: config.root, logger: build.logger(), outputs: build.collected() })
     },
 
     async closeBundle() {

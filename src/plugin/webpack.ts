@@ -26,10 +26,12 @@ let forming: Map<string, Batch> | undefined
 function join(key: string, compiler: Compiler): Batch {
   if (!forming) {
     forming = new Map()
-    queueMicrotask(() => { forming = undefined })
+    queueMicrotask(() => {
+      forming = undefined
+    })
   }
   let batch = forming.get(key)
-  if (!batch) forming.set(key, batch = { members: new Set(), finished: new Map() })
+  if (!batch) forming.set(key, (batch = { members: new Set(), finished: new Map() }))
   batch.members.add(compiler)
   return batch
 }
@@ -56,12 +58,12 @@ export function attachCompiler(compiler: Compiler, runner: Runner): void {
   compiler.hooks.beforeRun.tapPromise('vectornator', () => runner.prepare(root))
   compiler.hooks.watchRun.tapPromise('vectornator', () => runner.prepare(root))
 
-  compiler.hooks.afterEmit.tap('vectornator', (compilation) => {
+  compiler.hooks.afterEmit.tap('vectornator', compilation => {
     const dir = resolve(compilation.outputOptions.path ?? compiler.outputPath)
     output = { dir, files: compilation.getAssets().map(a => resolve(dir, a.name)) }
   })
 
-  compiler.hooks.done.tapPromise('vectornator', async (stats) => {
+  compiler.hooks.done.tapPromise('vectornator', async stats => {
     const ok = !stats.hasErrors() && output !== undefined
     const mine = output ?? { dir: resolve(compiler.outputPath), files: [] }
     output = undefined

@@ -19,8 +19,27 @@ export const OPENAI_LIMITS: ProviderLimits = {
 
 /** Extensions file search accepts (platform.openai.com/docs/assistants/tools/file-search#supported-files). */
 export const SUPPORTED_EXTENSIONS = new Set([
-  'c', 'cpp', 'cs', 'css', 'doc', 'docx', 'go', 'html', 'java', 'js', 'json', 'md', 'pdf', 'php',
-  'pptx', 'py', 'rb', 'sh', 'tex', 'ts', 'txt',
+  'c',
+  'cpp',
+  'cs',
+  'css',
+  'doc',
+  'docx',
+  'go',
+  'html',
+  'java',
+  'js',
+  'json',
+  'md',
+  'pdf',
+  'php',
+  'pptx',
+  'py',
+  'rb',
+  'sh',
+  'tex',
+  'ts',
+  'txt',
 ])
 
 /** Markdown dialects go up as Markdown; other text the store refuses goes up as plain text. */
@@ -41,7 +60,11 @@ export function uploadName(path: string, storeId?: string): string {
   const flat = path.replace(/\//g, '__')
   const dot = flat.lastIndexOf('.')
   const ext = dot > 0 ? flat.slice(dot + 1).toLowerCase() : ''
-  const owned = storeId ? (dot > 0 ? `${flat.slice(0, dot)}.${storeKey(storeId)}${flat.slice(dot)}` : `${flat}.${storeKey(storeId)}`) : flat
+  const owned = storeId
+    ? dot > 0
+      ? `${flat.slice(0, dot)}.${storeKey(storeId)}${flat.slice(dot)}`
+      : `${flat}.${storeKey(storeId)}`
+    : flat
   if (SUPPORTED_EXTENSIONS.has(ext)) return owned
   return `${owned}.${AS_MARKDOWN.has(ext) ? 'md' : 'txt'}`
 }

@@ -71,20 +71,39 @@ export interface ProviderDefinition {
 
 /** The postgres provider's options from the settings: OpenAI embeddings by default when there is a key. */
 export function postgresOptions(settings: ProviderSettings): PostgresProviderOptions {
-  const embed = settings.embed !== undefined
-    ? settings.embed
-    : settings.apiKey ? createOpenAIEmbedder({ apiKey: settings.apiKey, baseURL: settings.baseURL }) : false
-  return { connectionString: settings.connectionString, root: settings.root, embed, chunkSize: settings.chunkSize, chunkOverlap: settings.chunkOverlap }
+  const embed =
+    settings.embed !== undefined
+      ? settings.embed
+      : settings.apiKey
+        ? createOpenAIEmbedder({ apiKey: settings.apiKey, baseURL: settings.baseURL })
+        : false
+  return {
+    connectionString: settings.connectionString,
+    root: settings.root,
+    embed,
+    chunkSize: settings.chunkSize,
+    chunkOverlap: settings.chunkOverlap,
+  }
 }
 
 const openai: ProviderDefinition = {
   name: 'openai',
   limits: OPENAI_LIMITS,
   contentSettings: s => ({ provider: 'openai', ...openAIFingerprint(s.chunkingStrategy) }),
-  problem: s => (s.apiKey ? undefined : 'OPENAI_API_KEY is not set: export OPENAI_API_KEY=sk-... (or pass apiKey), or use --provider postgres for the embedded store'),
+  problem: s =>
+    s.apiKey
+      ? undefined
+      : 'OPENAI_API_KEY is not set: export OPENAI_API_KEY=sk-... (or pass apiKey), or use --provider postgres for the embedded store',
   async create(s) {
     const { createOpenAIProvider } = await import('./openai')
-    return createOpenAIProvider({ apiKey: s.apiKey, baseURL: s.baseURL, chunkingStrategy: s.chunkingStrategy, processingTimeoutMs: s.processingTimeoutMs, concurrency: s.concurrency, logger: s.logger })
+    return createOpenAIProvider({
+      apiKey: s.apiKey,
+      baseURL: s.baseURL,
+      chunkingStrategy: s.chunkingStrategy,
+      processingTimeoutMs: s.processingTimeoutMs,
+      concurrency: s.concurrency,
+      logger: s.logger,
+    })
   },
 }
 

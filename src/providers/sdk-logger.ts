@@ -1,8 +1,10 @@
 import { format } from 'node:util'
 
-const write = (level: string) => (message: string, ...rest: unknown[]) => {
-  process.stderr.write(`[openai] ${level}: ${format(message, ...rest)}\n`)
-}
+const write =
+  (level: string) =>
+  (message: string, ...rest: unknown[]) => {
+    process.stderr.write(`[openai] ${level}: ${format(message, ...rest)}\n`)
+  }
 
 /**
  * The SDK's own log (its level from OPENAI_LOG, as the SDK reads it) on stderr. Its default,

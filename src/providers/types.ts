@@ -14,7 +14,7 @@
  */
 
 /** A function from texts to vectors, for the postgres provider. */
-export type Embedder = ((texts: string[]) => Promise<number[][]>) & { id?: string, dimensions?: number }
+export type Embedder = ((texts: string[]) => Promise<number[][]>) & { id?: string; dimensions?: number }
 
 /** Attribute values as the OpenAI API accepts them (strings up to 512 chars, numbers, booleans). */
 export type AttributeValue = string | number | boolean
@@ -183,13 +183,13 @@ export interface VectorStoreProvider {
    */
   fingerprint?(): Record<string, unknown>
   /** Answers retried so far by this provider's requests, by cause (the sync's summary says them). */
-  retries?(): { serverErrors: number, rateLimits: number, lostConnections: number }
+  retries?(): { serverErrors: number; rateLimits: number; lostConnections: number }
   /**
    * For stores that keep file objects apart from documents (OpenAI): every file object in the
    * account created at or after `since` (seconds since the epoch), so one uploaded but never
    * attached (a killed run, a retried upload whose first answer was lost) can be found.
    */
-  listFileObjects?(since?: number): Promise<{ fileId: string, filename: string, createdAt: number }[]>
+  listFileObjects?(since?: number): Promise<{ fileId: string; filename: string; createdAt: number }[]>
   /** The name a file object for `path` is uploaded under (how its orphans are recognised). */
   fileObjectName?(path: string): string
   /** Deletes a bare file object (not attached). */

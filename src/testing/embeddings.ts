@@ -6,9 +6,9 @@ import { checkArray, onlyKnown, optionalInteger, optionalString, requireString }
 /** `CreateEmbeddingResponse` in the spec (with `embedding` a base64 string when asked for). */
 export interface CreateEmbeddingResponse {
   object: 'list'
-  data: Array<{ object: 'embedding', index: number, embedding: number[] | string }>
+  data: Array<{ object: 'embedding'; index: number; embedding: number[] | string }>
   model: string
-  usage: { prompt_tokens: number, total_tokens: number }
+  usage: { prompt_tokens: number; total_tokens: number }
 }
 
 /** The embeddings endpoint takes at most 2048 inputs per request. */
@@ -25,7 +25,7 @@ export function hashEmbedding(text: string, dimensions: number): number[] {
   const vector = new Array<number>(dimensions).fill(0)
   const add = (feature: string, weight: number) => {
     const hash = fnv1a(feature)
-    vector[hash % dimensions]! += (fnv1a(feature, 0x9747B28C) & 1 ? 1 : -1) * weight
+    vector[hash % dimensions]! += (fnv1a(feature, 0x9747b28c) & 1 ? 1 : -1) * weight
   }
   for (const word of words(text)) {
     add(`w:${word}`, 1)
@@ -41,8 +41,12 @@ export function hashEmbedding(text: string, dimensions: number): number[] {
 }
 
 /** Inputs as text: strings as they are, token arrays as one pseudo-word per token ID. */
-function readInputs(input: unknown): Array<{ text: string, tokens: number }> {
-  const empty = () => badRequest(`'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.`, 'input')
+function readInputs(input: unknown): Array<{ text: string; tokens: number }> {
+  const empty = () =>
+    badRequest(
+      `'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.`,
+      'input',
+    )
   const one = (value: unknown, param: string) => {
     if (typeof value === 'string') {
       if (!value) throw empty()
@@ -53,7 +57,8 @@ function readInputs(input: unknown): Array<{ text: string, tokens: number }> {
     }
     throw invalidType(param, 'a string or an array of token IDs', value)
   }
-  if (input === undefined || input === null) throw badRequest(`Missing required parameter: 'input'.`, 'input', 'missing_required_parameter')
+  if (input === undefined || input === null)
+    throw badRequest(`Missing required parameter: 'input'.`, 'input', 'missing_required_parameter')
   if (typeof input === 'string') return [one(input, 'input')]
   const list = checkArray(input, 'input', 1, MAX_INPUTS)
   if (list.every(t => typeof t === 'number')) return [one(list, 'input')]
@@ -76,16 +81,22 @@ export const embeddingRoutes: Route[] = [
       onlyKnown(body, ['input', 'model', 'encoding_format', 'dimensions', 'user'])
       const model = requireString(body, 'model')
       const inputs = readInputs(body.input)
-      const dimensions = optionalInteger(body, 'dimensions', 1, MAX_DIMENSIONS) ?? ctx.settings.embeddingDimensions ?? MODEL_DIMENSIONS[model] ?? 256
+      const dimensions =
+        optionalInteger(body, 'dimensions', 1, MAX_DIMENSIONS) ??
+        ctx.settings.embeddingDimensions ??
+        MODEL_DIMENSIONS[model] ??
+        256
       const format = optionalString(body, 'encoding_format') ?? 'float'
-      if (format !== 'float' && format !== 'base64') throw invalidValue('encoding_format', `expected one of 'float', 'base64', but got '${format}' instead.`)
+      if (format !== 'float' && format !== 'base64')
+        throw invalidValue('encoding_format', `expected one of 'float', 'base64', but got '${format}' instead.`)
       const tokens = inputs.reduce((sum, i) => sum + i.tokens, 0)
       const response: CreateEmbeddingResponse = {
         object: 'list',
         data: inputs.map(({ text }, index) => {
           const vector = hashEmbedding(text, dimensions)
           // base64 is little-endian float32, which is what the SDK decodes (and asks for by default).
-          const embedding = format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector
+          const embedding =
+            format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector
           return { object: 'embedding', index, embedding }
         }),
         model,
@@ -95,4 +106,3 @@ export const embeddingRoutes: Route[] = [
     },
   },
 ]
-

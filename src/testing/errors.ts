@@ -20,7 +20,7 @@ export class ApiError extends Error {
   constructor(
     status: number,
     message: string,
-    fields: { type?: string, param?: string | null, code?: string | null, headers?: Record<string, string> } = {},
+    fields: { type?: string; param?: string | null; code?: string | null; headers?: Record<string, string> } = {},
   ) {
     super(message)
     this.status = status
@@ -49,7 +49,11 @@ export function missingParam(param: string): ApiError {
 
 export function invalidType(param: string, expected: string, got: unknown): ApiError {
   const actual = got === null ? 'null' : Array.isArray(got) ? 'an array' : `a ${typeof got}`
-  return badRequest(`Invalid type for '${param}': expected ${expected}, but got ${actual} instead.`, param, 'invalid_type')
+  return badRequest(
+    `Invalid type for '${param}': expected ${expected}, but got ${actual} instead.`,
+    param,
+    'invalid_type',
+  )
 }
 
 export function invalidValue(param: string, message: string): ApiError {
@@ -58,10 +62,11 @@ export function invalidValue(param: string, message: string): ApiError {
 
 export function serverError(status: number): ApiError {
   // The texts the real API sends for these statuses; clients only look at the status.
-  const message = status === 503
-    ? 'The server is overloaded or not ready yet.'
-    : status === 502
-      ? 'Bad gateway.'
-      : 'The server had an error while processing your request. Sorry about that!'
+  const message =
+    status === 503
+      ? 'The server is overloaded or not ready yet.'
+      : status === 502
+        ? 'Bad gateway.'
+        : 'The server had an error while processing your request. Sorry about that!'
   return new ApiError(status, message, { type: 'server_error' })
 }

@@ -5,7 +5,7 @@ export interface FaultFile {
   content: Buffer
 }
 
-export type FileFailure = string | { code: 'server_error' | 'unsupported_file' | 'invalid_file', message: string }
+export type FileFailure = string | { code: 'server_error' | 'unsupported_file' | 'invalid_file'; message: string }
 
 export interface FaultOptions {
   /** Seed of the PRNG that picks faulted requests; the same seed and request order give the same faults. */
@@ -38,15 +38,15 @@ export interface FaultOptions {
 
 export type Fault =
   | { kind: 'none' }
-  | { kind: 'error', status: 500 | 502 | 503 }
-  | { kind: 'rate-limit', retryAfterMs: number }
-  | { kind: 'drop', afterApply: boolean }
+  | { kind: 'error'; status: 500 | 502 | 503 }
+  | { kind: 'rate-limit'; retryAfterMs: number }
+  | { kind: 'drop'; afterApply: boolean }
 
 /** mulberry32: a tiny seeded PRNG, plenty for picking faults reproducibly. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0
   return () => {
-    a = (a + 0x6D2B79F5) >>> 0
+    a = (a + 0x6d2b79f5) >>> 0
     let t = a
     t = Math.imul(t ^ (t >>> 15), t | 1)
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)

@@ -7,7 +7,6 @@ import { ATTACH_FIELDS, attach, attachable, countFiles, listVsFiles, pollAfter, 
 import type { BatchRecord, FileRecord, StoreRecord, VectorStoreFileBatchObject } from './records'
 export type { VectorStoreFileBatchObject, BatchRecord } from './records'
 
-
 /** createVectorStoreFileBatch: "The maximum number of files in a single batch request is 2000." */
 export const MAX_BATCH_FILES = 2000
 
@@ -23,20 +22,31 @@ export function renderBatch(store: StoreRecord, batch: BatchRecord, now = Date.n
   const counts = countFiles(batchFiles(store, batch), now)
   const status = batch.cancelled
     ? 'cancelled'
-    : counts.in_progress ? 'in_progress' : counts.total && counts.failed === counts.total ? 'failed' : 'completed'
-  return { id: batch.id, object: 'vector_store.files_batch', created_at: batch.createdAt, vector_store_id: store.id, status, file_counts: counts }
+    : counts.in_progress
+      ? 'in_progress'
+      : counts.total && counts.failed === counts.total
+        ? 'failed'
+        : 'completed'
+  return {
+    id: batch.id,
+    object: 'vector_store.files_batch',
+    created_at: batch.createdAt,
+    vector_store_id: store.id,
+    status,
+    file_counts: counts,
+  }
 }
 
 /**
  * Either `file_ids` with batch-level `attributes`/`chunking_strategy`, or `files[]` whose entries
  * carry their own (the batch-level ones are then ignored, as the spec says); never both.
  */
-function readEntries(ctx: Context, body: Record<string, unknown>): Array<{ file: FileRecord, spec: AttachSpec }> {
+function readEntries(ctx: Context, body: Record<string, unknown>): Array<{ file: FileRecord; spec: AttachSpec }> {
   onlyKnown(body, ['file_ids', 'files', 'chunking_strategy', 'attributes'])
   if (body.file_ids !== undefined && body.files !== undefined) {
     throw badRequest(`Only one of 'file_ids' or 'files' may be provided, not both.`, 'files', 'invalid_value')
   }
-  const entries = new Map<string, { file: FileRecord, spec: AttachSpec }>()
+  const entries = new Map<string, { file: FileRecord; spec: AttachSpec }>()
   if (body.files !== undefined) {
     checkArray(body.files, 'files', 1, MAX_BATCH_FILES).forEach((entry, i) => {
       if (!isObject(entry)) throw invalidType(`files[${i}]`, 'an object', entry)
@@ -71,7 +81,12 @@ export const fileBatchRoutes: Route[] = [
       const entries = readEntries(ctx, await ctx.json())
       // All or nothing: a batch over the organization's attached-files budget attaches no file.
       ctx.limits?.attachFiles(entries.length)
-      const batch: BatchRecord = { id: newId('vsfb_', 32), storeId: store.id, createdAt: unixSeconds(), cancelled: false }
+      const batch: BatchRecord = {
+        id: newId('vsfb_', 32),
+        storeId: store.id,
+        createdAt: unixSeconds(),
+        cancelled: false,
+      }
       ctx.state.batches.set(batch.id, batch)
       for (const { file, spec } of entries) attach(ctx, store, file, { ...spec, batchId: batch.id })
       return renderBatch(store, batch)
@@ -85,7 +100,11 @@ export const fileBatchRoutes: Route[] = [
       const now = Date.now()
       const object = renderBatch(store, batch, now)
       if (object.status !== 'in_progress') return object
-      const settleAt = Math.max(...batchFiles(store, batch).filter(r => statusOf(r, now) === 'in_progress').map(r => r.settleAt))
+      const settleAt = Math.max(
+        ...batchFiles(store, batch)
+          .filter(r => statusOf(r, now) === 'in_progress')
+          .map(r => r.settleAt),
+      )
       return new Reply(object, 200, pollAfter(ctx, settleAt, now))
     },
   },

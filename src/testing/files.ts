@@ -6,14 +6,20 @@ import { newId, type State, unixSeconds } from './state'
 import type { FileObject, FileRecord } from './records'
 export type { FileObject, FileRecord } from './records'
 
-
 /** createFile: "Individual files can be up to 512 MB". */
 export const MAX_FILE_BYTES = 512 * 2 ** 20
 
 /** The purposes `CreateFileRequest` accepts. */
 const PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals']
 
-export function createFile(state: State, filename: string, purpose: string, content: Buffer, expiresAt?: number, maxBytes = MAX_FILE_BYTES): FileRecord {
+export function createFile(
+  state: State,
+  filename: string,
+  purpose: string,
+  content: Buffer,
+  expiresAt?: number,
+  maxBytes = MAX_FILE_BYTES,
+): FileRecord {
   // The exact message the real API gives for a zero-byte upload.
   if (content.length === 0) throw badRequest('File is empty.', 'file')
   if (content.length > maxBytes) throw tooLarge(maxBytes)
@@ -36,9 +42,13 @@ export function createFile(state: State, filename: string, purpose: string, cont
 }
 
 export function checkPurpose(purpose: string | undefined): string {
-  if (purpose === undefined) throw badRequest(`Missing required parameter: 'purpose'.`, 'purpose', 'missing_required_parameter')
+  if (purpose === undefined)
+    throw badRequest(`Missing required parameter: 'purpose'.`, 'purpose', 'missing_required_parameter')
   if (!PURPOSES.includes(purpose)) {
-    throw invalidValue('purpose', `expected one of ${PURPOSES.map(p => `'${p}'`).join(', ')}, but got '${purpose}' instead.`)
+    throw invalidValue(
+      'purpose',
+      `expected one of ${PURPOSES.map(p => `'${p}'`).join(', ')}, but got '${purpose}' instead.`,
+    )
   }
   return purpose
 }
@@ -80,7 +90,13 @@ export const fileRoutes: Route[] = [
     handle(ctx) {
       const purpose = ctx.query.get('purpose')
       const files = [...ctx.state.files.values()].filter(file => !purpose || file.object.purpose === purpose)
-      return paginate(files, ctx.query, id => ctx.state.fileSeqs.get(id), FILE_LIST, file => file.object)
+      return paginate(
+        files,
+        ctx.query,
+        id => ctx.state.fileSeqs.get(id),
+        FILE_LIST,
+        file => file.object,
+      )
     },
   },
   {
@@ -103,7 +119,8 @@ export const fileRoutes: Route[] = [
     handle(ctx) {
       const file = ctx.state.file(ctx.params.file_id!)
       // The real API refuses to hand back what was uploaded for the Assistants/file_search tools.
-      if (file.object.purpose === 'assistants') throw badRequest('Not allowed to download files of purpose: assistants.', 'file_id')
+      if (file.object.purpose === 'assistants')
+        throw badRequest('Not allowed to download files of purpose: assistants.', 'file_id')
       return new Reply(file.content, 200, { 'content-type': 'application/octet-stream' })
     },
   },

@@ -2,11 +2,18 @@ import { invalidType, invalidValue } from './errors'
 import { type Attributes, type AttributeValue, checkArray, isObject, onlyKnown } from './validate'
 
 const COMPARISONS = ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'nin'] as const
-type Comparison = typeof COMPARISONS[number]
+type Comparison = (typeof COMPARISONS)[number]
 
 /** `ComparisonFilter` and `CompoundFilter` in the spec. */
-export interface ComparisonFilter { type: Comparison, key: string, value: AttributeValue | Array<string | number> }
-export interface CompoundFilter { type: 'and' | 'or', filters: Filter[] }
+export interface ComparisonFilter {
+  type: Comparison
+  key: string
+  value: AttributeValue | Array<string | number>
+}
+export interface CompoundFilter {
+  type: 'and' | 'or'
+  filters: Filter[]
+}
 export type Filter = ComparisonFilter | CompoundFilter
 
 export function checkFilter(value: unknown, param = 'filters'): Filter {
@@ -18,17 +25,20 @@ export function checkFilter(value: unknown, param = 'filters'): Filter {
     return { type, filters: filters.map((f, i) => checkFilter(f, `${param}.filters[${i}]`)) }
   }
   if (!COMPARISONS.includes(type as Comparison)) {
-    throw invalidValue(`${param}.type`, `expected one of ${[...COMPARISONS, 'and', 'or'].map(t => `'${t}'`).join(', ')}, but got ${JSON.stringify(type)} instead.`)
+    throw invalidValue(
+      `${param}.type`,
+      `expected one of ${[...COMPARISONS, 'and', 'or'].map(t => `'${t}'`).join(', ')}, but got ${JSON.stringify(type)} instead.`,
+    )
   }
   onlyKnown(value, ['type', 'key', 'value'], param)
   if (typeof value.key !== 'string') throw invalidType(`${param}.key`, 'a string', value.key)
   const operand = value.value
   if (type === 'in' || type === 'nin') {
     checkArray(operand, `${param}.value`, 0, Infinity).forEach((item, i) => {
-      if (typeof item !== 'string' && typeof item !== 'number') throw invalidType(`${param}.value[${i}]`, 'a string or number', item)
+      if (typeof item !== 'string' && typeof item !== 'number')
+        throw invalidType(`${param}.value[${i}]`, 'a string or number', item)
     })
-  }
-  else if (typeof operand !== 'string' && typeof operand !== 'number' && typeof operand !== 'boolean') {
+  } else if (typeof operand !== 'string' && typeof operand !== 'number' && typeof operand !== 'boolean') {
     throw invalidType(`${param}.value`, 'a string, number, or boolean', operand)
   }
   return { type: type as Comparison, key: value.key, value: operand as AttributeValue }
@@ -46,10 +56,14 @@ export function matches(filter: Filter, attributes: Attributes): boolean {
   const actual = attributes[filter.key]
   const expected = filter.value
   switch (filter.type) {
-    case 'eq': return actual === expected
-    case 'ne': return actual !== expected
-    case 'in': return Array.isArray(expected) && actual !== undefined && (expected as unknown[]).includes(actual)
-    case 'nin': return !Array.isArray(expected) || actual === undefined || !(expected as unknown[]).includes(actual)
+    case 'eq':
+      return actual === expected
+    case 'ne':
+      return actual !== expected
+    case 'in':
+      return Array.isArray(expected) && actual !== undefined && (expected as unknown[]).includes(actual)
+    case 'nin':
+      return !Array.isArray(expected) || actual === undefined || !(expected as unknown[]).includes(actual)
     default: {
       if (actual === undefined || typeof actual !== typeof expected || typeof actual === 'boolean') return false
       const a = actual as number | string

@@ -89,27 +89,43 @@ export function createHandler(env: ServerEnv): (req: IncomingMessage, res: Serve
     try {
       if (fault.kind === 'error') throw serverError(fault.status)
       if (fault.kind === 'rate-limit') {
-        throw new ApiError(429, 'Rate limit reached for requests. Please try again shortly.', { type: 'requests', code: 'rate_limit_exceeded', headers: retryAfter(fault.retryAfterMs) })
+        throw new ApiError(429, 'Rate limit reached for requests. Please try again shortly.', {
+          type: 'requests',
+          code: 'rate_limit_exceeded',
+          headers: retryAfter(fault.retryAfterMs),
+        })
       }
       reply = await route(env, req, url, match, limitHeaders)
-    }
-    catch (error) {
+    } catch (error) {
       reply = errorReply(error)
     }
     // A response lost after the change was made: the client cannot tell it from a failure.
     if (fault.kind === 'drop') return void req.socket.destroy()
     if (reply.status === 429) env.stats.rateLimited++
-    send(res, reply, { 'x-request-id': `req_${(++requestCounter).toString(16).padStart(24, '0')}`, 'openai-processing-ms': String(Date.now() - started), ...limitHeaders })
+    send(res, reply, {
+      'x-request-id': `req_${(++requestCounter).toString(16).padStart(24, '0')}`,
+      'openai-processing-ms': String(Date.now() - started),
+      ...limitHeaders,
+    })
   }
 }
 
 /** Authenticates, admits under the rate limits (their headers go into `limitHeaders`), and runs the route. */
-async function route(env: ServerEnv, req: IncomingMessage, url: URL, match: ReturnType<typeof safeMatch>, limitHeaders: Record<string, string>): Promise<Reply> {
+async function route(
+  env: ServerEnv,
+  req: IncomingMessage,
+  url: URL,
+  match: ReturnType<typeof safeMatch>,
+  limitHeaders: Record<string, string>,
+): Promise<Reply> {
   const method = req.method ?? 'GET'
   const path = url.pathname.replace(/\/+$/, '')
   const apiKey = authenticate(req.headers.authorization, env.apiKey)
   if (!match?.route) {
-    if (match?.allowed.length) throw new ApiError(405, `Invalid method for URL (${method} ${path}).`, { headers: { allow: match.allowed.join(', ') } })
+    if (match?.allowed.length)
+      throw new ApiError(405, `Invalid method for URL (${method} ${path}).`, {
+        headers: { allow: match.allowed.join(', ') },
+      })
     throw new ApiError(404, `Invalid URL (${method} ${path})`)
   }
   const { route, params } = match
@@ -129,8 +145,7 @@ async function route(env: ServerEnv, req: IncomingMessage, url: URL, match: Retu
     const key = route.limit.key(ctx)
     try {
       env.limits.admit(route.limit.kind, key)
-    }
-    finally {
+    } finally {
       Object.assign(limitHeaders, env.limits.headers(route.limit.kind, key))
     }
   }
@@ -139,7 +154,9 @@ async function route(env: ServerEnv, req: IncomingMessage, url: URL, match: Retu
 }
 
 function send(res: ServerResponse, reply: Reply, headers: Record<string, string>): void {
-  const body = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body))
+  const body = Buffer.isBuffer(reply.body)
+    ? reply.body
+    : Buffer.from(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body))
   res.writeHead(reply.status, {
     'content-type': 'application/json',
     'openai-version': '2020-10-01',
@@ -153,8 +170,7 @@ function send(res: ServerResponse, reply: Reply, headers: Record<string, string>
 function safeMatch(method: string, path: string) {
   try {
     return router.match(method, path)
-  }
-  catch {
+  } catch {
     return undefined
   }
 }
@@ -162,11 +178,19 @@ function safeMatch(method: string, path: string) {
 function authenticate(header: string | undefined, expected: string | undefined): string {
   const key = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1]
   if (!key) {
-    throw new ApiError(401, `You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an API key from https://platform.openai.com/account/api-keys.`)
+    throw new ApiError(
+      401,
+      `You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an API key from https://platform.openai.com/account/api-keys.`,
+    )
   }
   if (expected !== undefined && key !== expected) {
-    const shown = key.length > 8 ? `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}` : '*'.repeat(key.length)
-    throw new ApiError(401, `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`, { code: 'invalid_api_key' })
+    const shown =
+      key.length > 8 ? `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}` : '*'.repeat(key.length)
+    throw new ApiError(
+      401,
+      `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      { code: 'invalid_api_key' },
+    )
   }
   return key
 }
@@ -184,9 +208,10 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   let body: unknown
   try {
     body = JSON.parse(text)
-  }
-  catch {
-    throw badRequest(`We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)`)
+  } catch {
+    throw badRequest(
+      `We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)`,
+    )
   }
   if (!isObject(body)) throw badRequest('The request body must be a JSON object.')
   return body
@@ -195,6 +220,6 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 export function errorReply(error: unknown): Reply {
   if (error instanceof ApiError) return new Reply(error.toJSON(), error.status, error.headers)
   // A bug in this server, not an API behaviour: say so rather than pass for a real 500.
-  const message = `Internal error in the vectornator test server: ${error instanceof Error ? error.stack ?? error.message : String(error)}`
+  const message = `Internal error in the vectornator test server: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
   return new Reply(new ApiError(500, message, { type: 'server_error' }).toJSON(), 500, { 'x-should-retry': 'false' })
 }

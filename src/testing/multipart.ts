@@ -21,8 +21,7 @@ export async function readForm(req: IncomingMessage, maxBytes: number): Promise<
   } as RequestInit)
   try {
     return await request.formData()
-  }
-  catch {
+  } catch {
     throw badRequest('Could not parse multipart form: the body is malformed.')
   }
 }
@@ -32,7 +31,7 @@ export function tooLarge(maxBytes: number) {
 }
 
 /** A required file field: its name and bytes. */
-export async function formFile(form: FormData, name: string): Promise<{ filename: string, content: Buffer }> {
+export async function formFile(form: FormData, name: string): Promise<{ filename: string; content: Buffer }> {
   const value = form.get(name)
   if (value === null) throw missingParam(name)
   if (typeof value === 'string') throw invalidType(name, 'a file', value)

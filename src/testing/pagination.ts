@@ -41,7 +41,8 @@ export function paginate<T extends Sequenced, R>(
 ): ListPage<R> {
   const limit = parseLimit(query.get('limit'), bounds)
   const order = query.get('order') ?? 'desc'
-  if (order !== 'asc' && order !== 'desc') throw invalidValue('order', `expected one of 'asc', 'desc', but got '${order}' instead.`)
+  if (order !== 'asc' && order !== 'desc')
+    throw invalidValue('order', `expected one of 'asc', 'desc', but got '${order}' instead.`)
   const after = cursor(query, 'after', seqOf)
   const before = cursor(query, 'before', seqOf)
   const sign = order === 'asc' ? 1 : -1
@@ -63,16 +64,22 @@ export function paginate<T extends Sequenced, R>(
 function parseLimit(raw: string | null, bounds: ListBounds): number {
   if (raw === null || raw === '') return bounds.default
   const limit = Number(raw)
-  if (!Number.isInteger(limit)) throw badRequest(`Invalid 'limit': expected an integer, but got '${raw}' instead.`, 'limit', 'invalid_type')
+  if (!Number.isInteger(limit))
+    throw badRequest(`Invalid 'limit': expected an integer, but got '${raw}' instead.`, 'limit', 'invalid_type')
   // The codes a client can tell apart: `integer_below_min_value` for 0, `integer_above_max_value` for 101.
   return checkInteger(limit, 1, bounds.max, 'limit')
 }
 
-function cursor(query: URLSearchParams, name: 'after' | 'before', seqOf: (id: string) => number | undefined): number | undefined {
+function cursor(
+  query: URLSearchParams,
+  name: 'after' | 'before',
+  seqOf: (id: string) => number | undefined,
+): number | undefined {
   const id = query.get(name)
   if (id === null || id === '') return undefined
   const seq = seqOf(id)
-  if (seq === undefined) throw badRequest(`Invalid '${name}': no object with ID '${id}' is known to this list.`, name, 'invalid_value')
+  if (seq === undefined)
+    throw badRequest(`Invalid '${name}': no object with ID '${id}' is known to this list.`, name, 'invalid_value')
   return seq
 }
 
@@ -81,7 +88,10 @@ export function statusFilter(query: URLSearchParams): string | undefined {
   const filter = query.get('filter')
   if (filter === null || filter === '') return undefined
   if (!['in_progress', 'completed', 'failed', 'cancelled'].includes(filter)) {
-    throw invalidValue('filter', `expected one of 'in_progress', 'completed', 'failed', 'cancelled', but got '${filter}' instead.`)
+    throw invalidValue(
+      'filter',
+      `expected one of 'in_progress', 'completed', 'failed', 'cancelled', but got '${filter}' instead.`,
+    )
   }
   return filter
 }

@@ -32,10 +32,13 @@ export type LimitKind = 'uploads' | 'attach'
  * which is what `retry-after-ms` has to tell.
  */
 class Window {
-  private events: Array<{ at: number, cost: number }> = []
+  private events: Array<{ at: number; cost: number }> = []
   private used = 0
 
-  constructor(readonly limit: number, readonly windowMs: number) {}
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {}
 
   private prune(now: number): void {
     while (this.events.length && this.events[0]!.at + this.windowMs <= now) this.used -= this.events.shift()!.cost
@@ -78,7 +81,7 @@ export class RateLimiter {
 
   private window(name: string, limit: number): Window {
     let window = this.windows.get(name)
-    if (!window) this.windows.set(name, window = new Window(limit, this.config.minuteMs))
+    if (!window) this.windows.set(name, (window = new Window(limit, this.config.minuteMs)))
     return window
   }
 
@@ -94,7 +97,10 @@ export class RateLimiter {
     const wait = window.waitFor(1, now)
     if (wait > 0) {
       const what = kind === 'uploads' ? 'file uploads per user' : `file attach requests on vector store ${key}`
-      throw tooMany(`Rate limit reached for ${what}: limit ${window.limit} per ${formatDuration(this.config.minuteMs)}.`, wait)
+      throw tooMany(
+        `Rate limit reached for ${what}: limit ${window.limit} per ${formatDuration(this.config.minuteMs)}.`,
+        wait,
+      )
     }
     window.take(1, now)
   }
@@ -104,7 +110,10 @@ export class RateLimiter {
     const window = this.window('attached-files', this.config.attachedFilesPerMinute)
     const wait = window.waitFor(count, now)
     if (wait > 0) {
-      throw tooMany(`Rate limit reached for attached files per organization: limit ${window.limit} per ${formatDuration(this.config.minuteMs)}, requested ${count}, remaining ${window.remaining(now)}.`, wait)
+      throw tooMany(
+        `Rate limit reached for attached files per organization: limit ${window.limit} per ${formatDuration(this.config.minuteMs)}, requested ${count}, remaining ${window.remaining(now)}.`,
+        wait,
+      )
     }
     window.take(count, now)
   }

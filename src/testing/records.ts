@@ -95,7 +95,7 @@ export interface VectorStoreFileObject {
   vector_store_id: string
   status: FileStatus
   last_error: LastError | null
-  chunking_strategy: { type: 'static', static: StaticChunking }
+  chunking_strategy: { type: 'static'; static: StaticChunking }
   attributes: Attributes
 }
 

@@ -45,16 +45,14 @@ export interface Route {
   /** The spec's path, without `/v1`: `/vector_stores/{vector_store_id}/files`. */
   path: string
   /** The request limit that governs the route, and how to find its key (API key or store). */
-  limit?: { kind: LimitKind, key: (ctx: Pick<Context, 'params' | 'apiKey'>) => string }
+  limit?: { kind: LimitKind; key: (ctx: Pick<Context, 'params' | 'apiKey'>) => string }
   handle(ctx: Context): unknown
 }
 
-export type Match =
-  | { route: Route, params: Record<string, string> }
-  | { route: undefined, allowed: Method[] }
+export type Match = { route: Route; params: Record<string, string> } | { route: undefined; allowed: Method[] }
 
 export class Router {
-  private compiled: Array<{ route: Route, segments: string[] }>
+  private compiled: Array<{ route: Route; segments: string[] }>
 
   constructor(routes: Route[]) {
     this.compiled = routes.map(route => ({ route, segments: route.path.split('/').filter(Boolean) }))

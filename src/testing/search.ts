@@ -3,11 +3,18 @@ import { checkFilter, matches } from './filters'
 import type { Route } from './router'
 import { unixSeconds } from './state'
 import { chunkText, words } from './text'
-import { type Attributes, type Body, checkArray, isObject, onlyKnown, optionalBoolean, optionalInteger } from './validate'
+import {
+  type Attributes,
+  type Body,
+  checkArray,
+  isObject,
+  onlyKnown,
+  optionalBoolean,
+  optionalInteger,
+} from './validate'
 import { statusOf, type VsFileRecord } from './vector-store-files'
 import type { IndexedChunk } from './records'
 export type { IndexedChunk } from './records'
-
 
 /** `VectorStoreSearchResultItem` in the spec. */
 export interface SearchResultItem {
@@ -15,7 +22,7 @@ export interface SearchResultItem {
   filename: string
   score: number
   attributes: Attributes
-  content: Array<{ type: 'text', text: string }>
+  content: Array<{ type: 'text'; text: string }>
 }
 
 // BM25's usual constants.
@@ -23,16 +30,20 @@ const K1 = 1.2
 const B = 0.75
 
 /** Dropped by `rewrite_query`, which in the real API turns a question into a search query. */
-const STOP_WORDS = new Set(('a an and are as at be by can do does for from how i in is it of on or should that the this '
-  + 'to was what when where which who why will with you your').split(' '))
+const STOP_WORDS = new Set(
+  (
+    'a an and are as at be by can do does for from how i in is it of on or should that the this ' +
+    'to was what when where which who why will with you your'
+  ).split(' '),
+)
 
 function chunksOf(record: VsFileRecord): IndexedChunk[] {
-  return record.chunks ??= chunkText(record.text, record.chunking).map((text) => {
+  return (record.chunks ??= chunkText(record.text, record.chunking).map(text => {
     const tokens = words(text)
     const terms = new Map<string, number>()
     for (const token of tokens) terms.set(token, (terms.get(token) ?? 0) + 1)
     return { text, terms, length: tokens.length }
-  })
+  }))
 }
 
 function readQueries(body: Body): string[] {
@@ -61,7 +72,8 @@ function readThreshold(value: unknown): number {
 
 /** The words of what a page is called: its `title` attribute, else its file name without the extension. */
 function titleWords(record: VsFileRecord): Set<string> {
-  const title = typeof record.attributes.title === 'string' ? record.attributes.title : record.filename.replace(/\.[^.]+$/, '')
+  const title =
+    typeof record.attributes.title === 'string' ? record.attributes.title : record.filename.replace(/\.[^.]+$/, '')
   return new Set(words(title))
 }
 
@@ -93,21 +105,24 @@ export function rank(records: VsFileRecord[], queries: string[], keep: (record: 
   const titleOf = (record: VsFileRecord) => titles.get(record) ?? titles.set(record, titleWords(record)).get(record)!
   return chunks
     .filter(c => keep(c.record))
-    .map((c) => {
-      const norm = K1 * (1 - B + B * c.chunk.length / (avgLength || 1))
+    .map(c => {
+      const norm = K1 * (1 - B + (B * c.chunk.length) / (avgLength || 1))
       const title = titleOf(c.record)
-      const score = Math.max(0, ...weighted.map((terms) => {
-        const total = terms.reduce((sum, t) => sum + t.idf, 0)
-        if (!total) return 0
-        const got = terms.reduce((sum, t) => {
-          const tf = c.chunk.terms.get(t.term) ?? 0
-          return sum + t.idf * tf * (K1 + 1) / (tf + norm)
-        }, 0)
-        const body = got / (total * (K1 + 1))
-        const named = terms.reduce((sum, t) => sum + (title.has(t.term) ? t.idf : 0), 0) / total
-        if (body === 0 && (named === 0 || c.index > 0)) return 0
-        return (1 - TITLE_WEIGHT) * body + TITLE_WEIGHT * named
-      }))
+      const score = Math.max(
+        0,
+        ...weighted.map(terms => {
+          const total = terms.reduce((sum, t) => sum + t.idf, 0)
+          if (!total) return 0
+          const got = terms.reduce((sum, t) => {
+            const tf = c.chunk.terms.get(t.term) ?? 0
+            return sum + (t.idf * tf * (K1 + 1)) / (tf + norm)
+          }, 0)
+          const body = got / (total * (K1 + 1))
+          const named = terms.reduce((sum, t) => sum + (title.has(t.term) ? t.idf : 0), 0) / total
+          if (body === 0 && (named === 0 || c.index > 0)) return 0
+          return (1 - TITLE_WEIGHT) * body + TITLE_WEIGHT * named
+        }),
+      )
       return { ...c, score: Math.min(1, score) }
     })
     .filter(c => c.score > 0)
@@ -128,7 +143,12 @@ export const searchRoutes: Route[] = [
       const filter = body.filters === undefined || body.filters === null ? undefined : checkFilter(body.filters)
       const threshold = readThreshold(body.ranking_options)
       if (optionalBoolean(body, 'rewrite_query')) {
-        queries = queries.map(q => words(q).filter(w => !STOP_WORDS.has(w)).join(' ') || q)
+        queries = queries.map(
+          q =>
+            words(q)
+              .filter(w => !STOP_WORDS.has(w))
+              .join(' ') || q,
+        )
       }
       const now = Date.now()
       store.lastActiveAt = unixSeconds(now)
@@ -143,7 +163,13 @@ export const searchRoutes: Route[] = [
           attributes: hit.record.attributes,
           content: [{ type: 'text', text: hit.chunk.text }],
         }))
-      return { object: 'vector_store.search_results.page', search_query: queries, data, has_more: false, next_page: null }
+      return {
+        object: 'vector_store.search_results.page',
+        search_query: queries,
+        data,
+        has_more: false,
+        next_page: null,
+      }
     },
   },
 ]

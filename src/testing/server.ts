@@ -58,7 +58,8 @@ export async function createOpenAIServer(options: OpenAIServerOptions = {}): Pro
   const handle = createHandler({
     state,
     faults,
-    limits: options.rateLimits === false ? undefined : new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }),
+    limits:
+      options.rateLimits === false ? undefined : new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }),
     settings: {
       processingMs: processingClock(options.processingMs),
       pollHint: options.pollHint ?? true,
@@ -86,17 +87,19 @@ export async function createOpenAIServer(options: OpenAIServerOptions = {}): Pro
     port,
     stats,
     setFaults: next => faults.set(next),
-    files: () => [...state.files.values()].sort((a, b) => a.seq - b.seq).map(f => ({ ...f.object, content: f.content })),
+    files: () =>
+      [...state.files.values()].sort((a, b) => a.seq - b.seq).map(f => ({ ...f.object, content: f.content })),
     vectorStoreFiles(storeId) {
       const store = state.stores.get(storeId)
       if (!store) return []
       const now = Date.now()
       return [...store.files.values()].sort((a, b) => a.seq - b.seq).map(r => renderVsFile(r, now))
     },
-    close: () => new Promise<void>((resolve, reject) => {
-      server.close(error => (error ? reject(error) : resolve()))
-      server.closeAllConnections()
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close(error => (error ? reject(error) : resolve()))
+        server.closeAllConnections()
+      }),
   }
 }
 
@@ -106,4 +109,3 @@ function urlHost(address: string): string {
   if (address === '::') return '[::1]'
   return address.includes(':') ? `[${address}]` : address
 }
-

@@ -48,7 +48,8 @@ export class State {
 
   batch(storeId: string, id: string): BatchRecord {
     const batch = this.batches.get(id)
-    if (!batch || batch.storeId !== storeId) throw notFound(`No file batch found with id '${id}' in vector store '${storeId}'.`, 'batch_id')
+    if (!batch || batch.storeId !== storeId)
+      throw notFound(`No file batch found with id '${id}' in vector store '${storeId}'.`, 'batch_id')
     return batch
   }
 }

@@ -7,8 +7,27 @@ import type { StaticChunking } from './validate'
  * (.mdx, .yaml, .vue, .csv, no extension, ...) is refused when attached, with `unsupported_file`.
  */
 export const FILE_SEARCH_EXTENSIONS: readonly string[] = [
-  '.c', '.cpp', '.cs', '.css', '.doc', '.docx', '.go', '.html', '.java', '.js', '.json', '.md',
-  '.pdf', '.php', '.pptx', '.py', '.rb', '.sh', '.tex', '.ts', '.txt',
+  '.c',
+  '.cpp',
+  '.cs',
+  '.css',
+  '.doc',
+  '.docx',
+  '.go',
+  '.html',
+  '.java',
+  '.js',
+  '.json',
+  '.md',
+  '.pdf',
+  '.php',
+  '.pptx',
+  '.py',
+  '.rb',
+  '.sh',
+  '.tex',
+  '.ts',
+  '.txt',
 ]
 
 /** Formats whose bytes are not text; the real service runs a parser, this server only salvages strings. */
@@ -22,9 +41,7 @@ export function isSearchable(filename: string): boolean {
   return FILE_SEARCH_EXTENSIONS.includes(extensionOf(filename))
 }
 
-export type Extracted =
-  | { text: string }
-  | { error: { code: 'invalid_file' | 'unsupported_file', message: string } }
+export type Extracted = { text: string } | { error: { code: 'invalid_file' | 'unsupported_file'; message: string } }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -39,15 +56,22 @@ export function extractText(filename: string, content: Buffer): Extracted {
   if (BINARY_FORMATS.has(extensionOf(filename))) {
     const runs = content.toString('latin1').match(/[\x20-\x7E\t\n\r]{4,}/g) ?? []
     const text = runs.join('\n')
-    if (!text.trim()) return { error: { code: 'invalid_file', message: `The file ${filename} contains no text that could be extracted.` } }
+    if (!text.trim())
+      return {
+        error: { code: 'invalid_file', message: `The file ${filename} contains no text that could be extracted.` },
+      }
     return { text }
   }
-  const unreadable = { error: { code: 'unsupported_file' as const, message: `The file ${filename} could not be parsed as text: it holds binary data or is not valid UTF-8.` } }
+  const unreadable = {
+    error: {
+      code: 'unsupported_file' as const,
+      message: `The file ${filename} could not be parsed as text: it holds binary data or is not valid UTF-8.`,
+    },
+  }
   if (content.includes(0)) return unreadable
   try {
     return { text: utf8.decode(content) }
-  }
-  catch {
+  } catch {
     return unreadable
   }
 }
@@ -88,7 +112,7 @@ export function chunkText(text: string, strategy: StaticChunking): string[] {
 }
 
 /** FNV-1a, 32 bits: a stable, dependency-free hash for feature hashing. */
-export function fnv1a(text: string, seed = 0x811C9DC5): number {
+export function fnv1a(text: string, seed = 0x811c9dc5): number {
   let hash = seed >>> 0
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i)

@@ -8,7 +8,6 @@ import { checkInteger, isObject, onlyKnown, optionalString, requireString, strin
 import type { UploadObject, UploadRecord } from './records'
 export type { UploadObject, UploadRecord } from './records'
 
-
 /** `FileExpirationAfter`, checked when the Upload is created and applied when its File is. */
 function readExpiry(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined
@@ -73,7 +72,8 @@ export const uploadRoutes: Route[] = [
     async handle(ctx) {
       const upload = pending(ctx)
       const { content } = await formFile(await ctx.form(), 'data')
-      if (content.length > MAX_PART_BYTES) throw badRequest('Part is too large: the maximum size of a Part is 64 MB.', 'data')
+      if (content.length > MAX_PART_BYTES)
+        throw badRequest('Part is too large: the maximum size of a Part is 64 MB.', 'data')
       const id = newId('part_', 24)
       upload.parts.set(id, content)
       return { id, object: 'upload.part', created_at: unixSeconds(), upload_id: upload.object.id }
@@ -89,20 +89,31 @@ export const uploadRoutes: Route[] = [
       onlyKnown(body, ['part_ids', 'md5'])
       const partIds = stringArray(body.part_ids, 'part_ids', 0, 10_000)
       const md5 = optionalString(body, 'md5')
-      const parts = partIds.map((id) => {
+      const parts = partIds.map(id => {
         const part = upload.parts.get(id)
         if (!part) throw badRequest(`Part ${id} does not belong to Upload ${upload.object.id}.`, 'part_ids')
         return part
       })
       const content = Buffer.concat(parts)
       if (content.length !== upload.object.bytes) {
-        throw badRequest(`The Upload declared ${upload.object.bytes} bytes but its parts hold ${content.length}.`, 'part_ids')
+        throw badRequest(
+          `The Upload declared ${upload.object.bytes} bytes but its parts hold ${content.length}.`,
+          'part_ids',
+        )
       }
       if (md5 !== undefined && createHash('md5').update(content).digest('hex') !== md5.toLowerCase()) {
         throw badRequest('The md5 checksum does not match the uploaded bytes.', 'md5')
       }
-      const expiry = upload.expiresAfterSeconds === undefined ? undefined : expiresAt('created_at', upload.expiresAfterSeconds)
-      const file = createFile(ctx.state, upload.object.filename, upload.object.purpose, content, expiry, MAX_UPLOAD_BYTES)
+      const expiry =
+        upload.expiresAfterSeconds === undefined ? undefined : expiresAt('created_at', upload.expiresAfterSeconds)
+      const file = createFile(
+        ctx.state,
+        upload.object.filename,
+        upload.object.purpose,
+        content,
+        expiry,
+        MAX_UPLOAD_BYTES,
+      )
       upload.object.status = 'completed'
       upload.object.file = file.object
       upload.parts.clear()

@@ -53,10 +53,18 @@ export function optionalInteger(body: Body, key: string, min: number, max: numbe
 export function checkInteger(value: unknown, min: number, max: number, param: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidType(param, 'an integer', value)
   if (value < min) {
-    throw badRequest(`Invalid '${param}': integer below minimum value. Expected a value >= ${min}, but got ${value} instead.`, param, 'integer_below_min_value')
+    throw badRequest(
+      `Invalid '${param}': integer below minimum value. Expected a value >= ${min}, but got ${value} instead.`,
+      param,
+      'integer_below_min_value',
+    )
   }
   if (value > max) {
-    throw badRequest(`Invalid '${param}': integer above maximum value. Expected a value <= ${max}, but got ${value} instead.`, param, 'integer_above_max_value')
+    throw badRequest(
+      `Invalid '${param}': integer above maximum value. Expected a value <= ${max}, but got ${value} instead.`,
+      param,
+      'integer_above_max_value',
+    )
   }
   return value
 }
@@ -64,10 +72,18 @@ export function checkInteger(value: unknown, min: number, max: number, param: st
 export function checkArray(value: unknown, param: string, min: number, max: number): unknown[] {
   if (!Array.isArray(value)) throw invalidType(param, 'an array', value)
   if (value.length < min) {
-    throw badRequest(`Invalid '${param}': empty array. Expected an array with minimum length ${min}, but got an empty array instead.`, param, 'empty_array')
+    throw badRequest(
+      `Invalid '${param}': empty array. Expected an array with minimum length ${min}, but got an empty array instead.`,
+      param,
+      'empty_array',
+    )
   }
   if (value.length > max) {
-    throw badRequest(`Invalid '${param}': array too long. Expected an array with maximum length ${max}, but got an array with length ${value.length} instead.`, param, 'array_above_max_length')
+    throw badRequest(
+      `Invalid '${param}': array too long. Expected an array with maximum length ${max}, but got an array with length ${value.length} instead.`,
+      param,
+      'array_above_max_length',
+    )
   }
   return value
 }
@@ -89,16 +105,29 @@ export function checkAttributes(value: unknown, param = 'attributes'): Attribute
   if (!isObject(value)) throw invalidType(param, 'an object', value)
   const entries = Object.entries(value)
   if (entries.length > 16) {
-    throw badRequest(`Invalid '${param}': too many properties. Expected an object with at most 16 properties, but got an object with ${entries.length} properties instead.`, param, 'object_above_max_properties')
+    throw badRequest(
+      `Invalid '${param}': too many properties. Expected an object with at most 16 properties, but got an object with ${entries.length} properties instead.`,
+      param,
+      'object_above_max_properties',
+    )
   }
   for (const [key, item] of entries) {
     if (key.length > 64) {
-      throw badRequest(`Invalid '${param}': key '${key.slice(0, 70)}…' is too long. Expected a key of at most 64 characters, but got ${key.length} characters instead.`, param, 'invalid_value')
+      throw badRequest(
+        `Invalid '${param}': key '${key.slice(0, 70)}…' is too long. Expected a key of at most 64 characters, but got ${key.length} characters instead.`,
+        param,
+        'invalid_value',
+      )
     }
-    const ok = typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item)) || typeof item === 'string'
+    const ok =
+      typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item)) || typeof item === 'string'
     if (!ok) throw invalidType(`${param}.${key}`, 'a string, number, or boolean', item)
     if (typeof item === 'string' && item.length > 512) {
-      throw badRequest(`Invalid '${param}.${key}': string too long. Expected a string with maximum length 512, but got a string with length ${item.length} instead.`, `${param}.${key}`, 'string_above_max_length')
+      throw badRequest(
+        `Invalid '${param}.${key}': string too long. Expected a string with maximum length 512, but got a string with length ${item.length} instead.`,
+        `${param}.${key}`,
+        'string_above_max_length',
+      )
     }
   }
   return { ...(value as Attributes) }
@@ -130,11 +159,20 @@ export function checkChunking(value: unknown, param = 'chunking_strategy'): Stat
     onlyKnown(value, ['type'], param)
     return AUTO_CHUNKING
   }
-  if (value.type !== 'static') throw invalidValue(`${param}.type`, `expected one of 'auto', 'static', but got ${JSON.stringify(value.type)} instead.`)
+  if (value.type !== 'static')
+    throw invalidValue(
+      `${param}.type`,
+      `expected one of 'auto', 'static', but got ${JSON.stringify(value.type)} instead.`,
+    )
   onlyKnown(value, ['type', 'static'], param)
   if (!isObject(value.static)) throw missingParam(`${param}.static`)
   onlyKnown(value.static, ['max_chunk_size_tokens', 'chunk_overlap_tokens'], `${param}.static`)
   const size = checkInteger(value.static.max_chunk_size_tokens, 100, 4096, `${param}.static.max_chunk_size_tokens`)
-  const overlap = checkInteger(value.static.chunk_overlap_tokens, 0, Math.floor(size / 2), `${param}.static.chunk_overlap_tokens`)
+  const overlap = checkInteger(
+    value.static.chunk_overlap_tokens,
+    0,
+    Math.floor(size / 2),
+    `${param}.static.chunk_overlap_tokens`,
+  )
   return { max_chunk_size_tokens: size, chunk_overlap_tokens: overlap }
 }

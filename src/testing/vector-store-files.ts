@@ -3,10 +3,24 @@ import { paginate, statusFilter, VECTOR_STORE_LIST } from './pagination'
 import { Reply, type Context, type Route } from './router'
 import { unixSeconds } from './state'
 import { extensionOf, extractText, isSearchable } from './text'
-import { type Attributes, checkAttributes, checkChunking, onlyKnown, requireString, type StaticChunking } from './validate'
-import type { FileCounts, FileRecord, FileStatus, LastError, StoreRecord, VectorStoreFileObject, VsFileRecord } from './records'
+import {
+  type Attributes,
+  checkAttributes,
+  checkChunking,
+  onlyKnown,
+  requireString,
+  type StaticChunking,
+} from './validate'
+import type {
+  FileCounts,
+  FileRecord,
+  FileStatus,
+  LastError,
+  StoreRecord,
+  VectorStoreFileObject,
+  VsFileRecord,
+} from './records'
 export type { FileStatus, LastError, VectorStoreFileObject, FileCounts, VsFileRecord } from './records'
-
 
 /**
  * Status is derived from the clock rather than flipped by timers: nothing to clean up on close,
@@ -72,9 +86,12 @@ export function attach(ctx: Context, store: StoreRecord, file: FileRecord, spec:
   const { failFile, stuckFile } = ctx.faults.fileHooks
   const extracted = extractText(file.object.filename, file.content)
   const injected = failFile?.(hooked)
-  const failure: LastError | undefined = 'error' in extracted
-    ? extracted.error
-    : typeof injected === 'string' ? { code: 'server_error', message: injected } : injected
+  const failure: LastError | undefined =
+    'error' in extracted
+      ? extracted.error
+      : typeof injected === 'string'
+        ? { code: 'server_error', message: injected }
+        : injected
   const seq = ctx.state.nextSeq()
   const record: VsFileRecord = {
     id: file.id,
@@ -107,9 +124,16 @@ export function vsFile(store: StoreRecord, fileId: string): VsFileRecord {
 export function listVsFiles(ctx: Context, store: StoreRecord, batchId?: string) {
   const filter = statusFilter(ctx.query)
   const now = Date.now()
-  const records = [...store.files.values()]
-    .filter(r => (batchId === undefined || r.batchId === batchId) && (!filter || statusOf(r, now) === filter))
-  return paginate(records, ctx.query, id => store.fileSeqs.get(id), VECTOR_STORE_LIST, r => renderVsFile(r, now))
+  const records = [...store.files.values()].filter(
+    r => (batchId === undefined || r.batchId === batchId) && (!filter || statusOf(r, now) === filter),
+  )
+  return paginate(
+    records,
+    ctx.query,
+    id => store.fileSeqs.get(id),
+    VECTOR_STORE_LIST,
+    r => renderVsFile(r, now),
+  )
 }
 
 /**

@@ -2,17 +2,25 @@ import { invalidType, invalidValue } from './errors'
 import { paginate, VECTOR_STORE_LIST } from './pagination'
 import type { Route } from './router'
 import { newId, unixSeconds } from './state'
-import { checkChunking, checkInteger, checkMetadata, isObject, onlyKnown, optionalString, stringArray } from './validate'
+import {
+  checkChunking,
+  checkInteger,
+  checkMetadata,
+  isObject,
+  onlyKnown,
+  optionalString,
+  stringArray,
+} from './validate'
 import { attach, attachable, countFiles, statusOf } from './vector-store-files'
 import type { ExpiresAfter, VectorStoreObject, StoreRecord } from './records'
 export type { ExpiresAfter, VectorStoreObject, StoreRecord } from './records'
-
 
 export function renderStore(store: StoreRecord, now = Date.now()): VectorStoreObject {
   const records = [...store.files.values()]
   const counts = countFiles(records, now)
   const expiresAt = store.expiresAfter ? store.lastActiveAt + store.expiresAfter.days * 86_400 : null
-  const status = expiresAt !== null && unixSeconds(now) >= expiresAt ? 'expired' : counts.in_progress ? 'in_progress' : 'completed'
+  const status =
+    expiresAt !== null && unixSeconds(now) >= expiresAt ? 'expired' : counts.in_progress ? 'in_progress' : 'completed'
   return {
     id: store.id,
     object: 'vector_store',
@@ -75,7 +83,14 @@ export const vectorStoreRoutes: Route[] = [
   {
     method: 'GET',
     path: '/vector_stores',
-    handle: ctx => paginate(ctx.state.stores.values(), ctx.query, id => ctx.state.storeSeqs.get(id), VECTOR_STORE_LIST, s => renderStore(s)),
+    handle: ctx =>
+      paginate(
+        ctx.state.stores.values(),
+        ctx.query,
+        id => ctx.state.storeSeqs.get(id),
+        VECTOR_STORE_LIST,
+        s => renderStore(s),
+      ),
   },
   {
     method: 'GET',

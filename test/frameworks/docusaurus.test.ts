@@ -5,7 +5,19 @@ import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
 import { linksOf, pageFor } from '../llms/helpers'
 import { search } from '../../src'
 import { silentLogger } from '../../src/lib/logger'
-import { bin, devServer, expectCliAgrees, freePort, documents, run, site, source, storeConfig, syncLines, text } from './helpers'
+import {
+  bin,
+  devServer,
+  expectCliAgrees,
+  freePort,
+  documents,
+  run,
+  site,
+  source,
+  storeConfig,
+  syncLines,
+  text,
+} from './helpers'
 
 const docusaurus = bin('@docusaurus/core/bin/docusaurus.mjs')
 const env = { VECTORNATOR_PLUGIN: source('docusaurus.ts') }
@@ -61,7 +73,11 @@ describe('docusaurus', () => {
     // Rendered pages' titles lose the `| Widget docs` the theme adds.
     expect(links.filter(l => l.title.endsWith('| Widget docs'))).toEqual([])
     // Links carry the site's origin and base path; the build folder holds what is under the base.
-    for (const link of links) expect(pageFor(join(fixture.root, 'build'), new URL(link.url).pathname.replace(/^\/widget\//, '/')), link.url).toBeDefined()
+    for (const link of links)
+      expect(
+        pageFor(join(fixture.root, 'build'), new URL(link.url).pathname.replace(/^\/widget\//, '/')),
+        link.url,
+      ).toBeDefined()
   })
 
   it('uploads the MDX page as readable text', () => {
@@ -88,7 +104,14 @@ describe('docusaurus', () => {
     })
     expect(Object.values(docs).every(a => typeof a.version === 'string' && typeof a.locale === 'string')).toBe(true)
     // Search in the store keeps to the version asked for.
-    const store = { root: fixture.root, provider: 'openai' as const, apiKey: 'test', baseURL: server.url, metadata: 'file' as const, logger: silentLogger }
+    const store = {
+      root: fixture.root,
+      provider: 'openai' as const,
+      apiKey: 'test',
+      baseURL: server.url,
+      metadata: 'file' as const,
+      logger: silentLogger,
+    }
     const hits = await search('widget synced by hand', { version: '1.0', locale: 'en', limit: 10 }, store)
     expect(hits.length).toBeGreaterThan(0)
     expect(new Set(hits.map(h => h.attributes?.version))).toEqual(new Set(['1.0']))
@@ -106,7 +129,12 @@ describe('docusaurus', () => {
   it('never syncs from the dev server', async () => {
     server.stats.reset()
     writeFileSync(join(fixture.root, 'docs/new.md'), '# New\n\nA page only the dev server has seen.\n')
-    const dev = await devServer(docusaurus, ['start', '--no-open', '--port', String(await freePort())], fixture.root, env)
+    const dev = await devServer(
+      docusaurus,
+      ['start', '--no-open', '--port', String(await freePort())],
+      fixture.root,
+      env,
+    )
     expect(dev.status, dev.output).toBe(200)
     expect(syncLines(dev.output)).toEqual([])
     expect(server.stats.byRoute['POST /files'] ?? 0).toBe(0)

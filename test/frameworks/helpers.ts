@@ -29,14 +29,23 @@ export function workspaceRoot(): string {
  * in it imports `vectornator/<entry>` as a user's site does: frameworks that load their config
  * through Vite treat it as an installed package, not as sources of the site.
  */
-export async function installed(entries: string[]): Promise<{ dir: string, remove: () => void }> {
+export async function installed(entries: string[]): Promise<{ dir: string; remove: () => void }> {
   const { build } = await import('esbuild')
   // Inside the repository (under its ignored .tmp/), so the sites find its node_modules by
   // walking up, as in a monorepo: frameworks that resolve real paths break on a linked one.
   mkdirSync(join(repo, '.tmp', 'sites'), { recursive: true })
   const dir = mkdtempSync(join(repo, '.tmp', 'sites', 'vectornator-'))
   const pkg = join(dir, 'node_modules', 'vectornator')
-  await build({ entryPoints: entries.map(e => ({ in: source(`${e}.ts`), out: e })), outdir: pkg, outExtension: { '.js': '.mjs' }, bundle: true, format: 'esm', platform: 'node', packages: 'external', logLevel: 'silent' })
+  await build({
+    entryPoints: entries.map(e => ({ in: source(`${e}.ts`), out: e })),
+    outdir: pkg,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    packages: 'external',
+    logLevel: 'silent',
+  })
   const exports = Object.fromEntries(entries.map(e => [`./${e}`, `./${e}.mjs`]))
   writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'vectornator', type: 'module', exports }))
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
@@ -47,7 +56,7 @@ export async function installed(entries: string[]): Promise<{ dir: string, remov
  * folder `installed()` made (which finds them by walking up). Each is a git repository of its
  * own, so the repository's .gitignore (which ignores .tmp/) does not apply to it.
  */
-export function site(name: string, parent?: string): { root: string, remove: () => void } {
+export function site(name: string, parent?: string): { root: string; remove: () => void } {
   const root = mkdtempSync(join(parent ?? tmpdir(), `${name}-`))
   cpSync(join(fixtures, name), root, { recursive: true })
   if (parent) execFileSync('git', ['init', '-q'], { cwd: root })
@@ -61,19 +70,34 @@ export function storeConfig(root: string, server: OpenAIServer, extra: Record<st
   writeFileSync(join(root, 'vectornator.config.json'), JSON.stringify(config, null, 2))
 }
 
-export interface Run { code: number | null, output: string }
+export interface Run {
+  code: number | null
+  output: string
+}
 
 /** Runs a framework's command as a user would, with a fake key for the offline server. */
 export function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [command, ...args], {
       cwd,
-      env: { ...process.env, OPENAI_API_KEY: 'test', CI: '', NO_COLOR: '1', FORCE_COLOR: '0', ...env, NODE_ENV: env.NODE_ENV ?? '' },
+      env: {
+        ...process.env,
+        OPENAI_API_KEY: 'test',
+        CI: '',
+        NO_COLOR: '1',
+        FORCE_COLOR: '0',
+        ...env,
+        NODE_ENV: env.NODE_ENV ?? '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
-    child.stdout.on('data', (d) => { output += d })
-    child.stderr.on('data', (d) => { output += d })
+    child.stdout.on('data', d => {
+      output += d
+    })
+    child.stderr.on('data', d => {
+      output += d
+    })
     child.on('error', reject)
     child.on('close', code => resolve({ code, output }))
   })
@@ -84,28 +108,56 @@ export function run(command: string, args: string[], cwd: string, env: Record<st
  * The port is the first `http://localhost:NNNN` it prints; `path` is asked for there (a base path
  * the server does not print); it fails after `timeoutMs` without an answer.
  */
-export function devServer(command: string, args: string[], cwd: string, env: Record<string, string> = {}, path = '', timeoutMs = 60_000): Promise<Run & { status: number }> {
+export function devServer(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+  path = '',
+  timeoutMs = 60_000,
+): Promise<Run & { status: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [command, ...args], {
       cwd,
-      env: { ...process.env, OPENAI_API_KEY: 'test', CI: '', NO_COLOR: '1', FORCE_COLOR: '0', BROWSER: 'none', ...env, NODE_ENV: '' },
+      env: {
+        ...process.env,
+        OPENAI_API_KEY: 'test',
+        CI: '',
+        NO_COLOR: '1',
+        FORCE_COLOR: '0',
+        BROWSER: 'none',
+        ...env,
+        NODE_ENV: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     })
     let output = ''
     let status = 0
     let asked = false
-    const stop = () => { try { process.kill(-child.pid!, 'SIGTERM') } catch {} }
-    const timer = setTimeout(() => { stop(); reject(new Error(`the dev server never answered:\n${output}`)) }, timeoutMs)
+    const stop = () => {
+      try {
+        process.kill(-child.pid!, 'SIGTERM')
+      } catch {}
+    }
+    const timer = setTimeout(() => {
+      stop()
+      reject(new Error(`the dev server never answered:\n${output}`))
+    }, timeoutMs)
     child.on('exit', () => clearTimeout(timer))
     const onData = async (d: Buffer) => {
       output += d
-      const url = /https?:\/\/(?:localhost|127\.0\.0\.1|\[::1\]):\d+[^\s]*/.exec(output.replace(/\x1B\[[0-9;]*m/g, ''))?.[0]
+      const url = /https?:\/\/(?:localhost|127\.0\.0\.1|\[::1\]):\d+[^\s]*/.exec(
+        output.replace(/\x1B\[[0-9;]*m/g, ''),
+      )?.[0]
       if (!url || asked) return
       asked = true
       for (let attempt = 0; attempt < 200 && !status; attempt++) {
-        try { status = (await fetch(path ? `${url.replace(/\/$/, '')}${path}` : url)).status }
-        catch { await new Promise(r => setTimeout(r, 250)) }
+        try {
+          status = (await fetch(path ? `${url.replace(/\/$/, '')}${path}` : url)).status
+        } catch {
+          await new Promise(r => setTimeout(r, 250))
+        }
       }
       clearTimeout(timer)
       stop()
@@ -120,10 +172,12 @@ export function devServer(command: string, args: string[], cwd: string, env: Rec
 /** A port nothing listens on now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    }).on('error', reject)
+    const probe = createServer()
+      .listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number }
+        probe.close(() => resolve(port))
+      })
+      .on('error', reject)
   })
 }
 
@@ -138,7 +192,12 @@ export function documents(server: OpenAIServer, root: string): Record<string, Re
 export function text(server: OpenAIServer, root: string, path: string): string | undefined {
   const id = storeIdOf(root)
   const file = id ? server.vectorStoreFiles(id).find(f => f.attributes?.path === path) : undefined
-  return file ? server.files().find(f => f.id === file.id)?.content.toString('utf8') : undefined
+  return file
+    ? server
+        .files()
+        .find(f => f.id === file.id)
+        ?.content.toString('utf8')
+    : undefined
 }
 
 /** Summary lines of syncs that ran. */
@@ -162,7 +221,15 @@ export interface SiteUnderTest {
  * bundled `vectornator/<entry>` modules, its store config and, with `build`, a first build; all
  * removed after the file. The fields are filled in before the file's first test.
  */
-export function siteUnderTest(name: string, setup: { entries: string[], store?: Record<string, unknown>, build?: [command: string, args: string[], env?: Record<string, string>] }, timeout = 180_000): SiteUnderTest {
+export function siteUnderTest(
+  name: string,
+  setup: {
+    entries: string[]
+    store?: Record<string, unknown>
+    build?: [command: string, args: string[], env?: Record<string, string>]
+  },
+  timeout = 180_000,
+): SiteUnderTest {
   let pkg: Awaited<ReturnType<typeof installed>> | undefined
   const built = { docs: () => documents(built.server, built.root) } as SiteUnderTest
   beforeAll(async () => {
@@ -210,7 +277,13 @@ export async function expectCliAgrees(server: OpenAIServer, root: string): Promi
   const env = { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url, CI: '1' }
   const status = await runCli(['status', '--json'], { cwd: root, env })
   expect(status.code, status.stderr).toBe(0)
-  expect(JSON.parse(status.stdout), status.stderr).toMatchObject({ added: [], updated: [], deleted: [], renamed: [], retagged: [] })
+  expect(JSON.parse(status.stdout), status.stderr).toMatchObject({
+    added: [],
+    updated: [],
+    deleted: [],
+    renamed: [],
+    retagged: [],
+  })
   const sent = countRequests(server)
   const sync = await runCli(['sync', '--json'], { cwd: root, env })
   expect(sync.code, sync.stderr).toBe(0)

@@ -19,12 +19,27 @@ describe('MDX as text', () => {
   })
 
   it('keeps code blocks as written, inside components too', () => {
-    expect(text).toContain('```jsx title="App.jsx"\nimport { Widget } from \'widget\'\n\nexport default function App() {\n  return <Widget size={2} />\n}\n```')
+    expect(text).toContain(
+      '```jsx title="App.jsx"\nimport { Widget } from \'widget\'\n\nexport default function App() {\n  return <Widget size={2} />\n}\n```',
+    )
     expect(text).toContain('    ```bash\n    npm install widget\n    ```')
   })
 
   it('drops front matter, imports, exports, tags, comments and code-only expressions', () => {
-    for (const gone of ['sidebar_position', 'import Tabs', '@astrojs/starlight/components', 'export const', 'stable:', 'groupId', '<TabItem', '</Tabs>', 'icon=', 'a note for writers', '<Admonition', ':::'])
+    for (const gone of [
+      'sidebar_position',
+      'import Tabs',
+      '@astrojs/starlight/components',
+      'export const',
+      'stable:',
+      'groupId',
+      '<TabItem',
+      '</Tabs>',
+      'icon=',
+      'a note for writers',
+      '<Admonition',
+      ':::',
+    ])
       expect(text).not.toContain(gone)
     expect(text).not.toMatch(/\n{3}/)
   })

@@ -6,7 +6,10 @@ const s = siteUnderTest('nextra', { entries: ['next', 'next-adapter'] })
 
 describe('next + nextra with webpack', () => {
   it('syncs once per next build --webpack, with the pages under their routes', async () => {
-    const built = await run(next, ['build', '--webpack'], s.root, { NEXT_TELEMETRY_DISABLED: '1', WORKSPACE_ROOT: workspaceRoot() })
+    const built = await run(next, ['build', '--webpack'], s.root, {
+      NEXT_TELEMETRY_DISABLED: '1',
+      WORKSPACE_ROOT: workspaceRoot(),
+    })
     expect(built.code, built.output).toBe(0)
     expect(built.output).toContain('(webpack)')
     expect(syncLines(built.output)).toEqual([expect.stringMatching(/sync: 4 added/)])

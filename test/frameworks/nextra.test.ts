@@ -1,14 +1,32 @@
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { attribute, bin, devServer, expectCliAgrees, expectNoSync, expectNothingUploaded, freePort, run, siteUnderTest, syncLines, text, workspaceRoot } from './helpers'
+import {
+  attribute,
+  bin,
+  devServer,
+  expectCliAgrees,
+  expectNoSync,
+  expectNothingUploaded,
+  freePort,
+  run,
+  siteUnderTest,
+  syncLines,
+  text,
+  workspaceRoot,
+} from './helpers'
 
 const next = bin('next/dist/bin/next')
 // Turbopack reads nothing outside its root: the site's node_modules are the repository's, linked.
 const env = { NEXT_TELEMETRY_DISABLED: '1', WORKSPACE_ROOT: workspaceRoot() }
-const s = siteUnderTest('nextra', { entries: ['next', 'next-adapter'], store: { assets: true }, build: [next, ['build'], env] })
+const s = siteUnderTest('nextra', {
+  entries: ['next', 'next-adapter'],
+  store: { assets: true },
+  build: [next, ['build'], env],
+})
 
-const urls = (docs: Record<string, Record<string, unknown>>) => Object.entries(docs).map(([path, a]) => [path.startsWith('.next/') ? `html ${a.title}` : path, a.url])
+const urls = (docs: Record<string, Record<string, unknown>>) =>
+  Object.entries(docs).map(([path, a]) => [path.startsWith('.next/') ? `html ${a.title}` : path, a.url])
 
 describe('next + nextra', () => {
   it('the CLI run right after the build plans nothing and changes nothing', async () => {
@@ -54,7 +72,9 @@ describe('next + nextra', () => {
 
   it('never syncs from the dev server', async () => {
     writeFileSync(join(s.root, 'content/guide/new.md'), '# New\n\nA page only the dev server has seen.\n')
-    const dev = await expectNoSync(s, async () => devServer(next, ['dev', '--port', String(await freePort())], s.root, env, '/widget/guide/intro/', 120_000))
+    const dev = await expectNoSync(s, async () =>
+      devServer(next, ['dev', '--port', String(await freePort())], s.root, env, '/widget/guide/intro/', 120_000),
+    )
     expect(dev.status, dev.output).toBe(200)
     // Its first compile of an MDX page takes long on a busy machine.
   }, 150_000)

@@ -1,7 +1,18 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { attribute, bin, devServer, expectCliAgrees, expectNoSync, expectNothingUploaded, freePort, run, siteUnderTest, syncLines } from './helpers'
+import {
+  attribute,
+  bin,
+  devServer,
+  expectCliAgrees,
+  expectNoSync,
+  expectNothingUploaded,
+  freePort,
+  run,
+  siteUnderTest,
+  syncLines,
+} from './helpers'
 
 const nuxt = bin('nuxt/bin/nuxt.mjs')
 // Under vitest (TEST, VITEST set) Nuxt runs in test mode: silent, and its dev server prints no address.
@@ -43,8 +54,13 @@ describe('nuxt', () => {
   }, 120_000)
 
   it('never syncs from the dev server', async () => {
-    writeFileSync(join(s.root, 'app/pages/new.vue'), '<template><p>A page only the dev server has seen.</p></template>\n')
-    const dev = await expectNoSync(s, async () => devServer(nuxt, ['dev', '--port', String(await freePort())], s.root, env))
+    writeFileSync(
+      join(s.root, 'app/pages/new.vue'),
+      '<template><p>A page only the dev server has seen.</p></template>\n',
+    )
+    const dev = await expectNoSync(s, async () =>
+      devServer(nuxt, ['dev', '--port', String(await freePort())], s.root, env),
+    )
     expect(dev.status, dev.output).toBe(200)
   }, 90_000)
 })

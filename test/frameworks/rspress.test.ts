@@ -1,10 +1,26 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { attribute, bin, devServer, expectCliAgrees, expectNoSync, expectNothingUploaded, freePort, run, siteUnderTest, syncLines, text } from './helpers'
+import {
+  attribute,
+  bin,
+  devServer,
+  expectCliAgrees,
+  expectNoSync,
+  expectNothingUploaded,
+  freePort,
+  run,
+  siteUnderTest,
+  syncLines,
+  text,
+} from './helpers'
 
 const rspress = bin('@rspress/core/bin/rspress.js')
-const s = siteUnderTest('rspress', { entries: ['rspress'], store: { assets: true }, build: [rspress, ['build']] }, 120_000)
+const s = siteUnderTest(
+  'rspress',
+  { entries: ['rspress'], store: { assets: true }, build: [rspress, ['build']] },
+  120_000,
+)
 
 describe('rspress', () => {
   it('the CLI run right after the build plans nothing and changes nothing', async () => {
@@ -63,7 +79,9 @@ describe('rspress', () => {
 
   it('never syncs from the dev server', async () => {
     writeFileSync(join(s.root, 'docs/en/guide/new.md'), '# New\n\nA page only the dev server has seen.\n')
-    const dev = await expectNoSync(s, async () => devServer(rspress, ['dev', '--port', String(await freePort())], s.root))
+    const dev = await expectNoSync(s, async () =>
+      devServer(rspress, ['dev', '--port', String(await freePort())], s.root),
+    )
     expect(dev.status, dev.output).toBe(200)
   }, 90_000)
 

@@ -4,7 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
 import { search } from '../../src'
 import { silentLogger } from '../../src/lib/logger'
-import { bin, devServer, expectCliAgrees, documents, freePort, installed, run, site, storeConfig, syncLines, text } from './helpers'
+import {
+  bin,
+  devServer,
+  expectCliAgrees,
+  documents,
+  freePort,
+  installed,
+  run,
+  site,
+  storeConfig,
+  syncLines,
+  text,
+} from './helpers'
 
 const astro = bin('astro/astro.js')
 const env = { ASTRO_TELEMETRY_DISABLED: '1' }
@@ -75,7 +87,14 @@ describe('astro + starlight', () => {
       'dist/fr/guide/intro/index.html': 'fr',
       'dist/fr/guide/install/index.html': 'fr',
     })
-    const store = { root: fixture.root, provider: 'openai' as const, apiKey: 'test', baseURL: server.url, metadata: 'file' as const, logger: silentLogger }
+    const store = {
+      root: fixture.root,
+      provider: 'openai' as const,
+      apiKey: 'test',
+      baseURL: server.url,
+      metadata: 'file' as const,
+      logger: silentLogger,
+    }
     const french = await search('widget documents', { locale: 'fr', limit: 10 }, store)
     expect(french.length).toBeGreaterThan(0)
     expect(new Set(french.map(h => h.attributes?.locale))).toEqual(new Set(['fr']))
@@ -91,7 +110,10 @@ describe('astro + starlight', () => {
 
   it('never syncs from the dev server', async () => {
     server.stats.reset()
-    writeFileSync(join(fixture.root, 'src/content/docs/guide/new.md'), '---\ntitle: New\n---\n\nA page only the dev server has seen.\n')
+    writeFileSync(
+      join(fixture.root, 'src/content/docs/guide/new.md'),
+      '---\ntitle: New\n---\n\nA page only the dev server has seen.\n',
+    )
     const dev = await devServer(astro, ['dev', '--port', String(await freePort())], fixture.root, env)
     expect(dev.status, dev.output).toBe(200)
     expect(syncLines(dev.output)).toEqual([])

@@ -16,7 +16,10 @@ export interface CliRun {
  * Runs the real command in a child process: from source through tsx, or the built bundle given
  * as `entry`.
  */
-export function runCli(args: string[], options: { cwd?: string, env?: Record<string, string | undefined>, entry?: string } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; entry?: string } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', CI: '1', ...options.env }
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k]
@@ -24,8 +27,12 @@ export function runCli(args: string[], options: { cwd?: string, env?: Record<str
     const child = spawn(process.execPath, command, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', d => { stdout += d })
-    child.stderr.on('data', d => { stderr += d })
+    child.stdout.on('data', d => {
+      stdout += d
+    })
+    child.stderr.on('data', d => {
+      stderr += d
+    })
     child.on('error', reject)
     child.on('close', code => resolve({ code: code ?? -1, stdout, stderr }))
   })

@@ -18,7 +18,7 @@ const store: StateStore = {
   kind: inner.kind,
   location: inner.location,
   load: () => inner.load(),
-  save: (state) => {
+  save: state => {
     process.stdout.write(`save ${++saves}\n`)
     return inner.save(state)
   },
@@ -40,6 +40,13 @@ sync({
   concurrency: Number(process.env.CRASH_CONCURRENCY ?? 4),
   logger: quiet,
 }).then(
-  (result) => { process.stdout.write(`done ${JSON.stringify({ added: result.added.length, updated: result.updated.length, deleted: result.deleted.length, failed: result.failed })}\n`) },
-  (error) => { process.stdout.write(`error ${(error as Error).message}\n`); process.exitCode = 1 },
+  result => {
+    process.stdout.write(
+      `done ${JSON.stringify({ added: result.added.length, updated: result.updated.length, deleted: result.deleted.length, failed: result.failed })}\n`,
+    )
+  },
+  error => {
+    process.stdout.write(`error ${(error as Error).message}\n`)
+    process.exitCode = 1
+  },
 )

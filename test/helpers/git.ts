@@ -1,10 +1,33 @@
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 
-const ISOLATED_ENV = ['HOME', 'XDG_CONFIG_HOME', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_NOSYSTEM', 'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL', 'EMAIL', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE']
+const ISOLATED_ENV = [
+  'HOME',
+  'XDG_CONFIG_HOME',
+  'GIT_CONFIG_GLOBAL',
+  'GIT_CONFIG_NOSYSTEM',
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+  'EMAIL',
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+]
 
 /**
  * Keeps the host's git configuration out of every git command of this test process, including
@@ -49,7 +72,18 @@ export function gitStatus(cwd: string, args: string[]): number {
 
 /** Commits with an identity given on the command line only, so the repository keeps none. */
 export function commit(cwd: string, message: string, args: string[] = ['-a']): string {
-  git(cwd, ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '--no-gpg-sign', '-m', message, ...args])
+  git(cwd, [
+    '-c',
+    'user.name=Test',
+    '-c',
+    'user.email=test@example.com',
+    'commit',
+    '-q',
+    '--no-gpg-sign',
+    '-m',
+    message,
+    ...args,
+  ])
   return git(cwd, ['rev-parse', 'HEAD']).trim()
 }
 
@@ -69,13 +103,13 @@ export interface Sandbox {
   cleanup(): void
 }
 
-let template: { dir: string, remote: string, seed: string } | undefined
+let template: { dir: string; remote: string; seed: string } | undefined
 
 /**
  * The remote and a clone of it, built with git once per test file; each sandbox copies them
  * (cloning is a handful of git processes, and tests create dozens of clones).
  */
-function sandboxTemplate(): { dir: string, remote: string, seed: string } {
+function sandboxTemplate(): { dir: string; remote: string; seed: string } {
   if (template) return template
   const dir = mkdtempSync(join(tmpdir(), 'vn-template-'))
   const remote = join(dir, 'remote.git')

@@ -12,7 +12,10 @@ export function makeTree(files: Record<string, string | Buffer> = {}, prefix = '
 export function writeTree(root: string, files: Record<string, string | Buffer | null>): void {
   for (const [path, content] of Object.entries(files)) {
     const abs = join(root, path)
-    if (content === null) { rmSync(abs, { force: true }); continue }
+    if (content === null) {
+      rmSync(abs, { force: true })
+      continue
+    }
     mkdirSync(dirname(abs), { recursive: true })
     writeFileSync(abs, content)
   }
@@ -20,8 +23,13 @@ export function writeTree(root: string, files: Record<string, string | Buffer | 
 
 /** `count` small Markdown pages with distinct words, as docs/page-NNN.md. */
 export function pages(count: number, folder = 'docs'): Record<string, string> {
-  return Object.fromEntries(Array.from({ length: count }, (_, i) => {
-    const n = String(i).padStart(3, '0')
-    return [`${folder}/page-${n}.md`, `# Page ${n}\n\nThis page documents the widget number ${n} and its marker zq${n}x.\n`]
-  }))
+  return Object.fromEntries(
+    Array.from({ length: count }, (_, i) => {
+      const n = String(i).padStart(3, '0')
+      return [
+        `${folder}/page-${n}.md`,
+        `# Page ${n}\n\nThis page documents the widget number ${n} and its marker zq${n}x.\n`,
+      ]
+    }),
+  )
 }

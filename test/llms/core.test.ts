@@ -16,12 +16,14 @@ let root: string
 /** A docs tree with a home page, a guide (numbered pages), an MDX reference, a French page and an old version. */
 const TREE = {
   'package.json': JSON.stringify({ name: 'widgets', description: 'Widgets for everyone' }),
-  'docs/index.md': '---\ntitle: Widgets\ndescription: What widgets are, and why\n---\n\n# Widgets\n\nWidgets are small.\n',
+  'docs/index.md':
+    '---\ntitle: Widgets\ndescription: What widgets are, and why\n---\n\n# Widgets\n\nWidgets are small.\n',
   'docs/changelog.md': '# Changelog\n\nEvery release.\n',
   'docs/guide/index.md': '# Guide\n\nStart here.\n',
   'docs/guide/2-setup.md': '# Setup\n\nInstall the widget.\n',
   'docs/guide/10-faq.md': '# FAQ\n\nQuestions.\n',
-  'docs/reference/api.mdx': 'import Tabs from \'@theme/Tabs\'\n\n# API [v2]\n\n<Tabs>\n  <TabItem label="npm">\n\n```sh\nnpm i widgets\n```\n\n  </TabItem>\n</Tabs>\n',
+  'docs/reference/api.mdx':
+    'import Tabs from \'@theme/Tabs\'\n\n# API [v2]\n\n<Tabs>\n  <TabItem label="npm">\n\n```sh\nnpm i widgets\n```\n\n  </TabItem>\n</Tabs>\n',
   'docs/fr/index.md': '---\nlocale: fr\n---\n\n# Les widgets\n',
   'docs/fr/guide/setup.md': '---\nlocale: fr\n---\n\n# Installation\n\nInstaller le widget.\n',
   'docs/v1/guide/setup.md': '---\nversion: "1.0"\n---\n\n# Setup (1.0)\n\nThe old way.\n',
@@ -31,7 +33,16 @@ beforeAll(async () => {
   server = await createOpenAIServer({ processingMs: 1 })
   root = tempCopy(undefined)
   writeTree(root, TREE)
-  const result = await sync({ root, provider: 'openai', apiKey: 'test', baseURL: server.url, metadata: 'file', include: 'docs/**', attributes: ['locale', 'version'], logger: loggerInto(new Lines()) })
+  const result = await sync({
+    root,
+    provider: 'openai',
+    apiKey: 'test',
+    baseURL: server.url,
+    metadata: 'file',
+    include: 'docs/**',
+    attributes: ['locale', 'version'],
+    logger: loggerInto(new Lines()),
+  })
   expect(result.added).toHaveLength(9)
 })
 afterAll(() => server.close())
@@ -45,34 +56,48 @@ async function write(options: LlmsTxtOptions | true = true) {
   const state = await readSyncedState(resolved)
   const lines = new Lines()
   const outDir = tempCopy(undefined)
-  const written = await writeLlmsTxt({ root, outDir, state: state!, settings: settings as Exclude<typeof settings, false>, logger: loggerInto(lines) })
-  return { outDir, lines, written, index: readFileSync(join(outDir, 'llms.txt'), 'utf8'), full: existsSync(join(outDir, 'llms-full.txt')) ? readFileSync(join(outDir, 'llms-full.txt'), 'utf8') : undefined }
+  const written = await writeLlmsTxt({
+    root,
+    outDir,
+    state: state!,
+    settings: settings as Exclude<typeof settings, false>,
+    logger: loggerInto(lines),
+  })
+  return {
+    outDir,
+    lines,
+    written,
+    index: readFileSync(join(outDir, 'llms.txt'), 'utf8'),
+    full: existsSync(join(outDir, 'llms-full.txt')) ? readFileSync(join(outDir, 'llms-full.txt'), 'utf8') : undefined,
+  }
 }
 
 describe('llms.txt from the sync state', () => {
   it('groups by folder below the shared /docs/, top pages first, numbers in order; the default locale and version only', async () => {
     const { index } = await write()
-    expect(index).toBe([
-      '# widgets',
-      '',
-      '> Widgets for everyone',
-      '',
-      '## Pages',
-      '',
-      '- [Widgets](/docs/): What widgets are, and why',
-      '- [Changelog](/docs/changelog)',
-      '',
-      '## Guide',
-      '',
-      '- [Guide](/docs/guide/)',
-      '- [Setup](/docs/guide/2-setup)',
-      '- [FAQ](/docs/guide/10-faq)',
-      '',
-      '## Reference',
-      '',
-      '- [API \\[v2\\]](/docs/reference/api)',
-      '',
-    ].join('\n'))
+    expect(index).toBe(
+      [
+        '# widgets',
+        '',
+        '> Widgets for everyone',
+        '',
+        '## Pages',
+        '',
+        '- [Widgets](/docs/): What widgets are, and why',
+        '- [Changelog](/docs/changelog)',
+        '',
+        '## Guide',
+        '',
+        '- [Guide](/docs/guide/)',
+        '- [Setup](/docs/guide/2-setup)',
+        '- [FAQ](/docs/guide/10-faq)',
+        '',
+        '## Reference',
+        '',
+        '- [API \\[v2\\]](/docs/reference/api)',
+        '',
+      ].join('\n'),
+    )
   })
 
   it('llms-full.txt: each page under its title and url, MDX as readable text', async () => {
@@ -99,18 +124,36 @@ describe('llms.txt from the sync state', () => {
       optional: 'docs/changelog.md',
     })
     expect(sectionsOf(index)).toEqual(['Start', 'Guide', 'Optional'])
-    expect(linksOf(index).map(l => l.url)).toEqual(['/docs/', '/docs/guide/2-setup', '/docs/guide/', '/docs/guide/10-faq', '/docs/changelog'])
+    expect(linksOf(index).map(l => l.url)).toEqual([
+      '/docs/',
+      '/docs/guide/2-setup',
+      '/docs/guide/',
+      '/docs/guide/10-faq',
+      '/docs/changelog',
+    ])
     expect(written.unlisted).toEqual(['docs/reference/api.mdx'])
-    expect(lines.has(/llms\.txt: 1 page in no section left out \(docs\/reference\/api\.mdx\): add a section for them to list them/)).toBe(true)
+    expect(
+      lines.has(
+        /llms\.txt: 1 page in no section left out \(docs\/reference\/api\.mdx\): add a section for them to list them/,
+      ),
+    ).toBe(true)
   })
 
   it('perLocale writes fr/llms.txt with the French pages; `version` picks another version', async () => {
     const { outDir, written } = await write({ perLocale: true })
-    expect(written.files.map(f => f.slice(outDir.length + 1))).toEqual(['llms.txt', 'llms-full.txt', 'fr/llms.txt', 'fr/llms-full.txt'])
+    expect(written.files.map(f => f.slice(outDir.length + 1))).toEqual([
+      'llms.txt',
+      'llms-full.txt',
+      'fr/llms.txt',
+      'fr/llms-full.txt',
+    ])
     const fr = readFileSync(join(outDir, 'fr/llms.txt'), 'utf8')
     // The locale's own prefix is not a folder of its pages.
     expect(sectionsOf(fr)).toEqual(['Pages', 'Guide'])
-    expect(linksOf(fr)).toEqual([{ title: 'Les widgets', url: '/docs/fr/' }, { title: 'Installation', url: '/docs/fr/guide/setup' }])
+    expect(linksOf(fr)).toEqual([
+      { title: 'Les widgets', url: '/docs/fr/' },
+      { title: 'Installation', url: '/docs/fr/guide/setup' },
+    ])
     expect(readFileSync(join(outDir, 'fr/llms-full.txt'), 'utf8')).toContain('Installer le widget.')
 
     const old = await write({ version: '1.0', title: 'Widgets 1.0', description: 'The old docs' })
@@ -120,11 +163,18 @@ describe('llms.txt from the sync state', () => {
 
   it('the CLI refuses bad llmsTxt settings and a root never synced, one line each, exit 2', async () => {
     const bad = tempCopy(undefined)
-    writeTree(bad, { 'vectornator.config.json': JSON.stringify({ metadata: 'file', llmsTxt: { sections: [{ title: 'A' }], perLocale: 'yes' } }) })
+    writeTree(bad, {
+      'vectornator.config.json': JSON.stringify({
+        metadata: 'file',
+        llmsTxt: { sections: [{ title: 'A' }], perLocale: 'yes' },
+      }),
+    })
     const run = await runCli(['llms-txt'], { cwd: bad })
     expect(run.code).toBe(2)
     expect(run.stderr.trim().split('\n')).toHaveLength(1)
-    expect(run.stderr).toMatch(/llmsTxt\.perLocale must be true or false, got "yes"; llmsTxt\.sections\[0\]\.include must be a glob/)
+    expect(run.stderr).toMatch(
+      /llmsTxt\.perLocale must be true or false, got "yes"; llmsTxt\.sections\[0\]\.include must be a glob/,
+    )
 
     const never = tempCopy(undefined)
     writeTree(never, { 'docs/a.md': '# A\n' })
@@ -138,6 +188,8 @@ describe('llms.txt from the sync state', () => {
     const noOut = await runCli(['llms-txt', '--metadata', 'file'], { cwd: root })
     expect(noOut.code).toBe(2)
     expect(noOut.stderr.trim().split('\n')).toHaveLength(1)
-    expect(noOut.stderr).toMatch(/no build output folder in .* \(looked for \.vitepress\/dist, docs\/\.vitepress\/dist, build, dist, out\): build the site first, or pass --out DIR/)
+    expect(noOut.stderr).toMatch(
+      /no build output folder in .* \(looked for \.vitepress\/dist, docs\/\.vitepress\/dist, build, dist, out\): build the site first, or pass --out DIR/,
+    )
   })
 })

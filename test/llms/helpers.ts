@@ -6,7 +6,9 @@ import { afterAll } from 'vitest'
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url))
 const temps: string[] = []
-afterAll(() => { for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true }) })
+afterAll(() => {
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
 
 /**
  * A copy of a fixture (or an empty folder) in a temp folder kept until the test file ends, so
@@ -16,7 +18,8 @@ export function tempCopy(name: string | undefined, options: { modules?: boolean 
   const dir = mkdtempSync(join(tmpdir(), `vectornator-llms-${name ?? 'out'}-`))
   temps.push(dir)
   if (name) cpSync(join(fixtures, name), dir, { recursive: true })
-  if (options.modules) symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(dir, 'node_modules'), 'dir')
+  if (options.modules)
+    symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(dir, 'node_modules'), 'dir')
   return dir
 }
 
@@ -28,7 +31,11 @@ export interface Link {
 
 /** The `- [Title](url): note` lines of an llms.txt, in order. */
 export function linksOf(llmsTxt: string): Link[] {
-  return [...llmsTxt.matchAll(/^- \[((?:\\.|[^\]])+)\]\(([^)]+)\)(?:: (.+))?$/gm)].map(m => ({ title: m[1].replace(/\\(.)/g, '$1'), url: m[2], ...(m[3] ? { note: m[3] } : {}) }))
+  return [...llmsTxt.matchAll(/^- \[((?:\\.|[^\]])+)\]\(([^)]+)\)(?:: (.+))?$/gm)].map(m => ({
+    title: m[1].replace(/\\(.)/g, '$1'),
+    url: m[2],
+    ...(m[3] ? { note: m[3] } : {}),
+  }))
 }
 
 /** The `## Section` headings of an llms.txt, in order. */
@@ -39,7 +46,8 @@ export function sectionsOf(llmsTxt: string): string[] {
 /** The HTML file a static host serves for a link's path: `/` → index.html, `/a/` → a/index.html, `/a` → a.html or a/index.html. */
 export function pageFor(outDir: string, url: string): string | undefined {
   const path = decodeURIComponent(new URL(url, 'http://site.invalid').pathname).replace(/^\/+/, '')
-  const candidates = path === '' || path.endsWith('/') ? [`${path}index.html`] : [`${path}.html`, `${path}/index.html`, path]
+  const candidates =
+    path === '' || path.endsWith('/') ? [`${path}index.html`] : [`${path}.html`, `${path}/index.html`, path]
   return candidates.map(c => join(outDir, c)).find(existsSync)
 }
 
@@ -49,6 +57,6 @@ export function htmlTitle(file: string): string {
 }
 
 /** The `# Title` + `Source: url` headers of an llms-full.txt, in order. */
-export function fullEntries(full: string): { title: string, url: string }[] {
+export function fullEntries(full: string): { title: string; url: string }[] {
   return [...full.matchAll(/^# (.+)\n\nSource: (.+)$/gm)].map(m => ({ title: m[1], url: m[2] }))
 }

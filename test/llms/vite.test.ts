@@ -20,20 +20,44 @@ afterAll(() => store.close())
  */
 function site(): string {
   const root = tempCopy('site')
-  writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'lumen', description: 'Dashboards for sensor readings' }))
-  writeFileSync(join(root, 'vectornator.config.json'), JSON.stringify({ include: ['**/*.html'], metadata: 'file', llmsTxt: true }))
+  writeFileSync(
+    join(root, 'package.json'),
+    JSON.stringify({ name: 'lumen', description: 'Dashboards for sensor readings' }),
+  )
+  writeFileSync(
+    join(root, 'vectornator.config.json'),
+    JSON.stringify({ include: ['**/*.html'], metadata: 'file', llmsTxt: true }),
+  )
   return root
 }
 
-async function viteBuild(root: string, options: VectornatorPluginOptions = {}, outDir = 'dist', emptyOutDir = true): Promise<Lines> {
+async function viteBuild(
+  root: string,
+  options: VectornatorPluginOptions = {},
+  outDir = 'dist',
+  emptyOutDir = true,
+): Promise<Lines> {
   const lines = new Lines()
   const config: InlineConfig = {
     root,
     configFile: false,
     logLevel: 'info',
     customLogger: viteLoggerInto(lines),
-    build: { outDir, emptyOutDir, rollupOptions: { input: { main: join(root, 'index.html'), guide: join(root, 'guide/index.html') } } },
-    plugins: [vectornator({ provider: 'openai', apiKey: 'test', baseURL: server().url, failOnError: true, llmsTxt: true, ...options })],
+    build: {
+      outDir,
+      emptyOutDir,
+      rollupOptions: { input: { main: join(root, 'index.html'), guide: join(root, 'guide/index.html') } },
+    },
+    plugins: [
+      vectornator({
+        provider: 'openai',
+        apiKey: 'test',
+        baseURL: server().url,
+        failOnError: true,
+        llmsTxt: true,
+        ...options,
+      }),
+    ],
   }
   await build(config)
   return lines
@@ -51,7 +75,7 @@ beforeAll(async () => {
 })
 
 describe('llms.txt from a Vite build', () => {
-  it('is written into dist/ with package.json\'s name and description, linking the built pages under their titles', () => {
+  it("is written into dist/ with package.json's name and description, linking the built pages under their titles", () => {
     const dist = join(root, 'dist')
     const index = read(dist, 'llms.txt')
     expect(index.startsWith('# lumen\n\n> Dashboards for sensor readings\n')).toBe(true)
@@ -63,12 +87,18 @@ describe('llms.txt from a Vite build', () => {
       expect(page, link.url).toBeDefined()
       expect(htmlTitle(page!)).toBe(link.title)
     }
-    expect(built.has(/\[vectornator\] llms\.txt: 2 pages in 2 sections, written to dist\/llms\.txt and dist\/llms-full\.txt/)).toBe(true)
+    expect(
+      built.has(
+        /\[vectornator\] llms\.txt: 2 pages in 2 sections, written to dist\/llms\.txt and dist\/llms-full\.txt/,
+      ),
+    ).toBe(true)
   })
 
-  it('llms-full.txt holds the pages\' text, not their markup, in the order of llms.txt', () => {
+  it("llms-full.txt holds the pages' text, not their markup, in the order of llms.txt", () => {
     const full = read(join(root, 'dist'), 'llms-full.txt')
-    expect(fullEntries(full)).toEqual(linksOf(read(join(root, 'dist'), 'llms.txt')).map(l => ({ title: l.title, url: l.url })))
+    expect(fullEntries(full)).toEqual(
+      linksOf(read(join(root, 'dist'), 'llms.txt')).map(l => ({ title: l.title, url: l.url })),
+    )
     expect(full).toContain('# Lumen\n\nLumen turns sensor readings into dashboards in minutes.')
     expect(full).toContain('Connect a sensor, pick a chart, share the dashboard.')
     expect(full).not.toMatch(/<\/?[a-z]+[\s>]|main\.js/)
@@ -85,12 +115,17 @@ describe('llms.txt from a Vite build', () => {
   it('leaves a page changed since the sync out of llms-full.txt, and says so (CLI, then a dry-run build)', async () => {
     const edited = site()
     await viteBuild(edited)
-    writeFileSync(join(edited, 'guide/index.html'), read(edited, 'guide/index.html').replace('Connect a sensor', 'Plug in a sensor'))
+    writeFileSync(
+      join(edited, 'guide/index.html'),
+      read(edited, 'guide/index.html').replace('Connect a sensor', 'Plug in a sensor'),
+    )
 
     // No --out: the build output found in the root (dist/ here).
     const run = await runCli(['llms-txt'], { cwd: edited })
     expect(run.code, run.stderr).toBe(0)
-    expect(run.stderr).toContain('llms-full.txt leaves out guide/index.html: changed since the last sync (the store holds an older version); sync to include it')
+    expect(run.stderr).toContain(
+      'llms-full.txt leaves out guide/index.html: changed since the last sync (the store holds an older version); sync to include it',
+    )
     // The link stays (the store still holds the page under that title and url); its text goes.
     expect(linksOf(read(join(edited, 'dist'), 'llms.txt')).map(l => l.url)).toEqual(['/', '/guide/'])
     const full = read(join(edited, 'dist'), 'llms-full.txt')
@@ -144,8 +179,16 @@ describe('llms.txt from a Vite build', () => {
   })
 
   it('fails at once on bad llmsTxt options, every problem named with the others', () => {
-    expect(() => vectornator({ concurrency: 0, llmsTxt: { sections: [{ title: '', include: '../docs/**' }], full: 'yes' as never, colour: 1 } as never }))
-      .toThrow(/concurrency must be .*; llmsTxt\.colour is not an option: use one of title, .*; llmsTxt\.full must be true or false, got "yes"; llmsTxt\.sections\[0\]\.title must be a non-empty string .*; llmsTxt\.sections\[0\]\.include "\.\.\/docs\/\*\*" points outside the root/)
-    expect(() => vectornator({ llmsTxt: 'yes' as never })).toThrow(/llmsTxt must be true, false or \{ title, description, sections/)
+    expect(() =>
+      vectornator({
+        concurrency: 0,
+        llmsTxt: { sections: [{ title: '', include: '../docs/**' }], full: 'yes' as never, colour: 1 } as never,
+      }),
+    ).toThrow(
+      /concurrency must be .*; llmsTxt\.colour is not an option: use one of title, .*; llmsTxt\.full must be true or false, got "yes"; llmsTxt\.sections\[0\]\.title must be a non-empty string .*; llmsTxt\.sections\[0\]\.include "\.\.\/docs\/\*\*" points outside the root/,
+    )
+    expect(() => vectornator({ llmsTxt: 'yes' as never })).toThrow(
+      /llmsTxt must be true, false or \{ title, description, sections/,
+    )
   })
 })

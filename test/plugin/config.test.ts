@@ -13,18 +13,24 @@ async function buildWith(config: object, options: VectornatorPluginOptions = {})
   const root = fixture('site')
   writeFileSync(join(root, 'vectornator.config.json'), JSON.stringify(config))
   const lines = new Lines()
-  const run = build({ root, configFile: false, logLevel: 'info', customLogger: viteLoggerInto(lines), plugins: [vectornator(storeOptions(server(), options))] })
+  const run = build({
+    root,
+    configFile: false,
+    logLevel: 'info',
+    customLogger: viteLoggerInto(lines),
+    plugins: [vectornator(storeOptions(server(), options))],
+  })
   return { root, lines, run }
 }
 
 describe('vectornator.config.* under the plugin', () => {
-  it('is read from the root, for the core options and the plugin\'s own', async () => {
+  it("is read from the root, for the core options and the plugin's own", async () => {
     const { root, run } = await buildWith({ include: 'docs/intro.md', assets: true })
     await run
     expect(storeContents(server(), root)).toEqual({ 'dist/index.html': '/', 'docs/intro.md': '/docs/intro' })
   })
 
-  it('loses to the plugin\'s options, as it does to the CLI\'s flags', async () => {
+  it("loses to the plugin's options, as it does to the CLI's flags", async () => {
     const { root, run } = await buildWith({ include: 'docs/intro.md' }, { include: 'docs/sensors.md' })
     await run
     expect(storeContents(server(), root)).toEqual({ 'docs/sensors.md': '/docs/sensors' })

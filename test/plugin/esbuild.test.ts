@@ -18,7 +18,9 @@ beforeEach(() => {
     return (write as (...args: unknown[]) => boolean)(chunk, ...rest)
   })
 })
-afterEach(() => { vi.restoreAllMocks() })
+afterEach(() => {
+  vi.restoreAllMocks()
+})
 
 function options(root: string, plugin: VectornatorPluginOptions = {}) {
   return {
@@ -37,7 +39,11 @@ describe('esbuild', () => {
     await build(options(root, { assets: '*.js' }))
     expect(existsSync(join(root, 'dist/index.js'))).toBe(true)
     expect(lines.syncs).toEqual([expect.stringMatching(/\[vectornator\] sync: 3 added/)])
-    expect(storeContents(server(), root)).toEqual({ 'dist/index.js': '/index.js', 'docs/api.md': '/docs/api', 'docs/usage.md': '/docs/usage' })
+    expect(storeContents(server(), root)).toEqual({
+      'dist/index.js': '/index.js',
+      'docs/api.md': '/docs/api',
+      'docs/usage.md': '/docs/usage',
+    })
   })
 
   it('does not sync with `write: false` (nothing on disk)', async () => {
@@ -63,7 +69,9 @@ describe('esbuild', () => {
 
   it('fails the build when the store fails and `failOnError` is on', async () => {
     server().setFaults(ALWAYS_FAILS)
-    await expect(build(options(fixture('lib'), { failOnError: true }))).rejects.toThrow(/\[vectornator\] sync failed: 429/)
+    await expect(build(options(fixture('lib'), { failOnError: true }))).rejects.toThrow(
+      /\[vectornator\] sync failed: 429/,
+    )
     expect(lines.has(/\[vectornator\] sync failed: 429/)).toBe(true)
   })
 })

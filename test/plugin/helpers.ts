@@ -27,7 +27,9 @@ export function fixture(name: string, options: { modules?: boolean } = {}): stri
 /** One offline OpenAI-compatible server per test file; the env switches are reset per test. */
 export function useServer(): { server: () => OpenAIServer } {
   let server: OpenAIServer
-  beforeAll(async () => { server = await createOpenAIServer({ processingMs: 1 }) })
+  beforeAll(async () => {
+    server = await createOpenAIServer({ processingMs: 1 })
+  })
   afterAll(() => server.close())
   beforeEach(() => server.stats.reset())
   afterEach(() => {
@@ -54,7 +56,9 @@ export function storeIdOf(root: string): string | undefined {
 export function storeContents(server: OpenAIServer, root: string): Record<string, string> {
   const id = storeIdOf(root)
   if (!id) return {}
-  return Object.fromEntries(server.vectorStoreFiles(id).map(f => [String(f.attributes?.path), String(f.attributes?.url)]))
+  return Object.fromEntries(
+    server.vectorStoreFiles(id).map(f => [String(f.attributes?.path), String(f.attributes?.url)]),
+  )
 }
 
 /** Stores created on the server in this test (each first sync of a root creates one). */
@@ -66,12 +70,21 @@ export function storesCreated(server: OpenAIServer): number {
 export class Lines {
   lines: string[] = []
   push = (text: unknown) => {
-    for (const line of String(text).replace(/\x1B\[[0-9;]*m/g, '').split('\n')) if (line.trim()) this.lines.push(line)
+    for (const line of String(text)
+      .replace(/\x1B\[[0-9;]*m/g, '')
+      .split('\n'))
+      if (line.trim()) this.lines.push(line)
   }
   /** Summary lines of syncs that ran (`sync: ...`) or planned (`plan: ...`). */
-  get syncs(): string[] { return this.lines.filter(l => /\b(?:sync|plan): \d+ added/.test(l)) }
-  has(pattern: RegExp): boolean { return this.lines.some(l => pattern.test(l)) }
-  get text(): string { return this.lines.join('\n') }
+  get syncs(): string[] {
+    return this.lines.filter(l => /\b(?:sync|plan): \d+ added/.test(l))
+  }
+  has(pattern: RegExp): boolean {
+    return this.lines.some(l => pattern.test(l))
+  }
+  get text(): string {
+    return this.lines.join('\n')
+  }
 }
 
 /** A Logger writing into `lines`, for options that take one directly. */

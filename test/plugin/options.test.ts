@@ -19,7 +19,10 @@ describe('plugin options', () => {
     const settings = resolvePluginOptions({ include: 'docs/**/*.md', dryRun: true, enabled: true }, {})
     expect(settings).toMatchObject({ assets: false, watch: false, core: { include: 'docs/**/*.md', dryRun: true } })
     expect(settings.core).not.toHaveProperty('enabled')
-    expect(resolvePluginOptions({ assets: 'guide/*.html', watch: true }, {})).toMatchObject({ assets: ['guide/*.html'], watch: { debounceMs: 1000 } })
+    expect(resolvePluginOptions({ assets: 'guide/*.html', watch: true }, {})).toMatchObject({
+      assets: ['guide/*.html'],
+      watch: { debounceMs: 1000 },
+    })
   })
 
   it('are switched off by `enabled: false` or VECTORNATOR_DISABLE', () => {
@@ -37,10 +40,15 @@ describe('plugin options', () => {
 
   it('report every bad option at once, each named', () => {
     const error = (() => {
-      try { resolvePluginOptions({ assets: [], watch: 'always' as never, include: '../x/*.md' }, {}) }
-      catch (e) { return e }
+      try {
+        resolvePluginOptions({ assets: [], watch: 'always' as never, include: '../x/*.md' }, {})
+      } catch (e) {
+        return e
+      }
     })()
     expect(error).toBeInstanceOf(UsageError)
-    expect((error as Error).message).toMatch(/^\[vectornator\] include "..\/x\/\*.md" points outside the root.*; assets is an empty list.*; watch must be true, false or \{ debounceMs \}/)
+    expect((error as Error).message).toMatch(
+      /^\[vectornator\] include "..\/x\/\*.md" points outside the root.*; assets is an empty list.*; watch must be true, false or \{ debounceMs \}/,
+    )
   })
 })

@@ -15,7 +15,7 @@ const bundlers = {
   rolldown: { bundle: rolldown, watch: rolldownWatch, plugin: rolldownPlugin },
 } as const
 
-describe.each(Object.keys(bundlers) as (keyof typeof bundlers)[])('%s', (name) => {
+describe.each(Object.keys(bundlers) as (keyof typeof bundlers)[])('%s', name => {
   const { bundle, watch, plugin } = bundlers[name]
 
   /** The `lib` fixture's input options; the plugin's logs are caught through `onLog`. */
@@ -51,15 +51,20 @@ describe.each(Object.keys(bundlers) as (keyof typeof bundlers)[])('%s', (name) =
   it('does not sync in watch mode without `watch: true`', async () => {
     const root = fixture('lib')
     const lines = new Lines()
-    const watcher = watch({ ...input(root, lines), output: { dir: join(root, 'dist'), format: 'es' } } as never) as unknown as {
-      on: (e: 'event', f: (ev: { code: string, result?: { close(): Promise<void> }, error?: Error }) => void) => void
+    const watcher = watch({
+      ...input(root, lines),
+      output: { dir: join(root, 'dist'), format: 'es' },
+    } as never) as unknown as {
+      on: (e: 'event', f: (ev: { code: string; result?: { close(): Promise<void> }; error?: Error }) => void) => void
       close(): Promise<void>
     }
-    await new Promise<void>((done, fail) => watcher.on('event', (ev) => {
-      if (ev.code === 'BUNDLE_END') void ev.result?.close()
-      if (ev.code === 'ERROR') fail(ev.error)
-      if (ev.code === 'END') done()
-    }))
+    await new Promise<void>((done, fail) =>
+      watcher.on('event', ev => {
+        if (ev.code === 'BUNDLE_END') void ev.result?.close()
+        if (ev.code === 'ERROR') fail(ev.error)
+        if (ev.code === 'END') done()
+      }),
+    )
     await new Promise(r => setTimeout(r, 100))
     await watcher.close()
     expect(existsSync(join(root, 'dist/index.js'))).toBe(true)

@@ -9,14 +9,22 @@ import { ALWAYS_FAILS, fixture, Lines, storeContents, storeOptions, until, useSe
 const { server } = useServer()
 
 /** The `site` fixture as Vite builds it: two HTML pages (`/` and `/guide/`) and a script. */
-function config(root: string, lines: Lines, options: VectornatorPluginOptions = {}, extra: InlineConfig = {}): InlineConfig {
+function config(
+  root: string,
+  lines: Lines,
+  options: VectornatorPluginOptions = {},
+  extra: InlineConfig = {},
+): InlineConfig {
   return {
     root,
     configFile: false,
     logLevel: 'info',
     customLogger: viteLoggerInto(lines),
     ...extra,
-    build: { rollupOptions: { input: { main: join(root, 'index.html'), guide: join(root, 'guide/index.html') } }, ...extra.build },
+    build: {
+      rollupOptions: { input: { main: join(root, 'index.html'), guide: join(root, 'guide/index.html') } },
+      ...extra.build,
+    },
     plugins: [vectornator(storeOptions(server(), options))],
   }
 }
@@ -31,7 +39,17 @@ function withNotFoundPage(root: string): string {
 
 /** Builds the not-found page beside the fixture's two pages. */
 function withNotFoundInput(root: string): InlineConfig {
-  return { build: { rollupOptions: { input: { main: join(root, 'index.html'), guide: join(root, 'guide/index.html'), notFound: join(root, '404.html') } } } }
+  return {
+    build: {
+      rollupOptions: {
+        input: {
+          main: join(root, 'index.html'),
+          guide: join(root, 'guide/index.html'),
+          notFound: join(root, '404.html'),
+        },
+      },
+    },
+  }
 }
 
 describe('vite', () => {
@@ -39,8 +57,15 @@ describe('vite', () => {
     const root = fixture('site')
     const lines = new Lines()
     await build(config(root, lines))
-    expect(storeContents(server(), root)).toEqual({ 'docs/intro.md': '/docs/intro', 'docs/sensors.md': '/docs/sensors' })
-    expect(lines.syncs).toEqual([expect.stringMatching(/\[vectornator\] sync: 2 added, 0 updated, 0 deleted, 0 unchanged, 0 failed \(store vs_\w+\) in \d+\.\ds$/)])
+    expect(storeContents(server(), root)).toEqual({
+      'docs/intro.md': '/docs/intro',
+      'docs/sensors.md': '/docs/sensors',
+    })
+    expect(lines.syncs).toEqual([
+      expect.stringMatching(
+        /\[vectornator\] sync: 2 added, 0 updated, 0 deleted, 0 unchanged, 0 failed \(store vs_\w+\) in \d+\.\ds$/,
+      ),
+    ])
 
     const again = new Lines()
     await build(config(root, again))
@@ -65,7 +90,14 @@ describe('vite', () => {
   it('with `assets` globs uploads only the emitted files they match, relative to the output folder', async () => {
     const root = withNotFoundPage(fixture('site'))
     const extra = withNotFoundInput(root)
-    await build(config(root, new Lines(), { assets: ['guide/**/*.html', '404.html', '**/*.json'], include: 'nothing/*.md' }, { build: { ...extra.build, manifest: true } }))
+    await build(
+      config(
+        root,
+        new Lines(),
+        { assets: ['guide/**/*.html', '404.html', '**/*.json'], include: 'nothing/*.md' },
+        { build: { ...extra.build, manifest: true } },
+      ),
+    )
     // A glob naming the not-found page takes it; `**` does not reach into `.vite/` (dot is off).
     expect(existsSync(join(root, 'dist/.vite/manifest.json'))).toBe(true)
     expect(storeContents(server(), root)).toEqual({ 'dist/guide/index.html': '/guide/', 'dist/404.html': '/404' })
@@ -73,25 +105,48 @@ describe('vite', () => {
 
   it.each([
     ['Vite builds every environment', {}],
-    ['the config\'s buildApp builds them (SSR first)', { async buildApp(b: ViteBuilder) { await b.build(b.environments.ssr!); await b.build(b.environments.client!) } }],
-  ])('syncs once for a whole Environment API build (client + SSR), after the last environment: %s', async (_, builderOptions) => {
-    const root = fixture('site')
-    const lines = new Lines()
-    const builder = await createBuilder(config(root, lines, { assets: true }, {
-      builder: builderOptions,
-      environments: {
-        client: {},
-        ssr: { build: { ssr: true, outDir: 'dist/server', rollupOptions: { input: join(root, 'server.js') } } },
+    [
+      "the config's buildApp builds them (SSR first)",
+      {
+        async buildApp(b: ViteBuilder) {
+          await b.build(b.environments.ssr!)
+          await b.build(b.environments.client!)
+        },
       },
-    }))
-    await builder.buildApp()
-    expect(lines.syncs).toHaveLength(1)
-    const built = lines.lines.map((l, i) => /building \w+ environment/.test(l) ? i : -1).filter(i => i >= 0)
-    expect(built).toHaveLength(2)
-    expect(lines.lines.indexOf(lines.syncs[0])).toBeGreaterThan(built[1])
-    expect(server().stats.byRoute['POST /vector_stores']).toBe(1)
-    expect(Object.keys(storeContents(server(), root)).sort()).toEqual(['dist/guide/index.html', 'dist/index.html', 'docs/intro.md', 'docs/sensors.md'])
-  })
+    ],
+  ])(
+    'syncs once for a whole Environment API build (client + SSR), after the last environment: %s',
+    async (_, builderOptions) => {
+      const root = fixture('site')
+      const lines = new Lines()
+      const builder = await createBuilder(
+        config(
+          root,
+          lines,
+          { assets: true },
+          {
+            builder: builderOptions,
+            environments: {
+              client: {},
+              ssr: { build: { ssr: true, outDir: 'dist/server', rollupOptions: { input: join(root, 'server.js') } } },
+            },
+          },
+        ),
+      )
+      await builder.buildApp()
+      expect(lines.syncs).toHaveLength(1)
+      const built = lines.lines.map((l, i) => (/building \w+ environment/.test(l) ? i : -1)).filter(i => i >= 0)
+      expect(built).toHaveLength(2)
+      expect(lines.lines.indexOf(lines.syncs[0])).toBeGreaterThan(built[1])
+      expect(server().stats.byRoute['POST /vector_stores']).toBe(1)
+      expect(Object.keys(storeContents(server(), root)).sort()).toEqual([
+        'dist/guide/index.html',
+        'dist/index.html',
+        'docs/intro.md',
+        'docs/sensors.md',
+      ])
+    },
+  )
 
   it('does not sync from the dev server', async () => {
     const root = fixture('site')
@@ -110,11 +165,16 @@ describe('vite', () => {
     for (const watch of [false, { debounceMs: 50 }]) {
       const root = fixture('site')
       const lines = new Lines()
-      const watcher = await build(config(root, lines, { watch }, { build: { watch: {} } })) as unknown as { on: (e: string, f: (ev: { code: string, result?: { close(): Promise<void> } }) => void) => void, close(): Promise<void> }
-      await new Promise<void>(done => watcher.on('event', (ev) => {
-        if (ev.code === 'BUNDLE_END') void ev.result?.close()
-        if (ev.code === 'END') done()
-      }))
+      const watcher = (await build(config(root, lines, { watch }, { build: { watch: {} } }))) as unknown as {
+        on: (e: string, f: (ev: { code: string; result?: { close(): Promise<void> } }) => void) => void
+        close(): Promise<void>
+      }
+      await new Promise<void>(done =>
+        watcher.on('event', ev => {
+          if (ev.code === 'BUNDLE_END') void ev.result?.close()
+          if (ev.code === 'END') done()
+        }),
+      )
       if (watch) await until(() => lines.syncs.length === 1)
       else await new Promise(r => setTimeout(r, 150))
       await watcher.close()
@@ -136,10 +196,12 @@ describe('vite', () => {
     expect(lines.syncs).toEqual([])
   })
 
-  it('fails the build when the store fails and `failOnError` is on, with the error in Vite\'s log', async () => {
+  it("fails the build when the store fails and `failOnError` is on, with the error in Vite's log", async () => {
     server().setFaults(ALWAYS_FAILS)
     const lines = new Lines()
-    await expect(build(config(fixture('site'), lines, { failOnError: true }))).rejects.toThrow(/\[vectornator\] sync failed: 429/)
+    await expect(build(config(fixture('site'), lines, { failOnError: true }))).rejects.toThrow(
+      /\[vectornator\] sync failed: 429/,
+    )
     expect(lines.has(/\[vectornator\] sync failed: 429 Rate limit reached/)).toBe(true)
   })
 
@@ -159,13 +221,14 @@ describe('vite', () => {
     try {
       const { failOnError: _, ...defaults } = storeOptions(server())
       process.env.CI = 'true'
-      await expect(build({ ...config(fixture('site'), new Lines()), plugins: [vectornator(defaults)] })).rejects.toThrow(/sync failed/)
+      await expect(
+        build({ ...config(fixture('site'), new Lines()), plugins: [vectornator(defaults)] }),
+      ).rejects.toThrow(/sync failed/)
       delete process.env.CI
       const lines = new Lines()
       await build({ ...config(fixture('site'), lines), plugins: [vectornator(defaults)] })
       expect(lines.has(/the build goes on because failOnError is off/)).toBe(true)
-    }
-    finally {
+    } finally {
       if (ci === undefined) delete process.env.CI
       else process.env.CI = ci
     }
@@ -193,7 +256,9 @@ describe('vite', () => {
   })
 
   it('fails at once on a bad option, naming it', () => {
-    expect(() => vectornator({ assets: 'x/../y', concurrency: 0 })).toThrow(/concurrency must be a whole number.*assets "x\/..\/y" points outside the output folder/)
+    expect(() => vectornator({ assets: 'x/../y', concurrency: 0 })).toThrow(
+      /concurrency must be a whole number.*assets "x\/..\/y" points outside the output folder/,
+    )
     expect(() => vectornator({ failOnError: 'yes' as unknown as boolean })).toThrow(/failOnError must be true or false/)
   })
 })

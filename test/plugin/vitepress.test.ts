@@ -15,10 +15,12 @@ const { server } = useServer()
 
 // VitePress sets NODE_ENV=production for the whole process; put it back for the other tests.
 const nodeEnv = process.env.NODE_ENV
-afterEach(() => { process.env.NODE_ENV = nodeEnv })
+afterEach(() => {
+  process.env.NODE_ENV = nodeEnv
+})
 
 /** Builds the VitePress fixture with the plugin, as `vite: { plugins: [vectornator()] }` in .vitepress/config does. */
-async function buildSite(options: VectornatorPluginOptions): Promise<{ root: string, lines: Lines }> {
+async function buildSite(options: VectornatorPluginOptions): Promise<{ root: string; lines: Lines }> {
   const root = fixture('vitepress', { modules: true })
   return { root, lines: await buildWithPlugin(root, storeOptions(server(), options)) }
 }
@@ -31,7 +33,17 @@ async function buildWithPlugin(root: string, options: VectornatorPluginOptions):
       site.vite ??= {}
       ;(site.vite.plugins ??= []).push(vectornator(options) as never)
       const logger = site.logger
-      site.logger = { ...logger, info: (m, o) => { lines.push(m); logger.info(m, o) }, error: (m, o) => { lines.push(m); logger.error(m, o) } }
+      site.logger = {
+        ...logger,
+        info: (m, o) => {
+          lines.push(m)
+          logger.info(m, o)
+        },
+        error: (m, o) => {
+          lines.push(m)
+          logger.error(m, o)
+        },
+      }
     },
   } as never)
   return lines
@@ -69,13 +81,22 @@ describe('vitepress', () => {
 })
 
 /** A repository holding a VitePress site in docs/ (base /myproj/, cleanUrls), built with the plugin. */
-async function repoWithSite(config: Record<string, unknown> | undefined, plugin: VectornatorPluginOptions): Promise<{ repo: string, lines: Lines }> {
+async function repoWithSite(
+  config: Record<string, unknown> | undefined,
+  plugin: VectornatorPluginOptions,
+): Promise<{ repo: string; lines: Lines }> {
   const repo = mkdtempSync(join(tmpdir(), 'vn-vitepress-repo-'))
   mkdirSync(join(repo, 'docs'))
   cpSync(fileURLToPath(new URL('../fixtures/vitepress', import.meta.url)), join(repo, 'docs'), { recursive: true })
   symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(repo, 'node_modules'), 'dir')
-  writeFileSync(join(repo, 'docs/index.md'), '---\nlayout: home\nhero:\n  name: Orbit\n  text: Satellite passes for small ground stations\n---\n\n## Features\n\nOrbit schedules passes.\n')
-  writeFileSync(join(repo, 'docs/.vitepress/config.mts'), `export default { base: '/myproj/', cleanUrls: true, title: 'Orbit docs', description: 'How Orbit schedules passes' }\n`)
+  writeFileSync(
+    join(repo, 'docs/index.md'),
+    '---\nlayout: home\nhero:\n  name: Orbit\n  text: Satellite passes for small ground stations\n---\n\n## Features\n\nOrbit schedules passes.\n',
+  )
+  writeFileSync(
+    join(repo, 'docs/.vitepress/config.mts'),
+    `export default { base: '/myproj/', cleanUrls: true, title: 'Orbit docs', description: 'How Orbit schedules passes' }\n`,
+  )
   if (config) writeFileSync(join(repo, 'vectornator.config.json'), JSON.stringify(config))
   writeFileSync(join(repo, '.gitignore'), 'node_modules\n')
   execFileSync('git', ['init', '-q'], { cwd: repo })
@@ -85,9 +106,23 @@ async function repoWithSite(config: Record<string, unknown> | undefined, plugin:
 describe('vitepress in a repository, beside the CLI', () => {
   it('with base and cleanUrls, a config at the repository root: the plugin in docs/ and the CLI at the root see one project, the same urls and titles, and write the same llms.txt', async () => {
     // A repository as `vectornator init` leaves it: the config at the top names docs/ as the root.
-    const { repo, lines } = await repoWithSite({ root: 'docs', include: ['**/*.md'], provider: 'openai', baseURL: server().url, metadata: 'file', llmsTxt: true }, { apiKey: 'test', failOnError: true })
+    const { repo, lines } = await repoWithSite(
+      {
+        root: 'docs',
+        include: ['**/*.md'],
+        provider: 'openai',
+        baseURL: server().url,
+        metadata: 'file',
+        llmsTxt: true,
+      },
+      { apiKey: 'test', failOnError: true },
+    )
     expect(lines.syncs).toEqual([expect.stringMatching(/sync: 3 added/)])
-    const docs = Object.fromEntries(server().vectorStoreFiles(storeIdOf(join(repo, 'docs'))!).map(f => [String(f.attributes?.path), f.attributes]))
+    const docs = Object.fromEntries(
+      server()
+        .vectorStoreFiles(storeIdOf(join(repo, 'docs'))!)
+        .map(f => [String(f.attributes?.path), f.attributes]),
+    )
     expect(Object.fromEntries(Object.entries(docs).map(([p, a]) => [p, [a?.url, a?.title]]))).toEqual({
       'index.md': ['/myproj/', 'Orbit'],
       'guide/getting-started.md': ['/myproj/guide/getting-started', 'Getting started'],
@@ -96,7 +131,8 @@ describe('vitepress in a repository, beside the CLI', () => {
 
     // The CLI at the repository root: the same project, nothing to do, and the same answers.
     await expectCliAgrees(server(), repo)
-    const cli = (...args: string[]) => runCli(args, { cwd: repo, env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server().url } })
+    const cli = (...args: string[]) =>
+      runCli(args, { cwd: repo, env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server().url } })
     const found = await cli('search', 'satellite passes', '--json')
     expect(found.code, found.stderr).toBe(0)
     expect(JSON.parse(found.stdout).map((h: { url: string }) => h.url)).toContain('/myproj/guide/passes')
@@ -110,10 +146,18 @@ describe('vitepress in a repository, beside the CLI', () => {
   })
 
   it('with no config file: the CLI at the repository root finds the site in docs/ and the state the build left, and has nothing to do', async () => {
-    const { repo, lines } = await repoWithSite(undefined, { provider: 'openai', apiKey: 'test', baseURL: server().url, failOnError: true })
+    const { repo, lines } = await repoWithSite(undefined, {
+      provider: 'openai',
+      apiKey: 'test',
+      baseURL: server().url,
+      failOnError: true,
+    })
     expect(lines.syncs).toEqual([expect.stringMatching(/sync: 3 added/)])
     await expectCliAgrees(server(), repo)
-    const found = await runCli(['search', 'satellite passes', '--json'], { cwd: repo, env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server().url } })
+    const found = await runCli(['search', 'satellite passes', '--json'], {
+      cwd: repo,
+      env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server().url },
+    })
     expect(found.code, found.stderr).toBe(0)
     expect(JSON.parse(found.stdout).map((h: { url: string }) => h.url)).toContain('/myproj/guide/passes')
     rmSync(repo, { recursive: true, force: true })

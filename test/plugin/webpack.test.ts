@@ -24,20 +24,28 @@ const bundlers = {
 
 /** Runs the compiler once, then closes it (as the CLIs do); rejects with the run's error. */
 function run(compiler: Runnable): Promise<void> {
-  return new Promise((resolve, reject) => compiler.run((error, stats) => {
-    compiler.close(() => {
-      if (error) return reject(error)
-      if (stats?.hasErrors()) return reject(new Error('compilation failed'))
-      resolve()
-    })
-  }))
+  return new Promise((resolve, reject) =>
+    compiler.run((error, stats) => {
+      compiler.close(() => {
+        if (error) return reject(error)
+        if (stats?.hasErrors()) return reject(new Error('compilation failed'))
+        resolve()
+      })
+    }),
+  )
 }
 
-describe.each(Object.keys(bundlers) as (keyof typeof bundlers)[])('%s', (name) => {
+describe.each(Object.keys(bundlers) as (keyof typeof bundlers)[])('%s', name => {
   const { create, plugin } = bundlers[name]
 
   /** A config for the `lib` fixture; the infrastructure log (where the plugin writes) goes to `lines`. */
-  function config(root: string, lines: Lines, options: VectornatorPluginOptions = {}, out = 'dist', instance?: unknown) {
+  function config(
+    root: string,
+    lines: Lines,
+    options: VectornatorPluginOptions = {},
+    out = 'dist',
+    instance?: unknown,
+  ) {
     return {
       mode: 'production',
       context: root,
@@ -49,7 +57,12 @@ describe.each(Object.keys(bundlers) as (keyof typeof bundlers)[])('%s', (name) =
         level: 'info',
         colors: false,
         appendOnly: true,
-        stream: new Writable({ write(chunk, _encoding, done) { lines.push(chunk); done() } }),
+        stream: new Writable({
+          write(chunk, _encoding, done) {
+            lines.push(chunk)
+            done()
+          },
+        }),
       },
     }
   }
@@ -60,7 +73,11 @@ describe.each(Object.keys(bundlers) as (keyof typeof bundlers)[])('%s', (name) =
     await run(create(config(root, lines, { assets: ['**/*.js'] })))
     expect(existsSync(join(root, 'dist/main.js'))).toBe(true)
     expect(lines.syncs).toEqual([expect.stringMatching(/\[vectornator\] sync: 3 added/)])
-    expect(storeContents(server(), root)).toEqual({ 'dist/main.js': '/main.js', 'docs/api.md': '/docs/api', 'docs/usage.md': '/docs/usage' })
+    expect(storeContents(server(), root)).toEqual({
+      'dist/main.js': '/main.js',
+      'docs/api.md': '/docs/api',
+      'docs/usage.md': '/docs/usage',
+    })
   })
 
   it('syncs once for a MultiCompiler, after the last compiler, with every output', async () => {
@@ -68,12 +85,19 @@ describe.each(Object.keys(bundlers) as (keyof typeof bundlers)[])('%s', (name) =
       const root = fixture('lib')
       const lines = new Lines()
       const instance = shared ? plugin(storeOptions(server(), { assets: ['**/*.js'] })) : undefined
-      await run(create([
-        { ...config(root, lines, { assets: ['**/*.js'] }, 'dist/a', instance), name: 'a' },
-        { ...config(root, lines, { assets: ['**/*.js'] }, 'dist/b', instance), name: 'b' },
-      ]))
+      await run(
+        create([
+          { ...config(root, lines, { assets: ['**/*.js'] }, 'dist/a', instance), name: 'a' },
+          { ...config(root, lines, { assets: ['**/*.js'] }, 'dist/b', instance), name: 'b' },
+        ]),
+      )
       expect(lines.syncs).toHaveLength(1)
-      expect(Object.keys(storeContents(server(), root)).sort()).toEqual(['dist/a/main.js', 'dist/b/main.js', 'docs/api.md', 'docs/usage.md'])
+      expect(Object.keys(storeContents(server(), root)).sort()).toEqual([
+        'dist/a/main.js',
+        'dist/b/main.js',
+        'docs/api.md',
+        'docs/usage.md',
+      ])
     }
     expect(server().stats.byRoute['POST /vector_stores']).toBe(2)
   })
@@ -83,7 +107,7 @@ describe.each(Object.keys(bundlers) as (keyof typeof bundlers)[])('%s', (name) =
     const lines = new Lines()
     const compiler = create(config(root, lines))
     await new Promise<void>((resolve, reject) => {
-      const watching = compiler.watch({}, (error) => {
+      const watching = compiler.watch({}, error => {
         if (error) return reject(error)
         // Let the `done` hooks (the plugin's among them) finish before closing.
         setTimeout(() => watching.close(() => resolve()), 100)
@@ -97,7 +121,9 @@ describe.each(Object.keys(bundlers) as (keyof typeof bundlers)[])('%s', (name) =
   it('fails the run when the store fails and `failOnError` is on; warns when off', async () => {
     server().setFaults(ALWAYS_FAILS)
     const failing = new Lines()
-    await expect(run(create(config(fixture('lib'), failing, { failOnError: true })))).rejects.toThrow(/\[vectornator\] sync failed: 429/)
+    await expect(run(create(config(fixture('lib'), failing, { failOnError: true })))).rejects.toThrow(
+      /\[vectornator\] sync failed: 429/,
+    )
     expect(failing.has(/\[vectornator\] sync failed: 429/)).toBe(true)
 
     const warning = new Lines()

@@ -14,8 +14,11 @@ export interface ProviderSetup {
   teardown?: () => Promise<void>
 }
 
-const doc = (path: string, text: string, attributes = {}) =>
-  ({ path, content: Buffer.from(text), metadata: metadataFor(path, text, attributes) })
+const doc = (path: string, text: string, attributes = {}) => ({
+  path,
+  content: Buffer.from(text),
+  metadata: metadataFor(path, text, attributes),
+})
 
 const byPath = (files: RemoteFile[], path: string) => files.filter(f => f.path === path)
 
@@ -25,7 +28,7 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
     let provider: VectorStoreProvider
     const extra: ProviderSetup[] = []
 
-    beforeEach(async (ctx) => {
+    beforeEach(async ctx => {
       current = await setup()
       provider = current.provider
       await provider.initialize({})
@@ -45,7 +48,13 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
     it('has sane limits and a name', () => {
       const l = provider.limits
       expect(provider.name).toMatch(/^[a-z][\w-]*$/)
-      for (const n of [l.maxFileBytes, l.maxAttributes, l.maxAttributeKeyLength, l.maxAttributeValueLength, l.maxBatchFiles]) {
+      for (const n of [
+        l.maxFileBytes,
+        l.maxAttributes,
+        l.maxAttributeKeyLength,
+        l.maxAttributeValueLength,
+        l.maxBatchFiles,
+      ]) {
         expect(Number.isInteger(n) && n > 0).toBe(true)
       }
       expect(l.maxAttributes).toBeGreaterThanOrEqual(3) // path, sha256 and at least one more
@@ -62,7 +71,7 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
       expect(await provider.verifyStore()).toBe(true)
     })
 
-    it('reports its store\'s counts in one call, and nothing for a store that does not exist', async (ctx) => {
+    it("reports its store's counts in one call, and nothing for a store that does not exist", async ctx => {
       if (!provider.storeStatus) return ctx.skip()
       const id = provider.storeId!
       expect(await provider.storeStatus()).toEqual({ files: 0, completed: 0, inProgress: 0, failed: 0, cancelled: 0 })
@@ -87,7 +96,11 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
     })
 
     it('uploads a document and lists it with its attributes, completed', async () => {
-      const { fileId, metadata } = await upload('docs/guide/intro.md', '# Intro\n\nWelcome to the guide.\n', { title: 'Intro', order: 3, draft: false })
+      const { fileId, metadata } = await upload('docs/guide/intro.md', '# Intro\n\nWelcome to the guide.\n', {
+        title: 'Intro',
+        order: 3,
+        draft: false,
+      })
       expect(typeof fileId).toBe('string')
       const [file, ...rest] = byPath(await provider.listFiles(), 'docs/guide/intro.md')
       expect(rest).toEqual([])
@@ -95,7 +108,7 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
       expect(file!.attributes).toEqual(metadata.attributes)
     })
 
-    it('getFile answers a stored document, and nothing for a replaced or deleted one', async (ctx) => {
+    it('getFile answers a stored document, and nothing for a replaced or deleted one', async ctx => {
       if (!provider.getFile) return ctx.skip()
       const { fileId } = await upload('docs/guide/intro.md', '# Intro\n\nWelcome to the guide.\n')
       expect(await provider.getFile(fileId)).toMatchObject({ fileId, path: 'docs/guide/intro.md', status: 'completed' })
@@ -123,7 +136,7 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
       expect(files[0]!.sha256).toBe(next.metadata.sha256)
     })
 
-    it('search finds an updated document throughout its update, then only its new text', async (ctx) => {
+    it('search finds an updated document throughout its update, then only its new text', async ctx => {
       if (!provider.search) return ctx.skip()
       const path = 'docs/update.md'
       const phrase = 'periwinkle zeppelin harbour'
@@ -132,7 +145,9 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
 
       const next = doc(path, `# Update\n\nThe ${phrase} now opens at noon.\n`)
       let settled = false
-      const update = provider.updateFile(oldId, next.content, next.metadata).finally(() => { settled = true })
+      const update = provider.updateFile(oldId, next.content, next.metadata).finally(() => {
+        settled = true
+      })
       update.catch(() => {}) // awaited below; keeps a probe failure from hiding it as unhandled
       // Search while the update runs: the document must never be missing.
       let probes = 0
@@ -155,7 +170,7 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
       await expect(provider.deleteFile(fileId)).resolves.toBeUndefined()
     })
 
-    it('search no longer finds a deleted document', async (ctx) => {
+    it('search no longer finds a deleted document', async ctx => {
       if (!provider.search) return ctx.skip()
       const { fileId } = await upload('gone.md', 'A document about obsolete quasar bookkeeping.')
       expect(await found('quasar bookkeeping', 'gone.md')).toBe(true)
@@ -163,28 +178,43 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
       expect(await found('quasar bookkeeping', 'gone.md')).toBe(false)
     })
 
-    it('uploads a batch with per-file attributes, results in order', async (ctx) => {
+    it('uploads a batch with per-file attributes, results in order', async ctx => {
       if (!provider.uploadFiles) return ctx.skip()
-      const items = Array.from({ length: 30 }, (_, i) => doc(`batch/doc-${String(i).padStart(2, '0')}.md`, `# Doc ${i}\n\nBatch document number ${i}.\n`, { index: i, even: i % 2 === 0 }))
+      const items = Array.from({ length: 30 }, (_, i) =>
+        doc(`batch/doc-${String(i).padStart(2, '0')}.md`, `# Doc ${i}\n\nBatch document number ${i}.\n`, {
+          index: i,
+          even: i % 2 === 0,
+        }),
+      )
       const settledPaths: string[] = []
-      const results = await provider.uploadFiles(items.map(({ content, metadata }) => ({ content, metadata })), {
-        onSettled: (r) => { settledPaths.push(r.path) },
-      })
+      const results = await provider.uploadFiles(
+        items.map(({ content, metadata }) => ({ content, metadata })),
+        {
+          onSettled: r => {
+            settledPaths.push(r.path)
+          },
+        },
+      )
       expect(results.map(r => r.path)).toEqual(items.map(i => i.path))
       expect(results.every(r => typeof r.fileId === 'string' && !r.error)).toBe(true)
       expect(new Set(results.map(r => r.fileId)).size).toBe(30)
       expect(settledPaths.sort()).toEqual(items.map(i => i.path))
       const listed = new Map((await provider.listFiles()).map(f => [f.path, f]))
       for (const [i, item] of items.entries()) {
-        expect(listed.get(item.path)).toMatchObject({ fileId: results[i]!.fileId, attributes: item.metadata.attributes })
+        expect(listed.get(item.path)).toMatchObject({
+          fileId: results[i]!.fileId,
+          attributes: item.metadata.attributes,
+        })
       }
     })
 
-    it('reports a refused file in a batch without failing the others', async (ctx) => {
+    it('reports a refused file in a batch without failing the others', async ctx => {
       if (!provider.uploadFiles) return ctx.skip()
       const good = [doc('ok-1.md', 'First good one.'), doc('ok-2.md', 'Second good one.')]
       const bad = { content: Buffer.alloc(0), metadata: metadataFor('bad.md', '') }
-      const results = await provider.uploadFiles([good[0]!, bad, good[1]!].map(({ content, metadata }) => ({ content, metadata })))
+      const results = await provider.uploadFiles(
+        [good[0]!, bad, good[1]!].map(({ content, metadata }) => ({ content, metadata })),
+      )
       expect(results.map(r => r.path)).toEqual(['ok-1.md', 'bad.md', 'ok-2.md'])
       expect(results[1]!.fileId).toBeUndefined()
       expect(results[1]!.error).toBeTruthy()
@@ -192,7 +222,7 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
       expect((await provider.listFiles()).map(f => f.path).sort()).toEqual(['ok-1.md', 'ok-2.md'])
     })
 
-    it('renames with updateAttributes, without re-uploading', async (ctx) => {
+    it('renames with updateAttributes, without re-uploading', async ctx => {
       if (!provider.updateAttributes) return ctx.skip()
       const text = '# Moved\n\nThis page about tangerine lighthouses moved.\n'
       const { fileId } = await upload('old/place.md', text)
@@ -202,7 +232,7 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
       expect(file).toMatchObject({ fileId, path: 'new/place.md', attributes: renamed.attributes })
     })
 
-    it('search finds a renamed document under its new path only', async (ctx) => {
+    it('search finds a renamed document under its new path only', async ctx => {
       if (!provider.updateAttributes || !provider.search) return ctx.skip()
       const text = '# Moved\n\nThis page about tangerine lighthouses moved.\n'
       const { fileId } = await upload('old/place.md', text)
@@ -212,7 +242,7 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
       expect(hits.map(h => h.path)).not.toContain('old/place.md')
     })
 
-    it('searches: finds a document by a distinctive phrase, with path, score and text', async (ctx) => {
+    it('searches: finds a document by a distinctive phrase, with path, score and text', async ctx => {
       if (!provider.search) return ctx.skip()
       await upload('animals.md', '# Animals\n\nThe capybara is the largest living rodent, native to South America.\n')
       await upload('cooking.md', '# Cooking\n\nMarmalade is a fruit preserve made from the juice and peel of citrus.\n')
@@ -225,12 +255,26 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
       expect((await provider.search('citrus peel', { limit: 1 })).length).toBeLessThanOrEqual(1)
     })
 
-    it('search filters on attributes: equality, any-of, every key, and nothing for no match', async (ctx) => {
+    it('search filters on attributes: equality, any-of, every key, and nothing for no match', async ctx => {
       if (!provider.search) return ctx.skip()
       const phrase = 'ocelot ferry timetable'
-      await upload('v1/en.md', `# Ferry\n\nThe ${phrase} for the first release.\n`, { version: '1.0', locale: 'en', order: 1, draft: false })
-      await upload('v2/en.md', `# Ferry\n\nThe ${phrase} for the second release.\n`, { version: '2.0', locale: 'en', order: 2, draft: true })
-      await upload('v2/fr.md', `# Ferry\n\nThe ${phrase} pour la deuxième version.\n`, { version: '2.0', locale: 'fr', order: 2 })
+      await upload('v1/en.md', `# Ferry\n\nThe ${phrase} for the first release.\n`, {
+        version: '1.0',
+        locale: 'en',
+        order: 1,
+        draft: false,
+      })
+      await upload('v2/en.md', `# Ferry\n\nThe ${phrase} for the second release.\n`, {
+        version: '2.0',
+        locale: 'en',
+        order: 2,
+        draft: true,
+      })
+      await upload('v2/fr.md', `# Ferry\n\nThe ${phrase} pour la deuxième version.\n`, {
+        version: '2.0',
+        locale: 'fr',
+        order: 2,
+      })
       const paths = async (filter?: Record<string, string | number | boolean | (string | number | boolean)[]>) =>
         (await provider.search!(phrase, { limit: 10, ...(filter ? { filter } : {}) })).map(h => h.path).sort()
       // Unfiltered, every document answers: each filter below has something to leave out.
@@ -249,15 +293,21 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
       expect(await paths({ product: 'ferry' })).toEqual([])
     })
 
-    it('search filters see re-tagged attributes, not the ones a document was uploaded with', async (ctx) => {
+    it('search filters see re-tagged attributes, not the ones a document was uploaded with', async ctx => {
       if (!provider.search || !provider.updateAttributes) return ctx.skip()
       const text = '# Heron\n\nThe heron lighthouse keeps its lamp lit.\n'
       const { fileId } = await upload('heron.md', text, { version: '1.0' })
       await upload('other.md', '# Other\n\nAnother heron lighthouse page.\n', { version: '1.0' })
-      expect((await provider.search('heron lighthouse', { filter: { version: '1.0' } })).map(h => h.path).sort()).toEqual(['heron.md', 'other.md'])
+      expect(
+        (await provider.search('heron lighthouse', { filter: { version: '1.0' } })).map(h => h.path).sort(),
+      ).toEqual(['heron.md', 'other.md'])
       await provider.updateAttributes(fileId, metadataFor('heron.md', text, { version: '2.0' }))
-      expect((await provider.search('heron lighthouse', { filter: { version: '2.0' } })).map(h => h.path)).toEqual(['heron.md'])
-      expect((await provider.search('heron lighthouse', { filter: { version: '1.0' } })).map(h => h.path)).toEqual(['other.md'])
+      expect((await provider.search('heron lighthouse', { filter: { version: '2.0' } })).map(h => h.path)).toEqual([
+        'heron.md',
+      ])
+      expect((await provider.search('heron lighthouse', { filter: { version: '1.0' } })).map(h => h.path)).toEqual([
+        'other.md',
+      ])
     })
 
     it('lists every document of a store larger than one page', async () => {
@@ -269,8 +319,7 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
         if (provider.uploadFiles) {
           const results = await provider.uploadFiles(slice.map(({ content, metadata }) => ({ content, metadata })))
           expect(results.filter(r => r.error)).toEqual([])
-        }
-        else {
+        } else {
           await Promise.all(slice.map(d => provider.uploadFile(d.path, d.content, d.metadata)))
         }
       }
@@ -280,7 +329,7 @@ export function describeProviderConformance(name: string, setup: () => Promise<P
       expect(new Set(files.map(f => f.path))).toEqual(new Set(items.map(d => d.path)))
     })
 
-    it('keeps a stable fingerprint across instances with the same settings', async (ctx) => {
+    it('keeps a stable fingerprint across instances with the same settings', async ctx => {
       if (!provider.fingerprint) return ctx.skip()
       const other = await setup()
       extra.push(other)

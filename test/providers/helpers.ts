@@ -22,14 +22,14 @@ export function metadataFor(path: string, content: string | Buffer, attributes: 
  * words point the same way, which is all a test of vector search needs, with no model and no
  * network. Counts its calls so tests can see batching.
  */
-export function hashingEmbedder(dimensions = 64): Embedder & { calls: number, texts: number } {
+export function hashingEmbedder(dimensions = 64): Embedder & { calls: number; texts: number } {
   const embed = async (texts: string[]) => {
     state.calls++
     state.texts += texts.length
-    return texts.map((text) => {
+    return texts.map(text => {
       const vector = Array.from<number>({ length: dimensions }).fill(0)
       for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
-        let hash = 0x811C9DC5
+        let hash = 0x811c9dc5
         for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 0x01000193) >>> 0
         vector[hash % dimensions]! += hash & 0x80000000 ? 1 : -1
       }
@@ -42,7 +42,7 @@ export function hashingEmbedder(dimensions = 64): Embedder & { calls: number, te
 }
 
 /** A fresh folder under the OS temp dir, and a function removing it. */
-export function tempDir(prefix = 'vectornator-test-'): { path: string, remove: () => void } {
+export function tempDir(prefix = 'vectornator-test-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix))
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) }
 }

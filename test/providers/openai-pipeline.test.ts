@@ -32,13 +32,22 @@ describe('openai: attaching beside the uploads, when the API sends no poll hint'
         const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
         const route = `${init?.method ?? 'GET'} ${url.pathname.replace(/^\/v1/, '').replace(/\/vs_[^/]+/, '/{store}')}`
         // A batch's creation is logged with the id it was given.
-        answered.push(route.endsWith('/file_batches') ? `${route}/${(await response.clone().json() as { id: string }).id}` : route)
+        answered.push(
+          route.endsWith('/file_batches')
+            ? `${route}/${((await response.clone().json()) as { id: string }).id}`
+            : route,
+        )
         return response
       },
     })
     try {
       const root = makeTree(pages(1200))
-      const result = await sync({ root, provider: createOpenAIProvider({ client }), metadata: 'file', logger: silentLogger })
+      const result = await sync({
+        root,
+        provider: createOpenAIProvider({ client }),
+        metadata: 'file',
+        logger: silentLogger,
+      })
       expect(result.failed).toEqual([])
       expect(result.added).toHaveLength(1200)
       const stored = server.vectorStoreFiles(result.storeId)
@@ -49,7 +58,9 @@ describe('openai: attaching beside the uploads, when the API sends no poll hint'
       expect(failedOnce.size).toBeGreaterThan(0)
       expect(server.files()).toHaveLength(1200)
 
-      const created = answered.flatMap((r, i) => (r.startsWith('POST /vector_stores/{store}/file_batches/') ? [{ i, id: r.split('/').pop()! }] : []))
+      const created = answered.flatMap((r, i) =>
+        r.startsWith('POST /vector_stores/{store}/file_batches/') ? [{ i, id: r.split('/').pop()! }] : [],
+      )
       const lastUpload = answered.lastIndexOf('POST /files')
       expect(created.length).toBeGreaterThan(1)
       expect(created[0]!.i).toBeLessThan(lastUpload)
@@ -63,7 +74,8 @@ describe('openai: attaching beside the uploads, when the API sends no poll hint'
       })
       expect(overlapped.length).toBeGreaterThan(5)
       expect(overlapped).not.toContain(false)
+    } finally {
+      await server.close()
     }
-    finally { await server.close() }
   })
 })

@@ -8,5 +8,11 @@ describeProviderConformance('openai (vectornator/testing server)', async () => {
   const server = await createOpenAIServer({ rateLimits: false })
   const client = new OpenAI({ apiKey: 'test', baseURL: server.url, maxRetries: 0 })
   const provider = createOpenAIProvider({ client, pollIntervalMs: 5 })
-  return { provider, teardown: async () => { await provider.cleanup(); await server.close() } }
+  return {
+    provider,
+    teardown: async () => {
+      await provider.cleanup()
+      await server.close()
+    },
+  }
 })

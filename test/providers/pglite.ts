@@ -6,10 +6,10 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
  * One PGlite with pgvector, opened on first use and shared by every suite of a test file (each
  * in its own schema): opening a fresh database costs seconds, a schema nothing.
  */
-export function sharedPGlite(dataDir: string): { get: () => Promise<PGlite>, close: () => Promise<void> } {
+export function sharedPGlite(dataDir: string): { get: () => Promise<PGlite>; close: () => Promise<void> } {
   let db: Promise<PGlite> | undefined
   return {
-    get: () => db ??= PGlite.create(dataDir, { extensions: { vector } }),
+    get: () => (db ??= PGlite.create(dataDir, { extensions: { vector } })),
     async close() {
       const open = await db
       db = undefined
@@ -22,7 +22,7 @@ export function sharedPGlite(dataDir: string): { get: () => Promise<PGlite>, clo
  * Serves a PGlite over the PostgreSQL wire protocol on a free loopback port: the provider's `pg`
  * server path, with pgvector, without a server install. Stopping leaves the PGlite open.
  */
-export async function startSocketServer(db: PGlite): Promise<{ url: string, stop: () => Promise<void> }> {
+export async function startSocketServer(db: PGlite): Promise<{ url: string; stop: () => Promise<void> }> {
   // PGlite is one session: a single connection keeps transactions from interleaving.
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 })
   await server.start()

@@ -8,9 +8,18 @@ import { resolvePostgresOptions } from '../../src/providers/postgres/options'
 
 describe('postgres options', () => {
   it('defaults: embedded store under <root>/.vectornator/store, DATABASE_URL when set', () => {
-    expect(resolvePostgresOptions({ root: '/repo' }, {})).toMatchObject({ dataDir: '/repo/.vectornator/store', connectionString: undefined, chunkSize: 1500, chunkOverlap: 200, schema: 'vectornator' })
+    expect(resolvePostgresOptions({ root: '/repo' }, {})).toMatchObject({
+      dataDir: '/repo/.vectornator/store',
+      connectionString: undefined,
+      chunkSize: 1500,
+      chunkOverlap: 200,
+      schema: 'vectornator',
+    })
     expect(resolvePostgresOptions({}, { DATABASE_URL: 'postgres://db/x' }).connectionString).toBe('postgres://db/x')
-    expect(resolvePostgresOptions({ connectionString: 'postgresql://a/b' }, { DATABASE_URL: 'postgres://db/x' }).connectionString).toBe('postgresql://a/b')
+    expect(
+      resolvePostgresOptions({ connectionString: 'postgresql://a/b' }, { DATABASE_URL: 'postgres://db/x' })
+        .connectionString,
+    ).toBe('postgresql://a/b')
     expect(resolvePostgresOptions({ chunkSize: 400 }, {}).chunkOverlap).toBe(100)
   })
 
@@ -51,21 +60,32 @@ describe('embedding batches', () => {
 describe('createOpenAIEmbedder', () => {
   let server: Server
   let baseURL: string
-  const requests: { input: string[], model: string, dimensions?: number }[] = []
+  const requests: { input: string[]; model: string; dimensions?: number }[] = []
 
   beforeAll(async () => {
     // Just enough of POST /v1/embeddings, answering in reverse order to prove results are re-sorted by index.
     server = createServer((req, res) => {
       let body = ''
-      req.on('data', (c) => { body += c })
+      req.on('data', c => {
+        body += c
+      })
       req.on('end', () => {
         const request = JSON.parse(body)
         requests.push(request)
         // The SDK asks for base64 (little-endian float32) unless told otherwise, and decodes it.
-        const encode = (v: number[]) => request.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v
-        const data = request.input.map((text: string, index: number) => ({ object: 'embedding', index, embedding: encode([text.length, index]) })).reverse()
+        const encode = (v: number[]) =>
+          request.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v
+        const data = request.input
+          .map((text: string, index: number) => ({
+            object: 'embedding',
+            index,
+            embedding: encode([text.length, index]),
+          }))
+          .reverse()
         res.setHeader('content-type', 'application/json')
-        res.end(JSON.stringify({ object: 'list', model: request.model, data, usage: { prompt_tokens: 1, total_tokens: 1 } }))
+        res.end(
+          JSON.stringify({ object: 'list', model: request.model, data, usage: { prompt_tokens: 1, total_tokens: 1 } }),
+        )
       })
     })
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))

@@ -2,7 +2,11 @@ import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import createPostgresProvider, { NO_EMBEDDER_NOTICE, NO_PGVECTOR_NOTICE, type PostgresProviderOptions } from '../../src/providers/postgres'
+import createPostgresProvider, {
+  NO_EMBEDDER_NOTICE,
+  NO_PGVECTOR_NOTICE,
+  type PostgresProviderOptions,
+} from '../../src/providers/postgres'
 import { toVectorLiteral } from '../../src/providers/postgres/embed'
 import { tableNames } from '../../src/providers/postgres/schema'
 import { buildSearch } from '../../src/providers/postgres/search'
@@ -15,7 +19,10 @@ const cleanups: (() => Promise<void> | void)[] = []
 afterAll(async () => {
   // Every cleanup runs even when one fails (temp folders must not leak); the first error is reported.
   const errors: unknown[] = []
-  for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(e => errors.push(e))
+  for (const c of cleanups.splice(0).reverse())
+    await Promise.resolve()
+      .then(c)
+      .catch(e => errors.push(e))
   if (errors.length > 0) throw errors[0]
 })
 
@@ -24,34 +31,41 @@ const shared = sharedPGlite(store.path)
 cleanups.push(store.remove, shared.close)
 
 /** Each suite in its own schema of one shared PGlite (on a temp dataDir); a fresh provider per test. */
-const onPGlite = (schema: string, options: PostgresProviderOptions) =>
-  async () => ({ provider: createPostgresProvider({ pglite: await shared.get(), schema, ...options }) })
+const onPGlite = (schema: string, options: PostgresProviderOptions) => async () => ({
+  provider: createPostgresProvider({ pglite: await shared.get(), schema, ...options }),
+})
 
 describeProviderConformance('postgres on PGlite, full-text only', onPGlite('fulltext', { embed: false }))
 describeProviderConformance('postgres on PGlite, pgvector + HNSW', onPGlite('vectors', { embed: hashingEmbedder() }))
 
 const serverUrl = process.env.VECTORNATOR_TEST_DATABASE_URL
 // The default reporter shows skipped tests as a count only: say why, once.
-if (!serverUrl) console.warn('postgres real-server suite skipped: VECTORNATOR_TEST_DATABASE_URL is not set (`source .ci/postgres.sh` starts a server and sets it)')
-describe.skipIf(!serverUrl)(`postgres on a real server${serverUrl ? '' : ' (skipped: VECTORNATOR_TEST_DATABASE_URL is not set; `source .ci/postgres.sh` sets it)'}`, () => {
-  const schema = `vn_test_${randomBytes(4).toString('hex')}`
-  if (serverUrl) cleanups.push(() => dropSchema(serverUrl, schema))
-  const options = { connectionString: serverUrl, schema, embed: hashingEmbedder() }
-  describeProviderConformance('postgres server', async () => ({ provider: createPostgresProvider(options) }))
+if (!serverUrl)
+  console.warn(
+    'postgres real-server suite skipped: VECTORNATOR_TEST_DATABASE_URL is not set (`source .ci/postgres.sh` starts a server and sets it)',
+  )
+describe.skipIf(!serverUrl)(
+  `postgres on a real server${serverUrl ? '' : ' (skipped: VECTORNATOR_TEST_DATABASE_URL is not set; `source .ci/postgres.sh` sets it)'}`,
+  () => {
+    const schema = `vn_test_${randomBytes(4).toString('hex')}`
+    if (serverUrl) cleanups.push(() => dropSchema(serverUrl, schema))
+    const options = { connectionString: serverUrl, schema, embed: hashingEmbedder() }
+    describeProviderConformance('postgres server', async () => ({ provider: createPostgresProvider(options) }))
 
-  it('says plainly when search is full-text only because the server lacks pgvector', async () => {
-    const provider = createPostgresProvider(options)
-    cleanups.push(() => provider.cleanup())
-    await provider.connect()
-    const { default: pg } = await import('pg')
-    const client = new pg.Client({ connectionString: serverUrl })
-    await client.connect()
-    const { rows } = await client.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'vector'`)
-    await client.end()
-    if (rows.length === 0) expect(provider.capabilities).toMatchObject({ vector: false, notice: NO_PGVECTOR_NOTICE })
-    else expect(provider.capabilities).toMatchObject({ vector: true, notice: undefined })
-  })
-})
+    it('says plainly when search is full-text only because the server lacks pgvector', async () => {
+      const provider = createPostgresProvider(options)
+      cleanups.push(() => provider.cleanup())
+      await provider.connect()
+      const { default: pg } = await import('pg')
+      const client = new pg.Client({ connectionString: serverUrl })
+      await client.connect()
+      const { rows } = await client.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'vector'`)
+      await client.end()
+      if (rows.length === 0) expect(provider.capabilities).toMatchObject({ vector: false, notice: NO_PGVECTOR_NOTICE })
+      else expect(provider.capabilities).toMatchObject({ vector: true, notice: undefined })
+    })
+  },
+)
 
 describe('postgres provider on PGlite', () => {
   it('lets the process exit once cleanup() resolves, and keeps the documents for the next open', async () => {
@@ -59,10 +73,13 @@ describe('postgres provider on PGlite', () => {
     cleanups.push(dir.remove)
     // A child process fills the dataDir: it must exit at once after cleanup()...
     const script = fileURLToPath(new URL('./fixtures/exit-after-cleanup.ts', import.meta.url))
-    const child = spawnSync(process.execPath, ['--import', 'tsx', script, dir.path], { encoding: 'utf8', timeout: 30_000 })
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script, dir.path], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
     expect(child.stderr).toBe('')
     expect(child.status).toBe(0)
-    const { storeId, fileId, ms } = JSON.parse(child.stdout) as { storeId: string, fileId: string, ms: number }
+    const { storeId, fileId, ms } = JSON.parse(child.stdout) as { storeId: string; fileId: string; ms: number }
     // (left open, PGlite holds the event loop about ten seconds more)
     expect(ms).toBeLessThan(2000)
 
@@ -97,7 +114,11 @@ describe('postgres provider on PGlite', () => {
     await provider.createStore('no pgvector')
     expect(provider.capabilities).toMatchObject({ vector: false })
     expect(provider.notice).toMatch(/^pgvector is not loaded in this PGlite: search is full-text only \(/)
-    await provider.uploadFile('a.md', Buffer.from('Full-text only heron sightings.'), metadataFor('a.md', 'Full-text only heron sightings.'))
+    await provider.uploadFile(
+      'a.md',
+      Buffer.from('Full-text only heron sightings.'),
+      metadataFor('a.md', 'Full-text only heron sightings.'),
+    )
     expect((await provider.search('heron'))[0]).toMatchObject({ path: 'a.md' })
     expect(embed.calls).toBe(0)
   })
@@ -110,30 +131,50 @@ describe('postgres provider on PGlite', () => {
     const storeId = await provider.createStore('hnsw')
     const texts = Array.from({ length: 300 }, (_, i) => `Document ${i} about topic ${i % 17}.`)
     for (let i = 0; i < texts.length; i += 100) {
-      await provider.uploadFiles(texts.slice(i, i + 100).map((t, j) => ({ content: Buffer.from(t), metadata: metadataFor(`${i + j}.txt`, t) })))
+      await provider.uploadFiles(
+        texts.slice(i, i + 100).map((t, j) => ({ content: Buffer.from(t), metadata: metadataFor(`${i + j}.txt`, t) })),
+      )
     }
-    const { rows } = await db.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'hnsw_test' AND indexname LIKE '%hnsw%'`)
+    const { rows } = await db.query(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = 'hnsw_test' AND indexname LIKE '%hnsw%'`,
+    )
     expect(rows).toEqual([{ indexname: 'chunks_embedding_hnsw_64' }])
 
     // Once the table is big enough to be worth it, the planner must be able to match the
     // query's expression and predicate to the partial expression index.
     await db.exec('ANALYZE hnsw_test.chunks')
     const [vector] = await embed(['topic 3'])
-    const { sql, params } = buildSearch({ ...tableNames('hnsw_test'), vectorSchema: 'public' }, {
-      storeId, text: 'topic 3', language: 'english', limit: 10, vector: { literal: toVectorLiteral(vector!), dimensions: 64 },
-    })
+    const { sql, params } = buildSearch(
+      { ...tableNames('hnsw_test'), vectorSchema: 'public' },
+      {
+        storeId,
+        text: 'topic 3',
+        language: 'english',
+        limit: 10,
+        vector: { literal: toVectorLiteral(vector!), dimensions: 64 },
+      },
+    )
     const plan = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)
     expect(plan.rows.map(r => r['QUERY PLAN']).join('\n')).toMatch(/Index Scan using chunks_embedding_hnsw_64/)
   })
 
-  it('filters a search through the wire protocol (pg over PGlite\'s socket server)', async () => {
+  it("filters a search through the wire protocol (pg over PGlite's socket server)", async () => {
     const server = await startSocketServer(await shared.get())
     cleanups.push(server.stop)
-    const provider = createPostgresProvider({ connectionString: server.url, embed: false, maxConnections: 1, schema: 'socket_filter_test' })
+    const provider = createPostgresProvider({
+      connectionString: server.url,
+      embed: false,
+      maxConnections: 1,
+      schema: 'socket_filter_test',
+    })
     cleanups.push(() => provider.cleanup())
     await provider.createStore('socket filters')
     const text = (n: number) => `Marmot tunnel maintenance, part ${n}.`
-    const tagged: Attributes[] = [{ version: '1.0', order: 1 }, { version: '2.0', order: 2 }, { version: '2.0', order: 3, draft: true }]
+    const tagged: Attributes[] = [
+      { version: '1.0', order: 1 },
+      { version: '2.0', order: 2 },
+      { version: '2.0', order: 3, draft: true },
+    ]
     for (const [i, attributes] of tagged.entries())
       await provider.uploadFile(`${i}.md`, Buffer.from(text(i)), metadataFor(`${i}.md`, text(i), attributes))
     const paths = async (filter?: Record<string, string | number | boolean | (string | number | boolean)[]>) =>
@@ -147,17 +188,28 @@ describe('postgres provider on PGlite', () => {
     await server.stop()
   })
 
-  it('searches by vector through the wire protocol (pg over PGlite\'s socket server)', async () => {
+  it("searches by vector through the wire protocol (pg over PGlite's socket server)", async () => {
     const server = await startSocketServer(await shared.get())
     cleanups.push(server.stop)
     const embed = conceptEmbedder()
-    const provider = createPostgresProvider({ connectionString: server.url, embed, maxConnections: 1, schema: 'socket_test' })
+    const provider = createPostgresProvider({
+      connectionString: server.url,
+      embed,
+      maxConnections: 1,
+      schema: 'socket_test',
+    })
     cleanups.push(() => provider.cleanup())
     await provider.createStore('socket')
     expect(provider.backend).toBe('server')
     expect(provider.capabilities).toMatchObject({ vector: true })
-    const texts = ['Growing heirloom tomatoes and basil.', 'A reverse proxy for websockets.', 'Sourdough with a rye starter.']
-    const results = await provider.uploadFiles(texts.map((t, i) => ({ content: Buffer.from(t), metadata: metadataFor(`${i}.txt`, t) })))
+    const texts = [
+      'Growing heirloom tomatoes and basil.',
+      'A reverse proxy for websockets.',
+      'Sourdough with a rye starter.',
+    ]
+    const results = await provider.uploadFiles(
+      texts.map((t, i) => ({ content: Buffer.from(t), metadata: metadataFor(`${i}.txt`, t) })),
+    )
     expect(results.every(r => r.fileId)).toBe(true)
     // No word of these queries is in any document: only the vectors can find the answer.
     expect((await provider.search('a fresh loaf of bread'))[0]?.path).toBe('2.txt')
@@ -175,10 +227,14 @@ function conceptEmbedder() {
     ['proxy', 'websockets', 'reverse', 'network'],
     ['sourdough', 'rye', 'starter', 'bread', 'loaf', 'fresh'],
   ]
-  return Object.assign(async (texts: string[]) => texts.map((text) => {
-    const words = text.toLowerCase().match(/\w+/g) ?? []
-    return [...topics.map(topic => words.filter(w => topic.includes(w)).length), 0.01]
-  }), { id: 'test-concepts', dimensions: 4 })
+  return Object.assign(
+    async (texts: string[]) =>
+      texts.map(text => {
+        const words = text.toLowerCase().match(/\w+/g) ?? []
+        return [...topics.map(topic => words.filter(w => topic.includes(w)).length), 0.01]
+      }),
+    { id: 'test-concepts', dimensions: 4 },
+  )
 }
 
 async function dropSchema(url: string, schema: string): Promise<void> {

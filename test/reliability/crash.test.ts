@@ -20,25 +20,70 @@ const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo 
 // One trigger per round, covering every step of a sync; the numbers within are drawn from the seed.
 const B = 'POST /vector_stores/{id}/file_batches'
 // `uploads` is the number of documents the round sends; runs take ~300-450 ms from the start of their sync.
-const schedule: { name: string, trigger: (uploads: number) => KillTrigger, single?: boolean, rename?: boolean, second?: () => KillTrigger }[] = [
-  { name: 'store created, its id not yet saved', trigger: () => ({ route: 'POST /vector_stores', n: 1, when: 'after' }) },
-  { name: 'mid-upload: an upload made, its answer lost', trigger: uploads => ({ route: 'POST /files', n: between(1, Math.min(4, uploads)), when: 'after' }) },
+const schedule: {
+  name: string
+  trigger: (uploads: number) => KillTrigger
+  single?: boolean
+  rename?: boolean
+  second?: () => KillTrigger
+}[] = [
+  {
+    name: 'store created, its id not yet saved',
+    trigger: () => ({ route: 'POST /vector_stores', n: 1, when: 'after' }),
+  },
+  {
+    name: 'mid-upload: an upload made, its answer lost',
+    trigger: uploads => ({ route: 'POST /files', n: between(1, Math.min(4, uploads)), when: 'after' }),
+  },
   { name: 'during scan and plan', trigger: () => ({ afterMs: between(5, 60) }) },
   { name: 'between upload and attach', trigger: () => ({ route: B, n: 1, when: 'before' }) },
   { name: 'batch attached, its answer lost', trigger: () => ({ route: B, n: 1, when: 'after' }) },
-  { name: 'mid-batch: while the store processes it', trigger: () => ({ route: 'GET /vector_stores/{id}/file_batches/{id}', n: 1, when: 'before' }) },
+  {
+    name: 'mid-batch: while the store processes it',
+    trigger: () => ({ route: 'GET /vector_stores/{id}/file_batches/{id}', n: 1, when: 'before' }),
+  },
   { name: 'at a state save', trigger: () => ({ save: between(2, 3) }) },
-  { name: 'mid-delete: detached, File object not yet deleted', trigger: () => ({ route: 'DELETE /vector_stores/{id}/files/{id}', n: 1, when: 'after' }) },
-  { name: 'mid-delete: before the File object goes', trigger: () => ({ route: 'DELETE /files/{id}', n: between(1, 2), when: 'before' }) },
+  {
+    name: 'mid-delete: detached, File object not yet deleted',
+    trigger: () => ({ route: 'DELETE /vector_stores/{id}/files/{id}', n: 1, when: 'after' }),
+  },
+  {
+    name: 'mid-delete: before the File object goes',
+    trigger: () => ({ route: 'DELETE /files/{id}', n: between(1, 2), when: 'before' }),
+  },
   { name: 'while sweeping leftover File objects', trigger: () => ({ route: 'GET /files', n: 1, when: 'before' }) },
   { name: 'at a random moment', trigger: () => ({ afterMs: between(50, 280) }) },
-  { name: 'mid-rename: attributes rewritten, state not saved', trigger: () => ({ route: 'POST /vector_stores/{id}/files/{id}', n: 1, when: 'after' }), rename: true },
-  { name: 'single update: new version attached, answer lost', trigger: () => ({ route: 'POST /vector_stores/{id}/files', n: 1, when: 'after' }), single: true },
-  { name: 'single update: old version being removed', trigger: () => ({ route: 'DELETE /vector_stores/{id}/files/{id}', n: 1, when: 'before' }), single: true },
+  {
+    name: 'mid-rename: attributes rewritten, state not saved',
+    trigger: () => ({ route: 'POST /vector_stores/{id}/files/{id}', n: 1, when: 'after' }),
+    rename: true,
+  },
+  {
+    name: 'single update: new version attached, answer lost',
+    trigger: () => ({ route: 'POST /vector_stores/{id}/files', n: 1, when: 'after' }),
+    single: true,
+  },
+  {
+    name: 'single update: old version being removed',
+    trigger: () => ({ route: 'DELETE /vector_stores/{id}/files/{id}', n: 1, when: 'before' }),
+    single: true,
+  },
   { name: 'at the final state write', trigger: () => ({ finish: true }) },
-  { name: 'killed, then killed again while listing the store to settle', trigger: () => ({ route: B, n: 1, when: 'after' }), second: () => ({ route: 'GET /vector_stores/{id}/files', n: 1, when: 'after' }) },
-  { name: 'killed, then killed again while settling', trigger: uploads => ({ route: 'POST /files', n: between(1, Math.min(5, uploads)), when: 'after' }), second: () => ({ route: 'DELETE /files/{id}', n: 1, when: 'after' }) },
-  { name: 'at a random moment, twice', trigger: () => ({ afterMs: between(100, 280) }), second: () => ({ afterMs: between(20, 250) }) },
+  {
+    name: 'killed, then killed again while listing the store to settle',
+    trigger: () => ({ route: B, n: 1, when: 'after' }),
+    second: () => ({ route: 'GET /vector_stores/{id}/files', n: 1, when: 'after' }),
+  },
+  {
+    name: 'killed, then killed again while settling',
+    trigger: uploads => ({ route: 'POST /files', n: between(1, Math.min(5, uploads)), when: 'after' }),
+    second: () => ({ route: 'DELETE /files/{id}', n: 1, when: 'after' }),
+  },
+  {
+    name: 'at a random moment, twice',
+    trigger: () => ({ afterMs: between(100, 280) }),
+    second: () => ({ afterMs: between(20, 250) }),
+  },
   { name: 'at a random state save', trigger: () => ({ save: between(1, 3) }) },
 ]
 
@@ -75,8 +120,7 @@ describe('crash safety', () => {
         if (step.single) {
           const p = pick(paths)
           change[p] = tree[p] = `${tree[p]}\nOne more line ${serial++}.\n`
-        }
-        else {
+        } else {
           for (let i = between(1, 3); i > 0; i--) {
             const p = pick(paths)
             change[p] = tree[p] = `${tree[p]}\nEdited ${serial++}.\n`
@@ -105,7 +149,10 @@ describe('crash safety', () => {
         changed = change
       }
 
-      const uploads = round === 0 ? Object.keys(tree).length : Object.keys(changed).filter(p => changed[p] !== null && !p.startsWith('moved/')).length
+      const uploads =
+        round === 0
+          ? Object.keys(tree).length
+          : Object.keys(changed).filter(p => changed[p] !== null && !p.startsWith('moved/')).length
       const trigger = step.trigger(uploads)
       const first = await runChild(root, proxy, trigger)
       let line = `${round}: ${step.name} (${describeTrigger(trigger)}): ${first.killed ? `killed after ${first.ms} ms` : `not hit, ${first.output} in ${first.ms} ms`}`
@@ -116,10 +163,18 @@ describe('crash safety', () => {
       }
       log.push(line)
 
-      const clean = await sync({ root, provider: 'openai', apiKey: 'sk-crash-test', baseURL: server.url, metadata: 'file', logger: silentLogger })
+      const clean = await sync({
+        root,
+        provider: 'openai',
+        apiKey: 'sk-crash-test',
+        baseURL: server.url,
+        metadata: 'file',
+        logger: silentLogger,
+      })
       expect(clean.failed, line).toEqual([])
-      try { expectConverged(server, tree, readState(root)) }
-      catch (error) {
+      try {
+        expectConverged(server, tree, readState(root))
+      } catch (error) {
         ;(error as Error).message = `after round ${line}\n${(error as Error).message}`
         throw error
       }

@@ -10,7 +10,9 @@ import { makeTree, writeTree } from '../helpers/tree'
 import { loadState, statePath } from './remote'
 
 let server: OpenAIServer
-beforeAll(async () => { server = await createOpenAIServer({ processingMs: 2 }) })
+beforeAll(async () => {
+  server = await createOpenAIServer({ processingMs: 2 })
+})
 afterAll(() => server.close())
 
 const env = () => ({ OPENAI_API_KEY: 'sk-failures-test', OPENAI_BASE_URL: server.url, VECTORNATOR_STORE_ID: undefined })
@@ -18,7 +20,14 @@ const cli = async (root: string, ...args: string[]) => {
   const run = await runCli([...args, '--json', '--metadata', 'file'], { cwd: root, env: env() })
   return { ...run, out: run.stdout ? JSON.parse(run.stdout) : undefined }
 }
-const opts = (root: string) => ({ root, provider: 'openai' as const, apiKey: 'sk-failures-test', baseURL: server.url, metadata: 'file' as const, logger: silentLogger })
+const opts = (root: string) => ({
+  root,
+  provider: 'openai' as const,
+  apiKey: 'sk-failures-test',
+  baseURL: server.url,
+  metadata: 'file' as const,
+  logger: silentLogger,
+})
 
 describe('failures: what the user sees, and what does not change', () => {
   it('a document the store fails: its reason, exit 1, the previous version kept and tracked, retried by the next run', async () => {
@@ -28,13 +37,21 @@ describe('failures: what the user sees, and what does not change', () => {
     const { storeId } = first.out
     const before = loadState(root).files['guide.md']!
     // Text the store cannot parse (a NUL byte after the first 8 KiB, which the scanner does not look at).
-    writeTree(root, { 'guide.md': Buffer.concat([Buffer.from(`# Guide\n\n${'words '.repeat(2000)}`), Buffer.from([0]), Buffer.from('\nthe end\n')]) })
+    writeTree(root, {
+      'guide.md': Buffer.concat([
+        Buffer.from(`# Guide\n\n${'words '.repeat(2000)}`),
+        Buffer.from([0]),
+        Buffer.from('\nthe end\n'),
+      ]),
+    })
     const objects = server.files().length
 
     for (let attempt = 0; attempt < 2; attempt++) {
       const run = await cli(root, 'sync')
       expect(run.code).toBe(1)
-      expect(run.out.failed).toEqual([{ path: 'guide.md', error: expect.stringContaining('could not be parsed as text') }])
+      expect(run.out.failed).toEqual([
+        { path: 'guide.md', error: expect.stringContaining('could not be parsed as text') },
+      ])
       expect(run.stderr).toMatch(/failed guide\.md: .*could not be parsed as text/)
       // Unchanged: the stored version, its place in the state, the File objects.
       expect(loadState(root).files['guide.md']).toEqual(before)
@@ -53,7 +70,7 @@ describe('failures: what the user sees, and what does not change', () => {
       'docs/ok.md': '# OK\n\nfine',
       'docs/later-empty.md': '# Soon empty\n\ntext',
       'docs/empty.md': '',
-      'docs/binary.txt': Buffer.from([0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 0]),
+      'docs/binary.txt': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]),
       'docs/huge.md': `# Huge\n\n${'x'.repeat(5000)}`,
     })
     const first = await cli(root, 'sync')
@@ -62,10 +79,20 @@ describe('failures: what the user sees, and what does not change', () => {
     expect(first.out.skipped).toEqual([
       { path: 'docs/binary.txt', reason: 'binary' },
       { path: 'docs/empty.md', reason: 'empty' },
-      { path: 'docs/huge.md', reason: 'larger than the store\'s limit (5008 > 4000 bytes)' },
+      { path: 'docs/huge.md', reason: "larger than the store's limit (5008 > 4000 bytes)" },
     ])
-    for (const line of ['skipped docs/empty.md: empty', 'skipped docs/binary.txt: binary', 'skipped docs/huge.md: larger than the store\'s limit']) expect(first.stderr).toContain(line)
-    expect(server.vectorStoreFiles(first.out.storeId).map(f => f.attributes.path).sort()).toEqual(['docs/later-empty.md', 'docs/ok.md'])
+    for (const line of [
+      'skipped docs/empty.md: empty',
+      'skipped docs/binary.txt: binary',
+      "skipped docs/huge.md: larger than the store's limit",
+    ])
+      expect(first.stderr).toContain(line)
+    expect(
+      server
+        .vectorStoreFiles(first.out.storeId)
+        .map(f => f.attributes.path)
+        .sort(),
+    ).toEqual(['docs/later-empty.md', 'docs/ok.md'])
 
     writeTree(root, { 'docs/later-empty.md': '' })
     const second = await cli(root, 'sync')
@@ -73,7 +100,7 @@ describe('failures: what the user sees, and what does not change', () => {
     expect(second.out).toMatchObject({ deleted: ['docs/later-empty.md'], unchanged: 1 })
   })
 
-  it('two projects in one account with the same paths never touch each other\'s documents, even when uploads are retried', async () => {
+  it("two projects in one account with the same paths never touch each other's documents, even when uploads are retried", async () => {
     const docs = { 'index.md': '# Home\n\nWelcome.', 'guide.md': '# Guide\n\nSteps.', 'faq.md': '# FAQ\n\nAnswers.' }
     const faulty = await createOpenAIServer({ processingMs: 2 })
     try {
@@ -86,16 +113,27 @@ describe('failures: what the user sees, and what does not change', () => {
       faulty.setFaults({})
       expect(b.failed).toEqual([])
       expect(faulty.stats.faults).toBeGreaterThan(0)
-      for (const result of [a, b]) expect(faulty.vectorStoreFiles(result.storeId).map(f => f.attributes.path).sort()).toEqual(Object.keys(docs).sort())
+      for (const result of [a, b])
+        expect(
+          faulty
+            .vectorStoreFiles(result.storeId)
+            .map(f => f.attributes.path)
+            .sort(),
+        ).toEqual(Object.keys(docs).sort())
       const attached = new Set([a, b].flatMap(r => faulty.vectorStoreFiles(r.storeId).map(f => f.id)))
       expect(faulty.files().filter(f => !attached.has(f.id))).toEqual([])
+    } finally {
+      await faulty.close()
     }
-    finally { await faulty.close() }
   })
 
-  it('the API unreachable: the SDK\'s message, nothing recorded', async () => {
+  it("the API unreachable: the SDK's message, nothing recorded", async () => {
     const root = makeTree({ 'a.md': '# A\n\ntext' })
-    const provider = createOpenAIProvider({ apiKey: 'sk-failures-test', baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0 })
+    const provider = createOpenAIProvider({
+      apiKey: 'sk-failures-test',
+      baseURL: 'http://127.0.0.1:1/v1',
+      maxRetries: 0,
+    })
     await expect(sync({ ...opts(root), provider })).rejects.toThrow(/Connection error/)
     expect(existsSync(statePath(root))).toBe(false)
   })

@@ -18,12 +18,15 @@ export { mulberry32 as prng } from '../../src/testing/faults'
 /** `POST /vector_stores/vs_x/files/file-y` -> `POST /vector_stores/{id}/files/{id}`. */
 export function routeOf(method: string, url: string): string {
   const path = new URL(url, 'http://x').pathname.replace(/^\/v1/, '').replace(/\/+$/, '')
-  return `${method} ${path.split('/').map(part => (/^(vs_|file-|vsfb_|upload_|part_)/.test(part) ? '{id}' : part)).join('/')}`
+  return `${method} ${path
+    .split('/')
+    .map(part => (/^(vs_|file-|vsfb_|upload_|part_)/.test(part) ? '{id}' : part))
+    .join('/')}`
 }
 
 export type KillTrigger =
   /** Kill when the n-th request of `route` arrives (`before`: never applied) or once it was applied, its answer never delivered (`after`). */
-  | { route: string, n: number, when: 'before' | 'after' }
+  | { route: string; n: number; when: 'before' | 'after' }
   /** Kill when the child announces its n-th state save. */
   | { save: number }
   /** Kill this long after the child starts its sync. */
@@ -84,22 +87,31 @@ export class KillProxy {
       req.socket.destroy()
       return
     }
-    const upstream = request({ host: '127.0.0.1', port: this.upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      if (hit === 'after') {
-        answer.resume()
-        answer.on('end', () => { this.fire(); req.socket.destroy() })
-        return
-      }
-      res.writeHead(answer.statusCode ?? 502, answer.headers)
-      answer.pipe(res)
-    })
+    const upstream = request(
+      { host: '127.0.0.1', port: this.upstream.port, method: req.method, path: req.url, headers: req.headers },
+      answer => {
+        if (hit === 'after') {
+          answer.resume()
+          answer.on('end', () => {
+            this.fire()
+            req.socket.destroy()
+          })
+          return
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      },
+    )
     upstream.on('error', () => res.destroy())
     req.pipe(upstream)
     req.on('error', () => upstream.destroy())
   }
 
   close(): Promise<void> {
-    return new Promise(resolve => { this.server.closeAllConnections(); this.server.close(() => resolve()) })
+    return new Promise(resolve => {
+      this.server.closeAllConnections()
+      this.server.close(() => resolve())
+    })
   }
 }
 
@@ -119,9 +131,17 @@ export interface ChildRun {
 /** Runs one sync in a child process and SIGKILLs it when `trigger` fires. */
 export function runChild(root: string, proxy: KillProxy, trigger: KillTrigger | undefined): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, CRASH_ROOT: root, CRASH_BASE_URL: proxy.url, NO_COLOR: '1' }
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      CRASH_ROOT: root,
+      CRASH_BASE_URL: proxy.url,
+      NO_COLOR: '1',
+    }
     delete env.OPENAI_API_KEY
-    const child: ChildProcess = spawn(process.execPath, ['--import', tsx, childPath], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child: ChildProcess = spawn(process.execPath, ['--import', tsx, childPath], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let killed = false
     let saves = 0
     let output = ''
@@ -143,19 +163,19 @@ export function runChild(root: string, proxy: KillProxy, trigger: KillTrigger | 
         if (line === 'start') {
           started = Date.now()
           if (trigger && 'afterMs' in trigger) timer = setTimeout(kill, trigger.afterMs)
-        }
-        else if (line === 'finish' && trigger && 'finish' in trigger) kill()
+        } else if (line === 'finish' && trigger && 'finish' in trigger) kill()
         else if (line.startsWith('save ')) {
           saves++
           if (trigger && 'save' in trigger && saves === trigger.save) kill()
-        }
-        else if (line.startsWith('done') || line.startsWith('error')) output = line
+        } else if (line.startsWith('done') || line.startsWith('error')) output = line
       }
     })
     let stderr = ''
-    child.stderr!.on('data', (d: Buffer) => { stderr += d })
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d
+    })
     child.on('error', reject)
-    child.on('close', (code) => {
+    child.on('close', code => {
       if (timer) clearTimeout(timer)
       proxy.arm(undefined, () => {})
       if (!killed && code !== 0 && !output) return reject(new Error(`crash child exited ${code}: ${stderr}`))
@@ -186,7 +206,10 @@ export function expectConverged(server: OpenAIServer, tree: Record<string, strin
   expect([...byPath.keys()].sort(), 'documents in the store').toEqual(local)
   for (const path of local) {
     const copies = byPath.get(path)!
-    expect(copies.map(c => c.id), `copies of ${path}`).toHaveLength(1)
+    expect(
+      copies.map(c => c.id),
+      `copies of ${path}`,
+    ).toHaveLength(1)
     expect(copies[0]!.status).toBe('completed')
     expect(copies[0]!.attributes.sha256, `sha256 attribute of ${path}`).toBe(sha256(tree[path]!))
   }
@@ -197,5 +220,11 @@ export function expectConverged(server: OpenAIServer, tree: Record<string, strin
     expect(state.files[path]!.hash).toBe(`sha256:${sha256(tree[path]!)}`)
   }
   const attached = new Set(docs.map(d => d.id))
-  expect(server.files().filter(f => !attached.has(f.id)).map(f => `${f.id} ${f.filename}`), 'File objects no document uses').toEqual([])
+  expect(
+    server
+      .files()
+      .filter(f => !attached.has(f.id))
+      .map(f => `${f.id} ${f.filename}`),
+    'File objects no document uses',
+  ).toEqual([])
 }

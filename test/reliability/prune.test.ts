@@ -18,7 +18,15 @@ afterAll(() => server.close())
 
 const env = () => ({ OPENAI_API_KEY: 'sk-prune-test', OPENAI_BASE_URL: server.url, VECTORNATOR_STORE_ID: undefined })
 const run = (root: string, ...args: string[]) => runCli([...args, '--metadata', 'file'], { cwd: root, env: env() })
-const coreSync = (root: string) => sync({ root, provider: 'openai', apiKey: 'sk-prune-test', baseURL: server.url, metadata: 'file', logger: silentLogger })
+const coreSync = (root: string) =>
+  sync({
+    root,
+    provider: 'openai',
+    apiKey: 'sk-prune-test',
+    baseURL: server.url,
+    metadata: 'file',
+    logger: silentLogger,
+  })
 const docs = { 'docs/a.md': '# Alpha\n\nfirst', 'docs/b.md': '# Beta\n\nsecond', 'guide.md': '# Guide\n\nthird' }
 
 describe('vectornator prune', () => {
@@ -32,10 +40,15 @@ describe('vectornator prune', () => {
     const duplicate = await hand.attachAsVectornator(storeId, 'guide.md', docs['guide.md'])
     const orphan = await hand.upload(uploadName('docs/a.md', storeId), 'an upload a killed run never attached')
     // Named as this tool names uploads, for another store (another project in the account): not ours.
-    const othersUpload = await hand.upload(uploadName('docs/a.md', 'vs_anotherProjectsStore'), 'another project\'s upload')
+    const othersUpload = await hand.upload(
+      uploadName('docs/a.md', 'vs_anotherProjectsStore'),
+      "another project's upload",
+    )
     // Not this tool's: a document attached by hand without its attributes, File objects under other names.
     const foreignDoc = await hand.attach(storeId, 'policy.md', '# Policy\n\nattached by hand')
-    const foreignPartial = await hand.attach(storeId, 'tagged.md', '# Tagged\n\nhas a path but no sha256', { path: 'tagged.md' })
+    const foreignPartial = await hand.attach(storeId, 'tagged.md', '# Tagged\n\nhas a path but no sha256', {
+      path: 'tagged.md',
+    })
     const foreignObject = await hand.upload('notes.md', 'uploaded by hand')
     const foreignOther = await hand.upload('report.txt', 'another app')
     const countBefore = { files: server.files().length, docs: server.vectorStoreFiles(storeId).length }
@@ -55,8 +68,21 @@ describe('vectornator prune', () => {
     expect(JSON.parse(pruned.stdout)).toMatchObject({ dryRun: false, deleted: 3, failed: [] })
     const files = new Set(server.files().map(f => f.id))
     for (const gone of [leftover, duplicate, orphan]) expect(files.has(gone)).toBe(false)
-    for (const kept of [foreignDoc, foreignPartial, foreignObject, foreignOther, othersUpload, ...Object.values(state.files).map(f => f.fileId)]) expect(files.has(kept)).toBe(true)
-    expect(server.vectorStoreFiles(storeId).map(f => f.id).sort()).toEqual([foreignDoc, foreignPartial, ...Object.values(state.files).map(f => f.fileId)].sort())
+    for (const kept of [
+      foreignDoc,
+      foreignPartial,
+      foreignObject,
+      foreignOther,
+      othersUpload,
+      ...Object.values(state.files).map(f => f.fileId),
+    ])
+      expect(files.has(kept)).toBe(true)
+    expect(
+      server
+        .vectorStoreFiles(storeId)
+        .map(f => f.id)
+        .sort(),
+    ).toEqual([foreignDoc, foreignPartial, ...Object.values(state.files).map(f => f.fileId)].sort())
     expect(readFileSync(statePath(root), 'utf8')).toBe(stateText)
 
     const again = await run(root, 'prune')
@@ -74,7 +100,9 @@ describe('vectornator prune', () => {
     expect(corrupt.stderr).toMatch(/corrupt.*verify --repair/)
     const none = await runCli(['prune', '--metadata', 'file', '--store', storeId], { cwd: makeTree(docs), env: env() })
     expect(none.code).toBe(2)
-    expect(none.stderr).toMatch(/there is no sync state in .*prune would delete every document: run `vectornator verify --repair --store ID`/)
+    expect(none.stderr).toMatch(
+      /there is no sync state in .*prune would delete every document: run `vectornator verify --repair --store ID`/,
+    )
     expect(server.vectorStoreFiles(storeId)).toHaveLength(count)
   })
 })

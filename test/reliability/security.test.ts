@@ -22,12 +22,18 @@ afterAll(async () => {
   await other.close()
 })
 
-const env = (extra: Record<string, string | undefined> = {}) => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.url, VECTORNATOR_STORE_ID: undefined, ...extra })
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 })
+const env = (extra: Record<string, string | undefined> = {}) => ({
+  OPENAI_API_KEY: KEY,
+  OPENAI_BASE_URL: server.url,
+  VECTORNATOR_STORE_ID: undefined,
+  ...extra,
+})
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 })
 
 /** Every file under `dir`, as text (the state file, git's refs and logs, ...). */
 function allFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
+  return readdirSync(dir).flatMap(name => {
     const path = join(dir, name)
     return statSync(path).isDirectory() ? allFiles(path) : [readFileSync(path, 'latin1')]
   })
@@ -52,7 +58,11 @@ describe('security', () => {
     const wrongKey = await cli(['sync', '--metadata', 'file'], { OPENAI_BASE_URL: other.url, VECTORNATOR_DEBUG: '1' })
     expect(wrongKey.code).toBe(1)
     expect(wrongKey.stderr).toMatch(/401 Incorrect API key provided: sk-\*+cdef/)
-    const wrongUrl = await cli(['sync', '--metadata', 'file', '--debug'], { OPENAI_BASE_URL: `${server.url}/nope`, VECTORNATOR_DEBUG: '1', OPENAI_LOG: 'debug' })
+    const wrongUrl = await cli(['sync', '--metadata', 'file', '--debug'], {
+      OPENAI_BASE_URL: `${server.url}/nope`,
+      VECTORNATOR_DEBUG: '1',
+      OPENAI_LOG: 'debug',
+    })
     expect(wrongUrl.code).toBe(1)
     expect(wrongUrl.stderr).toMatch(/404/)
 
@@ -61,7 +71,14 @@ describe('security', () => {
       expect(run.stderr).not.toContain(KEY)
     }
     // Through the library: the error, its stack and everything it carries.
-    const error = await sync({ root: makeTree({ 'a.md': '# a\n\nx' }), provider: 'openai', apiKey: KEY, baseURL: other.url, metadata: 'file', logger: silentLogger }).catch((e: unknown) => e)
+    const error = await sync({
+      root: makeTree({ 'a.md': '# a\n\nx' }),
+      provider: 'openai',
+      apiKey: KEY,
+      baseURL: other.url,
+      metadata: 'file',
+      logger: silentLogger,
+    }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(Error)
     expect(inspect(error, { depth: 10, showHidden: true })).not.toContain(KEY)
     // The branch, every object in the repository, and every file under .git.
@@ -93,14 +110,35 @@ describe('security', () => {
       expect(run.stderr).toMatch(/points outside the root: set root to the folder that holds the documents/)
     }
     const before = new Set(server.files().map(f => f.id))
-    const run = await runCli(['sync', '--json', '--metadata', 'file', '--include', 'docs/**', '--include', '.env', '--include', '.env.local', '--include', '**/.env*', '--include', '**/*'], { cwd: root, env: env() })
+    const run = await runCli(
+      [
+        'sync',
+        '--json',
+        '--metadata',
+        'file',
+        '--include',
+        'docs/**',
+        '--include',
+        '.env',
+        '--include',
+        '.env.local',
+        '--include',
+        '**/.env*',
+        '--include',
+        '**/*',
+      ],
+      { cwd: root, env: env() },
+    )
     expect(run.code, run.stderr).toBe(0)
     expect(JSON.parse(run.stdout).added).toEqual(['docs/a.md'])
     expect(run.stderr).toContain('skipped docs/link.md: links outside the root')
-    expect(run.stderr).toContain('include ".env.local" names .env files: secrets files (.env, .env.*) are never uploaded')
+    expect(run.stderr).toContain(
+      'include ".env.local" names .env files: secrets files (.env, .env.*) are never uploaded',
+    )
     const uploaded = server.files().filter(f => !before.has(f.id))
     expect(uploaded.map(f => f.filename)).toEqual([uploadName('docs/a.md', JSON.parse(run.stdout).storeId)])
-    for (const f of uploaded) expect(f.content.toString()).not.toMatch(/OUTSIDE-MARKER|ENV-MARKER|postgres:|OPENAI_API_KEY/)
+    for (const f of uploaded)
+      expect(f.content.toString()).not.toMatch(/OUTSIDE-MARKER|ENV-MARKER|postgres:|OPENAI_API_KEY/)
   })
 
   it('keeps no file contents in the state', async () => {

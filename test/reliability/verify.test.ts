@@ -22,7 +22,12 @@ beforeAll(async () => {
 })
 afterAll(() => server.close())
 
-const env = (extra: Record<string, string | undefined> = {}) => ({ OPENAI_API_KEY: 'sk-verify-test', OPENAI_BASE_URL: server.url, VECTORNATOR_STORE_ID: undefined, ...extra })
+const env = (extra: Record<string, string | undefined> = {}) => ({
+  OPENAI_API_KEY: 'sk-verify-test',
+  OPENAI_BASE_URL: server.url,
+  VECTORNATOR_STORE_ID: undefined,
+  ...extra,
+})
 const cli = (root: string, ...args: string[]) => runCli([...args, '--metadata', 'file'], { cwd: root, env: env() })
 const json = async (root: string, ...args: string[]) => {
   const run = await cli(root, ...args, '--json')
@@ -34,11 +39,21 @@ const docs = {
   'docs/c.md': '# Gamma\n\nthird page',
   'docs/d.md': '# Delta\n\nfourth page',
 }
-const options = (root: string) => ({ root, provider: 'openai' as const, apiKey: 'sk-verify-test', baseURL: server.url, metadata: 'file' as const, logger: silentLogger })
+const options = (root: string) => ({
+  root,
+  provider: 'openai' as const,
+  apiKey: 'sk-verify-test',
+  baseURL: server.url,
+  metadata: 'file' as const,
+  logger: silentLogger,
+})
 /** The core, in this process, where the CLI is not what is tested (saves a child process). */
 const core = {
   sync: async (root: string) => ({ code: 0, out: await coreSync(options(root)) }),
-  verify: async (root: string) => { const out = await verify(options(root)); return { code: out.drift ? 1 : 0, out } },
+  verify: async (root: string) => {
+    const out = await verify(options(root))
+    return { code: out.drift ? 1 : 0, out }
+  },
 }
 const pathsIn = (storeId: string) => server.vectorStoreFiles(storeId).map(f => f.attributes.path as string | undefined)
 
@@ -50,19 +65,36 @@ describe('vectornator verify', () => {
     const storeId: string = synced.out.storeId
     const clean = await core.verify(root)
     expect(clean.code).toBe(0)
-    expect(clean.out).toMatchObject({ storeId, state: 'ok', tracked: 4, remote: 4, drift: false, missing: [], untracked: [], orphanFileObjects: [] })
+    expect(clean.out).toMatchObject({
+      storeId,
+      state: 'ok',
+      tracked: 4,
+      remote: 4,
+      drift: false,
+      missing: [],
+      untracked: [],
+      orphanFileObjects: [],
+    })
 
     const state = loadState(root)
     await hand.remove(storeId, state.files['docs/d.md']!.fileId) // missing
-    await hand.client.vectorStores.files.update(state.files['docs/c.md']!.fileId, { vector_store_id: storeId, attributes: { path: 'docs/c.md', sha256: 'f'.repeat(64) } }) // stale
+    await hand.client.vectorStores.files.update(state.files['docs/c.md']!.fileId, {
+      vector_store_id: storeId,
+      attributes: { path: 'docs/c.md', sha256: 'f'.repeat(64) },
+    }) // stale
     const duplicate = await hand.attachAsVectornator(storeId, 'docs/a.md', docs['docs/a.md']) // a second copy
     const leftover = await hand.attachAsVectornator(storeId, 'docs/gone.md', '# Gone\n\nold page') // nothing tracks it
-    server.setFaults({ failFile: f => (f.filename.startsWith('docs__e.') ? 'The file could not be parsed.' : undefined) })
+    server.setFaults({
+      failFile: f => (f.filename.startsWith('docs__e.') ? 'The file could not be parsed.' : undefined),
+    })
     const failedCopy = await hand.attachAsVectornator(storeId, 'docs/e.md', '# E\n\nbroken')
     server.setFaults({})
     const orphan = await hand.upload(uploadName('docs/b.md', storeId), 'an upload never attached')
     // The same path uploaded for another store (another project in the account): never this store's orphan.
-    const othersUpload = await hand.upload(uploadName('docs/b.md', 'vs_anotherProjectsStore'), 'another project\'s upload')
+    const othersUpload = await hand.upload(
+      uploadName('docs/b.md', 'vs_anotherProjectsStore'),
+      "another project's upload",
+    )
     const foreignDoc = await hand.attach(storeId, 'handbook.md', '# Handbook\n\nwritten by hand') // no attributes
     const foreignObject = await hand.upload('notes.txt', 'a file of another tool')
     const foreignNamedLikeUs = await hand.upload('readme-of-another-app.md', 'not ours')
@@ -92,7 +124,11 @@ describe('vectornator verify', () => {
 
     const repaired = await json(root, 'verify', '--repair')
     expect(repaired.code, repaired.stderr).toBe(0)
-    expect(repaired.out.repaired).toMatchObject({ stateRebuilt: false, forgotten: ['docs/c.md', 'docs/d.md'], adopted: ['docs/c.md', 'docs/gone.md'] })
+    expect(repaired.out.repaired).toMatchObject({
+      stateRebuilt: false,
+      forgotten: ['docs/c.md', 'docs/d.md'],
+      adopted: ['docs/c.md', 'docs/gone.md'],
+    })
     expect(repaired.out.repaired.deletedDocuments.sort()).toEqual([duplicate, failedCopy].sort())
     expect(repaired.out.repaired.deletedFileObjects).toEqual([orphan])
     expect(repaired.out.after).toMatchObject({ drift: false, foreign: 1 })
@@ -103,14 +139,21 @@ describe('vectornator verify', () => {
 
     // The next sync uploads what the store lacked and removes what the disk lacks.
     const after = await core.sync(root)
-    expect(after.out).toMatchObject({ added: ['docs/d.md'], updated: ['docs/c.md'], deleted: ['docs/gone.md'], failed: [] })
+    expect(after.out).toMatchObject({
+      added: ['docs/d.md'],
+      updated: ['docs/c.md'],
+      deleted: ['docs/gone.md'],
+      failed: [],
+    })
     expect((await core.verify(root)).code).toBe(0)
     expect(pathsIn(storeId).sort()).toEqual([...Object.keys(docs), undefined].sort())
   })
 
   it('rebuilds a corrupt state from the store alone with --repair (keeping the newest copy of each path), and replaces it only then', async () => {
     const root = makeTree(docs)
-    const { out: { storeId } } = await core.sync(root)
+    const {
+      out: { storeId },
+    } = await core.sync(root)
     const older = loadState(root).files['docs/a.md']!.fileId
     const newer = await hand.attachAsVectornator(storeId, 'docs/a.md', docs['docs/a.md'])
     const corrupt = `{"storeId": "${storeId}", "files": {`
@@ -126,7 +169,11 @@ describe('vectornator verify', () => {
 
     const repaired = await json(root, 'verify', '--repair')
     expect(repaired.code, repaired.stderr).toBe(0)
-    expect(repaired.out.repaired).toMatchObject({ stateRebuilt: true, adopted: Object.keys(docs), deletedDocuments: [older] })
+    expect(repaired.out.repaired).toMatchObject({
+      stateRebuilt: true,
+      adopted: Object.keys(docs),
+      deletedDocuments: [older],
+    })
     expect(readFileSync(repaired.out.repaired.backup, 'utf8')).toBe(corrupt)
     expect(loadState(root).files['docs/a.md']!.fileId).toBe(newer)
     expect(pathsIn(storeId).sort()).toEqual(Object.keys(docs))
@@ -140,13 +187,19 @@ describe('vectornator verify', () => {
 
   it('a lost state: sync refuses to upload everything twice, verify --repair --store rebuilds it', async () => {
     const root = makeTree(docs)
-    const { out: { storeId } } = await core.sync(root)
+    const {
+      out: { storeId },
+    } = await core.sync(root)
     rmSync(statePath(root))
 
     const uploads = server.stats.byRoute['POST /files'] ?? 0
     const refused = await runCli(['sync', '--metadata', 'file', '--store', storeId], { cwd: root, env: env() })
     expect(refused.code).toBe(2)
-    expect(refused.stderr).toMatch(new RegExp(`store ${storeId} already holds 4 documents synced by vectornator, but there is no sync state in \\.vectornator/metadata\\.json: run \`vectornator verify --repair\``))
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `store ${storeId} already holds 4 documents synced by vectornator, but there is no sync state in \\.vectornator/metadata\\.json: run \`vectornator verify --repair\``,
+      ),
+    )
     expect(server.stats.byRoute['POST /files'] ?? 0).toBe(uploads)
     expect(existsSync(statePath(root))).toBe(false)
 
@@ -154,27 +207,43 @@ describe('vectornator verify', () => {
     expect(noStore.code).toBe(2)
     expect(noStore.stderr).toMatch(/there is no sync state in .* to verify: pass the store with --store/)
 
-    const rebuilt = await runCli(['verify', '--repair', '--json', '--metadata', 'file', '--store', storeId], { cwd: root, env: env() })
+    const rebuilt = await runCli(['verify', '--repair', '--json', '--metadata', 'file', '--store', storeId], {
+      cwd: root,
+      env: env(),
+    })
     expect(rebuilt.code, rebuilt.stderr).toBe(0)
     expect(JSON.parse(rebuilt.stdout).repaired).toMatchObject({ stateRebuilt: true, adopted: Object.keys(docs) })
     expect((await core.sync(root)).out).toMatchObject({ storeId, added: [], unchanged: 4 })
     expect(readdirSync(join(root, '.vectornator')).filter(f => f.includes('corrupt'))).toEqual([])
   })
 
-  it('reports a tracked document the store failed and an interrupted sync\'s journal; --repair settles and forgets them', async () => {
+  it("reports a tracked document the store failed and an interrupted sync's journal; --repair settles and forgets them", async () => {
     const root = makeTree({ 'docs/a.md': docs['docs/a.md'], 'docs/b.md': docs['docs/b.md'] })
-    const { out: { storeId } } = await core.sync(root)
-    server.setFaults({ failFile: f => (f.filename.startsWith('docs__e.') ? 'The file could not be parsed.' : undefined) })
+    const {
+      out: { storeId },
+    } = await core.sync(root)
+    server.setFaults({
+      failFile: f => (f.filename.startsWith('docs__e.') ? 'The file could not be parsed.' : undefined),
+    })
     const failed = await hand.attachAsVectornator(storeId, 'docs/e.md', '# E\n\nbroken')
     server.setFaults({})
     const state = loadState(root)
     const b = state.files['docs/b.md']!
-    state.files['docs/e.md'] = { ...b, fileId: failed, hash: `sha256:${sha256('# E\n\nbroken')}`, metadata: { ...b.metadata, path: 'docs/e.md' } }
+    state.files['docs/e.md'] = {
+      ...b,
+      fileId: failed,
+      hash: `sha256:${sha256('# E\n\nbroken')}`,
+      metadata: { ...b.metadata, path: 'docs/e.md' },
+    }
     state.journal = [{ op: 'delete', path: 'docs/b.md', fileId: b.fileId, at: new Date().toISOString() }]
     writeFileSync(statePath(root), JSON.stringify(state))
 
     const report = await verify(options(root))
-    expect(report).toMatchObject({ drift: true, journal: 1, failed: [{ path: 'docs/e.md', fileId: failed, status: 'failed', error: 'The file could not be parsed.' }] })
+    expect(report).toMatchObject({
+      drift: true,
+      journal: 1,
+      failed: [{ path: 'docs/e.md', fileId: failed, status: 'failed', error: 'The file could not be parsed.' }],
+    })
     const repaired = await verify(options(root), { repair: true })
     // The interrupted deletion of docs/b.md is finished; the failed document is forgotten and deleted.
     expect(repaired.repaired).toMatchObject({ settled: 1, forgotten: ['docs/e.md'], deletedDocuments: [failed] })

@@ -23,7 +23,13 @@ const BRANCH = 'vectornator-metadata'
 const REF = `refs/heads/${BRANCH}`
 
 function entry(path: string, fileId: string, uploadedAt = '2024-01-01T00:00:00.000Z'): FileState {
-  return { fileId, hash: `sha256:${fileId}`, uploadedAt, version: 1, metadata: { path, size: 1, lastModified: uploadedAt } }
+  return {
+    fileId,
+    hash: `sha256:${fileId}`,
+    uploadedAt,
+    version: 1,
+    metadata: { path, size: 1, lastModified: uploadedAt },
+  }
 }
 
 function stateOf(files: Record<string, string>, lastSync = '2024-01-01T00:00:00.000Z'): SyncState {
@@ -43,13 +49,15 @@ function tip(repo: string, ref = REF): string {
   }
 }
 const count = (repo: string, ref = REF) => Number(git(repo, ['rev-list', '--count', ref]).trim())
-const stored = (repo: string, key: string, ref = REF) => JSON.parse(git(repo, ['show', `${ref}:${encodeKey(key)}/metadata.json`])) as SyncState
-const ids = (state: SyncState | undefined) => Object.fromEntries(Object.entries(state?.files ?? {}).map(([p, f]) => [p, f.fileId]))
+const stored = (repo: string, key: string, ref = REF) =>
+  JSON.parse(git(repo, ['show', `${ref}:${encodeKey(key)}/metadata.json`])) as SyncState
+const ids = (state: SyncState | undefined) =>
+  Object.fromEntries(Object.entries(state?.files ?? {}).map(([p, f]) => [p, f.fileId]))
 
 type Open = (cwd: string, options?: Partial<GitBranchStoreOptions>) => GitBranchStore
 
 /** A test with its own sandbox (bare remote, clones) whose stores are closed after it; they run concurrently. */
-function gitTest(name: string, fn: (t: { sandbox: Sandbox, open: Open }) => Promise<void>): void {
+function gitTest(name: string, fn: (t: { sandbox: Sandbox; open: Open }) => Promise<void>): void {
   it.concurrent(name, async ({ onTestFinished }) => {
     const sandbox = createSandbox()
     const stores: GitBranchStore[] = []
@@ -76,26 +84,29 @@ async function sync(store: GitBranchStore, ...states: SyncState[]): Promise<Sync
 }
 
 describe('git-branch state store', () => {
-  gitTest('creates the branch with one commit, and a sync with checkpoints adds one commit', async ({ sandbox, open }) => {
-    const repo = sandbox.clone('a')
-    const store = open(repo)
-    expect(await store.load()).toBeUndefined()
-    await store.save(stateOf({ 'a.md': 'f1' }))
-    await store.save(stateOf({ 'a.md': 'f1', 'b.md': 'f2' }))
-    await store.finish(stateOf({ 'a.md': 'f1', 'b.md': 'f2' }), { message: 'sync: 2 added', changed: true })
-    expect(count(repo)).toBe(1)
-    expect(git(repo, ['log', '-1', '--format=%s', REF]).trim()).toBe('sync: 2 added')
-    const first = tip(repo)
+  gitTest(
+    'creates the branch with one commit, and a sync with checkpoints adds one commit',
+    async ({ sandbox, open }) => {
+      const repo = sandbox.clone('a')
+      const store = open(repo)
+      expect(await store.load()).toBeUndefined()
+      await store.save(stateOf({ 'a.md': 'f1' }))
+      await store.save(stateOf({ 'a.md': 'f1', 'b.md': 'f2' }))
+      await store.finish(stateOf({ 'a.md': 'f1', 'b.md': 'f2' }), { message: 'sync: 2 added', changed: true })
+      expect(count(repo)).toBe(1)
+      expect(git(repo, ['log', '-1', '--format=%s', REF]).trim()).toBe('sync: 2 added')
+      const first = tip(repo)
 
-    await store.load()
-    for (let i = 0; i < 5; i++) await store.save(stateOf({ 'a.md': 'f1', 'b.md': 'f2', [`c${i}.md`]: `g${i}` }))
-    await store.finish(stateOf({ 'a.md': 'f9' }), { message: 'sync: 1 updated', changed: true })
-    expect(count(repo)).toBe(2)
-    expect(git(repo, ['rev-parse', `${REF}^`]).trim()).toBe(first)
-    expect(ids(stored(repo, 'docs-openai'))).toEqual({ 'a.md': 'f9' })
-    // Pushed: the remote has the same commit.
-    expect(tip(sandbox.remote)).toBe(tip(repo))
-  })
+      await store.load()
+      for (let i = 0; i < 5; i++) await store.save(stateOf({ 'a.md': 'f1', 'b.md': 'f2', [`c${i}.md`]: `g${i}` }))
+      await store.finish(stateOf({ 'a.md': 'f9' }), { message: 'sync: 1 updated', changed: true })
+      expect(count(repo)).toBe(2)
+      expect(git(repo, ['rev-parse', `${REF}^`]).trim()).toBe(first)
+      expect(ids(stored(repo, 'docs-openai'))).toEqual({ 'a.md': 'f9' })
+      // Pushed: the remote has the same commit.
+      expect(tip(sandbox.remote)).toBe(tip(repo))
+    },
+  )
 
   gitTest('writes readable JSON with files sorted by path', async ({ sandbox, open }) => {
     const repo = sandbox.clone('a')
@@ -106,25 +117,28 @@ describe('git-branch state store', () => {
     expect(Object.keys(JSON.parse(text).files)).toEqual(['a.md', 'm/b.md', 'z.md'])
   })
 
-  gitTest('stores the state byte for byte in a repository whose attributes filter every file', async ({ sandbox, open }) => {
-    const repo = sandbox.clone('a')
-    // A clean filter on every path and CRLF conversion: what git would apply to a file it hashes.
-    const attributes = join(repo, '..', 'attributes')
-    write(join(repo, '..'), 'attributes', '* filter=upper text eol=crlf\n')
-    git(repo, ['config', 'core.attributesFile', attributes])
-    git(repo, ['config', 'filter.upper.clean', 'tr a-z A-Z'])
-    git(repo, ['config', 'core.autocrlf', 'true'])
-    const state = stateOf({ 'a.md': 'f1', 'b/c.md': 'f2' })
-    await sync(open(repo), state)
-    const text = git(repo, ['cat-file', 'blob', `${REF}:docs-openai/metadata.json`])
-    expect(text).toBe(`${JSON.stringify(state, null, 2)}\n`)
-    // Read back as it was written, and a sync that changes nothing makes no commit.
-    const store = open(repo)
-    const before = tip(repo)
-    expect(await store.load()).toEqual(state)
-    await store.finish(state, { message: 'nothing', changed: false })
-    expect(tip(repo)).toBe(before)
-  })
+  gitTest(
+    'stores the state byte for byte in a repository whose attributes filter every file',
+    async ({ sandbox, open }) => {
+      const repo = sandbox.clone('a')
+      // A clean filter on every path and CRLF conversion: what git would apply to a file it hashes.
+      const attributes = join(repo, '..', 'attributes')
+      write(join(repo, '..'), 'attributes', '* filter=upper text eol=crlf\n')
+      git(repo, ['config', 'core.attributesFile', attributes])
+      git(repo, ['config', 'filter.upper.clean', 'tr a-z A-Z'])
+      git(repo, ['config', 'core.autocrlf', 'true'])
+      const state = stateOf({ 'a.md': 'f1', 'b/c.md': 'f2' })
+      await sync(open(repo), state)
+      const text = git(repo, ['cat-file', 'blob', `${REF}:docs-openai/metadata.json`])
+      expect(text).toBe(`${JSON.stringify(state, null, 2)}\n`)
+      // Read back as it was written, and a sync that changes nothing makes no commit.
+      const store = open(repo)
+      const before = tip(repo)
+      expect(await store.load()).toEqual(state)
+      await store.finish(state, { message: 'nothing', changed: false })
+      expect(tip(repo)).toBe(before)
+    },
+  )
 
   gitTest('makes no commit when nothing changed, even after checkpoints', async ({ sandbox, open }) => {
     const repo = sandbox.clone('a')
@@ -145,20 +159,23 @@ describe('git-branch state store', () => {
     expect(tip(sandbox.remote)).toBe(before)
   })
 
-  gitTest('leaves the last checkpoint on the local branch after a crash, and resumes from it', async ({ sandbox, open }) => {
-    const repo = sandbox.clone('a')
-    await sync(open(repo), stateOf({ 'a.md': 'f1' }))
-    const crashed = open(repo)
-    await crashed.load()
-    await crashed.save(stateOf({ 'a.md': 'f1', 'b.md': 'f2' }))
-    await crashed.close() // no finish: the process died
-    expect(ids(stored(repo, 'docs-openai'))).toEqual({ 'a.md': 'f1', 'b.md': 'f2' })
+  gitTest(
+    'leaves the last checkpoint on the local branch after a crash, and resumes from it',
+    async ({ sandbox, open }) => {
+      const repo = sandbox.clone('a')
+      await sync(open(repo), stateOf({ 'a.md': 'f1' }))
+      const crashed = open(repo)
+      await crashed.load()
+      await crashed.save(stateOf({ 'a.md': 'f1', 'b.md': 'f2' }))
+      await crashed.close() // no finish: the process died
+      expect(ids(stored(repo, 'docs-openai'))).toEqual({ 'a.md': 'f1', 'b.md': 'f2' })
 
-    const next = open(repo)
-    expect(ids(await next.load())).toEqual({ 'a.md': 'f1', 'b.md': 'f2' })
-    await next.finish(stateOf({ 'a.md': 'f1', 'b.md': 'f2' }), { message: 'resumed', changed: true })
-    expect(tip(sandbox.remote)).toBe(tip(repo))
-  })
+      const next = open(repo)
+      expect(ids(await next.load())).toEqual({ 'a.md': 'f1', 'b.md': 'f2' })
+      await next.finish(stateOf({ 'a.md': 'f1', 'b.md': 'f2' }), { message: 'resumed', changed: true })
+      expect(tip(sandbox.remote)).toBe(tip(repo))
+    },
+  )
 
   gitTest('leaves a dirty work tree, index, stash and HEAD byte-identical', async ({ sandbox, open }) => {
     const repo = sandbox.clone('a')
@@ -204,25 +221,28 @@ describe('git-branch state store', () => {
     expect(snapshot(repo)).toEqual(before)
   })
 
-  gitTest('commits as vectornator when git has no identity, else as the configured or given one', async ({ sandbox, open }) => {
-    const repo = sandbox.clone('a')
-    expect(gitStatus(repo, ['config', 'user.name'])).not.toBe(0)
-    await sync(open(repo), stateOf({ 'a.md': 'f1' }))
-    const who = (r: string) => git(r, ['log', '-1', '--format=%an <%ae> / %cn <%ce>', REF]).trim()
-    const def = `${DEFAULT_AUTHOR.name} <${DEFAULT_AUTHOR.email}>`
-    expect(who(repo)).toBe(`${def} / ${def}`)
-    expect(gitStatus(repo, ['config', 'user.name'])).not.toBe(0) // config untouched
+  gitTest(
+    'commits as vectornator when git has no identity, else as the configured or given one',
+    async ({ sandbox, open }) => {
+      const repo = sandbox.clone('a')
+      expect(gitStatus(repo, ['config', 'user.name'])).not.toBe(0)
+      await sync(open(repo), stateOf({ 'a.md': 'f1' }))
+      const who = (r: string) => git(r, ['log', '-1', '--format=%an <%ae> / %cn <%ce>', REF]).trim()
+      const def = `${DEFAULT_AUTHOR.name} <${DEFAULT_AUTHOR.email}>`
+      expect(who(repo)).toBe(`${def} / ${def}`)
+      expect(gitStatus(repo, ['config', 'user.name'])).not.toBe(0) // config untouched
 
-    const configured = sandbox.clone('b')
-    git(configured, ['config', 'user.name', 'Ada'])
-    git(configured, ['config', 'user.email', 'ada@example.com'])
-    await sync(open(configured), stateOf({ 'a.md': 'f2' }))
-    expect(who(configured)).toBe('Ada <ada@example.com> / Ada <ada@example.com>')
+      const configured = sandbox.clone('b')
+      git(configured, ['config', 'user.name', 'Ada'])
+      git(configured, ['config', 'user.email', 'ada@example.com'])
+      await sync(open(configured), stateOf({ 'a.md': 'f2' }))
+      expect(who(configured)).toBe('Ada <ada@example.com> / Ada <ada@example.com>')
 
-    const given = sandbox.clone('c')
-    await sync(open(given, { author: { name: 'Bot', email: 'bot@example.com' } }), stateOf({ 'a.md': 'f3' }))
-    expect(who(given)).toBe('Bot <bot@example.com> / Bot <bot@example.com>')
-  })
+      const given = sandbox.clone('c')
+      await sync(open(given, { author: { name: 'Bot', email: 'bot@example.com' } }), stateOf({ 'a.md': 'f3' }))
+      expect(who(given)).toBe('Bot <bot@example.com> / Bot <bot@example.com>')
+    },
+  )
 
   gitTest('pushes to the remote, and a fresh shallow clone loads and extends the state', async ({ sandbox, open }) => {
     const repo = sandbox.clone('a')
@@ -253,80 +273,106 @@ describe('git-branch state store', () => {
     expect(tip(sandbox.remote)).toBe('')
   })
 
-  gitTest('two clones racing: the loser is handed the winner\'s state and publishes what it resolves to, on the winner\'s commit', async ({ sandbox, open }) => {
-    const a = sandbox.clone('a')
-    const b = sandbox.clone('b')
-    await sync(open(a), stateOf({ 'base.md': 'f0' }))
+  gitTest(
+    "two clones racing: the loser is handed the winner's state and publishes what it resolves to, on the winner's commit",
+    async ({ sandbox, open }) => {
+      const a = sandbox.clone('a')
+      const b = sandbox.clone('b')
+      await sync(open(a), stateOf({ 'base.md': 'f0' }))
 
-    const storeA = open(a)
-    const storeB = open(b)
-    const fromA = (await storeA.load())!
-    const fromB = (await storeB.load())!
-    expect(ids(fromB)).toEqual({ 'base.md': 'f0' })
-    const mineA = { ...fromA, files: { ...fromA.files, 'a.md': entry('a.md', 'fa') } }
-    const mineB = { ...fromB, files: { ...fromB.files, 'b.md': entry('b.md', 'fb') } }
-    await storeA.save(mineA)
-    await storeB.save(mineB)
-    await storeA.finish(mineA, { message: 'A', changed: true })
-    const winner = tip(sandbox.remote)
+      const storeA = open(a)
+      const storeB = open(b)
+      const fromA = (await storeA.load())!
+      const fromB = (await storeB.load())!
+      expect(ids(fromB)).toEqual({ 'base.md': 'f0' })
+      const mineA = { ...fromA, files: { ...fromA.files, 'a.md': entry('a.md', 'fa') } }
+      const mineB = { ...fromB, files: { ...fromB.files, 'b.md': entry('b.md', 'fb') } }
+      await storeA.save(mineA)
+      await storeB.save(mineB)
+      await storeA.finish(mineA, { message: 'A', changed: true })
+      const winner = tip(sandbox.remote)
 
-    const resolve = vi.fn(async (theirs: SyncState) => ({ state: { ...theirs, files: { ...theirs.files, 'b.md': entry('b.md', 'fb') } }, message: 'B, planned again' }))
-    await storeB.finish(mineB, { message: 'B', changed: true, resolve })
-    expect(resolve).toHaveBeenCalledOnce()
-    expect(ids(resolve.mock.calls[0]![0])).toEqual({ 'base.md': 'f0', 'a.md': 'fa' })
-    expect(ids(stored(sandbox.remote, 'docs-openai'))).toEqual({ 'base.md': 'f0', 'a.md': 'fa', 'b.md': 'fb' })
-    // Linear: B's one commit sits on A's, with the message of what it resolved to.
-    expect(git(sandbox.remote, ['rev-parse', `${REF}^`]).trim()).toBe(winner)
-    expect(git(sandbox.remote, ['log', '-1', '--format=%s', REF]).trim()).toBe('B, planned again')
-    expect(count(sandbox.remote)).toBe(3)
-    expect(tip(b)).toBe(tip(sandbox.remote))
-  })
+      const resolve = vi.fn(async (theirs: SyncState) => ({
+        state: { ...theirs, files: { ...theirs.files, 'b.md': entry('b.md', 'fb') } },
+        message: 'B, planned again',
+      }))
+      await storeB.finish(mineB, { message: 'B', changed: true, resolve })
+      expect(resolve).toHaveBeenCalledOnce()
+      expect(ids(resolve.mock.calls[0]![0])).toEqual({ 'base.md': 'f0', 'a.md': 'fa' })
+      expect(ids(stored(sandbox.remote, 'docs-openai'))).toEqual({ 'base.md': 'f0', 'a.md': 'fa', 'b.md': 'fb' })
+      // Linear: B's one commit sits on A's, with the message of what it resolved to.
+      expect(git(sandbox.remote, ['rev-parse', `${REF}^`]).trim()).toBe(winner)
+      expect(git(sandbox.remote, ['log', '-1', '--format=%s', REF]).trim()).toBe('B, planned again')
+      expect(count(sandbox.remote)).toBe(3)
+      expect(tip(b)).toBe(tip(sandbox.remote))
+    },
+  )
 
-  gitTest('never merges two states path by path: without resolve the race is an error; resolving to nothing keeps theirs', async ({ sandbox, open }) => {
-    const a = sandbox.clone('a')
-    const b = sandbox.clone('b')
-    const c = sandbox.clone('c')
-    await sync(open(a), stateOf({ 'keep.md': 'f0', 'gone.md': 'g0' }))
-    const storeA = open(a)
-    const storeB = open(b)
-    const storeC = open(c)
-    const base = (await storeA.load())!
-    await storeB.load()
-    await storeC.load()
-    const mineA: SyncState = { ...base, files: { 'keep.md': base.files['keep.md']! } }
-    await storeA.finish(mineA, { message: 'A', changed: true })
-    const published = tip(sandbox.remote)
-    await expect(storeB.finish({ ...base, files: { ...base.files, 'new.md': entry('new.md', 'n1') } }, { message: 'B', changed: true }))
-      .rejects.toThrow(/another sync of docs-openai published to vectornator-metadata while this one ran; run the sync again/)
-    expect(tip(sandbox.remote)).toBe(published)
-    // Yielding: the local branch takes their commit, nothing is pushed.
-    await storeC.finish({ ...base, files: { ...base.files, 'c.md': entry('c.md', 'c1') } }, { message: 'C', changed: true, resolve: async () => undefined })
-    expect(tip(sandbox.remote)).toBe(published)
-    expect(tip(c)).toBe(published)
-    expect(ids(stored(sandbox.remote, 'docs-openai'))).toEqual({ 'keep.md': 'f0' })
-  })
+  gitTest(
+    'never merges two states path by path: without resolve the race is an error; resolving to nothing keeps theirs',
+    async ({ sandbox, open }) => {
+      const a = sandbox.clone('a')
+      const b = sandbox.clone('b')
+      const c = sandbox.clone('c')
+      await sync(open(a), stateOf({ 'keep.md': 'f0', 'gone.md': 'g0' }))
+      const storeA = open(a)
+      const storeB = open(b)
+      const storeC = open(c)
+      const base = (await storeA.load())!
+      await storeB.load()
+      await storeC.load()
+      const mineA: SyncState = { ...base, files: { 'keep.md': base.files['keep.md']! } }
+      await storeA.finish(mineA, { message: 'A', changed: true })
+      const published = tip(sandbox.remote)
+      await expect(
+        storeB.finish(
+          { ...base, files: { ...base.files, 'new.md': entry('new.md', 'n1') } },
+          { message: 'B', changed: true },
+        ),
+      ).rejects.toThrow(
+        /another sync of docs-openai published to vectornator-metadata while this one ran; run the sync again/,
+      )
+      expect(tip(sandbox.remote)).toBe(published)
+      // Yielding: the local branch takes their commit, nothing is pushed.
+      await storeC.finish(
+        { ...base, files: { ...base.files, 'c.md': entry('c.md', 'c1') } },
+        { message: 'C', changed: true, resolve: async () => undefined },
+      )
+      expect(tip(sandbox.remote)).toBe(published)
+      expect(tip(c)).toBe(published)
+      expect(ids(stored(sandbox.remote, 'docs-openai'))).toEqual({ 'keep.md': 'f0' })
+    },
+  )
 
-  gitTest('starts from unpushed local records when the branches diverged, and resolves them against the remote on push', async ({ sandbox, open }) => {
-    const a = sandbox.clone('a')
-    const b = sandbox.clone('b')
-    await sync(open(a), stateOf({ 'base.md': 'f0' }))
-    await sync(open(a, { push: false }), stateOf({ 'base.md': 'f0', 'a.md': 'fa' }))
-    await sync(open(b), stateOf({ 'base.md': 'f0', 'b.md': 'fb' }))
+  gitTest(
+    'starts from unpushed local records when the branches diverged, and resolves them against the remote on push',
+    async ({ sandbox, open }) => {
+      const a = sandbox.clone('a')
+      const b = sandbox.clone('b')
+      await sync(open(a), stateOf({ 'base.md': 'f0' }))
+      await sync(open(a, { push: false }), stateOf({ 'base.md': 'f0', 'a.md': 'fa' }))
+      await sync(open(b), stateOf({ 'base.md': 'f0', 'b.md': 'fb' }))
 
-    const store = open(a)
-    const loaded = (await store.load())!
-    expect(ids(loaded)).toEqual({ 'base.md': 'f0', 'a.md': 'fa' })
-    const resolve = vi.fn(async (theirs: SyncState) => ({ state: { ...theirs, files: { ...theirs.files, ...loaded.files } }, message: 'planned again' }))
-    // Nothing new in this sync, but the local records still reach the remote.
-    await store.finish(loaded, { message: 'nothing new', changed: false, resolve })
-    expect(resolve).toHaveBeenCalledOnce()
-    expect(ids(stored(sandbox.remote, 'docs-openai'))).toEqual({ 'base.md': 'f0', 'a.md': 'fa', 'b.md': 'fb' })
-  })
+      const store = open(a)
+      const loaded = (await store.load())!
+      expect(ids(loaded)).toEqual({ 'base.md': 'f0', 'a.md': 'fa' })
+      const resolve = vi.fn(async (theirs: SyncState) => ({
+        state: { ...theirs, files: { ...theirs.files, ...loaded.files } },
+        message: 'planned again',
+      }))
+      // Nothing new in this sync, but the local records still reach the remote.
+      await store.finish(loaded, { message: 'nothing new', changed: false, resolve })
+      expect(resolve).toHaveBeenCalledOnce()
+      expect(ids(stored(sandbox.remote, 'docs-openai'))).toEqual({ 'base.md': 'f0', 'a.md': 'fa', 'b.md': 'fb' })
+    },
+  )
 
   gitTest('fails the load when the remote cannot be reached, unless push is off', async ({ sandbox, open }) => {
     const repo = sandbox.clone('a')
     git(repo, ['remote', 'set-url', 'origin', join(sandbox.dir, 'gone.git')])
-    await expect(open(repo).load()).rejects.toThrow(/could not fetch branch vectornator-metadata from origin: .*metadata\.push/)
+    await expect(open(repo).load()).rejects.toThrow(
+      /could not fetch branch vectornator-metadata from origin: .*metadata\.push/,
+    )
     const warnings: string[] = []
     const logger = { info() {}, debug() {}, error() {}, warn: (m: string) => warnings.push(m) }
     const store = open(repo, { push: false, key: 'offline', logger })
@@ -341,8 +387,9 @@ describe('git-branch state store', () => {
     chmodSync(join(sandbox.remote, 'hooks/pre-receive'), 0o755)
     const store = open(repo)
     await store.load()
-    await expect(store.finish(stateOf({ 'a.md': 'f1' }), { message: 'sync', changed: true }))
-      .rejects.toThrow(/could not push the sync state to origin\/vectornator-metadata \(.*\): it is kept on this machine's branch vectornator-metadata only/)
+    await expect(store.finish(stateOf({ 'a.md': 'f1' }), { message: 'sync', changed: true })).rejects.toThrow(
+      /could not push the sync state to origin\/vectornator-metadata \(.*\): it is kept on this machine's branch vectornator-metadata only/,
+    )
     expect(ids(stored(repo, 'docs-openai'))).toEqual({ 'a.md': 'f1' })
     expect(tip(sandbox.remote)).toBe('')
   })
@@ -354,7 +401,10 @@ describe('git-branch state store', () => {
     await sync(open(a, { key: 'site/blog-postgres' }), stateOf({ 'post.md': 'p1' }))
     expect(ids(stored(a, 'docs-openai'))).toEqual({ 'a.md': 'f1' })
     expect(ids(stored(a, 'site/blog-postgres'))).toEqual({ 'post.md': 'p1' })
-    expect(git(a, ['ls-tree', '--name-only', REF]).trim().split('\n').sort()).toEqual(['docs-openai', 'site%2Fblog-postgres'])
+    expect(git(a, ['ls-tree', '--name-only', REF]).trim().split('\n').sort()).toEqual([
+      'docs-openai',
+      'site%2Fblog-postgres',
+    ])
 
     // Another machine syncs a third key at the same time as this one syncs the first.
     const storeA = open(a, { key: 'docs-openai' })
@@ -384,23 +434,28 @@ describe('git-branch state store', () => {
     expect(ids(stored(sandbox.remote, 'two'))).toEqual({ '2.md': 'b2' })
   })
 
-  gitTest('one lock per key for every worktree of a clone: a second run fails after the wait, then gets it', async ({ sandbox, open }) => {
-    const repo = sandbox.clone('a')
-    const other = `${repo}-worktree`
-    git(repo, ['worktree', 'add', '-q', '--detach', other])
-    const first = open(repo)
-    const second = open(other)
-    const third = open(repo, { key: 'other-key' })
-    expect(await second.lockFile!()).toBe(await first.lockFile!())
-    expect(await third.lockFile!()).not.toBe(await first.lockFile!())
-    const release = await lockState(repo, first)
-    await expect(lockState(other, second, { waitMs: 150 })).rejects.toThrow(/another vectornator process \(pid \d+\) is syncing this state and holds .*\.lock: waited 150 ms/)
-    const unrelated = await lockState(repo, third, { waitMs: 150 })
-    await unrelated()
-    await release()
-    const again = await lockState(other, second, { waitMs: 150 })
-    await again()
-  })
+  gitTest(
+    'one lock per key for every worktree of a clone: a second run fails after the wait, then gets it',
+    async ({ sandbox, open }) => {
+      const repo = sandbox.clone('a')
+      const other = `${repo}-worktree`
+      git(repo, ['worktree', 'add', '-q', '--detach', other])
+      const first = open(repo)
+      const second = open(other)
+      const third = open(repo, { key: 'other-key' })
+      expect(await second.lockFile!()).toBe(await first.lockFile!())
+      expect(await third.lockFile!()).not.toBe(await first.lockFile!())
+      const release = await lockState(repo, first)
+      await expect(lockState(other, second, { waitMs: 150 })).rejects.toThrow(
+        /another vectornator process \(pid \d+\) is syncing this state and holds .*\.lock: waited 150 ms/,
+      )
+      const unrelated = await lockState(repo, third, { waitMs: 150 })
+      await unrelated()
+      await release()
+      const again = await lockState(other, second, { waitMs: 150 })
+      await again()
+    },
+  )
 
   gitTest('reports corrupt JSON with the ref, path and fix, and leaves the branch alone', async ({ sandbox, open }) => {
     const repo = sandbox.clone('a')
@@ -409,7 +464,18 @@ describe('git-branch state store', () => {
     const blob = git(repo, ['hash-object', '-w', '--stdin'], '{ "files": { broken').trim()
     const dir = git(repo, ['mktree'], `100644 blob ${blob}\tmetadata.json\n`).trim()
     const root = git(repo, ['mktree'], `040000 tree ${dir}\tdocs-openai\n`).trim()
-    const bad = git(repo, ['-c', 'user.name=T', '-c', 'user.email=t@e', 'commit-tree', root, '-p', tip(repo), '-m', 'break it']).trim()
+    const bad = git(repo, [
+      '-c',
+      'user.name=T',
+      '-c',
+      'user.email=t@e',
+      'commit-tree',
+      root,
+      '-p',
+      tip(repo),
+      '-m',
+      'break it',
+    ]).trim()
     git(repo, ['update-ref', REF, bad])
     git(repo, ['push', '-q', 'origin', `${REF}:${REF}`])
 
@@ -444,7 +510,11 @@ describe('git-branch state store', () => {
 
     const history = await store.history()
     expect(history.map(h => h.message)).toEqual(['third', 'second', 'sync 1'])
-    expect(history.every(h => h.key === 'docs-openai' && /^[0-9a-f]{40}$/.test(h.commit) && !Number.isNaN(Date.parse(h.date)))).toBe(true)
+    expect(
+      history.every(
+        h => h.key === 'docs-openai' && /^[0-9a-f]{40}$/.test(h.commit) && !Number.isNaN(Date.parse(h.date)),
+      ),
+    ).toBe(true)
     expect((await store.history(1)).map(h => h.message)).toEqual(['third'])
     expect(ids(await store.readAt(history[1]!.commit))).toEqual({ 'a.md': 'f2' })
     expect(ids(await store.readAt(BRANCH))).toEqual({ 'a.md': 'f3' })
@@ -467,15 +537,32 @@ describe('git helpers', () => {
   })
 
   it('checks ref names as git does', () => {
-    for (const ok of ['refs/heads/vectornator-metadata', 'refs/heads/a/b.c', 'refs/remotes/origin/x-y_z']) expect(isValidRefName(ok)).toBe(true)
-    for (const bad of ['refs/heads/a..b', 'refs/heads/a b', 'refs/heads/.x', 'refs/heads/x.lock', 'refs/heads/x/', 'refs/heads//x', 'refs/heads/x.', 'refs/heads/a@{1}', 'refs/heads/a~1', 'refs/heads/a:b', 'refs/heads/a*', 'refs/heads/a\\b', '@']) {
+    for (const ok of ['refs/heads/vectornator-metadata', 'refs/heads/a/b.c', 'refs/remotes/origin/x-y_z'])
+      expect(isValidRefName(ok)).toBe(true)
+    for (const bad of [
+      'refs/heads/a..b',
+      'refs/heads/a b',
+      'refs/heads/.x',
+      'refs/heads/x.lock',
+      'refs/heads/x/',
+      'refs/heads//x',
+      'refs/heads/x.',
+      'refs/heads/a@{1}',
+      'refs/heads/a~1',
+      'refs/heads/a:b',
+      'refs/heads/a*',
+      'refs/heads/a\\b',
+      '@',
+    ]) {
       expect(isValidRefName(bad), bad).toBe(false)
     }
   })
 
   it('rejects a bad branch, remote or key when created, before any git command', () => {
     expect(() => createGitBranchStore({ cwd: '/nowhere', key: 'k', branch: 'a..b' })).toThrow(/metadata\.branch/)
-    expect(() => createGitBranchStore({ cwd: '/nowhere', key: 'k', remote: '--upload-pack=x' })).toThrow(/metadata\.remote/)
+    expect(() => createGitBranchStore({ cwd: '/nowhere', key: 'k', remote: '--upload-pack=x' })).toThrow(
+      /metadata\.remote/,
+    )
     expect(() => createGitBranchStore({ cwd: '/nowhere', key: '' })).toThrow(UsageError)
   })
 

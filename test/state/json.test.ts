@@ -6,20 +6,39 @@ const serializeState = (state: SyncState) => [...stateText(state)].join('')
 
 /** The stored format, as one JSON.stringify of the whole state writes it. */
 const whole = (state: SyncState) => {
-  const files = Object.fromEntries(Object.keys(state.files).sort().map(path => [path, state.files[path]]))
+  const files = Object.fromEntries(
+    Object.keys(state.files)
+      .sort()
+      .map(path => [path, state.files[path]]),
+  )
   return `${JSON.stringify({ ...state, files }, null, 2)}\n`
 }
 
 const entry = (path: string, i: number) => ({
-  fileId: `file-${i}`, hash: `sha256:${String(i).padStart(64, '0')}`, uploadedAt: '2026-01-01T00:00:00.000Z', version: 1,
+  fileId: `file-${i}`,
+  hash: `sha256:${String(i).padStart(64, '0')}`,
+  uploadedAt: '2026-01-01T00:00:00.000Z',
+  version: 1,
   metadata: { path, size: i, lastModified: '2026-01-01T00:00:00.000Z' },
   attributes: { path, sha256: String(i), title: `Page "${i}"\nwith a line break`, url: `/p/${i}` },
 })
 
 describe('the stored state text', () => {
   it('is written in pieces that join into exactly the whole-state JSON, whatever the keys', () => {
-    const paths = [...Array.from({ length: 300 }, (_, i) => `docs/page-${i}.md`), 'b.md', 'a.md', 'ünïcode/ß.md', 'quote"d.md']
-    const state: SyncState = { version: '1.0.0', lastSync: '', storeId: 'vs_1', files: Object.fromEntries(paths.map((p, i) => [p, entry(p, i)])), journal: [{ op: 'delete', path: 'x.md', fileId: 'f', at: 'now' }] }
+    const paths = [
+      ...Array.from({ length: 300 }, (_, i) => `docs/page-${i}.md`),
+      'b.md',
+      'a.md',
+      'ünïcode/ß.md',
+      'quote"d.md',
+    ]
+    const state: SyncState = {
+      version: '1.0.0',
+      lastSync: '',
+      storeId: 'vs_1',
+      files: Object.fromEntries(paths.map((p, i) => [p, entry(p, i)])),
+      journal: [{ op: 'delete', path: 'x.md', fileId: 'f', at: 'now' }],
+    }
     const pieces = [...stateText(state)]
     expect(pieces.length).toBeGreaterThan(3)
     expect(pieces.join('')).toBe(whole(state))

@@ -29,12 +29,21 @@ afterAll(async () => {
 /** The store, its load() counting the reads of the state. */
 function counting(store: StateStore, loads: { count: number }): StateStore {
   const load = store.load.bind(store)
-  store.load = () => { loads.count++; return load() }
+  store.load = () => {
+    loads.count++
+    return load()
+  }
   return store
 }
 
 const opts = (root: string, metadata: StateStore, extra: VectornatorOptions = {}): VectornatorOptions => ({
-  root, provider: 'openai', apiKey: 'test', baseURL: server.url, metadata, logger: silentLogger, ...extra,
+  root,
+  provider: 'openai',
+  apiKey: 'test',
+  baseURL: server.url,
+  metadata,
+  logger: silentLogger,
+  ...extra,
 })
 
 describe('the no-op quick check', () => {
@@ -42,7 +51,8 @@ describe('the no-op quick check', () => {
     const root = makeTree(pages(12))
     const statePath = join(root, '.vectornator', 'metadata.json')
     const loads = { count: 0 }
-    const run = (extra: VectornatorOptions = {}) => sync(opts(root, counting(createFileStore({ path: statePath, root }), loads), extra))
+    const run = (extra: VectornatorOptions = {}) =>
+      sync(opts(root, counting(createFileStore({ path: statePath, root }), loads), extra))
 
     const first = await run()
     expect(first.added).toHaveLength(12)
@@ -95,7 +105,12 @@ describe('the no-op quick check', () => {
       git(repo, ['add', '.'])
       commit(repo, 'docs')
       const loads = { count: 0 }
-      const run = (push: boolean) => sync(opts(repo, counting(createGitBranchStore({ cwd: repo, key: 'docs', push }), loads), { include: 'docs/**/*.md' }))
+      const run = (push: boolean) =>
+        sync(
+          opts(repo, counting(createGitBranchStore({ cwd: repo, key: 'docs', push }), loads), {
+            include: 'docs/**/*.md',
+          }),
+        )
 
       // Synced with pushing off (docs/guide.md came with the clone): the state is committed on the local branch only.
       expect((await run(false)).added).toHaveLength(6)
@@ -112,7 +127,8 @@ describe('the no-op quick check', () => {
       // Pushed and unchanged: the quick check answers, without reading the state.
       expect((await run(true)).unchanged).toBe(6)
       expect(loads.count).toBe(loadsBefore + 1)
+    } finally {
+      sandbox.cleanup()
     }
-    finally { sandbox.cleanup() }
   })
 })

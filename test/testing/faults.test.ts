@@ -53,7 +53,12 @@ describe('fault injection', () => {
       const { client } = await start({ faults }, { maxRetries: 0 })
       const seen: string[] = []
       for (let i = 0; i < 30; i++) {
-        seen.push(await client.files.list().then(() => 'ok', (e: { status?: number }) => String(e.status ?? 'dropped')))
+        seen.push(
+          await client.files.list().then(
+            () => 'ok',
+            (e: { status?: number }) => String(e.status ?? 'dropped'),
+          ),
+        )
       }
       return seen
     }
@@ -97,5 +102,4 @@ describe('fault injection', () => {
     expect(server.stats.faults).toBeGreaterThan(server.stats.rateLimited)
     expect(server.stats.requests).toBe(server.stats.faults + 6 + 1 + 2 + 2 + 1)
   })
-
 })

@@ -7,7 +7,13 @@ describe('files', () => {
   it('uploads, retrieves, lists, downloads and deletes a file', async () => {
     const { client, server } = await start()
     const file = await upload(client, 'notes.txt', 'plain notes', 'user_data')
-    expect(file).toMatchObject({ object: 'file', bytes: 11, filename: 'notes.txt', purpose: 'user_data', status: 'processed' })
+    expect(file).toMatchObject({
+      object: 'file',
+      bytes: 11,
+      filename: 'notes.txt',
+      purpose: 'user_data',
+      status: 'processed',
+    })
     expect(file.id).toMatch(/^file-[A-Za-z0-9]{22}$/)
     expect(await client.files.retrieve(file.id)).toEqual(file)
 
@@ -34,15 +40,26 @@ describe('files', () => {
 
   it('rejects an empty upload and a missing purpose with 400', async () => {
     const { client } = await start()
-    await expect(upload(client, 'empty.md', '')).rejects.toMatchObject({ status: 400, error: { message: 'File is empty.' } })
-    await expect(client.files.create({ file: await toFile(Buffer.from('x'), 'a.md'), purpose: 'nonsense' as 'assistants' }))
-      .rejects.toMatchObject({ status: 400, error: { param: 'purpose' } })
+    await expect(upload(client, 'empty.md', '')).rejects.toMatchObject({
+      status: 400,
+      error: { message: 'File is empty.' },
+    })
+    await expect(
+      client.files.create({ file: await toFile(Buffer.from('x'), 'a.md'), purpose: 'nonsense' as 'assistants' }),
+    ).rejects.toMatchObject({ status: 400, error: { param: 'purpose' } })
   })
 
   it('pages 260 files with limit 100, by hand and with for await, newest first', async () => {
     const { client, server } = await start()
-    await mapLimit(Array.from({ length: 260 }, (_, i) => i), 16, i => upload(client, `doc-${i}.md`, `document ${i}`))
-    const newestFirst = server.files().map(f => f.id).reverse()
+    await mapLimit(
+      Array.from({ length: 260 }, (_, i) => i),
+      16,
+      i => upload(client, `doc-${i}.md`, `document ${i}`),
+    )
+    const newestFirst = server
+      .files()
+      .map(f => f.id)
+      .reverse()
 
     const first = await client.files.list({ limit: 100 })
     expect(first.data).toHaveLength(100)
@@ -64,7 +81,12 @@ describe('files', () => {
     expect(ascending).toEqual([...newestFirst].reverse())
 
     const listed = await raw(server, '/files?limit=2')
-    expect(listed.body).toMatchObject({ object: 'list', first_id: newestFirst[0], last_id: newestFirst[1], has_more: true })
+    expect(listed.body).toMatchObject({
+      object: 'list',
+      first_id: newestFirst[0],
+      last_id: newestFirst[1],
+      has_more: true,
+    })
   })
 
   it('keeps a cursor valid after the object it names is deleted', async () => {
@@ -90,17 +112,31 @@ describe('files', () => {
     const { client } = await start()
     const parts = [Buffer.from('hello, '), Buffer.from('multipart world')]
     const whole = Buffer.concat(parts)
-    const created = await client.uploads.create({ bytes: whole.length, filename: 'big.txt', mime_type: 'text/plain', purpose: 'assistants' })
+    const created = await client.uploads.create({
+      bytes: whole.length,
+      filename: 'big.txt',
+      mime_type: 'text/plain',
+      purpose: 'assistants',
+    })
     expect(created).toMatchObject({ object: 'upload', status: 'pending', file: null })
     const partIds = []
-    for (const part of parts) partIds.push((await client.uploads.parts.create(created.id, { data: await toFile(part, 'blob') })).id)
-    const done = await client.uploads.complete(created.id, { part_ids: partIds, md5: createHash('md5').update(whole).digest('hex') })
+    for (const part of parts)
+      partIds.push((await client.uploads.parts.create(created.id, { data: await toFile(part, 'blob') })).id)
+    const done = await client.uploads.complete(created.id, {
+      part_ids: partIds,
+      md5: createHash('md5').update(whole).digest('hex'),
+    })
     expect(done.status).toBe('completed')
     expect(done.file).toMatchObject({ object: 'file', bytes: whole.length, filename: 'big.txt', purpose: 'assistants' })
     expect(await client.files.retrieve(done.file!.id)).toMatchObject({ id: done.file!.id })
     await expect(client.uploads.cancel(created.id)).rejects.toMatchObject({ status: 400 })
 
-    const wrong = await client.uploads.create({ bytes: 99, filename: 'x.txt', mime_type: 'text/plain', purpose: 'assistants' })
+    const wrong = await client.uploads.create({
+      bytes: 99,
+      filename: 'x.txt',
+      mime_type: 'text/plain',
+      purpose: 'assistants',
+    })
     const part = await client.uploads.parts.create(wrong.id, { data: await toFile(Buffer.from('short'), 'blob') })
     await expect(client.uploads.complete(wrong.id, { part_ids: [part.id] })).rejects.toMatchObject({ status: 400 })
     expect((await client.uploads.cancel(wrong.id)).status).toBe('cancelled')
@@ -125,11 +161,17 @@ describe('the HTTP surface', () => {
     const { server } = await start()
     const unknown = await raw(server, '/nothing/here')
     expect(unknown.status).toBe(404)
-    expect(unknown.body).toEqual({ error: { message: 'Invalid URL (GET /v1/nothing/here)', type: 'invalid_request_error', param: null, code: null } })
+    expect(unknown.body).toEqual({
+      error: { message: 'Invalid URL (GET /v1/nothing/here)', type: 'invalid_request_error', param: null, code: null },
+    })
     const wrong = await raw(server, '/vector_stores/vs_1/search', { method: 'DELETE' })
     expect(wrong.status).toBe(405)
     expect(wrong.headers.get('allow')).toBe('POST')
-    const json = await raw(server, '/vector_stores', { method: 'POST', body: '{nope', headers: { 'content-type': 'application/json' } })
+    const json = await raw(server, '/vector_stores', {
+      method: 'POST',
+      body: '{nope',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(json.status).toBe(400)
   })
 })

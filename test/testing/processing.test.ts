@@ -20,7 +20,9 @@ describe('processing time and the poll hint', () => {
 
     const { client: instant } = await start()
     const quick = await instant.vectorStores.create({})
-    const done = await instant.vectorStores.fileBatches.uploadAndPoll(quick.id, { files: [await toFile(Buffer.from('b'), 'b.md')] })
+    const done = await instant.vectorStores.fileBatches.uploadAndPoll(quick.id, {
+      files: [await toFile(Buffer.from('b'), 'b.md')],
+    })
     expect(done).toMatchObject({ status: 'completed', file_counts: { completed: 1 } })
   })
 
@@ -63,7 +65,9 @@ describe('processing time and the poll hint', () => {
   })
 
   it('refuses a processing range that is not one, naming the option', async () => {
-    await expect(createOpenAIServer({ processingMs: { min: 2000, max: 500 } })).rejects.toThrow(/processingMs .*min <= max/)
+    await expect(createOpenAIServer({ processingMs: { min: 2000, max: 500 } })).rejects.toThrow(
+      /processingMs .*min <= max/,
+    )
     await expect(createOpenAIServer({ processingMs: -1 })).rejects.toThrow(/processingMs/)
   })
 })

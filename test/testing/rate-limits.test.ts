@@ -6,7 +6,9 @@ import { start, upload } from './helpers'
 describe('rate limits', () => {
   it('are on by default with the real limits, and every limited response carries x-ratelimit headers', async () => {
     const { client } = await start()
-    const { response: uploaded } = await client.files.create({ file: new File(['x'], 'a.md'), purpose: 'assistants' }).withResponse()
+    const { response: uploaded } = await client.files
+      .create({ file: new File(['x'], 'a.md'), purpose: 'assistants' })
+      .withResponse()
     expect(uploaded.headers.get('x-ratelimit-limit-requests')).toBe('1000')
     expect(uploaded.headers.get('x-ratelimit-remaining-requests')).toBe('999')
     expect(uploaded.headers.get('x-ratelimit-reset-requests')).toMatch(/^(\d+ms|\d+(\.\d+)?s|\d+m[\d.]+s)$/)
@@ -68,17 +70,22 @@ describe('rate limits', () => {
     const { client, server } = await start({ rateLimits: { attachedFilesPerMinute: 3 } }, { maxRetries: 0 })
     const [one, two] = await Promise.all([client.vectorStores.create({}), client.vectorStores.create({})])
     const files = await Promise.all(['a.md', 'b.md', 'c.md', 'd.md'].map(name => upload(client, name, name)))
-    await expect(client.vectorStores.fileBatches.create(one.id, { file_ids: files.map(f => f.id) }))
-      .rejects.toMatchObject({ status: 429, error: { code: 'rate_limit_exceeded' } })
+    await expect(
+      client.vectorStores.fileBatches.create(one.id, { file_ids: files.map(f => f.id) }),
+    ).rejects.toMatchObject({ status: 429, error: { code: 'rate_limit_exceeded' } })
     expect(server.vectorStoreFiles(one.id)).toEqual([])
     await client.vectorStores.fileBatches.create(one.id, { file_ids: [files[0]!.id, files[1]!.id] })
     await client.vectorStores.files.create(two.id, { file_id: files[2]!.id })
-    await expect(client.vectorStores.files.create(two.id, { file_id: files[3]!.id })).rejects.toBeInstanceOf(OpenAI.RateLimitError)
+    await expect(client.vectorStores.files.create(two.id, { file_id: files[3]!.id })).rejects.toBeInstanceOf(
+      OpenAI.RateLimitError,
+    )
   })
 
   it('can be turned off', async () => {
     const { client } = await start({ rateLimits: false }, { maxRetries: 0 })
-    const { response } = await client.files.create({ file: new File(['x'], 'a.md'), purpose: 'assistants' }).withResponse()
+    const { response } = await client.files
+      .create({ file: new File(['x'], 'a.md'), purpose: 'assistants' })
+      .withResponse()
     expect(response.headers.get('x-ratelimit-limit-requests')).toBeNull()
   })
 })

@@ -17,10 +17,12 @@ function serve(args: string[]) {
   children.push(child)
   let stdout = ''
   let stderr = ''
-  child.stderr!.on('data', (d) => { stderr += d })
+  child.stderr!.on('data', d => {
+    stderr += d
+  })
   const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
-  const ready = new Promise<{ baseURL: string, apiKey: string }>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
+  const ready = new Promise<{ baseURL: string; apiKey: string }>((resolve, reject) => {
+    child.stdout!.on('data', d => {
       stdout += d
       const env = /^OPENAI_BASE_URL=(\S+) OPENAI_API_KEY=(\S+)$/m.exec(stdout)
       if (env) resolve({ baseURL: env[1]!, apiKey: env[2]! })
@@ -40,7 +42,10 @@ describe('vectornator serve-openai', () => {
 
     const client = new OpenAI({ baseURL, apiKey })
     const store = await client.vectorStores.create({ name: 'docs' })
-    const file = await client.vectorStores.files.uploadAndPoll(store.id, await toFile(Buffer.from('# Install\n\nRun npm install.'), 'install.md'))
+    const file = await client.vectorStores.files.uploadAndPoll(
+      store.id,
+      await toFile(Buffer.from('# Install\n\nRun npm install.'), 'install.md'),
+    )
     expect(file.status).toBe('completed')
     const hits = await client.vectorStores.search(store.id, { query: 'install' })
     expect(hits.data[0]).toMatchObject({ file_id: file.id, filename: 'install.md' })
@@ -51,7 +56,19 @@ describe('vectornator serve-openai', () => {
   })
 
   it('takes the harsh options as flags, and exits 0 on SIGINT', async () => {
-    const server = serve(['--port', '0', '--no-poll-hint', '--processing-ms', '1000-2000', '--seed', '4', '--latency-ms', '1', '--api-key', 'sk-local'])
+    const server = serve([
+      '--port',
+      '0',
+      '--no-poll-hint',
+      '--processing-ms',
+      '1000-2000',
+      '--seed',
+      '4',
+      '--latency-ms',
+      '1',
+      '--api-key',
+      'sk-local',
+    ])
     const { baseURL, apiKey } = await server.ready
     expect(apiKey).toBe('sk-local')
     await expect(new OpenAI({ baseURL, apiKey: 'other' }).vectorStores.list()).rejects.toMatchObject({ status: 401 })
@@ -72,7 +89,10 @@ describe('vectornator serve-openai', () => {
     for (const [args, pattern] of [
       [['--port', 'abc'], /--port must be a whole number from 0 to 65535/],
       [['--port', '70000'], /--port must be a whole number/],
-      [['--processing-ms', '2000-500'], /--processing-ms must be milliseconds \(300\) or a range low-high \(500-2000\)/],
+      [
+        ['--processing-ms', '2000-500'],
+        /--processing-ms must be milliseconds \(300\) or a range low-high \(500-2000\)/,
+      ],
       [['--latency-ms', 'soon'], /--latency-ms must be a whole number/],
     ] as const) {
       const run = await runCli(['serve-openai', ...args])

@@ -5,7 +5,11 @@ import { raw, start, upload } from './helpers'
 describe('vector stores', () => {
   it('creates, retrieves, updates, lists and deletes a store', async () => {
     const { client } = await start()
-    const store = await client.vectorStores.create({ name: 'docs', metadata: { team: 'a' }, expires_after: { anchor: 'last_active_at', days: 7 } })
+    const store = await client.vectorStores.create({
+      name: 'docs',
+      metadata: { team: 'a' },
+      expires_after: { anchor: 'last_active_at', days: 7 },
+    })
     expect(store).toMatchObject({
       object: 'vector_store',
       name: 'docs',
@@ -20,7 +24,11 @@ describe('vector stores', () => {
     expect(renamed).toMatchObject({ name: 'renamed', expires_at: null, metadata: { team: 'a' } })
     const other = await client.vectorStores.create({ name: 'other' })
     expect((await client.vectorStores.list()).data.map(s => s.id)).toEqual([other.id, store.id])
-    expect(await client.vectorStores.delete(store.id)).toEqual({ id: store.id, object: 'vector_store.deleted', deleted: true })
+    expect(await client.vectorStores.delete(store.id)).toEqual({
+      id: store.id,
+      object: 'vector_store.deleted',
+      deleted: true,
+    })
     await expect(client.vectorStores.retrieve(store.id)).rejects.toMatchObject({ status: 404 })
   })
 
@@ -28,15 +36,22 @@ describe('vector stores', () => {
     const { client } = await start()
     const seventeen = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v']))
     await expect(client.vectorStores.create({ metadata: seventeen })).rejects.toMatchObject({ status: 400 })
-    await expect(client.vectorStores.create({ metadata: { ['k'.repeat(65)]: 'v' } })).rejects.toMatchObject({ status: 400 })
-    await expect(client.vectorStores.create({ metadata: { k: 'v'.repeat(513) } })).rejects.toMatchObject({ status: 400 })
+    await expect(client.vectorStores.create({ metadata: { ['k'.repeat(65)]: 'v' } })).rejects.toMatchObject({
+      status: 400,
+    })
+    await expect(client.vectorStores.create({ metadata: { k: 'v'.repeat(513) } })).rejects.toMatchObject({
+      status: 400,
+    })
   })
 
   it('attaches a file: in_progress, then completed, through createAndPoll and poll', async () => {
     const { client, server } = await start({ processingMs: 400 })
     const store = await client.vectorStores.create({ name: 'docs' })
     const file = await upload(client, 'guide.md', '# Guide\n\nInstall it.')
-    const attached = await client.vectorStores.files.create(store.id, { file_id: file.id, attributes: { path: 'docs/guide.md' } })
+    const attached = await client.vectorStores.files.create(store.id, {
+      file_id: file.id,
+      attributes: { path: 'docs/guide.md' },
+    })
     expect(attached).toMatchObject({
       id: file.id,
       object: 'vector_store.file',
@@ -47,7 +62,10 @@ describe('vector stores', () => {
       attributes: { path: 'docs/guide.md' },
       chunking_strategy: { type: 'static', static: { max_chunk_size_tokens: 800, chunk_overlap_tokens: 400 } },
     })
-    expect((await client.vectorStores.retrieve(store.id))).toMatchObject({ status: 'in_progress', file_counts: { in_progress: 1, total: 1 } })
+    expect(await client.vectorStores.retrieve(store.id)).toMatchObject({
+      status: 'in_progress',
+      file_counts: { in_progress: 1, total: 1 },
+    })
     const polled = await client.vectorStores.files.poll(store.id, file.id)
     expect(polled).toMatchObject({ status: 'completed', usage_bytes: file.bytes })
     expect(server.stats.byRoute['GET /vector_stores/{vector_store_id}/files/{file_id}']).toBeGreaterThanOrEqual(2)
@@ -69,11 +87,17 @@ describe('vector stores', () => {
     const store = await client.vectorStores.create({})
     for (const name of ['page.mdx', 'config.yaml', 'App.vue', 'table.csv', 'Makefile']) {
       const file = await upload(client, name, 'content')
-      await expect(client.vectorStores.files.create(store.id, { file_id: file.id }))
-        .rejects.toMatchObject({ status: 400, error: { code: 'unsupported_file', type: 'invalid_request_error' } })
+      await expect(client.vectorStores.files.create(store.id, { file_id: file.id })).rejects.toMatchObject({
+        status: 400,
+        error: { code: 'unsupported_file', type: 'invalid_request_error' },
+      })
     }
-    await expect(client.vectorStores.files.create(store.id, { file_id: 'file-doesnotexist' })).rejects.toMatchObject({ status: 404 })
-    await expect(client.vectorStores.files.create('vs_nope', { file_id: 'file-x' })).rejects.toMatchObject({ status: 404 })
+    await expect(client.vectorStores.files.create(store.id, { file_id: 'file-doesnotexist' })).rejects.toMatchObject({
+      status: 404,
+    })
+    await expect(client.vectorStores.files.create('vs_nope', { file_id: 'file-x' })).rejects.toMatchObject({
+      status: 404,
+    })
     expect((await client.vectorStores.retrieve(store.id)).file_counts.total).toBe(0)
   })
 
@@ -89,10 +113,14 @@ describe('vector stores', () => {
       { k: [1, 2] },
     ]
     for (const attributes of bad) {
-      await expect(client.vectorStores.files.create(store.id, { file_id: file.id, attributes: attributes as any }))
-        .rejects.toMatchObject({ status: 400 })
+      await expect(
+        client.vectorStores.files.create(store.id, { file_id: file.id, attributes: attributes as any }),
+      ).rejects.toMatchObject({ status: 400 })
     }
-    const ok = await client.vectorStores.files.create(store.id, { file_id: file.id, attributes: { s: 'v'.repeat(512), n: 1.5, b: false } })
+    const ok = await client.vectorStores.files.create(store.id, {
+      file_id: file.id,
+      attributes: { s: 'v'.repeat(512), n: 1.5, b: false },
+    })
     expect(ok.attributes).toEqual({ s: 'v'.repeat(512), n: 1.5, b: false })
   })
 
@@ -101,9 +129,15 @@ describe('vector stores', () => {
     const store = await client.vectorStores.create({})
     const file = await upload(client, 'a.md', 'a')
     await client.vectorStores.files.createAndPoll(store.id, { file_id: file.id, attributes: { path: 'a.md', v: 1 } })
-    const updated = await client.vectorStores.files.update(file.id, { vector_store_id: store.id, attributes: { path: 'a.md', v: 2 } })
+    const updated = await client.vectorStores.files.update(file.id, {
+      vector_store_id: store.id,
+      attributes: { path: 'a.md', v: 2 },
+    })
     expect(updated.attributes).toEqual({ path: 'a.md', v: 2 })
-    expect((await client.vectorStores.files.retrieve(file.id, { vector_store_id: store.id })).attributes).toEqual({ path: 'a.md', v: 2 })
+    expect((await client.vectorStores.files.retrieve(file.id, { vector_store_id: store.id })).attributes).toEqual({
+      path: 'a.md',
+      v: 2,
+    })
 
     const removed = await client.vectorStores.files.delete(file.id, { vector_store_id: store.id })
     expect(removed).toEqual({ id: file.id, object: 'vector_store.file.deleted', deleted: true })
@@ -120,13 +154,17 @@ describe('vector stores', () => {
     await client.files.delete(file.id)
     for (const store of [one, two]) {
       expect((await client.vectorStores.retrieve(store.id)).file_counts.total).toBe(0)
-      await expect(client.vectorStores.files.retrieve(file.id, { vector_store_id: store.id })).rejects.toMatchObject({ status: 404 })
+      await expect(client.vectorStores.files.retrieve(file.id, { vector_store_id: store.id })).rejects.toMatchObject({
+        status: 404,
+      })
       expect(server.vectorStoreFiles(store.id)).toEqual([])
     }
   })
 
   it('lists with filter, limit bounds, before/after, and cursors that survive a removal', async () => {
-    const { client, server } = await start({ faults: { failFile: f => (f.filename.startsWith('bad') ? 'cannot parse' : undefined) } })
+    const { client, server } = await start({
+      faults: { failFile: f => (f.filename.startsWith('bad') ? 'cannot parse' : undefined) },
+    })
     const store = await client.vectorStores.create({})
     const ids: string[] = []
     for (const name of ['a.md', 'bad.md', 'c.md', 'd.md', 'e.md']) {
@@ -137,7 +175,10 @@ describe('vector stores', () => {
     expect((await client.vectorStores.files.list(store.id, { filter: 'failed' })).data.map(f => f.id)).toEqual([ids[1]])
     expect((await client.vectorStores.files.list(store.id, { filter: 'completed' })).data).toHaveLength(4)
     expect((await client.vectorStores.files.list(store.id)).data.map(f => f.id)).toEqual([...ids].reverse())
-    await expect(client.vectorStores.files.list(store.id, { limit: 101 })).rejects.toMatchObject({ status: 400, error: { param: 'limit' } })
+    await expect(client.vectorStores.files.list(store.id, { limit: 101 })).rejects.toMatchObject({
+      status: 400,
+      error: { param: 'limit' },
+    })
     await expect(client.vectorStores.files.list(store.id, { limit: 0 })).rejects.toMatchObject({ status: 400 })
     expect((await raw(server, `/vector_stores/${store.id}/files?filter=done`)).status).toBe(400)
 
@@ -180,9 +221,13 @@ describe('vector stores', () => {
     const store = await client.vectorStores.create({})
     const file = await upload(client, 'stuck.md', 'never done')
     await client.vectorStores.files.create(store.id, { file_id: file.id })
-    await expect(client.vectorStores.files.poll(store.id, file.id, { pollIntervalMs: 10, signal: AbortSignal.timeout(100) }))
-      .rejects.toThrow(/abort/i)
-    expect((await client.vectorStores.retrieve(store.id))).toMatchObject({ status: 'in_progress', file_counts: { in_progress: 1 } })
+    await expect(
+      client.vectorStores.files.poll(store.id, file.id, { pollIntervalMs: 10, signal: AbortSignal.timeout(100) }),
+    ).rejects.toThrow(/abort/i)
+    expect(await client.vectorStores.retrieve(store.id)).toMatchObject({
+      status: 'in_progress',
+      file_counts: { in_progress: 1 },
+    })
   })
 })
 
@@ -206,7 +251,12 @@ describe('file batches', () => {
       file_counts: { in_progress: 0, completed: 2, failed: 0, cancelled: 0, total: 2 },
     })
     expect(batch.id).toMatch(/^vsfb_/)
-    const files = new Map((await client.vectorStores.fileBatches.listFiles(batch.id, { vector_store_id: store.id })).data.map(f => [f.id, f]))
+    const files = new Map(
+      (await client.vectorStores.fileBatches.listFiles(batch.id, { vector_store_id: store.id })).data.map(f => [
+        f.id,
+        f,
+      ]),
+    )
     expect(files.get(a.id)!.attributes).toEqual({ path: 'docs/a.md' })
     expect(files.get(b.id)!.attributes).toEqual({ path: 'docs/b.md', n: 2 })
     expect(server.vectorStoreFiles(store.id).map(f => f.attributes.batch)).toEqual([undefined, undefined])
@@ -216,7 +266,10 @@ describe('file batches', () => {
     const { client } = await start()
     const store = await client.vectorStores.create({})
     const files = await Promise.all(['a.md', 'b.md', 'c.md'].map(name => upload(client, name, name)))
-    const batch = await client.vectorStores.fileBatches.createAndPoll(store.id, { file_ids: files.map(f => f.id), attributes: { source: 'repo' } })
+    const batch = await client.vectorStores.fileBatches.createAndPoll(store.id, {
+      file_ids: files.map(f => f.id),
+      attributes: { source: 'repo' },
+    })
     expect(batch.file_counts.completed).toBe(3)
     const listed = await client.vectorStores.fileBatches.listFiles(batch.id, { vector_store_id: store.id, limit: 2 })
     expect(listed.data).toHaveLength(2)
@@ -231,14 +284,18 @@ describe('file batches', () => {
     const store = await client.vectorStores.create({})
     const good = await upload(client, 'a.md', 'a')
     const bad = await upload(client, 'a.yaml', 'a: 1')
-    await expect(client.vectorStores.fileBatches.create(store.id, { file_ids: [good.id], files: [{ file_id: good.id }] }))
-      .rejects.toMatchObject({ status: 400 })
-    await expect(client.vectorStores.fileBatches.create(store.id, { file_ids: Array.from({ length: 2001 }, () => good.id) }))
-      .rejects.toMatchObject({ status: 400, error: { param: 'file_ids' } })
-    await expect(client.vectorStores.fileBatches.create(store.id, { file_ids: [good.id, bad.id] }))
-      .rejects.toMatchObject({ status: 400, error: { code: 'unsupported_file' } })
-    await expect(client.vectorStores.fileBatches.create(store.id, { files: [{ file_id: good.id }, { file_id: 'file-missing' }] }))
-      .rejects.toMatchObject({ status: 404 })
+    await expect(
+      client.vectorStores.fileBatches.create(store.id, { file_ids: [good.id], files: [{ file_id: good.id }] }),
+    ).rejects.toMatchObject({ status: 400 })
+    await expect(
+      client.vectorStores.fileBatches.create(store.id, { file_ids: Array.from({ length: 2001 }, () => good.id) }),
+    ).rejects.toMatchObject({ status: 400, error: { param: 'file_ids' } })
+    await expect(
+      client.vectorStores.fileBatches.create(store.id, { file_ids: [good.id, bad.id] }),
+    ).rejects.toMatchObject({ status: 400, error: { code: 'unsupported_file' } })
+    await expect(
+      client.vectorStores.fileBatches.create(store.id, { files: [{ file_id: good.id }, { file_id: 'file-missing' }] }),
+    ).rejects.toMatchObject({ status: 404 })
     expect((await client.vectorStores.retrieve(store.id)).file_counts.total).toBe(0)
   })
 
@@ -249,7 +306,9 @@ describe('file batches', () => {
     const slow = await upload(client, 'slow.md', 'slow')
     const batch = await client.vectorStores.fileBatches.create(store.id, { file_ids: [fast.id, slow.id] })
     await sleep(30)
-    expect((await client.vectorStores.fileBatches.retrieve(batch.id, { vector_store_id: store.id })).status).toBe('in_progress')
+    expect((await client.vectorStores.fileBatches.retrieve(batch.id, { vector_store_id: store.id })).status).toBe(
+      'in_progress',
+    )
     const cancelled = await client.vectorStores.fileBatches.cancel(batch.id, { vector_store_id: store.id })
     expect(cancelled).toMatchObject({ status: 'cancelled', file_counts: { completed: 1, cancelled: 1, total: 2 } })
     const listed = await client.vectorStores.files.list(store.id, { filter: 'cancelled' })

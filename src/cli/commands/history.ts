@@ -24,13 +24,24 @@ export const historyCommands: CommandModule = (cli, setExit) => {
       setExit(0)
     })
 
-  withCommonFlags(cli.command('rollback <target>', 'Return the store to the documents of an earlier sync (a commit of the state branch) or of a git ref'))
+  withCommonFlags(
+    cli.command(
+      'rollback <target>',
+      'Return the store to the documents of an earlier sync (a commit of the state branch) or of a git ref',
+    ),
+  )
     .option('--dry-run', 'Print the plan, change nothing')
     .option('--allow-mass-delete', 'Let the rollback delete more than maxDeletions of the store')
     .action(async (target: string, flags: RollbackFlags) => {
       const logger = loggerFor(flags)
-      const onProgress = createProgress({ tty: Boolean(process.stderr.isTTY) && !env.CI, quiet: Boolean(flags.quiet || flags.json) })
-      const options = await optionsFor(flags, { ...(flags.dryRun ? { dryRun: true } : {}), ...(flags.allowMassDelete ? { allowMassDelete: true } : {}) })
+      const onProgress = createProgress({
+        tty: Boolean(process.stderr.isTTY) && !env.CI,
+        quiet: Boolean(flags.quiet || flags.json),
+      })
+      const options = await optionsFor(flags, {
+        ...(flags.dryRun ? { dryRun: true } : {}),
+        ...(flags.allowMassDelete ? { allowMassDelete: true } : {}),
+      })
       const { plan, result } = await createVectornator({ ...options, logger, onProgress }).rollback(String(target))
       const { planMarkdown, summaryLine } = await import('../../core/plan/report')
       if (plan) {

@@ -12,8 +12,11 @@ interface InitFlags {
 async function ask(question: string): Promise<string> {
   const { createInterface } = await import('node:readline/promises')
   const rl = createInterface({ input: process.stdin, output: process.stderr })
-  try { return await rl.question(question) }
-  finally { rl.close() }
+  try {
+    return await rl.question(question)
+  } finally {
+    rl.close()
+  }
 }
 
 /**
@@ -21,7 +24,8 @@ async function ask(question: string): Promise<string> {
  * prints the plugin line to add. Asks only what it cannot infer, and only on a terminal without --yes.
  */
 export const initCommand: CommandModule = (cli, setExit) => {
-  cli.command('init', 'Set the project up: config file, GitHub workflow, .gitignore line, and the plugin line to add')
+  cli
+    .command('init', 'Set the project up: config file, GitHub workflow, .gitignore line, and the plugin line to add')
     .option('--root <dir>', 'Project folder (default: current folder)')
     .option('-y, --yes', 'Ask nothing: take the defaults for what cannot be inferred')
     .option('--force', 'Rewrite the config file and the workflow when they exist')

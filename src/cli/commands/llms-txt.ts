@@ -29,7 +29,9 @@ export const llmsTxtCommand: CommandModule = (cli, setExit) => {
     .option('--out <dir>', `Folder to write them into (default: the first of ${OUTPUTS.join(', ')} in the root)`)
     .action(async (flags: LlmsTxtFlags) => {
       const logger = loggerFor(flags)
-      const { llmsTxt, ...options } = await optionsFor(flags) as Awaited<ReturnType<typeof optionsFor>> & { llmsTxt?: unknown }
+      const { llmsTxt, ...options } = (await optionsFor(flags)) as Awaited<ReturnType<typeof optionsFor>> & {
+        llmsTxt?: unknown
+      }
       const errors: string[] = []
       // Asked for by name: `llmsTxt: false`, which stops the plugin writing them, means the defaults here.
       const settings = resolveLlmsTxt(llmsTxt === undefined || llmsTxt === false ? true : llmsTxt, errors)
@@ -38,10 +40,21 @@ export const llmsTxtCommand: CommandModule = (cli, setExit) => {
       const vn = createVectornator({ ...options, logger })
       const state = await readSyncedState(vn.options)
       if (!state || Object.keys(state.files).length === 0)
-        throw new UsageError(`nothing has been synced from ${vn.options.root} yet: run \`vectornator sync\` first (llms.txt lists the synced pages)`)
+        throw new UsageError(
+          `nothing has been synced from ${vn.options.root} yet: run \`vectornator sync\` first (llms.txt lists the synced pages)`,
+        )
       const outDir = flags.out === undefined ? outputIn(vn.options.root) : resolve(String(flags.out))
-      if (!outDir) throw new UsageError(`no build output folder in ${vn.options.root} (looked for ${OUTPUTS.join(', ')}): build the site first, or pass --out DIR`)
-      const written = await writeLlmsTxt({ root: vn.options.root, outDir, state, settings: withRuleDefaults(settings, vn.options), logger })
+      if (!outDir)
+        throw new UsageError(
+          `no build output folder in ${vn.options.root} (looked for ${OUTPUTS.join(', ')}): build the site first, or pass --out DIR`,
+        )
+      const written = await writeLlmsTxt({
+        root: vn.options.root,
+        outDir,
+        state,
+        settings: withRuleDefaults(settings, vn.options),
+        logger,
+      })
       if (flags.json) process.stdout.write(`${JSON.stringify(written)}\n`)
       setExit(0)
     })

@@ -16,7 +16,10 @@ function printResult(r: PruneResult, write: (line: string) => void): void {
   for (const o of r.fileObjects.slice(0, LIMIT)) write(`  - file object ${o.fileId} (${o.filename})`)
   if (r.fileObjects.length > LIMIT) write(`  ... and ${r.fileObjects.length - LIMIT} more file objects`)
   if (total === 0) write(`store ${r.storeId}: nothing to prune`)
-  else write(`store ${r.storeId}: ${verb} ${r.dryRun ? total : r.deleted} (${r.documents.length} untracked documents, ${r.fileObjects.length} unattached file objects)`)
+  else
+    write(
+      `store ${r.storeId}: ${verb} ${r.dryRun ? total : r.deleted} (${r.documents.length} untracked documents, ${r.fileObjects.length} unattached file objects)`,
+    )
   for (const f of r.failed) write(`  could not delete ${f.fileId}: ${f.error} (run prune again)`)
 }
 
@@ -26,7 +29,9 @@ export const pruneCommands: CommandModule = (cli, setExit) => {
     .option('--dry-run', 'List what would be deleted, delete nothing')
     .action(async (flags: PruneFlags) => {
       const logger = loggerFor(flags)
-      const result = await createVectornator({ ...(await optionsFor(flags)), logger }).prune({ dryRun: Boolean(flags.dryRun) })
+      const result = await createVectornator({ ...(await optionsFor(flags)), logger }).prune({
+        dryRun: Boolean(flags.dryRun),
+      })
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`)
       else printResult(result, line => process.stdout.write(`${redact(line)}\n`))
       setExit(result.failed.length > 0 ? 1 : 0)

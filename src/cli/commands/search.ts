@@ -32,7 +32,8 @@ export function parseFilters(entries: string[]): AttributeFilter | undefined {
   const filter: Record<string, AttributeValue[]> = {}
   for (const entry of entries) {
     const eq = entry.indexOf('=')
-    if (eq < 1) throw new UsageError(`--filter takes key=value, got ${JSON.stringify(entry)}: e.g. --filter product=cli`)
+    if (eq < 1)
+      throw new UsageError(`--filter takes key=value, got ${JSON.stringify(entry)}: e.g. --filter product=cli`)
     const key = entry.slice(0, eq)
     const value = entry.slice(eq + 1)
     const typed: AttributeValue[] = [value]
@@ -40,7 +41,9 @@ export function parseFilters(entries: string[]): AttributeFilter | undefined {
     else if (value.trim() !== '' && Number.isFinite(Number(value))) typed.push(Number(value))
     ;(filter[key] ??= []).push(...typed)
   }
-  return Object.keys(filter).length ? Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, v.length === 1 ? v[0]! : v])) : undefined
+  return Object.keys(filter).length
+    ? Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]))
+    : undefined
 }
 
 function scopeOf(hit: SearchHit): string {
@@ -54,7 +57,9 @@ interface CheckFlags extends CommonFlags {
 }
 
 function pick(hit: SearchHit, keys: string[]): Record<string, AttributeValue> {
-  return Object.fromEntries(keys.flatMap(k => hit.attributes?.[k] !== undefined && hit.attributes[k] !== '' ? [[k, hit.attributes[k]!]] : []))
+  return Object.fromEntries(
+    keys.flatMap(k => (hit.attributes?.[k] !== undefined && hit.attributes[k] !== '' ? [[k, hit.attributes[k]!]] : [])),
+  )
 }
 
 function oneLine(text: string, max = 160): string {
@@ -65,8 +70,8 @@ function oneLine(text: string, max = 160): string {
 export const searchCommands: CommandModule = (cli, setExit) => {
   withCommonFlags(cli.command('search <query>', 'Search the synced store'))
     .option('--limit <n>', 'Results to show (default 5)')
-    .option('--version <version>', 'Only this version (default: the version rule\'s default; * for all)')
-    .option('--locale <locale>', 'Only this locale (default: the locale rule\'s default; * for all)')
+    .option('--version <version>', "Only this version (default: the version rule's default; * for all)")
+    .option('--locale <locale>', "Only this locale (default: the locale rule's default; * for all)")
     .option('--filter <key=value>', 'Only documents with this attribute value (repeatable)')
     .action(async (query: string, flags: SearchFlags) => {
       const limit = flags.limit === undefined ? 5 : Number(flags.limit)
@@ -83,19 +88,24 @@ export const searchCommands: CommandModule = (cli, setExit) => {
       try {
         const hits = await searchDocs(connection.provider, vn.options, String(query), request)
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify(hits.map(h => ({ path: h.path, score: h.score, text: h.text, ...pick(h, ['title', 'url', 'version', 'locale']) })))}\n`)
+          process.stdout.write(
+            `${JSON.stringify(hits.map(h => ({ path: h.path, score: h.score, text: h.text, ...pick(h, ['title', 'url', 'version', 'locale']) })))}\n`,
+          )
           return
         }
         if (hits.length === 0) process.stdout.write('no results\n')
         hits.forEach((h, i) => {
           const title = h.attributes?.title ? `  ${h.attributes.title}` : ''
           const url = h.attributes?.url ? `  <${h.attributes.url}>` : ''
-          process.stdout.write(`${i + 1}. ${h.score.toFixed(3)}  ${h.path}${title}${url}${scopeOf(h)}\n   ${oneLine(h.text)}\n`)
+          process.stdout.write(
+            `${i + 1}. ${h.score.toFixed(3)}  ${h.path}${title}${url}${scopeOf(h)}\n   ${oneLine(h.text)}\n`,
+          )
         })
         const notice = (connection.provider as { notice?: string }).notice
         if (notice) loggerFor(flags).info(notice)
+      } finally {
+        await connection.close()
       }
-      finally { await connection.close() }
       setExit(0)
     })
 
@@ -121,7 +131,8 @@ export const searchCommands: CommandModule = (cli, setExit) => {
           process.stdout.write(`${checksSummary(report)}\n`)
         }
         setExit(report.failed > 0 ? 1 : 0)
+      } finally {
+        await connection.close()
       }
-      finally { await connection.close() }
     })
 }

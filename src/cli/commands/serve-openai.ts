@@ -22,12 +22,17 @@ function wholeNumber(flag: string, value: string | number | undefined, max: numb
 }
 
 /** `--processing-ms 300` (every file) or `--processing-ms 500-2000` (a seeded draw per file). */
-function processingTime(value: string | number | undefined, seed: number | undefined): OpenAIServerOptions['processingMs'] {
+function processingTime(
+  value: string | number | undefined,
+  seed: number | undefined,
+): OpenAIServerOptions['processingMs'] {
   if (value === undefined) return undefined
   const match = /^(\d+)(?:-(\d+))?$/.exec(String(value).trim())
   const [min, max] = match ? [Number(match[1]), Number(match[2] ?? match[1])] : [Number.NaN, Number.NaN]
   if (!match || min > max)
-    throw new UsageError(`--processing-ms must be milliseconds (300) or a range low-high (500-2000), got ${JSON.stringify(String(value))}`)
+    throw new UsageError(
+      `--processing-ms must be milliseconds (300) or a range low-high (500-2000), got ${JSON.stringify(String(value))}`,
+    )
   return min === max ? min : { min, max, seed: seed ?? 0 }
 }
 
@@ -49,12 +54,19 @@ export function serveOptions(flags: ServeFlags): OpenAIServerOptions {
  * process, for pipelines in other languages or runtimes. Runs until SIGINT or SIGTERM, then exits 0.
  */
 export const serveOpenAICommand: CommandModule = (cli, setExit) => {
-  cli.command('serve-openai', 'Run the offline OpenAI-compatible test server (Files, Vector Stores, Search, Embeddings)')
+  cli
+    .command('serve-openai', 'Run the offline OpenAI-compatible test server (Files, Vector Stores, Search, Embeddings)')
     .option('--port <n>', 'Port to listen on, 0 for any free one (default 8787)')
     .option('--host <host>', 'Interface to listen on (default 127.0.0.1)')
     .option('--api-key <key>', 'Accept only this bearer key (default: any non-empty key)')
-    .option('--no-poll-hint', 'Send no openai-poll-after-ms header: the SDK then polls every 5 s, as it may against the real API')
-    .option('--processing-ms <ms>', 'How long each attached file stays in_progress: 300, or a range like 500-2000 (default 5)')
+    .option(
+      '--no-poll-hint',
+      'Send no openai-poll-after-ms header: the SDK then polls every 5 s, as it may against the real API',
+    )
+    .option(
+      '--processing-ms <ms>',
+      'How long each attached file stays in_progress: 300, or a range like 500-2000 (default 5)',
+    )
     .option('--seed <n>', 'Seed for the processing times drawn from a range (default 0)')
     .option('--latency-ms <ms>', 'Added to every request (default 0)')
     .option('--no-rate-limits', 'Turn off the real rate limits (on by default)')
@@ -62,7 +74,8 @@ export const serveOpenAICommand: CommandModule = (cli, setExit) => {
       const options = serveOptions(flags)
       const { createOpenAIServer } = await import('../../testing')
       const server = await createOpenAIServer(options).catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'EADDRINUSE') throw new UsageError(`port ${options.port} is in use: pick another with --port (0 for any free one)`)
+        if (error.code === 'EADDRINUSE')
+          throw new UsageError(`port ${options.port} is in use: pick another with --port (0 for any free one)`)
         throw error
       })
       const key = options.apiKey ?? 'test'
@@ -70,7 +83,7 @@ export const serveOpenAICommand: CommandModule = (cli, setExit) => {
       process.stdout.write(`Point the openai SDK or vectornator at it:\n`)
       process.stdout.write(`OPENAI_BASE_URL=${server.url} OPENAI_API_KEY=${key}\n`)
       process.stdout.write(`Stop it with Ctrl+C.\n`)
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      const signal = await new Promise<NodeJS.Signals>(resolve => {
         process.once('SIGINT', resolve)
         process.once('SIGTERM', resolve)
       })

@@ -20,8 +20,40 @@ interface SyncFlags extends CommonFlags {
 
 /** The `--json` object of the CLI contract. */
 export function jsonResult(result: SyncResult) {
-  const { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, checks, race, repaired, retries } = result
-  return { storeId, dryRun, added, updated, deleted, renamed, retagged, unchanged, failed, skipped, durationMs, ...(checks ? { checks } : {}), ...(race ? { race } : {}), ...(repaired?.length ? { repaired } : {}), ...(retries ? { retries } : {}) }
+  const {
+    storeId,
+    dryRun,
+    added,
+    updated,
+    deleted,
+    renamed,
+    retagged,
+    unchanged,
+    failed,
+    skipped,
+    durationMs,
+    checks,
+    race,
+    repaired,
+    retries,
+  } = result
+  return {
+    storeId,
+    dryRun,
+    added,
+    updated,
+    deleted,
+    renamed,
+    retagged,
+    unchanged,
+    failed,
+    skipped,
+    durationMs,
+    ...(checks ? { checks } : {}),
+    ...(race ? { race } : {}),
+    ...(repaired?.length ? { repaired } : {}),
+    ...(retries ? { retries } : {}),
+  }
 }
 
 function printPlan(report: PlanReport, write: (line: string) => void): void {
@@ -35,7 +67,9 @@ async function commentPlan(report: PlanReport, logger: Logger): Promise<void> {
   if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, body)
   const target = pullRequestTarget()
   if (!target) {
-    logger.info('not a pull request run (no GITHUB_EVENT_PATH pull request, GITHUB_REPOSITORY or GITHUB_TOKEN): the plan is not commented')
+    logger.info(
+      'not a pull request run (no GITHUB_EVENT_PATH pull request, GITHUB_REPOSITORY or GITHUB_TOKEN): the plan is not commented',
+    )
     return
   }
   const how = await upsertPlanComment(body, target)
@@ -44,7 +78,10 @@ async function commentPlan(report: PlanReport, logger: Logger): Promise<void> {
 
 async function run(flags: SyncFlags, dryRun: boolean): Promise<number> {
   const logger = loggerFor(flags)
-  const progress = createProgress({ tty: Boolean(process.stderr.isTTY) && !env.CI, quiet: Boolean(flags.quiet || flags.json) })
+  const progress = createProgress({
+    tty: Boolean(process.stderr.isTTY) && !env.CI,
+    quiet: Boolean(flags.quiet || flags.json),
+  })
   // The plan in one line, once the store is open and the first document goes (a bad store id
   // or a missing key stays a one-line error); then the progress; then the summary.
   let planLine: string | undefined
@@ -61,7 +98,10 @@ async function run(flags: SyncFlags, dryRun: boolean): Promise<number> {
     }
     progress(event)
   }
-  const checks = flags.checks === undefined ? {} : { checks: flags.checks === true || flags.checks === '' ? true : String(flags.checks) }
+  const checks =
+    flags.checks === undefined
+      ? {}
+      : { checks: flags.checks === true || flags.checks === '' ? true : String(flags.checks) }
   const switches = {
     ...(dryRun ? { dryRun } : {}),
     ...(flags.allowMassDelete ? { allowMassDelete: true } : {}),
@@ -93,8 +133,8 @@ export const syncCommands: CommandModule = (cli, setExit) => {
   withCommonFlags(cli.command('sync', 'Sync the documents to the vector store'))
     .option('--dry-run', 'Print the plan, change nothing')
     .option('--allow-mass-delete', 'Let one sync delete more than maxDeletions of the store')
-    .option('--new-store', 'Create a new store and upload every document (when the state\'s store was deleted)')
-    .option('--allow-older', 'Publish this tree even when the store holds a newer commit\'s documents')
+    .option('--new-store', "Create a new store and upload every document (when the state's store was deleted)")
+    .option('--allow-older', "Publish this tree even when the store holds a newer commit's documents")
     .option('--verify', 'Compare every document with the store first, repairing what drifted')
     .option('--checks [file]', 'Run the retrieval checks after the sync')
     .action(async (flags: SyncFlags) => setExit(await run(flags, Boolean(flags.dryRun))))

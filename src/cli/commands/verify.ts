@@ -17,13 +17,24 @@ function list<T>(items: T[], line: (item: T) => string, write: (line: string) =>
 export function printDrift(d: Drift, write: (line: string) => void): void {
   const foreign = d.foreign ? ` (${d.foreign} not written by vectornator: left alone)` : ''
   write(`store ${d.storeId}: ${d.tracked} documents tracked by the state, ${d.remote} in the store${foreign}`)
-  if (d.state === 'missing') write('  state     missing: run `vectornator verify --repair` to rebuild it from the store')
+  if (d.state === 'missing')
+    write('  state     missing: run `vectornator verify --repair` to rebuild it from the store')
   if (d.state === 'corrupt') write(`  state     corrupt${d.stateError ? ` (${d.stateError})` : ''}`)
   if (d.journal) write(`  journal   ${d.journal} operations of an interrupted sync (the next sync completes them)`)
   list(d.missing, m => `missing   ${m.path} (${m.fileId}): tracked by the state, not in the store`, write)
-  list(d.stale, s => `stale     ${s.path} (${s.fileId}): the store says path ${s.remotePath ?? '-'}, sha256 ${s.remoteSha256?.slice(0, 12) ?? '-'}; the state says sha256 ${s.sha256.slice(0, 12)}`, write)
+  list(
+    d.stale,
+    s =>
+      `stale     ${s.path} (${s.fileId}): the store says path ${s.remotePath ?? '-'}, sha256 ${s.remoteSha256?.slice(0, 12) ?? '-'}; the state says sha256 ${s.sha256.slice(0, 12)}`,
+    write,
+  )
   list(d.failed, f => `failed    ${f.path} (${f.fileId}): ${f.status}${f.error ? `: ${f.error}` : ''}`, write)
-  list(d.untracked, u => `untracked ${u.path} (${u.fileId}, ${u.status}): ${u.duplicate ? 'a second copy of a tracked document' : 'not tracked by the state'}`, write)
+  list(
+    d.untracked,
+    u =>
+      `untracked ${u.path} (${u.fileId}, ${u.status}): ${u.duplicate ? 'a second copy of a tracked document' : 'not tracked by the state'}`,
+    write,
+  )
   list(d.orphanFileObjects, o => `orphan    ${o.fileId} (${o.filename}): a File object attached to nothing`, write)
   if (!d.drift) write('no drift: the state and the store agree')
 }
@@ -48,8 +59,7 @@ function printResult(r: VerifyResult, write: (line: string) => void): void {
   if (r.after?.drift) {
     write('still drifting after the repair:')
     printDrift(r.after, write)
-  }
-  else if (s.forgotten.length) write('run `vectornator sync` to upload what the store lacked')
+  } else if (s.forgotten.length) write('run `vectornator sync` to upload what the store lacked')
 }
 
 /**
@@ -61,7 +71,9 @@ export const verifyCommands: CommandModule = (cli, setExit) => {
     .option('--repair', 'Converge state and store; rebuild a missing or corrupt state from the store')
     .action(async (flags: VerifyFlags) => {
       const logger = loggerFor(flags)
-      const result = await createVectornator({ ...(await optionsFor(flags)), logger }).verify({ repair: Boolean(flags.repair) })
+      const result = await createVectornator({ ...(await optionsFor(flags)), logger }).verify({
+        repair: Boolean(flags.repair),
+      })
       const drift = result.after ? result.after.drift : result.drift
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`)
       else printResult(result, line => process.stdout.write(`${redact(line)}\n`))

@@ -5,8 +5,22 @@ import fg from 'fast-glob'
 
 /** What `init` recognises, most specific first: a docs framework wins over the bundler under it. */
 export type Framework =
-  | 'vitepress' | 'starlight' | 'astro' | 'docusaurus' | 'rspress' | 'nextra' | 'next' | 'nuxt-content' | 'nuxt'
-  | 'vite' | 'rspack' | 'webpack' | 'rolldown' | 'rollup' | 'esbuild' | 'none'
+  | 'vitepress'
+  | 'starlight'
+  | 'astro'
+  | 'docusaurus'
+  | 'rspress'
+  | 'nextra'
+  | 'next'
+  | 'nuxt-content'
+  | 'nuxt'
+  | 'vite'
+  | 'rspack'
+  | 'webpack'
+  | 'rolldown'
+  | 'rollup'
+  | 'esbuild'
+  | 'none'
 
 export type PackageManager = 'npm' | 'pnpm' | 'yarn' | 'bun'
 
@@ -61,18 +75,27 @@ const CONFIG_EXT = '{ts,mts,cts,js,mjs,cjs}'
 const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'))
 
 export function isDir(path: string): boolean {
-  try { return statSync(path).isDirectory() }
-  catch { return false }
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 async function readJson(file: string): Promise<PackageJson | undefined> {
-  try { return JSON.parse(await fs.readFile(file, 'utf8')) as PackageJson }
-  catch { return undefined }
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as PackageJson
+  } catch {
+    return undefined
+  }
 }
 
 async function readText(file: string): Promise<string | undefined> {
-  try { return await fs.readFile(file, 'utf8') }
-  catch { return undefined }
+  try {
+    return await fs.readFile(file, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 /** The first config file of a tool in the root, e.g. `vite.config.ts`. */
@@ -83,9 +106,15 @@ async function configFile(root: string, base: string): Promise<string | undefine
 
 /** `.vitepress/config.*` at the root or up to two folders down, the shallowest first. */
 async function vitepressConfig(root: string): Promise<string | undefined> {
-  const found = await fg([`.vitepress/config.${CONFIG_EXT}`, `*/.vitepress/config.${CONFIG_EXT}`, `*/*/.vitepress/config.${CONFIG_EXT}`], {
-    cwd: root, onlyFiles: true, dot: true, ignore: ['**/node_modules/**'],
-  })
+  const found = await fg(
+    [`.vitepress/config.${CONFIG_EXT}`, `*/.vitepress/config.${CONFIG_EXT}`, `*/*/.vitepress/config.${CONFIG_EXT}`],
+    {
+      cwd: root,
+      onlyFiles: true,
+      dot: true,
+      ignore: ['**/node_modules/**'],
+    },
+  )
   return found.sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b))[0]
 }
 
@@ -99,10 +128,14 @@ export function literal(source: string, key: string): string | undefined {
 export function siteUrl(value: string | undefined): URL | undefined {
   if (!value) return undefined
   let url: URL
-  try { url = new URL(value) }
-  catch { return undefined }
+  try {
+    url = new URL(value)
+  } catch {
+    return undefined
+  }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined
-  if (/^(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|npmjs\.com|npmjs\.org)$/.test(url.hostname)) return undefined
+  if (/^(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|npmjs\.com|npmjs\.org)$/.test(url.hostname))
+    return undefined
   url.hash = ''
   url.search = ''
   return url
@@ -117,7 +150,7 @@ export function joinBase(site: URL | undefined, base: string | undefined): strin
 }
 
 async function run(cmd: string, args: string[], cwd: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
+  return new Promise(resolve => {
     execFile(cmd, args, { cwd, timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout.trim()))
   })
 }
@@ -126,13 +159,18 @@ export async function detectGit(root: string): Promise<GitInfo> {
   const top = await run('git', ['rev-parse', '--show-toplevel'], root)
   if (!top) return { repo: false, defaultBranch: 'main', branchFrom: 'default' }
   const originHead = await run('git', ['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], root)
-  if (originHead && originHead.includes('/')) return { repo: true, top, defaultBranch: originHead.slice(originHead.indexOf('/') + 1), branchFrom: 'origin/HEAD' }
+  if (originHead && originHead.includes('/'))
+    return { repo: true, top, defaultBranch: originHead.slice(originHead.indexOf('/') + 1), branchFrom: 'origin/HEAD' }
   const current = await run('git', ['symbolic-ref', '--quiet', '--short', 'HEAD'], root)
   if (current) return { repo: true, top, defaultBranch: current, branchFrom: 'current branch' }
   return { repo: true, top, defaultBranch: 'main', branchFrom: 'default' }
 }
 
-function packageManager(root: string, top: string | undefined, pkg: PackageJson | undefined): { pm?: PackageManager, berry: boolean } {
+function packageManager(
+  root: string,
+  top: string | undefined,
+  pkg: PackageJson | undefined,
+): { pm?: PackageManager; berry: boolean } {
   for (const dir of top && top !== root ? [root, top] : [root]) {
     const has = (name: string) => existsSync(join(dir, name))
     if (has('pnpm-lock.yaml')) return { pm: 'pnpm', berry: false }
@@ -165,37 +203,50 @@ async function detectVitePress({ root, has, homepage, project, setBase }: Detect
   project.extensions = 'md'
   if (vitepress) {
     project.frameworkConfig = vitepress
-    const source = await readText(join(root, vitepress)) ?? ''
+    const source = (await readText(join(root, vitepress))) ?? ''
     const siteDir = posix.dirname(posix.dirname(vitepress))
     const srcDir = literal(source, 'srcDir')
     project.docsDir = posix.normalize(srcDir ? posix.join(siteDir, srcDir) : siteDir).replace(/\/$/, '') || '.'
     project.docsIsSiteRoot = true
     const hostname = siteUrl(literal(source, 'hostname'))
-    setBase(hostname ?? homepage, literal(source, 'base'), `${vitepress}${hostname ? ' (base, sitemap.hostname)' : homepage ? ' base and package.json homepage' : ' base'}`)
+    setBase(
+      hostname ?? homepage,
+      literal(source, 'base'),
+      `${vitepress}${hostname ? ' (base, sitemap.hostname)' : homepage ? ' base and package.json homepage' : ' base'}`,
+    )
   }
   return true
 }
 
 /** The framework's config file as text ('' when there is none). */
 async function configSource(root: string, project: Project): Promise<string> {
-  return project.frameworkConfig ? await readText(join(root, project.frameworkConfig)) ?? '' : ''
+  return project.frameworkConfig ? ((await readText(join(root, project.frameworkConfig))) ?? '') : ''
 }
 
 async function detectAstro({ root, has, homepage, project, setBase }: Detection): Promise<boolean> {
-  if (!has('@astrojs/starlight') && !has('astro') && !await configFile(root, 'astro.config')) return false
+  if (!has('@astrojs/starlight') && !has('astro') && !(await configFile(root, 'astro.config'))) return false
   project.framework = has('@astrojs/starlight') ? 'starlight' : 'astro'
   project.frameworkConfig = await configFile(root, 'astro.config')
   project.extensions = '{md,mdx}'
-  const dir = ['src/content/docs', ...(project.framework === 'astro' ? ['src/pages'] : [])].find(d => isDir(join(root, d)))
-  if (dir) { project.docsDir = dir; project.docsIsSiteRoot = true }
+  const dir = ['src/content/docs', ...(project.framework === 'astro' ? ['src/pages'] : [])].find(d =>
+    isDir(join(root, d)),
+  )
+  if (dir) {
+    project.docsDir = dir
+    project.docsIsSiteRoot = true
+  }
   const source = await configSource(root, project)
   const site = siteUrl(literal(source, 'site'))
-  setBase(site ?? homepage, literal(source, 'base'), site ? `${project.frameworkConfig} (site, base)` : 'package.json homepage')
+  setBase(
+    site ?? homepage,
+    literal(source, 'base'),
+    site ? `${project.frameworkConfig} (site, base)` : 'package.json homepage',
+  )
   return true
 }
 
 async function detectDocusaurus({ root, has, homepage, project, setBase }: Detection): Promise<boolean> {
-  if (!has('@docusaurus/core') && !await configFile(root, 'docusaurus.config')) return false
+  if (!has('@docusaurus/core') && !(await configFile(root, 'docusaurus.config'))) return false
   project.framework = 'docusaurus'
   project.frameworkConfig = await configFile(root, 'docusaurus.config')
   project.extensions = '{md,mdx}'
@@ -203,12 +254,16 @@ async function detectDocusaurus({ root, has, homepage, project, setBase }: Detec
   if (isDir(join(root, 'docs'))) project.docsDir = 'docs'
   const source = await configSource(root, project)
   const site = siteUrl(literal(source, 'url'))
-  setBase(site ?? homepage, literal(source, 'baseUrl'), site ? `${project.frameworkConfig} (url, baseUrl)` : 'package.json homepage')
+  setBase(
+    site ?? homepage,
+    literal(source, 'baseUrl'),
+    site ? `${project.frameworkConfig} (url, baseUrl)` : 'package.json homepage',
+  )
   return true
 }
 
 async function detectRspress({ root, has, homepage, project, setBase }: Detection): Promise<boolean> {
-  if (!has('@rspress/core') && !has('rspress') && !await configFile(root, 'rspress.config')) return false
+  if (!has('@rspress/core') && !has('rspress') && !(await configFile(root, 'rspress.config'))) return false
   project.framework = 'rspress'
   project.frameworkConfig = await configFile(root, 'rspress.config')
   project.extensions = '{md,mdx}'
@@ -216,12 +271,16 @@ async function detectRspress({ root, has, homepage, project, setBase }: Detectio
   // Root-relative paths, as the Rspress plugin syncs them (it knows each page's route).
   const docs = literal(source, 'root') ?? 'docs'
   if (isDir(join(root, docs))) project.docsDir = posix.normalize(docs).replace(/\/$/, '')
-  setBase(siteUrl(literal(source, 'siteOrigin')) ?? homepage, literal(source, 'base'), `${project.frameworkConfig ?? 'package.json'} (siteOrigin, base)`)
+  setBase(
+    siteUrl(literal(source, 'siteOrigin')) ?? homepage,
+    literal(source, 'base'),
+    `${project.frameworkConfig ?? 'package.json'} (siteOrigin, base)`,
+  )
   return true
 }
 
 async function detectNext({ root, has, homepage, project, setBase }: Detection): Promise<boolean> {
-  if (!has('nextra') && !has('next') && !await configFile(root, 'next.config')) return false
+  if (!has('nextra') && !has('next') && !(await configFile(root, 'next.config'))) return false
   project.framework = has('nextra') ? 'nextra' : 'next'
   project.frameworkConfig = await configFile(root, 'next.config')
   project.extensions = '{md,mdx}'
@@ -264,7 +323,15 @@ async function detectBundler({ root, has, project }: Detection): Promise<boolean
 }
 
 /** Tried in order; the first that recognises the project fills it in. */
-const DETECTORS = [detectVitePress, detectAstro, detectDocusaurus, detectRspress, detectNext, detectNuxtContent, detectBundler]
+const DETECTORS = [
+  detectVitePress,
+  detectAstro,
+  detectDocusaurus,
+  detectRspress,
+  detectNext,
+  detectNuxtContent,
+  detectBundler,
+]
 
 /**
  * Looks at the project and infers everything `init` needs: framework, docs folder, site base,
@@ -290,7 +357,10 @@ export async function detectProject(root: string): Promise<Project> {
   }
   const setBase = (site: URL | undefined, base: string | undefined, from: string) => {
     const value = joinBase(site, base)
-    if (value) { project.baseUrl = value; project.baseUrlFrom = from }
+    if (value) {
+      project.baseUrl = value
+      project.baseUrlFrom = from
+    }
   }
   const detection: Detection = { root, has, homepage, project, setBase }
   for (const detect of DETECTORS) if (await detect(detection)) break
@@ -304,8 +374,11 @@ export async function detectProject(root: string): Promise<Project> {
 }
 
 function realpath(path: string): string {
-  try { return realpathSync(path) }
-  catch { return path }
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
+  }
 }
 
 /** `dir` relative to `from`, POSIX, `.` when equal. */

@@ -17,17 +17,21 @@ export function initConfig(project: Project, docsDir: string): InitConfig {
   const patterns = ext ? [`**/*.${ext}`] : DEFAULT_INCLUDE
   // Every folder a Docusaurus site renders pages from, as its plugin syncs them.
   if (project.framework === 'docusaurus' && docsDir === 'docs')
-    return { include: DOCUSAURUS_FOLDERS.map(dir => `${dir}/**/*.{md,mdx}`), ...(project.baseUrl ? { baseUrl: project.baseUrl } : {}) }
-  const config: InitConfig = docsDir === '.'
-    ? { include: patterns }
-    : project.docsIsSiteRoot
-      ? { root: docsDir, include: patterns }
-      : { include: patterns.map(p => `${docsDir}/${p}`) }
+    return {
+      include: DOCUSAURUS_FOLDERS.map(dir => `${dir}/**/*.{md,mdx}`),
+      ...(project.baseUrl ? { baseUrl: project.baseUrl } : {}),
+    }
+  const config: InitConfig =
+    docsDir === '.'
+      ? { include: patterns }
+      : project.docsIsSiteRoot
+        ? { root: docsDir, include: patterns }
+        : { include: patterns.map(p => `${docsDir}/${p}`) }
   if (project.baseUrl) config.baseUrl = project.baseUrl
   return config
 }
 
-const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, '\\\'')}'`
+const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 
 function body(config: InitConfig): string {
   const lines: string[] = []
@@ -48,9 +52,20 @@ export function renderConfig(config: InitConfig, format: ConfigFormat): string {
     case 'json':
       return `${JSON.stringify(config, null, 2)}\n`
     case 'cjs':
-      return [...HEADER, `/** @type {import('vectornator').VectornatorConfig} */`, `module.exports = ${body(config)}`, ''].join('\n')
+      return [
+        ...HEADER,
+        `/** @type {import('vectornator').VectornatorConfig} */`,
+        `module.exports = ${body(config)}`,
+        '',
+      ].join('\n')
     default:
-      return [`import { defineConfig } from 'vectornator'`, '', ...HEADER, `export default defineConfig(${body(config)})`, ''].join('\n')
+      return [
+        `import { defineConfig } from 'vectornator'`,
+        '',
+        ...HEADER,
+        `export default defineConfig(${body(config)})`,
+        '',
+      ].join('\n')
   }
 }
 
@@ -63,15 +78,24 @@ export function formatOf(file: string, esmPackage: boolean): ConfigFormat {
   return esmPackage ? 'esm' : 'cjs'
 }
 
-const yamlString = (s: string) => (/^[\w./-]+$/.test(s) && !/^(?:true|false|null|yes|no|on|off|~)$/i.test(s) ? s : JSON.stringify(s))
+const yamlString = (s: string) =>
+  /^[\w./-]+$/.test(s) && !/^(?:true|false|null|yes|no|on|off|~)$/i.test(s) ? s : JSON.stringify(s)
 
 function installSteps(pm: PackageManager | undefined, berry: boolean): string[] {
   switch (pm) {
-    case 'npm': return ['      - run: npm ci']
-    case 'pnpm': return ['      - run: corepack enable', '      - run: pnpm install --frozen-lockfile']
-    case 'yarn': return ['      - run: corepack enable', `      - run: yarn install ${berry ? '--immutable' : '--frozen-lockfile'}`]
-    case 'bun': return ['      - uses: oven-sh/setup-bun@v2', '      - run: bun install --frozen-lockfile']
-    default: return []
+    case 'npm':
+      return ['      - run: npm ci']
+    case 'pnpm':
+      return ['      - run: corepack enable', '      - run: pnpm install --frozen-lockfile']
+    case 'yarn':
+      return [
+        '      - run: corepack enable',
+        `      - run: yarn install ${berry ? '--immutable' : '--frozen-lockfile'}`,
+      ]
+    case 'bun':
+      return ['      - uses: oven-sh/setup-bun@v2', '      - run: bun install --frozen-lockfile']
+    default:
+      return []
   }
 }
 
@@ -80,7 +104,7 @@ export interface WorkflowSettings {
   /** The project's folder inside the repository, when it is not the top. */
   workingDirectory?: string
   /** Install the project's dependencies first (vectornator is one of them and a lockfile pins it). */
-  install?: { pm: PackageManager, berry: boolean }
+  install?: { pm: PackageManager; berry: boolean }
 }
 
 /**
@@ -111,7 +135,9 @@ export function renderWorkflow(settings: WorkflowSettings): string {
     'jobs:',
     '  vectornator:',
     '    runs-on: ubuntu-latest',
-    ...(settings.workingDirectory ? ['    defaults:', '      run:', `        working-directory: ${yamlString(settings.workingDirectory)}`] : []),
+    ...(settings.workingDirectory
+      ? ['    defaults:', '      run:', `        working-directory: ${yamlString(settings.workingDirectory)}`]
+      : []),
     '    steps:',
     '      # Depth 1 is enough: vectornator fetches its state branch itself.',
     '      - uses: actions/checkout@v4',
@@ -134,15 +160,39 @@ export function renderWorkflow(settings: WorkflowSettings): string {
 
 /** The entry a bundler imports the plugin from. */
 const ENTRY: Partial<Record<Framework, string>> = {
-  'vitepress': 'vite', 'starlight': 'vite', 'astro': 'vite', 'nuxt-content': 'nuxt', 'nuxt': 'nuxt', 'vite': 'vite',
-  'docusaurus': 'webpack', 'rspress': 'rspress', 'nextra': 'next', 'next': 'next', 'webpack': 'webpack', 'rspack': 'rspack', 'rolldown': 'rolldown', 'rollup': 'rollup', 'esbuild': 'esbuild',
+  vitepress: 'vite',
+  starlight: 'vite',
+  astro: 'vite',
+  'nuxt-content': 'nuxt',
+  nuxt: 'nuxt',
+  vite: 'vite',
+  docusaurus: 'webpack',
+  rspress: 'rspress',
+  nextra: 'next',
+  next: 'next',
+  webpack: 'webpack',
+  rspack: 'rspack',
+  rolldown: 'rolldown',
+  rollup: 'rollup',
+  esbuild: 'esbuild',
 }
 
 const CONVENTIONAL_CONFIG: Partial<Record<Framework, string>> = {
-  'vitepress': '.vitepress/config.mts', 'starlight': 'astro.config.mjs', 'astro': 'astro.config.mjs',
-  'nuxt-content': 'nuxt.config.ts', 'nuxt': 'nuxt.config.ts', 'vite': 'vite.config.ts',
-  'docusaurus': 'docusaurus.config.js', 'rspress': 'rspress.config.ts', 'nextra': 'next.config.mjs', 'next': 'next.config.mjs', 'webpack': 'webpack.config.js', 'rspack': 'rspack.config.js',
-  'rolldown': 'rolldown.config.js', 'rollup': 'rollup.config.js', 'esbuild': 'your esbuild build script',
+  vitepress: '.vitepress/config.mts',
+  starlight: 'astro.config.mjs',
+  astro: 'astro.config.mjs',
+  'nuxt-content': 'nuxt.config.ts',
+  nuxt: 'nuxt.config.ts',
+  vite: 'vite.config.ts',
+  docusaurus: 'docusaurus.config.js',
+  rspress: 'rspress.config.ts',
+  nextra: 'next.config.mjs',
+  next: 'next.config.mjs',
+  webpack: 'webpack.config.js',
+  rspack: 'rspack.config.js',
+  rolldown: 'rolldown.config.js',
+  rollup: 'rollup.config.js',
+  esbuild: 'your esbuild build script',
 }
 
 export interface PluginHint {
@@ -155,13 +205,19 @@ export interface PluginHint {
 }
 
 /** What to add to the bundler's config to sync on every production build; undefined without a bundler. */
-export function pluginHint(project: Pick<Project, 'framework' | 'frameworkConfig' | 'typescript'>): PluginHint | undefined {
+export function pluginHint(
+  project: Pick<Project, 'framework' | 'frameworkConfig' | 'typescript'>,
+): PluginHint | undefined {
   const entry = ENTRY[project.framework]
   if (!entry) return undefined
   const importLine = `import vectornator from 'vectornator/${entry}'`
   if (project.framework === 'vite' && !project.frameworkConfig) {
     // A fresh Vite app has no config file: the whole file to create.
-    return { file: `vite.config.${project.typescript ? 'ts' : 'js'}`, create: true, lines: [importLine, 'export default { plugins: [vectornator()] }'] }
+    return {
+      file: `vite.config.${project.typescript ? 'ts' : 'js'}`,
+      create: true,
+      lines: [importLine, 'export default { plugins: [vectornator()] }'],
+    }
   }
   const file = project.frameworkConfig ?? CONVENTIONAL_CONFIG[project.framework] ?? ''
   switch (project.framework) {
@@ -174,7 +230,10 @@ export function pluginHint(project: Pick<Project, 'framework' | 'frameworkConfig
       return { file, lines: [importLine, 'plugins: [vectornator()],'] }
     case 'nextra':
     case 'next':
-      return { file, lines: [`import { withVectornator } from 'vectornator/next'`, 'export default withVectornator(nextConfig)'] }
+      return {
+        file,
+        lines: [`import { withVectornator } from 'vectornator/next'`, 'export default withVectornator(nextConfig)'],
+      }
     case 'nuxt':
     case 'nuxt-content':
       return { file, lines: [`modules: ['vectornator/nuxt'],`] }
@@ -186,18 +245,34 @@ export function pluginHint(project: Pick<Project, 'framework' | 'frameworkConfig
 }
 
 export const FRAMEWORK_NAMES: Record<Framework, string> = {
-  'vitepress': 'VitePress', 'starlight': 'Astro Starlight', 'astro': 'Astro', 'docusaurus': 'Docusaurus',
-  'rspress': 'Rspress', 'nextra': 'Nextra', 'next': 'Next.js',
-  'nuxt-content': 'Nuxt Content', 'nuxt': 'Nuxt', 'vite': 'Vite', 'rspack': 'Rspack', 'webpack': 'webpack',
-  'rolldown': 'Rolldown', 'rollup': 'Rollup', 'esbuild': 'esbuild', 'none': 'no bundler',
+  vitepress: 'VitePress',
+  starlight: 'Astro Starlight',
+  astro: 'Astro',
+  docusaurus: 'Docusaurus',
+  rspress: 'Rspress',
+  nextra: 'Nextra',
+  next: 'Next.js',
+  'nuxt-content': 'Nuxt Content',
+  nuxt: 'Nuxt',
+  vite: 'Vite',
+  rspack: 'Rspack',
+  webpack: 'webpack',
+  rolldown: 'Rolldown',
+  rollup: 'Rollup',
+  esbuild: 'esbuild',
+  none: 'no bundler',
 }
 
 /** `npm i -D vectornator` in the project's package manager. */
 export function installCommand(pm: PackageManager | undefined): string {
   switch (pm) {
-    case 'pnpm': return 'pnpm add -D vectornator'
-    case 'yarn': return 'yarn add -D vectornator'
-    case 'bun': return 'bun add -d vectornator'
-    default: return 'npm i -D vectornator'
+    case 'pnpm':
+      return 'pnpm add -D vectornator'
+    case 'yarn':
+      return 'yarn add -D vectornator'
+    case 'bun':
+      return 'bun add -d vectornator'
+    default:
+      return 'npm i -D vectornator'
   }
 }

@@ -6,7 +6,16 @@ import type { Logger } from '../../lib/logger'
 import { UsageError } from '../../lib/errors'
 import { findConfigFile } from '../../core/options/config'
 import { detectProject, isDir, type Project, relativePosix } from './detect'
-import { FRAMEWORK_NAMES, formatOf, initConfig, installCommand, type PluginHint, pluginHint, renderConfig, renderWorkflow } from './render'
+import {
+  FRAMEWORK_NAMES,
+  formatOf,
+  initConfig,
+  installCommand,
+  type PluginHint,
+  pluginHint,
+  renderConfig,
+  renderWorkflow,
+} from './render'
 
 export interface InitOptions {
   /** The project folder. */
@@ -38,13 +47,19 @@ function shown(file: string): string {
 }
 
 function realpath(path: string): string {
-  try { return realpathSync(path) }
-  catch { return path }
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
+  }
 }
 
 async function readText(file: string): Promise<string | undefined> {
-  try { return await fs.readFile(file, 'utf8') }
-  catch { return undefined }
+  try {
+    return await fs.readFile(file, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 async function write(file: string, text: string): Promise<void> {
@@ -83,20 +98,33 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
 }
 
 function describe(project: Project): string {
-  const parts = [`${FRAMEWORK_NAMES[project.framework]}${project.frameworkConfig ? ` (${project.frameworkConfig})` : ''}`]
-  parts.push(project.docsDir ? `documents in ${project.docsDir === '.' ? 'the root' : `${project.docsDir}/`}` : 'no docs folder')
+  const parts = [
+    `${FRAMEWORK_NAMES[project.framework]}${project.frameworkConfig ? ` (${project.frameworkConfig})` : ''}`,
+  ]
+  parts.push(
+    project.docsDir ? `documents in ${project.docsDir === '.' ? 'the root' : `${project.docsDir}/`}` : 'no docs folder',
+  )
   if (project.baseUrl) parts.push(`site ${project.baseUrl} (from ${project.baseUrlFrom})`)
   parts.push(project.typescript ? 'TypeScript' : 'JavaScript')
-  parts.push(project.git.repo ? `git, default branch ${project.git.defaultBranch} (${project.git.branchFrom})` : 'not a git repository')
+  parts.push(
+    project.git.repo
+      ? `git, default branch ${project.git.defaultBranch} (${project.git.branchFrom})`
+      : 'not a git repository',
+  )
   return parts.join(', ')
 }
 
 async function askDocsDir(root: string, ask: (question: string) => Promise<string>, logger: Logger): Promise<string> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const answer = (await ask('Folder of the documents, relative to the project [.]: ')).trim().replace(/^\.\/+/, '').replace(/\/+$/, '') || '.'
+    const answer =
+      (await ask('Folder of the documents, relative to the project [.]: '))
+        .trim()
+        .replace(/^\.\/+/, '')
+        .replace(/\/+$/, '') || '.'
     const dir = resolve(root, answer)
     const rel = relativePosix(root, dir)
-    if (rel.startsWith('..') || isAbsolute(rel)) logger.warn(`${answer} is outside the project: give a folder inside it`)
+    if (rel.startsWith('..') || isAbsolute(rel))
+      logger.warn(`${answer} is outside the project: give a folder inside it`)
     else if (!isDir(dir)) logger.warn(`${answer} is not a folder`)
     else return rel
   }
@@ -106,8 +134,9 @@ async function askDocsDir(root: string, ask: (question: string) => Promise<strin
 async function writeConfig(project: Project, options: InitOptions, result: InitResult): Promise<void> {
   const { logger } = options
   let existing: string | undefined
-  try { existing = findConfigFile(project.root) }
-  catch (error) {
+  try {
+    existing = findConfigFile(project.root)
+  } catch (error) {
     // Two config files: the user's to sort out; init writes nothing more.
     logger.warn((error as Error).message)
     return
@@ -122,16 +151,17 @@ async function writeConfig(project: Project, options: InitOptions, result: InitR
   if (docsDir === undefined) {
     if (options.ask) {
       docsDir = await askDocsDir(project.root, options.ask, logger)
-    }
-    else {
+    } else {
       docsDir = '.'
-      logger.warn('no docs folder found (docs/, content/, src/content/docs, pages/): syncing the documents anywhere in the project; narrow include in the config if needed')
+      logger.warn(
+        'no docs folder found (docs/, content/, src/content/docs, pages/): syncing the documents anywhere in the project; narrow include in the config if needed',
+      )
     }
   }
   const file = existing ?? join(project.root, `vectornator.config.${project.typescript ? 'ts' : 'mjs'}`)
-  const esm = JSON.parse(await readText(join(project.root, 'package.json')) || '{}').type === 'module'
+  const esm = JSON.parse((await readText(join(project.root, 'package.json'))) || '{}').type === 'module'
   const text = renderConfig(initConfig(project, docsDir), formatOf(file, esm))
-  if (existing && await readText(existing) === text) {
+  if (existing && (await readText(existing)) === text) {
     logger.info(`${shown(existing)}: already set up`)
     result.unchanged.push(existing)
     return
@@ -151,7 +181,10 @@ async function writeWorkflow(project: Project, options: InitOptions, result: Ini
     branch: git.defaultBranch,
     workingDirectory: workingDirectory === '.' ? undefined : workingDirectory,
     // Install first only when the project pins vectornator; otherwise npx fetches it.
-    install: project.installed && project.packageManager ? { pm: project.packageManager, berry: project.yarnBerry } : undefined,
+    install:
+      project.installed && project.packageManager
+        ? { pm: project.packageManager, berry: project.yarnBerry }
+        : undefined,
   })
 
   const current = await readText(file)
@@ -164,7 +197,7 @@ async function writeWorkflow(project: Project, options: InitOptions, result: Ini
     // A workflow of the user's that already runs vectornator: do not add a second one.
     const others = await fg('.github/workflows/*.{yml,yaml}', { cwd: base, dot: true, absolute: true })
     for (const other of others.sort()) {
-      if (/\bvectornator\b/.test(await readText(other) ?? '')) {
+      if (/\bvectornator\b/.test((await readText(other)) ?? '')) {
         logger.info(`${shown(other)}: already set up (it runs vectornator)`)
         result.unchanged.push(other)
         return
@@ -172,8 +205,13 @@ async function writeWorkflow(project: Project, options: InitOptions, result: Ini
     }
   }
   await write(file, text)
-  logger.info(`${current === undefined ? 'wrote' : 'rewrote'} ${shown(file)} (sync on push to ${git.defaultBranch}, plan on pull requests)`)
-  if (!git.repo) logger.warn(`not a git repository yet: the workflow assumes the branch ${git.defaultBranch} and runs once the project is on GitHub`)
+  logger.info(
+    `${current === undefined ? 'wrote' : 'rewrote'} ${shown(file)} (sync on push to ${git.defaultBranch}, plan on pull requests)`,
+  )
+  if (!git.repo)
+    logger.warn(
+      `not a git repository yet: the workflow assumes the branch ${git.defaultBranch} and runs once the project is on GitHub`,
+    )
   result.written.push(file)
 }
 
@@ -202,11 +240,16 @@ async function addIgnoreLine(project: Project, logger: Logger, result: InitResul
     return
   }
   const current = await readText(file)
-  const text = current === undefined || current === '' ? `${IGNORE_LINE}\n` : `${current}${current.endsWith('\n') ? '' : '\n'}${IGNORE_LINE}\n`
+  const text =
+    current === undefined || current === ''
+      ? `${IGNORE_LINE}\n`
+      : `${current}${current.endsWith('\n') ? '' : '\n'}${IGNORE_LINE}\n`
   await fs.writeFile(file, text)
-  logger.info(current === undefined
-    ? `wrote ${shown(file)} with ${IGNORE_LINE} (local state and the embedded store)`
-    : `added ${IGNORE_LINE} to ${shown(file)} (local state and the embedded store)`)
+  logger.info(
+    current === undefined
+      ? `wrote ${shown(file)} with ${IGNORE_LINE} (local state and the embedded store)`
+      : `added ${IGNORE_LINE} to ${shown(file)} (local state and the embedded store)`,
+  )
   result.written.push(file)
 }
 
@@ -217,13 +260,19 @@ async function printPlugin(project: Project, logger: Logger): Promise<PluginHint
     return undefined
   }
   const configPath = join(project.root, hint.file)
-  if (project.frameworkConfig && existsSync(configPath) && /['"]vectornator\/\w+['"]/.test(await readText(configPath) ?? '')) {
+  if (
+    project.frameworkConfig &&
+    existsSync(configPath) &&
+    /['"]vectornator\/\w+['"]/.test((await readText(configPath)) ?? '')
+  ) {
     logger.info(`${shown(configPath)}: already has the plugin`)
     return hint
   }
-  logger.info(hint.create
-    ? `to sync on every production build, create ${hint.file}:`
-    : `to sync on every production build, add to ${project.frameworkConfig ? shown(configPath) : hint.file} (init never edits it):`)
+  logger.info(
+    hint.create
+      ? `to sync on every production build, create ${hint.file}:`
+      : `to sync on every production build, add to ${project.frameworkConfig ? shown(configPath) : hint.file} (init never edits it):`,
+  )
   for (const line of hint.lines) logger.info(`  ${line}`)
   return hint
 }

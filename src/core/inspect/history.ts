@@ -12,7 +12,9 @@ export interface HistoryResult {
 
 function branchStore(store: StateStore): GitBranchStore {
   if (store.kind !== 'git-branch')
-    throw new UsageError(`the sync state is kept in ${store.location}, not on a git branch: history and rollback need --metadata git-branch`)
+    throw new UsageError(
+      `the sync state is kept in ${store.location}, not on a git branch: history and rollback need --metadata git-branch`,
+    )
   return store as GitBranchStore
 }
 
@@ -26,10 +28,14 @@ export async function stateHistory(store: StateStore, limit: number): Promise<Hi
  * commit it returns; anything else is taken as a ref of the repository.
  */
 export async function rollbackRef(store: StateStore, target: string, logger: Logger): Promise<string> {
-  const recorded = await branchStore(store).readAt(target).catch(() => undefined)
+  const recorded = await branchStore(store)
+    .readAt(target)
+    .catch(() => undefined)
   if (!recorded) return target
   if (!recorded.sourceCommit)
-    throw new UsageError(`sync ${target} recorded no source commit (it synced an uncommitted work tree or predates source tracking): roll back to a git ref instead`)
+    throw new UsageError(
+      `sync ${target} recorded no source commit (it synced an uncommitted work tree or predates source tracking): roll back to a git ref instead`,
+    )
   logger.info(`sync ${target} published source commit ${recorded.sourceCommit.slice(0, 12)}`)
   return recorded.sourceCommit
 }

@@ -11,13 +11,13 @@ export interface PruneResult {
   storeId: string
   dryRun: boolean
   /** Documents this tool wrote (`path` and `sha256` attributes) that the state does not track. */
-  documents: { path: string, fileId: string, status: RemoteFileStatus }[]
+  documents: { path: string; fileId: string; status: RemoteFileStatus }[]
   /** File objects uploaded under a document's name that nothing is attached to or tracks. */
   fileObjects: FileObjectRef[]
   /** How many of the above were deleted (0 with dryRun). */
   deleted: number
   /** Deletions that failed (retried by the next prune). */
-  failed: { fileId: string, error: string }[]
+  failed: { fileId: string; error: string }[]
   /** Operations of an interrupted sync settled first (not with dryRun). */
   settled: number
 }
@@ -31,14 +31,20 @@ export interface PruneResult {
  * Needs a readable state: without one every document would look untracked (`verify --repair`
  * rebuilds it first).
  */
-export async function pruneStore(ctx: SyncContext, store: StateStore, { dryRun = false }: { dryRun?: boolean } = {}): Promise<PruneResult> {
+export async function pruneStore(
+  ctx: SyncContext,
+  store: StateStore,
+  { dryRun = false }: { dryRun?: boolean } = {},
+): Promise<PruneResult> {
   const { options } = ctx
   const logger = options.logger
   let provider: VectorStoreProvider | undefined
   try {
     const state = await store.load()
     if (!state) {
-      throw new UsageError(`there is no sync state in ${store.location}, so nothing is known to be tracked and prune would delete every document: run \`vectornator verify --repair --store ID\` to rebuild the state from the store first`)
+      throw new UsageError(
+        `there is no sync state in ${store.location}, so nothing is known to be tracked and prune would delete every document: run \`vectornator verify --repair --store ID\` to rebuild the state from the store first`,
+      )
     }
     refuseForeignState(state, options, store)
     const storeId = options.vectorStoreId ?? state.storeId
@@ -66,21 +72,26 @@ export async function pruneStore(ctx: SyncContext, store: StateStore, { dryRun =
         try {
           await provider.deleteFile(doc.fileId)
           result.deleted++
+        } catch (error) {
+          result.failed.push({ fileId: doc.fileId, error: errorMessage(error) })
         }
-        catch (error) { result.failed.push({ fileId: doc.fileId, error: errorMessage(error) }) }
       }
       for (const object of result.fileObjects) {
         try {
           await provider.deleteFileObject!(object.fileId)
           result.deleted++
+        } catch (error) {
+          result.failed.push({ fileId: object.fileId, error: errorMessage(error) })
         }
-        catch (error) { result.failed.push({ fileId: object.fileId, error: errorMessage(error) }) }
       }
     }
-    if (settled > 0) await store.finish(state, { message: `vectornator: prune (${settled} interrupted operations settled)`, changed: true })
+    if (settled > 0)
+      await store.finish(state, {
+        message: `vectornator: prune (${settled} interrupted operations settled)`,
+        changed: true,
+      })
     return result
-  }
-  finally {
+  } finally {
     await releaseProvider(provider)
   }
 }

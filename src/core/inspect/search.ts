@@ -28,14 +28,22 @@ export const ALL = '*'
 export function searchFilter(options: ResolvedOptions, request: SearchRequest): AttributeFilter | undefined {
   for (const [key, value] of Object.entries(request.filter ?? {}))
     if (![value].flat().every(v => ['string', 'number', 'boolean'].includes(typeof v)))
-      throw new UsageError(`filter ${key} must be a string, number or boolean (or a list of them), got ${JSON.stringify(value)}`)
+      throw new UsageError(
+        `filter ${key} must be a string, number or boolean (or a list of them), got ${JSON.stringify(value)}`,
+      )
   const filter: AttributeFilter = { ...request.filter }
   for (const name of RULE_NAMES) {
     const asked = request[name]
     if (asked !== undefined && (typeof asked !== 'string' || !asked.trim()))
       throw new UsageError(`${name} must be a ${name} name or "${ALL}" for all, got ${JSON.stringify(asked)}`)
-    if (asked === ALL) { if (request.filter?.[name] === undefined) delete filter[name]; continue }
-    if (asked !== undefined) { filter[name] = asked; continue }
+    if (asked === ALL) {
+      if (request.filter?.[name] === undefined) delete filter[name]
+      continue
+    }
+    if (asked !== undefined) {
+      filter[name] = asked
+      continue
+    }
     const fallback = options[name]?.default
     if (fallback !== undefined && !(name in filter)) filter[name] = fallback
   }
@@ -43,17 +51,27 @@ export function searchFilter(options: ResolvedOptions, request: SearchRequest): 
 }
 
 /** The request checked, with its limit and filter; throws a UsageError naming the fix. */
-export function searchArguments(options: ResolvedOptions, query: string, request: SearchRequest = {}): { limit: number, filter?: AttributeFilter } {
+export function searchArguments(
+  options: ResolvedOptions,
+  query: string,
+  request: SearchRequest = {},
+): { limit: number; filter?: AttributeFilter } {
   const limit = request.limit ?? DEFAULT_SEARCH_LIMIT
   if (!Number.isInteger(limit) || limit < 1 || limit > 50)
     throw new UsageError(`limit must be a whole number from 1 to 50, got ${JSON.stringify(request.limit)}`)
-  if (typeof query !== 'string' || !query.trim()) throw new UsageError('the search query is empty: give the words to look for')
+  if (typeof query !== 'string' || !query.trim())
+    throw new UsageError('the search query is empty: give the words to look for')
   const filter = searchFilter(options, request)
   return { limit, ...(filter ? { filter } : {}) }
 }
 
 /** Searches the store with the defaults above; the same for the CLI, the library and the MCP server. */
-export async function searchDocs(provider: VectorStoreProvider, options: ResolvedOptions, query: string, request: SearchRequest = {}): Promise<SearchHit[]> {
+export async function searchDocs(
+  provider: VectorStoreProvider,
+  options: ResolvedOptions,
+  query: string,
+  request: SearchRequest = {},
+): Promise<SearchHit[]> {
   const args = searchArguments(options, query, request)
   if (!provider.search) throw new UsageError(`the ${provider.name} provider cannot search`)
   return provider.search(query, args)

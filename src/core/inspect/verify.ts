@@ -29,13 +29,13 @@ export interface Drift {
   /** Operations an interrupted sync left in the journal (settled by the next sync or by --repair). */
   journal: number
   /** Tracked by the state, absent from the store. */
-  missing: { path: string, fileId: string }[]
+  missing: { path: string; fileId: string }[]
   /** In the store, but its `path`/`sha256` attributes disagree with the state. */
-  stale: { path: string, fileId: string, sha256: string, remotePath?: string, remoteSha256?: string }[]
+  stale: { path: string; fileId: string; sha256: string; remotePath?: string; remoteSha256?: string }[]
   /** Tracked, but the store has not (or not successfully) processed it. */
-  failed: { path: string, fileId: string, status: RemoteFileStatus, error?: string }[]
+  failed: { path: string; fileId: string; status: RemoteFileStatus; error?: string }[]
   /** Documents with vectornator's attributes that the state does not track; `duplicate` when it tracks another copy of the path. */
-  untracked: { path: string, fileId: string, sha256: string, status: RemoteFileStatus, duplicate: boolean }[]
+  untracked: { path: string; fileId: string; sha256: string; status: RemoteFileStatus; duplicate: boolean }[]
   /** File objects uploaded under a document's name that nothing is attached to or tracks. */
   orphanFileObjects: FileObjectRef[]
   /** True when any of the above (but `foreign`) is not empty, or the state is not `ok`. */
@@ -67,7 +67,8 @@ export interface VerifyResult extends Drift {
 }
 
 const hashOf = (entry: FileState) => entry.hash.replace(/^sha256:/, '')
-const isOurs = (f: RemoteFile): f is RemoteFile & { path: string, sha256: string } => typeof f.path === 'string' && typeof f.sha256 === 'string'
+const isOurs = (f: RemoteFile): f is RemoteFile & { path: string; sha256: string } =>
+  typeof f.path === 'string' && typeof f.sha256 === 'string'
 
 /** Only a state that cannot be parsed is "corrupt"; other StateErrors (a failed fetch) are not ours to paper over. */
 function isCorrupt(error: unknown): error is StateError {
@@ -96,8 +97,7 @@ export async function openProvider(ctx: SyncContext, storeId: string): Promise<V
   try {
     await openStore(ctx, provider, { ...emptyState(storeId) }, undefined)
     return provider
-  }
-  catch (error) {
+  } catch (error) {
     await releaseProvider(provider)
     throw error
   }
@@ -118,7 +118,12 @@ export async function localPaths(options: ResolvedOptions): Promise<string[]> {
 }
 
 /** Compares the state with the store: one listing of its documents, one of the File objects. */
-export async function inspect(provider: VectorStoreProvider, state: SyncState, condition: StateCondition, extraPaths: Iterable<string> = []): Promise<Drift & { remoteFiles: RemoteFile[] }> {
+export async function inspect(
+  provider: VectorStoreProvider,
+  state: SyncState,
+  condition: StateCondition,
+  extraPaths: Iterable<string> = [],
+): Promise<Drift & { remoteFiles: RemoteFile[] }> {
   const remoteFiles = await provider.listFiles()
   const byId = new Map(remoteFiles.map(f => [f.fileId, f]))
   const ours = remoteFiles.filter(isOurs)
@@ -141,19 +146,43 @@ export async function inspect(provider: VectorStoreProvider, state: SyncState, c
   for (const [path, entry] of Object.entries(state.files).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const remote = byId.get(entry.fileId)
     if (!remote) drift.missing.push({ path, fileId: entry.fileId })
-    else if (remote.status !== 'completed') drift.failed.push({ path, fileId: entry.fileId, status: remote.status, ...(remote.lastError ? { error: remote.lastError } : {}) })
+    else if (remote.status !== 'completed')
+      drift.failed.push({
+        path,
+        fileId: entry.fileId,
+        status: remote.status,
+        ...(remote.lastError ? { error: remote.lastError } : {}),
+      })
     else if (remote.path !== path || remote.sha256 !== hashOf(entry))
-      drift.stale.push({ path, fileId: entry.fileId, sha256: hashOf(entry), remotePath: remote.path, remoteSha256: remote.sha256 })
+      drift.stale.push({
+        path,
+        fileId: entry.fileId,
+        sha256: hashOf(entry),
+        remotePath: remote.path,
+        remoteSha256: remote.sha256,
+      })
   }
   for (const f of ours) {
     if (trackedIds.has(f.fileId)) continue
-    drift.untracked.push({ path: f.path, fileId: f.fileId, sha256: f.sha256, status: f.status, duplicate: state.files[f.path] !== undefined })
+    drift.untracked.push({
+      path: f.path,
+      fileId: f.fileId,
+      sha256: f.sha256,
+      status: f.status,
+      duplicate: state.files[f.path] !== undefined,
+    })
   }
   drift.untracked.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const names = new Set([...Object.keys(state.files), ...ours.map(f => f.path), ...extraPaths])
   drift.orphanFileObjects = await findOrphanFileObjects(provider, state, names, { attached: new Set(byId.keys()) })
-  drift.drift = condition !== 'ok' || drift.journal > 0 || drift.missing.length > 0 || drift.stale.length > 0
-    || drift.failed.length > 0 || drift.untracked.length > 0 || drift.orphanFileObjects.length > 0
+  drift.drift =
+    condition !== 'ok' ||
+    drift.journal > 0 ||
+    drift.missing.length > 0 ||
+    drift.stale.length > 0 ||
+    drift.failed.length > 0 ||
+    drift.untracked.length > 0 ||
+    drift.orphanFileObjects.length > 0
   return { ...drift, remoteFiles }
 }
 
@@ -165,13 +194,18 @@ export async function inspect(provider: VectorStoreProvider, state: SyncState, c
  * - bare File objects nothing uses are deleted.
  * With an empty state this is the rebuild from the store alone.
  */
-async function repair(provider: VectorStoreProvider, state: SyncState, drift: Drift & { remoteFiles: RemoteFile[] }, summary: RepairSummary): Promise<void> {
+async function repair(
+  provider: VectorStoreProvider,
+  state: SyncState,
+  drift: Drift & { remoteFiles: RemoteFile[] },
+  summary: RepairSummary,
+): Promise<void> {
   for (const { path } of [...drift.missing, ...drift.failed, ...drift.stale]) {
     delete state.files[path]
     summary.forgotten.push(path)
   }
   const kept = new Set(Object.values(state.files).map(f => f.fileId))
-  const byPath = new Map<string, (RemoteFile & { path: string, sha256: string })[]>()
+  const byPath = new Map<string, (RemoteFile & { path: string; sha256: string })[]>()
   for (const f of drift.remoteFiles.filter(isOurs)) {
     if (kept.has(f.fileId)) continue
     const list = byPath.get(f.path)
@@ -179,11 +213,14 @@ async function repair(provider: VectorStoreProvider, state: SyncState, drift: Dr
     else byPath.set(f.path, [f])
   }
   for (const [path, copies] of byPath) {
-    let keep: RemoteFile & { path: string, sha256: string } | undefined
+    let keep: (RemoteFile & { path: string; sha256: string }) | undefined
     if (!state.files[path]) {
       const completed = copies.filter(c => c.status === 'completed')
       // The newest by creation time; within the same second, the first listed (stores list newest first).
-      keep = completed.reduce<typeof keep>((best, c) => (!best || (c.createdAt ?? 0) > (best.createdAt ?? 0) ? c : best), undefined)
+      keep = completed.reduce<typeof keep>(
+        (best, c) => (!best || (c.createdAt ?? 0) > (best.createdAt ?? 0) ? c : best),
+        undefined,
+      )
       if (keep) {
         state.files[path] = adopt(keep)
         summary.adopted.push(path)
@@ -216,7 +253,11 @@ const strip = <T extends { remoteFiles: unknown }>(d: T): Omit<T, 'remoteFiles'>
  * Needs the store id: from the state, else --store / VECTORNATOR_STORE_ID, else read off a corrupt
  * state file.
  */
-export async function verifyState(ctx: SyncContext, store: StateStore, { repair: doRepair = false }: { repair?: boolean } = {}): Promise<VerifyResult> {
+export async function verifyState(
+  ctx: SyncContext,
+  store: StateStore,
+  { repair: doRepair = false }: { repair?: boolean } = {},
+): Promise<VerifyResult> {
   const { options } = ctx
   const logger = options.logger
   let provider: VectorStoreProvider | undefined
@@ -227,19 +268,23 @@ export async function verifyState(ctx: SyncContext, store: StateStore, { repair:
     try {
       loaded = await store.load()
       if (!loaded) condition = 'missing'
-    }
-    catch (error) {
+    } catch (error) {
       if (!isCorrupt(error)) throw error
       condition = 'corrupt'
       stateError = error.message
     }
     if (loaded) refuseForeignState(loaded, options, store)
     const file = stateFilePath(options, store)
-    const storeId = options.vectorStoreId ?? (loaded?.storeId || undefined) ?? (condition === 'corrupt' ? await salvageStoreId(file) : undefined)
+    const storeId =
+      options.vectorStoreId ??
+      (loaded?.storeId || undefined) ??
+      (condition === 'corrupt' ? await salvageStoreId(file) : undefined)
     if (!storeId) {
-      throw new UsageError(condition === 'missing'
-        ? `there is no sync state in ${store.location} to verify: pass the store with --store (or VECTORNATOR_STORE_ID)${doRepair ? ' to rebuild the state from it' : ''}`
-        : `the sync state in ${store.location} is corrupt and names no store that can be read: pass the store with --store (or VECTORNATOR_STORE_ID)`)
+      throw new UsageError(
+        condition === 'missing'
+          ? `there is no sync state in ${store.location} to verify: pass the store with --store (or VECTORNATOR_STORE_ID)${doRepair ? ' to rebuild the state from it' : ''}`
+          : `the sync state in ${store.location} is corrupt and names no store that can be read: pass the store with --store (or VECTORNATOR_STORE_ID)`,
+      )
     }
     provider = await openProvider(ctx, storeId)
     const state = loaded ?? { ...emptyState(storeId), provider: options.providerName }
@@ -249,7 +294,14 @@ export async function verifyState(ctx: SyncContext, store: StateStore, { repair:
     const result: VerifyResult = { ...strip(before), ...(stateError ? { stateError } : {}) }
     if (!doRepair) return result
 
-    const summary: RepairSummary = { stateRebuilt: condition !== 'ok', settled: 0, forgotten: [], adopted: [], deletedDocuments: [], deletedFileObjects: [] }
+    const summary: RepairSummary = {
+      stateRebuilt: condition !== 'ok',
+      settled: 0,
+      forgotten: [],
+      adopted: [],
+      deletedDocuments: [],
+      deletedFileObjects: [],
+    }
     if (condition === 'corrupt' && file) {
       summary.backup = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`
       await fs.copyFile(file, summary.backup)
@@ -267,8 +319,7 @@ export async function verifyState(ctx: SyncContext, store: StateStore, { repair:
     result.repaired = summary
     result.after = strip(await inspect(provider, state, 'ok', local))
     return result
-  }
-  finally {
+  } finally {
     await releaseProvider(provider)
   }
 }

@@ -29,7 +29,7 @@ export interface LlmsTxtWritten {
   /** Pages listed in the default locale's llms.txt. */
   pages: number
   /** Documents left out of llms-full.txt, and why. */
-  stale: { path: string, reason: string }[]
+  stale: { path: string; reason: string }[]
   /** Documents no section takes (only with `sections`). */
   unlisted: string[]
 }
@@ -38,23 +38,34 @@ export interface LlmsTxtWritten {
  * The settings with the version and locale the options' rules name as their `default` (the ones
  * a search asks for when it names none), where llmsTxt names none itself.
  */
-export function withRuleDefaults(settings: LlmsTxtSettings, options: Pick<ResolvedOptions, 'version' | 'locale'>): LlmsTxtSettings {
-  return { ...settings, version: settings.version ?? options.version?.default, locale: settings.locale ?? options.locale?.default }
+export function withRuleDefaults(
+  settings: LlmsTxtSettings,
+  options: Pick<ResolvedOptions, 'version' | 'locale'>,
+): LlmsTxtSettings {
+  return {
+    ...settings,
+    version: settings.version ?? options.version?.default,
+    locale: settings.locale ?? options.locale?.default,
+  }
 }
 
 /** The sync state as it is now, read without a sync (no lock kept, nothing written); undefined before the first sync. */
 export async function readSyncedState(options: ResolvedOptions): Promise<SyncState | undefined> {
   const store = await resolveStateStore(options, options.logger)
-  try { return await store.load() }
-  finally { await store.close() }
+  try {
+    return await store.load()
+  } finally {
+    await store.close()
+  }
 }
 
 /** The site's title and summary: the options', else the framework's, else package.json's, else the folder's name. */
 async function siteOf(root: string, settings: LlmsTxtSettings, framework: Partial<Site> = {}): Promise<Site> {
-  let pkg: { name?: unknown, description?: unknown } = {}
+  let pkg: { name?: unknown; description?: unknown } = {}
   if (!settings.title || !settings.description) {
-    try { pkg = JSON.parse(await fs.readFile(join(root, 'package.json'), 'utf8')) }
-    catch {}
+    try {
+      pkg = JSON.parse(await fs.readFile(join(root, 'package.json'), 'utf8'))
+    } catch {}
   }
   const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined)
   return {
@@ -64,11 +75,12 @@ async function siteOf(root: string, settings: LlmsTxtSettings, framework: Partia
 }
 
 /** A rendered page's `<title>` without the site's name themes add to it (`Tags | Widget docs` is `Tags`). */
-function withoutSiteName(page: { path: string, title: string }, siteTitle: string): string {
+function withoutSiteName(page: { path: string; title: string }, siteTitle: string): string {
   if (!/\.html?$/i.test(page.path)) return page.title
   for (const separator of [' | ', ' - ', ' – ', ' — ', ' · ']) {
     const suffix = `${separator}${siteTitle}`
-    if (page.title.endsWith(suffix) && page.title.length > suffix.length) return page.title.slice(0, -suffix.length).trim()
+    if (page.title.endsWith(suffix) && page.title.length > suffix.length)
+      return page.title.slice(0, -suffix.length).trim()
   }
   return page.title
 }
@@ -80,7 +92,11 @@ async function globTests(globs: string[]): Promise<PathTest[]> {
 
 const LIST = 10
 
-function listed(logger: Logger, items: { path: string, reason: string }[], line: (item: { path: string, reason: string }) => string): void {
+function listed(
+  logger: Logger,
+  items: { path: string; reason: string }[],
+  line: (item: { path: string; reason: string }) => string,
+): void {
   for (const item of items.slice(0, LIST)) logger.warn(line(item))
   if (items.length > LIST) logger.warn(`... and ${items.length - LIST} more`)
 }
@@ -96,7 +112,9 @@ export async function writeLlmsTxt(job: LlmsTxtJob): Promise<LlmsTxtWritten> {
   const site = await siteOf(job.root, settings, job.site ?? job.state.build?.site)
   const { pages, stale } = await readPages(job.root, job.state, settings.full)
   for (const page of pages) page.title = withoutSiteName(page, site.title)
-  const sections = settings.sections && await Promise.all(settings.sections.map(async s => ({ title: s.title, tests: await globTests(s.include) })))
+  const sections =
+    settings.sections &&
+    (await Promise.all(settings.sections.map(async s => ({ title: s.title, tests: await globTests(s.include) }))))
   const optionalTests = settings.optional.length ? await globTests(settings.optional) : undefined
   const optional = optionalTests && ((path: string) => optionalTests.some(t => t(path)))
   if (settings.version && !pages.some(p => p.version === settings.version))
@@ -124,10 +142,14 @@ export async function writeLlmsTxt(job: LlmsTxtJob): Promise<LlmsTxtWritten> {
     if (settings.full) written.stale.push(...stale.filter(s => inEdition.has(s.path)))
     written.unlisted.push(...unlisted.map(p => p.path))
     written.files.push(...files)
-    logger.info(`llms.txt: ${count} page${count === 1 ? '' : 's'} in ${arranged.length} section${arranged.length === 1 ? '' : 's'}, written to ${files.map(shown).join(' and ')}`)
+    logger.info(
+      `llms.txt: ${count} page${count === 1 ? '' : 's'} in ${arranged.length} section${arranged.length === 1 ? '' : 's'}, written to ${files.map(shown).join(' and ')}`,
+    )
   }
   listed(logger, written.stale, s => `llms-full.txt leaves out ${s.path}: ${s.reason}; sync to include it`)
   if (written.unlisted.length)
-    logger.info(`llms.txt: ${written.unlisted.length} page${written.unlisted.length === 1 ? '' : 's'} in no section left out (${written.unlisted.slice(0, 3).join(', ')}${written.unlisted.length > 3 ? ', ...' : ''}): add a section for them to list them`)
+    logger.info(
+      `llms.txt: ${written.unlisted.length} page${written.unlisted.length === 1 ? '' : 's'} in no section left out (${written.unlisted.slice(0, 3).join(', ')}${written.unlisted.length > 3 ? ', ...' : ''}): add a section for them to list them`,
+    )
   return written
 }

@@ -40,7 +40,7 @@ export interface LlmsTxtOptions {
 export interface LlmsTxtSettings {
   title?: string
   description?: string
-  sections?: { title: string, include: string[] }[]
+  sections?: { title: string; include: string[] }[]
   optional: string[]
   full: boolean
   perLocale: boolean
@@ -56,12 +56,15 @@ const isText = (v: unknown): v is string => typeof v === 'string' && v.trim() !=
 function globList(value: unknown, field: string, errors: string[]): string[] {
   const list = typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined
   if (!list || list.length === 0) {
-    errors.push(`${field} must be a glob or a non-empty list of globs over the documents' paths, got ${JSON.stringify(value)}`)
+    errors.push(
+      `${field} must be a glob or a non-empty list of globs over the documents' paths, got ${JSON.stringify(value)}`,
+    )
     return []
   }
   for (const glob of list) {
     if (!isText(glob)) errors.push(`${field} must hold non-empty glob strings, got ${JSON.stringify(glob)}`)
-    else if (isAbsolute(glob) || glob.split('/').includes('..')) errors.push(`${field} "${glob}" points outside the root: globs are relative to it, e.g. "guide/**"`)
+    else if (isAbsolute(glob) || glob.split('/').includes('..'))
+      errors.push(`${field} "${glob}" points outside the root: globs are relative to it, e.g. "guide/**"`)
   }
   return list.filter(isText)
 }
@@ -74,25 +77,38 @@ export function resolveLlmsTxt(value: unknown, errors: string[], field = 'llmsTx
   if (value === undefined || value === false) return false
   if (value === true) return { optional: [], full: true, perLocale: false }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    errors.push(`${field} must be true, false or { title, description, sections, optional, full, perLocale, locale, version }, got ${JSON.stringify(value)}`)
+    errors.push(
+      `${field} must be true, false or { title, description, sections, optional, full, perLocale, locale, version }, got ${JSON.stringify(value)}`,
+    )
     return false
   }
   const o = value as Record<string, unknown>
-  for (const key of Object.keys(o)) if (!KEYS.has(key)) errors.push(`${field}.${key} is not an option: use one of ${[...KEYS].join(', ')}`)
+  for (const key of Object.keys(o))
+    if (!KEYS.has(key)) errors.push(`${field}.${key} is not an option: use one of ${[...KEYS].join(', ')}`)
   for (const key of ['title', 'description', 'locale', 'version'] as const)
-    if (o[key] !== undefined && !isText(o[key])) errors.push(`${field}.${key} must be a non-empty string, got ${JSON.stringify(o[key])}`)
-  if (o.locale !== undefined && isText(o.locale) && !/^[\w-]+$/.test(o.locale)) errors.push(`${field}.locale must be a locale code such as "en" or "pt-BR", got ${JSON.stringify(o.locale)}`)
+    if (o[key] !== undefined && !isText(o[key]))
+      errors.push(`${field}.${key} must be a non-empty string, got ${JSON.stringify(o[key])}`)
+  if (o.locale !== undefined && isText(o.locale) && !/^[\w-]+$/.test(o.locale))
+    errors.push(`${field}.locale must be a locale code such as "en" or "pt-BR", got ${JSON.stringify(o.locale)}`)
   for (const key of ['full', 'perLocale'] as const)
-    if (o[key] !== undefined && typeof o[key] !== 'boolean') errors.push(`${field}.${key} must be true or false, got ${JSON.stringify(o[key])}`)
+    if (o[key] !== undefined && typeof o[key] !== 'boolean')
+      errors.push(`${field}.${key} must be true or false, got ${JSON.stringify(o[key])}`)
 
   let sections: LlmsTxtSettings['sections']
   if (o.sections !== undefined) {
-    if (!Array.isArray(o.sections) || o.sections.length === 0) errors.push(`${field}.sections must be a non-empty list of { title, include }, got ${JSON.stringify(o.sections)}`)
+    if (!Array.isArray(o.sections) || o.sections.length === 0)
+      errors.push(`${field}.sections must be a non-empty list of { title, include }, got ${JSON.stringify(o.sections)}`)
     else {
       sections = o.sections.map((s: unknown, i) => {
         const section = (typeof s === 'object' && s !== null ? s : {}) as Partial<LlmsTxtSection>
-        if (!isText(section.title)) errors.push(`${field}.sections[${i}].title must be a non-empty string (the ## heading), got ${JSON.stringify(section.title)}`)
-        return { title: String(section.title ?? '').trim(), include: globList(section.include, `${field}.sections[${i}].include`, errors) }
+        if (!isText(section.title))
+          errors.push(
+            `${field}.sections[${i}].title must be a non-empty string (the ## heading), got ${JSON.stringify(section.title)}`,
+          )
+        return {
+          title: String(section.title ?? '').trim(),
+          include: globList(section.include, `${field}.sections[${i}].include`, errors),
+        }
       })
     }
   }

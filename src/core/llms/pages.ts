@@ -30,17 +30,21 @@ export interface Page {
 export interface PagesRead {
   pages: Page[]
   /** Documents left out of llms-full.txt, with why. */
-  stale: { path: string, reason: string }[]
+  stale: { path: string; reason: string }[]
 }
 
 const HTML = /\.html?$/i
 
 function routeOfUrl(url: string): string {
-  try { return new URL(url, 'http://site.invalid').pathname }
-  catch { return url }
+  try {
+    return new URL(url, 'http://site.invalid').pathname
+  } catch {
+    return url
+  }
 }
 
-const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : typeof value === 'number' ? String(value) : undefined)
+const text = (value: unknown) =>
+  typeof value === 'string' && value.trim() ? value.trim() : typeof value === 'number' ? String(value) : undefined
 
 /**
  * The synced documents with their title and url as the store holds them (the state's
@@ -51,34 +55,48 @@ const text = (value: unknown) => (typeof value === 'string' && value.trim() ? va
 export async function readPages(root: string, state: SyncState, withText: boolean): Promise<PagesRead> {
   const stale: PagesRead['stale'] = []
   const limit = pLimit(16)
-  const pages = await Promise.all(Object.entries(state.files).map(([path, file]) => limit(async (): Promise<Page> => {
-    const attributes = file.attributes ?? {}
-    const url = text(attributes.url) ?? routeOf(path)
-    const page: Page = {
-      path,
-      title: text(attributes.title) ?? path.slice(path.lastIndexOf('/') + 1).replace(/\.[^.]+$/, ''),
-      url,
-      route: routeOfUrl(url),
-      locale: text(attributes.locale),
-      version: text(attributes.version),
-    }
-    // Only documents inside the root, and never a credential: llms-full.txt is published with the site.
-    const refused = outsideRoot(root, path) ? 'outside the root' : credentialByName(path)
-    if (refused) { stale.push({ path, reason: `not read: ${refused}` }); return page }
-    let content: Buffer
-    try { content = await fs.readFile(join(root, path)) }
-    catch { stale.push({ path, reason: 'no longer in the work tree' }); return page }
-    const secret = secretInText(content.toString('latin1'))
-    if (secret) { stale.push({ path, reason: `not read: it ${secret}` }); return page }
-    if (`sha256:${sha256Hex(content)}` !== file.hash) {
-      stale.push({ path, reason: 'changed since the last sync (the store holds an older version)' })
-      return page
-    }
-    const readable = await readableText(path, content.toString('utf8'))
-    page.description = text(attributes.description) ?? readable.description
-    if (withText) page.text = readable.text
-    return page
-  })))
+  const pages = await Promise.all(
+    Object.entries(state.files).map(([path, file]) =>
+      limit(async (): Promise<Page> => {
+        const attributes = file.attributes ?? {}
+        const url = text(attributes.url) ?? routeOf(path)
+        const page: Page = {
+          path,
+          title: text(attributes.title) ?? path.slice(path.lastIndexOf('/') + 1).replace(/\.[^.]+$/, ''),
+          url,
+          route: routeOfUrl(url),
+          locale: text(attributes.locale),
+          version: text(attributes.version),
+        }
+        // Only documents inside the root, and never a credential: llms-full.txt is published with the site.
+        const refused = outsideRoot(root, path) ? 'outside the root' : credentialByName(path)
+        if (refused) {
+          stale.push({ path, reason: `not read: ${refused}` })
+          return page
+        }
+        let content: Buffer
+        try {
+          content = await fs.readFile(join(root, path))
+        } catch {
+          stale.push({ path, reason: 'no longer in the work tree' })
+          return page
+        }
+        const secret = secretInText(content.toString('latin1'))
+        if (secret) {
+          stale.push({ path, reason: `not read: it ${secret}` })
+          return page
+        }
+        if (`sha256:${sha256Hex(content)}` !== file.hash) {
+          stale.push({ path, reason: 'changed since the last sync (the store holds an older version)' })
+          return page
+        }
+        const readable = await readableText(path, content.toString('utf8'))
+        page.description = text(attributes.description) ?? readable.description
+        if (withText) page.text = readable.text
+        return page
+      }),
+    ),
+  )
   const byUrl = new Map<string, Page>()
   for (const page of pages.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     const seen = byUrl.get(page.url)

@@ -57,8 +57,9 @@ export function editions(all: Page[], settings: Pick<LlmsTxtSettings, 'version' 
 
 const humanised = (folder: string) => {
   let name = folder
-  try { name = decodeURIComponent(folder) }
-  catch {}
+  try {
+    name = decodeURIComponent(folder)
+  } catch {}
   const words = name.replace(/[-_]+/g, ' ').trim()
   return words.charAt(0).toUpperCase() + words.slice(1)
 }
@@ -103,22 +104,29 @@ export type PathTest = (path: string) => boolean
  * as `unlisted`. Without, one section per folder: top pages first (`Pages`), then by folder.
  * Pages `optional` matches come last, under `Optional`.
  */
-export function arrange(edition: Edition, sections: { title: string, tests: PathTest[] }[] | undefined, optional: PathTest | undefined): { sections: Section[], unlisted: Page[] } {
+export function arrange(
+  edition: Edition,
+  sections: { title: string; tests: PathTest[] }[] | undefined,
+  optional: PathTest | undefined,
+): { sections: Section[]; unlisted: Page[] } {
   const later: Page[] = []
   const rest: Page[] = []
   for (const page of edition.pages) (optional?.(page.path) ? later : rest).push(page)
   const result: Section[] = []
   const unlisted: Page[] = []
   if (sections) {
-    const placed = sections.map(s => ({ title: s.title, pages: [] as { page: Page, rank: number }[] }))
+    const placed = sections.map(s => ({ title: s.title, pages: [] as { page: Page; rank: number }[] }))
     for (const page of rest) {
       const at = sections.findIndex(s => s.tests.some(t => t(page.path)))
       if (at < 0) unlisted.push(page)
       else placed[at].pages.push({ page, rank: sections[at].tests.findIndex(t => t(page.path)) })
     }
-    for (const s of placed) result.push({ title: s.title, pages: s.pages.sort((a, b) => a.rank - b.rank || byRoute(a.page, b.page)).map(p => p.page) })
-  }
-  else {
+    for (const s of placed)
+      result.push({
+        title: s.title,
+        pages: s.pages.sort((a, b) => a.rank - b.rank || byRoute(a.page, b.page)).map(p => p.page),
+      })
+  } else {
     const folders = new Map<string, Page[]>()
     const folderOf = folderOfEach(rest, edition.locale)
     for (const page of rest) {
@@ -146,7 +154,9 @@ function header(site: Site): string {
 export function renderIndex(site: Site, sections: Section[]): string {
   const parts = [header(site)]
   for (const section of sections) {
-    const lines = section.pages.map(p => `- [${linkText(p.title)}](${linkTarget(p.url)})${p.description ? `: ${oneLine(p.description)}` : ''}`)
+    const lines = section.pages.map(
+      p => `- [${linkText(p.title)}](${linkTarget(p.url)})${p.description ? `: ${oneLine(p.description)}` : ''}`,
+    )
     parts.push(`## ${oneLine(section.title)}\n\n${lines.join('\n')}\n`)
   }
   return parts.join('\n')

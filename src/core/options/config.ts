@@ -42,14 +42,57 @@ export const CONFIG_FILES = ['ts', 'mts', 'mjs', 'js', 'cjs', 'json'].map(ext =>
  * forgotten here (tsc fails until it is listed).
  */
 const CONFIG_KEYS: Record<keyof VectornatorConfig, true> = {
-  root: true, include: true, exclude: true, gitignore: true, dot: true, allowSecrets: true, ref: true,
-  provider: true, apiKey: true, baseURL: true, vectorStoreId: true, storeName: true, chunkingStrategy: true, processingTimeoutMs: true,
-  connectionString: true, embed: true, chunkSize: true, chunkOverlap: true, openai: true, postgres: true,
-  metadata: true, concurrency: true, dryRun: true, maxFileSize: true, baseUrl: true, attributes: true, version: true, locale: true,
-  maxDeletions: true, allowMassDelete: true, newStore: true, allowOlder: true, verify: true, checks: true, onProgress: true, logger: true, debug: true,
-  enabled: true, assets: true, watch: true, failOnError: true, llmsTxt: true,
+  root: true,
+  include: true,
+  exclude: true,
+  gitignore: true,
+  dot: true,
+  allowSecrets: true,
+  ref: true,
+  provider: true,
+  apiKey: true,
+  baseURL: true,
+  vectorStoreId: true,
+  storeName: true,
+  chunkingStrategy: true,
+  processingTimeoutMs: true,
+  connectionString: true,
+  embed: true,
+  chunkSize: true,
+  chunkOverlap: true,
+  openai: true,
+  postgres: true,
+  metadata: true,
+  concurrency: true,
+  dryRun: true,
+  maxFileSize: true,
+  baseUrl: true,
+  attributes: true,
+  version: true,
+  locale: true,
+  maxDeletions: true,
+  allowMassDelete: true,
+  newStore: true,
+  allowOlder: true,
+  verify: true,
+  checks: true,
+  onProgress: true,
+  logger: true,
+  debug: true,
+  enabled: true,
+  assets: true,
+  watch: true,
+  failOnError: true,
+  llmsTxt: true,
 }
-const METADATA_KEYS: Record<keyof MetadataOptions, true> = { type: true, branch: true, remote: true, push: true, path: true, key: true }
+const METADATA_KEYS: Record<keyof MetadataOptions, true> = {
+  type: true,
+  branch: true,
+  remote: true,
+  push: true,
+  path: true,
+  key: true,
+}
 
 export interface LoadConfigOptions {
   /** Folder the search for `vectornator.config.*` starts from (see findConfigUp). Default: `overrides.root`, else the current folder. */
@@ -80,7 +123,9 @@ function shown(file: string): string {
 export function findConfigFile(dir: string): string | undefined {
   const found = CONFIG_FILES.map(name => join(dir, name)).filter(file => existsSync(file))
   if (found.length > 1)
-    throw new UsageError(`${found.map(f => basename(f)).join(' and ')} are both in ${shown(dir) || '.'}: keep one config file`)
+    throw new UsageError(
+      `${found.map(f => basename(f)).join(' and ')} are both in ${shown(dir) || '.'}: keep one config file`,
+    )
   return found[0]
 }
 
@@ -116,17 +161,19 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const overrides = options.overrides ?? {}
   const givenRoot = options.root ?? overrides.root
   const named = options.configFile ? requireFile(resolve(options.configFile)) : undefined
-  const file = options.configFile === false ? undefined : named ?? findConfigUp(givenRoot ?? '.')
+  const file = options.configFile === false ? undefined : (named ?? findConfigUp(givenRoot ?? '.'))
 
   let fromFile: VectornatorConfig = {}
   if (file) {
     fromFile = await readConfigFile(file)
     // A file found by the search is the project's: its folder is the root unless it names one,
     // whichever folder the search started from (a CLI in the repository, a bundler in docs/).
-    const root = fromFile.root !== undefined ? resolve(dirname(file), fromFile.root) : resolve(named ? givenRoot ?? dirname(file) : dirname(file))
+    const root =
+      fromFile.root !== undefined
+        ? resolve(dirname(file), fromFile.root)
+        : resolve(named ? (givenRoot ?? dirname(file)) : dirname(file))
     fromFile = { ...fromFile, root }
-  }
-  else if (options.root !== undefined) {
+  } else if (options.root !== undefined) {
     fromFile = { root: resolve(options.root) }
   }
   const merged = mergeConfig(fromFile, overrides)
@@ -159,7 +206,10 @@ function metadataObject(value: VectornatorConfig['metadata']): MetadataOptions |
   return undefined // a StateStore object: replaced, never merged
 }
 
-function mergeMetadata(base: VectornatorConfig['metadata'], over: VectornatorConfig['metadata']): VectornatorConfig['metadata'] {
+function mergeMetadata(
+  base: VectornatorConfig['metadata'],
+  over: VectornatorConfig['metadata'],
+): VectornatorConfig['metadata'] {
   const a = metadataObject(base)
   const b = metadataObject(over)
   if (!a || !b) return over
@@ -183,8 +233,7 @@ function virtualModules(file: string): Record<string, unknown> | undefined {
   try {
     const found = createRequire(file).resolve('vectornator')
     if (existsSync(found)) return undefined
-  }
-  catch {}
+  } catch {}
   return { vectornator: { defineConfig } }
 }
 
@@ -195,36 +244,40 @@ async function readConfigFile(file: string): Promise<VectornatorConfig> {
   delete createRequire(file).cache[file]
   if (file.endsWith('.json')) {
     // Parsed here: the loader's own errors on `null` or a string name its internals, not the file.
-    try { loaded = JSON.parse(readFileSync(file, 'utf8')) }
-    catch (error) { throw new UsageError(`${name} is not valid JSON (${errorMessage(error)}): fix the file or remove it`) }
-  }
-  else try {
-    // Loaded only when there is a config file: a run without one never pays for c12 and jiti.
-    const { loadConfig: loadWithC12 } = await import('c12')
-    const result = await loadWithC12<Record<string, unknown>>({
-      cwd: dirname(file),
-      configFile: basename(file),
-      name: 'vectornator',
-      // Only the file itself: no rc files, package.json key, .env, $env layers, extends or downloads.
-      rcFile: false,
-      globalRc: false,
-      packageJson: false,
-      dotenv: false,
-      envName: false,
-      extend: false,
-      giget: false,
-      configFileRequired: true,
-      // The file's value as it is, unmerged: checked below.
-      merger: (...sources) => (sources.find(s => s !== undefined && s !== null) ?? {}) as Record<string, unknown>,
-      jitiOptions: { virtualModules: virtualModules(file) },
-    })
-    loaded = result.config
-  }
-  catch (error) {
-    throw new UsageError(loadFailure(file, error))
-  }
+    try {
+      loaded = JSON.parse(readFileSync(file, 'utf8'))
+    } catch (error) {
+      throw new UsageError(`${name} is not valid JSON (${errorMessage(error)}): fix the file or remove it`)
+    }
+  } else
+    try {
+      // Loaded only when there is a config file: a run without one never pays for c12 and jiti.
+      const { loadConfig: loadWithC12 } = await import('c12')
+      const result = await loadWithC12<Record<string, unknown>>({
+        cwd: dirname(file),
+        configFile: basename(file),
+        name: 'vectornator',
+        // Only the file itself: no rc files, package.json key, .env, $env layers, extends or downloads.
+        rcFile: false,
+        globalRc: false,
+        packageJson: false,
+        dotenv: false,
+        envName: false,
+        extend: false,
+        giget: false,
+        configFileRequired: true,
+        // The file's value as it is, unmerged: checked below.
+        merger: (...sources) => (sources.find(s => s !== undefined && s !== null) ?? {}) as Record<string, unknown>,
+        jitiOptions: { virtualModules: virtualModules(file) },
+      })
+      loaded = result.config
+    } catch (error) {
+      throw new UsageError(loadFailure(file, error))
+    }
   if (typeof loaded !== 'object' || loaded === null || Array.isArray(loaded))
-    throw new UsageError(`${name} must export an object of options (export default defineConfig({ ... })), got ${Array.isArray(loaded) ? 'a list' : loaded === null ? 'null' : typeof loaded}`)
+    throw new UsageError(
+      `${name} must export an object of options (export default defineConfig({ ... })), got ${Array.isArray(loaded) ? 'a list' : loaded === null ? 'null' : typeof loaded}`,
+    )
   const config: Record<string, unknown> = { ...(loaded as Record<string, unknown>) }
   delete config.$schema
   checkKeys(name, config)
@@ -236,7 +289,13 @@ function loadFailure(file: string, error: unknown): string {
   const message = errorMessage(error).split(file).join(basename(file)).replace(/\s+/g, ' ').trim() || 'unknown error'
   const missing = /Cannot find (?:module|package) ['"]([^'"]+)['"]/.exec(message)
   if (missing) {
-    const pkg = missing[1].startsWith('.') || isAbsolute(missing[1]) ? missing[1] : missing[1].split('/').slice(0, missing[1].startsWith('@') ? 2 : 1).join('/')
+    const pkg =
+      missing[1].startsWith('.') || isAbsolute(missing[1])
+        ? missing[1]
+        : missing[1]
+            .split('/')
+            .slice(0, missing[1].startsWith('@') ? 2 : 1)
+            .join('/')
     return `${name} could not be loaded: it imports "${pkg}", which is not installed here: install it (npm i -D ${pkg}) or remove the import`
   }
   return `${name} could not be loaded (${message.slice(0, 300)}): fix the file or remove it`
@@ -252,15 +311,26 @@ function checkKeys(name: string, config: Record<string, unknown>): void {
   const metadata = config.metadata
   if (isPlainObject(metadata) && typeof metadata.load !== 'function') {
     for (const key of Object.keys(metadata))
-      if (!known(METADATA_KEYS, key)) problems.push(unknownKey(`metadata.${key}`, Object.keys(METADATA_KEYS).map(k => `metadata.${k}`)))
+      if (!known(METADATA_KEYS, key))
+        problems.push(
+          unknownKey(
+            `metadata.${key}`,
+            Object.keys(METADATA_KEYS).map(k => `metadata.${k}`),
+          ),
+        )
   }
   if (config.root !== undefined && (typeof config.root !== 'string' || config.root === ''))
     problems.push(`root must be a folder path, got ${JSON.stringify(config.root)}`)
   if (problems.length === 0) return
   // The values of the known options are checked too, so one run reports every problem.
-  const { root: _root, ...rest } = Object.fromEntries(Object.entries(config).filter(([key]) => known(CONFIG_KEYS, key) && !known(PLUGIN_ONLY, key)))
-  try { resolveOptions(rest as VectornatorOptions) }
-  catch (error) { if (error instanceof UsageError) problems.push(...error.problems) }
+  const { root: _root, ...rest } = Object.fromEntries(
+    Object.entries(config).filter(([key]) => known(CONFIG_KEYS, key) && !known(PLUGIN_ONLY, key)),
+  )
+  try {
+    resolveOptions(rest as VectornatorOptions)
+  } catch (error) {
+    if (error instanceof UsageError) problems.push(...error.problems)
+  }
   throw problemsError(problems, name)
 }
 

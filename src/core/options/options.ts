@@ -33,7 +33,6 @@ export const DEFAULT_EXCLUDE = [
   '**/coverage/**',
 ]
 
-
 export const DEFAULT_CONCURRENCY = 8
 
 export interface ResolvedOptions {
@@ -61,12 +60,20 @@ export interface ResolvedOptions {
   embed: Embedder | false | undefined
   chunkSize: number | undefined
   chunkOverlap: number | undefined
-  metadata: Required<Omit<MetadataOptions, 'path' | 'key' | 'type'>> & { type: 'git-branch' | 'file' | 'auto', path: string, key: string | undefined } | StateStore
+  metadata:
+    | (Required<Omit<MetadataOptions, 'path' | 'key' | 'type'>> & {
+        type: 'git-branch' | 'file' | 'auto'
+        path: string
+        key: string | undefined
+      })
+    | StateStore
   concurrency: number
   dryRun: boolean
   maxFileSize: number | undefined
   baseUrl: string | undefined
-  attributes: string[] | ((doc: { path: string, frontmatter: Record<string, unknown>, content: string }) => Attributes | undefined)
+  attributes:
+    | string[]
+    | ((doc: { path: string; frontmatter: Record<string, unknown>; content: string }) => Attributes | undefined)
   /** The `version` / `locale` rules (a string option is a rule whose default is that value). */
   version: AttributeRule | undefined
   locale: AttributeRule | undefined
@@ -94,7 +101,19 @@ function isProvider(value: unknown): value is VectorStoreProvider {
 }
 
 /** The members every provider has (the seed's interface), for the message naming what an object lacks. */
-const PROVIDER_METHODS = ['initialize', 'connect', 'disconnect', 'verifyStore', 'createStore', 'uploadFile', 'updateFile', 'deleteFile', 'listFiles', 'enrichMetadata', 'cleanup'] as const
+const PROVIDER_METHODS = [
+  'initialize',
+  'connect',
+  'disconnect',
+  'verifyStore',
+  'createStore',
+  'uploadFile',
+  'updateFile',
+  'deleteFile',
+  'listFiles',
+  'enrichMetadata',
+  'cleanup',
+] as const
 
 function missingMethods(value: object): string[] {
   const missing: string[] = PROVIDER_METHODS.filter(m => typeof (value as Record<string, unknown>)[m] !== 'function')
@@ -140,7 +159,10 @@ function flatten(user: VectornatorOptions, errors: string[]): VectornatorOptions
   for (const [group, keys] of Object.entries(GROUPS) as [ProviderName, readonly string[]][]) {
     const given = user[group]
     if (given === undefined) continue
-    if (!given || typeof given !== 'object') { errors.push(`${group} must be an object of ${group} settings (${keys.join(', ')})`); continue }
+    if (!given || typeof given !== 'object') {
+      errors.push(`${group} must be an object of ${group} settings (${keys.join(', ')})`)
+      continue
+    }
     const unknown = Object.keys(given).filter(k => !keys.includes(k))
     if (unknown.length) errors.push(`${group}.${unknown[0]} is not a ${group} setting: use ${keys.join(', ')}`)
     opts = { ...opts, ...given }
@@ -160,17 +182,27 @@ function checkSettings(opts: VectornatorOptions, errors: string[]): void {
     errors.push(`concurrency must be a whole number from 1 to 256, got ${JSON.stringify(opts.concurrency)}`)
 
   if (typeof maxDeletions !== 'number' || !(maxDeletions >= 0 && maxDeletions <= 1))
-    errors.push(`maxDeletions must be a share from 0 to 1 (0.5 = half the store), got ${JSON.stringify(opts.maxDeletions)}`)
+    errors.push(
+      `maxDeletions must be a share from 0 to 1 (0.5 = half the store), got ${JSON.stringify(opts.maxDeletions)}`,
+    )
 
-  if (opts.processingTimeoutMs !== undefined && (!Number.isFinite(opts.processingTimeoutMs) || opts.processingTimeoutMs < 1))
-    errors.push(`processingTimeoutMs must be a positive number of milliseconds, got ${JSON.stringify(opts.processingTimeoutMs)}`)
+  if (
+    opts.processingTimeoutMs !== undefined &&
+    (!Number.isFinite(opts.processingTimeoutMs) || opts.processingTimeoutMs < 1)
+  )
+    errors.push(
+      `processingTimeoutMs must be a positive number of milliseconds, got ${JSON.stringify(opts.processingTimeoutMs)}`,
+    )
 
   if (opts.maxFileSize !== undefined && (!Number.isInteger(opts.maxFileSize) || opts.maxFileSize < 1))
     errors.push(`maxFileSize must be a positive number of bytes, got ${JSON.stringify(opts.maxFileSize)}`)
 
   if (opts.baseUrl !== undefined) {
-    try { new URL(opts.baseUrl, 'http://x') }
-    catch { errors.push(`baseUrl "${opts.baseUrl}" is not a URL or path: use e.g. https://docs.example.com/`) }
+    try {
+      new URL(opts.baseUrl, 'http://x')
+    } catch {
+      errors.push(`baseUrl "${opts.baseUrl}" is not a URL or path: use e.g. https://docs.example.com/`)
+    }
   }
 
   if (!Array.isArray(attributes) && typeof attributes !== 'function')
@@ -179,7 +211,11 @@ function checkSettings(opts: VectornatorOptions, errors: string[]): void {
   if (opts.embed !== undefined && opts.embed !== false && typeof opts.embed !== 'function')
     errors.push('embed must be a function (texts: string[]) => Promise<number[][]>, or false')
 
-  if (opts.checks !== undefined && typeof opts.checks !== 'boolean' && (typeof opts.checks !== 'string' || !opts.checks))
+  if (
+    opts.checks !== undefined &&
+    typeof opts.checks !== 'boolean' &&
+    (typeof opts.checks !== 'string' || !opts.checks)
+  )
     errors.push('checks must be a checks file path or true')
 
   if (opts.ref !== undefined && (typeof opts.ref !== 'string' || !opts.ref.trim() || opts.ref.startsWith('-')))
@@ -188,15 +224,17 @@ function checkSettings(opts: VectornatorOptions, errors: string[]): void {
 
 export function resolveOptions(user: VectornatorOptions = {}, env: Env = process.env): ResolvedOptions {
   if (user === null || typeof user !== 'object' || Array.isArray(user))
-    throw new UsageError(`the options must be an object ({ root, include, provider, ... }), got ${user === null ? 'null' : Array.isArray(user) ? 'a list' : `${typeof user} ${JSON.stringify(user)}`}`)
+    throw new UsageError(
+      `the options must be an object ({ root, include, provider, ... }), got ${user === null ? 'null' : Array.isArray(user) ? 'a list' : `${typeof user} ${JSON.stringify(user)}`}`,
+    )
   const errors: string[] = []
   const opts = flatten(user, errors)
 
   const root = resolve(opts.root ?? process.cwd())
   try {
-    if (!statSync(root).isDirectory()) errors.push(`root ${root} is not a folder: pass --root with the folder of your documents`)
-  }
-  catch {
+    if (!statSync(root).isDirectory())
+      errors.push(`root ${root} is not a folder: pass --root with the folder of your documents`)
+  } catch {
     errors.push(`root ${root} does not exist: pass --root with the folder of your documents`)
   }
 
@@ -210,23 +248,33 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
   checkSettings(opts, errors)
   const providerOption = opts.provider ?? defaultProviderName(opts.apiKey ?? env.OPENAI_API_KEY)
   if (providerOption && typeof providerOption === 'object' && !isProvider(providerOption))
-    errors.push(`provider object is missing ${missingMethods(providerOption).join(', ')}: a provider implements the interface in README "The provider interface", or name one (${Object.keys(PROVIDERS).join(' or ')})`)
+    errors.push(
+      `provider object is missing ${missingMethods(providerOption).join(', ')}: a provider implements the interface in README "The provider interface", or name one (${Object.keys(PROVIDERS).join(' or ')})`,
+    )
   else if (!isProvider(providerOption) && !providerDefinition(String(providerOption)))
-    errors.push(`provider "${String(providerOption)}" is unknown: use ${Object.keys(PROVIDERS).join(' or ')}, or pass a provider object`)
+    errors.push(
+      `provider "${String(providerOption)}" is unknown: use ${Object.keys(PROVIDERS).join(' or ')}, or pass a provider object`,
+    )
   const providerName = isProvider(providerOption) ? providerOption.name : String(providerOption)
 
   // The SDK would take it as is and fail each request with `Invalid URL`: said now, before any work.
   const baseURL = opts.baseURL ?? env.OPENAI_BASE_URL
   if (baseURL && (providerName === 'openai' || (opts.apiKey ?? env.OPENAI_API_KEY)) && !isHttpUrl(baseURL))
-    errors.push(`${opts.baseURL !== undefined ? 'baseURL' : 'OPENAI_BASE_URL'} ${JSON.stringify(baseURL)} is not an http(s) URL: give one like https://api.openai.com/v1, or unset it`)
+    errors.push(
+      `${opts.baseURL !== undefined ? 'baseURL' : 'OPENAI_BASE_URL'} ${JSON.stringify(baseURL)} is not an http(s) URL: give one like https://api.openai.com/v1, or unset it`,
+    )
 
   const vectorStoreId = opts.vectorStoreId ?? env.VECTORNATOR_STORE_ID
   if (vectorStoreId !== undefined && (typeof vectorStoreId !== 'string' || !/^[\w-]+$/.test(vectorStoreId)))
-    errors.push(`store id ${JSON.stringify(vectorStoreId)} is malformed: pass the id shown by your store, e.g. vs_abc123`)
+    errors.push(
+      `store id ${JSON.stringify(vectorStoreId)} is malformed: pass the id shown by your store, e.g. vs_abc123`,
+    )
 
   const metadata = resolveMetadata(opts.metadata, root, errors)
 
-  const valueLimit = isProvider(providerOption) ? providerOption.limits.maxAttributeValueLength : providerDefinition(String(providerOption))?.limits.maxAttributeValueLength
+  const valueLimit = isProvider(providerOption)
+    ? providerOption.limits.maxAttributeValueLength
+    : providerDefinition(String(providerOption))?.limits.maxAttributeValueLength
   for (const name of RULE_NAMES) errors.push(...ruleProblems(name, opts[name], valueLimit ?? 512))
 
   if (errors.length > 0) throw problemsError(errors)
@@ -242,7 +290,13 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
     provider: providerOption as ResolvedOptions['provider'],
     providerName,
     providerNamed: opts.provider !== undefined,
-    localStore: !isProvider(providerOption) && Boolean(providerDefinition(providerName)?.local?.({ connectionString: opts.connectionString ?? env.DATABASE_URL } as ProviderSettings)),
+    localStore:
+      !isProvider(providerOption) &&
+      Boolean(
+        providerDefinition(providerName)?.local?.({
+          connectionString: opts.connectionString ?? env.DATABASE_URL,
+        } as ProviderSettings),
+      ),
     apiKey: opts.apiKey ?? env.OPENAI_API_KEY,
     baseURL: opts.baseURL ?? env.OPENAI_BASE_URL,
     vectorStoreId,
@@ -275,11 +329,18 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
 
 function isHttpUrl(value: unknown): boolean {
   if (typeof value !== 'string') return false
-  try { return /^https?:$/.test(new URL(value).protocol) }
-  catch { return false }
+  try {
+    return /^https?:$/.test(new URL(value).protocol)
+  } catch {
+    return false
+  }
 }
 
-function resolveMetadata(value: VectornatorOptions['metadata'], root: string, errors: string[]): ResolvedOptions['metadata'] {
+function resolveMetadata(
+  value: VectornatorOptions['metadata'],
+  root: string,
+  errors: string[],
+): ResolvedOptions['metadata'] {
   if (isStateStore(value)) return value
   const given: MetadataOptions = typeof value === 'string' ? { type: value } : (value ?? {})
   if (given.type !== undefined && given.type !== 'git-branch' && given.type !== 'file')
@@ -303,6 +364,12 @@ function resolveMetadata(value: VectornatorOptions['metadata'], root: string, er
  * naming what to set.
  */
 export function nothingToSyncInCI(options: ResolvedOptions, ci: boolean): string | undefined {
-  if (!ci || options.providerNamed || !options.localStore || typeof options.metadata === 'object' && 'load' in options.metadata) return undefined
-  return 'CI without OPENAI_API_KEY (or DATABASE_URL): nothing synced, the build goes on. Set OPENAI_API_KEY in the job\'s secrets to sync the store, or name a provider (provider: \'postgres\') to sync an embedded store on this machine'
+  if (
+    !ci ||
+    options.providerNamed ||
+    !options.localStore ||
+    (typeof options.metadata === 'object' && 'load' in options.metadata)
+  )
+    return undefined
+  return "CI without OPENAI_API_KEY (or DATABASE_URL): nothing synced, the build goes on. Set OPENAI_API_KEY in the job's secrets to sync the store, or name a provider (provider: 'postgres') to sync an embedded store on this machine"
 }

@@ -20,13 +20,13 @@ export interface PlanOptions {
 
 export interface Plan<F extends PlanFile = PlanFile> {
   add: F[]
-  update: { file: F, entry: FileState }[]
-  delete: { path: string, entry: FileState }[]
+  update: { file: F; entry: FileState }[]
+  delete: { path: string; entry: FileState }[]
   unchanged: F[]
   /** Same content under a new path: attributes updated in place, nothing uploaded. */
-  rename: { file: F, from: string, entry: FileState }[]
+  rename: { file: F; from: string; entry: FileState }[]
   /** Same content and path whose attributes may have changed (settings changed). */
-  retag: { file: F, entry: FileState }[]
+  retag: { file: F; entry: FileState }[]
   /** Why documents are re-indexed, e.g. "chunking changed: 282 documents to re-index". */
   reasons: string[]
 }
@@ -39,11 +39,15 @@ const hashOf = (entry: FileState) => entry.hash.replace(/^sha256:/, '')
  */
 export function plan<F extends PlanFile>(local: F[], state: SyncState, options: PlanOptions): Plan<F> {
   const result: Plan<F> = { add: [], update: [], delete: [], unchanged: [], rename: [], retag: [], reasons: [] }
-  const reindexAll = options.contentFingerprint !== undefined && state.fingerprint !== undefined
-    && state.fingerprint !== options.contentFingerprint && Object.keys(state.files).length > 0
-  const attributesChanged = options.attributesFingerprint !== undefined
-    && (state.settings?.attributes as string | undefined) !== undefined
-    && state.settings?.attributes !== options.attributesFingerprint
+  const reindexAll =
+    options.contentFingerprint !== undefined &&
+    state.fingerprint !== undefined &&
+    state.fingerprint !== options.contentFingerprint &&
+    Object.keys(state.files).length > 0
+  const attributesChanged =
+    options.attributesFingerprint !== undefined &&
+    (state.settings?.attributes as string | undefined) !== undefined &&
+    state.settings?.attributes !== options.attributesFingerprint
 
   const localPaths = new Set(local.map(f => f.path))
   const added: F[] = []
@@ -57,7 +61,7 @@ export function plan<F extends PlanFile>(local: F[], state: SyncState, options: 
   }
 
   // Documents gone from the root, indexed by content so a moved file can keep its remote copy.
-  const gone = new Map<string, { path: string, entry: FileState }[]>()
+  const gone = new Map<string, { path: string; entry: FileState }[]>()
   for (const [path, entry] of Object.entries(state.files)) {
     if (localPaths.has(path)) continue
     const list = gone.get(hashOf(entry))
@@ -71,16 +75,19 @@ export function plan<F extends PlanFile>(local: F[], state: SyncState, options: 
     if (match) result.rename.push({ file, from: match.path, entry: match.entry })
     else result.add.push(file)
   }
-  for (const list of gone.values())
-    for (const { path, entry } of list) result.delete.push({ path, entry })
+  for (const list of gone.values()) for (const { path, entry } of list) result.delete.push({ path, entry })
   result.delete.sort((a, b) => (a.path < b.path ? -1 : 1))
 
   if (reindexAll) {
     const changed = describeSettingsChange(state.settings?.content, options.contentSettings)
-    result.reasons.push(`${changed}: ${result.update.length} document${result.update.length === 1 ? '' : 's'} to re-index`)
+    result.reasons.push(
+      `${changed}: ${result.update.length} document${result.update.length === 1 ? '' : 's'} to re-index`,
+    )
   }
   if (attributesChanged)
-    result.reasons.push(`attribute settings changed: ${result.retag.length + (options.canRetag ? 0 : result.update.length)} documents to re-tag`)
+    result.reasons.push(
+      `attribute settings changed: ${result.retag.length + (options.canRetag ? 0 : result.update.length)} documents to re-tag`,
+    )
   return result
 }
 

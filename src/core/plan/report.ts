@@ -21,11 +21,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 /** One line: what a sync did. Also the commit message of its state. */
 export function summaryLine(result: SyncResult): string {
-  const parts = [
-    `${result.added.length} added`,
-    `${result.updated.length} updated`,
-    `${result.deleted.length} deleted`,
-  ]
+  const parts = [`${result.added.length} added`, `${result.updated.length} updated`, `${result.deleted.length} deleted`]
   if (result.renamed.length) parts.push(`${result.renamed.length} renamed`)
   if (result.retagged.length) parts.push(`${result.retagged.length} retagged`)
   parts.push(`${result.unchanged} unchanged`, `${result.failed.length} failed`)
@@ -72,10 +68,13 @@ export function markdownSummary(result: SyncResult, title = 'Vectornator'): stri
 /** How many paths of each kind a plan lists (text, Markdown, the plugin's log) before "… and N more". */
 export const PLAN_LIST_LIMIT = 100
 
-export type PlanLists = Pick<SyncResult, 'storeId' | 'added' | 'updated' | 'deleted' | 'renamed' | 'retagged' | 'unchanged'>
+export type PlanLists = Pick<
+  SyncResult,
+  'storeId' | 'added' | 'updated' | 'deleted' | 'renamed' | 'retagged' | 'unchanged'
+>
 
 /** Each kind of change with its paths, in the order every rendering lists them. */
-function changes(plan: PlanLists): { name: string, verb: string, sign: string, paths: string[] }[] {
+function changes(plan: PlanLists): { name: string; verb: string; sign: string; paths: string[] }[] {
   return [
     { name: 'Add', verb: 'to add', sign: '+', paths: plan.added },
     { name: 'Update', verb: 'to update', sign: '~', paths: plan.updated },
@@ -95,8 +94,18 @@ function listed(paths: string[], limit: number, line: (p: string) => string, mor
 /** The plan as text: one line of counts, then each path with its sign (`+` add, `~` update, ...). */
 export function planLines(plan: PlanLists, limit = PLAN_LIST_LIMIT): string[] {
   const kinds = changes(plan)
-  const lines = [`plan for store ${plan.storeId || '(new store)'}: ${kinds.map(k => `${k.paths.length} ${k.verb}`).join(', ')}, ${plan.unchanged} unchanged`]
-  for (const kind of kinds) lines.push(...listed(kind.paths, limit, p => `  ${kind.sign} ${p}`, n => `  ${kind.sign} ... and ${n} more`))
+  const lines = [
+    `plan for store ${plan.storeId || '(new store)'}: ${kinds.map(k => `${k.paths.length} ${k.verb}`).join(', ')}, ${plan.unchanged} unchanged`,
+  ]
+  for (const kind of kinds)
+    lines.push(
+      ...listed(
+        kind.paths,
+        limit,
+        p => `  ${kind.sign} ${p}`,
+        n => `  ${kind.sign} ... and ${n} more`,
+      ),
+    )
   return lines
 }
 
@@ -128,7 +137,18 @@ export function planMarkdown(report: PlanReport, limit = PLAN_LIST_LIMIT): strin
   const shown = kinds.filter(k => k.paths.length > 0)
   if (shown.length > 0) {
     lines.push('', '<details><summary>Paths</summary>', '')
-    for (const kind of shown) lines.push(`**${kind.name}**`, '', ...listed(kind.paths, limit, p => `- \`${p.replace(' -> ', ' → ')}\``, n => `- … and ${n} more`), '')
+    for (const kind of shown)
+      lines.push(
+        `**${kind.name}**`,
+        '',
+        ...listed(
+          kind.paths,
+          limit,
+          p => `- \`${p.replace(' -> ', ' → ')}\``,
+          n => `- … and ${n} more`,
+        ),
+        '',
+      )
     lines.push('</details>')
   }
   return `${lines.join('\n')}\n`

@@ -42,11 +42,23 @@ export function adoptBuild(ctx: SyncContext, state: SyncState | undefined): bool
     site: record.site,
     // The emitted files still on disk (a build's output folder): gone ones are planned as deletions.
     extraFiles: emitted.length
-      ? async () => (await filesFromPaths(root, emitted.map(p => join(root, p)), ctx.options.maxFileSize ?? providerLimits(ctx.options).maxFileBytes, await secretAllowance(ctx.options))).files
+      ? async () =>
+          (
+            await filesFromPaths(
+              root,
+              emitted.map(p => join(root, p)),
+              ctx.options.maxFileSize ?? providerLimits(ctx.options).maxFileBytes,
+              await secretAllowance(ctx.options),
+            )
+          ).files
       : undefined,
   }
   const before = scanKey(ctx)
-  const next = createContext({ ...user, ...taken, root, logger: ctx.options.logger, onProgress: ctx.options.onProgress }, extras, { quiet: true })
+  const next = createContext(
+    { ...user, ...taken, root, logger: ctx.options.logger, onProgress: ctx.options.onProgress },
+    extras,
+    { quiet: true },
+  )
   Object.assign(ctx.options, next.options)
   Object.assign(ctx, { ...next, options: ctx.options, adopted: true })
   return scanKey(ctx) !== before

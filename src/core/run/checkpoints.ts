@@ -36,7 +36,10 @@ export function createCheckpoints(store: StateStore, state: SyncState, logger: L
   const warn = (error: Error) => logger.warn(`could not save the state: ${error.message}`)
 
   async function flush(): Promise<void> {
-    if (timer) { clearTimeout(timer); timer = undefined }
+    if (timer) {
+      clearTimeout(timer)
+      timer = undefined
+    }
     while (pending) await pending
     dirty = false
     const started = Date.now()
@@ -48,7 +51,10 @@ export function createCheckpoints(store: StateStore, state: SyncState, logger: L
   }
 
   async function drain(): Promise<void> {
-    if (timer) { clearTimeout(timer); timer = undefined }
+    if (timer) {
+      clearTimeout(timer)
+      timer = undefined
+    }
     dirty = false
     while (pending) await pending.catch(() => {})
   }
@@ -58,10 +64,13 @@ export function createCheckpoints(store: StateStore, state: SyncState, logger: L
     drain,
     checkpoint() {
       dirty = true
-      timer ??= setTimeout(() => {
-        timer = undefined
-        if (dirty) void flush().catch(warn)
-      }, Math.max(CHECKPOINT_MS, WAIT_PER_SAVE * lastSaveMs))
+      timer ??= setTimeout(
+        () => {
+          timer = undefined
+          if (dirty) void flush().catch(warn)
+        },
+        Math.max(CHECKPOINT_MS, WAIT_PER_SAVE * lastSaveMs),
+      )
     },
     async abandon() {
       await drain()

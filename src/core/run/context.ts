@@ -37,12 +37,26 @@ export interface SyncContext {
   adopted?: boolean
 }
 
-export function createContext(userOptions: VectornatorOptions, extras: VectornatorExtras, { quiet = false }: { quiet?: boolean } = {}): SyncContext {
+export function createContext(
+  userOptions: VectornatorOptions,
+  extras: VectornatorExtras,
+  { quiet = false }: { quiet?: boolean } = {},
+): SyncContext {
   const options = resolveOptions(userOptions)
   for (const glob of quiet ? [] : options.include)
-    if (/(^|\/|\*)\.env/.test(glob)) options.logger.warn(`include "${glob}" names .env files: secrets files (.env, .env.*) are never uploaded`)
-  const rules = RULE_NAMES.flatMap(name => options[name] ? [compileRule(name, options[name], options.root, options.ref)] : [])
-  const attributeSettings = { baseUrl: options.baseUrl, attributes: options.attributes, routePrefixes: extras.routePrefixes, routes: extras.routes, rules, sources: extras.sources }
+    if (/(^|\/|\*)\.env/.test(glob))
+      options.logger.warn(`include "${glob}" names .env files: secrets files (.env, .env.*) are never uploaded`)
+  const rules = RULE_NAMES.flatMap(name =>
+    options[name] ? [compileRule(name, options[name], options.root, options.ref)] : [],
+  )
+  const attributeSettings = {
+    baseUrl: options.baseUrl,
+    attributes: options.attributes,
+    routePrefixes: extras.routePrefixes,
+    routes: extras.routes,
+    rules,
+    sources: extras.sources,
+  }
   // The MDX conversion shapes what is stored for every provider: a new version re-indexes.
   const content = { ...contentSettings(options), mdxText: MDX_TEXT_VERSION }
   return {
@@ -62,21 +76,54 @@ export function createContext(userOptions: VectornatorOptions, extras: Vectornat
 /** The plan of `files` against `state`, with what a reviewer reads beside it. */
 export function planFor(ctx: SyncContext, files: LocalFile[], state: SyncState): Omit<PlanReport, 'skipped'> {
   const { options } = ctx
-  const plan = makePlan(files, state, { canRetag: ctx.canRetag, contentFingerprint: ctx.contentFingerprint, contentSettings: ctx.content, attributesFingerprint: ctx.attributesFingerprint })
-  options.onProgress({ type: 'plan', add: plan.add.length, update: plan.update.length, delete: plan.delete.length, unchanged: plan.unchanged.length, rename: plan.rename.length, retag: plan.retag.length })
+  const plan = makePlan(files, state, {
+    canRetag: ctx.canRetag,
+    contentFingerprint: ctx.contentFingerprint,
+    contentSettings: ctx.content,
+    attributesFingerprint: ctx.attributesFingerprint,
+  })
+  options.onProgress({
+    type: 'plan',
+    add: plan.add.length,
+    update: plan.update.length,
+    delete: plan.delete.length,
+    unchanged: plan.unchanged.length,
+    rename: plan.rename.length,
+    retag: plan.retag.length,
+  })
   const uploadBytes = [...plan.add, ...plan.update.map(u => u.file)].reduce((n, f) => n + f.size, 0)
   const storeFilesAfter = Object.keys(state.files).length + plan.add.length - plan.delete.length
   return { plan, state, uploadBytes, storeFilesAfter, storeId: state.storeId || options.vectorStoreId || '' }
 }
 
 /** The full metadata of a document, its attributes built from its content. */
-export async function describe(ctx: SyncContext, provider: VectorStoreProvider, file: LocalFile, buffer: Buffer): Promise<FileMetadata> {
-  const attributes = await buildAttributes({ path: file.path, sha256: file.sha256, content: buffer.toString('utf8') }, ctx.attributeSettings, provider.limits)
-  const metadata = { path: file.path, sha256: file.sha256, size: file.size, lastModified: new Date(file.mtimeMs).toISOString(), attributes }
+export async function describe(
+  ctx: SyncContext,
+  provider: VectorStoreProvider,
+  file: LocalFile,
+  buffer: Buffer,
+): Promise<FileMetadata> {
+  const attributes = await buildAttributes(
+    { path: file.path, sha256: file.sha256, content: buffer.toString('utf8') },
+    ctx.attributeSettings,
+    provider.limits,
+  )
+  const metadata = {
+    path: file.path,
+    sha256: file.sha256,
+    size: file.size,
+    lastModified: new Date(file.mtimeMs).toISOString(),
+    attributes,
+  }
   // The seed interface's hook: a provider may add attributes of its own (path and sha256 stay).
   if (typeof provider.enrichMetadata !== 'function') return metadata
   const enriched = await provider.enrichMetadata(file.path, buffer, metadata)
-  return { ...enriched, path: file.path, sha256: file.sha256, attributes: { ...enriched.attributes, path: file.path, sha256: file.sha256 } }
+  return {
+    ...enriched,
+    path: file.path,
+    sha256: file.sha256,
+    attributes: { ...enriched.attributes, path: file.path, sha256: file.sha256 },
+  }
 }
 
 /** Records in the state the settings its documents were stored with. */
@@ -89,8 +136,13 @@ export function recordSettings(ctx: SyncContext, state: SyncState): void {
 }
 
 export function settingsChanged(ctx: SyncContext, state: SyncState): boolean {
-  if (state.fingerprint !== ctx.contentFingerprint || state.settings?.attributes !== ctx.attributesFingerprint) return true
-  return isBuild(ctx.extras) && !ctx.adopted && stableStringify(state.build) !== stableStringify(buildRecord(ctx.options, ctx.extras, ctx.emitted))
+  if (state.fingerprint !== ctx.contentFingerprint || state.settings?.attributes !== ctx.attributesFingerprint)
+    return true
+  return (
+    isBuild(ctx.extras) &&
+    !ctx.adopted &&
+    stableStringify(state.build) !== stableStringify(buildRecord(ctx.options, ctx.extras, ctx.emitted))
+  )
 }
 
 /** Stops a plan that would delete more of the store than `maxDeletions` allows (a wrong glob or root). */
@@ -99,15 +151,21 @@ export function guardDeletions(options: ResolvedOptions, report: PlanReport): vo
   const deletions = report.plan.delete.length
   if (stored === 0 || deletions === 0 || options.allowMassDelete) return
   if (deletions / stored > options.maxDeletions)
-    throw new UsageError(`this sync would delete ${deletions} of the store's ${stored} documents (more than ${Math.round(options.maxDeletions * 100)}%): check the include globs and the root, or pass --allow-mass-delete if this is intended`)
+    throw new UsageError(
+      `this sync would delete ${deletions} of the store's ${stored} documents (more than ${Math.round(options.maxDeletions * 100)}%): check the include globs and the root, or pass --allow-mass-delete if this is intended`,
+    )
 }
 
 /** Refuses a state written for another store or provider than the one asked for. */
 export function refuseForeignState(state: SyncState, options: ResolvedOptions, store: StateStore): void {
   if (options.vectorStoreId && state.storeId && state.storeId !== options.vectorStoreId)
-    throw new UsageError(`the sync state in ${store.location} is for store ${state.storeId}, not ${options.vectorStoreId}: pass --store ${state.storeId}, or keep this store's state apart (metadata.key or --branch)`)
+    throw new UsageError(
+      `the sync state in ${store.location} is for store ${state.storeId}, not ${options.vectorStoreId}: pass --store ${state.storeId}, or keep this store's state apart (metadata.key or --branch)`,
+    )
   if (state.provider && state.provider !== options.providerName)
-    throw new UsageError(`the sync state in ${store.location} is for provider ${state.provider}, not ${options.providerName}: pass --provider ${state.provider}, or keep this provider's state apart (metadata.key or --branch)`)
+    throw new UsageError(
+      `the sync state in ${store.location} is for provider ${state.provider}, not ${options.providerName}: pass --provider ${state.provider}, or keep this provider's state apart (metadata.key or --branch)`,
+    )
 }
 
 /** The git remote the state branch lives on, when the state is on a branch. */

@@ -43,7 +43,7 @@ export interface DriftRepair {
 const hashOf = (hash: string) => hash.replace(/^sha256:/, '')
 
 /** A state entry for a document found in the store (its attributes are all there is to go on). */
-export function adopt(file: RemoteFile & { path: string, sha256: string }): FileState {
+export function adopt(file: RemoteFile & { path: string; sha256: string }): FileState {
   const at = file.createdAt ? new Date(file.createdAt * 1000).toISOString() : new Date().toISOString()
   return {
     fileId: file.fileId,
@@ -69,7 +69,11 @@ function sameAttributes(a: Attributes, b: Attributes): boolean {
  * retires them (see retireUntracked), so they go only once a state that does not name them is
  * published.
  */
-export async function repairDrift(provider: VectorStoreProvider, state: SyncState, logger: Logger): Promise<DriftRepair> {
+export async function repairDrift(
+  provider: VectorStoreProvider,
+  state: SyncState,
+  logger: Logger,
+): Promise<DriftRepair> {
   const repair: DriftRepair = { forgotten: [], adopted: [], retagged: [], untracked: [] }
   const remote = new Map<string, RemoteFile>()
   for (const file of await provider.listFiles()) remote.set(file.fileId, file)
@@ -99,7 +103,13 @@ export async function repairDrift(provider: VectorStoreProvider, state: SyncStat
     const expected = entry.attributes ? recorded : { ...file.attributes, path, sha256 }
     if (sameAttributes(file.attributes, expected)) continue
     if (provider.updateAttributes && entry.attributes) {
-      await provider.updateAttributes(entry.fileId, { path, sha256, size: entry.metadata.size, lastModified: entry.metadata.lastModified, attributes: entry.attributes })
+      await provider.updateAttributes(entry.fileId, {
+        path,
+        sha256,
+        size: entry.metadata.size,
+        lastModified: entry.metadata.lastModified,
+        attributes: entry.attributes,
+      })
       repair.retagged.push(path)
       continue
     }
@@ -111,7 +121,7 @@ export async function repairDrift(provider: VectorStoreProvider, state: SyncStat
     // A path the state lost (a state restored from a backup) whose document is still stored: the
     // copy is taken instead of uploading a second one.
     if (!state.files[file.path] && file.status === 'completed') {
-      state.files[file.path] = adopt(file as RemoteFile & { path: string, sha256: string })
+      state.files[file.path] = adopt(file as RemoteFile & { path: string; sha256: string })
       named.add(file.fileId)
       repair.adopted.push(file.path)
       continue
@@ -119,9 +129,13 @@ export async function repairDrift(provider: VectorStoreProvider, state: SyncStat
     repair.untracked.push(file)
   }
   if (repair.adopted.length)
-    logger.warn(`the sync state did not name ${repair.adopted.length} document${repair.adopted.length === 1 ? '' : 's'} the store holds: taken back into the state`)
+    logger.warn(
+      `the sync state did not name ${repair.adopted.length} document${repair.adopted.length === 1 ? '' : 's'} the store holds: taken back into the state`,
+    )
   if (repair.forgotten.length || repair.retagged.length)
-    logger.warn(`repaired the store: ${repair.forgotten.length} document${repair.forgotten.length === 1 ? '' : 's'} missing, failed or altered to upload again${repair.retagged.length ? `, ${repair.retagged.length} with edited attributes put back` : ''}`)
+    logger.warn(
+      `repaired the store: ${repair.forgotten.length} document${repair.forgotten.length === 1 ? '' : 's'} missing, failed or altered to upload again${repair.retagged.length ? `, ${repair.retagged.length} with edited attributes put back` : ''}`,
+    )
   return repair
 }
 
@@ -151,5 +165,7 @@ export function retireUntracked(state: SyncState, untracked: readonly RemoteFile
   }
   if (count === 0) return
   state.journal = journal
-  logger.warn(`the store holds ${count} document${count === 1 ? '' : 's'} that the sync state does not name (a sync stopped before it published, or one still running from an older state): removed once this sync publishes`)
+  logger.warn(
+    `the store holds ${count} document${count === 1 ? '' : 's'} that the sync state does not name (a sync stopped before it published, or one still running from an older state): removed once this sync publishes`,
+  )
 }

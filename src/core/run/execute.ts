@@ -44,40 +44,53 @@ async function rewriteAttributes(work: Work, plan: Plan<LocalFile>): Promise<voi
   const { ctx, result } = work
   const { state, provider } = ctx
   if (plan.rename.length > 0) {
-    journalUploads(state, plan.rename.map(({ file, entry }) => ({ file, fileId: entry.fileId })))
+    journalUploads(
+      state,
+      plan.rename.map(({ file, entry }) => ({ file, fileId: entry.fileId })),
+    )
     await ctx.flush()
   }
   const rewrite = async (file: LocalFile, entry: FileState) => {
     const metadata = await ctx.describe(file, await file.read())
-    if (JSON.stringify(metadata.attributes) === JSON.stringify(entry.attributes) && file.path === entry.metadata.path) return undefined
+    if (JSON.stringify(metadata.attributes) === JSON.stringify(entry.attributes) && file.path === entry.metadata.path)
+      return undefined
     if (!ctx.touched?.has(entry.fileId)) ctx.touched?.set(entry.fileId, entry.attributes)
     await provider.updateAttributes!(entry.fileId, metadata)
     return metadata
   }
   await Promise.all([
-    ...plan.rename.map(({ file, from, entry }) => work.limit(async () => {
-      try {
-        const metadata = (await rewrite(file, entry))!
-        delete state.files[from]
-        state.files[file.path] = { ...entry, metadata: { path: file.path, size: file.size, lastModified: new Date(file.mtimeMs).toISOString() }, attributes: metadata.attributes }
-        removeJournal(state, e => e.op === 'upload' && e.path === file.path && e.fileId === entry.fileId)
-        result.renamed.push({ from, to: file.path })
-        ctx.onFile('rename', file.path)
-        ctx.checkpoint()
-      }
-      catch (error) { work.fail('rename', file.path, error) }
-    })),
-    ...plan.retag.map(({ file, entry }) => work.limit(async () => {
-      try {
-        const metadata = await rewrite(file, entry)
-        if (!metadata) return
-        state.files[file.path] = { ...entry, attributes: metadata.attributes }
-        result.retagged.push(file.path)
-        ctx.onFile('retag', file.path)
-        ctx.checkpoint()
-      }
-      catch (error) { work.fail('retag', file.path, error) }
-    })),
+    ...plan.rename.map(({ file, from, entry }) =>
+      work.limit(async () => {
+        try {
+          const metadata = (await rewrite(file, entry))!
+          delete state.files[from]
+          state.files[file.path] = {
+            ...entry,
+            metadata: { path: file.path, size: file.size, lastModified: new Date(file.mtimeMs).toISOString() },
+            attributes: metadata.attributes,
+          }
+          removeJournal(state, e => e.op === 'upload' && e.path === file.path && e.fileId === entry.fileId)
+          result.renamed.push({ from, to: file.path })
+          ctx.onFile('rename', file.path)
+          ctx.checkpoint()
+        } catch (error) {
+          work.fail('rename', file.path, error)
+        }
+      }),
+    ),
+    ...plan.retag.map(({ file, entry }) =>
+      work.limit(async () => {
+        try {
+          const metadata = await rewrite(file, entry)
+          if (!metadata) return
+          state.files[file.path] = { ...entry, attributes: metadata.attributes }
+          result.retagged.push(file.path)
+          ctx.onFile('retag', file.path)
+          ctx.checkpoint()
+        } catch (error) {
+          work.fail('retag', file.path, error)
+        }
+      }),
+    ),
   ])
 }
-

@@ -13,7 +13,7 @@ export interface VectornatorExtras {
   /** Files synced besides the scanned documents (files a build emitted); see filesFromPaths. */
   extraFiles?: () => Promise<LocalFile[]>
   /** The site's title and description, as the framework has them (llms.txt's heading). */
-  site?: { title?: string, description?: string }
+  site?: { title?: string; description?: string }
 }
 
 /** True when the face is a build: it hands over routes, folders or emitted files. */
@@ -25,7 +25,11 @@ export function isBuild(extras: VectornatorExtras): boolean {
  * What a build used to shape its documents, as it is recorded in the state (see
  * build-record.ts for who reads it).
  */
-export function buildRecord(options: ResolvedOptions, extras: VectornatorExtras, emitted: readonly string[]): BuildRecord {
+export function buildRecord(
+  options: ResolvedOptions,
+  extras: VectornatorExtras,
+  emitted: readonly string[],
+): BuildRecord {
   const record: BuildRecord = {
     include: options.include,
     exclude: options.exclude.slice(DEFAULT_EXCLUDE.length),

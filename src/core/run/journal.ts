@@ -8,11 +8,21 @@ import type { FileState, JournalEntry, SyncState } from '../state/types'
 export const now = () => new Date().toISOString()
 
 /** Journals the uploads about to be made (and, for a rename, the file whose attributes change). */
-export function journalUploads(state: SyncState, uploads: { file: LocalFile, previous?: FileState, fileId?: string }[]): void {
-  state.journal = [...(state.journal ?? []), ...uploads.map(({ file, previous, fileId }) => ({
-    op: 'upload' as const, path: file.path, hash: file.sha256, at: now(),
-    ...(previous ? { replaces: previous.fileId } : {}), ...(fileId ? { fileId } : {}),
-  }))]
+export function journalUploads(
+  state: SyncState,
+  uploads: { file: LocalFile; previous?: FileState; fileId?: string }[],
+): void {
+  state.journal = [
+    ...(state.journal ?? []),
+    ...uploads.map(({ file, previous, fileId }) => ({
+      op: 'upload' as const,
+      path: file.path,
+      hash: file.sha256,
+      at: now(),
+      ...(previous ? { replaces: previous.fileId } : {}),
+      ...(fileId ? { fileId } : {}),
+    })),
+  ]
 }
 
 export function removeJournal(state: SyncState, predicate: (e: JournalEntry) => boolean): void {
@@ -27,4 +37,3 @@ export function removeJournal(state: SyncState, predicate: (e: JournalEntry) => 
 export function retire(state: SyncState, path: string, fileId: string): void {
   state.journal = [...(state.journal ?? []), { op: 'delete', path, fileId, at: now() }]
 }
-

@@ -65,15 +65,17 @@ export async function findOrphanFileObjects(
     if (size !== undefined) sizes.set(name, (sizes.get(name) ?? new Set()).add(size))
   }
   if (names.size === 0) return []
-  const sizeMatches = (o: FileObjectRef) => !search.sizes || o.bytes === undefined || sizes.get(o.filename)?.has(o.bytes) === true
+  const sizeMatches = (o: FileObjectRef) =>
+    !search.sizes || o.bytes === undefined || sizes.get(o.filename)?.has(o.bytes) === true
   const tracked = new Set(Object.values(state.files).map(f => f.fileId))
   const since = search.sinceMs === undefined ? 0 : Math.max(0, Math.floor(search.sinceMs / 1000) - CLOCK_SLACK_S)
-  const candidates = (await provider.listFileObjects!(since) as FileObjectRef[])
-    .filter(o => names.has(o.filename) && sizeMatches(o) && !tracked.has(o.fileId) && !search.attached?.has(o.fileId))
+  const candidates = ((await provider.listFileObjects!(since)) as FileObjectRef[]).filter(
+    o => names.has(o.filename) && sizeMatches(o) && !tracked.has(o.fileId) && !search.attached?.has(o.fileId),
+  )
   const orphans: FileObjectRef[] = []
   for (const candidate of candidates) {
     // Attached to the store means a document uses it: never ours to delete.
-    if (!search.attached && provider.getFile && await provider.getFile(candidate.fileId)) continue
+    if (!search.attached && provider.getFile && (await provider.getFile(candidate.fileId))) continue
     orphans.push(candidate)
   }
   return orphans
@@ -83,7 +85,12 @@ export async function findOrphanFileObjects(
  * Deletes the orphan File objects of `paths` created since `sinceMs` (see findOrphanFileObjects).
  * Resolves to how many were deleted.
  */
-export async function sweepOrphans(provider: VectorStoreProvider, state: SyncState, paths: Iterable<string>, search: OrphanSearch & { sinceMs: number }): Promise<number> {
+export async function sweepOrphans(
+  provider: VectorStoreProvider,
+  state: SyncState,
+  paths: Iterable<string>,
+  search: OrphanSearch & { sinceMs: number },
+): Promise<number> {
   const orphans = await findOrphanFileObjects(provider, state, paths, search)
   for (const orphan of orphans) await provider.deleteFileObject!(orphan.fileId)
   return orphans.length

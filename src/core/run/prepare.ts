@@ -8,7 +8,7 @@ import { refuseForeignState, planFor, type SyncContext } from './context'
 import { adoptBuild } from './build-record'
 
 /** The first phase of a sync: the state loaded (or proven unchanged), the documents scanned, the plan. */
-export type Prepared = PlanReport & { loaded: SyncState | undefined, files: LocalFile[], sourceCommit?: string }
+export type Prepared = PlanReport & { loaded: SyncState | undefined; files: LocalFile[]; sourceCommit?: string }
 
 /** A sync the state summary shows would change nothing: the state was never read. */
 export interface Unchanged {
@@ -30,7 +30,11 @@ export interface QuickCheck {
  * settings, and the stored state's identity, asked at once so that what it waits for (git
  * processes, a hash in the thread pool) runs while the scan keeps this thread busy.
  */
-export function startQuickCheck(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined): QuickCheck | undefined {
+export function startQuickCheck(
+  ctx: SyncContext,
+  store: StateStore,
+  cache: FileStatCache | undefined,
+): QuickCheck | undefined {
   const summary = quickSummary(ctx, cache)
   if (!summary || !store.storedIdentity || !store.loadedIdentity) return undefined
   const identifying = store.storedIdentity(cache)
@@ -44,35 +48,65 @@ export async function stateIsSummarised(check: QuickCheck): Promise<boolean> {
 }
 
 export function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined): Promise<Prepared>
-export function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, quick: QuickCheck | undefined): Promise<Prepared | Unchanged>
+export function prepare(
+  ctx: SyncContext,
+  store: StateStore,
+  cache: FileStatCache | undefined,
+  quick: QuickCheck | undefined,
+): Promise<Prepared | Unchanged>
 /**
  * Loads the state and scans the documents side by side, then plans. With a quick check, a state
  * whose summary in the local cache matches the documents is not read at all (see state/summary.ts).
  */
-export async function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, quick?: QuickCheck): Promise<Prepared | Unchanged> {
+export async function prepare(
+  ctx: SyncContext,
+  store: StateStore,
+  cache: FileStatCache | undefined,
+  quick?: QuickCheck,
+): Promise<Prepared | Unchanged> {
   const { options } = ctx
   // The scan needs nothing from the state: it runs while the state loads (a git fetch, a parse).
   let scanning = scanDocuments(ctx, cache)
   scanning.catch(() => {})
-  let collected: Promise<{ files: LocalFile[], skipped: SkippedFile[], commit?: string }> | undefined
+  let collected: Promise<{ files: LocalFile[]; skipped: SkippedFile[]; commit?: string }> | undefined
   // Once, whichever path asks first: the skipped files are said once, the build's files read once.
-  const collect = () => (collected ??= (async () => {
-    const scanned = await scanning
-    const extra = ctx.extras.extraFiles ? await ctx.extras.extraFiles() : []
-    ctx.emitted = extra.map(f => f.path)
-    const files = extra.length ? mergeFiles(scanned.files, extra) : scanned.files
-    for (const s of scanned.skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)
-    options.onProgress({ type: 'scan', files: files.length })
-    return { files, skipped: scanned.skipped, commit: scanned.commit }
-  })())
+  const collect = () =>
+    (collected ??= (async () => {
+      const scanned = await scanning
+      const extra = ctx.extras.extraFiles ? await ctx.extras.extraFiles() : []
+      ctx.emitted = extra.map(f => f.path)
+      const files = extra.length ? mergeFiles(scanned.files, extra) : scanned.files
+      for (const s of scanned.skipped) options.logger.warn(`skipped ${s.path}: ${s.reason}`)
+      options.onProgress({ type: 'scan', files: files.length })
+      return { files, skipped: scanned.skipped, commit: scanned.commit }
+    })())
   let loaded: SyncState | undefined
   try {
     if (quick && (await quick.identifying) === quick.summary.identity) {
       const { summary } = quick
       const local = await collect()
-      if (filesDigest(local.files, f => f.path, f => f.sha256) === summary.files) {
-        options.onProgress({ type: 'plan', add: 0, update: 0, delete: 0, unchanged: local.files.length, rename: 0, retag: 0 })
-        return { unchanged: local.files, skipped: local.skipped, storeId: summary.storeId, documents: summary.documents }
+      if (
+        filesDigest(
+          local.files,
+          f => f.path,
+          f => f.sha256,
+        ) === summary.files
+      ) {
+        options.onProgress({
+          type: 'plan',
+          add: 0,
+          update: 0,
+          delete: 0,
+          unchanged: local.files.length,
+          rename: 0,
+          retag: 0,
+        })
+        return {
+          unchanged: local.files,
+          skipped: local.skipped,
+          storeId: summary.storeId,
+          documents: summary.documents,
+        }
       }
     }
     loaded = await store.load()
@@ -83,8 +117,7 @@ export async function prepare(ctx: SyncContext, store: StateStore, cache: FileSt
       scanning = scanDocuments(ctx, cache)
       collected = undefined
     }
-  }
-  catch (error) {
+  } catch (error) {
     await scanning.catch(() => {})
     throw error
   }
@@ -98,7 +131,12 @@ export async function prepare(ctx: SyncContext, store: StateStore, cache: FileSt
 /** The summary of the last synced state, when it was made for these settings (see state/summary.ts). */
 function quickSummary(ctx: SyncContext, cache: FileStatCache | undefined): StateSummary | undefined {
   const { options } = ctx
-  return summaryFor(cache?.state, { storeId: options.vectorStoreId, provider: options.providerName, fingerprint: ctx.contentFingerprint, attributes: ctx.attributesFingerprint })
+  return summaryFor(cache?.state, {
+    storeId: options.vectorStoreId,
+    provider: options.providerName,
+    fingerprint: ctx.contentFingerprint,
+    attributes: ctx.attributesFingerprint,
+  })
 }
 
 /** Keeps the summary of the state the store now holds, for the next sync's quick check. */

@@ -50,12 +50,16 @@ export async function createProvider(options: ResolvedOptions): Promise<VectorSt
 
 /** What to tell the user once a store was created (where it lives, how to search it). */
 export function createdNotice(options: ResolvedOptions, provider: VectorStoreProvider): string | undefined {
-  return typeof options.provider === 'object' ? undefined : definition(options).createdNotice?.(providerSettings(options), provider)
+  return typeof options.provider === 'object'
+    ? undefined
+    : definition(options).createdNotice?.(providerSettings(options), provider)
 }
 
 /** Whether readers of the store must hold the state's lock (see ProviderDefinition.exclusive). */
 export function storeIsExclusive(options: ResolvedOptions): boolean {
-  return typeof options.provider === 'object' ? false : Boolean(definition(options).exclusive?.(providerSettings(options)))
+  return typeof options.provider === 'object'
+    ? false
+    : Boolean(definition(options).exclusive?.(providerSettings(options)))
 }
 
 /** Ends the use of a provider: disconnect, then cleanup; never throws (the outcome is known by then). */
@@ -64,4 +68,3 @@ export async function releaseProvider(provider: VectorStoreProvider | undefined)
   await provider.disconnect().catch(() => {})
   await provider.cleanup().catch(() => {})
 }
-

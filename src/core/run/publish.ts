@@ -77,7 +77,7 @@ export async function executeAndPublish(ctx: SyncContext, input: PublishInput): 
     await store.finish(state, {
       message,
       changed: true,
-      resolve: async (theirs) => {
+      resolve: async theirs => {
         const verdict = await judge(options.root, input.source, theirs, remoteName(options))
         await forgetVanished(provider, uploaded)
         adoptTheirs(state, theirs, uploaded)
@@ -98,8 +98,7 @@ export async function executeAndPublish(ctx: SyncContext, input: PublishInput): 
     })
     published = true
     if (!yielded) await retireAfterPublish(ctx, store, state, provider)
-  }
-  catch (error) {
+  } catch (error) {
     // A sync that fails still leaves its last state (and journal) saved for the next run, and
     // writes nothing once the lock is released.
     if (!(error instanceof UnpublishedError)) {
@@ -112,17 +111,33 @@ export async function executeAndPublish(ctx: SyncContext, input: PublishInput): 
     // uploads removed, what it retired kept), so every clone's next sync starts from a true state.
     // (Once the state is published, only the removal of what it retired waits for a later sync.)
     if (!published) await rollBack(provider, uploaded, options.concurrency, options.logger.warn)
-    options.logger.warn(published ? error.message : `${error.message}. The store is left as the published state describes`)
+    options.logger.warn(
+      published ? error.message : `${error.message}. The store is left as the published state describes`,
+    )
     return published && !yielded
   }
   return !yielded
 }
 
 /** Removes the documents this run stored (none of which a published state names). */
-async function rollBack(provider: VectorStoreProvider, uploaded: Map<string, FileState>, concurrency: number, warn: (message: string) => void): Promise<void> {
+async function rollBack(
+  provider: VectorStoreProvider,
+  uploaded: Map<string, FileState>,
+  concurrency: number,
+  warn: (message: string) => void,
+): Promise<void> {
   const limit = pLimit(concurrency)
-  await Promise.all([...uploaded].map(([path, entry]) => limit(() => provider.deleteFile(entry.fileId).catch((error: unknown) =>
-    warn(`could not remove ${path} (${entry.fileId}): ${errorMessage(error)}; the next sync removes it`)))))
+  await Promise.all(
+    [...uploaded].map(([path, entry]) =>
+      limit(() =>
+        provider
+          .deleteFile(entry.fileId)
+          .catch((error: unknown) =>
+            warn(`could not remove ${path} (${entry.fileId}): ${errorMessage(error)}; the next sync removes it`),
+          ),
+      ),
+    ),
+  )
 }
 
 /** The state as published: when, with which settings, from which source commit. */
@@ -133,8 +148,7 @@ function stamp(ctx: SyncContext, state: SyncState, source: SourceCommit | undefi
     state.sourceCommit = source.commit
     if (source.dirty) state.sourceDirty = true
     else delete state.sourceDirty
-  }
-  else {
+  } else {
     delete state.sourceCommit
     delete state.sourceDirty
   }
@@ -145,8 +159,17 @@ function stamp(ctx: SyncContext, state: SyncState, source: SourceCommit | undefi
  * without the list of removals; unless another sync has built on it meanwhile (its state is then
  * kept: it carries that list and removes what is left of it).
  */
-async function retireAfterPublish(ctx: SyncContext, store: StateStore, state: SyncState, provider: VectorStoreProvider): Promise<void> {
+async function retireAfterPublish(
+  ctx: SyncContext,
+  store: StateStore,
+  state: SyncState,
+  provider: VectorStoreProvider,
+): Promise<void> {
   if (!state.journal?.some(e => e.fileId)) return
   const removed = await removeRetired(provider, state, ctx.options.concurrency, ctx.options.logger.warn)
-  await store.finish(state, { message: `${CLEANUP_SUBJECT}${removed} replaced document${removed === 1 ? '' : 's'}`, changed: true, resolve: async () => undefined })
+  await store.finish(state, {
+    message: `${CLEANUP_SUBJECT}${removed} replaced document${removed === 1 ? '' : 's'}`,
+    changed: true,
+    resolve: async () => undefined,
+  })
 }

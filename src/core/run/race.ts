@@ -21,22 +21,41 @@ import { errorMessage } from '../../lib/errors'
 
 export type { RaceReport }
 
-export type Verdict = { yield: boolean, reason: string }
+export type Verdict = { yield: boolean; reason: string }
 
 const short = (commit?: string) => commit?.slice(0, 12) ?? 'an unknown commit'
 
 /** Whether a sync of `mine` gives way to a published state of `theirs`. */
-export async function judge(root: string, mine: SourceCommit | undefined, theirs: SyncState, remote?: string): Promise<Verdict> {
+export async function judge(
+  root: string,
+  mine: SourceCommit | undefined,
+  theirs: SyncState,
+  remote?: string,
+): Promise<Verdict> {
   if (!mine || !theirs.sourceCommit) return { yield: false, reason: 'source commit unknown: the last to publish wins' }
   const relation = await commitRelation(root, mine.commit, theirs.sourceCommit, remote)
   if (relation === 'same') {
     return mine.dirty || theirs.sourceDirty
-      ? { yield: false, reason: `the same commit ${short(mine.commit)} with uncommitted changes: the last to publish wins` }
+      ? {
+          yield: false,
+          reason: `the same commit ${short(mine.commit)} with uncommitted changes: the last to publish wins`,
+        }
       : { yield: true, reason: `it published the same commit ${short(mine.commit)}` }
   }
-  if (relation === 'ancestor') return { yield: true, reason: `it published ${short(theirs.sourceCommit)}, a newer commit than ${short(mine.commit)}` }
-  if (relation === 'descendant') return { yield: false, reason: `it published ${short(theirs.sourceCommit)}, an older commit than ${short(mine.commit)}` }
-  return { yield: false, reason: `${short(theirs.sourceCommit)} and ${short(mine.commit)} are unrelated commits: the last to publish wins` }
+  if (relation === 'ancestor')
+    return {
+      yield: true,
+      reason: `it published ${short(theirs.sourceCommit)}, a newer commit than ${short(mine.commit)}`,
+    }
+  if (relation === 'descendant')
+    return {
+      yield: false,
+      reason: `it published ${short(theirs.sourceCommit)}, an older commit than ${short(mine.commit)}`,
+    }
+  return {
+    yield: false,
+    reason: `${short(theirs.sourceCommit)} and ${short(mine.commit)} are unrelated commits: the last to publish wins`,
+  }
 }
 
 /**
@@ -53,7 +72,13 @@ export function adoptTheirs(state: SyncState, theirs: SyncState, uploaded: Map<s
   const journal = state.journal ?? []
   for (const [path, entry] of uploaded) {
     if (named.has(entry.fileId) || journal.some(e => e.op === 'upload' && e.fileId === entry.fileId)) continue
-    journal.push({ op: 'upload', path, hash: entry.hash.replace(/^sha256:/, ''), at: entry.uploadedAt, fileId: entry.fileId })
+    journal.push({
+      op: 'upload',
+      path,
+      hash: entry.hash.replace(/^sha256:/, ''),
+      at: entry.uploadedAt,
+      fileId: entry.fileId,
+    })
   }
   if (journal.length > 0) state.journal = journal
 }
@@ -74,7 +99,11 @@ export async function forgetVanished(provider: VectorStoreProvider, uploaded: Ma
  * Takes out of a re-plan the uploads this run already made: a document stored earlier in the run
  * with the same path and content is recorded instead of uploaded again.
  */
-export function reuseUploads<F extends PlanFile>(plan: Plan<F>, state: SyncState, uploaded: Map<string, FileState>): { reused: string[] } {
+export function reuseUploads<F extends PlanFile>(
+  plan: Plan<F>,
+  state: SyncState,
+  uploaded: Map<string, FileState>,
+): { reused: string[] } {
   const reused: string[] = []
   const mine = (file: F) => {
     const entry = uploaded.get(file.path)
@@ -88,7 +117,7 @@ export function reuseUploads<F extends PlanFile>(plan: Plan<F>, state: SyncState
     }
     reused.push(file.path)
   }
-  plan.add = plan.add.filter((file) => {
+  plan.add = plan.add.filter(file => {
     const entry = mine(file)
     if (entry) take(file, entry)
     return !entry
@@ -107,12 +136,22 @@ export function reuseUploads<F extends PlanFile>(plan: Plan<F>, state: SyncState
  * A yielding sync rewrote the attributes of documents in place (renames, re-tags) that the
  * winner's state still names: they get back the attributes that state records.
  */
-export async function restoreTouched(provider: VectorStoreProvider, touched: Map<string, FileState['attributes']>, theirs: SyncState): Promise<void> {
+export async function restoreTouched(
+  provider: VectorStoreProvider,
+  touched: Map<string, FileState['attributes']>,
+  theirs: SyncState,
+): Promise<void> {
   if (!provider.updateAttributes || touched.size === 0) return
   for (const [path, entry] of Object.entries(theirs.files)) {
     if (!touched.has(entry.fileId) || !entry.attributes) continue
     const sha256 = entry.hash.replace(/^sha256:/, '')
-    await provider.updateAttributes(entry.fileId, { path, sha256, size: entry.metadata.size, lastModified: entry.metadata.lastModified, attributes: entry.attributes })
+    await provider.updateAttributes(entry.fileId, {
+      path,
+      sha256,
+      size: entry.metadata.size,
+      lastModified: entry.metadata.lastModified,
+      attributes: entry.attributes,
+    })
   }
 }
 
@@ -121,23 +160,36 @@ export async function restoreTouched(provider: VectorStoreProvider, touched: Map
  * the documents this run stored that it does not name. Only entries with a known id are handled;
  * one whose removal fails stays in the journal for the next run. Resolves to what was removed.
  */
-export async function removeRetired(provider: VectorStoreProvider, state: SyncState, concurrency: number, onError: (message: string) => void): Promise<number> {
+export async function removeRetired(
+  provider: VectorStoreProvider,
+  state: SyncState,
+  concurrency: number,
+  onError: (message: string) => void,
+): Promise<number> {
   const journal = state.journal ?? []
   const named = new Set(Object.values(state.files).map(f => f.fileId))
   const limit = pLimit(concurrency)
   const done = new Set<number>()
   let removed = 0
-  await Promise.all(journal.map((e, i) => limit(async () => {
-    const id = e.fileId
-    if (!id) return
-    if (named.has(id)) { done.add(i); return }
-    try {
-      await provider.deleteFile(id)
-      done.add(i)
-      removed++
-    }
-    catch (error) { onError(`could not remove ${e.path} (${id}): ${errorMessage(error)}; the next sync removes it`) }
-  })))
+  await Promise.all(
+    journal.map((e, i) =>
+      limit(async () => {
+        const id = e.fileId
+        if (!id) return
+        if (named.has(id)) {
+          done.add(i)
+          return
+        }
+        try {
+          await provider.deleteFile(id)
+          done.add(i)
+          removed++
+        } catch (error) {
+          onError(`could not remove ${e.path} (${id}): ${errorMessage(error)}; the next sync removes it`)
+        }
+      }),
+    ),
+  )
   const left = journal.filter((_, i) => !done.has(i))
   if (left.length > 0) state.journal = left
   else delete state.journal

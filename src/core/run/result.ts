@@ -9,13 +9,32 @@ export function resultFromPlan(report: Pick<PlanReport, 'plan' | 'storeId' | 'sk
 }
 
 /** The result of a sync that changed nothing (`unchanged` documents). */
-export function nothingDone(storeId: string, dryRun: boolean, unchanged: number, skipped: SyncResult['skipped']): SyncResult {
-  return { storeId, dryRun, added: [], updated: [], deleted: [], renamed: [], retagged: [], unchanged, failed: [], skipped, durationMs: 0 }
+export function nothingDone(
+  storeId: string,
+  dryRun: boolean,
+  unchanged: number,
+  skipped: SyncResult['skipped'],
+): SyncResult {
+  return {
+    storeId,
+    dryRun,
+    added: [],
+    updated: [],
+    deleted: [],
+    renamed: [],
+    retagged: [],
+    unchanged,
+    failed: [],
+    skipped,
+    durationMs: 0,
+  }
 }
 
 /** Adds one round's work to the result (a re-planned sync runs more than one). */
 export function mergeExecuted(result: SyncResult, executed: ExecuteResult): void {
-  const add = (into: string[], from: string[]) => { for (const p of from) if (!into.includes(p)) into.push(p) }
+  const add = (into: string[], from: string[]) => {
+    for (const p of from) if (!into.includes(p)) into.push(p)
+  }
   add(result.added, executed.added)
   add(result.updated, executed.updated)
   add(result.deleted, executed.deleted)

@@ -14,7 +14,15 @@ import { createProvider, releaseProvider } from './provider'
 import { executeAndPublish } from './publish'
 import { nothingDone, resultFromPlan } from './result'
 import { settleJournal } from './settle'
-import { connectStore, ELSEWHERE, forgetOldStore, guardLostState, openStore, storeDisagrees, storeExists } from './store'
+import {
+  connectStore,
+  ELSEWHERE,
+  forgetOldStore,
+  guardLostState,
+  openStore,
+  storeDisagrees,
+  storeExists,
+} from './store'
 
 /**
  * One sync, phase by phase (the lock is held by the caller):
@@ -24,7 +32,11 @@ import { connectStore, ELSEWHERE, forgetOldStore, guardLostState, openStore, sto
  * 4. execute and publish (publish.ts), racing syncs included;
  * 5. report: retrieval checks, the result.
  */
-export async function runSync(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined): Promise<SyncResult> {
+export async function runSync(
+  ctx: SyncContext,
+  store: StateStore,
+  cache: FileStatCache | undefined,
+): Promise<SyncResult> {
   const { options } = ctx
   const started = Date.now()
   if (options.newStore && options.vectorStoreId)
@@ -41,16 +53,20 @@ export async function runSync(ctx: SyncContext, store: StateStore, cache: FileSt
     if (!('plan' in quick)) {
       provider ??= await createProvider(options)
       const asked = early ? await early.disagreement : NOT_ASKED
-      const disagreement = asked !== NOT_ASKED ? asked : await storeDisagrees(ctx, provider, quick.storeId, quick.documents)
-      if (!disagreement) return await done(ctx, nothingDone(quick.storeId, options.dryRun, quick.unchanged.length, quick.skipped), started)
+      const disagreement =
+        asked !== NOT_ASKED ? asked : await storeDisagrees(ctx, provider, quick.storeId, quick.documents)
+      if (!disagreement)
+        return await done(
+          ctx,
+          nothingDone(quick.storeId, options.dryRun, quick.unchanged.length, quick.skipped),
+          started,
+        )
       if (disagreement !== ELSEWHERE) options.logger.warn(disagreement)
       drifted = true
       report = await prepare(ctx, store, cache)
-    }
-    else report = quick
+    } else report = quick
     return await runPlan(ctx, store, cache, report, provider, drifted, started)
-  }
-  finally {
+  } finally {
     provider ??= await early?.provider.catch(() => undefined)
     await releaseProvider(provider)
   }
@@ -78,31 +94,56 @@ function askStoreEarly(ctx: SyncContext, check: QuickCheck): EarlyAnswer {
   const { storeId, documents } = check.summary
   const provider = createProvider(ctx.options)
   const disagreement = stateIsSummarised(check).then(async same =>
-    same ? storeDisagrees(ctx, await provider, storeId, documents) : NOT_ASKED)
+    same ? storeDisagrees(ctx, await provider, storeId, documents) : NOT_ASKED,
+  )
   // Awaited where they are used; a scan that fails first must not leave them unhandled.
   provider.catch(() => {})
   disagreement.catch(() => {})
   return { provider, disagreement }
 }
 
-async function runPlan(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, prepared: Prepared, opened: VectorStoreProvider | undefined, drifted: boolean, started: number): Promise<SyncResult> {
+async function runPlan(
+  ctx: SyncContext,
+  store: StateStore,
+  cache: FileStatCache | undefined,
+  prepared: Prepared,
+  opened: VectorStoreProvider | undefined,
+  drifted: boolean,
+  started: number,
+): Promise<SyncResult> {
   const { options } = ctx
   // A first sync with nothing to store creates nothing: an empty store, recorded and billed,
   // is never what a user whose globs miss wanted.
   if (prepared.files.length === 0 && !(options.vectorStoreId ?? (prepared.state.storeId || undefined)))
-    throw new UsageError(`no document matched ${options.include.map(g => JSON.stringify(g)).join(', ')} under ${options.root}: nothing synced and no store created; check --include (and --root, .gitignore)`)
-  const source = prepared.sourceCommit ? { commit: prepared.sourceCommit, dirty: false } : await sourceCommitOf(options.root)
+    throw new UsageError(
+      `no document matched ${options.include.map(g => JSON.stringify(g)).join(', ')} under ${options.root}: nothing synced and no store created; check --include (and --root, .gitignore)`,
+    )
+  const source = prepared.sourceCommit
+    ? { commit: prepared.sourceCommit, dirty: false }
+    : await sourceCommitOf(options.root)
   const newer = await newerInStore(ctx, prepared.loaded, source)
   if (newer) return keptNewer(ctx, prepared, newer, started)
   if (options.dryRun) return done(ctx, resultFromPlan(prepared, true), started)
 
-  const provider = opened ?? await createProvider(options)
-  try { return await syncWith(ctx, store, cache, provider, prepared, drifted, source, started) }
-  // A provider opened here is released here (one handed in is released by its opener).
-  finally { if (!opened) await releaseProvider(provider) }
+  const provider = opened ?? (await createProvider(options))
+  try {
+    return await syncWith(ctx, store, cache, provider, prepared, drifted, source, started)
+  } finally {
+    // A provider opened here is released here (one handed in is released by its opener).
+    if (!opened) await releaseProvider(provider)
+  }
 }
 
-async function syncWith(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined, provider: VectorStoreProvider, prepared: Prepared, drifted: boolean, source: SourceCommit | undefined, started: number): Promise<SyncResult> {
+async function syncWith(
+  ctx: SyncContext,
+  store: StateStore,
+  cache: FileStatCache | undefined,
+  provider: VectorStoreProvider,
+  prepared: Prepared,
+  drifted: boolean,
+  source: SourceCommit | undefined,
+  started: number,
+): Promise<SyncResult> {
   const { options } = ctx
   const { report, repaired, untracked, settled } = await readyStore(ctx, store, provider, prepared, drifted)
   guardDeletions(options, report)
@@ -114,20 +155,39 @@ async function syncWith(ctx: SyncContext, store: StateStore, cache: FileStatCach
   if (planSize(report.plan) === 0 && !state.journal?.length && state.storeId) {
     const changed = settingsChanged(ctx, state) || repaired.length > 0 || settled
     if (changed) recordSettings(ctx, state)
-    const message = !changed ? '' : repaired.length ? `vectornator: repaired ${repaired.length} documents` : settled ? 'vectornator: completed an interrupted sync' : 'vectornator: record settings'
+    const message = !changed
+      ? ''
+      : repaired.length
+        ? `vectornator: repaired ${repaired.length} documents`
+        : settled
+          ? 'vectornator: completed an interrupted sync'
+          : 'vectornator: record settings'
     // Publishes what an earlier run could not (a commit left unpushed) as well.
-    const published = await store.finish(state, { message, changed }).then(() => true, (error: unknown) => {
-      if (!(error instanceof UnpublishedError)) throw error
-      options.logger.warn(error.message)
-      return false
-    })
+    const published = await store.finish(state, { message, changed }).then(
+      () => true,
+      (error: unknown) => {
+        if (!(error instanceof UnpublishedError)) throw error
+        options.logger.warn(error.message)
+        return false
+      },
+    )
     if (published) remember(cache, state, store)
     return done(ctx, result, started)
   }
 
   result.storeId = state.storeId
   Object.assign(result, { added: [], updated: [], deleted: [], renamed: [], retagged: [], failed: [] })
-  const published = await executeAndPublish(ctx, { store, provider, state, plan: report.plan, files: report.files, source, result, started, untracked })
+  const published = await executeAndPublish(ctx, {
+    store,
+    provider,
+    state,
+    plan: report.plan,
+    files: report.files,
+    source,
+    result,
+    started,
+    untracked,
+  })
   if (published) remember(cache, state, store)
   sayRetries(ctx, provider, result)
   return done(ctx, result, started)
@@ -137,17 +197,31 @@ async function syncWith(ctx: SyncContext, store: StateStore, cache: FileStatCach
  * Opens (or creates) the store, settles what a killed run left in the journal, and repairs what
  * drifted in the store; the plan is made again whenever one of them changed the state.
  */
-async function readyStore(ctx: SyncContext, store: StateStore, provider: VectorStoreProvider, prepared: Prepared, drifted: boolean): Promise<{ report: Prepared, repaired: string[], untracked: RemoteFile[], settled: boolean }> {
+async function readyStore(
+  ctx: SyncContext,
+  store: StateStore,
+  provider: VectorStoreProvider,
+  prepared: Prepared,
+  drifted: boolean,
+): Promise<{ report: Prepared; repaired: string[]; untracked: RemoteFile[]; settled: boolean }> {
   const { options } = ctx
   let report = prepared
   const old = prepared.state
   const oldGone = options.newStore && old.storeId ? !(await storeExists(ctx, provider, old.storeId)) : false
   // A state naming an embedded store that is not on this machine (the state came with a clone):
   // this machine builds its own instead of failing.
-  const elsewhere = !options.newStore && options.localStore && !options.vectorStoreId && Boolean(old.storeId)
-    && !(await storeExists(ctx, provider, old.storeId))
-  if (elsewhere) options.logger.info(`the sync state names embedded store ${old.storeId}, which is not on this machine (deleted, or synced on another one): building this machine's own`)
-  if (options.newStore || elsewhere) report = { ...report, ...planFor(ctx, report.files, { ...emptyState(''), provider: options.providerName }) }
+  const elsewhere =
+    !options.newStore &&
+    options.localStore &&
+    !options.vectorStoreId &&
+    Boolean(old.storeId) &&
+    !(await storeExists(ctx, provider, old.storeId))
+  if (elsewhere)
+    options.logger.info(
+      `the sync state names embedded store ${old.storeId}, which is not on this machine (deleted, or synced on another one): building this machine's own`,
+    )
+  if (options.newStore || elsewhere)
+    report = { ...report, ...planFor(ctx, report.files, { ...emptyState(''), provider: options.providerName }) }
   const { state } = report
   const created = !(options.vectorStoreId ?? (state.storeId || undefined))
   const disagreement = await openStore(ctx, provider, state, report.loaded)
@@ -155,9 +229,11 @@ async function readyStore(ctx: SyncContext, store: StateStore, provider: VectorS
   if (created) {
     await store.save(state)
     if (oldGone) await forgetOldStore(ctx, provider, old)
+  } else if (!report.loaded) await guardLostState(provider, store)
+  const replan = async () => {
+    await store.save(state)
+    report = { ...report, ...planFor(ctx, report.files, state) }
   }
-  else if (!report.loaded) await guardLostState(provider, store)
-  const replan = async () => { await store.save(state); report = { ...report, ...planFor(ctx, report.files, state) } }
   // Crash safety: a journal left by a killed run is settled before anything is planned.
   const settled = Boolean(state.journal?.length)
   if (settled) {
@@ -183,22 +259,43 @@ function sayRetries(ctx: SyncContext, provider: VectorStoreProvider, result: Syn
   const total = counts ? counts.serverErrors + counts.rateLimits + counts.lostConnections : 0
   if (!counts || total === 0) return
   result.retries = { total, ...counts }
-  const parts = [[counts.serverErrors, 'server error'], [counts.rateLimits, 'rate limit'], [counts.lostConnections, 'lost connection']] as const
-  ctx.options.logger.info(`retried ${total} request${total === 1 ? '' : 's'}: ${parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}${n === 1 ? '' : 's'}`).join(', ')}`)
+  const parts = [
+    [counts.serverErrors, 'server error'],
+    [counts.rateLimits, 'rate limit'],
+    [counts.lostConnections, 'lost connection'],
+  ] as const
+  ctx.options.logger.info(
+    `retried ${total} request${total === 1 ? '' : 's'}: ${parts
+      .filter(([n]) => n > 0)
+      .map(([n, what]) => `${n} ${what}${n === 1 ? '' : 's'}`)
+      .join(', ')}`,
+  )
 }
 
 /** The source commit of the state the store holds, when it is newer than this checkout's: the store never moves back. */
-async function newerInStore(ctx: SyncContext, loaded: SyncState | undefined, source: SourceCommit | undefined): Promise<string | undefined> {
+async function newerInStore(
+  ctx: SyncContext,
+  loaded: SyncState | undefined,
+  source: SourceCommit | undefined,
+): Promise<string | undefined> {
   const { options } = ctx
   if (!loaded?.sourceCommit || !source || options.ref || options.allowOlder || options.newStore) return undefined
   if (loaded.sourceCommit === source.commit) return undefined
-  return await commitRelation(options.root, source.commit, loaded.sourceCommit, remoteName(options)) === 'ancestor' ? loaded.sourceCommit : undefined
+  return (await commitRelation(options.root, source.commit, loaded.sourceCommit, remoteName(options))) === 'ancestor'
+    ? loaded.sourceCommit
+    : undefined
 }
 
 function keptNewer(ctx: SyncContext, report: Prepared, newer: string, started: number): Promise<SyncResult> {
   const result = nothingDone(report.storeId, ctx.options.dryRun, report.files.length, report.skipped)
-  result.race = { outcome: 'kept-newer', theirs: newer, reason: `the store holds the documents of ${newer.slice(0, 12)}, a newer commit than this checkout's` }
-  ctx.options.logger.warn(`the store holds the documents of ${newer.slice(0, 12)}, a newer commit than this checkout's: nothing synced (pull first, or pass --allow-older to publish these documents)`)
+  result.race = {
+    outcome: 'kept-newer',
+    theirs: newer,
+    reason: `the store holds the documents of ${newer.slice(0, 12)}, a newer commit than this checkout's`,
+  }
+  ctx.options.logger.warn(
+    `the store holds the documents of ${newer.slice(0, 12)}, a newer commit than this checkout's: nothing synced (pull first, or pass --allow-older to publish these documents)`,
+  )
   return done(ctx, result, started)
 }
 
@@ -214,13 +311,17 @@ async function done(ctx: SyncContext, result: SyncResult, started: number): Prom
 /** Runs the retrieval checks against the store just synced and adds them to the result. */
 async function checkAfterSync(ctx: SyncContext, result: SyncResult): Promise<void> {
   const { options } = ctx
-  const { file, checks } = await loadChecks(options.root, typeof options.checks === 'string' ? options.checks : undefined)
+  const { file, checks } = await loadChecks(
+    options.root,
+    typeof options.checks === 'string' ? options.checks : undefined,
+  )
   // The sync holds the state's lock.
   const connection = await connectStore(ctx, { locked: true })
   try {
     result.checks = await runChecks(connection.provider, file, checks, check => searchFilter(options, check))
     const log = result.checks.failed > 0 ? options.logger.error : options.logger.info
     log(checksSummary(result.checks))
+  } finally {
+    await connection.close()
   }
-  finally { await connection.close() }
 }

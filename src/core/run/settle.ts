@@ -34,10 +34,21 @@ const hashOf = (entry: FileState) => entry.hash.replace(/^sha256:/, '')
  * - An entry of the state whose document the store lacks is forgotten (the plan re-adds it), so
  *   the state never claims a document that is not there.
  */
-export async function settleJournal(state: SyncState, provider: VectorStoreProvider, logger: Logger, local: Iterable<{ path: string, sha256: string, size: number }> = []): Promise<SettleSummary | undefined> {
+export async function settleJournal(
+  state: SyncState,
+  provider: VectorStoreProvider,
+  logger: Logger,
+  local: Iterable<{ path: string; sha256: string; size: number }> = [],
+): Promise<SettleSummary | undefined> {
   const journal = state.journal ?? []
   if (journal.length === 0) return undefined
-  const summary: SettleSummary = { entries: journal.length, removedDocuments: 0, removedFileObjects: 0, forgotten: [], retagged: [] }
+  const summary: SettleSummary = {
+    entries: journal.length,
+    removedDocuments: 0,
+    removedFileObjects: 0,
+    forgotten: [],
+    retagged: [],
+  }
 
   const remote = new Map<string, RemoteFile>()
   for (const file of await provider.listFiles()) remote.set(file.fileId, file)
@@ -83,12 +94,23 @@ export async function settleJournal(state: SyncState, provider: VectorStoreProvi
   const hashes = new Map(uploads.map(e => [e.path, e.hash]))
   for (const f of local) if (hashes.get(f.path) === f.sha256) sizes.set(f.path, f.size)
   if (sizes.size > 0) {
-    const since = Math.min(...uploads.filter(e => sizes.has(e.path)).map(e => Date.parse(e.at)).filter(Number.isFinite))
-    summary.removedFileObjects += await sweepOrphans(provider, state, sizes.keys(), { sinceMs: Number.isFinite(since) ? since : 0, attached: new Set(remote.keys()), sizes })
+    const since = Math.min(
+      ...uploads
+        .filter(e => sizes.has(e.path))
+        .map(e => Date.parse(e.at))
+        .filter(Number.isFinite),
+    )
+    summary.removedFileObjects += await sweepOrphans(provider, state, sizes.keys(), {
+      sinceMs: Number.isFinite(since) ? since : 0,
+      attached: new Set(remote.keys()),
+      sizes,
+    })
   }
 
   delete state.journal
-  logger.info(`completed an interrupted sync: ${journal.length} pending operation${journal.length === 1 ? '' : 's'} settled, ${summary.removedDocuments} untracked cop${summary.removedDocuments === 1 ? 'y' : 'ies'} and ${summary.removedFileObjects} unattached file object${summary.removedFileObjects === 1 ? '' : 's'} removed${summary.forgotten.length ? `, ${summary.forgotten.length} document${summary.forgotten.length === 1 ? '' : 's'} to upload again` : ''}`)
+  logger.info(
+    `completed an interrupted sync: ${journal.length} pending operation${journal.length === 1 ? '' : 's'} settled, ${summary.removedDocuments} untracked cop${summary.removedDocuments === 1 ? 'y' : 'ies'} and ${summary.removedFileObjects} unattached file object${summary.removedFileObjects === 1 ? '' : 's'} removed${summary.forgotten.length ? `, ${summary.forgotten.length} document${summary.forgotten.length === 1 ? '' : 's'} to upload again` : ''}`,
+  )
   return summary
 }
 
@@ -96,7 +118,12 @@ export async function settleJournal(state: SyncState, provider: VectorStoreProvi
  * The state against what is left in the store: an entry whose document is gone is forgotten, one
  * whose attributes disagree gets the state's back (or, where they cannot be rewritten, is removed).
  */
-async function matchStateToStore(state: SyncState, provider: VectorStoreProvider, remote: Map<string, RemoteFile>, summary: SettleSummary): Promise<void> {
+async function matchStateToStore(
+  state: SyncState,
+  provider: VectorStoreProvider,
+  remote: Map<string, RemoteFile>,
+  summary: SettleSummary,
+): Promise<void> {
   const deleteObject = (provider.deleteFileObject ?? provider.deleteFile).bind(provider)
   for (const [path, entry] of Object.entries(state.files)) {
     const file = remote.get(entry.fileId)
@@ -112,7 +139,13 @@ async function matchStateToStore(state: SyncState, provider: VectorStoreProvider
     // attributes are put back (a rename killed between the store and the state).
     if (provider.updateAttributes && entry.attributes) {
       const attributes = { ...entry.attributes, path, sha256: hashOf(entry) }
-      await provider.updateAttributes(entry.fileId, { path, sha256: hashOf(entry), size: entry.metadata.size, lastModified: entry.metadata.lastModified, attributes })
+      await provider.updateAttributes(entry.fileId, {
+        path,
+        sha256: hashOf(entry),
+        size: entry.metadata.size,
+        lastModified: entry.metadata.lastModified,
+        attributes,
+      })
       summary.retagged.push(path)
       continue
     }

@@ -22,19 +22,27 @@ export interface StoreConnection {
  * (its id written into `state`). Resolves to why the store's counts disagree with the state,
  * when they do: the one request a sync spends on checking it (see drift.ts).
  */
-export async function openStore(ctx: SyncContext, provider: VectorStoreProvider, state: SyncState, loaded: SyncState | undefined): Promise<string | undefined> {
+export async function openStore(
+  ctx: SyncContext,
+  provider: VectorStoreProvider,
+  state: SyncState,
+  loaded: SyncState | undefined,
+): Promise<string | undefined> {
   const { options } = ctx
   const wanted = options.vectorStoreId ?? (state.storeId || undefined)
   await provider.initialize({ storeId: wanted, storeName: options.storeName })
   await provider.connect()
   if (wanted) {
     const status = provider.storeStatus ? await provider.storeStatus() : undefined
-    if (!(provider.storeStatus ? status : await provider.verifyStore())) throw new UsageError(notFound(ctx, wanted, provider))
+    if (!(provider.storeStatus ? status : await provider.verifyStore()))
+      throw new UsageError(notFound(ctx, wanted, provider))
     state.storeId = wanted
     return status && loaded ? countsDisagree(status, Object.keys(loaded.files).length) : undefined
   }
   state.storeId = await provider.createStore(options.storeName)
-  options.logger.info(`created ${provider.name} store ${state.storeId} ("${options.storeName}"); its id is kept in the sync state`)
+  options.logger.info(
+    `created ${provider.name} store ${state.storeId} ("${options.storeName}"); its id is kept in the sync state`,
+  )
   const notice = createdNotice(options, provider)
   if (notice) options.logger.info(notice)
   return undefined
@@ -55,7 +63,12 @@ export function notOnThisMachine(storeId: string): string {
 }
 
 /** Opens the store a state summary names and compares its counts: undefined when they agree. */
-export async function storeDisagrees(ctx: SyncContext, provider: VectorStoreProvider, storeId: string, documents: number | undefined): Promise<string | undefined> {
+export async function storeDisagrees(
+  ctx: SyncContext,
+  provider: VectorStoreProvider,
+  storeId: string,
+  documents: number | undefined,
+): Promise<string | undefined> {
   await provider.initialize({ storeId, storeName: ctx.options.storeName })
   // No connect() first: the embedded store answers from its counts file without opening the
   // database, which takes seconds (storeStatus connects itself when it must).
@@ -72,7 +85,10 @@ export async function storeDisagrees(ctx: SyncContext, provider: VectorStoreProv
  * An embedded store, which one process at a time may open, is held under the state's lock until
  * close() (`locked`: the caller holds it already, as a sync running its checks does).
  */
-export async function connectStore(ctx: SyncContext, { locked = false }: { locked?: boolean } = {}): Promise<StoreConnection> {
+export async function connectStore(
+  ctx: SyncContext,
+  { locked = false }: { locked?: boolean } = {},
+): Promise<StoreConnection> {
   const { options } = ctx
   const store = await resolveStateStore(options, options.logger)
   let release = async () => {}
@@ -85,25 +101,39 @@ export async function connectStore(ctx: SyncContext, { locked = false }: { locke
     }
     state = await store.load()
     if (state) refuseForeignState(state, options, store)
-  }
-  catch (error) {
+  } catch (error) {
     await release()
     throw error
+  } finally {
+    await store.close()
   }
-  finally { await store.close() }
   const storeId = options.vectorStoreId ?? state?.storeId
-  const provider = storeId ? await createProvider(options).catch(async (error) => { await release(); throw error }) : undefined
+  const provider = storeId
+    ? await createProvider(options).catch(async error => {
+        await release()
+        throw error
+      })
+    : undefined
   try {
     if (!storeId || !provider)
-      throw new UsageError(`no store to read: nothing has been synced from ${options.root} yet (run \`vectornator sync\`), or pass --store`)
+      throw new UsageError(
+        `no store to read: nothing has been synced from ${options.root} yet (run \`vectornator sync\`), or pass --store`,
+      )
     await openStore(ctx, provider, { ...(state ?? { version: '', lastSync: '', files: {} }), storeId }, undefined)
-  }
-  catch (error) {
+  } catch (error) {
     await releaseProvider(provider)
     await release()
     throw error
   }
-  return { provider, state, storeId, close: async () => { await releaseProvider(provider); await release() } }
+  return {
+    provider,
+    state,
+    storeId,
+    close: async () => {
+      await releaseProvider(provider)
+      await release()
+    },
+  }
 }
 
 /**
@@ -113,14 +143,18 @@ export async function connectStore(ctx: SyncContext, { locked = false }: { locke
 export async function guardLostState(provider: VectorStoreProvider, store: StateStore): Promise<void> {
   const ours = (await provider.listFiles()).filter(f => f.path !== undefined && f.sha256 !== undefined).length
   if (ours > 0)
-    throw new UsageError(`store ${provider.storeId} already holds ${ours} document${ours === 1 ? '' : 's'} synced by vectornator, but there is no sync state in ${store.location}: run \`vectornator verify --repair\` to rebuild the state from the store (syncing now would upload every document again)`)
+    throw new UsageError(
+      `store ${provider.storeId} already holds ${ours} document${ours === 1 ? '' : 's'} synced by vectornator, but there is no sync state in ${store.location}: run \`vectornator verify --repair\` to rebuild the state from the store (syncing now would upload every document again)`,
+    )
 }
 
 /** The documents of a store left behind by --new-store: their File objects go, since no store holds them. */
 export async function forgetOldStore(ctx: SyncContext, provider: VectorStoreProvider, old: SyncState): Promise<void> {
   const ids = Object.values(old.files).map(f => f.fileId)
   if (ids.length === 0 || !provider.deleteFileObject) return
-  ctx.options.logger.info(`removing the ${ids.length} file object${ids.length === 1 ? '' : 's'} of store ${old.storeId}, which no longer holds them`)
+  ctx.options.logger.info(
+    `removing the ${ids.length} file object${ids.length === 1 ? '' : 's'} of store ${old.storeId}, which no longer holds them`,
+  )
   const limit = pLimit(ctx.options.concurrency)
   await Promise.all(ids.map(id => limit(() => provider.deleteFileObject!(id).catch(() => {}))))
 }

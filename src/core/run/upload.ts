@@ -27,8 +27,9 @@ async function readHead(path: string, bytes: number): Promise<Buffer> {
     const buffer = Buffer.alloc(bytes)
     const { bytesRead } = await handle.read(buffer, 0, bytes, 0)
     return buffer.subarray(0, bytesRead)
+  } finally {
+    await handle.close()
   }
-  finally { await handle.close() }
 }
 
 function entryFor(file: LocalFile, fileId: string, metadata: FileMetadata, previous?: FileState): FileState {
@@ -42,8 +43,8 @@ function entryFor(file: LocalFile, fileId: string, metadata: FileMetadata, previ
   }
 }
 
-export type Upload = { file: LocalFile, previous?: FileState }
-type Item = UploadItem & { previous?: FileState, local: LocalFile }
+export type Upload = { file: LocalFile; previous?: FileState }
+type Item = UploadItem & { previous?: FileState; local: LocalFile }
 
 /**
  * Uploads in batches bounded in count and bytes. The next batch's uploads start as soon as the
@@ -80,15 +81,22 @@ export async function uploadAll(work: Work, uploads: Upload[]): Promise<void> {
       done.catch(() => {})
       inFlight.push(done)
       await Promise.race([uploaded, done])
-    }
-    else {
-      await Promise.all(items.map(item => work.limit(async () => {
-        try {
-          // A new version is a new document; the old one is retired, not removed (see above).
-          await settle({ path: item.metadata.path, fileId: await ctx.provider.uploadFile(item.metadata.path, item.content, item.metadata) })
-        }
-        catch (error) { await settle({ path: item.metadata.path, error: errorMessage(error) }) }
-      })))
+    } else {
+      await Promise.all(
+        items.map(item =>
+          work.limit(async () => {
+            try {
+              // A new version is a new document; the old one is retired, not removed (see above).
+              await settle({
+                path: item.metadata.path,
+                fileId: await ctx.provider.uploadFile(item.metadata.path, item.content, item.metadata),
+              })
+            } catch (error) {
+              await settle({ path: item.metadata.path, error: errorMessage(error) })
+            }
+          }),
+        ),
+      )
       ctx.checkpoint()
     }
   }
@@ -99,23 +107,36 @@ export async function uploadAll(work: Work, uploads: Upload[]): Promise<void> {
 async function readItems(work: Work, chunk: Upload[]): Promise<Item[]> {
   const { ctx } = work
   const items: Item[] = []
-  await Promise.all(chunk.map(({ file, previous }) => work.limit(async () => {
-    try {
-      if (file.size > STREAM_BYTES && file.absPath && ctx.provider.streamsFiles && !ctx.uploadText?.(file, Buffer.alloc(0))) {
-        // Never held whole: attributes from its head, the content streamed from disk by the
-        // provider (UploadItem.file).
-        const metadata = await ctx.describe(file, await readHead(file.absPath, HEAD_BYTES))
-        items.push({ content: Buffer.alloc(0), file: file.absPath, metadata, previous, local: file })
-        return
-      }
-      const content = await file.read()
-      items.push({ content: ctx.uploadText?.(file, content) ?? content, metadata: await ctx.describe(file, content), previous, local: file })
-    }
-    catch (error) {
-      removeJournal(ctx.state, e => e.op === 'upload' && e.path === file.path)
-      work.fail(previous ? 'update' : 'add', file.path, error)
-    }
-  })))
+  await Promise.all(
+    chunk.map(({ file, previous }) =>
+      work.limit(async () => {
+        try {
+          if (
+            file.size > STREAM_BYTES &&
+            file.absPath &&
+            ctx.provider.streamsFiles &&
+            !ctx.uploadText?.(file, Buffer.alloc(0))
+          ) {
+            // Never held whole: attributes from its head, the content streamed from disk by the
+            // provider (UploadItem.file).
+            const metadata = await ctx.describe(file, await readHead(file.absPath, HEAD_BYTES))
+            items.push({ content: Buffer.alloc(0), file: file.absPath, metadata, previous, local: file })
+            return
+          }
+          const content = await file.read()
+          items.push({
+            content: ctx.uploadText?.(file, content) ?? content,
+            metadata: await ctx.describe(file, content),
+            previous,
+            local: file,
+          })
+        } catch (error) {
+          removeJournal(ctx.state, e => e.op === 'upload' && e.path === file.path)
+          work.fail(previous ? 'update' : 'add', file.path, error)
+        }
+      }),
+    ),
+  )
   return items
 }
 
@@ -124,32 +145,41 @@ async function readItems(work: Work, chunk: Upload[]): Promise<Item[]> {
  * `uploaded` resolves once every file of the batch has been uploaded or has failed (the next
  * batch may start), `done` once every file is settled.
  */
-function sendBatch(work: Work, items: Item[], settle: (r: UploadResult) => Promise<void>): { uploaded: Promise<void>, done: Promise<void> } {
+function sendBatch(
+  work: Work,
+  items: Item[],
+  settle: (r: UploadResult) => Promise<void>,
+): { uploaded: Promise<void>; done: Promise<void> } {
   const { ctx } = work
   const ended = new Set<string>()
   const settled = new Set<string>()
   const settling: Promise<void>[] = []
   let allEnded!: () => void
-  const uploaded = new Promise<void>((resolve) => { allEnded = resolve })
+  const uploaded = new Promise<void>(resolve => {
+    allEnded = resolve
+  })
   const end = (path: string) => {
     ended.add(path)
     if (ended.size >= items.length) allEnded()
   }
-  const call = ctx.provider.uploadFiles!(items.map(({ local: _local, previous: _previous, ...item }) => item), {
-    concurrency: ctx.concurrency,
-    onUploaded: (path, fileId) => {
-      const entry = ctx.state.journal?.find(e => e.op === 'upload' && e.path === path)
-      if (entry && entry.op === 'upload') entry.fileId = fileId
-      ctx.checkpoint()
-      end(path)
+  const call = ctx.provider.uploadFiles!(
+    items.map(({ local: _local, previous: _previous, ...item }) => item),
+    {
+      concurrency: ctx.concurrency,
+      onUploaded: (path, fileId) => {
+        const entry = ctx.state.journal?.find(e => e.op === 'upload' && e.path === path)
+        if (entry && entry.op === 'upload') entry.fileId = fileId
+        ctx.checkpoint()
+        end(path)
+      },
+      onSettled: r => {
+        end(r.path)
+        settled.add(r.path)
+        settling.push(work.limit(() => settle(r)))
+      },
     },
-    onSettled: (r) => {
-      end(r.path)
-      settled.add(r.path)
-      settling.push(work.limit(() => settle(r)))
-    },
-  })
-  const done = call.then(async (results) => {
+  )
+  const done = call.then(async results => {
     for (const r of results) if (!settled.has(r.path)) settling.push(work.limit(() => settle(r)))
     await Promise.all(settling)
     // The next batch's journal flush (or the end of the sync) saves these results: the journal
@@ -172,11 +202,15 @@ async function settleUpload(work: Work, item: Item | undefined, r: UploadResult)
     if (item.previous && item.previous.fileId !== r.fileId) retire(state, r.path, item.previous.fileId)
     ;(item.previous ? result.updated : result.added).push(r.path)
     ctx.onFile(item.previous ? 'update' : 'add', r.path)
-  }
-  else {
+  } else {
     // The journal entry goes once nothing is left behind. An upload that failed may have left a
     // File object (an attempt made, its answer lost): its entry stays for the next run (settle.ts).
-    const cleaned = r.orphanFileId ? await ctx.provider.deleteFile(r.orphanFileId).then(() => true, () => false) : false
+    const cleaned = r.orphanFileId
+      ? await ctx.provider.deleteFile(r.orphanFileId).then(
+          () => true,
+          () => false,
+        )
+      : false
     if (cleaned) removeJournal(state, e => e.op === 'upload' && e.path === r.path)
     work.fail(item.previous ? 'update' : 'add', r.path, r.error ?? 'the store did not accept the file')
   }

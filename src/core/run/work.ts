@@ -34,7 +34,7 @@ export interface ExecuteResult {
   added: string[]
   updated: string[]
   deleted: string[]
-  renamed: { from: string, to: string }[]
+  renamed: { from: string; to: string }[]
   retagged: string[]
   failed: SyncFailure[]
 }

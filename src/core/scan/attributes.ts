@@ -3,7 +3,9 @@ import { ruleKey, ruleValue, type CompiledRule } from './rules'
 
 export interface AttributeSettings {
   baseUrl?: string
-  attributes: string[] | ((doc: { path: string, frontmatter: Record<string, unknown>, content: string }) => Attributes | undefined)
+  attributes:
+    | string[]
+    | ((doc: { path: string; frontmatter: Record<string, unknown>; content: string }) => Attributes | undefined)
   /** Leading folder stripped from a path to get its route, e.g. `dist/` for emitted HTML. */
   routePrefixes?: string[]
   /**
@@ -27,15 +29,17 @@ let yaml: Promise<typeof import('confbox/yaml')> | undefined
 export const loadYaml = () => (yaml ??= import('confbox/yaml'))
 
 /** Front matter as an object; {} when there is none or it is not valid YAML. */
-export async function parseFrontMatter(text: string): Promise<{ data: Record<string, unknown>, body: string }> {
+export async function parseFrontMatter(text: string): Promise<{ data: Record<string, unknown>; body: string }> {
   const match = FRONT_MATTER.exec(text)
   if (!match) return { data: {}, body: text }
   const { parseYAML } = await loadYaml()
   try {
     const data = parseYAML(match[1])
-    return { data: data && typeof data === 'object' && !Array.isArray(data) ? data as Record<string, unknown> : {}, body: text.slice(match[0].length) }
-  }
-  catch {
+    return {
+      data: data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {},
+      body: text.slice(match[0].length),
+    }
+  } catch {
     return { data: {}, body: text.slice(match[0].length) }
   }
 }
@@ -48,7 +52,10 @@ export function titleOf(path: string, text: string, frontmatter: Record<string, 
   if (typeof frontmatter.title === 'string' && frontmatter.title.trim()) return frontmatter.title.trim()
   const heading = /^#{1,6}[ \t]+(.+?)[ \t#]*$/m.exec(text)
   const hero = frontmatter.hero as Record<string, unknown> | undefined
-  const heroTitle = hero && typeof hero === 'object' ? [hero.name, hero.title, hero.text].find(v => typeof v === 'string' && v.trim()) : undefined
+  const heroTitle =
+    hero && typeof hero === 'object'
+      ? [hero.name, hero.title, hero.text].find(v => typeof v === 'string' && v.trim())
+      : undefined
   // A home page's sections (`## Features`) are not its title: the hero is, unless it has an h1.
   if (typeof heroTitle === 'string' && !/^#[ \t]+\S/m.test(text)) return heroTitle.trim()
   if (heading) return heading[1].trim()
@@ -66,7 +73,10 @@ export function routeOf(path: string, prefixes: string[] = []): string {
   let p = path
   for (const prefix of prefixes) {
     const normal = prefix.replace(/\/?$/, '/')
-    if (p.startsWith(normal)) { p = p.slice(normal.length); break }
+    if (p.startsWith(normal)) {
+      p = p.slice(normal.length)
+      break
+    }
   }
   p = p.replace(/\.(md|mdx|markdown|html?|rst|adoc|txt)$/i, '')
   if (p === 'index' || p === 'README') return '/'
@@ -99,7 +109,7 @@ function toValue(value: unknown): AttributeValue | undefined {
  * an error naming the fix (silently dropping a user's attribute would hide it from filters).
  */
 export async function buildAttributes(
-  doc: { path: string, sha256: string, content: string },
+  doc: { path: string; sha256: string; content: string },
   settings: AttributeSettings,
   limits: Pick<ProviderLimits, 'maxAttributes' | 'maxAttributeKeyLength' | 'maxAttributeValueLength'>,
 ): Promise<Attributes> {
@@ -110,9 +120,10 @@ export async function buildAttributes(
     title: titleOf(doc.path, body, data),
     url: urlOf(doc.path, settings),
   }
-  const extra = typeof settings.attributes === 'function'
-    ? settings.attributes({ path: doc.path, frontmatter: data, content: doc.content }) ?? {}
-    : Object.fromEntries(settings.attributes.map(key => [key, data[key]]))
+  const extra =
+    typeof settings.attributes === 'function'
+      ? (settings.attributes({ path: doc.path, frontmatter: data, content: doc.content }) ?? {})
+      : Object.fromEntries(settings.attributes.map(key => [key, data[key]]))
   for (const [key, raw] of Object.entries(extra)) {
     if (key === 'path' || key === 'sha256') continue
     const value = toValue(raw)
@@ -123,18 +134,27 @@ export async function buildAttributes(
     if (value === undefined) continue
     // Never cut: a shortened value would silently fall out of every filter on it.
     if (value.length > limits.maxAttributeValueLength)
-      throw new Error(`${doc.path} has a ${rule.name} longer than ${limits.maxAttributeValueLength} characters ("${value.slice(0, 20)}..."): shorten it in its front matter or fix the ${rule.name} patterns`)
+      throw new Error(
+        `${doc.path} has a ${rule.name} longer than ${limits.maxAttributeValueLength} characters ("${value.slice(0, 20)}..."): shorten it in its front matter or fix the ${rule.name} patterns`,
+      )
     attributes[rule.name] = value
   }
   const keys = Object.keys(attributes)
   if (keys.length > limits.maxAttributes)
-    throw new Error(`${doc.path} would carry ${keys.length} attributes, the store allows ${limits.maxAttributes}: name fewer in the attributes option`)
+    throw new Error(
+      `${doc.path} would carry ${keys.length} attributes, the store allows ${limits.maxAttributes}: name fewer in the attributes option`,
+    )
   for (const key of keys) {
     if (key.length > limits.maxAttributeKeyLength)
-      throw new Error(`attribute "${key.slice(0, 20)}..." is longer than ${limits.maxAttributeKeyLength} characters: use a shorter name`)
+      throw new Error(
+        `attribute "${key.slice(0, 20)}..." is longer than ${limits.maxAttributeKeyLength} characters: use a shorter name`,
+      )
     const value = attributes[key]
     if (typeof value === 'string' && value.length > limits.maxAttributeValueLength) {
-      if (key === 'path') throw new Error(`${doc.path.slice(0, 40)}... is a path longer than ${limits.maxAttributeValueLength} characters: the store cannot record it`)
+      if (key === 'path')
+        throw new Error(
+          `${doc.path.slice(0, 40)}... is a path longer than ${limits.maxAttributeValueLength} characters: the store cannot record it`,
+        )
       attributes[key] = value.slice(0, limits.maxAttributeValueLength)
     }
   }
@@ -143,5 +163,13 @@ export async function buildAttributes(
 
 /** The settings that shape attributes, for the fingerprint. */
 export function attributeSettingsKey(settings: AttributeSettings): unknown {
-  return { baseUrl: settings.baseUrl ?? '', attributes: settings.attributes, routePrefixes: settings.routePrefixes ?? [], ...(settings.routes ? { routes: settings.routes } : {}), ...(settings.rules?.length ? { rules: settings.rules.map(ruleKey), ...(settings.sources ? { sources: settings.sources } : {}) } : {}) }
+  return {
+    baseUrl: settings.baseUrl ?? '',
+    attributes: settings.attributes,
+    routePrefixes: settings.routePrefixes ?? [],
+    ...(settings.routes ? { routes: settings.routes } : {}),
+    ...(settings.rules?.length
+      ? { rules: settings.rules.map(ruleKey), ...(settings.sources ? { sources: settings.sources } : {}) }
+      : {}),
+  }
 }

@@ -15,7 +15,7 @@ export class TextCheck {
     if (this.problem) return
     if (this.first) {
       this.first = false
-      if (chunk.length >= 2 && ((chunk[0] === 0xFF && chunk[1] === 0xFE) || (chunk[0] === 0xFE && chunk[1] === 0xFF))) {
+      if (chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
         this.problem = 'UTF-16 text, which the store cannot read: save it as UTF-8'
         return
       }
@@ -37,9 +37,9 @@ export class TextCheck {
 function incompleteTail(bytes: Buffer): number {
   for (let back = 1; back <= Math.min(3, bytes.length); back++) {
     const b = bytes[bytes.length - back]!
-    if ((b & 0xC0) !== 0x80) {
+    if ((b & 0xc0) !== 0x80) {
       // A lead byte: how long its character is, against what is there.
-      const need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1
       return need > back ? back : 0
     }
   }

@@ -42,16 +42,25 @@ const SYMLINK_MODE = '120000'
  * and `read()` asks the same process again. Symbolic links and submodules are skipped, as the
  * file scan skips links leaving the root.
  */
-export async function listFilesAtRef(cwd: string, ref: string, options: GitSourceOptions = {}): Promise<GitSourceFile[]> {
+export async function listFilesAtRef(
+  cwd: string,
+  ref: string,
+  options: GitSourceOptions = {},
+): Promise<GitSourceFile[]> {
   let prefix: string
   try {
     prefix = (await git(cwd, ['rev-parse', '--show-prefix'])).trim()
   } catch (error) {
-    throw new UsageError(`${cwd} is not inside a git repository (${gitErrorLine(error)}); documents can only be read from a git ref inside one`)
+    throw new UsageError(
+      `${cwd} is not inside a git repository (${gitErrorLine(error)}); documents can only be read from a git ref inside one`,
+    )
   }
   if (!ref || ref.startsWith('-')) throw new UsageError(`not a git ref: "${ref}"`)
   const tree = await resolveName(cwd, `${ref}^{tree}`)
-  if (!tree) throw new UsageError(`unknown git ref "${ref}": no commit, branch, tag or tree has that name in the repository of ${cwd}`)
+  if (!tree)
+    throw new UsageError(
+      `unknown git ref "${ref}": no commit, branch, tag or tree has that name in the repository of ${cwd}`,
+    )
   // The folder of cwd inside that tree, by path from the tree's top; absent there: no documents.
   const folder = prefix ? await resolveName(cwd, `${tree}:${prefix.replace(/\/$/, '')}`) : tree
   if (!folder) return []
@@ -59,15 +68,18 @@ export async function listFilesAtRef(cwd: string, ref: string, options: GitSourc
   // --full-tree: from a subfolder, ls-tree would otherwise also filter by the cwd's own prefix.
   const listing = await git(cwd, ['ls-tree', '-r', '-l', '-z', '--full-tree', folder])
   const select = matcher(options)
-  const entries = listing.split('\0').filter(Boolean).flatMap((record) => {
-    const tab = record.indexOf('\t')
-    const [mode = '', type = '', oid = '', size = ''] = record.slice(0, tab).split(/ +/)
-    const path = record.slice(tab + 1)
-    return type === 'blob' && mode !== SYMLINK_MODE && select(path) ? [{ path, oid, size: Number(size) }] : []
-  })
+  const entries = listing
+    .split('\0')
+    .filter(Boolean)
+    .flatMap(record => {
+      const tab = record.indexOf('\t')
+      const [mode = '', type = '', oid = '', size = ''] = record.slice(0, tab).split(/ +/)
+      const path = record.slice(tab + 1)
+      return type === 'blob' && mode !== SYMLINK_MODE && select(path) ? [{ path, oid, size: Number(size) }] : []
+    })
 
   const blobs = new BlobReader(cwd)
-  const hashes = new Map<string, Promise<{ sha256: string, secret?: string, unreadable?: string }>>()
+  const hashes = new Map<string, Promise<{ sha256: string; secret?: string; unreadable?: string }>>()
   for (const { oid } of entries) {
     if (hashes.has(oid)) continue
     const hash = blobs.sha256(oid)
@@ -77,19 +89,27 @@ export async function listFilesAtRef(cwd: string, ref: string, options: GitSourc
   const files: GitSourceFile[] = []
   for (const { path, oid, size } of entries) {
     const { sha256, secret, unreadable } = await hashes.get(oid)!
-    files.push({ path, oid, size, sha256, ...(secret ? { secret } : {}), ...(unreadable ? { unreadable } : {}), read: () => blobs.read(oid) })
+    files.push({
+      path,
+      oid,
+      size,
+      sha256,
+      ...(secret ? { secret } : {}),
+      ...(unreadable ? { unreadable } : {}),
+      read: () => blobs.read(oid),
+    })
   }
   return files
 }
 
 function matcher(options: GitSourceOptions): (path: string) => boolean {
-  const list = (globs?: string | string[]) => (typeof globs === 'string' ? [globs] : globs ?? []).filter(Boolean)
+  const list = (globs?: string | string[]) => (typeof globs === 'string' ? [globs] : (globs ?? [])).filter(Boolean)
   const include = list(options.include)
   const exclude = list(options.exclude)
   const included = include.length ? picomatch(include, { dot: options.dot }) : () => true
   // Excludes also test each parent folder, as fast-glob's `ignore` prunes matching folders.
   const excluded = exclude.length ? picomatch(exclude, { dot: true }) : () => false
-  return (path) => {
+  return path => {
     if (!included(path)) return false
     const parts = path.split('/')
     for (let i = 1; i <= parts.length; i++) if (excluded(parts.slice(0, i).join('/'))) return false
@@ -125,15 +145,24 @@ class BlobReader {
   constructor(private readonly cwd: string) {}
 
   /** The blob's SHA-256, and the credential it holds (searched as it streams by). */
-  sha256(oid: string): Promise<{ sha256: string, secret?: string, unreadable?: string }> {
+  sha256(oid: string): Promise<{ sha256: string; secret?: string; unreadable?: string }> {
     const hash: Hash = createHash('sha256')
     const secrets = new SecretScanner()
     const text = new TextCheck()
-    return this.request(oid, { update: (chunk) => { hash.update(chunk); secrets.push(chunk); text.push(chunk) } })
-      .then(() => {
-        const unreadable = text.end()
-        return { sha256: hash.digest('hex'), ...(secrets.found ? { secret: secrets.found } : {}), ...(unreadable ? { unreadable } : {}) }
-      })
+    return this.request(oid, {
+      update: chunk => {
+        hash.update(chunk)
+        secrets.push(chunk)
+        text.push(chunk)
+      },
+    }).then(() => {
+      const unreadable = text.end()
+      return {
+        sha256: hash.digest('hex'),
+        ...(secrets.found ? { secret: secrets.found } : {}),
+        ...(unreadable ? { unreadable } : {}),
+      }
+    })
   }
 
   read(oid: string): Promise<Buffer> {
@@ -159,7 +188,9 @@ class BlobReader {
     this.remaining = -1
     this.stderr = ''
     child.stdout.on('data', (chunk: Buffer) => this.receive(chunk))
-    child.stderr.on('data', (chunk: Buffer) => { this.stderr += chunk.toString() })
+    child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString()
+    })
     child.stdin.on('error', () => {}) // an early exit is reported by 'close' below
     const fail = (reason: string) => {
       if (this.child === child) this.child = undefined
@@ -217,7 +248,10 @@ class BlobReader {
   private setRef(on: boolean): void {
     const child = this.child
     if (!child) return
-    for (const handle of [child, child.stdin, child.stdout, child.stderr] as unknown as { ref?(): void, unref?(): void }[]) {
+    for (const handle of [child, child.stdin, child.stdout, child.stderr] as unknown as {
+      ref?(): void
+      unref?(): void
+    }[]) {
       if (on) handle.ref?.()
       else handle.unref?.()
     }

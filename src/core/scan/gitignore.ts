@@ -16,7 +16,10 @@ export async function loadGitignore(root: string, nested: string[]): Promise<Ign
     ancestors.unshift(dir)
     if (existsSync(join(dir, '.git'))) break
     const parent = dirname(dir)
-    if (parent === dir) { ancestors.splice(0, ancestors.length - 1); break }
+    if (parent === dir) {
+      ancestors.splice(0, ancestors.length - 1)
+      break
+    }
     dir = parent
   }
   for (const folder of ancestors.slice(0, -1)) {
@@ -44,8 +47,9 @@ export async function loadGitignore(root: string, nested: string[]): Promise<Ign
 async function readRules(file: string): Promise<string[] | undefined> {
   try {
     return (await fs.readFile(file, 'utf8')).split(/\r?\n/).filter(l => l.trim() && !l.startsWith('#'))
+  } catch {
+    return undefined
   }
-  catch { return undefined }
 }
 
 /** A rule of a nested .gitignore applies only under its folder. */

@@ -41,15 +41,14 @@ export function matcher(globs: string[], engine?: Picomatch, dot = true): (path:
     if (folder !== undefined && dot) {
       if (folder.includes('/')) runs.push(`/${folder}/`)
       else names.add(folder)
-    }
-    else if (extension) {
+    } else if (extension) {
       for (const ext of (extension[1] ?? extension[2]!).split(',')) extensions.add(ext)
-    }
-    else rest.push(glob)
+    } else rest.push(glob)
   }
   if (rest.length > 0 && !engine) throw new Error(`glob engine not loaded for ${rest[0]}`)
-  const re = rest.length > 0 ? new RegExp(rest.map(g => `(?:${engine!.makeRe(g, { dot }).source})`).join('|')) : undefined
-  return (path) => {
+  const re =
+    rest.length > 0 ? new RegExp(rest.map(g => `(?:${engine!.makeRe(g, { dot }).source})`).join('|')) : undefined
+  return path => {
     // Without `dot`, `**` and `*` match no name that starts with a dot (`.draft.md`, `.github/x.md`, `.md`).
     if (extensions.size > 0 && (dot || (path.charCodeAt(0) !== 46 && !path.includes('/.')))) {
       const last = path.lastIndexOf('.')
@@ -87,10 +86,15 @@ export function expandBraces(glob: string): string[] {
     let close = -1
     for (let i = open + 1; i < glob.length && close < 0; i++) {
       const ch = glob[i]
-      if (ch === '\\') { i++; continue }
+      if (ch === '\\') {
+        i++
+        continue
+      }
       if (ch === '{') depth++
-      else if (ch === '}') { if (depth === 0) close = i; else depth-- }
-      else if (ch === ',' && depth === 0) commas.push(i)
+      else if (ch === '}') {
+        if (depth === 0) close = i
+        else depth--
+      } else if (ch === ',' && depth === 0) commas.push(i)
     }
     if (close < 0) return [glob]
     if (commas.length === 0) continue
@@ -125,8 +129,14 @@ export function prunesFolders(glob: string): boolean {
   if (glob.endsWith('/**')) return true
   const name = glob.replace(/\/+$/, '').slice(glob.replace(/\/+$/, '').lastIndexOf('/') + 1)
   if (name === '') return false
-  return !(name.includes('\\') || /[*?]|^!/.test(name) || /\[[^[]*]/.test(name) || /(?:^|[^!*+?@])\([^(]*\|[^|]*\)/.test(name)
-    || /[!*+?@]\([^(]*\)/.test(name) || hasBraceSet(name))
+  return !(
+    name.includes('\\') ||
+    /[*?]|^!/.test(name) ||
+    /\[[^[]*]/.test(name) ||
+    /(?:^|[^!*+?@])\([^(]*\|[^|]*\)/.test(name) ||
+    /[!*+?@]\([^(]*\)/.test(name) ||
+    hasBraceSet(name)
+  )
 }
 
 function hasBraceSet(name: string): boolean {

@@ -50,15 +50,13 @@ function endOfExpression(text: string, start: number): number {
   let depth = 0
   for (let i = start; i < text.length; i++) {
     const ch = text[i]
-    if (ch === '"' || ch === '\'' || ch === '`') {
+    if (ch === '"' || ch === "'" || ch === '`') {
       i++
       while (i < text.length && text[i] !== ch) i += text[i] === '\\' ? 2 : 1
-    }
-    else if (ch === '/' && text[i + 1] === '*') {
+    } else if (ch === '/' && text[i + 1] === '*') {
       const close = text.indexOf('*/', i + 2)
       i = close < 0 ? text.length : close + 1
-    }
-    else if (ch === '{') depth++
+    } else if (ch === '{') depth++
     else if (ch === '}' && --depth === 0) return i + 1
   }
   return text.length
@@ -76,11 +74,10 @@ function expressionText(source: string): string {
 function endOfTag(text: string, start: number): number {
   for (let i = start + 1; i < text.length; i++) {
     const ch = text[i]
-    if (ch === '"' || ch === '\'') {
+    if (ch === '"' || ch === "'") {
       const close = text.indexOf(ch, i + 1)
       i = close < 0 ? text.length : close
-    }
-    else if (ch === '{') i = endOfExpression(text, i) - 1
+    } else if (ch === '{') i = endOfExpression(text, i) - 1
     else if (ch === '>') return i + 1
   }
   return text.length
@@ -104,41 +101,34 @@ function reduceInline(text: string): string {
     if (ch === '\\' && i + 1 < text.length && '{}<>'.includes(text[i + 1])) {
       out += text[i + 1]
       i += 2
-    }
-    else if (ch === '`') {
+    } else if (ch === '`') {
       // A code span is kept verbatim: `<Tabs>` in backticks is what the page shows.
       const run = /^`+/.exec(text.slice(i))![0]
       const close = text.indexOf(run, i + run.length)
       const end = close < 0 ? i + run.length : close + run.length
       out += text.slice(i, end)
       i = end
-    }
-    else if (ch === '<' && text.startsWith('<!--', i)) {
+    } else if (ch === '<' && text.startsWith('<!--', i)) {
       const close = text.indexOf('-->', i + 4)
       i = close < 0 ? text.length : close + 3
-    }
-    else if (ch === '<' && /^<[a-z][\w+.-]*:\/\/[^\s>]+>/i.test(text.slice(i, i + 2048))) {
+    } else if (ch === '<' && /^<[a-z][\w+.-]*:\/\/[^\s>]+>/i.test(text.slice(i, i + 2048))) {
       // An autolink, <https://...>: the address is text.
       const close = text.indexOf('>', i)
       out += text.slice(i + 1, close)
       i = close + 1
-    }
-    else if (ch === '<' && /^<(?:\/?[A-Za-z][\w.:-]*|\/?>)/.test(text.slice(i, i + 64))) {
+    } else if (ch === '<' && /^<(?:\/?[A-Za-z][\w.:-]*|\/?>)/.test(text.slice(i, i + 64))) {
       const end = endOfTag(text, i)
       const words = tagText(text.slice(i, end))
       out += words ? `${words} ` : ''
       i = end
-    }
-    else if (ch === '{' && text[i + 1] === '%') {
+    } else if (ch === '{' && text[i + 1] === '%') {
       const close = text.indexOf('%}', i + 2)
       i = close < 0 ? text.length : close + 2
-    }
-    else if (ch === '{') {
+    } else if (ch === '{') {
       const end = endOfExpression(text, i)
       out += expressionText(text.slice(i, end))
       i = end
-    }
-    else {
+    } else {
       out += ch
       i++
     }
@@ -205,7 +195,11 @@ export function mdxToText(source: string): string {
   flushProse()
 
   // Lines left holding only a removed tag's indentation are dropped; runs of blank lines shrink.
-  let result = out.map(l => (l.trim() === '' ? '' : l.replace(/[ \t]+$/, ''))).join('\n').replace(/\n{3,}/g, '\n\n').trim()
+  let result = out
+    .map(l => (l.trim() === '' ? '' : l.replace(/[ \t]+$/, '')))
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()
   if (title && !/^#[ \t]/m.test(result)) result = `# ${title}\n\n${result}`
   return `${result}\n`
 }

@@ -26,7 +26,7 @@ export const RULE_NAMES: RuleName[] = ['version', 'locale']
 export interface CompiledRule {
   name: RuleName
   rule: AttributeRule
-  matchers: { pattern: string, regex: RegExp }[]
+  matchers: { pattern: string; regex: RegExp }[]
   /** The ref's name, worked out once per run when `fromRef` is set. */
   ref?: string
 }
@@ -54,17 +54,19 @@ export function patternRegex(pattern: string, name: RuleName): RegExp {
       const literal = placeholder[2]
       source += placeholder[1] === name ? `(?<value>${literal ? escape(literal) : '[^/]+'})` : '[^/]+'
       i += placeholder[0].length - 1
-    }
-    else if (ch === '*' && pattern[i + 1] === '*') {
+    } else if (ch === '*' && pattern[i + 1] === '*') {
       const slash = pattern[i + 2] === '/'
       source += slash ? '(?:[^/]+/)*' : '.*'
       i += slash ? 2 : 1
-    }
-    else if (ch === '*') source += '[^/]*'
+    } else if (ch === '*') source += '[^/]*'
     else if (ch === '?') source += '[^/]'
-    else if (ch === '{') { source += '(?:'; depth++ }
-    else if (ch === '}' && depth > 0) { source += ')'; depth-- }
-    else if (ch === ',' && depth > 0) source += '|'
+    else if (ch === '{') {
+      source += '(?:'
+      depth++
+    } else if (ch === '}' && depth > 0) {
+      source += ')'
+      depth--
+    } else if (ch === ',' && depth > 0) source += '|'
     else source += escape(ch)
   }
   return new RegExp(`^${source}$`)
@@ -73,35 +75,55 @@ export function patternRegex(pattern: string, name: RuleName): RegExp {
 /** Every problem with a `version` / `locale` option, each naming the fix; [] when it is fine. */
 export function ruleProblems(name: RuleName, value: unknown, maxValueLength: number): string[] {
   if (value === undefined) return []
-  const tooLong = (what: string, v: string) => v.length > maxValueLength ? [`${what} is longer than the store's ${maxValueLength}-character attribute limit: use a shorter value`] : []
-  if (typeof value === 'string') return value.trim() ? tooLong(name, value) : [`${name} is empty: give a value such as "2.x", or a rule { patterns, default }`]
+  const tooLong = (what: string, v: string) =>
+    v.length > maxValueLength
+      ? [`${what} is longer than the store's ${maxValueLength}-character attribute limit: use a shorter value`]
+      : []
+  if (typeof value === 'string')
+    return value.trim()
+      ? tooLong(name, value)
+      : [`${name} is empty: give a value such as "2.x", or a rule { patterns, default }`]
   if (!value || typeof value !== 'object' || Array.isArray(value))
-    return [`${name} must be a string or a rule { patterns, frontmatter, ${name === 'version' ? 'fromRef, ' : ''}default }, got ${JSON.stringify(value)}`]
+    return [
+      `${name} must be a string or a rule { patterns, frontmatter, ${name === 'version' ? 'fromRef, ' : ''}default }, got ${JSON.stringify(value)}`,
+    ]
   const rule = value as Record<string, unknown>
   const problems: string[] = []
   for (const key of Object.keys(rule))
-    if (!RULE_KEYS.includes(key) || (key === 'fromRef' && name !== 'version')) problems.push(`${name}.${key} is not a rule setting: use ${RULE_KEYS.filter(k => k !== 'fromRef' || name === 'version').join(', ')}`)
+    if (!RULE_KEYS.includes(key) || (key === 'fromRef' && name !== 'version'))
+      problems.push(
+        `${name}.${key} is not a rule setting: use ${RULE_KEYS.filter(k => k !== 'fromRef' || name === 'version').join(', ')}`,
+      )
   if (rule.patterns !== undefined) {
-    if (!Array.isArray(rule.patterns)) problems.push(`${name}.patterns must be a list of globs holding {${name}}, e.g. ["${example(name)}"]`)
+    if (!Array.isArray(rule.patterns))
+      problems.push(`${name}.patterns must be a list of globs holding {${name}}, e.g. ["${example(name)}"]`)
     else rule.patterns.forEach((p, i) => problems.push(...patternProblems(name, p, i)))
   }
-  if (rule.frontmatter !== undefined && rule.frontmatter !== false && (typeof rule.frontmatter !== 'string' || !rule.frontmatter.trim()))
+  if (
+    rule.frontmatter !== undefined &&
+    rule.frontmatter !== false &&
+    (typeof rule.frontmatter !== 'string' || !rule.frontmatter.trim())
+  )
     problems.push(`${name}.frontmatter must be a front matter field name, or false`)
-  if (rule.fromRef !== undefined && typeof rule.fromRef !== 'boolean') problems.push(`${name}.fromRef must be true or false`)
+  if (rule.fromRef !== undefined && typeof rule.fromRef !== 'boolean')
+    problems.push(`${name}.fromRef must be true or false`)
   if (rule.default !== undefined) {
-    if (typeof rule.default !== 'string' || !rule.default.trim()) problems.push(`${name}.default must be a non-empty string, e.g. "${name === 'version' ? 'current' : 'en'}"`)
+    if (typeof rule.default !== 'string' || !rule.default.trim())
+      problems.push(`${name}.default must be a non-empty string, e.g. "${name === 'version' ? 'current' : 'en'}"`)
     else problems.push(...tooLong(`${name}.default`, rule.default))
   }
   return problems
 }
 
-const example = (name: RuleName) => name === 'version' ? 'versioned_docs/version-{version}/**' : 'i18n/{locale}/**'
+const example = (name: RuleName) => (name === 'version' ? 'versioned_docs/version-{version}/**' : 'i18n/{locale}/**')
 
 function patternProblems(name: RuleName, pattern: unknown, i: number): string[] {
   const field = `${name}.patterns[${i}]`
-  if (typeof pattern !== 'string' || !pattern.trim()) return [`${field} must be a glob string holding {${name}}, e.g. "${example(name)}"`]
+  if (typeof pattern !== 'string' || !pattern.trim())
+    return [`${field} must be a glob string holding {${name}}, e.g. "${example(name)}"`]
   const own = [...pattern.matchAll(PLACEHOLDER)].filter(m => m[1] === name)
-  if (own.length !== 1) return [`${field} "${pattern}" must hold {${name}} (or {${name}:value}) exactly once, e.g. "${example(name)}"`]
+  if (own.length !== 1)
+    return [`${field} "${pattern}" must hold {${name}} (or {${name}:value}) exactly once, e.g. "${example(name)}"`]
   let depth = 0
   for (const ch of pattern.replace(PLACEHOLDER, '')) {
     if (ch === '{') depth++
@@ -125,8 +147,18 @@ export function normalRule(value: AttributeRuleOption | undefined): AttributeRul
 export function refName(root: string, ref: string | undefined): string | undefined {
   if (ref) return ref.replace(/^refs\/(?:heads|tags|remotes)\//, '')
   const run = (args: string[]) => {
-    try { return execFileSync('git', args, { cwd: root, env: gitEnv(), stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim() || undefined }
-    catch { return undefined }
+    try {
+      return (
+        execFileSync('git', args, {
+          cwd: root,
+          env: gitEnv(),
+          stdio: ['ignore', 'pipe', 'ignore'],
+          encoding: 'utf8',
+        }).trim() || undefined
+      )
+    } catch {
+      return undefined
+    }
   }
   return run(['describe', '--tags', '--exact-match', 'HEAD']) ?? run(['symbolic-ref', '--short', '-q', 'HEAD'])
 }
@@ -146,7 +178,12 @@ export function compileRule(name: RuleName, rule: AttributeRule, root: string, r
  * path, the source's path is tried, so `build/docs/intro/index.html` takes the version of
  * `versioned_docs/version-1.0/intro.md`.
  */
-export function ruleValue(compiled: CompiledRule, path: string, frontmatter: Record<string, unknown>, source?: string): string | undefined {
+export function ruleValue(
+  compiled: CompiledRule,
+  path: string,
+  frontmatter: Record<string, unknown>,
+  source?: string,
+): string | undefined {
   const { rule } = compiled
   const field = rule.frontmatter === undefined ? compiled.name : rule.frontmatter
   if (field !== false) {

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto'
-import { closeSync, lstatSync, openSync, promises as fs, readFileSync, readSync, realpathSync, type Stats, statSync } from 'node:fs'
+import {
+  closeSync,
+  lstatSync,
+  openSync,
+  promises as fs,
+  readFileSync,
+  readSync,
+  realpathSync,
+  type Stats,
+  statSync,
+} from 'node:fs'
 import { isAbsolute, join, relative, sep } from 'node:path'
 import pLimit from 'p-limit'
 import { loadGitignore } from './gitignore'
@@ -63,8 +73,11 @@ export function isSecretPath(path: string): boolean {
  */
 export async function scan(options: ScanOptions): Promise<ScanResult> {
   let rootReal: string
-  try { rootReal = realpathSync.native(options.root) }
-  catch (error) { return Promise.reject(error) }
+  try {
+    rootReal = realpathSync.native(options.root)
+  } catch (error) {
+    return Promise.reject(error)
+  }
   // `.env` files are left out by isSecretPath below, credentials by credentialByName (secrets.ts).
   const listing = await listFiles(options.root, rootReal, options.include, options.exclude, options.dot ?? false)
   const entries = listing.paths
@@ -73,7 +86,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   const skipped: SkippedFile[] = []
   const files: LocalFile[] = []
   const allowSecret = options.allowSecret ?? (() => false)
-  const toHash: { path: string, base: string, link: boolean, real: string, stat: StatKey }[] = []
+  const toHash: { path: string; base: string; link: boolean; real: string; stat: StatKey }[] = []
   // One lstat per document, synchronous (from the kernel's inode cache a sync call costs a third
   // of a promise): a no-op sync is mostly these, so the loop allocates as little as it can.
   const locate = locator(options.root, rootReal, listing.folders)
@@ -81,12 +94,18 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   for (const path of entries) {
     // A turn of the event loop now and then: a git process or a read started beside the scan
     // (the state's identity) moves on while this thread stats.
-    if (++sinceYield === YIELD_EVERY) { sinceYield = 0; await new Promise(setImmediate) }
+    if (++sinceYield === YIELD_EVERY) {
+      sinceYield = 0
+      await new Promise(setImmediate)
+    }
     if (isSecretPath(path)) continue
     const slash = path.lastIndexOf('/')
     if (ignored?.ignores(path)) continue
     const credential = credentialByName(path)
-    if (credential && !allowSecret(path)) { skipped.push({ path, reason: secretReason(credential) }); continue }
+    if (credential && !allowSecret(path)) {
+      skipped.push({ path, reason: secretReason(credential) })
+      continue
+    }
     const found = locate(path, slash)
     if (found === undefined) continue
     if (found === OUTSIDE) {
@@ -95,21 +114,33 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       continue
     }
     const stat = found.stat
-    if (stat.size === 0) { skipped.push({ path, reason: 'empty' }); continue }
+    if (stat.size === 0) {
+      skipped.push({ path, reason: 'empty' })
+      continue
+    }
     if (stat.size > options.maxFileBytes) {
       skipped.push({ path, reason: `larger than the store's limit (${stat.size} > ${options.maxFileBytes} bytes)` })
       continue
     }
     let cached = options.cache?.lookup(path, stat)
-    if (cached === null) { skipped.push({ path, reason: 'binary' }); continue }
+    if (cached === null) {
+      skipped.push({ path, reason: 'binary' })
+      continue
+    }
     // A file found to hold a credential is remembered as such (`!why`), until it changes or is allowed.
     if (cached?.startsWith('!')) {
       const why = cached.slice(1)
       const secret = why.startsWith('holds ')
-      if (!secret || !allowSecret(path)) { skipped.push({ path, reason: secret ? secretReason(why) : why }); continue }
+      if (!secret || !allowSecret(path)) {
+        skipped.push({ path, reason: secret ? secretReason(why) : why })
+        continue
+      }
       cached = undefined
     }
-    if (cached) { files.push(new ScannedFile(path, found.base, found.link, stat.size, stat.mtimeMs, cached)); continue }
+    if (cached) {
+      files.push(new ScannedFile(path, found.base, found.link, stat.size, stat.mtimeMs, cached))
+      continue
+    }
     // What the cache does not know is read: a small file at once, synchronously through one
     // reused buffer (a tenth of the cost of a stream per file); a large one later, streamed.
     const { base, link } = found
@@ -136,7 +167,11 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     else files.push(new ScannedFile(path, base, link, stat.size, stat.mtimeMs, hash.sha256))
   }
   const limit = pLimit(options.concurrency ?? 32)
-  await Promise.all(toHash.map(({ path, base, link, real, stat }) => limit(async () => hashed(path, base, link, stat, await hashFile(real)))))
+  await Promise.all(
+    toHash.map(({ path, base, link, real, stat }) =>
+      limit(async () => hashed(path, base, link, stat, await hashFile(real))),
+    ),
+  )
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   skipped.sort((a, b) => (a.path < b.path ? -1 : 1))
   return { files, skipped }
@@ -169,8 +204,11 @@ class ScannedFile implements LocalFile {
 /** A small file in one synchronous read (a tenth of the cost of fs.promises' open, stat, read, close); a large one asynchronously. */
 function readContent(real: string, size: number): Promise<Buffer> {
   if (size > SYNC_HASH_BYTES) return fs.readFile(real)
-  try { return Promise.resolve(readFileSync(real)) }
-  catch (error) { return Promise.reject(error) }
+  try {
+    return Promise.resolve(readFileSync(real))
+  } catch (error) {
+    return Promise.reject(error)
+  }
 }
 
 const OUTSIDE = Symbol('outside the root')
@@ -187,27 +225,35 @@ function locator(root: string, rootReal: string, folders: Map<string, string | u
   // Stat through the shortest name: relative to the working folder when the root is in it (the
   // kernel resolves every component of a name).
   const fromCwd = relative(process.cwd(), root)
-  const statRoot = fromCwd === '' ? '' : !fromCwd.startsWith('..') && !isAbsolute(fromCwd) ? `${fromCwd}${sep}` : `${root}${sep}`
+  const statRoot =
+    fromCwd === '' ? '' : !fromCwd.startsWith('..') && !isAbsolute(fromCwd) ? `${fromCwd}${sep}` : `${root}${sep}`
   let lastFolder: string | undefined
   let lastReal: string | undefined
   let lastInside = false
-  return (path: string, slash: number): { stat: Stats, base: string, link: boolean } | typeof OUTSIDE | undefined => {
+  return (path: string, slash: number): { stat: Stats; base: string; link: boolean } | typeof OUTSIDE | undefined => {
     let stat: Stats
-    try { stat = lstatSync(statRoot === '' ? path : statRoot + path) }
-    catch { return undefined }
+    try {
+      stat = lstatSync(statRoot === '' ? path : statRoot + path)
+    } catch {
+      return undefined
+    }
     if (stat.isSymbolicLink()) {
       try {
         const real = realpathSync.native(`${root}${sep}${path}`)
         return inside(real) ? { stat: statSync(real), base: real, link: true } : OUTSIDE
+      } catch {
+        return undefined
       }
-      catch { return undefined }
     }
     if (lastFolder === undefined || Math.max(slash, 0) !== lastFolder.length || !path.startsWith(lastFolder)) {
       lastFolder = slash < 0 ? '' : path.slice(0, slash)
       lastReal = folders.get(lastFolder)
       if (lastReal === undefined && !folders.has(lastFolder)) {
-        try { lastReal = realpathSync.native(join(root, lastFolder)) }
-        catch { lastReal = undefined }
+        try {
+          lastReal = realpathSync.native(join(root, lastFolder))
+        } catch {
+          lastReal = undefined
+        }
         folders.set(lastFolder, lastReal)
       }
       lastInside = lastReal !== undefined && inside(lastReal)
@@ -235,11 +281,16 @@ export interface Hashed {
 }
 
 /** UTF-16 text has NUL bytes too; it is said as such (TextCheck), not as binary. */
-const isUtf16 = (b: Buffer) => (b[0] === 0xFF && b[1] === 0xFE) || (b[0] === 0xFE && b[1] === 0xFF)
+const isUtf16 = (b: Buffer) => (b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)
 
 function verdict(sha256: string, secrets: SecretScanner, text: TextCheck): Hashed {
   const unreadable = text.end()
-  return { sha256, binary: false, ...(secrets.found ? { secret: secrets.found } : {}), ...(unreadable ? { unreadable } : {}) }
+  return {
+    sha256,
+    binary: false,
+    ...(secrets.found ? { secret: secrets.found } : {}),
+    ...(unreadable ? { unreadable } : {}),
+  }
 }
 
 /** The one line said of a file skipped for the credential it holds. */
@@ -256,15 +307,17 @@ export function hashFileSync(path: string): Hashed {
     for (let n: number; (n = readSync(fd, hashBuffer, 0, hashBuffer.length, null)) > 0;) {
       if (first) {
         first = false
-        if (hashBuffer.subarray(0, Math.min(n, 8192)).includes(0) && !isUtf16(hashBuffer)) return { sha256: hash.digest('hex'), binary: true }
+        if (hashBuffer.subarray(0, Math.min(n, 8192)).includes(0) && !isUtf16(hashBuffer))
+          return { sha256: hash.digest('hex'), binary: true }
       }
       hash.update(hashBuffer.subarray(0, n))
       secrets.push(hashBuffer.subarray(0, n))
       text.push(hashBuffer.subarray(0, n))
     }
     return verdict(hash.digest('hex'), secrets, text)
+  } finally {
+    closeSync(fd)
   }
-  finally { closeSync(fd) }
 }
 
 /**
@@ -283,15 +336,17 @@ export async function hashFile(path: string): Promise<Hashed> {
     for (let n: number; (n = (await handle.read(buffer, 0, buffer.length, null)).bytesRead) > 0;) {
       if (first) {
         first = false
-        if (buffer.subarray(0, Math.min(n, 8192)).includes(0) && !isUtf16(buffer)) return { sha256: hash.digest('hex'), binary: true }
+        if (buffer.subarray(0, Math.min(n, 8192)).includes(0) && !isUtf16(buffer))
+          return { sha256: hash.digest('hex'), binary: true }
       }
       hash.update(buffer.subarray(0, n))
       secrets.push(buffer.subarray(0, n))
       text.push(buffer.subarray(0, n))
     }
     return verdict(hash.digest('hex'), secrets, text)
+  } finally {
+    await handle.close()
   }
-  finally { await handle.close() }
 }
 
 export function sha256Hex(content: Buffer | string): string {
@@ -302,29 +357,53 @@ export function sha256Hex(content: Buffer | string): string {
  * Local files for paths given outright (files a build emitted), named relative to `root`.
  * Files outside the root, secrets, binaries and empty files are left out, with the reason.
  */
-export async function filesFromPaths(root: string, absPaths: string[], maxFileBytes: number, allowSecret: (path: string) => boolean = () => false): Promise<ScanResult> {
+export async function filesFromPaths(
+  root: string,
+  absPaths: string[],
+  maxFileBytes: number,
+  allowSecret: (path: string) => boolean = () => false,
+): Promise<ScanResult> {
   const rootReal = await fs.realpath(root)
   const files: LocalFile[] = []
   const skipped: SkippedFile[] = []
   const limit = pLimit(32)
-  await Promise.all([...new Set(absPaths)].map(abs => limit(async () => {
-    let real: string
-    try { real = await fs.realpath(abs) }
-    catch { return }
-    const path = toPosix(relative(rootReal, real))
-    if (path.startsWith('..') || isSecretPath(path)) return void skipped.push({ path: abs, reason: 'outside the root' })
-    const stat = await fs.stat(real)
-    if (!stat.isFile()) return
-    if (stat.size === 0) return void skipped.push({ path, reason: 'empty' })
-    if (stat.size > maxFileBytes) return void skipped.push({ path, reason: `larger than the store's limit (${stat.size} > ${maxFileBytes} bytes)` })
-    const credential = credentialByName(path)
-    if (credential && !allowSecret(path)) return void skipped.push({ path, reason: secretReason(credential) })
-    const hashed = await hashFile(real)
-    if (hashed.binary) return void skipped.push({ path, reason: 'binary' })
-    if (hashed.secret && !allowSecret(path)) return void skipped.push({ path, reason: secretReason(hashed.secret) })
-    if (hashed.unreadable) return void skipped.push({ path, reason: hashed.unreadable })
-    files.push({ path, absPath: real, size: stat.size, mtimeMs: stat.mtimeMs, sha256: hashed.sha256, read: () => fs.readFile(real) })
-  })))
+  await Promise.all(
+    [...new Set(absPaths)].map(abs =>
+      limit(async () => {
+        let real: string
+        try {
+          real = await fs.realpath(abs)
+        } catch {
+          return
+        }
+        const path = toPosix(relative(rootReal, real))
+        if (path.startsWith('..') || isSecretPath(path))
+          return void skipped.push({ path: abs, reason: 'outside the root' })
+        const stat = await fs.stat(real)
+        if (!stat.isFile()) return
+        if (stat.size === 0) return void skipped.push({ path, reason: 'empty' })
+        if (stat.size > maxFileBytes)
+          return void skipped.push({
+            path,
+            reason: `larger than the store's limit (${stat.size} > ${maxFileBytes} bytes)`,
+          })
+        const credential = credentialByName(path)
+        if (credential && !allowSecret(path)) return void skipped.push({ path, reason: secretReason(credential) })
+        const hashed = await hashFile(real)
+        if (hashed.binary) return void skipped.push({ path, reason: 'binary' })
+        if (hashed.secret && !allowSecret(path)) return void skipped.push({ path, reason: secretReason(hashed.secret) })
+        if (hashed.unreadable) return void skipped.push({ path, reason: hashed.unreadable })
+        files.push({
+          path,
+          absPath: real,
+          size: stat.size,
+          mtimeMs: stat.mtimeMs,
+          sha256: hashed.sha256,
+          read: () => fs.readFile(real),
+        })
+      }),
+    ),
+  )
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   return { files, skipped }
 }

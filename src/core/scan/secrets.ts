@@ -10,8 +10,18 @@ const KEY_EXTENSIONS = new Set(['pem', 'key', 'p12', 'pfx', 'jks', 'keystore', '
 
 /** Files that hold credentials by their name alone. */
 const CREDENTIAL_NAMES = new Set([
-  '.npmrc', '.pypirc', '.netrc', '_netrc', '.pgpass', '.git-credentials', '.htpasswd', '.dockercfg',
-  'credentials.json', 'credentials', 'secrets.json', 'service-account.json',
+  '.npmrc',
+  '.pypirc',
+  '.netrc',
+  '_netrc',
+  '.pgpass',
+  '.git-credentials',
+  '.htpasswd',
+  '.dockercfg',
+  'credentials.json',
+  'credentials',
+  'secrets.json',
+  'service-account.json',
 ])
 
 /** SSH private keys (`id_rsa`, `id_ed25519_work`; never their `.pub`). */
@@ -26,11 +36,14 @@ export function credentialByName(path: string): string | undefined {
   const name = path.slice(slash + 1)
   const lower = name.toLowerCase()
   if (SSH_KEY.test(lower) && !lower.endsWith('.pub')) return `a private key by its name (${name})`
-  if (/(?:^|\/)\.ssh\//.test(path) && !/^(?:known_hosts|config|authorized_keys)$|\.pub$/.test(lower)) return `a file in a .ssh folder (${name})`
+  if (/(?:^|\/)\.ssh\//.test(path) && !/^(?:known_hosts|config|authorized_keys)$|\.pub$/.test(lower))
+    return `a file in a .ssh folder (${name})`
   const dot = lower.lastIndexOf('.')
   if (dot > 0 && KEY_EXTENSIONS.has(lower.slice(dot + 1))) return `a key or certificate store by its name (${name})`
-  if (CREDENTIAL_NAMES.has(lower) || /^client_secret.*\.json$/.test(lower)) return `a credentials file by its name (${name})`
-  if (/(?:^|\/)\.aws\/credentials$|(?:^|\/)\.docker\/config\.json$|(?:^|\/)\.kube\/config$/.test(path)) return `a credentials file by its place (${path})`
+  if (CREDENTIAL_NAMES.has(lower) || /^client_secret.*\.json$/.test(lower))
+    return `a credentials file by its name (${name})`
+  if (/(?:^|\/)\.aws\/credentials$|(?:^|\/)\.docker\/config\.json$|(?:^|\/)\.kube\/config$/.test(path))
+    return `a credentials file by its place (${path})`
   return undefined
 }
 
@@ -39,19 +52,22 @@ export function credentialByName(path: string): string | undefined {
  * a long random tail): OpenAI and Anthropic, AWS access keys, GitHub, GitLab, Slack, Stripe,
  * Google, npm, Hugging Face. A value naming itself an example (AWS's `...EXAMPLE`) is not a secret.
  */
-const SECRET = new RegExp([
-  String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`,
-  String.raw`(?<![\w-])sk-(?:proj-|ant-(?:api\d\d-)?|svcacct-)?[A-Za-z0-9_-]{32,}`,
-  String.raw`(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])`,
-  String.raw`(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{36,}`,
-  String.raw`(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{60,}`,
-  String.raw`(?<![A-Za-z0-9])glpat-[A-Za-z0-9_-]{20,}`,
-  String.raw`(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{20,}`,
-  String.raw`(?<![A-Za-z0-9])[rs]k_live_[0-9A-Za-z]{24,}`,
-  String.raw`(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}`,
-  String.raw`(?<![A-Za-z0-9])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])`,
-  String.raw`(?<![A-Za-z0-9])hf_[A-Za-z0-9]{34,}`,
-].join('|'), 'g')
+const SECRET = new RegExp(
+  [
+    String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`,
+    String.raw`(?<![\w-])sk-(?:proj-|ant-(?:api\d\d-)?|svcacct-)?[A-Za-z0-9_-]{32,}`,
+    String.raw`(?<![A-Za-z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])`,
+    String.raw`(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{36,}`,
+    String.raw`(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{60,}`,
+    String.raw`(?<![A-Za-z0-9])glpat-[A-Za-z0-9_-]{20,}`,
+    String.raw`(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{20,}`,
+    String.raw`(?<![A-Za-z0-9])[rs]k_live_[0-9A-Za-z]{24,}`,
+    String.raw`(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}`,
+    String.raw`(?<![A-Za-z0-9])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])`,
+    String.raw`(?<![A-Za-z0-9])hf_[A-Za-z0-9]{34,}`,
+  ].join('|'),
+  'g',
+)
 
 const KINDS: [RegExp, string][] = [
   [/PRIVATE KEY/, 'a private key block'],

@@ -5,7 +5,9 @@ import { credentialByName } from './secrets'
 import { globEngine, matcher } from './globs'
 
 /** The paths `allowSecrets` lets through although they are or hold credentials. */
-export async function secretAllowance(options: Pick<ResolvedOptions, 'allowSecrets'>): Promise<(path: string) => boolean> {
+export async function secretAllowance(
+  options: Pick<ResolvedOptions, 'allowSecrets'>,
+): Promise<(path: string) => boolean> {
   if (options.allowSecrets.length === 0) return () => false
   return matcher(options.allowSecrets, await globEngine(options.allowSecrets))
 }
@@ -14,7 +16,11 @@ export async function secretAllowance(options: Pick<ResolvedOptions, 'allowSecre
  * The documents to sync: the work tree under the root (the default), or the tree of a git ref
  * (`--ref v2.0`, a rollback), read from git's objects and never from or into the work tree.
  */
-export async function readDocuments(options: ResolvedOptions, maxFileBytes: number, cache?: Parameters<typeof scan>[0]['cache']): Promise<ScanResult & { commit?: string }> {
+export async function readDocuments(
+  options: ResolvedOptions,
+  maxFileBytes: number,
+  cache?: Parameters<typeof scan>[0]['cache'],
+): Promise<ScanResult & { commit?: string }> {
   if (!options.ref) {
     return scan({
       root: options.root,
@@ -31,18 +37,40 @@ export async function readDocuments(options: ResolvedOptions, maxFileBytes: numb
   const { listFilesAtRef } = await import('./git-source')
   const { resolveName } = await import('../state/git/exec')
   const commit = await resolveName(options.root, `${options.ref}^{commit}`)
-  if (!commit) throw new UsageError(`unknown git ref "${options.ref}": no commit, branch or tag has that name in the repository of ${options.root}`)
-  const listed = await listFilesAtRef(options.root, commit, { include: options.include, exclude: options.exclude, dot: options.dot })
+  if (!commit)
+    throw new UsageError(
+      `unknown git ref "${options.ref}": no commit, branch or tag has that name in the repository of ${options.root}`,
+    )
+  const listed = await listFilesAtRef(options.root, commit, {
+    include: options.include,
+    exclude: options.exclude,
+    dot: options.dot,
+  })
   const files: LocalFile[] = []
   const skipped: ScanResult['skipped'] = []
   const allowSecret = await secretAllowance(options)
   for (const f of listed) {
     if (isSecretPath(f.path)) continue
     const credential = credentialByName(f.path) ?? f.secret
-    if (credential && !allowSecret(f.path)) { skipped.push({ path: f.path, reason: `${credential}: credentials are never uploaded (allowSecrets lets a path through)` }); continue }
-    if (f.unreadable) { skipped.push({ path: f.path, reason: f.unreadable }); continue }
-    if (f.size === 0) { skipped.push({ path: f.path, reason: 'empty' }); continue }
-    if (f.size > maxFileBytes) { skipped.push({ path: f.path, reason: `larger than the store's limit (${f.size} > ${maxFileBytes} bytes)` }); continue }
+    if (credential && !allowSecret(f.path)) {
+      skipped.push({
+        path: f.path,
+        reason: `${credential}: credentials are never uploaded (allowSecrets lets a path through)`,
+      })
+      continue
+    }
+    if (f.unreadable) {
+      skipped.push({ path: f.path, reason: f.unreadable })
+      continue
+    }
+    if (f.size === 0) {
+      skipped.push({ path: f.path, reason: 'empty' })
+      continue
+    }
+    if (f.size > maxFileBytes) {
+      skipped.push({ path: f.path, reason: `larger than the store's limit (${f.size} > ${maxFileBytes} bytes)` })
+      continue
+    }
     files.push({ path: f.path, absPath: '', size: f.size, mtimeMs: 0, sha256: f.sha256, read: () => f.read() })
   }
   return { files, skipped, commit }
@@ -63,7 +91,9 @@ export async function sourceCommitOf(root: string): Promise<SourceCommit | undef
   const commit = await resolveName(root, 'HEAD^{commit}').catch(() => undefined)
   if (!commit) return undefined
   // GIT_OPTIONAL_LOCKS=0: a plain status would refresh the user's index (it must stay as it was).
-  const status = await git(root, ['status', '--porcelain', '--untracked-files=normal', '--', '.'], { env: { GIT_OPTIONAL_LOCKS: '0' } }).catch(() => '')
+  const status = await git(root, ['status', '--porcelain', '--untracked-files=normal', '--', '.'], {
+    env: { GIT_OPTIONAL_LOCKS: '0' },
+  }).catch(() => '')
   return { commit, dirty: status.trim() !== '' }
 }
 
@@ -73,13 +103,30 @@ export async function sourceCommitOf(root: string): Promise<SourceCommit | undef
  * lacks is fetched from `remote` first; in a shallow clone whose history stops short of the
  * common commit the answer is `unrelated`.
  */
-export async function commitRelation(root: string, ours: string, theirs: string, remote = 'origin'): Promise<'same' | 'ancestor' | 'descendant' | 'unrelated'> {
+export async function commitRelation(
+  root: string,
+  ours: string,
+  theirs: string,
+  remote = 'origin',
+): Promise<'same' | 'ancestor' | 'descendant' | 'unrelated'> {
   if (ours === theirs) return 'same'
   const { git, resolveName } = await import('../state/git/exec')
   for (const commit of [ours, theirs]) {
     if (!/^[0-9a-f]{40,64}$/.test(commit)) return 'unrelated'
     if (await resolveName(root, `${commit}^{commit}`).catch(() => undefined)) continue
-    await git(root, ['fetch', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--no-auto-maintenance', remote, commit], { env: { GIT_TERMINAL_PROMPT: '0' } }).catch(() => '')
+    await git(
+      root,
+      [
+        'fetch',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--no-recurse-submodules',
+        '--no-auto-maintenance',
+        remote,
+        commit,
+      ],
+      { env: { GIT_TERMINAL_PROMPT: '0' } },
+    ).catch(() => '')
   }
   const base = (await git(root, ['merge-base', ours, theirs]).catch(() => '')).trim()
   if (base === ours) return 'ancestor'

@@ -51,8 +51,7 @@ function findGitDir(dir: string): string | undefined {
       if (statSync(dotGit).isDirectory()) return dotGit
       const pointer = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, 'utf8'))
       if (pointer) return resolve(current, pointer[1].trim())
-    }
-    catch {}
+    } catch {}
     if (dirname(current) === current) return undefined
   }
 }
@@ -100,8 +99,7 @@ export class FileStatCache implements StatCache {
         entries = data.entries
         if (isStateSummary(data.state)) summary = data.state
       }
-    }
-    catch {}
+    } catch {}
     return new FileStatCache(file, entries, summary)
   }
 
@@ -121,7 +119,13 @@ export class FileStatCache implements StatCache {
   lookup(path: string, stat: StatKey): string | null | undefined {
     const i = this.index.get(path)
     const e = this.loaded
-    if (i === undefined || e[i + 1] !== stat.size || e[i + 2] !== stat.mtimeMs || e[i + 3] !== stat.ctimeMs || e[i + 4] !== stat.ino)
+    if (
+      i === undefined ||
+      e[i + 1] !== stat.size ||
+      e[i + 2] !== stat.mtimeMs ||
+      e[i + 3] !== stat.ctimeMs ||
+      e[i + 4] !== stat.ino
+    )
       return undefined
     const hash = e[i + 5]
     // A length check, not a pattern: this runs once per document on every sync. `!why`: a file
@@ -150,18 +154,23 @@ export class FileStatCache implements StatCache {
       if (!freshPaths.has(this.loaded[i]!)) entries.push(...this.loaded.slice(i, i + FIELDS))
     }
     entries = entries.concat(this.fresh)
-    const text = JSON.stringify({ vectornator: 'stat-cache', version: VERSION, entries, state: this.summary } satisfies CacheFile)
+    const text = JSON.stringify({
+      vectornator: 'stat-cache',
+      version: VERSION,
+      entries,
+      state: this.summary,
+    } satisfies CacheFile)
     const dir = dirname(this.file)
     await fs.mkdir(dir, { recursive: true })
     // Beside the file state (outside a repository) the folder keeps the cache out of any commit;
     // in the git directory there is nothing to ignore.
-    if (basename(dir) === '.vectornator') await fs.writeFile(join(dir, '.gitignore'), IGNORE_FILE, { flag: 'wx' }).catch(() => {})
+    if (basename(dir) === '.vectornator')
+      await fs.writeFile(join(dir, '.gitignore'), IGNORE_FILE, { flag: 'wx' }).catch(() => {})
     const temp = `${this.file}.${process.pid}.${Date.now()}.tmp`
     try {
       await fs.writeFile(temp, text)
       await fs.rename(temp, this.file)
-    }
-    catch (error) {
+    } catch (error) {
       await fs.rm(temp, { force: true }).catch(() => {})
       throw error
     }

@@ -23,16 +23,30 @@ const stripDot = (glob: string) => glob.replace(/^\.\//, '')
  * The same walk finds the nested .gitignore files, and knows each folder's real path without a
  * realpath call (only linked folders are resolved).
  */
-export async function listFiles(root: string, rootReal: string, include: string[], exclude: string[], dot: boolean): Promise<Listing> {
-  const positive = include.filter(g => !g.startsWith('!')).map(stripDot).flatMap(expandBraces)
-  const negative = [...exclude, ...include.filter(g => g.startsWith('!')).map(g => g.slice(1))].map(stripDot).flatMap(expandBraces)
+export async function listFiles(
+  root: string,
+  rootReal: string,
+  include: string[],
+  exclude: string[],
+  dot: boolean,
+): Promise<Listing> {
+  const positive = include
+    .filter(g => !g.startsWith('!'))
+    .map(stripDot)
+    .flatMap(expandBraces)
+  const negative = [...exclude, ...include.filter(g => g.startsWith('!')).map(g => g.slice(1))]
+    .map(stripDot)
+    .flatMap(expandBraces)
   const engine = (await globEngine(positive, dot)) ?? (await globEngine(negative))
   const selected = matcher(positive, engine, dot)
   const excluded = matcher(negative, engine)
   // fast-glob keeps out of a folder an exclude ending in `/**` matches (with dot names either way:
   // every file in it is excluded anyway), and out of one an exclude naming it matches
   // (`**/drafts`: then with `dot` as given, so `.x/drafts` is entered when dot is off).
-  const prunedAll = matcher(negative.filter(g => g.endsWith('/**')), engine)
+  const prunedAll = matcher(
+    negative.filter(g => g.endsWith('/**')),
+    engine,
+  )
   const byName = negative.filter(g => !g.endsWith('/**') && prunesFolders(g))
   const prunedByName = byName.length > 0 ? matcher(byName, engine, dot) : undefined
   const pruned = prunedByName ? (path: string) => prunedAll(path) || prunedByName(path) : prunedAll
@@ -50,8 +64,11 @@ export async function listFiles(root: string, rootReal: string, include: string[
 
   const visit = (rel: string, real: string, chain: Set<string>) => {
     let entries: Dirent[]
-    try { entries = readdirSync(join(root, rel), { withFileTypes: true }) }
-    catch { return }
+    try {
+      entries = readdirSync(join(root, rel), { withFileTypes: true })
+    } catch {
+      return
+    }
     for (const entry of entries) {
       if (skipDotNames && entry.name.charCodeAt(0) === 46 && entry.name !== '.gitignore') continue
       const path = rel ? `${rel}/${entry.name}` : entry.name
@@ -65,8 +82,9 @@ export async function listFiles(root: string, rootReal: string, include: string[
           isDirectory = target.isDirectory()
           isFile = target.isFile()
           if (isDirectory) childReal = realpathSync.native(join(root, path))
+        } catch {
+          continue
         }
-        catch { continue }
         // A link back to a folder being walked would loop forever: its files are listed already.
         if (childReal !== undefined && chain.has(childReal)) continue
       }
@@ -77,8 +95,7 @@ export async function listFiles(root: string, rootReal: string, include: string[
         chain.add(childReal)
         visit(path, childReal, chain)
         chain.delete(childReal)
-      }
-      else if (isFile) {
+      } else if (isFile) {
         if (entry.name === '.gitignore') gitignores.add(path)
         if (selected(path) && !excluded(path)) paths.add(path)
       }
@@ -94,9 +111,16 @@ export async function listFiles(root: string, rootReal: string, include: string[
     for (const part of parts) {
       if (existsSync(join(root, rel, '.gitignore'))) gitignores.add(rel ? `${rel}/.gitignore` : '.gitignore')
       rel = rel ? `${rel}/${part}` : part
-      if (pruned(rel)) { reachable = false; break }
-      try { real = realpathSync.native(join(root, rel)) }
-      catch { reachable = false; break }
+      if (pruned(rel)) {
+        reachable = false
+        break
+      }
+      try {
+        real = realpathSync.native(join(root, rel))
+      } catch {
+        reachable = false
+        break
+      }
       folders.set(rel, real)
     }
     if (!reachable) continue

@@ -6,8 +6,11 @@ import type { FinishOptions, StateStore, SyncState } from './types'
 import { bytesIdentity, hexOf, identityOf, parseState, textIdentity, writeStateFile } from './json'
 
 /** The state in one JSON file, written atomically (temp file, then rename). */
-export function createFileStore(options: { path: string, root?: string }): StateStore {
-  return new FileStateStore(options.path, options.root ? relative(options.root, options.path) || options.path : options.path)
+export function createFileStore(options: { path: string; root?: string }): StateStore {
+  return new FileStateStore(
+    options.path,
+    options.root ? relative(options.root, options.path) || options.path : options.path,
+  )
 }
 
 class FileStateStore implements StateStore {
@@ -19,7 +22,10 @@ class FileStateStore implements StateStore {
   private read: Buffer | null | undefined
   private readIdentity: string | undefined
 
-  constructor(private readonly path: string, readonly location: string) {}
+  constructor(
+    private readonly path: string,
+    readonly location: string,
+  ) {}
 
   async load(): Promise<SyncState | undefined> {
     const bytes = this.readBytes()
@@ -35,8 +41,9 @@ class FileStateStore implements StateStore {
     // The file's hash, known from its stat while that is unchanged (as for documents): a
     // no-op sync then neither reads nor hashes megabytes of state.
     let stat: Stats
-    try { stat = statSync(this.path) }
-    catch (error) {
+    try {
+      stat = statSync(this.path)
+    } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw error
     }
@@ -83,8 +90,7 @@ class FileStateStore implements StateStore {
       if (identity === this.lastIdentity) rmSync(temp, { force: true })
       else renameSync(temp, this.path)
       this.lastIdentity = identity
-    }
-    catch (error) {
+    } catch (error) {
       rmSync(temp, { force: true })
       throw error
     }
@@ -95,8 +101,9 @@ class FileStateStore implements StateStore {
   // that the scan keeps busy.
   private readBytes(): Buffer | null {
     if (this.read === undefined) {
-      try { this.read = readFileSync(this.path) }
-      catch (error) {
+      try {
+        this.read = readFileSync(this.path)
+      } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
         this.read = null
       }

@@ -33,7 +33,7 @@ export interface GitBranchStoreOptions {
   /** Push the branch at the end of a sync, default true. */
   push?: boolean
   /** Commit identity; default the repository's user.name/email, else `vectornator <vectornator@users.noreply.github.com>`. */
-  author?: { name: string, email: string }
+  author?: { name: string; email: string }
   logger?: Logger
 }
 
@@ -70,7 +70,7 @@ class GitBranchStateStore implements GitBranchStore {
   private readonly cwd: string
   private readonly remoteName: string
   private readonly push: boolean
-  private readonly author?: { name: string, email: string }
+  private readonly author?: { name: string; email: string }
   private readonly logger: Logger
   private readonly dir: string
   private readonly path: string
@@ -152,10 +152,15 @@ class GitBranchStateStore implements GitBranchStore {
     }
     // The local tip and its state blob in one process: the blob is the one wanted whenever the
     // sync starts from the local branch (always, without a remote).
-    const [local, localBlob] = await resolveNames(this.cwd, [`${this.localRef}^{commit}`, `${this.localRef}:${this.path}`])
+    const [local, localBlob] = await resolveNames(this.cwd, [
+      `${this.localRef}^{commit}`,
+      `${this.localRef}:${this.path}`,
+    ])
     const { tip, unrelated } = await pickNewer(this.cwd, local, remoteTip)
     if (unrelated && !repo.shallow) {
-      this.logger.warn(`local branch ${this.branch} shares no history with ${repo.remote}'s; starting from ${repo.remote}'s`)
+      this.logger.warn(
+        `local branch ${this.branch} shares no history with ${repo.remote}'s; starting from ${repo.remote}'s`,
+      )
     }
     // Set before reading: after a corrupt-state error the caller may rebuild and save over it.
     const session: Session = {
@@ -175,13 +180,16 @@ class GitBranchStateStore implements GitBranchStore {
     // After storedIdentity(), the session it began is read; otherwise a new one begins.
     const writable = this.writable()
     writable.catch(() => {})
-    const session = this.identified ?? await this.begin()
+    const session = this.identified ?? (await this.begin())
     this.identified = undefined
     await writable
     if (!session.baseBlob) return undefined
     const text = await readBlobText(this.cwd, session.baseBlob)
     session.loadedBlob = session.baseBlob
-    session.baseState = parseState(text, `${session.base === session.local ? this.localRef : this.trackingRef}:${this.path}`)
+    session.baseState = parseState(
+      text,
+      `${session.base === session.local ? this.localRef : this.trackingRef}:${this.path}`,
+    )
     return session.baseState
   }
 
@@ -195,17 +203,24 @@ class GitBranchStateStore implements GitBranchStore {
   }
 
   loadedIdentity(): string | undefined {
-    return this.session ? this.session.written ?? this.session.baseBlob : this.finished
+    return this.session ? (this.session.written ?? this.session.baseBlob) : this.finished
   }
 
   /** The session, loading first when the caller did not; a failed implicit load is not kept. */
   private async current(): Promise<Session> {
     if (!this.session) {
       // Shared, so saves issued together before any load take the lock once.
-      this.loading ??= this.load().then(() => undefined, (error: unknown) => {
-        this.session = undefined
-        throw error
-      }).finally(() => { this.loading = undefined })
+      this.loading ??= this.load()
+        .then(
+          () => undefined,
+          (error: unknown) => {
+            this.session = undefined
+            throw error
+          },
+        )
+        .finally(() => {
+          this.loading = undefined
+        })
       await this.loading
     }
     return this.session!
@@ -236,10 +251,17 @@ class GitBranchStateStore implements GitBranchStore {
     const blob = await this.writer.writeState(state)
     // Nothing changed and nothing was written: the branch keeps the state as it is, even when its
     // text differs from ours only in form (indented or reordered by hand, by another tool).
-    const unchanged = !options.changed && (blob === session.loadedBlob || (!session.written && session.loadedBlob !== undefined))
+    const unchanged =
+      !options.changed && (blob === session.loadedBlob || (!session.written && session.loadedBlob !== undefined))
     if (unchanged && session.written && !session.rebased) {
       try {
-        await updateRef(this.cwd, this.localRef, session.localAtLoad, session.local, 'vectornator: sync changed nothing')
+        await updateRef(
+          this.cwd,
+          this.localRef,
+          session.localAtLoad,
+          session.local,
+          'vectornator: sync changed nothing',
+        )
         session.local = session.localAtLoad
         session.written = undefined
       } catch (error) {
@@ -258,7 +280,14 @@ class GitBranchStateStore implements GitBranchStore {
     // A later save or finish of this sync (its removals recorded) builds on what it published;
     // the next load starts a new sync from whatever the branch then holds.
     if (session.written) {
-      Object.assign(session, { base: session.local, baseBlob: session.written, loadedBlob: session.written, localAtLoad: session.local, written: undefined, rebased: false })
+      Object.assign(session, {
+        base: session.local,
+        baseBlob: session.written,
+        loadedBlob: session.written,
+        localAtLoad: session.local,
+        written: undefined,
+        rebased: false,
+      })
       session.baseState = undefined
     }
   }
@@ -266,15 +295,16 @@ class GitBranchStateStore implements GitBranchStore {
   private async publish(session: Session, remote: string, options: FinishOptions): Promise<void> {
     try {
       await publish(this.handle, session, remote, options)
-    }
-    catch (error) {
+    } catch (error) {
       if (!(error instanceof UnpublishedError)) throw error
       // What could not be published is not kept either: the local branch goes back to the
       // remote's, so no later sync on this machine acts on a state no one else can see (its
       // journal would remove documents the published state still names).
       const published = await resolveName(this.cwd, `${this.trackingRef}^{commit}`)
       if (published && session.local) {
-        await updateRef(this.cwd, this.localRef, published, session.local, 'vectornator: state not published').catch(() => {})
+        await updateRef(this.cwd, this.localRef, published, session.local, 'vectornator: state not published').catch(
+          () => {},
+        )
         Object.assign(session, { local: published, base: published, written: undefined, unpushed: false })
       }
       throw error
@@ -311,7 +341,18 @@ class GitBranchStateStore implements GitBranchStore {
 
   async history(limit?: number): Promise<StateCommit[]> {
     const repo = await this.info()
-    return historyOf({ cwd: this.cwd, key: this.key, path: this.path, localRef: this.localRef, trackingRef: this.trackingRef, remote: repo.remote, tip: this.session?.local }, limit)
+    return historyOf(
+      {
+        cwd: this.cwd,
+        key: this.key,
+        path: this.path,
+        localRef: this.localRef,
+        trackingRef: this.trackingRef,
+        remote: repo.remote,
+        tip: this.session?.local,
+      },
+      limit,
+    )
   }
 
   async readAt(commitish: string): Promise<SyncState | undefined> {

@@ -28,8 +28,12 @@ export async function resolveStateStore(options: ResolvedOptions, logger: Logger
   const inRepo = await git.isGitRepo(options.root)
   if (!inRepo) {
     if (meta.type === 'git-branch')
-      throw new (await import('../../lib/errors')).UsageError(`${options.root} is not inside a git repository: run \`git init\`, or use --metadata file`)
-    logger.info(`not a git repository: keeping the sync state in ${createFileStore({ path: meta.path, root: options.root }).location}`)
+      throw new (await import('../../lib/errors')).UsageError(
+        `${options.root} is not inside a git repository: run \`git init\`, or use --metadata file`,
+      )
+    logger.info(
+      `not a git repository: keeping the sync state in ${createFileStore({ path: meta.path, root: options.root }).location}`,
+    )
     return createFileStore({ path: meta.path, root: options.root })
   }
   const top = await git.gitTopLevel(options.root)
@@ -53,6 +57,5 @@ function keepOutOfGit(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true })
     writeFileSync(file, '# The embedded store and its sync state live on this machine only.\n*\n', { flag: 'wx' })
-  }
-  catch {}
+  } catch {}
 }

@@ -17,7 +17,9 @@ const GROUP_TAIL = '\n  }\n}'
  * whole, and cut out of it.
  */
 export function* stateText(state: SyncState): Generator<string> {
-  const [head, tail] = `${JSON.stringify({ ...state, files: FILES_MARK }, null, 2)}\n`.split(JSON.stringify(FILES_MARK)) as [string, string]
+  const [head, tail] = `${JSON.stringify({ ...state, files: FILES_MARK }, null, 2)}\n`.split(
+    JSON.stringify(FILES_MARK),
+  ) as [string, string]
   const paths = Object.keys(state.files ?? {}).sort()
   if (paths.length === 0) {
     yield `${head}{}${tail}`
@@ -48,8 +50,9 @@ export function writeStateFile(state: SyncState, path: string, hash?: Hash): voi
       hash?.update(piece)
       writeSync(fd, piece)
     }
+  } finally {
+    closeSync(fd)
   }
-  finally { closeSync(fd) }
 }
 
 /** The content identity of a stored state (the file store's; a branch uses git's blob id), from its SHA-256. */
@@ -86,10 +89,14 @@ export function parseState(text: string, where: string): SyncState {
   const version = (value as { version?: unknown }).version
   const major = typeof version === 'string' ? Number.parseInt(version, 10) : Number.NaN
   if (major > Number.parseInt(STATE_VERSION, 10))
-    throw new StateError(`the sync state at ${where} is format ${version}, newer than the ${STATE_VERSION} this vectornator reads: upgrade vectornator (npm i -D vectornator@latest); the state is left as it is`)
+    throw new StateError(
+      `the sync state at ${where} is format ${version}, newer than the ${STATE_VERSION} this vectornator reads: upgrade vectornator (npm i -D vectornator@latest); the state is left as it is`,
+    )
   return value as SyncState
 }
 
 function corrupt(where: string, reason: string): StateError {
-  return new StateError(`corrupt sync state at ${where} (${reason}); run \`vectornator verify --repair\` to rebuild it from the store`)
+  return new StateError(
+    `corrupt sync state at ${where} (${reason}); run \`vectornator verify --repair\` to rebuild it from the store`,
+  )
 }

@@ -1,5 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { linkSync, mkdirSync, openSync, closeSync, promises as fs, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import {
+  linkSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  promises as fs,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { UsageError } from '../../lib/errors'
@@ -33,8 +44,12 @@ export function lockFileFor(root: string, stateKind: string, stateLocation: stri
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true }
-  catch (error) { return (error as NodeJS.ErrnoException).code === 'EPERM' }
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
@@ -60,8 +75,7 @@ function readHolder(path: string): Holder {
     const stat = statSync(path)
     const pid = Number.parseInt(text, 10)
     return { pid: Number.isInteger(pid) && pid > 0 ? pid : undefined, ageMs: Date.now() - stat.mtimeMs, gone: false }
-  }
-  catch (error) {
+  } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { ageMs: 0, gone: true }
     throw error
   }
@@ -85,26 +99,26 @@ function tryCreate(path: string): boolean {
   try {
     linkSync(temp, path)
     return true
-  }
-  catch (error) {
+  } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EEXIST') return false
     // File systems without hard links: exclusive create, then fill (readers give it a grace period).
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EXDEV' || code === 'ENOSYS') {
       try {
         const fd = openSync(path, 'wx')
-        try { writeSync(fd, `${process.pid}\n`) }
-        finally { closeSync(fd) }
+        try {
+          writeSync(fd, `${process.pid}\n`)
+        } finally {
+          closeSync(fd)
+        }
         return true
-      }
-      catch (e) {
+      } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false
         throw e
       }
     }
     throw error
-  }
-  finally {
+  } finally {
     rmSync(temp, { force: true })
   }
 }
@@ -117,8 +131,9 @@ function tryCreate(path: string): boolean {
 async function takeOver(path: string): Promise<void> {
   const guard = `${path}.takeover`
   let handle: fs.FileHandle
-  try { handle = await fs.open(guard, 'wx') }
-  catch (error) {
+  try {
+    handle = await fs.open(guard, 'wx')
+  } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     const stat = await fs.stat(guard).catch(() => undefined)
     if (stat && Date.now() - stat.mtimeMs > TAKEOVER_STALE_MS) await fs.rm(guard, { force: true })
@@ -127,8 +142,7 @@ async function takeOver(path: string): Promise<void> {
   try {
     await handle.close()
     if (abandoned(readHolder(path))) rmSync(path, { force: true })
-  }
-  finally {
+  } finally {
     await fs.rm(guard, { force: true })
   }
 }
@@ -158,8 +172,9 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
         if (released) return
         released = true
         let holder: Holder | undefined
-        try { holder = readHolder(path) }
-        catch {}
+        try {
+          holder = readHolder(path)
+        } catch {}
         if (holder?.pid === process.pid) rmSync(path, { force: true })
       }
     }
@@ -174,16 +189,23 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       options.onWait?.(holder.pid)
     }
     if (Date.now() >= deadline) {
-      const who = holder.pid !== undefined ? `another vectornator process (pid ${holder.pid})` : 'another vectornator process'
+      const who =
+        holder.pid !== undefined ? `another vectornator process (pid ${holder.pid})` : 'another vectornator process'
       const waited = waitMs >= 1000 ? `${Math.round(waitMs / 1000)} s` : `${waitMs} ms`
-      throw new UsageError(`${who} is syncing this state and holds ${path}: waited ${waited}; run again when it has finished (or remove that file if no vectornator process is running)`)
+      throw new UsageError(
+        `${who} is syncing this state and holds ${path}: waited ${waited}; run again when it has finished (or remove that file if no vectornator process is running)`,
+      )
     }
     await sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())))
   }
 }
 
 /** Takes the lock of `store` (its own lock file, else one per root and location). */
-export async function lockState(root: string, store: StateStore, options: LockOptions = {}): Promise<() => Promise<void>> {
+export async function lockState(
+  root: string,
+  store: StateStore,
+  options: LockOptions = {},
+): Promise<() => Promise<void>> {
   const file = store.lockFile ? await store.lockFile() : lockFileFor(root, store.kind, store.location)
   return acquireLock(file, options)
 }

@@ -28,7 +28,9 @@ export interface StateSummary {
 export function filesDigest<T>(items: T[], pathOf: (item: T) => string, sha256Of: (item: T) => string): string {
   let sorted = true
   for (let i = 1; i < items.length && sorted; i++) sorted = pathOf(items[i - 1]!) < pathOf(items[i]!)
-  const ordered = sorted ? items : [...items].sort((a, b) => (pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0))
+  const ordered = sorted
+    ? items
+    : [...items].sort((a, b) => (pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0))
   // One string, one update: an update per document costs more than the hashing itself.
   let text = ''
   for (const item of ordered) text += `${pathOf(item)}\0${sha256Of(item)}\n`
@@ -44,7 +46,11 @@ export function summarize(state: SyncState, identity: string): StateSummary {
     fingerprint: state.fingerprint,
     attributes: typeof state.settings?.attributes === 'string' ? state.settings.attributes : undefined,
     pending: Boolean(state.journal?.length),
-    files: filesDigest(paths, path => path, path => state.files[path]!.hash.replace(/^sha256:/, '')),
+    files: filesDigest(
+      paths,
+      path => path,
+      path => state.files[path]!.hash.replace(/^sha256:/, ''),
+    ),
     documents: paths.length,
   }
 }
@@ -56,18 +62,29 @@ export function summarize(state: SyncState, identity: string): StateSummary {
  */
 export function summaryFor(
   summary: StateSummary | undefined,
-  expected: { storeId?: string, provider: string, fingerprint: string, attributes: string },
+  expected: { storeId?: string; provider: string; fingerprint: string; attributes: string },
 ): StateSummary | undefined {
   // A summary written before it recorded the count cannot be checked against the store.
   if (!summary || summary.pending || !summary.storeId || summary.documents === undefined) return undefined
   if (expected.storeId && expected.storeId !== summary.storeId) return undefined
-  if (summary.provider !== expected.provider || summary.fingerprint !== expected.fingerprint || summary.attributes !== expected.attributes) return undefined
+  if (
+    summary.provider !== expected.provider ||
+    summary.fingerprint !== expected.fingerprint ||
+    summary.attributes !== expected.attributes
+  )
+    return undefined
   return summary
 }
 
 /** Checks a summary read back from disk (anything else is no summary). */
 export function isStateSummary(value: unknown): value is StateSummary {
   const s = value as StateSummary
-  return Boolean(s) && typeof s === 'object' && typeof s.identity === 'string' && typeof s.storeId === 'string'
-    && typeof s.files === 'string' && typeof s.pending === 'boolean'
+  return (
+    Boolean(s) &&
+    typeof s === 'object' &&
+    typeof s.identity === 'string' &&
+    typeof s.storeId === 'string' &&
+    typeof s.files === 'string' &&
+    typeof s.pending === 'boolean'
+  )
 }

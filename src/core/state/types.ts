@@ -50,7 +50,7 @@ export interface BuildRecord {
   sources?: Record<string, string>
   /** Root-relative paths of the emitted files it synced. */
   emitted?: string[]
-  site?: { title?: string, description?: string }
+  site?: { title?: string; description?: string }
 }
 
 export interface FileState {
@@ -70,8 +70,8 @@ export interface FileState {
 }
 
 export type JournalEntry =
-  | { op: 'upload', path: string, hash: string, at: string, fileId?: string, replaces?: string }
-  | { op: 'delete', path: string, fileId: string, at: string }
+  | { op: 'upload'; path: string; hash: string; at: string; fileId?: string; replaces?: string }
+  | { op: 'delete'; path: string; fileId: string; at: string }
 
 export const STATE_VERSION = '1.0.0'
 
@@ -144,7 +144,7 @@ export interface FinishOptions {
    * StateError: two states are never merged path by path, since the mixture would describe no
    * tree at all.
    */
-  resolve?: (theirs: SyncState) => Promise<{ state: SyncState, message: string } | undefined>
+  resolve?: (theirs: SyncState) => Promise<{ state: SyncState; message: string } | undefined>
 }
 
 export class StateError extends Error {

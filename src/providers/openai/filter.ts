@@ -7,12 +7,20 @@ import type { AttributeFilter, AttributeValue } from '../types'
  * Undefined for no condition; `null` when a key allows no value at all, so nothing can match
  * (the caller answers it without a request).
  */
-export function toOpenAIFilter(filter: AttributeFilter | undefined): ComparisonFilter | CompoundFilter | undefined | null {
+export function toOpenAIFilter(
+  filter: AttributeFilter | undefined,
+): ComparisonFilter | CompoundFilter | undefined | null {
   const parts: (ComparisonFilter | CompoundFilter)[] = []
   for (const [key, value] of Object.entries(filter ?? {})) {
-    if (!Array.isArray(value)) { parts.push({ type: 'eq', key, value }); continue }
+    if (!Array.isArray(value)) {
+      parts.push({ type: 'eq', key, value })
+      continue
+    }
     if (value.length === 0) return null
-    if (value.length === 1) { parts.push({ type: 'eq', key, value: value[0]! }); continue }
+    if (value.length === 1) {
+      parts.push({ type: 'eq', key, value: value[0]! })
+      continue
+    }
     const listed = value.filter((v): v is string | number => typeof v !== 'boolean')
     const flags = value.filter((v): v is boolean => typeof v === 'boolean')
     const alternatives: ComparisonFilter[] = [

@@ -53,8 +53,9 @@ export interface RetryCounts {
 export function retryAdvice(base: Fetch, counts: RetryCounts): Fetch {
   return async (input, init) => {
     let response: Response
-    try { response = await base(input, init) }
-    catch (error) {
+    try {
+      response = await base(input, init)
+    } catch (error) {
       apiHealth.note(true)
       if (!init?.signal?.aborted) counts.lostConnections++
       throw error
@@ -64,7 +65,12 @@ export function retryAdvice(base: Fetch, counts: RetryCounts): Fetch {
     if (response.status === 429) counts.rateLimits++
     if (!serverError) return response
     counts.serverErrors++
-    if (response.headers.has('retry-after-ms') || response.headers.has('retry-after') || response.headers.get('x-should-retry') === 'false') return response
+    if (
+      response.headers.has('retry-after-ms') ||
+      response.headers.has('retry-after') ||
+      response.headers.get('x-should-retry') === 'false'
+    )
+      return response
     const headers = new Headers(response.headers)
     // The SDK numbers its sends: the wait grows with them, as its own backoff would.
     const sent = Number(new Headers(init?.headers).get('x-stainless-retry-count') ?? 0)

@@ -25,13 +25,15 @@ export { isTransient } from './retry'
 export function createOpenAIProvider(options: OpenAIProviderOptions = {}): VectorStoreProvider {
   const pacer = createPacedFetch()
   const retries: RetryCounts = { serverErrors: 0, rateLimits: 0, lostConnections: 0 }
-  const client = options.client ?? new OpenAI({
-    apiKey: options.apiKey,
-    baseURL: options.baseURL,
-    maxRetries: options.maxRetries ?? 5,
-    fetch: failFastWhenUnreachable(retryAdvice(pacer.fetch, retries)),
-    logger: sdkLogger,
-  })
+  const client =
+    options.client ??
+    new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      maxRetries: options.maxRetries ?? 5,
+      fetch: failFastWhenUnreachable(retryAdvice(pacer.fetch, retries)),
+      logger: sdkLogger,
+    })
   let storeId: string | undefined
   const ctx: OpenAIContext = {
     client,
@@ -53,9 +55,13 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
     streamsFiles: true,
     pacing: pacer.stats,
     limits: OPENAI_LIMITS,
-    get storeId() { return storeId },
+    get storeId() {
+      return storeId
+    },
 
-    async initialize(config: VectorStoreConfig) { storeId = config.storeId },
+    async initialize(config: VectorStoreConfig) {
+      storeId = config.storeId
+    },
     async connect() {},
     async disconnect() {},
 
@@ -80,7 +86,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
     deleteFile: fileId => removeDocument(ctx, fileId),
     listFiles: () => listDocuments(ctx),
 
-    async enrichMetadata(_path, _content, metadata) { return metadata },
+    async enrichMetadata(_path, _content, metadata) {
+      return metadata
+    },
     async cleanup() {},
 
     uploadFiles(items: UploadItem[], hooks: UploadHooks = {}): Promise<UploadResult[]> {
@@ -89,7 +97,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
     },
 
     async updateAttributes(fileId, metadata) {
-      await again(() => client.vectorStores.files.update(fileId, { vector_store_id: ctx.store(), attributes: metadata.attributes }))
+      await again(() =>
+        client.vectorStores.files.update(fileId, { vector_store_id: ctx.store(), attributes: metadata.attributes }),
+      )
     },
 
     search: (query, searchOptions) => searchStore(ctx, query, searchOptions),

@@ -90,7 +90,7 @@ export function createPacedFetch(options: { fetch?: Fetch } = {}): PacedFetch {
 
   const bucket = (name: string) => {
     let b = buckets.get(name)
-    if (!b) buckets.set(name, b = { windowMs: 0, log: [], blockedUntil: 0 })
+    if (!b) buckets.set(name, (b = { windowMs: 0, log: [], blockedUntil: 0 }))
     return b
   }
 
@@ -135,7 +135,13 @@ export function createPacedFetch(options: { fetch?: Fetch } = {}): PacedFetch {
     if (Number.isFinite(limit) && limit > 0) b.limit = limit
     if (reset !== undefined) b.windowMs = Math.max(b.windowMs, reset)
     // None left, and not by our own doing (another process on the same key): wait for the reset.
-    if (headers.has('x-ratelimit-remaining-requests') && remaining <= 0 && reset !== undefined && b.limit && b.log.length < b.limit)
+    if (
+      headers.has('x-ratelimit-remaining-requests') &&
+      remaining <= 0 &&
+      reset !== undefined &&
+      b.limit &&
+      b.log.length < b.limit
+    )
       b.blockedUntil = Math.max(b.blockedUntil, Date.now() + reset)
   }
 
@@ -146,8 +152,9 @@ export function createPacedFetch(options: { fetch?: Fetch } = {}): PacedFetch {
     if (!name) return base(input, init)
     const entry = await take(name)
     let response: Response
-    try { response = await base(input, init) }
-    catch (error) {
+    try {
+      response = await base(input, init)
+    } catch (error) {
       const b = bucket(name)
       b.log = b.log.filter(e => e !== entry)
       throw error

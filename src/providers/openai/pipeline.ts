@@ -18,12 +18,21 @@ function* groupsOf<T>(items: T[], size: number): Generator<T[]> {
 }
 
 /** Attaches uploaded files, attaching again (ATTACH_ROUNDS in all) those the store failed with an error of its own. */
-async function attachGroup(ctx: OpenAIContext, files: Uploaded[], settle: (r: UploadResult) => Promise<void>): Promise<void> {
+async function attachGroup(
+  ctx: OpenAIContext,
+  files: Uploaded[],
+  settle: (r: UploadResult) => Promise<void>,
+): Promise<void> {
   let pending = files
   for (let round = 1; pending.length > 0; round++) {
     let outcomes
-    try { outcomes = await attachRound(ctx, pending) }
-    catch (error) { outcomes = new Map(pending.map(f => [f.fileId, { ok: false as const, error: (error as Error).message, transient: false }])) }
+    try {
+      outcomes = await attachRound(ctx, pending)
+    } catch (error) {
+      outcomes = new Map(
+        pending.map(f => [f.fileId, { ok: false as const, error: (error as Error).message, transient: false }]),
+      )
+    }
     const retry: Uploaded[] = []
     for (const file of pending) {
       const path = file.metadata.path
@@ -56,18 +65,27 @@ export async function uploadAndAttach(
   }
   const suspects: Suspect[] = []
   const attaching: Promise<void>[] = []
-  await Promise.all([...groupsOf(items, GROUP_FILES)].map(async (group) => {
-    const uploaded: Uploaded[] = []
-    await Promise.all(group.map(item => uploads(async () => {
-      const path = item.metadata.path
-      let fileId: string
-      try { fileId = await uploader.createFile(item, item.metadata, suspects) }
-      catch (error) { return settle({ path, error: (error as Error).message }) }
-      uploaded.push({ fileId, metadata: item.metadata })
-      await hooks.onUploaded?.(path, fileId)
-    })))
-    if (uploaded.length > 0) attaching.push(attachGroup(ctx, uploaded, settle))
-  }))
+  await Promise.all(
+    [...groupsOf(items, GROUP_FILES)].map(async group => {
+      const uploaded: Uploaded[] = []
+      await Promise.all(
+        group.map(item =>
+          uploads(async () => {
+            const path = item.metadata.path
+            let fileId: string
+            try {
+              fileId = await uploader.createFile(item, item.metadata, suspects)
+            } catch (error) {
+              return settle({ path, error: (error as Error).message })
+            }
+            uploaded.push({ fileId, metadata: item.metadata })
+            await hooks.onUploaded?.(path, fileId)
+          }),
+        ),
+      )
+      if (uploaded.length > 0) attaching.push(attachGroup(ctx, uploaded, settle))
+    }),
+  )
   // Once every upload has narrowed the clock: the tightest windows.
   await uploader.removeDuplicates(suspects)
   await Promise.all(attaching)

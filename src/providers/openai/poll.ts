@@ -23,9 +23,9 @@ export class StillInProgress extends Error {}
  */
 export async function pollUntilSettled<T extends { status: string }>(
   ctx: OpenAIContext,
-  read: (signal: AbortSignal) => { withResponse: () => Promise<{ data: T, response: Response }> },
+  read: (signal: AbortSignal) => { withResponse: () => Promise<{ data: T; response: Response }> },
   signal: AbortSignal,
-  first?: { data: T, response: Response },
+  first?: { data: T; response: Response },
 ): Promise<T> {
   let interval = POLL_FIRST_MS
   let hint = hintOf(first?.response)
@@ -41,8 +41,7 @@ export async function pollUntilSettled<T extends { status: string }>(
       hint = hintOf(response)
     }
     return current
-  }
-  catch (error) {
+  } catch (error) {
     if (signal.aborted) throw new StillInProgress(`still in_progress after ${Math.round(ctx.timeoutMs / 1000)}s`)
     throw error
   }

@@ -9,7 +9,7 @@ export const UNREACHABLE_HEADER = 'x-vectornator-unreachable'
 /** The system error code under a failed fetch (undici nests it, sometimes in an AggregateError). */
 function codeOf(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
-    const { code, errors, cause } = e as { code?: unknown, errors?: unknown[], cause?: unknown }
+    const { code, errors, cause } = e as { code?: unknown; errors?: unknown[]; cause?: unknown }
     if (typeof code === 'string' && UNREACHABLE[code]) return code
     const inner = errors?.map(codeOf).find(Boolean)
     if (inner) return inner
@@ -28,11 +28,15 @@ function codeOf(error: unknown): string | undefined {
 export function failFastWhenUnreachable(base: Fetch): Fetch {
   return async (input, init) => {
     for (let attempt = 1; ; attempt++) {
-      try { return await base(input, init) }
-      catch (error) {
+      try {
+        return await base(input, init)
+      } catch (error) {
         const code = codeOf(error)
         if (!code || init?.signal?.aborted) throw error
-        if (attempt < 3) { await new Promise(r => setTimeout(r, 150 * attempt)); continue }
+        if (attempt < 3) {
+          await new Promise(r => setTimeout(r, 150 * attempt))
+          continue
+        }
         const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
         const message = `cannot connect to ${url.origin} (${UNREACHABLE[code]}): check OPENAI_BASE_URL or the baseURL option, and that the server there is running`
         return new Response(JSON.stringify({ error: { message, type: 'connection_error', code } }), {

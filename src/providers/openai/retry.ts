@@ -47,7 +47,9 @@ export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
  * now and then, the full exponential backoff (0.5 s, 1 s, ... up to 8 s) while most answers fail.
  */
 function backoff(error: unknown, attempt: number): number {
-  const asked = isRateLimited(error) ? Number((error as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after-ms') ?? Number.NaN) : Number.NaN
+  const asked = isRateLimited(error)
+    ? Number((error as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after-ms') ?? Number.NaN)
+    : Number.NaN
   if (Number.isFinite(asked)) return asked
   return apiHealth.delayMs(attempt)
 }
@@ -67,8 +69,9 @@ export interface Attempts {
 export async function again<T>(fn: (attempt: number) => Promise<T>, options: Attempts = {}): Promise<T> {
   const attempts = options.attempts ?? ROUNDS
   for (let attempt = 1; ; attempt++) {
-    try { return await fn(attempt) }
-    catch (error) {
+    try {
+      return await fn(attempt)
+    } catch (error) {
       if (attempt >= attempts || !isTransient(error)) throw error
       options.onRetry?.(error, attempt)
       await sleep(backoff(error, attempt))
@@ -77,4 +80,6 @@ export async function again<T>(fn: (attempt: number) => Promise<T>, options: Att
 }
 
 /** Missing is not an error for a deletion. */
-export const ignoreNotFound = (error: unknown) => { if (!isNotFound(error)) throw error }
+export const ignoreNotFound = (error: unknown) => {
+  if (!isNotFound(error)) throw error
+}

@@ -11,8 +11,7 @@ export async function storeExists(ctx: OpenAIContext, storeId: string): Promise<
   try {
     const vs = await ctx.client.vectorStores.retrieve(storeId)
     return vs.status !== 'expired'
-  }
-  catch (error) {
+  } catch (error) {
     if (isNotFound(error)) return false
     throw error
   }
@@ -24,24 +23,33 @@ export async function storeStatus(ctx: OpenAIContext, storeId: string): Promise<
     const vs = await ctx.client.vectorStores.retrieve(storeId)
     if (vs.status === 'expired') return undefined
     const c = vs.file_counts
-    return { files: c.total, completed: c.completed, inProgress: c.in_progress, failed: c.failed, cancelled: c.cancelled }
-  }
-  catch (error) {
+    return {
+      files: c.total,
+      completed: c.completed,
+      inProgress: c.in_progress,
+      failed: c.failed,
+      cancelled: c.cancelled,
+    }
+  } catch (error) {
     if (isNotFound(error)) return undefined
     throw error
   }
 }
 
 /** One document uploaded and attached on its own; resolves once the store has it completed. */
-export async function uploadOne(ctx: OpenAIContext, uploader: Uploader, content: Buffer, metadata: UploadItem['metadata']): Promise<string> {
+export async function uploadOne(
+  ctx: OpenAIContext,
+  uploader: Uploader,
+  content: Buffer,
+  metadata: UploadItem['metadata'],
+): Promise<string> {
   const fileId = await uploader.createFile({ content, metadata }, metadata)
   try {
     const file = await attachOne(ctx, fileId, metadata)
     if (file.status !== 'completed')
       throw new Error(`the store marked it ${file.status}${file.last_error ? `: ${file.last_error.message}` : ''}`)
     return fileId
-  }
-  catch (error) {
+  } catch (error) {
     // Never leave a File object behind for a document the store did not take.
     await removeDocument(ctx, fileId).catch(() => {})
     throw error
@@ -49,11 +57,19 @@ export async function uploadOne(ctx: OpenAIContext, uploader: Uploader, content:
 }
 
 /** Vector store search, with the attribute filter in the API's form (a filter nothing can match asks nothing). */
-export async function searchStore(ctx: OpenAIContext, query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+export async function searchStore(
+  ctx: OpenAIContext,
+  query: string,
+  options: SearchOptions = {},
+): Promise<SearchHit[]> {
   const filters = toOpenAIFilter(options.filter)
   if (filters === null) return []
-  const page = await ctx.client.vectorStores.search(ctx.store(), { query, max_num_results: Math.min(50, options.limit ?? 10), ...(filters ? { filters } : {}) })
-  return page.data.map((hit) => {
+  const page = await ctx.client.vectorStores.search(ctx.store(), {
+    query,
+    max_num_results: Math.min(50, options.limit ?? 10),
+    ...(filters ? { filters } : {}),
+  })
+  return page.data.map(hit => {
     const attributes = (hit.attributes ?? {}) as Attributes
     return {
       path: typeof attributes.path === 'string' ? attributes.path : hit.filename,

@@ -9,7 +9,10 @@ import { uploadName } from '../openai-files'
 const PART_BYTES = 8 * 1024 * 1024
 
 /** An upload made after attempts that may have made a File object too (see removeDuplicates). */
-export interface Suspect { file: OpenAI.Files.FileObject, attempts: [number, number][] }
+export interface Suspect {
+  file: OpenAI.Files.FileObject
+  attempts: [number, number][]
+}
 
 export interface Uploader {
   /** Uploads one document; resolves to its File object's id. */
@@ -27,7 +30,7 @@ interface Uploads {
    * The store's clock less ours, in seconds, narrowed by every upload: a file's `created_at`
    * (whole seconds, store clock) was taken while its request was in flight (local clock).
    */
-  clock: { low: number, high: number }
+  clock: { low: number; high: number }
 }
 
 export function createUploader(ctx: OpenAIContext): Uploader {
@@ -46,7 +49,9 @@ export function createUploader(ctx: OpenAIContext): Uploader {
 async function uploadInParts({ ctx: { client }, mine }: Uploads, path: string, name: string): Promise<string> {
   const blob = await openAsBlob(path)
   const size = blob.size
-  const upload = await again(() => client.uploads.create({ bytes: size, filename: name, mime_type: 'text/markdown', purpose: 'assistants' }))
+  const upload = await again(() =>
+    client.uploads.create({ bytes: size, filename: name, mime_type: 'text/markdown', purpose: 'assistants' }),
+  )
   const partIds: string[] = []
   for (let offset = 0; offset < size; offset += PART_BYTES) {
     const data = new File([blob.slice(offset, Math.min(size, offset + PART_BYTES))], name)
@@ -65,21 +70,33 @@ async function uploadInParts({ ctx: { client }, mine }: Uploads, path: string, n
  * can a second File object exist. Such uploads are handed to `suspects` (or, without it, checked
  * at once) for removeDuplicates.
  */
-async function createFile(uploads: Uploads, item: UploadItem, metadata: FileMetadata, suspects?: Suspect[]): Promise<string> {
+async function createFile(
+  uploads: Uploads,
+  item: UploadItem,
+  metadata: FileMetadata,
+  suspects?: Suspect[],
+): Promise<string> {
   const { ctx, mine, clock } = uploads
   const name = uploadName(metadata.path, ctx.store())
   if (item.file) return uploadInParts(uploads, item.file, name)
   /** Local times (ms) of the attempts that may have made a File object: sent, failed. */
   const uncertain: [number, number][] = []
   let sent = 0
-  const file = await again(async () => {
-    sent = Date.now()
-    try { return await ctx.client.files.create({ file: await toFile(item.content, name), purpose: 'assistants' }, { maxRetries: 0 }) }
-    catch (error) {
-      if (isTransient(error) && !isRateLimited(error)) uncertain.push([sent, Date.now()])
-      throw error
-    }
-  }, { attempts: ctx.uploadAttempts })
+  const file = await again(
+    async () => {
+      sent = Date.now()
+      try {
+        return await ctx.client.files.create(
+          { file: await toFile(item.content, name), purpose: 'assistants' },
+          { maxRetries: 0 },
+        )
+      } catch (error) {
+        if (isTransient(error) && !isRateLimited(error)) uncertain.push([sent, Date.now()])
+        throw error
+      }
+    },
+    { attempts: ctx.uploadAttempts },
+  )
   const answered = Date.now()
   mine.add(file.id)
   clock.low = Math.max(clock.low, file.created_at - answered / 1000)
@@ -106,9 +123,10 @@ async function removeDuplicates(uploads: Uploads, suspects: Suspect[]): Promise<
     const duplicates = await findDuplicates(uploads, suspects)
     for (const id of duplicates) await again(() => ctx.client.files.delete(id)).catch(ignoreNotFound)
     if (duplicates.size) ctx.logger?.debug(`removed ${duplicates.size} file object(s) left by retried uploads`)
-  }
-  catch (error) {
-    ctx.logger?.warn(`could not look for file objects left by retried uploads (\`vectornator prune\` removes them): ${(error as Error).message}`)
+  } catch (error) {
+    ctx.logger?.warn(
+      `could not look for file objects left by retried uploads (\`vectornator prune\` removes them): ${(error as Error).message}`,
+    )
   }
 }
 
@@ -127,8 +145,12 @@ async function findDuplicates({ ctx, mine, clock }: Uploads, suspects: Suspect[]
     for await (const f of ctx.client.files.list({ purpose: 'assistants', order: 'desc', limit: 10_000 })) {
       if (f.created_at < earliest) break
       if (mine.has(f.id)) continue
-      const match = windows.some(({ file, spans }) => f.filename === file.filename && f.bytes === file.bytes
-        && spans.some(([from, to]) => f.created_at >= from && f.created_at <= to))
+      const match = windows.some(
+        ({ file, spans }) =>
+          f.filename === file.filename &&
+          f.bytes === file.bytes &&
+          spans.some(([from, to]) => f.created_at >= from && f.created_at <= to),
+      )
       if (match) duplicates.add(f.id)
     }
   })

@@ -37,7 +37,7 @@ const FENCE = /^ {0,3}(`{3,}|~{3,})/
 const SENTENCE_END = /(?<=[.!?。！？])\s+/
 
 /** Removes a leading BOM and YAML (`---`) or TOML (`+++`) front matter. */
-export function stripFrontMatter(text: string): { body: string, hadFrontMatter: boolean } {
+export function stripFrontMatter(text: string): { body: string; hadFrontMatter: boolean } {
   const normalized = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n')
   const match = FRONT_MATTER.exec(normalized)
   if (!match) return { body: normalized, hadFrontMatter: false }
@@ -155,15 +155,16 @@ function packSection(body: string, heading: string | undefined, size: number, ov
   for (const unit of units) {
     if (!current) {
       current = unit.text
-    }
-    else if (current.length + unit.joiner.length + unit.text.length <= budget) {
+    } else if (current.length + unit.joiner.length + unit.text.length <= budget) {
       current += unit.joiner + unit.text
-    }
-    else {
+    } else {
       emit()
       // A table piece carries nothing over: the next piece repeats the header instead.
       const carried = isTable(lastUnit) ? '' : tail(lastUnit, overlap)
-      current = carried && carried.length + unit.joiner.length + unit.text.length <= budget ? carried + unit.joiner + unit.text : unit.text
+      current =
+        carried && carried.length + unit.joiner.length + unit.text.length <= budget
+          ? carried + unit.joiner + unit.text
+          : unit.text
     }
     lastUnit = unit.text
   }
@@ -235,7 +236,7 @@ function splitTable(lines: string[], budget: number): string[] {
   }
   out.push(current)
   // A single row longer than the budget is still cut by words, as any text is.
-  return out.flatMap(piece => piece.length <= budget ? [piece] : splitWords(piece, budget))
+  return out.flatMap(piece => (piece.length <= budget ? [piece] : splitWords(piece, budget)))
 }
 
 function isTable(block: string): boolean {
@@ -272,12 +273,15 @@ function regroup(pieces: string[], budget: number, joiner: string): string[] {
 }
 
 function splitWords(text: string, budget: number): string[] {
-  const words = text.split(/\s+/).filter(Boolean).flatMap((word) => {
-    // A word longer than the budget (a URL, base64) can only be cut.
-    const cuts: string[] = []
-    for (let i = 0; i < word.length; i += budget) cuts.push(word.slice(i, i + budget))
-    return cuts
-  })
+  const words = text
+    .split(/\s+/)
+    .filter(Boolean)
+    .flatMap(word => {
+      // A word longer than the budget (a URL, base64) can only be cut.
+      const cuts: string[] = []
+      for (let i = 0; i < word.length; i += budget) cuts.push(word.slice(i, i + budget))
+      return cuts
+    })
   return regroup(words, budget, ' ')
 }
 

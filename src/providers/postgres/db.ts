@@ -26,8 +26,7 @@ export interface Db extends Queryable {
 async function importOptional<T>(load: () => Promise<T>, install: string): Promise<T> {
   try {
     return await load()
-  }
-  catch (error) {
+  } catch (error) {
     if ((error as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND')
       throw new UsageError(`postgres: a package it needs is not installed: run \`npm install ${install}\``)
     throw error
@@ -52,10 +51,15 @@ export function wrapPGlite(db: PGliteInterface, owned: boolean): Db {
   return {
     kind: 'pglite',
     query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
-    exec: async (sql) => { await db.exec(sql) },
-    transaction: fn => db.transaction(tx => fn({
-      query: async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows,
-    })),
+    exec: async sql => {
+      await db.exec(sql)
+    },
+    transaction: fn =>
+      db.transaction(tx =>
+        fn({
+          query: async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows,
+        }),
+      ),
     close: async () => {
       if (owned && !db.closed) await db.close()
     },
@@ -71,7 +75,7 @@ export async function openServer(connectionString: string, maxConnections: numbe
   pool.on('error', () => {})
   let closed = false
   // Fail here, with the server's reason, rather than at the first real query.
-  await pool.query('SELECT 1').catch(async (error) => {
+  await pool.query('SELECT 1').catch(async error => {
     closed = true
     await pool.end().catch(() => {})
     throw error
@@ -79,20 +83,22 @@ export async function openServer(connectionString: string, maxConnections: numbe
   return {
     kind: 'server',
     query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)).rows as T[],
-    exec: async (sql) => { await pool.query(sql) },
+    exec: async sql => {
+      await pool.query(sql)
+    },
     async transaction(fn) {
       const client = await pool.connect()
       try {
         await client.query('BEGIN')
-        const result = await fn({ query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[] })
+        const result = await fn({
+          query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+        })
         await client.query('COMMIT')
         return result
-      }
-      catch (error) {
+      } catch (error) {
         await client.query('ROLLBACK').catch(() => {})
         throw error
-      }
-      finally {
+      } finally {
         client.release()
       }
     },

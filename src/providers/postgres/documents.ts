@@ -48,7 +48,7 @@ export function prepareDocument(
   path: string,
   content: Buffer,
   metadata: FileMetadata,
-  chunking: { chunkSize: number, chunkOverlap: number },
+  chunking: { chunkSize: number; chunkOverlap: number },
   replaces?: string,
 ): PreparedDocument {
   if (content.length > POSTGRES_LIMITS.maxFileBytes)
@@ -58,8 +58,7 @@ export function prepareDocument(
   let text: string
   try {
     text = utf8.decode(content)
-  }
-  catch {
+  } catch {
     throw new RefusedError('File is not valid UTF-8: only UTF-8 text documents can be indexed.')
   }
   if (text.trim() === '') throw new RefusedError('File is empty.')
@@ -91,17 +90,27 @@ export function withIdentity(metadata: FileMetadata, path = metadata.path): Attr
 export function checkAttributes(attributes: Attributes): string | undefined {
   const entries = Object.entries(attributes)
   const limits = POSTGRES_LIMITS
-  if (entries.length > limits.maxAttributes) return `Too many attributes: ${entries.length}, the limit is ${limits.maxAttributes}.`
+  if (entries.length > limits.maxAttributes)
+    return `Too many attributes: ${entries.length}, the limit is ${limits.maxAttributes}.`
   for (const [key, value] of entries) {
-    if (key.length > limits.maxAttributeKeyLength) return `Attribute key "${key.slice(0, 20)}…" is longer than ${limits.maxAttributeKeyLength} characters.`
-    if (typeof value === 'string' && value.length > limits.maxAttributeValueLength) return `Attribute "${key}" is longer than ${limits.maxAttributeValueLength} characters.`
-    if (!['string', 'number', 'boolean'].includes(typeof value)) return `Attribute "${key}" must be a string, number or boolean.`
+    if (key.length > limits.maxAttributeKeyLength)
+      return `Attribute key "${key.slice(0, 20)}…" is longer than ${limits.maxAttributeKeyLength} characters.`
+    if (typeof value === 'string' && value.length > limits.maxAttributeValueLength)
+      return `Attribute "${key}" is longer than ${limits.maxAttributeValueLength} characters.`
+    if (!['string', 'number', 'boolean'].includes(typeof value))
+      return `Attribute "${key}" must be a string, number or boolean.`
   }
   return undefined
 }
 
 /** Inserts the documents with their chunks, then removes the ones they replace. Call inside a transaction. */
-export async function writeDocuments(tx: Queryable, tables: Tables, storeId: string, language: string, docs: PreparedDocument[]): Promise<void> {
+export async function writeDocuments(
+  tx: Queryable,
+  tables: Tables,
+  storeId: string,
+  language: string,
+  docs: PreparedDocument[],
+): Promise<void> {
   for (const doc of docs) {
     await tx.query(
       `INSERT INTO ${tables.documents} (file_id, store_id, path, sha256, attributes, bytes)
@@ -133,7 +142,15 @@ export async function deleteDocuments(q: Queryable, tables: Tables, storeId: str
   await q.query(`DELETE FROM ${tables.documents} WHERE store_id = $1 AND file_id = ANY($2::text[])`, [storeId, fileIds])
 }
 
-export async function updateDocumentAttributes(q: Queryable, tables: Tables, storeId: string, fileId: string, path: string, sha256: string | undefined, attributes: Attributes): Promise<boolean> {
+export async function updateDocumentAttributes(
+  q: Queryable,
+  tables: Tables,
+  storeId: string,
+  fileId: string,
+  path: string,
+  sha256: string | undefined,
+  attributes: Attributes,
+): Promise<boolean> {
   const rows = await q.query(
     `UPDATE ${tables.documents} SET path = $3, sha256 = COALESCE($4, sha256), attributes = $5::text::jsonb
       WHERE store_id = $1 AND file_id = $2 RETURNING file_id`,
@@ -157,7 +174,13 @@ const SELECT_DOCUMENT = `SELECT file_id, path, sha256, attributes, status, last_
   extract(epoch FROM created_at)::float8 AS created_at`
 
 /** One page of the store's documents after `cursor`, in id order (stable under concurrent inserts). */
-export async function listDocuments(q: Queryable, tables: Tables, storeId: string, cursor: string, pageSize: number): Promise<RemoteFile[]> {
+export async function listDocuments(
+  q: Queryable,
+  tables: Tables,
+  storeId: string,
+  cursor: string,
+  pageSize: number,
+): Promise<RemoteFile[]> {
   const rows = await q.query<DocumentRow>(
     `${SELECT_DOCUMENT} FROM ${tables.documents} WHERE store_id = $1 AND file_id > $2 ORDER BY file_id LIMIT $3`,
     [storeId, cursor, pageSize],
@@ -165,17 +188,25 @@ export async function listDocuments(q: Queryable, tables: Tables, storeId: strin
   return rows.map(toRemoteFile)
 }
 
-export async function getDocument(q: Queryable, tables: Tables, storeId: string, fileId: string): Promise<RemoteFile | undefined> {
-  const rows = await q.query<DocumentRow>(`${SELECT_DOCUMENT} FROM ${tables.documents} WHERE store_id = $1 AND file_id = $2`, [storeId, fileId])
+export async function getDocument(
+  q: Queryable,
+  tables: Tables,
+  storeId: string,
+  fileId: string,
+): Promise<RemoteFile | undefined> {
+  const rows = await q.query<DocumentRow>(
+    `${SELECT_DOCUMENT} FROM ${tables.documents} WHERE store_id = $1 AND file_id = $2`,
+    [storeId, fileId],
+  )
   return rows[0] && toRemoteFile(rows[0])
 }
 
 function toRemoteFile(row: DocumentRow): RemoteFile {
-  const attributes = typeof row.attributes === 'string' ? JSON.parse(row.attributes) as Attributes : row.attributes
+  const attributes = typeof row.attributes === 'string' ? (JSON.parse(row.attributes) as Attributes) : row.attributes
   return {
     fileId: row.file_id,
-    path: typeof attributes.path === 'string' ? attributes.path : row.path ?? undefined,
-    sha256: typeof attributes.sha256 === 'string' ? attributes.sha256 : row.sha256 ?? undefined,
+    path: typeof attributes.path === 'string' ? attributes.path : (row.path ?? undefined),
+    sha256: typeof attributes.sha256 === 'string' ? attributes.sha256 : (row.sha256 ?? undefined),
     attributes,
     status: row.status as RemoteFileStatus,
     ...(row.last_error ? { lastError: row.last_error } : {}),

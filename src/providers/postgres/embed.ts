@@ -32,12 +32,13 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions = {}): Embed
   const dimensions = options.dimensions ?? MODEL_DIMENSIONS[model]
   let client: Promise<import('openai').OpenAI> | undefined
 
-  const getClient = () => client ??= import('openai')
-    .catch((error) => {
-      if ((error as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw error
-      throw new UsageError('postgres: OpenAI embeddings need the openai package: run `npm install openai`')
-    })
-    .then(({ OpenAI }) => new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, logger: sdkLogger }))
+  const getClient = () =>
+    (client ??= import('openai')
+      .catch(error => {
+        if ((error as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw error
+        throw new UsageError('postgres: OpenAI embeddings need the openai package: run `npm install openai`')
+      })
+      .then(({ OpenAI }) => new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, logger: sdkLogger })))
 
   const embed = async (texts: string[]): Promise<number[][]> => {
     if (texts.length === 0) return []
@@ -55,7 +56,10 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions = {}): Embed
     }
     return out
   }
-  return Object.assign(embed, { id: `openai:${model}${options.dimensions ? `@${options.dimensions}` : ''}`, dimensions })
+  return Object.assign(embed, {
+    id: `openai:${model}${options.dimensions ? `@${options.dimensions}` : ''}`,
+    dimensions,
+  })
 }
 
 /** Splits texts into runs of at most `maxItems` texts and (unless one text alone exceeds it) `maxChars` characters. */
@@ -82,7 +86,9 @@ export async function embedTexts(embed: Embedder, texts: string[], batchSize: nu
   for (const batch of batches(texts, batchSize)) {
     const result = await embed(batch)
     if (!Array.isArray(result) || result.length !== batch.length)
-      throw new Error(`the embedder returned ${Array.isArray(result) ? result.length : 'no'} vectors for ${batch.length} texts`)
+      throw new Error(
+        `the embedder returned ${Array.isArray(result) ? result.length : 'no'} vectors for ${batch.length} texts`,
+      )
     vectors.push(...result)
   }
   const size = embed.dimensions ?? vectors[0]?.length

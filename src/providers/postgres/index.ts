@@ -1,5 +1,10 @@
 export { createPostgresProvider, createPostgresProvider as default, type PostgresProvider } from './provider'
 export { createOpenAIEmbedder, type OpenAIEmbedderOptions } from './embed'
-export { resolvePostgresOptions, type Embedder, type PostgresProviderOptions, type ResolvedPostgresOptions } from './options'
+export {
+  resolvePostgresOptions,
+  type Embedder,
+  type PostgresProviderOptions,
+  type ResolvedPostgresOptions,
+} from './options'
 export { NO_EMBEDDER_NOTICE, NO_PGVECTOR_NOTICE, type Capabilities } from './schema'
 export { POSTGRES_LIMITS } from './documents'

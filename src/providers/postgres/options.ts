@@ -60,18 +60,30 @@ export interface ResolvedPostgresOptions {
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
 
 /** Validates and defaults the options; throws one UsageError naming the field and the fix. */
-export function resolvePostgresOptions(options: PostgresProviderOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedPostgresOptions {
+export function resolvePostgresOptions(
+  options: PostgresProviderOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedPostgresOptions {
   const chunkSize = integer('chunkSize', options.chunkSize, DEFAULT_CHUNK_SIZE, 100)
-  const chunkOverlap = integer('chunkOverlap', options.chunkOverlap, Math.min(DEFAULT_CHUNK_OVERLAP, Math.floor(chunkSize / 4)), 0)
+  const chunkOverlap = integer(
+    'chunkOverlap',
+    options.chunkOverlap,
+    Math.min(DEFAULT_CHUNK_OVERLAP, Math.floor(chunkSize / 4)),
+    0,
+  )
   if (chunkOverlap >= chunkSize / 2)
-    throw new UsageError(`postgres: chunkOverlap (${chunkOverlap}) must be less than half of chunkSize (${chunkSize}): lower chunkOverlap`)
+    throw new UsageError(
+      `postgres: chunkOverlap (${chunkOverlap}) must be less than half of chunkSize (${chunkSize}): lower chunkOverlap`,
+    )
 
   const schema = options.schema ?? 'vectornator'
   if (!IDENTIFIER.test(schema))
     throw new UsageError(`postgres: schema "${schema}" is not a plain identifier: use lower-case letters, digits and _`)
   const language = options.language ?? 'english'
   if (!IDENTIFIER.test(language))
-    throw new UsageError(`postgres: language "${language}" is not a text search configuration name: use e.g. english or simple`)
+    throw new UsageError(
+      `postgres: language "${language}" is not a text search configuration name: use e.g. english or simple`,
+    )
 
   const embed = options.embed || undefined
   if (embed !== undefined && typeof embed !== 'function')

@@ -1,12 +1,34 @@
 import { UsageError } from '../../lib/errors'
-import type { FileMetadata, RemoteFile, SearchHit, SearchOptions, StoreStatus, UploadHooks, UploadItem, UploadResult, VectorStoreConfig, VectorStoreProvider } from '../types'
+import type {
+  FileMetadata,
+  RemoteFile,
+  SearchHit,
+  SearchOptions,
+  StoreStatus,
+  UploadHooks,
+  UploadItem,
+  UploadResult,
+  VectorStoreConfig,
+  VectorStoreProvider,
+} from '../types'
 import { openPGlite, openServer, wrapPGlite, type Db } from './db'
 import {
-  checkAttributes, deleteDocuments, getDocument, listDocuments, newStoreId, POSTGRES_LIMITS,
-  updateDocumentAttributes, withIdentity,
+  checkAttributes,
+  deleteDocuments,
+  getDocument,
+  listDocuments,
+  newStoreId,
+  POSTGRES_LIMITS,
+  updateDocumentAttributes,
+  withIdentity,
 } from './documents'
 import { embedTexts, toVectorLiteral } from './embed'
-import { postgresFingerprint, resolvePostgresOptions, type PostgresProviderOptions, type ResolvedPostgresOptions } from './options'
+import {
+  postgresFingerprint,
+  resolvePostgresOptions,
+  type PostgresProviderOptions,
+  type ResolvedPostgresOptions,
+} from './options'
 import { prepareSchema, type Capabilities, type Tables } from './schema'
 import { searchChunks } from './search'
 import { uploadItems, type Session } from './upload'
@@ -43,7 +65,7 @@ class PostgresStore implements PostgresProvider {
   private currentStore: string | undefined
   private session: Promise<Session> | undefined
   // Kept after cleanup(), so a caller can still report why search was degraded.
-  private last: Pick<Session, 'capabilities'> & { kind: Db['kind'] } | undefined
+  private last: (Pick<Session, 'capabilities'> & { kind: Db['kind'] }) | undefined
   /** The embedded database's folder, when its counts are kept in a status file (see status.ts). */
   private readonly statusDir: string | undefined
   private changed = false
@@ -52,10 +74,18 @@ class PostgresStore implements PostgresProvider {
     this.statusDir = !resolved.pglite && !resolved.connectionString ? resolved.dataDir : undefined
   }
 
-  get storeId(): string | undefined { return this.currentStore }
-  get capabilities(): Capabilities | undefined { return this.last?.capabilities }
-  get notice(): string | undefined { return this.last?.capabilities.notice }
-  get backend(): Db['kind'] | undefined { return this.last?.kind }
+  get storeId(): string | undefined {
+    return this.currentStore
+  }
+  get capabilities(): Capabilities | undefined {
+    return this.last?.capabilities
+  }
+  get notice(): string | undefined {
+    return this.last?.capabilities.notice
+  }
+  get backend(): Db['kind'] | undefined {
+    return this.last?.kind
+  }
 
   async initialize(config: VectorStoreConfig): Promise<void> {
     this.currentStore = config.storeId
@@ -65,8 +95,12 @@ class PostgresStore implements PostgresProvider {
     await this.connected()
   }
 
-  disconnect(): Promise<void> { return this.close() }
-  cleanup(): Promise<void> { return this.close() }
+  disconnect(): Promise<void> {
+    return this.close()
+  }
+  cleanup(): Promise<void> {
+    return this.close()
+  }
 
   async verifyStore(): Promise<boolean> {
     if (!this.currentStore) return false
@@ -134,7 +168,7 @@ class PostgresStore implements PostgresProvider {
     const problem = checkAttributes(attributes)
     if (problem) throw new Error(problem)
     const path = typeof attributes.path === 'string' ? attributes.path : metadata.path
-    if (!await updateDocumentAttributes(s.db, tables, store, fileId, path, metadata.sha256, attributes))
+    if (!(await updateDocumentAttributes(s.db, tables, store, fileId, path, metadata.sha256, attributes)))
       throw new Error(`postgres: file ${fileId} is not in store ${store}`)
   }
 
@@ -146,13 +180,19 @@ class PostgresStore implements PostgresProvider {
     const { s, store, tables } = await this.withStore()
     const { embed, language } = this.resolved
     const limit = Math.max(1, Math.floor(searchOptions.limit ?? 10))
-    let vector: { literal: string, dimensions: number } | undefined
+    let vector: { literal: string; dimensions: number } | undefined
     if (embed && s.capabilities.vector) {
       const [embedding] = await embedTexts(embed, [query], 1)
       vector = { literal: toVectorLiteral(embedding!), dimensions: embedding!.length }
     }
     return searchChunks(s.db, tables, {
-      storeId: store, text: query, language, limit, vector, pgvector: s.capabilities.pgvector, filter: searchOptions.filter,
+      storeId: store,
+      text: query,
+      language,
+      limit,
+      vector,
+      pgvector: s.capabilities.pgvector,
+      filter: searchOptions.filter,
     })
   }
 
@@ -171,8 +211,7 @@ class PostgresStore implements PostgresProvider {
       const { tables, capabilities } = await prepareSchema(db, resolved.schema, Boolean(resolved.embed))
       this.last = { capabilities, kind: db.kind }
       return { db, tables, capabilities, options: resolved, indexed: new Map() }
-    }
-    catch (error) {
+    } catch (error) {
       await db.close().catch(() => {})
       throw error
     }
@@ -181,7 +220,7 @@ class PostgresStore implements PostgresProvider {
   private connected(): Promise<Session> {
     if (!this.session) {
       // A failed open is forgotten, so the next call tries again (the server may be back).
-      const attempt: Promise<Session> = this.open().catch((error) => {
+      const attempt: Promise<Session> = this.open().catch(error => {
         if (this.session === attempt) this.session = undefined
         throw error
       })
@@ -190,8 +229,9 @@ class PostgresStore implements PostgresProvider {
     return this.session
   }
 
-  private async withStore(): Promise<{ s: Session, store: string, tables: Tables }> {
-    if (!this.currentStore) throw new UsageError('postgres: no store selected: call createStore() or initialize({ storeId })')
+  private async withStore(): Promise<{ s: Session; store: string; tables: Tables }> {
+    if (!this.currentStore)
+      throw new UsageError('postgres: no store selected: call createStore() or initialize({ storeId })')
     const s = await this.connected()
     return { s, store: this.currentStore, tables: s.tables }
   }
@@ -203,7 +243,7 @@ class PostgresStore implements PostgresProvider {
     return opened
   }
 
-  private async withStoreToChange(): Promise<{ s: Session, store: string, tables: Tables }> {
+  private async withStoreToChange(): Promise<{ s: Session; store: string; tables: Tables }> {
     return this.changing(await this.withStore())
   }
 

@@ -20,7 +20,7 @@ export interface SearchQuery {
   language: string
   limit: number
   /** The query's embedding in pgvector's text form, with its size. */
-  vector?: { literal: string, dimensions: number }
+  vector?: { literal: string; dimensions: number }
   /** pgvector's version, to pick the index scan settings it supports. */
   pgvector?: string
   /** Only documents whose attributes match (equality, any-of per key, every key). */
@@ -38,19 +38,22 @@ interface HitRow {
 export async function searchChunks(db: Db, tables: Tables, query: SearchQuery): Promise<SearchHit[]> {
   if (!/[\p{L}\p{N}]/u.test(query.text)) return []
   const { sql, params, vector, candidates } = buildSearch(tables, query)
-  const rows = await db.transaction(async (tx) => {
+  const rows = await db.transaction(async tx => {
     if (vector) {
       // Without these an HNSW scan stops after ef_search rows (40), before the store filter:
       // a store sharing its tables with others could see too few of its own chunks.
-      await tx.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(Math.max(40, Math.min(1000, candidates)))])
-      if (atLeast(query.pgvector, 0, 8)) await tx.query(`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)`)
+      await tx.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [
+        String(Math.max(40, Math.min(1000, candidates))),
+      ])
+      if (atLeast(query.pgvector, 0, 8))
+        await tx.query(`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)`)
     }
     return tx.query<HitRow>(sql, params)
   })
-  return rows.map((row) => {
-    const attributes = typeof row.attributes === 'string' ? JSON.parse(row.attributes) as Attributes : row.attributes
+  return rows.map(row => {
+    const attributes = typeof row.attributes === 'string' ? (JSON.parse(row.attributes) as Attributes) : row.attributes
     return {
-      path: typeof attributes.path === 'string' ? attributes.path : row.path ?? '',
+      path: typeof attributes.path === 'string' ? attributes.path : (row.path ?? ''),
       score: Number(row.score),
       text: row.text,
       fileId: row.file_id,
@@ -69,9 +72,7 @@ export function buildSearch(tables: Tables, query: SearchQuery) {
   const vector = query.vector && tables.vectorSchema ? vectorSql(tables, query.vector, params, filter) : undefined
 
   const textScore = '((ts_rank_cd(c.tsv, q.anyq, 32) + (CASE WHEN c.tsv @@ q.allq THEN 1 ELSE 0 END)) / 2.0)'
-  const score = vector
-    ? `(${VECTOR_WEIGHT} * ${vector.similarity} + ${1 - VECTOR_WEIGHT} * ${textScore})`
-    : textScore
+  const score = vector ? `(${VECTOR_WEIGHT} * ${vector.similarity} + ${1 - VECTOR_WEIGHT} * ${textScore})` : textScore
 
   const sql = `
     WITH q AS MATERIALIZED (
@@ -107,14 +108,17 @@ export function buildSearch(tables: Tables, query: SearchQuery) {
  */
 function filterSql(tables: Tables, filter: AttributeFilter | undefined, params: unknown[]): string {
   const conditions = Object.entries(filter ?? {}).map(([key, value]) => {
-    params.push(key, (Array.isArray(value) ? value : [value]).map(v => JSON.stringify(v)))
+    params.push(
+      key,
+      (Array.isArray(value) ? value : [value]).map(v => JSON.stringify(v)),
+    )
     return `(d.attributes -> $${params.length - 1}::text) = ANY($${params.length}::text[]::jsonb[])`
   })
   if (conditions.length === 0) return ''
   return ` AND c.file_id IN (SELECT d.file_id FROM ${tables.documents} d WHERE d.store_id = $1 AND ${conditions.join(' AND ')})`
 }
 
-function vectorSql(tables: Tables, vector: { literal: string, dimensions: number }, params: unknown[], filter: string) {
+function vectorSql(tables: Tables, vector: { literal: string; dimensions: number }, params: unknown[], filter: string) {
   const v = tables.vectorSchema!
   const n = vector.dimensions
   params.push(vector.literal)

@@ -17,19 +17,23 @@ interface StatusFile {
   stores: Record<string, StoreStatus>
 }
 
-export type CachedStatus = { known: true, status: StoreStatus | undefined } | { known: false }
+export type CachedStatus = { known: true; status: StoreStatus | undefined } | { known: false }
 
 export function readCachedStatus(dataDir: string, storeId: string): CachedStatus {
   if (!existsSync(dataDir)) return { known: true, status: undefined }
   let text: string
-  try { text = readFileSync(join(dataDir, STATUS_FILE), 'utf8') }
-  catch { return { known: false } }
+  try {
+    text = readFileSync(join(dataDir, STATUS_FILE), 'utf8')
+  } catch {
+    return { known: false }
+  }
   try {
     const parsed = JSON.parse(text) as StatusFile
     if (!parsed || typeof parsed.stores !== 'object') return { known: false }
     return { known: true, status: parsed.stores[storeId] }
+  } catch {
+    return { known: false }
   }
-  catch { return { known: false } }
 }
 
 export async function forgetCachedStatus(dataDir: string): Promise<void> {
@@ -46,7 +50,14 @@ export async function writeCachedStatus(db: Db, tables: Tables, dataDir: string)
   await fsp.rename(temp, join(dataDir, STATUS_FILE))
 }
 
-interface CountRow { store_id: string, files: number, completed: number, in_progress: number, failed: number, cancelled: number }
+interface CountRow {
+  store_id: string
+  files: number
+  completed: number
+  in_progress: number
+  failed: number
+  cancelled: number
+}
 
 function countRows(db: Db, tables: Tables, storeId?: string): Promise<CountRow[]> {
   return db.query<CountRow>(
@@ -60,7 +71,13 @@ function countRows(db: Db, tables: Tables, storeId?: string): Promise<CountRow[]
   )
 }
 
-const toStatus = (row: CountRow): StoreStatus => ({ files: row.files, completed: row.completed, inProgress: row.in_progress, failed: row.failed, cancelled: row.cancelled })
+const toStatus = (row: CountRow): StoreStatus => ({
+  files: row.files,
+  completed: row.completed,
+  inProgress: row.in_progress,
+  failed: row.failed,
+  cancelled: row.cancelled,
+})
 
 /** The store's counts in one query, or undefined when the store does not exist. */
 export async function queryStatus(db: Db, tables: Tables, storeId: string): Promise<StoreStatus | undefined> {

@@ -32,7 +32,12 @@ interface Pending {
   doc: PreparedDocument
 }
 
-export async function uploadItems(s: Session, storeId: string, items: WriteItem[], hooks: UploadHooks): Promise<UploadResult[]> {
+export async function uploadItems(
+  s: Session,
+  storeId: string,
+  items: WriteItem[],
+  hooks: UploadHooks,
+): Promise<UploadResult[]> {
   const results: UploadResult[] = Array.from({ length: items.length })
   const settle = async (index: number, result: UploadResult) => {
     results[index] = result
@@ -44,9 +49,12 @@ export async function uploadItems(s: Session, storeId: string, items: WriteItem[
   const pending: Pending[] = []
   for (const [index, item] of items.entries()) {
     try {
-      pending.push({ index, path: item.metadata.path, doc: prepareDocument(item.metadata.path, item.content, item.metadata, s.options, item.replaces) })
-    }
-    catch (error) {
+      pending.push({
+        index,
+        path: item.metadata.path,
+        doc: prepareDocument(item.metadata.path, item.content, item.metadata, s.options, item.replaces),
+      })
+    } catch (error) {
       await settle(index, { path: item.metadata.path, error: errorMessage(error) })
     }
   }
@@ -58,12 +66,20 @@ export async function uploadItems(s: Session, storeId: string, items: WriteItem[
   const embedding = pLimit(EMBEDDING_ROUNDS_IN_FLIGHT)
   const limit = pLimit(Math.max(1, Math.min(hooks.concurrency ?? 4, s.options.maxConnections)))
   // A round holds its slot until its rows are written: at most two rounds' vectors in memory.
-  await Promise.all(rounds.map(round => embedding(async () => {
-    await embedDocs(s, round.map(p => p.doc)).catch(() => {})
-    const groups: Pending[][] = []
-    for (let i = 0; i < round.length; i += s.options.filesPerTransaction) groups.push(round.slice(i, i + s.options.filesPerTransaction))
-    await Promise.all(groups.map(group => limit(() => writeGroup(group))))
-  })))
+  await Promise.all(
+    rounds.map(round =>
+      embedding(async () => {
+        await embedDocs(
+          s,
+          round.map(p => p.doc),
+        ).catch(() => {})
+        const groups: Pending[][] = []
+        for (let i = 0; i < round.length; i += s.options.filesPerTransaction)
+          groups.push(round.slice(i, i + s.options.filesPerTransaction))
+        await Promise.all(groups.map(group => limit(() => writeGroup(group))))
+      }),
+    ),
+  )
   // The vector index after the rows, as pgvector advises for a bulk load: on a first sync the
   // rows go in without one, and it is built once over all of them; later calls find it there.
   const dimensions = pending.find(p => p.doc.dimensions)?.doc.dimensions
@@ -72,21 +88,23 @@ export async function uploadItems(s: Session, storeId: string, items: WriteItem[
 
   async function writeGroup(group: Pending[]): Promise<void> {
     try {
-      await storeGroup(s, storeId, group.map(p => p.doc))
+      await storeGroup(
+        s,
+        storeId,
+        group.map(p => p.doc),
+      )
       for (const { index, path, doc } of group) {
         doc.vectors = undefined
         await settle(index, { path, fileId: doc.fileId })
       }
-    }
-    catch (error) {
+    } catch (error) {
       if (group.length === 1) return settle(group[0]!.index, { path: group[0]!.path, error: errorMessage(error) })
       // One bad document must not fail its neighbours: retry them one by one.
       for (const { index, path, doc } of group) {
         try {
           await storeGroup(s, storeId, [doc])
           await settle(index, { path, fileId: doc.fileId })
-        }
-        catch (single) {
+        } catch (single) {
           await settle(index, { path, error: errorMessage(single) })
         }
       }
@@ -121,7 +139,11 @@ async function embedDocs(s: Session, docs: PreparedDocument[]): Promise<void> {
   const embed = s.options.embed
   const missing = docs.filter(d => !d.vectors)
   if (!embed || !s.capabilities.vector || missing.length === 0) return
-  const vectors = await embedTexts(embed, missing.flatMap(d => d.chunks.map(c => c.text)), s.options.embedBatchSize)
+  const vectors = await embedTexts(
+    embed,
+    missing.flatMap(d => d.chunks.map(c => c.text)),
+    s.options.embedBatchSize,
+  )
   let at = 0
   for (const doc of missing) {
     doc.vectors = vectors.slice(at, at + doc.chunks.length)

@@ -5,7 +5,7 @@
  */
 export class CoalescingWriter<T> {
   private tail: Promise<void> = Promise.resolve()
-  private queued?: { value: T, done: Promise<void> }
+  private queued?: { value: T; done: Promise<void> }
 
   constructor(private readonly write: (value: T) => Promise<void>) {}
 
@@ -14,12 +14,14 @@ export class CoalescingWriter<T> {
       this.queued.value = value
       return this.queued.done
     }
-    const slot: { value: T, done: Promise<void> } = { value, done: Promise.resolve() }
-    slot.done = this.tail.catch(() => {}).then(() => {
-      // From here on a new push must queue behind this write, not change what it writes.
-      if (this.queued === slot) this.queued = undefined
-      return this.write(slot.value)
-    })
+    const slot: { value: T; done: Promise<void> } = { value, done: Promise.resolve() }
+    slot.done = this.tail
+      .catch(() => {})
+      .then(() => {
+        // From here on a new push must queue behind this write, not change what it writes.
+        if (this.queued === slot) this.queued = undefined
+        return this.write(slot.value)
+      })
     this.queued = slot
     this.tail = slot.done
     return slot.done

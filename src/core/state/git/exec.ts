@@ -36,7 +36,10 @@ export interface GitRunOptions {
 /** A git command that failed: its output (stdout, then stderr) is the message, as git wrote it. */
 export class GitError extends Error {
   override name = 'GitError'
-  constructor(message: string, readonly exitCode: number | null) {
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+  ) {
     super(message)
   }
 }
@@ -53,15 +56,27 @@ export class GitError extends Error {
  */
 export function git(cwd: string, args: string[], options: GitRunOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env: gitEnv(options.env), windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn('git', args, {
+      cwd,
+      env: gitEnv(options.env),
+      windowsHide: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
     child.on('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'ENOENT' ? new GitError(`fatal: git was not found on PATH (${error.message}): install git, or use metadata: 'file'`, null) : error)
+      reject(
+        error.code === 'ENOENT'
+          ? new GitError(
+              `fatal: git was not found on PATH (${error.message}): install git, or use metadata: 'file'`,
+              null,
+            )
+          : error,
+      )
     })
-    child.on('close', (code) => {
+    child.on('close', code => {
       const stdout = Buffer.concat(out).toString('utf8')
       const stderr = Buffer.concat(err)
       if (code !== 0 && stderr.length > 0) reject(new GitError(`${stdout}${stderr.toString('utf8')}`, code))
@@ -82,7 +97,9 @@ export async function resolveNames(cwd: string, names: string[]): Promise<(strin
   // One name per line: a name with a line break names nothing (and must not become two queries).
   const asked = names.filter(name => !/[\r\n]/.test(name))
   if (asked.length === 0) return names.map(() => undefined)
-  const out = await git(cwd, ['cat-file', '--batch-check=%(objectname)'], { input: asked.map(name => `${name}\n`).join('') })
+  const out = await git(cwd, ['cat-file', '--batch-check=%(objectname)'], {
+    input: asked.map(name => `${name}\n`).join(''),
+  })
   const lines = out.split('\n')
   const found = new Map(asked.map((name, i) => [name, /^[0-9a-f]{40,64}$/.test(lines[i] ?? '') ? lines[i] : undefined]))
   return names.map(name => found.get(name))
@@ -95,6 +112,9 @@ export async function resolveName(cwd: string, name: string): Promise<string | u
 /** First line of a git error, for one-line messages. */
 export function gitErrorLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error)
-  const lines = text.split('\n').map(line => line.trim()).filter(Boolean)
+  const lines = text
+    .split('\n')
+    .map(line => line.trim())
+    .filter(Boolean)
   return lines.find(line => /^(fatal|error):/.test(line)) ?? lines[0] ?? 'git failed'
 }

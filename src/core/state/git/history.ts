@@ -32,23 +32,40 @@ export interface HistorySource {
 export async function historyOf(source: HistorySource, limit?: number): Promise<StateCommit[]> {
   let tip = source.tip
   if (!tip) {
-    const [local, tracking] = await resolveNames(source.cwd, [`${source.localRef}^{commit}`, `${source.trackingRef}^{commit}`])
+    const [local, tracking] = await resolveNames(source.cwd, [
+      `${source.localRef}^{commit}`,
+      `${source.trackingRef}^{commit}`,
+    ])
     tip = (await pickNewer(source.cwd, local, source.remote ? tracking : undefined)).tip
   }
   if (!tip) return []
   const out = await git(source.cwd, [
-    'log', '--no-show-signature', '--format=%H%x1f%cI%x1f%s%x1e',
+    'log',
+    '--no-show-signature',
+    '--format=%H%x1f%cI%x1f%s%x1e',
     ...(limit && limit > 0 ? [`--max-count=${Math.floor(limit)}`] : []),
-    tip, '--', source.path,
+    tip,
+    '--',
+    source.path,
   ])
-  return out.split('\x1e').map(record => record.trim()).filter(Boolean).map((record) => {
-    const [commit = '', date = '', message = ''] = record.split('\x1f')
-    return { commit, date, message, key: source.key }
-  }).filter(c => !c.message.startsWith(CLEANUP_SUBJECT))
+  return out
+    .split('\x1e')
+    .map(record => record.trim())
+    .filter(Boolean)
+    .map(record => {
+      const [commit = '', date = '', message = ''] = record.split('\x1f')
+      return { commit, date, message, key: source.key }
+    })
+    .filter(c => !c.message.startsWith(CLEANUP_SUBJECT))
 }
 
 /** This key's state as of a commit; undefined when the key had none there. */
-export async function stateAt(cwd: string, path: string, location: string, commitish: string): Promise<SyncState | undefined> {
+export async function stateAt(
+  cwd: string,
+  path: string,
+  location: string,
+  commitish: string,
+): Promise<SyncState | undefined> {
   if (!commitish || commitish.startsWith('-')) throw new UsageError(`not a commit: "${commitish}"`)
   const commit = await resolveName(cwd, `${commitish}^{commit}`)
   if (!commit) throw new UsageError(`unknown commit "${commitish}" (see the history of ${location})`)

@@ -16,7 +16,8 @@ export function encodeKey(key: string): string {
   let out = ''
   for (const char of key) {
     if (/[A-Za-z0-9_-]/.test(char) || (char === '.' && out !== '')) out += char
-    else out += [...Buffer.from(char, 'utf8')].map(byte => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('')
+    else
+      out += [...Buffer.from(char, 'utf8')].map(byte => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('')
   }
   return out
 }

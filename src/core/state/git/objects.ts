@@ -11,11 +11,14 @@ export interface TreeEntry {
 /** Top-level entries of a tree (not recursive). */
 export async function readTree(cwd: string, treeish: string): Promise<TreeEntry[]> {
   const out = await git(cwd, ['ls-tree', '-z', treeish])
-  return out.split('\0').filter(Boolean).map((record) => {
-    const tab = record.indexOf('\t')
-    const [mode = '', type = '', oid = ''] = record.slice(0, tab).split(' ')
-    return { mode, type, oid, name: record.slice(tab + 1) }
-  })
+  return out
+    .split('\0')
+    .filter(Boolean)
+    .map(record => {
+      const tab = record.indexOf('\t')
+      const [mode = '', type = '', oid = ''] = record.slice(0, tab).split(' ')
+      return { mode, type, oid, name: record.slice(tab + 1) }
+    })
 }
 
 /** Writes a tree from entries; `mktree` sorts them itself. */
@@ -38,7 +41,13 @@ export async function readBlobText(cwd: string, oid: string): Promise<string> {
   return git(cwd, ['cat-file', 'blob', oid])
 }
 
-export async function writeCommit(cwd: string, tree: string, parent: string | undefined, message: string, env: Record<string, string>): Promise<string> {
+export async function writeCommit(
+  cwd: string,
+  tree: string,
+  parent: string | undefined,
+  message: string,
+  env: Record<string, string>,
+): Promise<string> {
   // --no-gpg-sign: commit.gpgSign would otherwise ask for a passphrase on every checkpoint.
   const args = ['commit-tree', '--no-gpg-sign', tree, ...(parent ? ['-p', parent] : []), '-m', message]
   return (await git(cwd, args, { env })).trim()
@@ -53,14 +62,27 @@ export class RefMovedError extends Error {
  * Moves `ref` to `next` (or deletes it when `next` is undefined) only if it still holds
  * `expected` (undefined: only if it does not exist). One `update-ref --stdin` transaction.
  */
-export async function updateRef(cwd: string, ref: string, next: string | undefined, expected: string | undefined, reason: string): Promise<void> {
-  const change = next === undefined
-    ? `delete ${ref}${expected ? ` ${expected}` : ''}`
-    : expected ? `update ${ref} ${next} ${expected}` : `create ${ref} ${next}`
+export async function updateRef(
+  cwd: string,
+  ref: string,
+  next: string | undefined,
+  expected: string | undefined,
+  reason: string,
+): Promise<void> {
+  const change =
+    next === undefined
+      ? `delete ${ref}${expected ? ` ${expected}` : ''}`
+      : expected
+        ? `update ${ref} ${next} ${expected}`
+        : `create ${ref} ${next}`
   try {
     await git(cwd, ['update-ref', '-m', reason, '--stdin'], { input: `start\n${change}\nprepare\ncommit\n` })
   } catch (error) {
-    if (/cannot lock ref|unable to resolve reference|reference already exists|but expected/i.test((error as Error).message)) {
+    if (
+      /cannot lock ref|unable to resolve reference|reference already exists|but expected/i.test(
+        (error as Error).message,
+      )
+    ) {
       throw new RefMovedError(`${ref} changed meanwhile`)
     }
     throw error

@@ -24,19 +24,35 @@ export function probe(cwd: string): Promise<Probe> {
   const key = resolve(cwd)
   let found = probes.get(key)
   if (!found) {
-    const config = git(cwd, ['config', '--list', '-z']).then(text => text.split('\0'), () => [])
-    found = git(cwd, ['rev-parse', '--is-inside-work-tree', '--show-toplevel', '--git-common-dir', '--is-shallow-repository']).then(
+    const config = git(cwd, ['config', '--list', '-z']).then(
+      text => text.split('\0'),
+      () => [],
+    )
+    found = git(cwd, [
+      'rev-parse',
+      '--is-inside-work-tree',
+      '--show-toplevel',
+      '--git-common-dir',
+      '--is-shallow-repository',
+    ]).then(
       async (out): Promise<Probe> => {
         const [inside, top, commonDir = '.git', shallow] = out.trim().split('\n')
         if (inside !== 'true' || !top) return { inside: false }
-        return { inside: true, top, commonDir: resolve(cwd, commonDir), shallow: shallow === 'true', config: await config }
+        return {
+          inside: true,
+          top,
+          commonDir: resolve(cwd, commonDir),
+          shallow: shallow === 'true',
+          config: await config,
+        }
       },
       (error: unknown) => ({ inside: false, error: gitErrorLine(error) }),
     )
     probes.set(key, found)
     // A failed probe (no repository yet) is asked again next time: `git init` may come between.
-    void found.then(p => { if (!p.inside) probes.delete(key) })
+    void found.then(p => {
+      if (!p.inside) probes.delete(key)
+    })
   }
   return found
 }
-

@@ -37,11 +37,16 @@ export interface BranchHandle {
  * result is committed on their tip, so the branch stays linear and every published state
  * describes one tree.
  */
-export async function publish(b: BranchHandle, session: Session, remote: string, options: FinishOptions): Promise<void> {
+export async function publish(
+  b: BranchHandle,
+  session: Session,
+  remote: string,
+  options: FinishOptions,
+): Promise<void> {
   let message = options.message
   for (let attempt = 1; attempt <= MAX_PUSH_ATTEMPTS; attempt++) {
     const tip = session.local!
-    if (await pushBranch(b.cwd, remote, b.branch, tip) === 'pushed') {
+    if ((await pushBranch(b.cwd, remote, b.branch, tip)) === 'pushed') {
       // A single-branch clone's fetch refspec does not cover this branch, so record it here.
       await forceRef(b.cwd, b.trackingRef, tip, 'vectornator: pushed')
       session.unpushed = false
@@ -53,7 +58,9 @@ export async function publish(b: BranchHandle, session: Session, remote: string,
     try {
       theirTip = await fetchBranch(b.cwd, remote, b.branch, await b.shallow())
     } catch (error) {
-      throw new StateError(`could not fetch branch ${b.branch} from ${remote} after it refused a push: ${gitErrorLine(error)}; the state is committed on the local branch and the next sync pushes it`)
+      throw new StateError(
+        `could not fetch branch ${b.branch} from ${remote} after it refused a push: ${gitErrorLine(error)}; the state is committed on the local branch and the next sync pushes it`,
+      )
     }
     if (!theirTip) continue
     const theirBlob = await b.blobAt(theirTip)
@@ -66,13 +73,21 @@ export async function publish(b: BranchHandle, session: Session, remote: string,
     if (!outcome) return
     message = outcome
   }
-  throw new StateError(`could not push branch ${b.branch} to ${remote}: it kept changing (${MAX_PUSH_ATTEMPTS} attempts); the state is committed on the local branch and the next sync pushes it`)
+  throw new StateError(
+    `could not push branch ${b.branch} to ${remote}: it kept changing (${MAX_PUSH_ATTEMPTS} attempts); the state is committed on the local branch and the next sync pushes it`,
+  )
 }
 
 /** Commits `blob` on `tip` (their tree with this key's file replaced) and moves the local branch there. */
-async function moveOnto(b: BranchHandle, session: Session, tip: string, blob: string | undefined, message: string): Promise<void> {
+async function moveOnto(
+  b: BranchHandle,
+  session: Session,
+  tip: string,
+  blob: string | undefined,
+  message: string,
+): Promise<void> {
   session.base = tip
-  const next = !blob || blob === await b.blobAt(tip) ? tip : await b.commitOn(tip, blob, message)
+  const next = !blob || blob === (await b.blobAt(tip)) ? tip : await b.commitOn(tip, blob, message)
   await moveLocal(b, session, next, message)
 }
 
@@ -81,7 +96,9 @@ async function moveLocal(b: BranchHandle, session: Session, next: string, messag
     await updateRef(b.cwd, b.localRef, next, session.local, message.split('\n')[0]!)
   } catch (error) {
     if (error instanceof RefMovedError) {
-      throw new StateError(`branch ${b.branch} was changed by another process while this sync was pushing ${b.key}; run the sync again`)
+      throw new StateError(
+        `branch ${b.branch} was changed by another process while this sync was pushing ${b.key}; run the sync again`,
+      )
     }
     throw error
   }
@@ -93,14 +110,29 @@ async function moveLocal(b: BranchHandle, session: Session, next: string, messag
  * checkpoints are commits on their tip, and what `resolve` returns is published there. Resolves
  * to the message of the commit to push, or undefined when their state was kept as it is.
  */
-async function resolveRace(b: BranchHandle, session: Session, theirTip: string, theirBlob: string | undefined, options: FinishOptions): Promise<string | undefined> {
+async function resolveRace(
+  b: BranchHandle,
+  session: Session,
+  theirTip: string,
+  theirBlob: string | undefined,
+  options: FinishOptions,
+): Promise<string | undefined> {
   if (!options.resolve || !theirBlob) {
-    throw new StateError(`another sync of ${b.key} published to ${b.branch} while this one ran; run the sync again (it plans against the state published)`)
+    throw new StateError(
+      `another sync of ${b.key} published to ${b.branch} while this one ran; run the sync again (it plans against the state published)`,
+    )
   }
   const theirText = await readBlobText(b.cwd, theirBlob)
   const theirs = parseState(theirText, `${b.trackingRef}:${b.path}`)
   b.logger.info(`${b.branch} was updated by another sync of ${b.key}; planning again against its state`)
-  Object.assign(session, { base: theirTip, baseBlob: theirBlob, baseState: theirs, loadedBlob: theirBlob, localAtLoad: theirTip, rebased: false })
+  Object.assign(session, {
+    base: theirTip,
+    baseBlob: theirBlob,
+    baseState: theirs,
+    loadedBlob: theirBlob,
+    localAtLoad: theirTip,
+    rebased: false,
+  })
   const next = await options.resolve(theirs)
   await b.idle()
   const blob = next ? await b.writeState(next.state) : theirBlob

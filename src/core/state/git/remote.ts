@@ -10,14 +10,28 @@ const NETWORK_ENV = { GIT_TERMINAL_PROMPT: '0' }
  * fetches no tags or submodules, runs no auto-gc. `--depth=1` only in a shallow clone, where
  * history is absent anyway: in a full clone it would make the repository shallow.
  */
-export async function fetchBranch(cwd: string, remote: string, branch: string, shallow: boolean): Promise<string | undefined> {
+export async function fetchBranch(
+  cwd: string,
+  remote: string,
+  branch: string,
+  shallow: boolean,
+): Promise<string | undefined> {
   const tracking = `refs/remotes/${remote}/${branch}`
   try {
-    await git(cwd, [
-      'fetch', '--no-tags', '--no-write-fetch-head', '--no-recurse-submodules', '--no-auto-maintenance',
-      ...(shallow ? ['--depth=1'] : []),
-      remote, `+refs/heads/${branch}:${tracking}`,
-    ], { env: NETWORK_ENV })
+    await git(
+      cwd,
+      [
+        'fetch',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--no-recurse-submodules',
+        '--no-auto-maintenance',
+        ...(shallow ? ['--depth=1'] : []),
+        remote,
+        `+refs/heads/${branch}:${tracking}`,
+      ],
+      { env: NETWORK_ENV },
+    )
   } catch (error) {
     if (/couldn't find remote ref/i.test((error as Error).message)) return undefined
     throw error
@@ -30,7 +44,12 @@ export async function fetchBranch(cwd: string, remote: string, branch: string, s
  * moved (another machine synced first); any other failure is thrown.
  * `--no-verify`: the user's pre-push hook is for their code, not for this bookkeeping branch.
  */
-export async function pushBranch(cwd: string, remote: string, branch: string, oid: string): Promise<'pushed' | 'rejected'> {
+export async function pushBranch(
+  cwd: string,
+  remote: string,
+  branch: string,
+  oid: string,
+): Promise<'pushed' | 'rejected'> {
   try {
     await git(cwd, ['push', '--porcelain', '--no-verify', remote, `${oid}:refs/heads/${branch}`], { env: NETWORK_ENV })
     return 'pushed'
@@ -39,7 +58,9 @@ export async function pushBranch(cwd: string, remote: string, branch: string, oi
     if (/\[rejected\]|non-fast-forward|fetch first|stale info/.test(text)) return 'rejected'
     // Two pushes reaching the server at the same moment: the loser's ref lock fails there.
     if (/\[remote rejected\].*(lock|failed to update|incorrect old value)/.test(text)) return 'rejected'
-    throw new UnpublishedError(`could not push the sync state to ${remote}/${branch} (${gitErrorLine(error)}): it is kept on this machine's branch ${branch} only; give the job write access (GitHub Actions: \`permissions: contents: write\`), or set metadata.push to false`)
+    throw new UnpublishedError(
+      `could not push the sync state to ${remote}/${branch} (${gitErrorLine(error)}): it is kept on this machine's branch ${branch} only; give the job write access (GitHub Actions: \`permissions: contents: write\`), or set metadata.push to false`,
+    )
   }
 }
 
@@ -52,7 +73,11 @@ export async function pushBranch(cwd: string, remote: string, branch: string, oi
  * - no common history is visible: the remote. In a shallow clone the history that would relate
  *   them is absent, and a local branch older than the remote looks exactly like this.
  */
-export async function pickNewer(cwd: string, local: string | undefined, remote: string | undefined): Promise<{ tip: string | undefined, unrelated: boolean }> {
+export async function pickNewer(
+  cwd: string,
+  local: string | undefined,
+  remote: string | undefined,
+): Promise<{ tip: string | undefined; unrelated: boolean }> {
   if (!local || !remote || local === remote) return { tip: local ?? remote, unrelated: false }
   const base = (await git(cwd, ['merge-base', local, remote])).trim()
   if (base === local) return { tip: remote, unrelated: false }

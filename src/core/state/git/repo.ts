@@ -16,7 +16,9 @@ async function checkGitVersion(cwd: string): Promise<void> {
   const text = await gitVersion
   const [, major = '0', minor = '0'] = /(\d+)\.(\d+)/.exec(text) ?? []
   if (Number(major) < MIN_GIT[0] || (Number(major) === MIN_GIT[0] && Number(minor) < MIN_GIT[1])) {
-    throw new UsageError(`the git-branch state needs git ${MIN_GIT.join('.')} or later (found "${text.trim()}"); upgrade git or use metadata: 'file'`)
+    throw new UsageError(
+      `the git-branch state needs git ${MIN_GIT.join('.')} or later (found "${text.trim()}"); upgrade git or use metadata: 'file'`,
+    )
   }
 }
 
@@ -28,7 +30,9 @@ export async function isGitRepo(cwd: string): Promise<boolean> {
 export async function gitTopLevel(cwd: string): Promise<string> {
   const found = await probe(cwd)
   if (found.top) return found.top
-  throw new UsageError(`${cwd} is not inside a git work tree${found.error ? ` (${found.error})` : ''}; run it in a git repository or use metadata: 'file'`)
+  throw new UsageError(
+    `${cwd} is not inside a git work tree${found.error ? ` (${found.error})` : ''}; run it in a git repository or use metadata: 'file'`,
+  )
 }
 
 export interface RepoInfo {
@@ -43,14 +47,17 @@ export interface RepoInfo {
 
 /** git's rules for ref names (`git help check-ref-format`), checked here to spare a process per name. */
 export function isValidRefName(ref: string): boolean {
-  return ref !== '@'
-    && !/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.$/.test(ref)
-    && ref.split('/').every(part => part !== '' && !part.startsWith('.') && !part.endsWith('.lock'))
+  return (
+    ref !== '@' &&
+    !/[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.$/.test(ref) &&
+    ref.split('/').every(part => part !== '' && !part.startsWith('.') && !part.endsWith('.lock'))
+  )
 }
 
 /** Throws a UsageError naming the option when the branch or remote cannot be used. */
 export function checkBranchAndRemote(branch: string, remote: string): void {
-  if (!isValidRefName(`refs/heads/${branch}`)) throw new UsageError(`metadata.branch is not a valid git branch name: ${branch}`)
+  if (!isValidRefName(`refs/heads/${branch}`))
+    throw new UsageError(`metadata.branch is not a valid git branch name: ${branch}`)
   // The remote is a word of its own on git's command line (`git fetch <remote>`): never an option.
   if (remote.startsWith('-') || !isValidRefName(`refs/remotes/${remote}/${branch}`)) {
     throw new UsageError(`metadata.remote is not a valid git remote name: ${remote}`)
@@ -61,23 +68,34 @@ export function checkBranchAndRemote(branch: string, remote: string): void {
  * Only what git itself would lack: a user.name or user.email in the config (or the matching
  * environment variable) is kept, a missing one is filled with the vectornator default.
  */
-function identityEnv(config: string[], author?: { name: string, email: string }): Record<string, string> {
+function identityEnv(config: string[], author?: { name: string; email: string }): Record<string, string> {
   if (author) {
-    return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email }
+    return {
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_COMMITTER_NAME: author.name,
+      GIT_COMMITTER_EMAIL: author.email,
+    }
   }
   const has = (key: string) => config.some(line => line.startsWith(`user.${key}\n`) && line.length > key.length + 6)
   const env: Record<string, string> = {}
   for (const role of ['AUTHOR', 'COMMITTER']) {
     if (!has('name') && !process.env[`GIT_${role}_NAME`]) env[`GIT_${role}_NAME`] = DEFAULT_AUTHOR.name
-    if (!has('email') && !process.env[`GIT_${role}_EMAIL`] && !process.env.EMAIL) env[`GIT_${role}_EMAIL`] = DEFAULT_AUTHOR.email
+    if (!has('email') && !process.env[`GIT_${role}_EMAIL`] && !process.env.EMAIL)
+      env[`GIT_${role}_EMAIL`] = DEFAULT_AUTHOR.email
   }
   return env
 }
 
-export async function inspectRepo(cwd: string, options: { branch: string, remote: string, author?: { name: string, email: string } }): Promise<RepoInfo> {
+export async function inspectRepo(
+  cwd: string,
+  options: { branch: string; remote: string; author?: { name: string; email: string } },
+): Promise<RepoInfo> {
   const found = await probe(cwd)
   if (!found.inside || !found.commonDir)
-    throw new UsageError(`${cwd} is not inside a git work tree${found.error ? ` (${found.error})` : ''}; use metadata: 'file' outside git`)
+    throw new UsageError(
+      `${cwd} is not inside a git work tree${found.error ? ` (${found.error})` : ''}; use metadata: 'file' outside git`,
+    )
   const config = found.config ?? []
   const hasRemote = config.some(entry => entry.startsWith(`remote.${options.remote}.url\n`))
   return {
@@ -96,6 +114,8 @@ export async function inspectRepo(cwd: string, options: { branch: string, remote
 export async function checkWritable(cwd: string, branch: string): Promise<void> {
   const [, worktrees] = await Promise.all([checkGitVersion(cwd), git(cwd, ['worktree', 'list', '--porcelain'])])
   if (worktrees.split('\n').includes(`branch refs/heads/${branch}`)) {
-    throw new StateError(`branch ${branch} is checked out in a worktree; switch that worktree to another branch, vectornator writes it without a checkout`)
+    throw new StateError(
+      `branch ${branch} is checked out in a worktree; switch that worktree to another branch, vectornator writes it without a checkout`,
+    )
   }
 }

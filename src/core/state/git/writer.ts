@@ -4,7 +4,17 @@ import { parseState, writeStateFile } from '../json'
 import { StateError, type SyncState } from '../types'
 import { resolveName } from './exec'
 import { encodeKey, STATE_FILE } from './key'
-import { readBlobText, readTree, RefMovedError, updateRef, withEntry, writeBlobFrom, writeCommit, writeTree, type TreeEntry } from './objects'
+import {
+  readBlobText,
+  readTree,
+  RefMovedError,
+  updateRef,
+  withEntry,
+  writeBlobFrom,
+  writeCommit,
+  writeTree,
+  type TreeEntry,
+} from './objects'
 import type { Session } from './session'
 
 const MAX_LOCAL_RETRIES = 5
@@ -32,7 +42,7 @@ export class BranchWriter {
   private readonly dir: string
   private readonly path: string
   /** The trees of `base`, read once per base: checkpoints only swap this key's file in them. */
-  private trees?: { base?: string, root: TreeEntry[], dir: TreeEntry[] }
+  private trees?: { base?: string; root: TreeEntry[]; dir: TreeEntry[] }
 
   constructor(private readonly options: BranchWriterOptions) {
     this.dir = encodeKey(options.key)
@@ -55,8 +65,9 @@ export class BranchWriter {
       mkdirSync(dir, { recursive: true })
       writeStateFile(state, file)
       return await writeBlobFrom(this.options.cwd, file)
+    } finally {
+      rmSync(file, { force: true })
     }
-    finally { rmSync(file, { force: true }) }
   }
 
   /** Commits the state blob `blob` on the session's base and moves the local branch to it. */
@@ -87,11 +98,16 @@ export class BranchWriter {
     const current = await resolveName(this.options.cwd, `${this.options.localRef}^{commit}`)
     const blob = current ? await this.blobAt(current) : undefined
     if (!current || (blob !== session.baseBlob && blob !== session.written)) {
-      throw new StateError(`branch ${this.options.branch} was changed by another process while this sync was writing ${this.options.key}; run the sync again`)
+      throw new StateError(
+        `branch ${this.options.branch} was changed by another process while this sync was writing ${this.options.key}; run the sync again`,
+      )
     }
     if (blob !== session.baseBlob && session.written) {
       session.baseBlob = blob
-      session.baseState = parseState(await readBlobText(this.options.cwd, blob!), `${this.options.localRef}:${this.path}`)
+      session.baseState = parseState(
+        await readBlobText(this.options.cwd, blob!),
+        `${this.options.localRef}:${this.path}`,
+      )
     }
     session.base = current
     session.local = current
@@ -106,8 +122,14 @@ export class BranchWriter {
       const entry = root.find(e => e.name === this.dir && e.type === 'tree')
       this.trees = { base, root, dir: entry ? await readTree(this.options.cwd, entry.oid) : [] }
     }
-    const dir = await writeTree(this.options.cwd, withEntry(this.trees.dir, { mode: '100644', type: 'blob', oid: blob, name: STATE_FILE }))
-    const root = await writeTree(this.options.cwd, withEntry(this.trees.root, { mode: '040000', type: 'tree', oid: dir, name: this.dir }))
+    const dir = await writeTree(
+      this.options.cwd,
+      withEntry(this.trees.dir, { mode: '100644', type: 'blob', oid: blob, name: STATE_FILE }),
+    )
+    const root = await writeTree(
+      this.options.cwd,
+      withEntry(this.trees.root, { mode: '040000', type: 'tree', oid: dir, name: this.dir }),
+    )
     const trailer = `Vectornator-Key: ${this.options.key.replace(/\s+/g, ' ')}`
     // Trailers go together in the last paragraph, where `git interpret-trailers` finds them.
     const body = /\n\n[\w-]+: [^\n]+$/.test(message) ? `${message}\n${trailer}` : `${message}\n\n${trailer}`
