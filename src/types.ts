@@ -75,7 +75,12 @@ export interface VectornatorOptions extends OpenAISettings, PostgresSettings {
   /** Where the sync state lives. */
   metadata?: 'git-branch' | 'file' | MetadataOptions | StateStore
 
-  /** Parallel requests. Default 8. */
+  /**
+   * Most HTTP requests in flight at once to the store: for OpenAI every API request (uploads,
+   * attaches, polls, deletes, listings); for postgres the embedding requests (the database has
+   * its own pool). One bound for the whole sync, whatever runs side by side. Reading and hashing
+   * local files has a fixed bound of its own. Default 8.
+   */
   concurrency?: number
   /** Plan only: change nothing remote, write no state. */
   dryRun?: boolean

@@ -54,7 +54,7 @@ export function withCommonFlags(command: Command): Command {
     .option('--metadata <type>', 'Where the sync state lives: git-branch or file')
     .option('--branch <name>', 'Branch holding the state (default vectornator-metadata)')
     .option('--no-push', 'Do not push the state branch')
-    .option('--concurrency <n>', 'Parallel requests (default 8)')
+    .option('--concurrency <n>', 'Most requests in flight to the store (default 8)')
     .option('--base-url <url>', 'Site base for the url attribute')
     .option('--ref <ref>', 'Read the documents of this git ref (tag, branch, commit) instead of the work tree')
     .option('--json', 'Print one JSON object on stdout')

@@ -42,6 +42,7 @@ export interface PostgresSettings {
 export interface ProviderSettings extends OpenAISettings, PostgresSettings {
   /** The sync root (the embedded store lives under it). */
   root: string
+  /** Most requests in flight to the store (embedding requests included), given once to `create`. */
   concurrency: number
   logger: Logger
 }
@@ -83,6 +84,7 @@ export function postgresOptions(settings: ProviderSettings): PostgresProviderOpt
     embed,
     chunkSize: settings.chunkSize,
     chunkOverlap: settings.chunkOverlap,
+    concurrency: settings.concurrency,
   }
 }
 

@@ -105,7 +105,6 @@ export interface UploadHooks {
   onUploaded?: (path: string, fileId: string) => void | Promise<void>
   /** Called for each file once it is settled (stored or failed). */
   onSettled?: (result: UploadResult) => void | Promise<void>
-  concurrency?: number
 }
 
 export interface SearchHit {

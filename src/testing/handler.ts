@@ -24,6 +24,16 @@ export interface ServerStats {
   rateLimited: number
   /** Injected faults: 5xx, 429 and dropped connections. */
   faults: number
+  /**
+   * Requests received and not yet answered, now: from their arrival until their answer is sent
+   * (or their connection is dropped), so a client that waits for an answer before sending the
+   * next never sees more here than it had out.
+   */
+  inFlight: number
+  /** The most requests in flight at once since the server started (or since `reset()`). */
+  peakInFlight: number
+  /** The same per route (keyed like `byRoute`): only that route's requests counted. */
+  peakInFlightByRoute: Record<string, number>
   reset(): void
 }
 
@@ -52,17 +62,44 @@ const router = new Router([
   ...embeddingRoutes,
 ])
 
+/** Per server's stats, the requests in flight now by route (what peakInFlightByRoute is the most of). */
+const inFlightByRoute = new WeakMap<ServerStats, Map<string, number>>()
+
+/** Counts a request in flight from now on; the function returned counts it out (once, however often called). */
+function arrive(stats: ServerStats, route: string): () => void {
+  const byRoute = inFlightByRoute.get(stats)!
+  const now = (byRoute.get(route) ?? 0) + 1
+  byRoute.set(route, now)
+  stats.peakInFlightByRoute[route] = Math.max(stats.peakInFlightByRoute[route] ?? 0, now)
+  stats.peakInFlight = Math.max(stats.peakInFlight, ++stats.inFlight)
+  let left = false
+  return () => {
+    if (left) return
+    left = true
+    stats.inFlight--
+    byRoute.set(route, byRoute.get(route)! - 1)
+  }
+}
+
 export function createStats(): ServerStats {
   const stats: ServerStats = {
     requests: 0,
     byRoute: {},
     rateLimited: 0,
     faults: 0,
+    inFlight: 0,
+    peakInFlight: 0,
+    peakInFlightByRoute: {},
     reset() {
       stats.requests = stats.rateLimited = stats.faults = 0
       for (const key of Object.keys(stats.byRoute)) delete stats.byRoute[key]
+      // Requests still out are counted from the one peak on, so the peak is never below what is now.
+      stats.peakInFlight = stats.inFlight
+      for (const key of Object.keys(stats.peakInFlightByRoute)) delete stats.peakInFlightByRoute[key]
+      for (const [key, n] of inFlightByRoute.get(stats)!) if (n > 0) stats.peakInFlightByRoute[key] = n
     },
   }
+  inFlightByRoute.set(stats, new Map())
   return stats
 }
 
@@ -78,35 +115,49 @@ export function createHandler(env: ServerEnv): (req: IncomingMessage, res: Serve
     const routeName = match?.route ? `${method} ${match.route.path}` : `${method} (unmatched)`
     env.stats.requests++
     env.stats.byRoute[routeName] = (env.stats.byRoute[routeName] ?? 0) + 1
-    if (env.latencyMs) await sleep(env.latencyMs)
-
-    const fault = env.faults.pick(method, Number(req.headers['x-stainless-retry-count']) || 0)
-    if (fault.kind !== 'none') env.stats.faults++
-    if (fault.kind === 'drop' && !fault.afterApply) return void req.socket.destroy()
-
-    let reply: Reply
-    const limitHeaders: Record<string, string> = {}
+    // Counted out before the answer goes (the client cannot have it sooner), or when this throws.
+    const leave = arrive(env.stats, routeName)
     try {
-      if (fault.kind === 'error') throw serverError(fault.status)
-      if (fault.kind === 'rate-limit') {
-        throw new ApiError(429, 'Rate limit reached for requests. Please try again shortly.', {
-          type: 'requests',
-          code: 'rate_limit_exceeded',
-          headers: retryAfter(fault.retryAfterMs),
-        })
-      }
-      reply = await route(env, req, url, match, limitHeaders)
-    } catch (error) {
-      reply = errorReply(error)
+      await answer()
+    } finally {
+      leave()
     }
-    // A response lost after the change was made: the client cannot tell it from a failure.
-    if (fault.kind === 'drop') return void req.socket.destroy()
-    if (reply.status === 429) env.stats.rateLimited++
-    send(res, reply, {
-      'x-request-id': `req_${(++requestCounter).toString(16).padStart(24, '0')}`,
-      'openai-processing-ms': String(Date.now() - started),
-      ...limitHeaders,
-    })
+
+    async function answer() {
+      if (env.latencyMs) await sleep(env.latencyMs)
+
+      const fault = env.faults.pick(method, Number(req.headers['x-stainless-retry-count']) || 0)
+      if (fault.kind !== 'none') env.stats.faults++
+      if (fault.kind === 'drop' && !fault.afterApply) {
+        leave()
+        return void req.socket.destroy()
+      }
+
+      let reply: Reply
+      const limitHeaders: Record<string, string> = {}
+      try {
+        if (fault.kind === 'error') throw serverError(fault.status)
+        if (fault.kind === 'rate-limit') {
+          throw new ApiError(429, 'Rate limit reached for requests. Please try again shortly.', {
+            type: 'requests',
+            code: 'rate_limit_exceeded',
+            headers: retryAfter(fault.retryAfterMs),
+          })
+        }
+        reply = await route(env, req, url, match, limitHeaders)
+      } catch (error) {
+        reply = errorReply(error)
+      }
+      leave()
+      // A response lost after the change was made: the client cannot tell it from a failure.
+      if (fault.kind === 'drop') return void req.socket.destroy()
+      if (reply.status === 429) env.stats.rateLimited++
+      send(res, reply, {
+        'x-request-id': `req_${(++requestCounter).toString(16).padStart(24, '0')}`,
+        'openai-processing-ms': String(Date.now() - started),
+        ...limitHeaders,
+      })
+    }
   }
 }
 

@@ -112,7 +112,6 @@ export async function localPaths(options: ResolvedOptions): Promise<string[]> {
     gitignore: options.gitignore,
     dot: options.dot,
     maxFileBytes: options.maxFileSize ?? providerLimits(options).maxFileBytes,
-    concurrency: Math.max(16, options.concurrency * 2),
   })
   return scanned.files.map(f => f.path)
 }

@@ -165,7 +165,6 @@ function sendBatch(
   const call = ctx.provider.uploadFiles!(
     items.map(({ local: _local, previous: _previous, ...item }) => item),
     {
-      concurrency: ctx.concurrency,
       onUploaded: (path, fileId) => {
         const entry = ctx.state.journal?.find(e => e.op === 'upload' && e.path === path)
         if (entry && entry.op === 'upload') entry.fileId = fileId

@@ -15,6 +15,10 @@ export interface ExecuteContext {
   checkpoint: () => void
   /** Saves the state now and waits for it (before remote mutations that must be journaled). */
   flush: () => Promise<void>
+  /**
+   * Steps run at once (a read, a provider call). Not what bounds requests: a provider made from the
+   * registry holds its own requests in flight to `concurrency`, whatever the calls overlapping it.
+   */
   concurrency: number
   /** The full metadata of a document; reads its content. May throw (e.g. attribute limits). */
   describe: (file: LocalFile, content: Buffer) => Promise<FileMetadata>

@@ -47,7 +47,6 @@ export interface ScanOptions {
   dot?: boolean
   /** Files larger than this are skipped with a warning. */
   maxFileBytes: number
-  concurrency?: number
   /** Known hashes, reused while a file's stat is unchanged; fresh hashes are recorded in it. */
   cache?: StatCache
   /** Paths let through although they are or hold credentials (the `allowSecrets` option). */
@@ -166,7 +165,7 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
     if (hash.binary) skipped.push({ path, reason: 'binary' })
     else files.push(new ScannedFile(path, base, link, stat.size, stat.mtimeMs, hash.sha256))
   }
-  const limit = pLimit(options.concurrency ?? 32)
+  const limit = pLimit(LARGE_FILES_AT_ONCE)
   await Promise.all(
     toHash.map(({ path, base, link, real, stat }) =>
       limit(async () => hashed(path, base, link, stat, await hashFile(real))),
@@ -267,6 +266,11 @@ const YIELD_EVERY = 1024
 
 /** Files up to this size are hashed synchronously in one read; larger ones are streamed. */
 const SYNC_HASH_BYTES = 1024 * 1024
+/**
+ * Larger files streamed through the hash at once. Local disk work, so a bound of its own, not the
+ * `concurrency` option (requests to the store): what that option's default gave before (8 × 2).
+ */
+const LARGE_FILES_AT_ONCE = 16
 const hashBuffer = Buffer.allocUnsafe(64 * 1024)
 
 /**

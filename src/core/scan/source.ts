@@ -29,7 +29,6 @@ export async function readDocuments(
       gitignore: options.gitignore,
       dot: options.dot,
       maxFileBytes,
-      concurrency: Math.max(16, options.concurrency * 2),
       cache,
       allowSecret: await secretAllowance(options),
     })

@@ -57,10 +57,13 @@ function outcomeOf(file: Pick<RemoteFile, 'status' | 'lastError'> & { code?: str
 const outcomeOfVS = (file: VSFile, timeoutMs: number) =>
   outcomeOf({ status: file.status, lastError: file.last_error?.message, code: file.last_error?.code }, timeoutMs)
 
-/** One by one, at the provider's concurrency: for files a batch refused or lost. */
+/**
+ * One by one, for files a batch refused or lost; as many started at once as requests may be in
+ * flight (fetch is the bound: this only keeps the rest from waiting inside the SDK's timeout).
+ */
 async function attachEach(ctx: OpenAIContext, files: Uploaded[], existing: boolean): Promise<Map<string, Outcome>> {
   const outcomes = new Map<string, Outcome>()
-  const limit = pLimit(ctx.options.concurrency ?? 8)
+  const limit = pLimit(ctx.concurrency)
   await Promise.all(
     files.map(({ fileId, metadata }) =>
       limit(async () => {

@@ -9,7 +9,10 @@ export interface OpenAIProviderOptions {
   baseURL?: string
   /** Passed through as `chunking_strategy` on every attach. */
   chunkingStrategy?: Record<string, unknown>
-  /** Parallel uploads in `uploadFiles`. Default 8. */
+  /**
+   * Most HTTP requests in flight to the API at once, whatever they are for (uploads, attaches,
+   * polls, deletes, listings) and whichever call made them. Default 8. Not applied to `client`.
+   */
   concurrency?: number
   /** The SDK's own retries of 429, 5xx and dropped connections. Default 5 (retry.ts has the whole policy). */
   maxRetries?: number
@@ -18,7 +21,10 @@ export interface OpenAIProviderOptions {
   /** Poll interval; default the server's `openai-poll-after-ms`, else our schedule (poll.ts). */
   pollIntervalMs?: number
   logger?: Logger
-  /** An existing client (tests, proxies); the options above that configure one are then ignored. */
+  /**
+   * An existing client (tests, proxies); the options above that configure one are then ignored,
+   * and its requests are bounded by `concurrency` only where the client's own fetch bounds them.
+   */
   client?: OpenAI
 }
 
@@ -28,6 +34,8 @@ export interface OpenAIContext {
   options: OpenAIProviderOptions
   /** The store in use; throws when none is selected yet. */
   store: () => string
+  /** The bound on requests in flight (options.concurrency, resolved). */
+  concurrency: number
   /** Attempts at one upload, made with the SDK's retries off (retry.ts). */
   uploadAttempts: number
   timeoutMs: number

@@ -13,6 +13,7 @@ import { deleteFileObject, removeDocument } from './remove'
 import { again, maxSends } from './retry'
 import { searchStore, storeExists, storeStatus, uploadOne } from './stores'
 import { createUploader } from './upload'
+import { checkConcurrency, createGate, gatedFetch } from '../in-flight'
 
 export type { OpenAIProviderOptions } from './context'
 export { isTransient } from './retry'
@@ -23,7 +24,9 @@ export { isTransient } from './retry'
  * for what it does, and this file assembles them.
  */
 export function createOpenAIProvider(options: OpenAIProviderOptions = {}): VectorStoreProvider {
-  const pacer = createPacedFetch()
+  const concurrency = checkConcurrency(options.concurrency ?? 8)
+  // Innermost, so a request waiting for its turn (pacing, a retry's backoff) holds no slot.
+  const pacer = createPacedFetch({ fetch: gatedFetch(globalThis.fetch, createGate(concurrency)) })
   const retries: RetryCounts = { serverErrors: 0, rateLimits: 0, lostConnections: 0 }
   const client =
     options.client ??
@@ -42,13 +45,18 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
       if (!storeId) throw new Error('no vector store selected: call initialize() or createStore() first')
       return storeId
     },
+    concurrency,
     uploadAttempts: maxSends(client.maxRetries),
     timeoutMs: options.processingTimeoutMs ?? 10 * 60_000,
     logger: options.logger,
   }
   const uploader = createUploader(ctx)
-  /** Every upload of the provider, whichever call it is for: calls may overlap (execute.ts). */
-  const uploads = pLimit(options.concurrency ?? 8)
+  /**
+   * Uploads started at once, whichever call they are for (calls overlap: core/run/upload.ts). Not
+   * the bound on requests (the gate is): an upload started only when it could be sent waits
+   * here, not inside fetch, where the SDK's timeout would already run.
+   */
+  const uploads = pLimit(concurrency)
 
   const provider: VectorStoreProvider & { pacing: PacerStats } = {
     name: 'openai',
@@ -92,7 +100,6 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
     async cleanup() {},
 
     uploadFiles(items: UploadItem[], hooks: UploadHooks = {}): Promise<UploadResult[]> {
-      if (hooks.concurrency) uploads.concurrency = hooks.concurrency
       return uploadAndAttach(ctx, uploader, uploads, items, hooks)
     },
 

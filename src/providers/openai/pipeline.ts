@@ -47,8 +47,8 @@ async function attachGroup(
 }
 
 /**
- * Uploads in order at the provider's concurrency (`uploads`, shared by every call, so a caller may
- * start the next call while this one attaches), and attaches each group of GROUP_FILES as soon as
+ * Uploads in order, started through `uploads` (shared by every call, so a caller may start the
+ * next call while this one attaches), and attaches each group of GROUP_FILES as soon as
  * its uploads have ended. Each file is reported to `onSettled` as soon as it is stored or failed.
  */
 export async function uploadAndAttach(

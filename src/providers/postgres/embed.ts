@@ -1,6 +1,7 @@
 import { sdkLogger } from '../sdk-logger'
 import { UsageError } from '../../lib/errors'
 import type { Embedder } from '../types'
+import type { Gate } from '../in-flight'
 
 export interface OpenAIEmbedderOptions {
   /** Default: env `OPENAI_API_KEY` (read by the SDK). */
@@ -59,6 +60,14 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions = {}): Embed
   return Object.assign(embed, {
     id: `openai:${model}${options.dimensions ? `@${options.dimensions}` : ''}`,
     dimensions,
+  })
+}
+
+/** The embedder with its calls in flight held to the gate's bound; its id and dimensions kept (the fingerprint's). */
+export function gatedEmbedder(embed: Embedder, gate: Gate): Embedder {
+  return Object.assign((texts: string[]) => gate.run(() => embed(texts)), {
+    id: embed.id,
+    dimensions: embed.dimensions,
   })
 }
 

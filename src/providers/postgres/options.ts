@@ -3,6 +3,8 @@ import type { PGliteInterface } from '@electric-sql/pglite'
 import { DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE } from './chunk'
 import { UsageError } from '../../lib/errors'
 import type { Embedder } from '../types'
+import { createGate } from '../in-flight'
+import { gatedEmbedder } from './embed'
 
 export type { Embedder } from '../types'
 
@@ -27,6 +29,11 @@ export interface PostgresProviderOptions {
    * model re-indexes the store.
    */
   embed?: Embedder | false
+  /**
+   * Most calls of `embed` in flight at once, whichever upload or search made them: for the OpenAI
+   * embedder, its requests in flight (each call sends its requests one after another). Default 8.
+   */
+  concurrency?: number
   /** Largest chunk in characters. Default 1500. */
   chunkSize?: number
   /** Characters repeated between consecutive chunks. Default 200. */
@@ -85,11 +92,13 @@ export function resolvePostgresOptions(
       `postgres: language "${language}" is not a text search configuration name: use e.g. english or simple`,
     )
 
-  const embed = options.embed || undefined
-  if (embed !== undefined && typeof embed !== 'function')
+  const given = options.embed || undefined
+  if (given !== undefined && typeof given !== 'function')
     throw new UsageError('postgres: embed must be a function (texts: string[]) => Promise<number[][]>, or false')
-  if (embed?.dimensions !== undefined && !(Number.isInteger(embed.dimensions) && embed.dimensions > 0))
-    throw new UsageError(`postgres: embed.dimensions must be a positive integer, got ${embed.dimensions}`)
+  if (given?.dimensions !== undefined && !(Number.isInteger(given.dimensions) && given.dimensions > 0))
+    throw new UsageError(`postgres: embed.dimensions must be a positive integer, got ${given.dimensions}`)
+  const concurrency = integer('concurrency', options.concurrency, 8, 1)
+  const embed = given && gatedEmbedder(given, createGate(concurrency))
 
   const connectionString = options.connectionString ?? (env.DATABASE_URL || undefined)
   if (connectionString !== undefined && !/^postgres(?:ql)?:\/\//.test(connectionString))

@@ -64,7 +64,9 @@ export async function uploadItems(
   // group below, so one bad text fails only its own documents.
   const rounds = embeddingRounds(s, pending)
   const embedding = pLimit(EMBEDDING_ROUNDS_IN_FLIGHT)
-  const limit = pLimit(Math.max(1, Math.min(hooks.concurrency ?? 4, s.options.maxConnections)))
+  // Writes at once: one per connection the pool may open. Embedding requests have their own bound
+  // (options.concurrency, in the embedder), whatever the rounds and writes asking for them.
+  const limit = pLimit(s.options.maxConnections)
   // A round holds its slot until its rows are written: at most two rounds' vectors in memory.
   await Promise.all(
     rounds.map(round =>
