@@ -67,7 +67,7 @@ export function createContext(
     contentFingerprint: fingerprint(content),
     attributesFingerprint: fingerprint(attributeSettingsKey(attributeSettings)),
     attributeSettings,
-    canRetag: typeof options.provider === 'object' ? Boolean(options.provider.updateAttributes) : true,
+    canRetag: options.provider.canRetag,
     user: userOptions ?? {},
     emitted: [],
   }
