@@ -2,7 +2,7 @@
 // The layout check (npm run check:layout, and part of npm test): no import loop anywhere in src/,
 // type-only imports included, and no import that breaks the layer rules of the README's
 // "Architecture" section. Prints one line per problem and exits 1 when there is any.
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -63,6 +63,56 @@ export const RULES = [
   },
 ]
 
+/**
+ * Layers that never name a provider: they go through the one provider object the options resolve
+ * (providers/registry.ts), so adding a provider touches none of them.
+ */
+export const PROVIDER_BLIND = ['core/', 'mcp/']
+
+/**
+ * Words a provider-blind layer may still use, each with its reason. `baseUrl` is the site's base
+ * for the `url` attribute, a core option that only looks like the OpenAI provider's `baseURL`
+ * (the check is case-sensitive, so it needs no entry).
+ */
+export const MAY_NAME = {}
+
+/**
+ * What the providers own, read from their folders (a provider is a folder of src/providers/ with a
+ * definition.ts): their names, the option keys each definition lists, and the environment
+ * variables their code reads.
+ */
+export function providerVocabulary(dir = src) {
+  const providers = join(dir, 'providers')
+  if (!existsSync(providers)) return []
+  const words = []
+  for (const name of readdirSync(providers)) {
+    const definition = join(providers, name, 'definition.ts')
+    if (!existsSync(definition)) continue
+    words.push({ word: name, literal: true, owner: name })
+    const keys = /\bkeys:\s*\[([^\]]*)\]/.exec(readFileSync(definition, 'utf8'))?.[1] ?? ''
+    for (const [, key] of keys.matchAll(/['"](\w+)['"]/g)) words.push({ word: key, owner: name })
+    for (const file of files(join(providers, name)))
+      for (const [, variable] of readFileSync(file, 'utf8').matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g))
+        if (!words.some(w => w.word === variable)) words.push({ word: variable, owner: name })
+  }
+  return words
+}
+
+/** Where a provider-blind file names a provider, one of its settings or its environment variables. */
+function providerNames(rel, text, vocabulary) {
+  if (!PROVIDER_BLIND.some(layer => rel.startsWith(layer))) return []
+  const problems = []
+  for (const { word, literal, owner } of vocabulary) {
+    if (Object.hasOwn(MAY_NAME, word)) continue
+    const pattern = literal ? new RegExp(`(['"\`])${word}\\1`) : new RegExp(`\\b${word}\\b`)
+    if (pattern.test(text))
+      problems.push(
+        `src/${rel} names ${literal ? `the provider '${word}'` : `${word} (the ${owner} provider's)`}: ${rel.split('/')[0]}/ goes through options.provider, and the provider's definition owns its settings`,
+      )
+  }
+  return problems
+}
+
 function files(dir) {
   return readdirSync(dir).flatMap(name => {
     const path = join(dir, name)
@@ -87,11 +137,13 @@ function resolveLocal(from, spec) {
 export function checkLayout(dir = src) {
   const problems = []
   const graph = new Map()
+  const vocabulary = providerVocabulary(dir)
   for (const file of files(dir)) {
     const text = readFileSync(file, 'utf8')
       .replace(/\/\*[\s\S]*?\*\//g, '')
       .replace(/^\s*\/\/.*$/gm, '')
     const rel = relative(dir, file).split('\\').join('/')
+    problems.push(...providerNames(rel, text, vocabulary))
     const edges = []
     for (const m of text.matchAll(SPECIFIER)) {
       const spec = m[1] ?? m[2]

@@ -10,8 +10,8 @@ export type { SyncState, FileState, StateStore, JournalEntry } from './core/stat
 export type { CheckReport, CheckOutcome, RetrievalCheck } from './core/inspect/retrieval'
 export type { AttributeRule, AttributeRuleOption } from './core/scan/rules'
 
-export type { OpenAISettings, PostgresSettings, ProviderName } from './providers/registry'
-import type { OpenAISettings, PostgresSettings, ProviderName } from './providers/registry'
+export type { OpenAISettings, PostgresSettings, ProviderName, ProviderOptions } from './providers/registry'
+import type { ProviderName, ProviderOptions } from './providers/registry'
 
 export interface MetadataOptions {
   /** `git-branch` (default inside a git repository) or `file`. */
@@ -32,7 +32,7 @@ export interface MetadataOptions {
 }
 
 /** The options of a sync; the providers' settings may also be given flat (`apiKey`, `chunkSize`, ...). */
-export interface VectornatorOptions extends OpenAISettings, PostgresSettings {
+export interface VectornatorOptions extends ProviderOptions {
   /** Folder the globs and the document paths are relative to. Default: `process.cwd()`. */
   root?: string
   /** Globs of documents to sync. Default: Markdown, MDX and text files. */
@@ -66,11 +66,6 @@ export interface VectornatorOptions extends OpenAISettings, PostgresSettings {
   vectorStoreId?: string
   /** Name of a store created on demand. Default: `vectornator <folder name>`. */
   storeName?: string
-
-  /** The OpenAI provider's settings, grouped (the same as the flat keys, which keep working). */
-  openai?: OpenAISettings
-  /** The postgres provider's settings, grouped (the same as the flat keys, which keep working). */
-  postgres?: PostgresSettings
 
   /** Where the sync state lives. */
   metadata?: 'git-branch' | 'file' | MetadataOptions | StateStore

@@ -172,6 +172,13 @@ describe('loadConfig', () => {
     expect(error.message).toContain('vectornator.config.json')
     expect(error.message).toContain('unknown option "incldue" (did you mean "include"?)')
     expect(error.message).toContain('unknown option "metadata.brnch" (did you mean "metadata.branch"?)')
+    // The providers' settings are known keys too, flat or grouped; a typo of one is named.
+    const provider = project({
+      'vectornator.config.json': JSON.stringify({ chunkSize: 800, openai: { chunkingStrategy: {} }, chunkOverlpa: 10 }),
+    })
+    await expect(loadConfig({ root: provider })).rejects.toThrow(
+      /vectornator\.config\.json: unknown option "chunkOverlpa" \(did you mean "chunkOverlap"\?\): remove it or fix its name$/,
+    )
     const plain = project({ 'vectornator.config.mjs': `export default { wibble: 1 }\n` })
     await expect(loadConfig({ root: plain })).rejects.toThrow(/unknown option "wibble": remove it/)
   })

@@ -31,6 +31,34 @@ describe('the layout of src/', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
+  it('finds a provider, its setting or its environment variable named in core/ or mcp/, from its folder alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vn-layout-'))
+    const put = (path: string, text: string) => {
+      mkdirSync(join(dir, path, '..'), { recursive: true })
+      writeFileSync(join(dir, path), text)
+    }
+    put('providers/acme/definition.ts', "export const acme = { name: 'acme', keys: ['acmeToken', 'shards'] }\n")
+    put('providers/acme/settings.ts', 'export const token = (env: NodeJS.ProcessEnv) => env.ACME_TOKEN\n')
+    put(
+      'core/run/pick.ts',
+      "// acme and its shards, in a comment, are fine\nexport const pick = (o: any) => o.provider === 'acme'\n",
+    )
+    put('core/options/read.ts', 'export const read = (o: any) => [o.shards, process.env.ACME_TOKEN]\n')
+    put('mcp/store.ts', 'export const token = (o: any) => o.acmeToken\n')
+    put('cli/run.ts', "export const help = 'acme: set ACME_TOKEN'\n")
+    expect(
+      checkLayout(dir)
+        .map((p: string) => p.split(':')[0])
+        .sort(),
+    ).toEqual([
+      "src/core/options/read.ts names ACME_TOKEN (the acme provider's)",
+      "src/core/options/read.ts names shards (the acme provider's)",
+      "src/core/run/pick.ts names the provider 'acme'",
+      "src/mcp/store.ts names acmeToken (the acme provider's)",
+    ])
+    rmSync(dir, { recursive: true, force: true })
+  })
+
   it('has no import loop and keeps every layer rule', () => {
     expect(checkLayout()).toEqual([])
   })

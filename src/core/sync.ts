@@ -62,8 +62,13 @@ export interface Vectornator {
  * once, here, before any I/O; each operation holds the state's lock while it reads or writes the
  * state (run/run-sync.ts holds a sync's phases).
  */
-export function createVectornator(userOptions: VectornatorOptions = {}, extras: VectornatorExtras = {}): Vectornator {
-  const ctx = createContext(userOptions, extras)
+export function createVectornator(
+  userOptions: VectornatorOptions = {},
+  extras: VectornatorExtras = {},
+  /** `userOptions` as resolveOptions resolved them, by a face that did so already. */
+  resolved?: ResolvedOptions,
+): Vectornator {
+  const ctx = createContext(userOptions, extras, { resolved })
   const { options } = ctx
   const mutates = !options.dryRun
   return {

@@ -3,21 +3,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { VectornatorOptions } from '../types'
 import { createVectornator, type StoreConnection, type Vectornator } from '../core/sync'
-import { providerSettings } from '../core/run/provider'
 import { resolveStateStore, type SyncState } from '../core/state'
 import { lockState } from '../core/state/lock'
-import { postgresOptions } from '../providers/registry'
-import { resolvePostgresOptions } from '../providers/postgres/options'
 
 /** Old connections stay open this long after a newer one replaces them, for the searches still running on them. */
 const RETIRE_AFTER_MS = 30_000
 
-/** The embedded database's folder when the options name the embedded store, else undefined. */
+/** The embedded database's folder when the options name a store kept in files on this machine, else undefined. */
 export function embeddedDataDir(vn: Vectornator): string | undefined {
-  const { options } = vn
-  if (options.provider !== 'postgres') return undefined
-  const resolved = resolvePostgresOptions(postgresOptions(providerSettings(options)))
-  return resolved.connectionString || resolved.pglite || resolved.dataDir.includes('://') ? undefined : resolved.dataDir
+  return vn.options.provider.embedded?.dataDir
 }
 
 /**
@@ -109,8 +103,10 @@ async function openCopy(
       await release()
       await state.close()
     }
-    const { createPostgresProvider } = await import('../providers/postgres')
-    const provider = createPostgresProvider({ ...postgresOptions(providerSettings(options)), dataDir: copy })
+    const provider = await options.provider.embedded!.openCopy(copy, {
+      concurrency: options.concurrency,
+      logger: options.logger,
+    })
     // The state where this project keeps it: a provider object alone would not say the store is local.
     const connection = await createVectornator(
       { ...userOptions, provider, metadata: await resolveStateStore(options, options.logger) },

@@ -247,13 +247,7 @@ function registerScopes(server: McpServer, ctx: DocsContext): void {
 
 /** What the search is, said plainly: by meaning only where the store holds vectors. */
 function searchKind(ctx: DocsContext): string {
-  const { options } = ctx
-  if (options.providerName === 'openai') return "by meaning (the OpenAI vector store's own search)"
-  if (options.providerName === 'postgres')
-    return options.embed === false || (!options.embed && !options.apiKey)
-      ? 'by keywords (full-text: no embedder is configured)'
-      : 'by meaning and keywords'
-  return "with the store's own search"
+  return ctx.options.provider.searchKind
 }
 
 export function registerTools(server: McpServer, ctx: DocsContext): void {

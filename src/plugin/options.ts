@@ -1,7 +1,8 @@
 import { isAbsolute } from 'node:path'
 import type { VectornatorOptions } from '../types'
 import { UsageError } from '../lib/errors'
-import { resolveOptions } from '../core/options/options'
+import { resolveOptions, type ResolvedOptions } from '../core/options/options'
+import { PLUGIN_DEFAULTS } from '../core/options/defaults'
 import { type LlmsTxtOptions, type LlmsTxtSettings, resolveLlmsTxt } from '../core/llms/options'
 
 /** Options of the bundler plugin: everything `sync()` takes, plus when and what to sync. */
@@ -57,6 +58,8 @@ export interface PluginSettings {
   enabled: boolean
   /** The user's options for the core, without the plugin's own. */
   core: VectornatorOptions
+  /** `core` resolved, once: every sync of this plugin runs with it (the bundler's logger and llms.txt's excludes added). */
+  resolved: ResolvedOptions
   /** Glob patterns over the output folder, or `true` for text pages, or false. */
   assets: false | true | string[]
   watch: false | { debounceMs: number }
@@ -80,15 +83,27 @@ export function isCI(env: Env = process.env): boolean {
 }
 
 /**
- * Checks every option once, at plugin creation, so a bad option fails the build before it
- * starts, with the field named (the core's checks and the plugin's together).
+ * Checks and resolves every option once, so a bad option fails the build before it starts, with
+ * the field named (the core's checks and the plugin's together). At plugin creation the root is
+ * the bundler's, known only later: the current folder stands in for it until then.
  */
-export function resolvePluginOptions(options: VectornatorPluginOptions = {}, env: Env = process.env): PluginSettings {
-  const { enabled = true, assets = false, watch = false, failOnError, llmsTxt, ...core } = options ?? {}
+export function resolvePluginOptions(
+  options: VectornatorPluginOptions = {},
+  env: Env = process.env,
+  root: string = process.cwd(),
+): PluginSettings {
+  const {
+    enabled = PLUGIN_DEFAULTS.enabled,
+    assets = PLUGIN_DEFAULTS.assets,
+    watch = PLUGIN_DEFAULTS.watch,
+    failOnError,
+    llmsTxt,
+    ...core
+  } = options ?? {}
   const errors: string[] = []
+  let resolved: ResolvedOptions | undefined
   try {
-    // The root defaults to the bundler's root, known only later: check the rest now.
-    resolveOptions({ ...core, root: core.root ?? process.cwd() }, env)
+    resolved = resolveOptions({ ...core, root: core.root ?? root }, env)
   } catch (error) {
     if (!(error instanceof UsageError)) throw error
     errors.push(error.message)
@@ -112,9 +127,9 @@ export function resolvePluginOptions(options: VectornatorPluginOptions = {}, env
     errors.push(`assets must be true, false or globs over the output folder, got ${JSON.stringify(assets)}`)
 
   let watchSetting: PluginSettings['watch'] = false
-  if (watch === true) watchSetting = { debounceMs: 1000 }
+  if (watch === true) watchSetting = { debounceMs: PLUGIN_DEFAULTS.debounceMs }
   else if (typeof watch === 'object' && watch !== null) {
-    const debounceMs = watch.debounceMs ?? 1000
+    const debounceMs = watch.debounceMs ?? PLUGIN_DEFAULTS.debounceMs
     if (!Number.isFinite(debounceMs) || debounceMs < 0)
       errors.push(`watch.debounceMs must be a number of milliseconds, got ${JSON.stringify(watch.debounceMs)}`)
     watchSetting = { debounceMs }
@@ -125,11 +140,12 @@ export function resolvePluginOptions(options: VectornatorPluginOptions = {}, env
 
   const llms = resolveLlmsTxt(llmsTxt, errors)
 
-  if (errors.length > 0) throw new UsageError(`[vectornator] ${errors.join('; ')}`)
+  if (errors.length > 0 || !resolved) throw new UsageError(`[vectornator] ${errors.join('; ')}`)
 
   return {
     enabled: enabled !== false,
     core,
+    resolved,
     assets: assetGlobs,
     watch: watchSetting,
     failOnError: failOnError ?? isCI(env),

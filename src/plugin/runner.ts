@@ -9,7 +9,7 @@ import { PLAN_LIST_LIMIT, planLines, summaryLine } from '../core/plan/report'
 import { filesFromPaths } from '../core/scan/scan'
 import { secretAllowance } from '../core/scan/source'
 import { loadConfig } from '../core/options/config'
-import { nothingToSyncInCI, type ResolvedOptions } from '../core/options/options'
+import { DEFAULT_EXCLUDE, nothingToSyncInCI, type ResolvedOptions } from '../core/options/options'
 import { isCI, type PluginSettings, resolvePluginOptions, type VectornatorPluginOptions } from './options'
 import { excludeWritten, type SyncOutcome, writeBuildLlmsTxt } from './llms'
 
@@ -151,8 +151,15 @@ export class Runner {
     let loading = this.configs.get(root)
     if (!loading) {
       // A docs framework's defaults (its folders, its base) sit under the config file and the options.
+      // Without a config file, the options resolved at the plugin's start for this root are the ones.
       loading = loadConfig({ root, overrides: this.options }).then(loaded =>
-        resolvePluginOptions({ ...rebased(this.defaults, root, loaded.options.root), ...definedOnly(loaded.options) }),
+        !loaded.configFile && this.initial.resolved.root === root
+          ? this.initial
+          : resolvePluginOptions(
+              { ...rebased(this.defaults, root, loaded.options.root), ...definedOnly(loaded.options) },
+              process.env,
+              root,
+            ),
       )
       this.configs.set(root, loading)
     }
@@ -252,7 +259,13 @@ export class Runner {
         [...target.sources].map(([page, source]) => [toPosix(relative(root, page)), toPosix(relative(root, source))]),
       )
     // llms.txt written where the globs reach is never synced back as a document.
-    const exclude = excludeWritten(settings, root, target.outDir ?? target.outputs[0]?.dir) ?? settings.core.exclude
+    const written = excludeWritten(settings, root, target.outDir ?? target.outputs[0]?.dir)
+    const exclude = written ?? settings.core.exclude
+    const resolved = {
+      ...settings.resolved,
+      logger,
+      exclude: written ? [...DEFAULT_EXCLUDE, ...written] : settings.resolved.exclude,
+    }
     const vn = createVectornator(
       { ...settings.core, root, logger, exclude },
       {
@@ -274,6 +287,7 @@ export class Runner {
             }
           : undefined,
       },
+      resolved,
     )
     const skip = nothingToSyncInCI(vn.options, isCI())
     if (skip) return void this.notice(logger, skip)

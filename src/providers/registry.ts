@@ -1,141 +1,170 @@
-import { relative } from 'node:path'
-import type { Logger } from '../lib/logger'
-import type { Embedder, ProviderLimits, VectorStoreProvider } from './types'
-import { OPENAI_LIMITS, openAIFingerprint } from './openai-files'
-import { postgresFingerprint, resolvePostgresOptions, type PostgresProviderOptions } from './postgres/options'
-import { POSTGRES_LIMITS } from './postgres/documents'
-import { createOpenAIEmbedder } from './postgres/embed'
+import { UsageError } from '../lib/errors'
+import type { VectorStoreProvider } from './types'
+import type { Env, ProviderDefinition, ResolvedProvider } from './definition'
+import { openaiDefinition } from './openai/definition'
+import { postgresDefinition } from './postgres/definition'
+
+export type { OpenAISettings } from './openai/settings'
+export type { PostgresSettings } from './postgres/options'
+export type { ProviderContext, ResolvedProvider } from './definition'
 
 /**
- * The providers the core can create by name. The core never names one: it looks a definition up
- * here, and a provider's SDK is imported only by `create`, so a sync with nothing to send (which
- * needs only limits and the fingerprint) loads none. Adding a provider is one entry here and its
- * folder, plus its conformance test.
+ * The providers the core can create by name. The core never names one: it resolves the options'
+ * provider here, once, into one `ResolvedProvider`, and a provider's SDK is imported only by
+ * `create`, so a sync with nothing to send (which needs only limits and the fingerprint) loads
+ * none. Adding a provider is its folder (with a definition), one entry here, and its conformance
+ * test. The order matters: with no provider named, the first whose `chosenByDefault` says yes.
  */
+export const PROVIDERS = { openai: openaiDefinition, postgres: postgresDefinition } as const satisfies Record<
+  string,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ProviderDefinition<any, any>
+>
+export type ProviderName = keyof typeof PROVIDERS
 
-/** The OpenAI provider's settings (the `openai: {}` group of the options, or its flat keys). */
-export interface OpenAISettings {
-  /** Default: env OPENAI_API_KEY. Never printed, logged or stored. */
-  apiKey?: string
-  /** Default: env OPENAI_BASE_URL, else the SDK's. */
-  baseURL?: string
-  /** OpenAI `chunking_strategy`, passed through on attach. */
-  chunkingStrategy?: Record<string, unknown>
-  /**
-   * A document the store leaves `in_progress` longer than this is reported failed and retried by
-   * the next run, never waited on forever. Default 10 minutes.
-   */
-  processingTimeoutMs?: number
+type OptionsOf<D> = D extends ProviderDefinition<infer O, unknown> ? O : never
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never
+
+/**
+ * The providers' options as the user gives them: each provider's flat (`apiKey`, `chunkSize`) or
+ * grouped under its name (`openai: { apiKey }`, the same settings; a grouped one wins).
+ */
+export type ProviderOptions = Intersection<OptionsOf<(typeof PROVIDERS)[ProviderName]>> & {
+  [N in ProviderName]?: OptionsOf<(typeof PROVIDERS)[N]>
 }
 
-/** The postgres provider's settings (the `postgres: {}` group of the options, or its flat keys). */
-export interface PostgresSettings {
-  /** PostgreSQL server; default env DATABASE_URL, else the embedded PGlite under `.vectornator/store/`. */
-  connectionString?: string
-  /** Embedding function; default OpenAI embeddings when OPENAI_API_KEY is set, none otherwise. */
-  embed?: Embedder | false
-  chunkSize?: number
-  chunkOverlap?: number
+/** Every option key the providers own, the group names included (for the config file's key check). */
+export const PROVIDER_OPTION_KEYS: readonly (keyof ProviderOptions)[] = Object.values(PROVIDERS).flatMap(
+  d => [d.name, ...d.keys] as (keyof ProviderOptions)[],
+)
+
+export function providerDefinition(name: string): ProviderDefinition | undefined {
+  return Object.hasOwn(PROVIDERS, name) ? (PROVIDERS[name as ProviderName] as ProviderDefinition) : undefined
 }
 
-/** Everything a provider may be created with: the core's resolved options, provider by provider. */
-export interface ProviderSettings extends OpenAISettings, PostgresSettings {
-  /** The sync root (the embedded store lives under it). */
-  root: string
-  /** Most requests in flight to the store (embedding requests included), given once to `create`. */
-  concurrency: number
-  logger: Logger
+/** What the options say of the provider: `provider` (a name or an object) and the providers' settings. */
+export interface ProviderRequest extends ProviderOptions {
+  provider?: ProviderName | VectorStoreProvider
 }
 
-export interface ProviderDefinition {
-  readonly name: string
-  readonly limits: ProviderLimits
-  /** The settings that decide what the store keeps for a document (the plan's fingerprint). */
-  contentSettings(settings: ProviderSettings): Record<string, unknown>
-  /** Why the provider cannot be created with these settings (one line naming the fix), or undefined. */
-  problem?(settings: ProviderSettings): string | undefined
-  /** Loads the provider's SDK and creates it. */
-  create(settings: ProviderSettings): Promise<VectorStoreProvider>
-  /** Said once a store is created: where it is kept, how to search it; undefined for nothing to say. */
-  createdNotice?(settings: ProviderSettings, provider: VectorStoreProvider): string | undefined
-  /**
-   * True when one process at a time may open the store (an embedded database, whose copy a
-   * reader would write back over a sync's when it closes): readers then hold the state's lock.
-   */
-  exclusive?(settings: ProviderSettings): boolean
-  /**
-   * True when the store lives on this machine (an embedded database in the project folder): its
-   * state is then kept beside it, never in the shared branch, since no other clone can reach it.
-   */
-  local?(settings: ProviderSettings): boolean
+/**
+ * The one provider of a run: the named definition (or the default one) with its settings checked,
+ * or the user's own provider object. Each problem (one line naming the fix) is pushed on
+ * `problems`; the result is undefined only when no provider could be found at all.
+ */
+export function resolveProvider(
+  request: ProviderRequest,
+  { root, env }: { root: string; env: Env },
+  problems: string[],
+): ResolvedProvider | undefined {
+  const options = ungrouped(request, problems)
+  const input = { options, env, root }
+  const chosen = request.provider ?? Object.values(PROVIDERS).find(d => d.chosenByDefault(input))!.name
+  if (typeof chosen === 'object' && chosen !== null) {
+    const missing = missingMembers(chosen)
+    if (missing.length === 0) return fromObject(chosen)
+    problems.push(
+      `provider object is missing ${missing.join(', ')}: a provider implements the interface in README "The provider interface", or name one (${names()})`,
+    )
+    return undefined
+  }
+  const definition = providerDefinition(String(chosen))
+  if (!definition) {
+    problems.push(`provider "${String(chosen)}" is unknown: use ${names()}, or pass a provider object`)
+    return undefined
+  }
+  return fromDefinition(definition, input, request.provider !== undefined, problems)
 }
 
-/** The postgres provider's options from the settings: OpenAI embeddings by default when there is a key. */
-export function postgresOptions(settings: ProviderSettings): PostgresProviderOptions {
-  const embed =
-    settings.embed !== undefined
-      ? settings.embed
-      : settings.apiKey
-        ? createOpenAIEmbedder({ apiKey: settings.apiKey, baseURL: settings.baseURL })
-        : false
+const names = () => Object.keys(PROVIDERS).join(' or ')
+
+/** The options with each provider's group (`openai: { apiKey }`) merged over the flat keys. */
+function ungrouped(request: ProviderRequest, problems: string[]): Record<string, unknown> {
+  let options: Record<string, unknown> = { ...request }
+  for (const definition of Object.values(PROVIDERS) as ProviderDefinition[]) {
+    const group = definition.name
+    const given = (request as Record<string, unknown>)[group]
+    if (given === undefined) continue
+    const keys: readonly string[] = definition.keys
+    if (!given || typeof given !== 'object') {
+      problems.push(`${group} must be an object of ${group} settings (${keys.join(', ')})`)
+      continue
+    }
+    const unknown = Object.keys(given).filter(k => !keys.includes(k))
+    if (unknown.length) problems.push(`${group}.${unknown[0]} is not a ${group} setting: use ${keys.join(', ')}`)
+    options = { ...options, ...given }
+  }
+  return options
+}
+
+function fromDefinition(
+  definition: ProviderDefinition,
+  input: { options: Record<string, unknown>; env: Env; root: string },
+  named: boolean,
+  problems: string[],
+): ResolvedProvider {
+  const before = problems.length
+  const settings = definition.settings(input, problems)
+  // With a problem the options are refused: the fingerprint of bad settings is never needed.
+  const valid = problems.length === before
   return {
-    connectionString: settings.connectionString,
-    root: settings.root,
-    embed,
-    chunkSize: settings.chunkSize,
-    chunkOverlap: settings.chunkOverlap,
-    concurrency: settings.concurrency,
+    name: definition.name,
+    named,
+    limits: definition.limits,
+    fingerprint: valid ? { provider: definition.name, ...definition.fingerprint(settings) } : {},
+    local: valid && Boolean(definition.local?.(settings)),
+    exclusive: valid && Boolean(definition.exclusive?.(settings)),
+    canRetag: true,
+    searchKind: (valid && definition.searchKind?.(settings)) || STORE_SEARCH,
+    embedded: valid ? definition.embedded?.(settings) : undefined,
+    lostInCI: valid ? definition.lostInCI?.(settings) : undefined,
+    async create(context) {
+      const missing = definition.missing?.(settings)
+      if (missing) throw new UsageError(missing)
+      return definition.create(settings, context)
+    },
+    createdNotice: provider => definition.createdNotice?.(settings, provider),
   }
 }
 
-const openai: ProviderDefinition = {
-  name: 'openai',
-  limits: OPENAI_LIMITS,
-  contentSettings: s => ({ provider: 'openai', ...openAIFingerprint(s.chunkingStrategy) }),
-  problem: s =>
-    s.apiKey
-      ? undefined
-      : 'OPENAI_API_KEY is not set: export OPENAI_API_KEY=sk-... (or pass apiKey), or use --provider postgres for the embedded store',
-  async create(s) {
-    const { createOpenAIProvider } = await import('./openai')
-    return createOpenAIProvider({
-      apiKey: s.apiKey,
-      baseURL: s.baseURL,
-      chunkingStrategy: s.chunkingStrategy,
-      processingTimeoutMs: s.processingTimeoutMs,
-      concurrency: s.concurrency,
-      logger: s.logger,
-    })
-  },
+const STORE_SEARCH = "with the store's own search"
+
+/** The user's own provider: used as it is, its own fingerprint deciding re-uploads. */
+function fromObject(provider: VectorStoreProvider): ResolvedProvider {
+  return {
+    name: provider.name,
+    named: true,
+    limits: provider.limits,
+    fingerprint: { provider: provider.name, ...(provider.fingerprint?.() ?? {}) },
+    local: false,
+    exclusive: false,
+    canRetag: Boolean(provider.updateAttributes),
+    searchKind: STORE_SEARCH,
+    embedded: undefined,
+    lostInCI: undefined,
+    create: async () => provider,
+    createdNotice: () => undefined,
+  }
 }
 
-const postgres: ProviderDefinition = {
-  name: 'postgres',
-  limits: POSTGRES_LIMITS,
-  contentSettings: s => postgresFingerprint(resolvePostgresOptions(postgresOptions(s))),
-  // The embedded PGlite: no connection string (DATABASE_URL is already in it).
-  exclusive: s => !s.connectionString,
-  local: s => !s.connectionString,
-  async create(s) {
-    const { createPostgresProvider } = await import('./postgres')
-    return createPostgresProvider(postgresOptions(s))
-  },
-  createdNotice(s, provider) {
-    if (s.connectionString || process.env.DATABASE_URL) return undefined
-    const notice = (provider as { notice?: string }).notice
-    const where = relative(process.cwd(), resolvePostgresOptions(postgresOptions(s)).dataDir) || '.vectornator/store'
-    return `the embedded store is in ${where} (no API key needed); search it with \`vectornator search "your question"\`${notice ? ` — ${notice}` : ''}`
-  },
-}
+/** The members every provider has (the seed's interface), for the message naming what an object lacks. */
+const PROVIDER_METHODS = [
+  'initialize',
+  'connect',
+  'disconnect',
+  'verifyStore',
+  'createStore',
+  'uploadFile',
+  'updateFile',
+  'deleteFile',
+  'listFiles',
+  'enrichMetadata',
+  'cleanup',
+] as const
 
-export const PROVIDERS = { openai, postgres } as const satisfies Record<string, ProviderDefinition>
-export type ProviderName = keyof typeof PROVIDERS
-
-export function providerDefinition(name: string): ProviderDefinition | undefined {
-  return Object.hasOwn(PROVIDERS, name) ? PROVIDERS[name as ProviderName] : undefined
-}
-
-/** The provider used when none is named: OpenAI when there is a key, else the embedded store. */
-export function defaultProviderName(apiKey: string | undefined): ProviderName {
-  return apiKey ? 'openai' : 'postgres'
+function missingMembers(value: object): string[] {
+  const missing: string[] = PROVIDER_METHODS.filter(m => typeof (value as Record<string, unknown>)[m] !== 'function')
+  if (typeof (value as { name?: unknown }).name !== 'string') missing.unshift('name')
+  if (typeof (value as { limits?: unknown }).limits !== 'object') missing.push('limits')
+  return missing
 }

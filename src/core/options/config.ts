@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import type { MetadataOptions, VectornatorOptions } from '../../types'
 import { errorMessage, problemsError, UsageError } from '../../lib/errors'
 import { resolveOptions } from './options'
+import { PROVIDER_OPTION_KEYS, type ProviderOptions } from '../../providers/registry'
 import type { LlmsTxtOptions } from '../llms/options'
 
 /**
@@ -39,9 +40,10 @@ export const CONFIG_FILES = ['ts', 'mts', 'mjs', 'js', 'cjs', 'json'].map(ext =>
 
 /**
  * Every key a config file may hold. Typed against VectornatorConfig so a new option cannot be
- * forgotten here (tsc fails until it is listed).
+ * forgotten here (tsc fails until it is listed); the providers' keys come from the registry.
  */
 const CONFIG_KEYS: Record<keyof VectornatorConfig, true> = {
+  ...(Object.fromEntries(PROVIDER_OPTION_KEYS.map(key => [key, true])) as Record<keyof ProviderOptions, true>),
   root: true,
   include: true,
   exclude: true,
@@ -50,18 +52,8 @@ const CONFIG_KEYS: Record<keyof VectornatorConfig, true> = {
   allowSecrets: true,
   ref: true,
   provider: true,
-  apiKey: true,
-  baseURL: true,
   vectorStoreId: true,
   storeName: true,
-  chunkingStrategy: true,
-  processingTimeoutMs: true,
-  connectionString: true,
-  embed: true,
-  chunkSize: true,
-  chunkOverlap: true,
-  openai: true,
-  postgres: true,
   metadata: true,
   concurrency: true,
   dryRun: true,

@@ -1,65 +1,36 @@
 import { statSync } from 'node:fs'
-import { basename, isAbsolute, resolve } from 'node:path'
-import type { Embedder, MetadataOptions, ProgressEvent, ProviderName, VectornatorOptions } from '../../types'
-import { defaultProviderName, providerDefinition, PROVIDERS, type ProviderSettings } from '../../providers/registry'
-import type { Attributes, VectorStoreProvider } from '../../providers/types'
+import { isAbsolute, resolve } from 'node:path'
+import type { MetadataOptions, VectornatorOptions } from '../../types'
+import { resolveProvider, type ProviderOptions, type ResolvedProvider } from '../../providers/registry'
 import type { StateStore } from '../state/types'
-import { createConsoleLogger, type Logger } from '../../lib/logger'
+import type { Logger } from '../../lib/logger'
 import { problemsError, UsageError } from '../../lib/errors'
 import { normalRule, ruleProblems, RULE_NAMES, type AttributeRule } from '../scan/rules'
+import { COMPUTED_DEFAULTS, DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULTS, METADATA_DEFAULTS } from './defaults'
 
-/** Documents synced when `include` is not given: the text formats docs sites are written in. */
-export const DEFAULT_INCLUDE = ['**/*.{md,mdx,markdown,txt,rst,adoc}']
+export { DEFAULT_CONCURRENCY, DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from './defaults'
 
-/**
- * Always left out. Build output folders are excluded because the plugin syncs emitted files from
- * the build's own list (option `assets`), never by globbing them as sources.
- */
-export const DEFAULT_EXCLUDE = [
-  '**/node_modules/**',
-  '**/.git/**',
-  '**/.vectornator/**',
-  '**/dist/**',
-  '**/build/**',
-  '**/out/**',
-  '**/.output/**',
-  '**/.next/**',
-  '**/.nuxt/**',
-  '**/.svelte-kit/**',
-  '**/.astro/**',
-  '**/.vitepress/cache/**',
-  '**/.vitepress/dist/**',
-  '**/.vitepress/.temp/**',
-  '**/coverage/**',
-]
+/** Options taken as given: no default, undefined when not given. */
+type AsGiven = 'ref' | 'vectorStoreId' | 'maxFileSize' | 'baseUrl'
 
-export const DEFAULT_CONCURRENCY = 8
-
-export interface ResolvedOptions {
+/** Options whose resolved form is not what the user writes. */
+interface Reshaped {
   root: string
   include: string[]
+  /** The defaults (DEFAULT_EXCLUDE) first, then the user's. */
   exclude: string[]
-  gitignore: boolean
-  dot: boolean
   /** Globs of paths let through although they are or hold credentials (see scan/secrets.ts). */
   allowSecrets: string[]
-  ref: string | undefined
-  provider: ProviderName | VectorStoreProvider
-  providerName: string
-  /** The provider was named (option, config or flag), not taken by default. */
-  providerNamed: boolean
-  /** The store lives on this machine (the embedded PGlite): its state stays beside it, never in the shared branch. */
-  localStore: boolean
-  apiKey: string | undefined
-  baseURL: string | undefined
-  vectorStoreId: string | undefined
   storeName: string
-  chunkingStrategy: Record<string, unknown> | undefined
-  processingTimeoutMs: number | undefined
-  connectionString: string | undefined
-  embed: Embedder | false | undefined
-  chunkSize: number | undefined
-  chunkOverlap: number | undefined
+  logger: Logger
+  /** The one provider of the run, its settings inside it (see providers/registry.ts). */
+  provider: ResolvedProvider
+  /** `provider.name`, which every phase and the state's key use. */
+  providerName: string
+  /** `provider.named`: the provider was named (option, config or flag), not taken by default. */
+  providerNamed: boolean
+  /** `provider.local`: the store lives on this machine, its state beside it, never in the shared branch. */
+  localStore: boolean
   metadata:
     | (Required<Omit<MetadataOptions, 'path' | 'key' | 'type'>> & {
         type: 'git-branch' | 'file' | 'auto'
@@ -67,59 +38,27 @@ export interface ResolvedOptions {
         key: string | undefined
       })
     | StateStore
-  concurrency: number
-  dryRun: boolean
-  maxFileSize: number | undefined
-  baseUrl: string | undefined
-  attributes:
-    | string[]
-    | ((doc: { path: string; frontmatter: Record<string, unknown>; content: string }) => Attributes | undefined)
   /** The `version` / `locale` rules (a string option is a rule whose default is that value). */
   version: AttributeRule | undefined
   locale: AttributeRule | undefined
-  maxDeletions: number
-  allowMassDelete: boolean
-  newStore: boolean
-  allowOlder: boolean
-  verify: boolean
-  /** Checks file to run after a sync (relative to root), true for the default names, or false. */
-  checks: string | boolean
-  onProgress: (event: ProgressEvent) => void
-  logger: Logger
-  debug: boolean
 }
+
+/** The options resolved: the table's defaults filled in, the rest as given or reshaped. */
+export type ResolvedOptions = Required<Pick<VectornatorOptions, keyof typeof DEFAULTS>> & {
+  [K in AsGiven]: VectornatorOptions[K] | undefined
+} & Reshaped
+
+// A core option missing from ResolvedOptions fails here: a new option is given a default, taken
+// as given, or reshaped. The providers' own settings stay in the provider.
+type Unresolved = Exclude<keyof VectornatorOptions, keyof ProviderOptions | 'provider' | keyof ResolvedOptions>
+const everyOptionResolved: [Unresolved] extends [never] ? true : Unresolved = true
+void everyOptionResolved
 
 type Env = Record<string, string | undefined>
 
 function toList(value: string | string[] | undefined): string[] | undefined {
   if (value === undefined) return undefined
   return Array.isArray(value) ? value : [value]
-}
-
-function isProvider(value: unknown): value is VectorStoreProvider {
-  return typeof value === 'object' && value !== null && missingMethods(value).length === 0
-}
-
-/** The members every provider has (the seed's interface), for the message naming what an object lacks. */
-const PROVIDER_METHODS = [
-  'initialize',
-  'connect',
-  'disconnect',
-  'verifyStore',
-  'createStore',
-  'uploadFile',
-  'updateFile',
-  'deleteFile',
-  'listFiles',
-  'enrichMetadata',
-  'cleanup',
-] as const
-
-function missingMethods(value: object): string[] {
-  const missing: string[] = PROVIDER_METHODS.filter(m => typeof (value as Record<string, unknown>)[m] !== 'function')
-  if (typeof (value as { name?: unknown }).name !== 'string') missing.unshift('name')
-  if (typeof (value as { limits?: unknown }).limits !== 'object') missing.push('limits')
-  return missing
 }
 
 function isStateStore(value: unknown): value is StateStore {
@@ -144,37 +83,11 @@ function checkGlob(field: string, glob: unknown, errors: string[]): void {
   if (depth !== 0) errors.push(`${field} "${glob}" has unbalanced brackets or braces: fix the glob`)
 }
 
-/**
- * Resolves user options once into a fully defaulted object. Every problem is collected and
- * reported together in one UsageError, before any I/O beyond checking the root exists.
- */
-const GROUPS = {
-  openai: ['apiKey', 'baseURL', 'chunkingStrategy', 'processingTimeoutMs'],
-  postgres: ['connectionString', 'embed', 'chunkSize', 'chunkOverlap'],
-} as const satisfies Record<ProviderName, readonly (keyof VectornatorOptions)[]>
-
-/** Provider settings may be grouped (`openai: { apiKey }`); the flat keys keep working, a grouped one wins. */
-function flatten(user: VectornatorOptions, errors: string[]): VectornatorOptions {
-  let opts = user
-  for (const [group, keys] of Object.entries(GROUPS) as [ProviderName, readonly string[]][]) {
-    const given = user[group]
-    if (given === undefined) continue
-    if (!given || typeof given !== 'object') {
-      errors.push(`${group} must be an object of ${group} settings (${keys.join(', ')})`)
-      continue
-    }
-    const unknown = Object.keys(given).filter(k => !keys.includes(k))
-    if (unknown.length) errors.push(`${group}.${unknown[0]} is not a ${group} setting: use ${keys.join(', ')}`)
-    opts = { ...opts, ...given }
-  }
-  return opts
-}
-
 /** The settings that are checked, not derived: each problem is pushed on `errors`. */
 function checkSettings(opts: VectornatorOptions, errors: string[]): void {
-  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
-  const maxDeletions = opts.maxDeletions ?? 0.5
-  const attributes = opts.attributes ?? []
+  const concurrency = opts.concurrency ?? DEFAULTS.concurrency
+  const maxDeletions = opts.maxDeletions ?? DEFAULTS.maxDeletions
+  const attributes = opts.attributes ?? DEFAULTS.attributes
   if (opts.dot !== undefined && typeof opts.dot !== 'boolean')
     errors.push(`dot must be true or false, got ${JSON.stringify(opts.dot)}`)
 
@@ -184,14 +97,6 @@ function checkSettings(opts: VectornatorOptions, errors: string[]): void {
   if (typeof maxDeletions !== 'number' || !(maxDeletions >= 0 && maxDeletions <= 1))
     errors.push(
       `maxDeletions must be a share from 0 to 1 (0.5 = half the store), got ${JSON.stringify(opts.maxDeletions)}`,
-    )
-
-  if (
-    opts.processingTimeoutMs !== undefined &&
-    (!Number.isFinite(opts.processingTimeoutMs) || opts.processingTimeoutMs < 1)
-  )
-    errors.push(
-      `processingTimeoutMs must be a positive number of milliseconds, got ${JSON.stringify(opts.processingTimeoutMs)}`,
     )
 
   if (opts.maxFileSize !== undefined && (!Number.isInteger(opts.maxFileSize) || opts.maxFileSize < 1))
@@ -208,9 +113,6 @@ function checkSettings(opts: VectornatorOptions, errors: string[]): void {
   if (!Array.isArray(attributes) && typeof attributes !== 'function')
     errors.push('attributes must be a list of front matter field names or a function')
 
-  if (opts.embed !== undefined && opts.embed !== false && typeof opts.embed !== 'function')
-    errors.push('embed must be a function (texts: string[]) => Promise<number[][]>, or false')
-
   if (
     opts.checks !== undefined &&
     typeof opts.checks !== 'boolean' &&
@@ -222,15 +124,19 @@ function checkSettings(opts: VectornatorOptions, errors: string[]): void {
     errors.push(`ref ${JSON.stringify(opts.ref)} is not a git ref: give a tag, branch or commit`)
 }
 
+/**
+ * Resolves user options once into a fully defaulted object. Every problem is collected and
+ * reported together in one UsageError, before any I/O beyond checking the root exists.
+ */
 export function resolveOptions(user: VectornatorOptions = {}, env: Env = process.env): ResolvedOptions {
   if (user === null || typeof user !== 'object' || Array.isArray(user))
     throw new UsageError(
       `the options must be an object ({ root, include, provider, ... }), got ${user === null ? 'null' : Array.isArray(user) ? 'a list' : `${typeof user} ${JSON.stringify(user)}`}`,
     )
   const errors: string[] = []
-  const opts = flatten(user, errors)
+  const opts = user
 
-  const root = resolve(opts.root ?? process.cwd())
+  const root = resolve(opts.root ?? COMPUTED_DEFAULTS.root())
   try {
     if (!statSync(root).isDirectory())
       errors.push(`root ${root} is not a folder: pass --root with the folder of your documents`)
@@ -246,23 +152,7 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
   toList(opts.allowSecrets)?.forEach(g => checkGlob('allowSecrets', g, errors))
 
   checkSettings(opts, errors)
-  const providerOption = opts.provider ?? defaultProviderName(opts.apiKey ?? env.OPENAI_API_KEY)
-  if (providerOption && typeof providerOption === 'object' && !isProvider(providerOption))
-    errors.push(
-      `provider object is missing ${missingMethods(providerOption).join(', ')}: a provider implements the interface in README "The provider interface", or name one (${Object.keys(PROVIDERS).join(' or ')})`,
-    )
-  else if (!isProvider(providerOption) && !providerDefinition(String(providerOption)))
-    errors.push(
-      `provider "${String(providerOption)}" is unknown: use ${Object.keys(PROVIDERS).join(' or ')}, or pass a provider object`,
-    )
-  const providerName = isProvider(providerOption) ? providerOption.name : String(providerOption)
-
-  // The SDK would take it as is and fail each request with `Invalid URL`: said now, before any work.
-  const baseURL = opts.baseURL ?? env.OPENAI_BASE_URL
-  if (baseURL && (providerName === 'openai' || (opts.apiKey ?? env.OPENAI_API_KEY)) && !isHttpUrl(baseURL))
-    errors.push(
-      `${opts.baseURL !== undefined ? 'baseURL' : 'OPENAI_BASE_URL'} ${JSON.stringify(baseURL)} is not an http(s) URL: give one like https://api.openai.com/v1, or unset it`,
-    )
+  const provider = resolveProvider(opts, { root, env }, errors)
 
   const vectorStoreId = opts.vectorStoreId ?? env.VECTORNATOR_STORE_ID
   if (vectorStoreId !== undefined && (typeof vectorStoreId !== 'string' || !/^[\w-]+$/.test(vectorStoreId)))
@@ -272,68 +162,42 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
 
   const metadata = resolveMetadata(opts.metadata, root, errors)
 
-  const valueLimit = isProvider(providerOption)
-    ? providerOption.limits.maxAttributeValueLength
-    : providerDefinition(String(providerOption))?.limits.maxAttributeValueLength
-  for (const name of RULE_NAMES) errors.push(...ruleProblems(name, opts[name], valueLimit ?? 512))
+  const valueLimit = provider?.limits.maxAttributeValueLength ?? 512
+  for (const name of RULE_NAMES) errors.push(...ruleProblems(name, opts[name], valueLimit))
 
-  if (errors.length > 0) throw problemsError(errors)
+  if (errors.length > 0 || !provider) throw problemsError(errors)
 
   return {
+    ...DEFAULTS,
+    ...definedOf(opts, Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]),
     root,
     include,
     exclude: [...DEFAULT_EXCLUDE, ...userExclude],
-    gitignore: opts.gitignore ?? true,
-    dot: opts.dot ?? false,
     allowSecrets: toList(opts.allowSecrets) ?? [],
     ref: opts.ref,
-    provider: providerOption as ResolvedOptions['provider'],
-    providerName,
-    providerNamed: opts.provider !== undefined,
-    localStore:
-      !isProvider(providerOption) &&
-      Boolean(
-        providerDefinition(providerName)?.local?.({
-          connectionString: opts.connectionString ?? env.DATABASE_URL,
-        } as ProviderSettings),
-      ),
-    apiKey: opts.apiKey ?? env.OPENAI_API_KEY,
-    baseURL: opts.baseURL ?? env.OPENAI_BASE_URL,
     vectorStoreId,
-    storeName: opts.storeName ?? `vectornator ${basename(root)}`,
-    chunkingStrategy: opts.chunkingStrategy,
-    processingTimeoutMs: opts.processingTimeoutMs,
-    connectionString: opts.connectionString ?? env.DATABASE_URL,
-    embed: opts.embed,
-    chunkSize: opts.chunkSize,
-    chunkOverlap: opts.chunkOverlap,
-    metadata,
-    concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
-    dryRun: opts.dryRun ?? false,
     maxFileSize: opts.maxFileSize,
     baseUrl: opts.baseUrl,
-    attributes: opts.attributes ?? [],
+    storeName: opts.storeName ?? COMPUTED_DEFAULTS.storeName(root),
+    logger: opts.logger ?? COMPUTED_DEFAULTS.logger(opts.debug),
+    provider,
+    providerName: provider.name,
+    providerNamed: provider.named,
+    localStore: provider.local,
+    metadata,
     version: normalRule(opts.version),
     locale: normalRule(opts.locale),
-    maxDeletions: opts.maxDeletions ?? 0.5,
-    allowMassDelete: opts.allowMassDelete ?? false,
-    newStore: opts.newStore ?? false,
-    allowOlder: opts.allowOlder ?? false,
-    verify: opts.verify ?? false,
-    checks: opts.checks ?? false,
-    onProgress: opts.onProgress ?? (() => {}),
-    logger: opts.logger ?? createConsoleLogger({ debug: opts.debug }),
-    debug: opts.debug ?? false,
   }
 }
 
-function isHttpUrl(value: unknown): boolean {
-  if (typeof value !== 'string') return false
-  try {
-    return /^https?:$/.test(new URL(value).protocol)
-  } catch {
-    return false
-  }
+/** The options among `keys` that were given (an undefined one takes its default). */
+function definedOf<K extends keyof VectornatorOptions>(
+  opts: VectornatorOptions,
+  keys: K[],
+): Partial<Pick<VectornatorOptions, K>> {
+  return Object.fromEntries(keys.filter(k => opts[k] !== undefined).map(k => [k, opts[k]])) as Partial<
+    Pick<VectornatorOptions, K>
+  >
 }
 
 function resolveMetadata(
@@ -348,28 +212,22 @@ function resolveMetadata(
   if (given.branch !== undefined && !/^[\w./-]+$/.test(given.branch))
     errors.push(`branch "${given.branch}" is not a valid branch name`)
   return {
-    type: given.type ?? 'auto',
-    branch: given.branch ?? 'vectornator-metadata',
-    remote: given.remote ?? 'origin',
-    push: given.push ?? true,
-    path: resolve(root, given.path ?? '.vectornator/metadata.json'),
+    type: given.type ?? METADATA_DEFAULTS.type,
+    branch: given.branch ?? METADATA_DEFAULTS.branch,
+    remote: given.remote ?? METADATA_DEFAULTS.remote,
+    push: given.push ?? METADATA_DEFAULTS.push,
+    path: resolve(root, given.path ?? METADATA_DEFAULTS.path),
     key: given.key,
   }
 }
 
 /**
- * Why a build in CI does not sync, or undefined when it does: no key, no provider named and no
- * database, so the only store would be an embedded one made on a machine that is thrown away
- * after the job (a docs deploy, a pull request from a fork, which gets no secrets). One line,
- * naming what to set.
+ * Why a build in CI does not sync, or undefined when it does: no provider named, and the one taken
+ * by default keeps its store on a machine that is thrown away after the job (a docs deploy, a pull
+ * request from a fork, which gets no secrets). One line, naming what to set: the provider's.
  */
 export function nothingToSyncInCI(options: ResolvedOptions, ci: boolean): string | undefined {
-  if (
-    !ci ||
-    options.providerNamed ||
-    !options.localStore ||
-    (typeof options.metadata === 'object' && 'load' in options.metadata)
-  )
+  if (!ci || options.provider.named || (typeof options.metadata === 'object' && 'load' in options.metadata))
     return undefined
-  return "CI without OPENAI_API_KEY (or DATABASE_URL): nothing synced, the build goes on. Set OPENAI_API_KEY in the job's secrets to sync the store, or name a provider (provider: 'postgres') to sync an embedded store on this machine"
+  return options.provider.lostInCI
 }

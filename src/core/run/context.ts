@@ -40,9 +40,10 @@ export interface SyncContext {
 export function createContext(
   userOptions: VectornatorOptions,
   extras: VectornatorExtras,
-  { quiet = false }: { quiet?: boolean } = {},
+  { quiet = false, resolved }: { quiet?: boolean; resolved?: ResolvedOptions } = {},
 ): SyncContext {
-  const options = resolveOptions(userOptions)
+  // A face that resolved the options already (the plugin, at its start) hands them over as they are.
+  const options = resolved ?? resolveOptions(userOptions)
   for (const glob of quiet ? [] : options.include)
     if (/(^|\/|\*)\.env/.test(glob))
       options.logger.warn(`include "${glob}" names .env files: secrets files (.env, .env.*) are never uploaded`)
@@ -67,7 +68,7 @@ export function createContext(
     contentFingerprint: fingerprint(content),
     attributesFingerprint: fingerprint(attributeSettingsKey(attributeSettings)),
     attributeSettings,
-    canRetag: typeof options.provider === 'object' ? Boolean(options.provider.updateAttributes) : true,
+    canRetag: options.provider.canRetag,
     user: userOptions ?? {},
     emitted: [],
   }

@@ -1,14 +1,10 @@
 import type OpenAI from 'openai'
 import type { Logger } from '../../lib/logger'
 import type { Attributes, FileMetadata, RemoteFile } from '../types'
+import type { OpenAISettings } from './settings'
 
-export interface OpenAIProviderOptions {
-  /** Default: env OPENAI_API_KEY (read by the SDK). */
-  apiKey?: string
-  /** Default: env OPENAI_BASE_URL, else the SDK's. */
-  baseURL?: string
-  /** Passed through as `chunking_strategy` on every attach. */
-  chunkingStrategy?: Record<string, unknown>
+/** The provider's settings (definition.ts has their defaults), and what a caller adds to them. */
+export interface OpenAIProviderOptions extends OpenAISettings {
   /**
    * Most HTTP requests in flight to the API at once, whatever they are for (uploads, attaches,
    * polls, deletes, listings) and whichever call made them. Default 8. Not applied to `client`.
@@ -16,8 +12,6 @@ export interface OpenAIProviderOptions {
   concurrency?: number
   /** The SDK's own retries of 429, 5xx and dropped connections. Default 5 (retry.ts has the whole policy). */
   maxRetries?: number
-  /** A file still `in_progress` after this long is reported failed (retried next run). Default 10 minutes. */
-  processingTimeoutMs?: number
   /** Poll interval; default the server's `openai-poll-after-ms`, else our schedule (poll.ts). */
   pollIntervalMs?: number
   logger?: Logger

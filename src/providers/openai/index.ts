@@ -6,6 +6,7 @@ import { failFastWhenUnreachable } from './refused'
 import { retryAdvice, type RetryCounts } from './health'
 import { OPENAI_LIMITS, openAIFingerprint, uploadName } from '../openai-files'
 import type { OpenAIContext, OpenAIProviderOptions } from './context'
+import { OPENAI_DEFAULTS } from './settings'
 import { getDocument, listDocuments, listFileObjects } from './list'
 import { createPacedFetch, type PacerStats } from './pacing'
 import { uploadAndAttach } from './pipeline'
@@ -33,7 +34,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
     new OpenAI({
       apiKey: options.apiKey,
       baseURL: options.baseURL,
-      maxRetries: options.maxRetries ?? 5,
+      maxRetries: options.maxRetries ?? OPENAI_DEFAULTS.maxRetries,
       fetch: failFastWhenUnreachable(retryAdvice(pacer.fetch, retries)),
       logger: sdkLogger,
     })
@@ -47,7 +48,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
     },
     concurrency,
     uploadAttempts: maxSends(client.maxRetries),
-    timeoutMs: options.processingTimeoutMs ?? 10 * 60_000,
+    timeoutMs: options.processingTimeoutMs ?? OPENAI_DEFAULTS.processingTimeoutMs,
     logger: options.logger,
   }
   const uploader = createUploader(ctx)

@@ -1,12 +1,22 @@
 import { join } from 'node:path'
 import type { PGliteInterface } from '@electric-sql/pglite'
 import { DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE } from './chunk'
-import { UsageError } from '../../lib/errors'
+import { problemsError } from '../../lib/errors'
 import type { Embedder } from '../types'
-import { createGate } from '../in-flight'
-import { gatedEmbedder } from './embed'
 
 export type { Embedder } from '../types'
+
+/** The postgres provider's options as a user gives them (flat, or grouped as `postgres: {}`). */
+export interface PostgresSettings {
+  /** PostgreSQL server; default env DATABASE_URL, else the embedded PGlite under `.vectornator/store/`. */
+  connectionString?: string
+  /** Embedding function; default OpenAI embeddings when OPENAI_API_KEY is set, none otherwise. */
+  embed?: Embedder | false
+  /** Largest chunk in characters. Default 1500. */
+  chunkSize?: number
+  /** Characters repeated between consecutive chunks. Default 200 (at most a quarter of chunkSize). */
+  chunkOverlap?: number
+}
 
 export interface PostgresProviderOptions {
   /**
@@ -51,6 +61,8 @@ export interface PostgresProviderOptions {
 }
 
 export interface ResolvedPostgresOptions {
+  /** Most embedding requests in flight at once (the provider gates its embedder with it). */
+  concurrency: number
   connectionString?: string
   pglite?: PGliteInterface
   dataDir: string
@@ -66,67 +78,101 @@ export interface ResolvedPostgresOptions {
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
 
-/** Validates and defaults the options; throws one UsageError naming the field and the fix. */
+/** The defaults of the settings above, in one place. */
+export const POSTGRES_DEFAULTS = {
+  chunkSize: DEFAULT_CHUNK_SIZE,
+  chunkOverlap: DEFAULT_CHUNK_OVERLAP,
+  schema: 'vectornator',
+  language: 'english',
+  maxConnections: 4,
+  filesPerTransaction: 8,
+  embedBatchSize: 2048,
+  /** Embedding requests in flight (the core's `concurrency`). */
+  concurrency: 8,
+  /** Under the root (`root` option, else the current folder). */
+  dataDir: ['.vectornator', 'store'],
+} as const
+
+/** Validates and defaults the options; throws one UsageError naming each field and its fix. */
 export function resolvePostgresOptions(
   options: PostgresProviderOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedPostgresOptions {
-  const chunkSize = integer('chunkSize', options.chunkSize, DEFAULT_CHUNK_SIZE, 100)
+  const problems: string[] = []
+  const resolved = checkPostgresOptions(options, env, problems)
+  if (problems.length) throw problemsError(problems)
+  return resolved
+}
+
+/** resolvePostgresOptions, each problem pushed on `problems` (the options' other problems are reported with them). */
+export function checkPostgresOptions(
+  options: PostgresProviderOptions,
+  env: Record<string, string | undefined>,
+  problems: string[],
+): ResolvedPostgresOptions {
+  const integer = (field: string, value: number | undefined, fallback: number, min: number): number => {
+    if (value === undefined) return fallback
+    if (Number.isInteger(value) && value >= min) return value
+    problems.push(`postgres: ${field} must be an integer of at least ${min}, got ${value}`)
+    return fallback
+  }
+  const chunkSize = integer('chunkSize', options.chunkSize, POSTGRES_DEFAULTS.chunkSize, 100)
   const chunkOverlap = integer(
     'chunkOverlap',
     options.chunkOverlap,
-    Math.min(DEFAULT_CHUNK_OVERLAP, Math.floor(chunkSize / 4)),
+    Math.min(POSTGRES_DEFAULTS.chunkOverlap, Math.floor(chunkSize / 4)),
     0,
   )
   if (chunkOverlap >= chunkSize / 2)
-    throw new UsageError(
+    problems.push(
       `postgres: chunkOverlap (${chunkOverlap}) must be less than half of chunkSize (${chunkSize}): lower chunkOverlap`,
     )
 
-  const schema = options.schema ?? 'vectornator'
+  const schema = options.schema ?? POSTGRES_DEFAULTS.schema
   if (!IDENTIFIER.test(schema))
-    throw new UsageError(`postgres: schema "${schema}" is not a plain identifier: use lower-case letters, digits and _`)
-  const language = options.language ?? 'english'
+    problems.push(`postgres: schema "${schema}" is not a plain identifier: use lower-case letters, digits and _`)
+  const language = options.language ?? POSTGRES_DEFAULTS.language
   if (!IDENTIFIER.test(language))
-    throw new UsageError(
+    problems.push(
       `postgres: language "${language}" is not a text search configuration name: use e.g. english or simple`,
     )
 
-  const given = options.embed || undefined
-  if (given !== undefined && typeof given !== 'function')
-    throw new UsageError('postgres: embed must be a function (texts: string[]) => Promise<number[][]>, or false')
-  if (given?.dimensions !== undefined && !(Number.isInteger(given.dimensions) && given.dimensions > 0))
-    throw new UsageError(`postgres: embed.dimensions must be a positive integer, got ${given.dimensions}`)
-  const concurrency = integer('concurrency', options.concurrency, 8, 1)
-  const embed = given && gatedEmbedder(given, createGate(concurrency))
+  let embed = options.embed || undefined
+  if (embed !== undefined && typeof embed !== 'function') {
+    problems.push('postgres: embed must be a function (texts: string[]) => Promise<number[][]>, or false')
+    embed = undefined
+  }
+  if (embed?.dimensions !== undefined && !(Number.isInteger(embed.dimensions) && embed.dimensions > 0))
+    problems.push(`postgres: embed.dimensions must be a positive integer, got ${embed.dimensions}`)
 
   const connectionString = options.connectionString ?? (env.DATABASE_URL || undefined)
   if (connectionString !== undefined && !/^postgres(?:ql)?:\/\//.test(connectionString))
-    throw new UsageError('postgres: connectionString must start with postgres:// or postgresql://')
+    problems.push(
+      `postgres: ${options.connectionString !== undefined ? 'connectionString' : 'DATABASE_URL'} must start with postgres:// or postgresql://`,
+    )
 
   if (options.pglite && options.connectionString)
-    throw new UsageError('postgres: pass either pglite or connectionString, not both')
+    problems.push('postgres: pass either pglite or connectionString, not both')
 
   return {
     connectionString: options.pglite ? undefined : connectionString,
     pglite: options.pglite,
-    dataDir: options.dataDir ?? join(options.root ?? process.cwd(), '.vectornator', 'store'),
+    dataDir: options.dataDir ?? join(options.root ?? process.cwd(), ...POSTGRES_DEFAULTS.dataDir),
     embed,
     chunkSize,
     chunkOverlap,
     schema,
     language,
-    maxConnections: integer('maxConnections', options.maxConnections, 4, 1),
-    filesPerTransaction: integer('filesPerTransaction', options.filesPerTransaction, 8, 1),
-    embedBatchSize: integer('embedBatchSize', options.embedBatchSize, 2048, 1),
+    maxConnections: integer('maxConnections', options.maxConnections, POSTGRES_DEFAULTS.maxConnections, 1),
+    filesPerTransaction: integer(
+      'filesPerTransaction',
+      options.filesPerTransaction,
+      POSTGRES_DEFAULTS.filesPerTransaction,
+      1,
+    ),
+    embedBatchSize: integer('embedBatchSize', options.embedBatchSize, POSTGRES_DEFAULTS.embedBatchSize, 1),
+    concurrency: integer('concurrency', options.concurrency, POSTGRES_DEFAULTS.concurrency, 1),
   }
-}
-
-function integer(field: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isInteger(value) || value < min)
-    throw new UsageError(`postgres: ${field} must be an integer of at least ${min}, got ${value}`)
-  return value
 }
 
 // Bumped when chunkText changes what it produces: a new fingerprint re-indexes every store (2: long tables cut between rows, header repeated).

@@ -12,6 +12,7 @@ import type {
   VectorStoreProvider,
 } from '../types'
 import { openPGlite, openServer, wrapPGlite, type Db } from './db'
+import { createGate } from '../in-flight'
 import {
   checkAttributes,
   deleteDocuments,
@@ -22,7 +23,7 @@ import {
   updateDocumentAttributes,
   withIdentity,
 } from './documents'
-import { embedTexts, toVectorLiteral } from './embed'
+import { embedTexts, gatedEmbedder, toVectorLiteral } from './embed'
 import {
   postgresFingerprint,
   resolvePostgresOptions,
@@ -56,7 +57,10 @@ const LIST_PAGE_SIZE = 500
  * use and closed by `cleanup()`; options are validated at once.
  */
 export function createPostgresProvider(options: PostgresProviderOptions = {}): PostgresProvider {
-  return new PostgresStore(resolvePostgresOptions(options))
+  const resolved = resolvePostgresOptions(options)
+  // The one bound on embedding requests in flight, set here once for the provider's life.
+  const embed = resolved.embed && gatedEmbedder(resolved.embed, createGate(resolved.concurrency))
+  return new PostgresStore({ ...resolved, embed })
 }
 
 class PostgresStore implements PostgresProvider {

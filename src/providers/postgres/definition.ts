@@ -1,0 +1,71 @@
+import { relative } from 'node:path'
+import type { ProviderDefinition } from '../definition'
+import { openAIAccess } from '../openai/settings'
+import { POSTGRES_LIMITS } from './documents'
+import { createOpenAIEmbedder } from './embed'
+import {
+  checkPostgresOptions,
+  postgresFingerprint,
+  type PostgresSettings,
+  type ResolvedPostgresOptions,
+} from './options'
+
+/** The postgres provider as the registry lists it: its settings, checked, and a lazy create. */
+export const postgresDefinition: ProviderDefinition<PostgresSettings, ResolvedPostgresOptions> = {
+  name: 'postgres',
+  limits: POSTGRES_LIMITS,
+  keys: ['connectionString', 'embed', 'chunkSize', 'chunkOverlap'],
+  // The embedded store needs nothing: the provider when no other is asked for.
+  chosenByDefault: () => true,
+  settings(input, problems) {
+    const given = input.options as PostgresSettings
+    // OpenAI embeddings by default when there is a key (its base URL then matters too).
+    const embed =
+      given.embed !== undefined
+        ? given.embed
+        : (() => {
+            const access = openAIAccess(input, problems)
+            return access.apiKey ? createOpenAIEmbedder(access) : false
+          })()
+    return checkPostgresOptions(
+      {
+        connectionString: given.connectionString,
+        root: input.root,
+        embed,
+        chunkSize: given.chunkSize,
+        chunkOverlap: given.chunkOverlap,
+      },
+      input.env,
+      problems,
+    )
+  },
+  fingerprint: postgresFingerprint,
+  async create(s, { concurrency }) {
+    const { createPostgresProvider } = await import('./index')
+    return createPostgresProvider({ ...s, concurrency })
+  },
+  createdNotice(s, provider) {
+    if (s.connectionString) return undefined
+    const notice = (provider as { notice?: string }).notice
+    const where = relative(process.cwd(), s.dataDir) || '.vectornator/store'
+    return `the embedded store is in ${where} (no API key needed); search it with \`vectornator search "your question"\`${notice ? ` — ${notice}` : ''}`
+  },
+  // The embedded PGlite: no connection string (DATABASE_URL is already in it).
+  exclusive: s => !s.connectionString,
+  local: s => !s.connectionString,
+  searchKind: s => (s.embed ? 'by meaning and keywords' : 'by keywords (full-text: no embedder is configured)'),
+  lostInCI: s =>
+    s.connectionString
+      ? undefined
+      : "CI without OPENAI_API_KEY (or DATABASE_URL): nothing synced, the build goes on. Set OPENAI_API_KEY in the job's secrets to sync the store, or name a provider (provider: 'postgres') to sync an embedded store on this machine",
+  embedded: s =>
+    s.connectionString || s.pglite || s.dataDir.includes('://')
+      ? undefined
+      : {
+          dataDir: s.dataDir,
+          async openCopy(dataDir) {
+            const { createPostgresProvider } = await import('./index')
+            return createPostgresProvider({ ...s, dataDir })
+          },
+        },
+}
