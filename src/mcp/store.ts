@@ -1,11 +1,8 @@
 import { cp, mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { VectornatorOptions } from '../types'
-import { createVectornator, type StoreConnection, type Vectornator } from '../core/sync'
-import { providerSettings } from '../core/run/provider'
-import { resolveStateStore, type SyncState } from '../core/state'
-import { lockState } from '../core/state/lock'
+import type { SyncState } from '../types'
+import { type Connection, providerSettings, type Vectornator } from '../core'
 import { postgresOptions } from '../providers/registry'
 import { resolvePostgresOptions } from '../providers/postgres/options'
 
@@ -29,7 +26,7 @@ export function embeddedDataDir(vn: Vectornator): string | undefined {
  */
 export class StoreHandle {
   private constructor(
-    private current: { connection: StoreConnection; key: string | undefined; close(): Promise<void> },
+    private current: { connection: Connection; key: string | undefined; close(): Promise<void> },
     /** What, in a newer state, calls for a new connection. */
     private readonly keyOf: (state: SyncState) => string | undefined,
     private readonly reopen: () => Promise<StoreHandle['current']>,
@@ -38,7 +35,7 @@ export class StoreHandle {
   private pending?: Promise<void>
   private readonly retiring = new Set<StoreHandle['current']>()
 
-  static async open(userOptions: VectornatorOptions, vn: Vectornator): Promise<StoreHandle> {
+  static async open(vn: Vectornator): Promise<StoreHandle> {
     const dataDir = embeddedDataDir(vn)
     if (!dataDir) {
       const connect = async () => {
@@ -48,16 +45,16 @@ export class StoreHandle {
       // Another store only when the state names one (a sync with --new-store); --store pins it.
       return new StoreHandle(await connect(), s => vn.options.vectorStoreId ?? s.storeId, connect)
     }
-    const reopen = () => openCopy(userOptions, vn, dataDir)
+    const reopen = () => openCopy(vn, dataDir)
     return new StoreHandle(await reopen(), s => s.lastSync, reopen)
   }
 
-  get first(): StoreConnection {
+  get first(): Connection {
     return this.current.connection
   }
 
   /** The connection to search with, for the state as read now. */
-  async connection(state: SyncState | undefined): Promise<StoreConnection> {
+  async connection(state: SyncState | undefined): Promise<Connection> {
     if (state && this.keyOf(state) !== this.current.key) {
       this.pending ??= this.reopen()
         .then(next => {
@@ -85,37 +82,24 @@ export class StoreHandle {
 }
 
 /** A copy of the embedded database, taken while no sync writes it, opened as the store. */
-async function openCopy(
-  userOptions: VectornatorOptions,
-  vn: Vectornator,
-  dataDir: string,
-): Promise<StoreHandle['current']> {
+async function openCopy(vn: Vectornator, dataDir: string): Promise<StoreHandle['current']> {
   const { options } = vn
   const dir = await mkdtemp(join(tmpdir(), 'vectornator-mcp-'))
   const copy = join(dir, 'store')
   const cleanup = () => rm(dir, { recursive: true, force: true })
   try {
-    const state = await resolveStateStore(options, options.logger)
-    let key: string | undefined
-    const release = await lockState(options.root, state, {
-      onWait: pid =>
+    const key = await vn.whileLocked(
+      async state => {
+        if (await stat(dataDir).catch(() => undefined)) await cp(dataDir, copy, { recursive: true })
+        else await mkdir(copy, { recursive: true })
+        return state?.lastSync
+      },
+      pid =>
         options.logger.info(`mcp: waiting for a vectornator run (pid ${pid}) to finish writing the embedded store`),
-    })
-    try {
-      key = (await state.load())?.lastSync
-      if (await stat(dataDir).catch(() => undefined)) await cp(dataDir, copy, { recursive: true })
-      else await mkdir(copy, { recursive: true })
-    } finally {
-      await release()
-      await state.close()
-    }
+    )
     const { createPostgresProvider } = await import('../providers/postgres')
     const provider = createPostgresProvider({ ...postgresOptions(providerSettings(options)), dataDir: copy })
-    // The state where this project keeps it: a provider object alone would not say the store is local.
-    const connection = await createVectornator(
-      { ...userOptions, provider, metadata: await resolveStateStore(options, options.logger) },
-      {},
-    ).connect()
+    const connection = await vn.connect({ provider })
     return {
       connection,
       key,

@@ -1,8 +1,7 @@
 import { isAbsolute } from 'node:path'
 import type { VectornatorOptions } from '../types'
 import { UsageError } from '../lib/errors'
-import { resolveOptions } from '../core/options/options'
-import { type LlmsTxtOptions, type LlmsTxtSettings, resolveLlmsTxt } from '../core/llms/options'
+import { type LlmsTxtOptions, type LlmsTxtSettings, resolveLlmsTxt, resolveOptions } from '../core'
 
 /** Options of the bundler plugin: everything `sync()` takes, plus when and what to sync. */
 export interface VectornatorPluginOptions extends VectornatorOptions {
