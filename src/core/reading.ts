@@ -10,7 +10,6 @@ import { filesFromPaths } from './scan/scan'
 import { secretAllowance } from './scan/source'
 import type { SyncState } from './state'
 import { readSyncedState } from './read-state'
-import { SyncedReader } from './synced'
 import { withRuleDefaults, writeLlmsTxt, type LlmsTxtSettings, type LlmsTxtWritten, type Site } from './llms'
 
 /** What the faces read outside a sync: the state, searches and checks on an open store, llms.txt. */
@@ -107,9 +106,4 @@ export async function emittedDocuments(ctx: SyncContext, paths: string[]): Promi
   const { files, skipped } = await filesFromPaths(options.root, paths, limit, await secretAllowance(options))
   for (const s of skipped) options.logger.warn(`emitted file ${s.path} left out: ${s.reason}`)
   return files
-}
-
-/** The reader of this project's documents exactly as they were synced (see synced.ts). */
-export function syncedReader(ctx: SyncContext, maxBytes?: number): SyncedReader {
-  return new SyncedReader(ctx.options.root, { allowSecret: secretAllowance(ctx.options), maxBytes })
 }

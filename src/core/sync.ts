@@ -15,19 +15,13 @@ import { verifyState, type VerifyResult } from './inspect/verify'
 import { pruneStore, type PruneResult } from './inspect/prune'
 import { rollbackRef, stateHistory, type HistoryResult } from './inspect/history'
 import type { LlmsTxtSettings, LlmsTxtWritten } from './llms'
-import type { SyncedReader } from './synced'
-import {
-  checkStore,
-  type Connection,
-  emittedDocuments,
-  llmsTxtOf,
-  type LlmsTxtTarget,
-  type SearchAnswer,
-  searchOnce,
-  syncedReader,
-  withSearch,
-} from './reading'
+import { SyncedReader } from './synced'
+import type { Connection, LlmsTxtTarget, SearchAnswer } from './reading'
 import { readSyncedState, whileLocked } from './read-state'
+import { secretAllowance } from './scan/source'
+
+// Loaded when first used: a sync, run on every build, never needs it.
+const reading = () => import('./reading')
 
 export type { PlanReport } from './plan/report'
 export type { StoreConnection } from './run/store'
@@ -111,12 +105,13 @@ export interface Vectornator {
 export function createVectornator(userOptions: VectornatorOptions = {}, buildExtras: BuildExtras = {}): Vectornator {
   const { emitted, ...given } = buildExtras
   const extras: VectornatorExtras = emitted
-    ? { ...given, extraFiles: async () => emittedDocuments(ctx, await emitted()) }
+    ? { ...given, extraFiles: async () => (await reading()).emittedDocuments(ctx, await emitted()) }
     : given
   const ctx = createContext(userOptions, extras)
   const { options } = ctx
   const mutates = !options.dryRun
   const connect = async ({ provider }: { provider?: VectorStoreProvider } = {}): Promise<Connection> => {
+    const { withSearch } = await reading()
     if (!provider) return withSearch(ctx, await connectStore(ctx))
     // The state where this project keeps it: a provider object alone would not say the store is local.
     const metadata = await resolveStateStore(options, options.logger)
@@ -126,13 +121,13 @@ export function createVectornator(userOptions: VectornatorOptions = {}, buildExt
   return {
     options,
     connect,
-    search: async (query, request) => (await searchOnce(ctx, connect, query, request)).hits,
-    searchWithNotice: (query, request) => searchOnce(ctx, connect, query, request),
-    check: file => checkStore(ctx, connect, file),
+    search: async (query, request) => (await (await reading()).searchOnce(ctx, connect, query, request)).hits,
+    searchWithNotice: async (query, request) => (await reading()).searchOnce(ctx, connect, query, request),
+    check: async file => (await reading()).checkStore(ctx, connect, file),
     readState: ({ sameStore = false } = {}) => readSyncedState(options, { sameStore }),
     whileLocked: (fn, onWait) => whileLocked(options, fn, onWait),
-    llmsTxt: (settings, target) => llmsTxtOf(ctx, settings, target),
-    reader: ({ maxBytes } = {}) => syncedReader(ctx, maxBytes),
+    llmsTxt: async (settings, target) => (await reading()).llmsTxtOf(ctx, settings, target),
+    reader: ({ maxBytes } = {}) => new SyncedReader(options.root, { allowSecret: secretAllowance(options), maxBytes }),
     status: () =>
       withState(ctx, mutates, async store => {
         const { loaded: _loaded, files: _files, ...report } = await prepare(ctx, store, await openStatCache(ctx))
