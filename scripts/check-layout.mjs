@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url'
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const src = join(root, 'src')
 
-/** Folders of src/ and what each may not import (folders of src/, or package names). */
+/** The modules of core/ the faces may import: the core's public surface. */
+export const CORE_PUBLIC = ['core/index.ts']
+
+/**
+ * Folders of src/ and what each may not import (folders of src/, or package names); `core`: the
+ * only modules of core/ it may import, when it is a face.
+ */
 export const RULES = [
   {
     layer: 'core/',
@@ -55,7 +61,22 @@ export const RULES = [
     layer: 'mcp/',
     forbids: ['plugin/', 'cli/', 'testing/', 'frameworks/', 'index.ts', 'cli.ts'],
     packages: ['unplugin', 'vite', 'rollup', 'rolldown', 'webpack', '@rspack/core', 'esbuild', 'cac'],
+    core: CORE_PUBLIC,
   },
+  {
+    layer: 'plugin/',
+    forbids: ['cli/', 'mcp/', 'frameworks/', 'testing/', 'index.ts', 'cli.ts'],
+    packages: [],
+    core: CORE_PUBLIC,
+  },
+  {
+    layer: 'frameworks/',
+    forbids: ['cli/', 'mcp/', 'testing/', 'index.ts', 'cli.ts'],
+    packages: [],
+    core: CORE_PUBLIC,
+  },
+  // The frameworks' own folders (frameworks/folders.ts) are what `init` looks for.
+  { layer: 'cli/', forbids: ['plugin/', 'index.ts'], packages: [], core: CORE_PUBLIC },
   {
     layer: 'testing/',
     forbids: ['core/', 'providers/', 'plugin/', 'cli/', 'frameworks/', 'mcp/', 'index.ts', 'cli.ts'],
@@ -156,6 +177,10 @@ export function checkLayout(dir = src) {
         if (rule && !to.startsWith(rule.layer) && rule.forbids.some(f => to === f || to.startsWith(f)))
           problems.push(
             `src/${rel} imports src/${to}: ${rule.layer} may not import ${rule.forbids.find(f => to === f || to.startsWith(f))}`,
+          )
+        else if (rule?.core && to.startsWith('core/') && !rule.core.includes(to))
+          problems.push(
+            `src/${rel} imports src/${to} ("${spec}"): ${rule.layer} may import from core/ only ${rule.core.map(c => `src/${c}`).join(', ')}`,
           )
       } else if (rule) {
         const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]

@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8'
 import { cac } from 'cac'
 import pc from 'picocolors'
 import { errorMessage, VectornatorError } from './lib/errors'
-import { StateError } from './core/state/types'
+import { StateError } from './core'
 import { env, redact, useColor, type CommandModule } from './cli/shared'
 import { syncCommands } from './cli/commands/sync'
 

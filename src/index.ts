@@ -4,7 +4,16 @@
  * built from it in ./plugin and exported per bundler from ./vite, ./rollup, ...
  */
 export { createVectornator, search, status, sync } from './core/sync'
-export type { PlanReport, SearchRequest, StoreConnection, Vectornator, VectornatorExtras } from './core/sync'
+export type {
+  BuildExtras,
+  Connection,
+  PlanReport,
+  SearchAnswer,
+  SearchRequest,
+  StoreConnection,
+  Vectornator,
+  VectornatorExtras,
+} from './core/sync'
 export { searchDocs, searchFilter } from './core/inspect/search'
 export { resolveOptions, DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from './core/options/options'
 export type { ResolvedOptions } from './core/options/options'

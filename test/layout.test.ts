@@ -31,6 +31,27 @@ describe('the layout of src/', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
+  it('lets a face import only the core public module, and names the import it refuses', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vn-layout-'))
+    const put = (path: string, text: string) => {
+      mkdirSync(join(dir, path, '..'), { recursive: true })
+      writeFileSync(join(dir, path), text)
+    }
+    put('core/index.ts', "export { scan } from './scan/scan'\n")
+    put('core/scan/scan.ts', 'export const scan = 1\n')
+    put('core/state/lock.ts', 'export const lock = 1\n')
+    put('cli/ok.ts', "import { scan } from '../core'\nimport type { X } from '../core/index'\n")
+    put('cli/deep.ts', "import { scan } from '../core/scan/scan'\n")
+    put('mcp/lazy.ts', "export const lock = () => import('../core/state/lock')\n")
+    put('plugin/p.ts', "export type { Y } from '../core/scan/scan'\n")
+    expect(checkLayout(dir).sort()).toEqual([
+      'src/cli/deep.ts imports src/core/scan/scan.ts ("../core/scan/scan"): cli/ may import from core/ only src/core/index.ts',
+      'src/mcp/lazy.ts imports src/core/state/lock.ts ("../core/state/lock"): mcp/ may import from core/ only src/core/index.ts',
+      'src/plugin/p.ts imports src/core/scan/scan.ts ("../core/scan/scan"): plugin/ may import from core/ only src/core/index.ts',
+    ])
+    rmSync(dir, { recursive: true, force: true })
+  })
+
   it('finds a provider, its setting or its environment variable named in core/ or mcp/, from its folder alone', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vn-layout-'))
     const put = (path: string, text: string) => {

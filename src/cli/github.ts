@@ -1,6 +1,6 @@
 import { appendFileSync, readFileSync } from 'node:fs'
 import type { SyncResult } from '../types'
-import { markdownSummary } from '../core/plan/report'
+import { markdownSummary } from '../core'
 
 /**
  * Inside GitHub Actions: counts to GITHUB_OUTPUT (step outputs) and a Markdown table to

@@ -3,7 +3,7 @@ import type { VectornatorOptions } from '../types'
 import { createConsoleLogger, type Logger } from '../lib/logger'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadConfig } from '../core/options/config'
+import { loadConfig } from '../core'
 
 /** Flags every command that reads the documents or the store understands. */
 export interface CommonFlags {

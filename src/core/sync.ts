@@ -1,5 +1,7 @@
 import type { SearchHit, SyncResult, VectornatorOptions } from '../types'
-import { searchArguments, searchDocs, type SearchRequest } from './inspect/search'
+import type { VectorStoreProvider } from '../providers/types'
+import type { SearchRequest } from './inspect/search'
+import type { CheckReport } from './inspect/retrieval'
 import type { ResolvedOptions } from './options/options'
 import type { PlanReport } from './plan/report'
 import { createContext, type SyncContext, type VectornatorExtras } from './run/context'
@@ -7,11 +9,19 @@ import { openStatCache, prepare, saveStatCache } from './run/prepare'
 import { runSync } from './run/run-sync'
 import { connectStore, type StoreConnection } from './run/store'
 import { storeIsExclusive } from './run/provider'
-import { resolveStateStore, type StateStore } from './state'
+import { resolveStateStore, type StateStore, type SyncState } from './state'
 import { lockState } from './state/lock'
 import { verifyState, type VerifyResult } from './inspect/verify'
 import { pruneStore, type PruneResult } from './inspect/prune'
 import { rollbackRef, stateHistory, type HistoryResult } from './inspect/history'
+import type { LlmsTxtSettings, LlmsTxtWritten } from './llms'
+import { SyncedReader } from './synced'
+import type { Connection, LlmsTxtTarget, SearchAnswer } from './reading'
+import { readSyncedState, whileLocked } from './read-state'
+import { secretAllowance } from './scan/source'
+
+// Loaded when first used: a sync, run on every build, never needs it.
+const reading = () => import('./reading')
 
 export type { PlanReport } from './plan/report'
 export type { StoreConnection } from './run/store'
@@ -21,6 +31,16 @@ export type { PruneResult } from './inspect/prune'
 export type { HistoryResult } from './inspect/history'
 export { resultFromPlan } from './run/result'
 export type { SearchRequest } from './inspect/search'
+export type { Connection, LlmsTxtTarget, SearchAnswer } from './reading'
+
+/** What a build hands over besides the routes and folders: the files it emitted. */
+export interface BuildExtras extends VectornatorExtras {
+  /**
+   * Absolute paths of files the build emitted, synced besides the documents: those outside the
+   * root, too large or holding a credential are left out, each with a warning.
+   */
+  emitted?: () => Promise<string[]>
+}
 
 export interface RollbackResult {
   /** The git ref whose documents were synced (a state commit's recorded source commit). */
@@ -39,9 +59,10 @@ export interface Vectornator {
   sync(): Promise<SyncResult>
   /**
    * The store the state (or the options) name, opened for reading: search, checks, verify.
-   * Takes no lock and writes nothing.
+   * Takes no lock and writes nothing. With `provider`, that provider object is opened instead
+   * (a copy of the embedded database), with this project's state.
    */
-  connect(): Promise<StoreConnection>
+  connect(over?: { provider?: VectorStoreProvider }): Promise<Connection>
   /** Compares the state with the store (one listing); `repair` converges them. */
   verify(options?: { repair?: boolean }): Promise<VerifyResult>
   /** Removes what this tool created in the store and nothing tracks. */
@@ -55,6 +76,25 @@ export interface Vectornator {
    * `default`; `'*'` for all) and its `filter`. Opens the store and closes it again.
    */
   search(query: string, request?: SearchRequest): Promise<SearchHit[]>
+  /** As search, with what the store says of how it searched (an embedded store without embedder: keywords only). */
+  searchWithNotice(query: string, request?: SearchRequest): Promise<SearchAnswer>
+  /** Runs the retrieval checks (`file`, else vectornator.checks.* in the root) against the store. */
+  check(file?: string): Promise<CheckReport>
+  /**
+   * The sync state as the last sync left it, read without a sync (no lock kept, nothing
+   * written); undefined before the first sync. `sameStore`: refuse a state written for another
+   * store or provider than the options name.
+   */
+  readState(options?: { sameStore?: boolean }): Promise<SyncState | undefined>
+  /** Runs `fn` while no sync can write (the state's lock held), given the state as it is then. */
+  whileLocked<T>(fn: (state: SyncState | undefined) => Promise<T>, onWait?: (pid: number) => void): Promise<T>
+  /** Writes llms.txt and llms-full.txt from the state (read now unless given) into `target.outDir`. */
+  llmsTxt(settings: LlmsTxtSettings, target: LlmsTxtTarget): Promise<LlmsTxtWritten>
+  /**
+   * Reads the project's documents exactly as they were synced (llms-full.txt and the MCP server
+   * read through it): the work tree's copy when its hash is the state's, else the commit's.
+   */
+  reader(options?: { maxBytes?: number }): SyncedReader
 }
 
 /**
@@ -64,26 +104,35 @@ export interface Vectornator {
  */
 export function createVectornator(
   userOptions: VectornatorOptions = {},
-  extras: VectornatorExtras = {},
+  buildExtras: BuildExtras = {},
   /** `userOptions` as resolveOptions resolved them, by a face that did so already. */
   resolved?: ResolvedOptions,
 ): Vectornator {
+  const { emitted, ...given } = buildExtras
+  const extras: VectornatorExtras = emitted
+    ? { ...given, extraFiles: async () => (await reading()).emittedDocuments(ctx, await emitted()) }
+    : given
   const ctx = createContext(userOptions, extras, { resolved })
   const { options } = ctx
   const mutates = !options.dryRun
+  const connect = async ({ provider }: { provider?: VectorStoreProvider } = {}): Promise<Connection> => {
+    const { withSearch } = await reading()
+    if (!provider) return withSearch(ctx, await connectStore(ctx))
+    // The state where this project keeps it: a provider object alone would not say the store is local.
+    const metadata = await resolveStateStore(options, options.logger)
+    const other = createContext({ ...userOptions, provider, metadata }, {})
+    return withSearch(other, await connectStore(other))
+  }
   return {
     options,
-    connect: () => connectStore(ctx),
-    search: async (query, request) => {
-      // A bad request is refused before the store is opened.
-      searchArguments(options, query, request)
-      const connection = await connectStore(ctx)
-      try {
-        return await searchDocs(connection.provider, options, query, request)
-      } finally {
-        await connection.close()
-      }
-    },
+    connect,
+    search: async (query, request) => (await (await reading()).searchOnce(ctx, connect, query, request)).hits,
+    searchWithNotice: async (query, request) => (await reading()).searchOnce(ctx, connect, query, request),
+    check: async file => (await reading()).checkStore(ctx, connect, file),
+    readState: ({ sameStore = false } = {}) => readSyncedState(options, { sameStore }),
+    whileLocked: (fn, onWait) => whileLocked(options, fn, onWait),
+    llmsTxt: async (settings, target) => (await reading()).llmsTxtOf(ctx, settings, target),
+    reader: ({ maxBytes } = {}) => new SyncedReader(options.root, { allowSecret: secretAllowance(options), maxBytes }),
     status: () =>
       withState(ctx, mutates, async store => {
         const { loaded: _loaded, files: _files, ...report } = await prepare(ctx, store, await openStatCache(ctx))
@@ -115,7 +164,7 @@ export function createVectornator(
     history: (limit = 20) => withState(ctx, false, store => stateHistory(store, limit)),
     rollback: async target => {
       const ref = await withState(ctx, false, store => rollbackRef(store, target, options.logger))
-      const back = createVectornator({ ...userOptions, ref }, extras)
+      const back = createVectornator({ ...userOptions, ref }, buildExtras)
       return options.dryRun ? { ref, plan: await back.status() } : { ref, result: await back.sync() }
     },
   }

@@ -5,6 +5,7 @@ import fg from 'fast-glob'
 import type { Logger } from '../lib/logger'
 import type { VectornatorPluginOptions } from '../plugin/options'
 import { createFace, normalBase, type Face } from './face'
+import { ASTRO_FOLDERS } from './folders'
 import { starlightRules, type FrameworkRules } from './rules'
 
 /** The parts of Astro's config and integration API read here (Astro 4 and 5). */
@@ -29,9 +30,6 @@ interface IntegrationLogger {
   error(message: string): void
   debug(message: string): void
 }
-
-/** Where Astro takes pages from: Starlight's docs collection, then plain Markdown pages. */
-const PAGE_SOURCES = ['src/content/docs', 'src/pages']
 
 const asLogger = (l: IntegrationLogger): Logger => ({
   info: m => l.info(m),
@@ -112,7 +110,7 @@ export default function vectornatorAstro(options: VectornatorPluginOptions = {})
           options,
           {
             root,
-            include: PAGE_SOURCES.map(dir => `${dir}/**/*.{md,mdx,mdoc}`),
+            include: ASTRO_FOLDERS.map(dir => `${dir}/**/*.{md,mdx,mdoc}`),
             exclude: ['**/_*', '**/_*/**'],
             ...(origin ? { baseUrl: origin } : {}),
             ...astroRules(c, root),
@@ -137,7 +135,7 @@ export default function vectornatorAstro(options: VectornatorPluginOptions = {})
           files.push(html)
           routes.set(html, routeOf(base, page.pathname, config))
         }
-        for (const source of PAGE_SOURCES) {
+        for (const source of ASTRO_FOLDERS) {
           const docs = await fg('**/*.{md,mdx,mdoc,markdoc}', {
             cwd: join(root, source),
             onlyFiles: true,

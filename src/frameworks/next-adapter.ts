@@ -4,7 +4,6 @@ import { createRequire } from 'node:module'
 import type { VectornatorPluginOptions } from '../plugin/options'
 import { createFace } from './face'
 import {
-  NEXT_SOURCES,
   type NextConfig,
   type RenderedOutput,
   nextLocales,
@@ -12,6 +11,7 @@ import {
   sourceRoutes,
   sourcesOf,
 } from './next-routes'
+import { NEXT_FOLDERS } from './folders'
 import { nextraRules } from './rules'
 
 /** What `withVectornator` left for the adapter: the options, and the user's own adapter if any. */
@@ -64,7 +64,7 @@ const adapter: Adapter = {
     const root = ctx.projectDir
     const face = createFace(options, {
       root,
-      include: NEXT_SOURCES.map(dir => `${dir}/**/*.{md,mdx,mdoc}`),
+      include: NEXT_FOLDERS.map(dir => `${dir}/**/*.{md,mdx,mdoc}`),
       // `_meta` files and `_`-folders are Nextra's and Next.js's private parts, no pages.
       exclude: ['**/_*', '**/_*/**'],
       ...nextraRules(nextLocales(ctx.config)),

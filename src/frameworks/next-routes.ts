@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path'
 import fg from 'fast-glob'
+import { NEXT_FOLDERS } from './folders'
 import type { Languages } from './rules'
 
 /** The parts of the resolved next.config read here. */
@@ -12,9 +13,6 @@ export interface NextConfig {
   /** Nextra 4 moves `i18n` here (NEXTRA_LOCALES, a JSON list, `[""]` for none): Next.js's app router has no i18n. */
   env?: Record<string, string | undefined>
 }
-
-/** Where Nextra and Next.js take MDX pages from. */
-export const NEXT_SOURCES = ['content', 'src/content', 'app', 'src/app', 'pages', 'src/pages']
 
 /** `/guide/intro` under basePath, with the slash trailingSlash gives it. */
 export function linkOf(route: string, config: NextConfig): string {
@@ -50,7 +48,7 @@ export function sourceRoute(folder: string, file: string, config: NextConfig): s
 
 /** Each source document's route, by absolute path. */
 export async function sourceRoutes(root: string, config: NextConfig, routes: Map<string, string>): Promise<void> {
-  for (const folder of NEXT_SOURCES) {
+  for (const folder of NEXT_FOLDERS) {
     const files = await fg('**/*.{md,mdx,mdoc}', {
       cwd: join(root, folder),
       onlyFiles: true,

@@ -3,6 +3,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import fg from 'fast-glob'
 import type { VectornatorPluginOptions } from '../plugin/options'
 import { createFace, normalBase } from './face'
+import { NUXT_CONTENT } from './folders'
 import { nuxtRules, type FrameworkRules } from './rules'
 
 /** The parts of Nuxt (3 and 4) and its Nitro server read here. */
@@ -61,8 +62,8 @@ export function contentPath(relative: string): string {
 const underBase = (base: string, route: string) => (route === '/' ? base : `${base}${route.replace(/^\/+/, '')}`)
 
 async function contentRoutes(root: string, base: string, routes: Map<string, string>): Promise<void> {
-  const files = await fg('**/*.{md,mdx,mdoc}', { cwd: join(root, 'content'), onlyFiles: true, suppressErrors: true })
-  for (const file of files) routes.set(resolve(root, 'content', file), underBase(base, contentPath(file)))
+  const files = await fg('**/*.{md,mdx,mdoc}', { cwd: join(root, NUXT_CONTENT), onlyFiles: true, suppressErrors: true })
+  for (const file of files) routes.set(resolve(root, NUXT_CONTENT, file), underBase(base, contentPath(file)))
 }
 
 /**
@@ -93,14 +94,14 @@ export default async function vectornatorNuxt(inline: VectornatorPluginOptions =
   if (config.dev || config._prepare) return
   const options = { ...config.vectornator, ...inline }
   const root = config.rootDir
-  const content = usesContent(config.modules ?? []) && existsSync(join(root, 'content'))
+  const content = usesContent(config.modules ?? []) && existsSync(join(root, NUXT_CONTENT))
   const base = normalBase(config.app?.baseURL)
 
   // Set up once Nitro is: the prerendered pages' folder (the preset's) gives them their locale.
   nuxt.hook('nitro:init', async nitro => {
     const face = createFace(options, {
       root,
-      ...(content ? { include: ['content/**/*.{md,mdx,mdoc}'], exclude: ['**/_*', '**/_*/**'] } : {}),
+      ...(content ? { include: [`${NUXT_CONTENT}/**/*.{md,mdx,mdoc}`], exclude: ['**/_*', '**/_*/**'] } : {}),
       ...nuxtSiteRules(config.i18n, root, nitro.options.output.publicDir),
     })
     // A bad config file fails the build before Nuxt bundles anything.

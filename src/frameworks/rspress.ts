@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { isAbsolute, relative, resolve, sep } from 'node:path'
 import type { VectornatorPluginOptions } from '../plugin/options'
 import { createFace, normalBase, type Face } from './face'
+import { RSPRESS_DOCS } from './folders'
 import { rspressRules, type FrameworkRules } from './rules'
 
 /** The parts of Rspress's config and route list read here (Rspress 2). */
@@ -49,7 +50,7 @@ function within(root: string, dir: string): string | undefined {
 
 /** The `version` / `locale` rules of the site's languages and versions, as Rspress reads them. */
 export function rspressSiteRules(config: RspressConfig, root: string): FrameworkRules {
-  const docs = within(root, config.root ?? 'docs')
+  const docs = within(root, config.root ?? RSPRESS_DOCS)
   if (!docs) return {}
   const locales = (config.locales ?? config.themeConfig?.locales ?? []).map(l => l.lang)
   const out = within(root, config.outDir ?? 'doc_build')
@@ -78,7 +79,7 @@ export default function vectornatorRspress(options: VectornatorPluginOptions = {
     name: 'vectornator',
     async config(config: RspressConfig, _utils: unknown, isProd: boolean) {
       if (!isProd) return config
-      const docs = toPosix(relative(root, resolve(root, config.root ?? 'docs'))) || '.'
+      const docs = toPosix(relative(root, resolve(root, config.root ?? RSPRESS_DOCS))) || '.'
       const origin = config.siteOrigin ? new URL(config.siteOrigin).origin : undefined
       face = createFace(options, {
         root,

@@ -1,4 +1,4 @@
-import type { AttributeRule } from '../core/scan/rules'
+import type { AttributeRule } from '../types'
 
 /**
  * How a docs framework lays out versions and locales, as the core's `version` / `locale` rules

@@ -1,5 +1,4 @@
-import type { ResolvedOptions } from '../core/options/options'
-import type { StoreConnection } from '../core/sync'
+import type { Connection, ResolvedOptions } from '../core'
 import type { Logger } from '../lib/logger'
 import type { DocumentLibrary } from './documents'
 
@@ -9,7 +8,7 @@ export interface DocsContext {
   name: string
   options: ResolvedOptions
   library: DocumentLibrary
-  connection(): Promise<StoreConnection>
+  connection(): Promise<Connection>
   logger: Logger
   /** Cuts secrets out of a message before it leaves the process. */
   redact(text: string): string

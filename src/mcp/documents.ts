@@ -1,11 +1,8 @@
 import type { AttributeFilter, AttributeValue, Attributes } from '../providers/types'
-import { searchFilter, type SearchRequest } from '../core/inspect/search'
-import type { ResolvedOptions } from '../core/options/options'
-import { refuseForeignState } from '../core/run/context'
-import { resolveStateStore, type SyncState } from '../core/state'
-import { secretAllowance } from '../core/scan/source'
+import type { SyncState } from '../types'
+import { type ResolvedOptions, searchFilter, type SearchRequest, type SyncedReader, type Vectornator } from '../core'
 import { nothingSynced, pathForUrl, RefusedError, syncedEntry } from './paths'
-import { DocumentReader, type DocumentText } from './read'
+import { type DocumentText, MAX_DOCUMENT_BYTES, readDocument } from './read'
 
 /** A sync from another process (a build, CI) is seen within this long. */
 const STATE_MAX_AGE_MS = 5_000
@@ -62,14 +59,16 @@ export function infoOf(path: string, attributes: Attributes | undefined): Docume
 export class DocumentLibrary {
   private loadedAt: number
   private pending?: Promise<SyncState | undefined>
-  private readonly reader: DocumentReader
+  private readonly reader: SyncedReader
+  private readonly options: ResolvedOptions
 
   constructor(
-    private readonly options: ResolvedOptions,
+    private readonly vn: Vectornator,
     private state: SyncState | undefined,
   ) {
     this.loadedAt = Date.now()
-    this.reader = new DocumentReader(options.root, secretAllowance(options))
+    this.options = vn.options
+    this.reader = vn.reader({ maxBytes: MAX_DOCUMENT_BYTES })
   }
 
   /** The state, read again when it is older than `maxAgeMs`; reads at the same time share one load. */
@@ -82,16 +81,10 @@ export class DocumentLibrary {
   }
 
   private async reload(): Promise<SyncState | undefined> {
-    const store = await resolveStateStore(this.options, this.options.logger)
-    try {
-      const state = await store.load()
-      if (state) refuseForeignState(state, this.options, store)
-      this.state = state
-      this.loadedAt = Date.now()
-      return state
-    } finally {
-      await store.close()
-    }
+    const state = await this.vn.readState({ sameStore: true })
+    this.state = state
+    this.loadedAt = Date.now()
+    return state
   }
 
   /** One page of the documents, sorted by path, narrowed like a search (default version and locale). */
@@ -153,6 +146,6 @@ export class DocumentLibrary {
 
   private async readAt(state: SyncState | undefined, path: string): Promise<DocumentInfo & DocumentText> {
     const entry = syncedEntry(state, path)
-    return { ...infoOf(path, entry.attributes), ...(await this.reader.read(path, entry, state!)) }
+    return { ...infoOf(path, entry.attributes), ...(await readDocument(this.reader, path, entry, state!)) }
   }
 }

@@ -1,6 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { VectornatorOptions } from '../types'
-import { createVectornator } from '../core/sync'
+import { createVectornator } from '../core'
 import type { Logger } from '../lib/logger'
 import { DocumentLibrary } from './documents'
 import { serveHttp, type HttpOptions } from './http'
@@ -27,7 +27,7 @@ export async function serveMcp(userOptions: VectornatorOptions, options: McpServ
   const vn = createVectornator({ ...userOptions, logger: options.logger })
   // Started before any sync (an assistant's config written first): it serves anyway, and its
   // tools say what to do until a sync has run.
-  let store: StoreHandle | undefined = await StoreHandle.open(userOptions, vn).catch((error: unknown) => {
+  let store: StoreHandle | undefined = await StoreHandle.open(vn).catch((error: unknown) => {
     if (!(error instanceof UsageError) || !/nothing has been synced/.test(error.message)) throw error
     options.logger.warn(
       `mcp: nothing has been synced from ${vn.options.root} yet: serving anyway; the tools say so until \`vectornator sync\` has run`,
@@ -35,7 +35,7 @@ export async function serveMcp(userOptions: VectornatorOptions, options: McpServ
     return undefined
   })
   let opening: Promise<StoreHandle> | undefined
-  const library = new DocumentLibrary(vn.options, store?.first.state)
+  const library = new DocumentLibrary(vn, store?.first.state)
   const ctx: DocsContext = {
     name: `the documentation in ${vn.options.root}`,
     options: vn.options,
@@ -43,7 +43,7 @@ export async function serveMcp(userOptions: VectornatorOptions, options: McpServ
     connection: async () => {
       const state = await library.current()
       if (!store) {
-        opening ??= StoreHandle.open(userOptions, vn).finally(() => {
+        opening ??= StoreHandle.open(vn).finally(() => {
           opening = undefined
         })
         store = await opening.catch(() => {

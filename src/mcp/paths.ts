@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path'
-import { isSecretPath } from '../core/scan/scan'
-import type { FileState, SyncState } from '../core/state'
+import { isSecretPath } from '../core'
+import type { FileState, SyncState } from '../types'
 
 /** A request the server refuses; its message is what the assistant reads, so it says why and what to do. */
 export class RefusedError extends Error {

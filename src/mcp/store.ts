@@ -1,10 +1,8 @@
 import { cp, mkdir, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { VectornatorOptions } from '../types'
-import { createVectornator, type StoreConnection, type Vectornator } from '../core/sync'
-import { resolveStateStore, type SyncState } from '../core/state'
-import { lockState } from '../core/state/lock'
+import type { SyncState } from '../types'
+import { type Connection, type Vectornator } from '../core'
 
 /** Old connections stay open this long after a newer one replaces them, for the searches still running on them. */
 const RETIRE_AFTER_MS = 30_000
@@ -23,7 +21,7 @@ export function embeddedDataDir(vn: Vectornator): string | undefined {
  */
 export class StoreHandle {
   private constructor(
-    private current: { connection: StoreConnection; key: string | undefined; close(): Promise<void> },
+    private current: { connection: Connection; key: string | undefined; close(): Promise<void> },
     /** What, in a newer state, calls for a new connection. */
     private readonly keyOf: (state: SyncState) => string | undefined,
     private readonly reopen: () => Promise<StoreHandle['current']>,
@@ -32,7 +30,7 @@ export class StoreHandle {
   private pending?: Promise<void>
   private readonly retiring = new Set<StoreHandle['current']>()
 
-  static async open(userOptions: VectornatorOptions, vn: Vectornator): Promise<StoreHandle> {
+  static async open(vn: Vectornator): Promise<StoreHandle> {
     const dataDir = embeddedDataDir(vn)
     if (!dataDir) {
       const connect = async () => {
@@ -42,16 +40,16 @@ export class StoreHandle {
       // Another store only when the state names one (a sync with --new-store); --store pins it.
       return new StoreHandle(await connect(), s => vn.options.vectorStoreId ?? s.storeId, connect)
     }
-    const reopen = () => openCopy(userOptions, vn, dataDir)
+    const reopen = () => openCopy(vn, dataDir)
     return new StoreHandle(await reopen(), s => s.lastSync, reopen)
   }
 
-  get first(): StoreConnection {
+  get first(): Connection {
     return this.current.connection
   }
 
   /** The connection to search with, for the state as read now. */
-  async connection(state: SyncState | undefined): Promise<StoreConnection> {
+  async connection(state: SyncState | undefined): Promise<Connection> {
     if (state && this.keyOf(state) !== this.current.key) {
       this.pending ??= this.reopen()
         .then(next => {
@@ -79,39 +77,26 @@ export class StoreHandle {
 }
 
 /** A copy of the embedded database, taken while no sync writes it, opened as the store. */
-async function openCopy(
-  userOptions: VectornatorOptions,
-  vn: Vectornator,
-  dataDir: string,
-): Promise<StoreHandle['current']> {
+async function openCopy(vn: Vectornator, dataDir: string): Promise<StoreHandle['current']> {
   const { options } = vn
   const dir = await mkdtemp(join(tmpdir(), 'vectornator-mcp-'))
   const copy = join(dir, 'store')
   const cleanup = () => rm(dir, { recursive: true, force: true })
   try {
-    const state = await resolveStateStore(options, options.logger)
-    let key: string | undefined
-    const release = await lockState(options.root, state, {
-      onWait: pid =>
+    const key = await vn.whileLocked(
+      async state => {
+        if (await stat(dataDir).catch(() => undefined)) await cp(dataDir, copy, { recursive: true })
+        else await mkdir(copy, { recursive: true })
+        return state?.lastSync
+      },
+      pid =>
         options.logger.info(`mcp: waiting for a vectornator run (pid ${pid}) to finish writing the embedded store`),
-    })
-    try {
-      key = (await state.load())?.lastSync
-      if (await stat(dataDir).catch(() => undefined)) await cp(dataDir, copy, { recursive: true })
-      else await mkdir(copy, { recursive: true })
-    } finally {
-      await release()
-      await state.close()
-    }
+    )
     const provider = await options.provider.embedded!.openCopy(copy, {
       concurrency: options.concurrency,
       logger: options.logger,
     })
-    // The state where this project keeps it: a provider object alone would not say the store is local.
-    const connection = await createVectornator(
-      { ...userOptions, provider, metadata: await resolveStateStore(options, options.logger) },
-      {},
-    ).connect()
+    const connection = await vn.connect({ provider })
     return {
       connection,
       key,

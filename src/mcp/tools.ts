@@ -1,7 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
-import { searchDocs } from '../core/inspect/search'
 import { errorMessage } from '../lib/errors'
 import { infoOf, widenFilter } from './documents'
 import { RefusedError } from './paths'
@@ -65,7 +64,7 @@ function registerSearch(server: McpServer, ctx: DocsContext): void {
     },
     guarded(ctx, async ({ query, limit, version, locale, filter }) => {
       const connection = await ctx.connection()
-      const hits = await searchDocs(connection.provider, ctx.options, query, {
+      const { hits } = await connection.search(query, {
         limit,
         version,
         locale,

@@ -1,10 +1,8 @@
 import { isAbsolute, relative } from 'node:path'
 import type { Logger } from '../lib/logger'
 import { errorMessage, SyncError } from '../lib/errors'
-import type { ResolvedOptions } from '../core/options/options'
-import { readSyncedState, withRuleDefaults, writeLlmsTxt } from '../core/llms'
+import type { Site, Vectornator } from '../core'
 import type { PluginSettings } from './options'
-import type { Site } from '../core/llms/render'
 
 /** Output folders the default excludes already leave out (see DEFAULT_EXCLUDE). */
 const EXCLUDED = new Set([
@@ -57,7 +55,7 @@ export type SyncOutcome = 'synced' | 'dry run' | 'failed'
  */
 export async function writeBuildLlmsTxt(
   settings: PluginSettings,
-  options: ResolvedOptions,
+  vn: Vectornator,
   build: { outDir?: string; site?: Partial<Site> },
   outcome: SyncOutcome,
   logger: Logger,
@@ -67,7 +65,7 @@ export async function writeBuildLlmsTxt(
   const { outDir } = build
   if (!outDir) return logger.info('llms.txt: the build names no output folder: not written')
   try {
-    const state = await readSyncedState(options)
+    const state = await vn.readState()
     if (!state || Object.keys(state.files).length === 0) {
       const why = state ? 'the sync state holds no documents' : 'nothing has been synced yet'
       return logger.warn(`llms.txt: ${why}${outcome === 'synced' ? '' : ` (this sync: ${outcome})`}: not written`)
@@ -76,14 +74,7 @@ export async function writeBuildLlmsTxt(
       logger.info(
         `llms.txt: ${outcome === 'failed' ? 'the sync failed' : 'dry run'}: written from the state of the last sync (${state.lastSync || 'unknown time'})`,
       )
-    await writeLlmsTxt({
-      root: options.root,
-      outDir,
-      state,
-      settings: withRuleDefaults(settings.llmsTxt, options),
-      site: build.site,
-      logger,
-    })
+    await vn.llmsTxt(settings.llmsTxt, { outDir, state, site: build.site })
   } catch (error) {
     const message = `llms.txt not written: ${errorMessage(error)}`
     logger.error(message)

@@ -1,9 +1,14 @@
 import { isAbsolute } from 'node:path'
 import type { VectornatorOptions } from '../types'
 import { UsageError } from '../lib/errors'
-import { resolveOptions, type ResolvedOptions } from '../core/options/options'
-import { PLUGIN_DEFAULTS } from '../core/options/defaults'
-import { type LlmsTxtOptions, type LlmsTxtSettings, resolveLlmsTxt } from '../core/llms/options'
+import {
+  type LlmsTxtOptions,
+  type LlmsTxtSettings,
+  PLUGIN_DEFAULTS,
+  resolveLlmsTxt,
+  resolveOptions,
+  type ResolvedOptions,
+} from '../core'
 
 /** Options of the bundler plugin: everything `sync()` takes, plus when and what to sync. */
 export interface VectornatorPluginOptions extends VectornatorOptions {

@@ -2,14 +2,18 @@ import { relative, resolve, sep } from 'node:path'
 import fg from 'fast-glob'
 import type { SyncResult } from '../types'
 import type { Logger } from '../lib/logger'
-import { createVectornator } from '../core/sync'
 import { errorMessage, SyncError } from '../lib/errors'
-import { providerLimits } from '../core/run/provider'
-import { PLAN_LIST_LIMIT, planLines, summaryLine } from '../core/plan/report'
-import { filesFromPaths } from '../core/scan/scan'
-import { secretAllowance } from '../core/scan/source'
-import { loadConfig } from '../core/options/config'
-import { DEFAULT_EXCLUDE, nothingToSyncInCI, type ResolvedOptions } from '../core/options/options'
+import {
+  createVectornator,
+  loadConfig,
+  nothingToSyncInCI,
+  PLAN_LIST_LIMIT,
+  planLines,
+  type ResolvedOptions,
+  summaryLine,
+  type Vectornator,
+  DEFAULT_EXCLUDE,
+} from '../core'
 import { isCI, type PluginSettings, resolvePluginOptions, type VectornatorPluginOptions } from './options'
 import { excludeWritten, type SyncOutcome, writeBuildLlmsTxt } from './llms'
 
@@ -210,10 +214,10 @@ export class Runner {
     const logger = settings.core.logger ?? target.logger
     let message = ''
     let synced: SyncResult | undefined
-    const made: { options?: ResolvedOptions } = {}
+    const made: { vn?: Vectornator } = {}
     const build = { outDir: target.outDir ?? target.outputs[0]?.dir, site: target.site }
     const llms = (outcome: SyncOutcome) =>
-      made.options && writeBuildLlmsTxt(settings, made.options, build, outcome, logger, mayThrow)
+      made.vn && writeBuildLlmsTxt(settings, made.vn, build, outcome, logger, mayThrow)
     try {
       const result = await this.syncOutputs(target, logger, made)
       if (!result) return undefined
@@ -244,7 +248,7 @@ export class Runner {
   private async syncOutputs(
     target: SyncTarget,
     logger: Logger,
-    made: { options?: ResolvedOptions },
+    made: { vn?: Vectornator },
   ): Promise<SyncResult | undefined> {
     const { settings } = this
     const root = settings.core.root ?? target.root
@@ -273,25 +277,13 @@ export class Runner {
         routes,
         sources,
         site: target.site,
-        extraFiles: settings.assets
-          ? async () => {
-              const limit = vn.options.maxFileSize ?? providerLimits(vn.options).maxFileBytes
-              const { files, skipped } = await filesFromPaths(
-                vn.options.root,
-                await selectAssets(settings.assets, target.outputs, vn.options.dot),
-                limit,
-                await secretAllowance(vn.options),
-              )
-              for (const s of skipped) logger.warn(`emitted file ${s.path} left out: ${s.reason}`)
-              return files
-            }
-          : undefined,
+        emitted: settings.assets ? () => selectAssets(settings.assets, target.outputs, vn.options.dot) : undefined,
       },
       resolved,
     )
     const skip = nothingToSyncInCI(vn.options, isCI())
     if (skip) return void this.notice(logger, skip)
-    made.options = vn.options
+    made.vn = vn
     return vn.sync()
   }
 }

@@ -1,4 +1,4 @@
-import { createVectornator } from '../../core/sync'
+import { createVectornator, planMarkdown, summaryLine } from '../../core'
 import { createProgress } from '../progress'
 import { jsonResult } from './sync'
 import { type CommandModule, type CommonFlags, env, loggerFor, optionsFor, withCommonFlags } from '../shared'
@@ -43,7 +43,6 @@ export const historyCommands: CommandModule = (cli, setExit) => {
         ...(flags.allowMassDelete ? { allowMassDelete: true } : {}),
       })
       const { plan, result } = await createVectornator({ ...options, logger, onProgress }).rollback(String(target))
-      const { planMarkdown, summaryLine } = await import('../../core/plan/report')
       if (plan) {
         process.stdout.write(planMarkdown(plan))
         return setExit(0)

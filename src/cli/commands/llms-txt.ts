@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { createVectornator } from '../../core/sync'
-import { readSyncedState, resolveLlmsTxt, withRuleDefaults, writeLlmsTxt } from '../../core/llms'
+import { createVectornator, resolveLlmsTxt } from '../../core'
 import { UsageError } from '../../lib/errors'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, withCommonFlags } from '../shared'
 
@@ -38,7 +37,7 @@ export const llmsTxtCommand: CommandModule = (cli, setExit) => {
       if (flags.out !== undefined && String(flags.out).trim() === '') errors.push('--out needs a folder')
       if (errors.length || !settings) throw new UsageError(errors.join('; '))
       const vn = createVectornator({ ...options, logger })
-      const state = await readSyncedState(vn.options)
+      const state = await vn.readState()
       if (!state || Object.keys(state.files).length === 0)
         throw new UsageError(
           `nothing has been synced from ${vn.options.root} yet: run \`vectornator sync\` first (llms.txt lists the synced pages)`,
@@ -48,13 +47,7 @@ export const llmsTxtCommand: CommandModule = (cli, setExit) => {
         throw new UsageError(
           `no build output folder in ${vn.options.root} (looked for ${OUTPUTS.join(', ')}): build the site first, or pass --out DIR`,
         )
-      const written = await writeLlmsTxt({
-        root: vn.options.root,
-        outDir,
-        state,
-        settings: withRuleDefaults(settings, vn.options),
-        logger,
-      })
+      const written = await vn.llmsTxt(settings, { outDir, state })
       if (flags.json) process.stdout.write(`${JSON.stringify(written)}\n`)
       setExit(0)
     })

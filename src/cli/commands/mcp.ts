@@ -1,4 +1,4 @@
-import { createVectornator } from '../../core/sync'
+import { createVectornator } from '../../core'
 import { UsageError } from '../../lib/errors'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, redact, withCommonFlags } from '../shared'
 

@@ -1,4 +1,4 @@
-import { createVectornator, type PruneResult } from '../../core/sync'
+import { createVectornator, type PruneResult } from '../../core'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, redact, withCommonFlags } from '../shared'
 
 interface PruneFlags extends CommonFlags {

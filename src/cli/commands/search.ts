@@ -1,6 +1,4 @@
-import { createVectornator } from '../../core/sync'
-import { checkScope, checksMarkdown, checksSummary, loadChecks, runChecks } from '../../core/inspect/retrieval'
-import { searchArguments, searchDocs, searchFilter } from '../../core/inspect/search'
+import { checkScope, checksMarkdown, checksSummary, createVectornator } from '../../core'
 import type { AttributeFilter, AttributeValue, SearchHit } from '../../providers/types'
 import { UsageError } from '../../lib/errors'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, withCommonFlags } from '../shared'
@@ -81,31 +79,22 @@ export const searchCommands: CommandModule = (cli, setExit) => {
       const [version, locale] = ['--version', '--locale'].map(flag => rawValues(args, flag).at(-1))
       const filter = parseFilters(rawValues(args, '--filter'))
       const vn = createVectornator({ ...(await optionsFor(flags)), logger: loggerFor(flags) })
-      const request = { limit, version, locale, filter }
-      // Refused before the store is opened.
-      searchArguments(vn.options, String(query), request)
-      const connection = await vn.connect()
-      try {
-        const hits = await searchDocs(connection.provider, vn.options, String(query), request)
-        if (flags.json) {
-          process.stdout.write(
-            `${JSON.stringify(hits.map(h => ({ path: h.path, score: h.score, text: h.text, ...pick(h, ['title', 'url', 'version', 'locale']) })))}\n`,
-          )
-          return
-        }
-        if (hits.length === 0) process.stdout.write('no results\n')
-        hits.forEach((h, i) => {
-          const title = h.attributes?.title ? `  ${h.attributes.title}` : ''
-          const url = h.attributes?.url ? `  <${h.attributes.url}>` : ''
-          process.stdout.write(
-            `${i + 1}. ${h.score.toFixed(3)}  ${h.path}${title}${url}${scopeOf(h)}\n   ${oneLine(h.text)}\n`,
-          )
-        })
-        const notice = (connection.provider as { notice?: string }).notice
-        if (notice) loggerFor(flags).info(notice)
-      } finally {
-        await connection.close()
+      const { hits, notice } = await vn.searchWithNotice(String(query), { limit, version, locale, filter })
+      if (flags.json) {
+        process.stdout.write(
+          `${JSON.stringify(hits.map(h => ({ path: h.path, score: h.score, text: h.text, ...pick(h, ['title', 'url', 'version', 'locale']) })))}\n`,
+        )
+        return
       }
+      if (hits.length === 0) process.stdout.write('no results\n')
+      hits.forEach((h, i) => {
+        const title = h.attributes?.title ? `  ${h.attributes.title}` : ''
+        const url = h.attributes?.url ? `  <${h.attributes.url}>` : ''
+        process.stdout.write(
+          `${i + 1}. ${h.score.toFixed(3)}  ${h.path}${title}${url}${scopeOf(h)}\n   ${oneLine(h.text)}\n`,
+        )
+      })
+      if (notice) loggerFor(flags).info(notice)
       setExit(0)
     })
 
@@ -114,25 +103,19 @@ export const searchCommands: CommandModule = (cli, setExit) => {
     .option('--format <format>', 'text or markdown')
     .action(async (flags: CheckFlags) => {
       const vn = createVectornator({ ...(await optionsFor(flags)), logger: loggerFor(flags) })
-      const { file, checks } = await loadChecks(vn.options.root, flags.file)
-      const connection = await vn.connect()
-      try {
-        const report = await runChecks(connection.provider, file, checks, check => searchFilter(vn.options, check))
-        if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`)
-        else if (flags.format === 'markdown') process.stdout.write(checksMarkdown(report))
-        else {
-          for (const o of report.outcomes) {
-            const mark = o.passed ? 'pass' : 'FAIL'
-            const where = o.rank ? `rank ${o.rank}` : 'not found'
-            const scope = checkScope(o) ? `  [${checkScope(o)}]` : ''
-            process.stdout.write(`${mark}  ${o.query}${scope}  ->  ${o.expect} (${where}, top ${o.top})\n`)
-            if (!o.passed && o.found.length) process.stdout.write(`      found: ${o.found.join(', ')}\n`)
-          }
-          process.stdout.write(`${checksSummary(report)}\n`)
+      const report = await vn.check(flags.file)
+      if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`)
+      else if (flags.format === 'markdown') process.stdout.write(checksMarkdown(report))
+      else {
+        for (const o of report.outcomes) {
+          const mark = o.passed ? 'pass' : 'FAIL'
+          const where = o.rank ? `rank ${o.rank}` : 'not found'
+          const scope = checkScope(o) ? `  [${checkScope(o)}]` : ''
+          process.stdout.write(`${mark}  ${o.query}${scope}  ->  ${o.expect} (${where}, top ${o.top})\n`)
+          if (!o.passed && o.found.length) process.stdout.write(`      found: ${o.found.join(', ')}\n`)
         }
-        setExit(report.failed > 0 ? 1 : 0)
-      } finally {
-        await connection.close()
+        process.stdout.write(`${checksSummary(report)}\n`)
       }
+      setExit(report.failed > 0 ? 1 : 0)
     })
 }

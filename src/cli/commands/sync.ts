@@ -1,6 +1,5 @@
 import type { ProgressEvent, SyncResult } from '../../types'
-import { createVectornator, type PlanReport, resultFromPlan } from '../../core/sync'
-import { planLines, planMarkdown, summaryLine } from '../../core/plan/report'
+import { createVectornator, type PlanReport, planLines, planMarkdown, resultFromPlan, summaryLine } from '../../core'
 import { createProgress } from '../progress'
 import { appendFileSync } from 'node:fs'
 import type { Logger } from '../../lib/logger'

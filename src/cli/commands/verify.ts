@@ -1,5 +1,4 @@
-import type { Drift } from '../../core/inspect/verify'
-import { createVectornator, type VerifyResult } from '../../core/sync'
+import { createVectornator, type Drift, type VerifyResult } from '../../core'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, redact, withCommonFlags } from '../shared'
 
 interface VerifyFlags extends CommonFlags {

@@ -2,6 +2,14 @@ import { execFile } from 'node:child_process'
 import { existsSync, promises as fs, realpathSync, statSync } from 'node:fs'
 import { join, posix, relative, sep } from 'node:path'
 import fg from 'fast-glob'
+import {
+  ASTRO_FOLDERS,
+  DOCUSAURUS_DOCS,
+  NEXT_FOLDERS,
+  NUXT_CONTENT,
+  RSPRESS_DOCS,
+  STARLIGHT_DOCS,
+} from '../../frameworks/folders'
 
 /** What `init` recognises, most specific first: a docs framework wins over the bundler under it. */
 export type Framework =
@@ -228,9 +236,7 @@ async function detectAstro({ root, has, homepage, project, setBase }: Detection)
   project.framework = has('@astrojs/starlight') ? 'starlight' : 'astro'
   project.frameworkConfig = await configFile(root, 'astro.config')
   project.extensions = '{md,mdx}'
-  const dir = ['src/content/docs', ...(project.framework === 'astro' ? ['src/pages'] : [])].find(d =>
-    isDir(join(root, d)),
-  )
+  const dir = (project.framework === 'astro' ? ASTRO_FOLDERS : [STARLIGHT_DOCS]).find(d => isDir(join(root, d)))
   if (dir) {
     project.docsDir = dir
     project.docsIsSiteRoot = true
@@ -251,7 +257,7 @@ async function detectDocusaurus({ root, has, homepage, project, setBase }: Detec
   project.frameworkConfig = await configFile(root, 'docusaurus.config')
   project.extensions = '{md,mdx}'
   // Docusaurus serves docs/intro.md at /docs/intro: root-relative paths are already the routes.
-  if (isDir(join(root, 'docs'))) project.docsDir = 'docs'
+  if (isDir(join(root, DOCUSAURUS_DOCS))) project.docsDir = DOCUSAURUS_DOCS
   const source = await configSource(root, project)
   const site = siteUrl(literal(source, 'url'))
   setBase(
@@ -269,7 +275,7 @@ async function detectRspress({ root, has, homepage, project, setBase }: Detectio
   project.extensions = '{md,mdx}'
   const source = await configSource(root, project)
   // Root-relative paths, as the Rspress plugin syncs them (it knows each page's route).
-  const docs = literal(source, 'root') ?? 'docs'
+  const docs = literal(source, 'root') ?? RSPRESS_DOCS
   if (isDir(join(root, docs))) project.docsDir = posix.normalize(docs).replace(/\/$/, '')
   setBase(
     siteUrl(literal(source, 'siteOrigin')) ?? homepage,
@@ -284,7 +290,9 @@ async function detectNext({ root, has, homepage, project, setBase }: Detection):
   project.framework = has('nextra') ? 'nextra' : 'next'
   project.frameworkConfig = await configFile(root, 'next.config')
   project.extensions = '{md,mdx}'
-  project.docsDir = ['content', 'src/content', 'pages', 'src/pages', 'app', 'src/app'].find(d => isDir(join(root, d)))
+  // One folder for the config: a pages router before an app router, as `init` has always chosen.
+  const router = (dir: string) => (/(^|\/)app$/.test(dir) ? 1 : 0)
+  project.docsDir = [...NEXT_FOLDERS].sort((a, b) => router(a) - router(b)).find(d => isDir(join(root, d)))
   const source = await configSource(root, project)
   setBase(homepage, literal(source, 'basePath'), `${project.frameworkConfig ?? 'package.json'} (basePath)`)
   return true
@@ -296,7 +304,7 @@ async function detectNuxtContent({ root, has, project }: Detection): Promise<boo
   project.frameworkConfig = await configFile(root, 'nuxt.config')
   project.extensions = 'md'
   // Root-relative paths, as the Nuxt module syncs them (it knows each page's content path).
-  if (isDir(join(root, 'content'))) project.docsDir = 'content'
+  if (isDir(join(root, NUXT_CONTENT))) project.docsDir = NUXT_CONTENT
   return true
 }
 

@@ -1,6 +1,6 @@
-import { DEFAULT_INCLUDE } from '../../core/options/options'
+import { DEFAULT_INCLUDE } from '../../core'
 import type { Framework, PackageManager, Project } from './detect'
-import { DOCUSAURUS_FOLDERS } from '../../frameworks/folders'
+import { DOCUSAURUS_DOCS, DOCUSAURUS_FOLDERS } from '../../frameworks/folders'
 
 /** The options `init` writes: only what it inferred; everything else keeps its default. */
 export interface InitConfig {
@@ -16,7 +16,7 @@ export function initConfig(project: Project, docsDir: string): InitConfig {
   const ext = project.extensions
   const patterns = ext ? [`**/*.${ext}`] : DEFAULT_INCLUDE
   // Every folder a Docusaurus site renders pages from, as its plugin syncs them.
-  if (project.framework === 'docusaurus' && docsDir === 'docs')
+  if (project.framework === 'docusaurus' && docsDir === DOCUSAURUS_DOCS)
     return {
       include: DOCUSAURUS_FOLDERS.map(dir => `${dir}/**/*.{md,mdx}`),
       ...(project.baseUrl ? { baseUrl: project.baseUrl } : {}),

@@ -4,7 +4,7 @@ import fg from 'fast-glob'
 import ignore from 'ignore'
 import type { Logger } from '../../lib/logger'
 import { UsageError } from '../../lib/errors'
-import { findConfigFile } from '../../core/options/config'
+import { findConfigFile } from '../../core'
 import { detectProject, isDir, type Project, relativePosix } from './detect'
 import {
   FRAMEWORK_NAMES,

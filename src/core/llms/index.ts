@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs'
 import { basename, join, relative } from 'node:path'
 import type { Logger } from '../../lib/logger'
 import type { ResolvedOptions } from '../options/options'
-import { resolveStateStore, type SyncState } from '../state'
+import type { SyncState } from '../state'
 import type { LlmsTxtSettings } from './options'
 import { readPages } from './pages'
 import { arrange, editions, renderFull, renderIndex, type PathTest, type Site } from './render'
@@ -10,6 +10,7 @@ import { arrange, editions, renderFull, renderIndex, type PathTest, type Site } 
 export type { LlmsTxtOptions, LlmsTxtSection, LlmsTxtSettings } from './options'
 export type { Site } from './render'
 export { resolveLlmsTxt } from './options'
+export { readSyncedState } from '../read-state'
 
 export interface LlmsTxtJob {
   /** The folder the state's paths are relative to. */
@@ -46,16 +47,6 @@ export function withRuleDefaults(
     ...settings,
     version: settings.version ?? options.version?.default,
     locale: settings.locale ?? options.locale?.default,
-  }
-}
-
-/** The sync state as it is now, read without a sync (no lock kept, nothing written); undefined before the first sync. */
-export async function readSyncedState(options: ResolvedOptions): Promise<SyncState | undefined> {
-  const store = await resolveStateStore(options, options.logger)
-  try {
-    return await store.load()
-  } finally {
-    await store.close()
   }
 }
 

@@ -1,16 +1,14 @@
-import { promises as fs } from 'node:fs'
-import { isAbsolute, join, relative, resolve } from 'node:path'
 import pLimit from 'p-limit'
 import type { SyncState } from '../state/types'
 import { routeOf } from '../scan/attributes'
-import { sha256Hex } from '../scan/scan'
+import { NotAsSynced, SyncedReader } from '../synced'
 import { readableText } from './text'
-import { credentialByName, secretInText } from '../scan/secrets'
 
-/** A state's path that leads out of the root (`../x.md`, an absolute path): never read. */
-function outsideRoot(root: string, path: string): boolean {
-  const rel = relative(root, resolve(root, path))
-  return isAbsolute(path) || rel === '' || rel.startsWith('..') || isAbsolute(rel)
+/** Why a document's text is left out, as llms.txt reports it. */
+function staleReason(error: NotAsSynced): string {
+  if (error.kind === 'changed')
+    return error.gone ? 'no longer in the work tree' : 'changed since the last sync (the store holds an older version)'
+  return `not read: ${error.kind === 'holds a secret' ? `it ${error.detail}` : error.kind === 'outside the root' ? error.kind : error.detail}`
 }
 
 /** A synced document as llms.txt lists it: what the store holds for it, and its text when it still matches. */
@@ -54,6 +52,7 @@ const text = (value: unknown) =>
  */
 export async function readPages(root: string, state: SyncState, withText: boolean): Promise<PagesRead> {
   const stale: PagesRead['stale'] = []
+  const reader = new SyncedReader(root)
   const limit = pLimit(16)
   const pages = await Promise.all(
     Object.entries(state.files).map(([path, file]) =>
@@ -68,26 +67,13 @@ export async function readPages(root: string, state: SyncState, withText: boolea
           locale: text(attributes.locale),
           version: text(attributes.version),
         }
-        // Only documents inside the root, and never a credential: llms-full.txt is published with the site.
-        const refused = outsideRoot(root, path) ? 'outside the root' : credentialByName(path)
-        if (refused) {
-          stale.push({ path, reason: `not read: ${refused}` })
-          return page
-        }
+        // llms-full.txt is published with the site: only what was synced, from the work tree.
         let content: Buffer
         try {
-          content = await fs.readFile(join(root, path))
-        } catch {
-          stale.push({ path, reason: 'no longer in the work tree' })
-          return page
-        }
-        const secret = secretInText(content.toString('latin1'))
-        if (secret) {
-          stale.push({ path, reason: `not read: it ${secret}` })
-          return page
-        }
-        if (`sha256:${sha256Hex(content)}` !== file.hash) {
-          stale.push({ path, reason: 'changed since the last sync (the store holds an older version)' })
+          ;({ content } = await reader.read(path, file))
+        } catch (error) {
+          if (!(error instanceof NotAsSynced)) throw error
+          stale.push({ path, reason: staleReason(error) })
           return page
         }
         const readable = await readableText(path, content.toString('utf8'))
