@@ -10,8 +10,20 @@ export type { SyncState, FileState, StateStore, JournalEntry } from './core/stat
 export type { CheckReport, CheckOutcome, RetrievalCheck } from './core/inspect/retrieval'
 export type { AttributeRule, AttributeRuleOption } from './core/scan/rules'
 
-export type { OpenAISettings, PostgresSettings, ProviderName } from './providers/registry'
-import type { OpenAISettings, PostgresSettings, ProviderName } from './providers/registry'
+export type {
+  ChromaSettings,
+  LanceDBSettings,
+  OpenAISettings,
+  PostgresSettings,
+  ProviderName,
+} from './providers/registry'
+import type {
+  ChromaSettings,
+  LanceDBSettings,
+  OpenAISettings,
+  PostgresSettings,
+  ProviderName,
+} from './providers/registry'
 
 export interface MetadataOptions {
   /** `git-branch` (default inside a git repository) or `file`. */
@@ -32,7 +44,7 @@ export interface MetadataOptions {
 }
 
 /** The options of a sync; the providers' settings may also be given flat (`apiKey`, `chunkSize`, ...). */
-export interface VectornatorOptions extends OpenAISettings, PostgresSettings {
+export interface VectornatorOptions extends OpenAISettings, PostgresSettings, ChromaSettings, LanceDBSettings {
   /** Folder the globs and the document paths are relative to. Default: `process.cwd()`. */
   root?: string
   /** Globs of documents to sync. Default: Markdown, MDX and text files. */
@@ -59,7 +71,7 @@ export interface VectornatorOptions extends OpenAISettings, PostgresSettings {
    */
   ref?: string
 
-  /** `openai`, `postgres`, or a provider object. Default: `openai` when OPENAI_API_KEY is set, else `postgres` (embedded). */
+  /** `openai`, `postgres`, `chroma`, `lancedb`, or a provider object. Default: `openai` when OPENAI_API_KEY is set, else `postgres` (embedded). */
   provider?: ProviderName | VectorStoreProvider
 
   /** Store to sync into. Default: env VECTORNATOR_STORE_ID, else the one recorded in the state, else a new one. */
@@ -71,6 +83,10 @@ export interface VectornatorOptions extends OpenAISettings, PostgresSettings {
   openai?: OpenAISettings
   /** The postgres provider's settings, grouped (the same as the flat keys, which keep working). */
   postgres?: PostgresSettings
+  /** The Chroma provider's settings, grouped (chunking and embedder keys too, as for postgres). */
+  chroma?: ChromaSettings & Pick<PostgresSettings, 'embed' | 'chunkSize' | 'chunkOverlap'>
+  /** The LanceDB provider's settings, grouped (chunking and embedder keys too, as for postgres). */
+  lancedb?: LanceDBSettings & Pick<PostgresSettings, 'embed' | 'chunkSize' | 'chunkOverlap'>
 
   /** Where the sync state lives. */
   metadata?: 'git-branch' | 'file' | MetadataOptions | StateStore

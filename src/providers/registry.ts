@@ -5,6 +5,12 @@ import { OPENAI_LIMITS, openAIFingerprint } from './openai-files'
 import { postgresFingerprint, resolvePostgresOptions, type PostgresProviderOptions } from './postgres/options'
 import { POSTGRES_LIMITS } from './postgres/documents'
 import { createOpenAIEmbedder } from './postgres/embed'
+import { chroma } from './chroma/definition'
+import type { ChromaSettings } from './chroma/options'
+import { lancedb } from './lancedb/definition'
+import type { LanceDBSettings } from './lancedb/options'
+
+export type { ChromaSettings, LanceDBSettings }
 
 /**
  * The providers the core can create by name. The core never names one: it looks a definition up
@@ -39,7 +45,7 @@ export interface PostgresSettings {
 }
 
 /** Everything a provider may be created with: the core's resolved options, provider by provider. */
-export interface ProviderSettings extends OpenAISettings, PostgresSettings {
+export interface ProviderSettings extends OpenAISettings, PostgresSettings, ChromaSettings, LanceDBSettings {
   /** The sync root (the embedded store lives under it). */
   root: string
   concurrency: number
@@ -126,7 +132,12 @@ const postgres: ProviderDefinition = {
   },
 }
 
-export const PROVIDERS = { openai, postgres } as const satisfies Record<string, ProviderDefinition>
+export const PROVIDERS = {
+  openai,
+  postgres,
+  chroma,
+  lancedb,
+} as const satisfies Record<string, ProviderDefinition>
 export type ProviderName = keyof typeof PROVIDERS
 
 export function providerDefinition(name: string): ProviderDefinition | undefined {

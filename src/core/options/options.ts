@@ -60,6 +60,11 @@ export interface ResolvedOptions {
   embed: Embedder | false | undefined
   chunkSize: number | undefined
   chunkOverlap: number | undefined
+  chromaUrl: string | undefined
+  tenant: string | undefined
+  database: string | undefined
+  collection: string | undefined
+  lancedbPath: string | undefined
   metadata:
     | (Required<Omit<MetadataOptions, 'path' | 'key' | 'type'>> & {
         type: 'git-branch' | 'file' | 'auto'
@@ -151,6 +156,8 @@ function checkGlob(field: string, glob: unknown, errors: string[]): void {
 const GROUPS = {
   openai: ['apiKey', 'baseURL', 'chunkingStrategy', 'processingTimeoutMs'],
   postgres: ['connectionString', 'embed', 'chunkSize', 'chunkOverlap'],
+  chroma: ['chromaUrl', 'tenant', 'database', 'collection', 'embed', 'chunkSize', 'chunkOverlap'],
+  lancedb: ['lancedbPath', 'embed', 'chunkSize', 'chunkOverlap'],
 } as const satisfies Record<ProviderName, readonly (keyof VectornatorOptions)[]>
 
 /** Provider settings may be grouped (`openai: { apiKey }`); the flat keys keep working, a grouped one wins. */
@@ -307,6 +314,11 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
     embed: opts.embed,
     chunkSize: opts.chunkSize,
     chunkOverlap: opts.chunkOverlap,
+    chromaUrl: opts.chromaUrl ?? env.CHROMA_URL,
+    tenant: opts.tenant ?? env.CHROMA_TENANT,
+    database: opts.database ?? env.CHROMA_DATABASE,
+    collection: opts.collection,
+    lancedbPath: opts.lancedbPath,
     metadata,
     concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
     dryRun: opts.dryRun ?? false,

@@ -23,6 +23,11 @@ export function providerSettings(options: ResolvedOptions): ProviderSettings {
     embed: options.embed,
     chunkSize: options.chunkSize,
     chunkOverlap: options.chunkOverlap,
+    chromaUrl: options.chromaUrl,
+    tenant: options.tenant,
+    database: options.database,
+    collection: options.collection,
+    lancedbPath: options.lancedbPath,
   }
 }
 
