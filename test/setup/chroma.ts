@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { TestProject } from 'vitest/node'
 
 declare module 'vitest' {
@@ -33,15 +34,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
 async function startChroma(): Promise<{ url: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'vectornator-chroma-'))
   const port = await freePort()
-  const bin = resolve('node_modules/.bin/chroma')
-  const child = spawn(bin, ['run', '--path', join(dir, 'data'), '--port', String(port)], {
+  const cli = resolve('node_modules/.bin/chroma')
+  const child = spawn(process.execPath, [cli, 'run', '--path', join(dir, 'data'), '--port', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // The teardown stops it; the watchdog, should this process die before its teardown runs.
+  const watchdog = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('./watchdog.mjs', import.meta.url)), String(child.pid), dir],
+    {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    },
+  )
   let output = ''
   child.stdout!.on('data', d => (output = (output + d).slice(-4000)))
   child.stderr!.on('data', d => (output = (output + d).slice(-4000)))
   const stop = async () => {
     await kill(child)
+    watchdog.stdin!.end()
     rmSync(dir, { recursive: true, force: true })
   }
   const url = `http://localhost:${port}`
