@@ -3,9 +3,13 @@ import type { VectorStoreProvider } from './types'
 import type { Env, ProviderDefinition, ResolvedProvider } from './definition'
 import { openaiDefinition } from './openai/definition'
 import { postgresDefinition } from './postgres/definition'
+import { chromaDefinition } from './chroma/definition'
+import { lancedbDefinition } from './lancedb/definition'
 
 export type { OpenAISettings } from './openai/settings'
 export type { PostgresSettings } from './postgres/options'
+export type { ChromaSettings } from './chroma/options'
+export type { LanceDBSettings } from './lancedb/options'
 export type { ProviderContext, ResolvedProvider } from './definition'
 
 /**
@@ -15,7 +19,12 @@ export type { ProviderContext, ResolvedProvider } from './definition'
  * none. Adding a provider is its folder (with a definition), one entry here, and its conformance
  * test. The order matters: with no provider named, the first whose `chosenByDefault` says yes.
  */
-export const PROVIDERS = { openai: openaiDefinition, postgres: postgresDefinition } as const satisfies Record<
+export const PROVIDERS = {
+  openai: openaiDefinition,
+  chroma: chromaDefinition,
+  lancedb: lancedbDefinition,
+  postgres: postgresDefinition,
+} as const satisfies Record<
   string,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   ProviderDefinition<any, any>

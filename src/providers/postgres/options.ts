@@ -176,7 +176,7 @@ export function checkPostgresOptions(
 }
 
 // Bumped when chunkText changes what it produces: a new fingerprint re-indexes every store (2: long tables cut between rows, header repeated).
-const CHUNKER_VERSION = 2
+export const CHUNKER_VERSION = 2
 
 /**
  * What decides the chunks and vectors stored for a document. Kept apart from the provider so the

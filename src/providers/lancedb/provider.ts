@@ -1,0 +1,290 @@
+import { randomBytes } from 'node:crypto'
+import { errorMessage, UsageError } from '../../lib/errors'
+import type {
+  FileMetadata,
+  RemoteFile,
+  SearchHit,
+  SearchOptions,
+  StoreStatus,
+  UploadHooks,
+  UploadItem,
+  UploadResult,
+  VectorStoreConfig,
+  VectorStoreProvider,
+} from '../types'
+import { embedChunks, newFileId, prepareChunks, settledId, type ChunkedDocument } from '../shared/chunked'
+import { checkAttributes, withIdentity } from '../postgres/documents'
+import { embedTexts } from '../postgres/embed'
+import {
+  LANCEDB_LIMITS,
+  lancedbFingerprint,
+  resolveLanceDBOptions,
+  type LanceDBProviderOptions,
+  type ResolvedLanceDBOptions,
+} from './options'
+import { searchTable } from './search'
+import {
+  createChunkTable,
+  databaseMissing,
+  DOCUMENT_COLUMNS,
+  literal,
+  openDatabase,
+  rowsOf,
+  toRemoteFile,
+  vectorDimensions,
+  type Connection,
+  type LanceDB,
+  type Table,
+} from './table'
+
+export interface LanceDBProvider extends VectorStoreProvider {
+  /** Why search is full-text only (no embedder), in one line naming the fix; undefined when it is hybrid. */
+  readonly notice: string | undefined
+  search(query: string, options?: SearchOptions): Promise<SearchHit[]>
+  uploadFiles(items: UploadItem[], hooks?: UploadHooks): Promise<UploadResult[]>
+  updateAttributes(fileId: string, metadata: FileMetadata): Promise<void>
+  getFile(fileId: string): Promise<RemoteFile | undefined>
+  storeStatus(): Promise<StoreStatus | undefined>
+  fingerprint(): Record<string, unknown>
+}
+
+export const NO_EMBEDDER_NOTICE =
+  'no embedder: search is full-text only (set OPENAI_API_KEY, or pass embed, for search by meaning too)'
+
+/**
+ * A vector store in an embedded LanceDB database (a folder, `.vectornator/lancedb` by default):
+ * one table a store, chunks with their vectors and a full-text index. With no embedder it is a
+ * full-text store, as the embedded PGlite is. Nothing is opened before first use.
+ */
+export function createLanceDBProvider(options: LanceDBProviderOptions = {}): LanceDBProvider {
+  return new LanceDBStore(resolveLanceDBOptions(options))
+}
+
+type Session = { lancedb: LanceDB; db: Connection }
+
+class LanceDBStore implements LanceDBProvider {
+  readonly name = 'lancedb'
+  readonly limits = LANCEDB_LIMITS
+  private currentStore: string | undefined
+  private session: Promise<Session> | undefined
+  private tables = new Map<string, Promise<Table>>()
+  /** Writes to the store, one at a time: each ends by bringing the full-text index up to date. */
+  private writing: Promise<unknown> = Promise.resolve()
+
+  constructor(private readonly resolved: ResolvedLanceDBOptions) {}
+
+  get storeId(): string | undefined {
+    return this.currentStore
+  }
+  get notice(): string | undefined {
+    return this.resolved.embed ? undefined : NO_EMBEDDER_NOTICE
+  }
+
+  async initialize(config: VectorStoreConfig): Promise<void> {
+    this.currentStore = config.storeId
+  }
+
+  async connect(): Promise<void> {
+    await this.connected()
+  }
+
+  async disconnect(): Promise<void> {
+    await this.writing.catch(() => {})
+    const pending = this.session
+    this.session = undefined
+    this.tables.clear()
+    const s = await pending?.catch(() => undefined)
+    s?.db.close()
+  }
+
+  cleanup(): Promise<void> {
+    return this.disconnect()
+  }
+
+  async verifyStore(): Promise<boolean> {
+    if (!this.currentStore || databaseMissing(this.resolved.dir)) return false
+    const { db } = await this.connected()
+    return (await db.tableNames()).includes(this.currentStore)
+  }
+
+  async storeStatus(): Promise<StoreStatus | undefined> {
+    if (!(await this.verifyStore())) return undefined
+    const files = await (await this.table()).countRows('ord = 0')
+    return { files, completed: files, inProgress: 0, failed: 0, cancelled: 0 }
+  }
+
+  async createStore(_name: string): Promise<string> {
+    const { db } = await this.connected()
+    const id = `lds_${randomBytes(12).toString('hex')}`
+    const embed = this.resolved.embed
+    const dimensions = embed ? (embed.dimensions ?? (await embedTexts(embed, ['dimensions'], 1))[0]!.length) : undefined
+    const table = await createChunkTable(db, id, dimensions)
+    this.tables.set(id, Promise.resolve(table))
+    this.currentStore = id
+    return id
+  }
+
+  async uploadFile(path: string, content: Buffer, metadata: FileMetadata): Promise<string> {
+    return settledId('lancedb', await this.uploadFiles([{ content, metadata: { ...metadata, path } }]))
+  }
+
+  async updateFile(fileId: string, content: Buffer, metadata: FileMetadata): Promise<string> {
+    // The new version is written and indexed before the old one goes: search finds one or the other.
+    const id = settledId('lancedb', await this.uploadFiles([{ content, metadata }]))
+    await this.deleteFile(fileId)
+    return id
+  }
+
+  async uploadFiles(items: UploadItem[], hooks: UploadHooks = {}): Promise<UploadResult[]> {
+    const table = await this.table()
+    const dimensions = await vectorDimensions(table)
+    const embed = this.resolved.embed
+    if (embed && !dimensions)
+      throw new UsageError(
+        'lancedb: this store was created without vectors (no embedder then): sync with --new-store to re-create it with them',
+      )
+    const results: UploadResult[] = Array.from({ length: items.length })
+    const settle = async (index: number, result: UploadResult) => {
+      results[index] = result
+      if (result.fileId) await hooks.onUploaded?.(result.path, result.fileId)
+      await hooks.onSettled?.(result)
+    }
+    const pending: { index: number; doc: ChunkedDocument }[] = []
+    for (const [index, item] of items.entries()) {
+      try {
+        pending.push({ index, doc: prepareChunks(item.metadata, item.content, this.resolved, newFileId('ldf')) })
+      } catch (error) {
+        await settle(index, { path: item.metadata.path, error: errorMessage(error) })
+      }
+    }
+    if (embed) {
+      // All texts in full requests; when that fails, document by document, so one bad text fails only its document.
+      await embedChunks(
+        embed,
+        pending.map(p => p.doc),
+      ).catch(() => {})
+      for (const p of [...pending]) {
+        try {
+          await embedChunks(embed, [p.doc])
+          if (p.doc.vectors![0]!.length !== dimensions)
+            throw new Error(
+              `lancedb: the embedder gives ${p.doc.vectors![0]!.length} dimensions, this store holds ${dimensions}: sync with --new-store`,
+            )
+        } catch (error) {
+          pending.splice(pending.indexOf(p), 1)
+          await settle(p.index, { path: p.doc.path, error: errorMessage(error) })
+        }
+      }
+    }
+    if (pending.length === 0) return results
+    const createdAt = Date.now() / 1000
+    await this.write(async () => {
+      await table.add(pending.flatMap(p => rowsOf(p.doc, createdAt)) as unknown as Record<string, unknown>[])
+      await this.index(table)
+    })
+    for (const { index, doc } of pending) await settle(index, { path: doc.path, fileId: doc.fileId })
+    return results
+  }
+
+  async deleteFile(fileId: string): Promise<void> {
+    const table = await this.table()
+    await this.write(() => table.delete(`file_id = ${literal(fileId)}`))
+  }
+
+  async listFiles(): Promise<RemoteFile[]> {
+    const table = await this.table()
+    const rows = await table.query().where('ord = 0').select(DOCUMENT_COLUMNS).toArray()
+    return rows.map(toRemoteFile)
+  }
+
+  async getFile(fileId: string): Promise<RemoteFile | undefined> {
+    const table = await this.table()
+    const [row] = await table
+      .query()
+      .where(`file_id = ${literal(fileId)} AND ord = 0`)
+      .select(DOCUMENT_COLUMNS)
+      .toArray()
+    return row ? toRemoteFile(row) : undefined
+  }
+
+  async updateAttributes(fileId: string, metadata: FileMetadata): Promise<void> {
+    const table = await this.table()
+    const attributes = withIdentity(metadata)
+    const problem = checkAttributes(attributes)
+    if (problem) throw new Error(problem)
+    const where = `file_id = ${literal(fileId)}`
+    if ((await table.countRows(where)) === 0) throw new Error(`lancedb: file ${fileId} is not in store ${table.name}`)
+    // Only these columns change: nothing is embedded again. LanceDB rewrites the rows, so the
+    // full-text index takes them in again before this resolves.
+    await this.write(async () => {
+      await table.update({
+        where,
+        values: {
+          path: typeof attributes.path === 'string' ? attributes.path : metadata.path,
+          sha256: metadata.sha256,
+          attributes: JSON.stringify(attributes),
+        },
+      })
+      await this.index(table)
+    })
+  }
+
+  async enrichMetadata(_path: string, _content: Buffer, metadata: FileMetadata): Promise<FileMetadata> {
+    return metadata
+  }
+
+  async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    const table = await this.table()
+    const limit = Math.max(1, Math.floor(options.limit ?? 10))
+    const embed = this.resolved.embed
+    const vector = embed && (await vectorDimensions(table)) ? (await embedTexts(embed, [query], 1))[0] : undefined
+    return searchTable(table, { text: query, limit, vector, filter: options.filter })
+  }
+
+  fingerprint(): Record<string, unknown> {
+    return lancedbFingerprint(this.resolved)
+  }
+
+  /** The full-text index, created on the first write and brought up to date after each (new rows are not in it until then). */
+  private async index(table: Table): Promise<void> {
+    const { lancedb } = await this.connected()
+    const indices = await table.listIndices()
+    if (!indices.some(i => i.columns.includes('text'))) await table.createIndex('text', { config: lancedb.Index.fts() })
+    else await table.optimize()
+  }
+
+  private write<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(fn, fn)
+    this.writing = run.catch(() => {})
+    return run
+  }
+
+  private connected(): Promise<Session> {
+    if (!this.session) {
+      const attempt = openDatabase(this.resolved.dir)
+      attempt.catch(() => {
+        if (this.session === attempt) this.session = undefined
+      })
+      this.session = attempt
+    }
+    return this.session
+  }
+
+  private async table(): Promise<Table> {
+    const id = this.currentStore
+    if (!id) throw new UsageError('lancedb: no store selected: call createStore() or initialize({ storeId })')
+    let found = this.tables.get(id)
+    if (!found) {
+      found = (async () => {
+        if (!(await this.verifyStore()))
+          throw new Error(
+            `lancedb: store ${id} does not exist in ${this.resolved.dir}: sync with --new-store to create one`,
+          )
+        return (await this.connected()).db.openTable(id)
+      })()
+      found.catch(() => this.tables.delete(id))
+      this.tables.set(id, found)
+    }
+    return found
+  }
+}
