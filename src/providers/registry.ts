@@ -2,9 +2,15 @@ import { relative } from 'node:path'
 import type { Logger } from '../lib/logger'
 import type { Embedder, ProviderLimits, VectorStoreProvider } from './types'
 import { OPENAI_LIMITS, openAIFingerprint } from './openai-files'
-import { postgresFingerprint, resolvePostgresOptions, type PostgresProviderOptions } from './postgres/options'
+import {
+  postgresFingerprint,
+  resolvePostgresOptions,
+  type EmbedderChoice,
+  type PostgresProviderOptions,
+} from './postgres/options'
 import { POSTGRES_LIMITS } from './postgres/documents'
 import { createOpenAIEmbedder } from './postgres/embed'
+import { UsageError } from '../lib/errors'
 
 /**
  * The providers the core can create by name. The core never names one: it looks a definition up
@@ -32,8 +38,15 @@ export interface OpenAISettings {
 export interface PostgresSettings {
   /** PostgreSQL server; default env DATABASE_URL, else the embedded PGlite under `.vectornator/store/`. */
   connectionString?: string
-  /** Embedding function; default OpenAI embeddings when OPENAI_API_KEY is set, none otherwise. */
+  /** Embedding function; `false` for full-text search only. Default: the one `embedder` names. */
   embed?: Embedder | false
+  /**
+   * The embedder by name: `local` (a sentence model run on this machine, downloaded once into a
+   * cache folder; an object sets `model`, `cacheDir`, `localModelPath`, `remoteHost`), `openai` or
+   * `none`. Default: env VECTORNATOR_EMBEDDER, else `openai` when OPENAI_API_KEY is set, else
+   * `local` for the embedded store and `none` for a server.
+   */
+  embedder?: EmbedderChoice
   chunkSize?: number
   chunkOverlap?: number
 }
@@ -69,21 +82,41 @@ export interface ProviderDefinition {
   local?(settings: ProviderSettings): boolean
 }
 
-/** The postgres provider's options from the settings: OpenAI embeddings by default when there is a key. */
-export function postgresOptions(settings: ProviderSettings): PostgresProviderOptions {
-  const embed =
-    settings.embed !== undefined
-      ? settings.embed
-      : settings.apiKey
-        ? createOpenAIEmbedder({ apiKey: settings.apiKey, baseURL: settings.baseURL })
-        : false
+/** The postgres provider's options from the settings: the embedder they name or the default one. */
+export function postgresOptions(
+  settings: ProviderSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): PostgresProviderOptions {
+  let embedder = settings.embed === undefined ? (settings.embedder ?? embedderFromEnv(env)) : settings.embedder
+  if (settings.embed === undefined && embedder === undefined)
+    embedder = settings.apiKey ? 'openai' : settings.connectionString ? 'none' : 'local'
+  let embed = settings.embed
+  if (embedder === 'openai' && embed === undefined) {
+    if (!settings.apiKey)
+      throw new UsageError(
+        'the openai embedder needs OPENAI_API_KEY: export OPENAI_API_KEY=sk-... (or pass apiKey), or use VECTORNATOR_EMBEDDER=local',
+      )
+    embed = createOpenAIEmbedder({ apiKey: settings.apiKey, baseURL: settings.baseURL })
+    embedder = undefined
+  }
   return {
     connectionString: settings.connectionString,
     root: settings.root,
     embed,
+    embedder,
+    logger: settings.logger,
     chunkSize: settings.chunkSize,
     chunkOverlap: settings.chunkOverlap,
   }
+}
+
+const EMBEDDER_NAMES = ['local', 'openai', 'none'] as const
+
+function embedderFromEnv(env: NodeJS.ProcessEnv): EmbedderChoice | undefined {
+  const name = env.VECTORNATOR_EMBEDDER?.trim()
+  if (!name) return undefined
+  if ((EMBEDDER_NAMES as readonly string[]).includes(name)) return name as EmbedderChoice
+  throw new UsageError(`VECTORNATOR_EMBEDDER=${name} is not an embedder: use ${EMBEDDER_NAMES.join(', ')}`)
 }
 
 const openai: ProviderDefinition = {

@@ -58,6 +58,7 @@ const CONFIG_KEYS: Record<keyof VectornatorConfig, true> = {
   processingTimeoutMs: true,
   connectionString: true,
   embed: true,
+  embedder: true,
   chunkSize: true,
   chunkOverlap: true,
   openai: true,

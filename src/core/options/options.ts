@@ -58,6 +58,7 @@ export interface ResolvedOptions {
   processingTimeoutMs: number | undefined
   connectionString: string | undefined
   embed: Embedder | false | undefined
+  embedder: ProviderSettings['embedder']
   chunkSize: number | undefined
   chunkOverlap: number | undefined
   metadata:
@@ -150,7 +151,7 @@ function checkGlob(field: string, glob: unknown, errors: string[]): void {
  */
 const GROUPS = {
   openai: ['apiKey', 'baseURL', 'chunkingStrategy', 'processingTimeoutMs'],
-  postgres: ['connectionString', 'embed', 'chunkSize', 'chunkOverlap'],
+  postgres: ['connectionString', 'embed', 'embedder', 'chunkSize', 'chunkOverlap'],
 } as const satisfies Record<ProviderName, readonly (keyof VectornatorOptions)[]>
 
 /** Provider settings may be grouped (`openai: { apiKey }`); the flat keys keep working, a grouped one wins. */
@@ -305,6 +306,7 @@ export function resolveOptions(user: VectornatorOptions = {}, env: Env = process
     processingTimeoutMs: opts.processingTimeoutMs,
     connectionString: opts.connectionString ?? env.DATABASE_URL,
     embed: opts.embed,
+    embedder: opts.embedder,
     chunkSize: opts.chunkSize,
     chunkOverlap: opts.chunkOverlap,
     metadata,

@@ -21,6 +21,7 @@ export function providerSettings(options: ResolvedOptions): ProviderSettings {
     processingTimeoutMs: options.processingTimeoutMs,
     connectionString: options.connectionString,
     embed: options.embed,
+    embedder: options.embedder,
     chunkSize: options.chunkSize,
     chunkOverlap: options.chunkOverlap,
   }

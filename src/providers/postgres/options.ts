@@ -2,9 +2,21 @@ import { join } from 'node:path'
 import type { PGliteInterface } from '@electric-sql/pglite'
 import { DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE } from './chunk'
 import { UsageError } from '../../lib/errors'
+import type { Logger } from '../../lib/logger'
 import type { Embedder } from '../types'
+import { createOpenAIEmbedder } from './embed'
+import { createLocalEmbedder } from '../embedders/local'
+import { resolveLocalModel, type LocalEmbedderOptions, type LocalModel } from '../embedders/model-files'
 
 export type { Embedder } from '../types'
+export type { LocalEmbedderOptions } from '../embedders/model-files'
+
+/**
+ * Which embedder makes the vectors when `embed` is not given: `local`, a sentence model run on
+ * this machine (an object sets its model, cache folder, local model folder or hub); `openai`,
+ * OpenAI embeddings (env OPENAI_API_KEY); `none`, full-text search only.
+ */
+export type EmbedderChoice = 'local' | 'openai' | 'none' | LocalEmbedderOptions
 
 export interface PostgresProviderOptions {
   /**
@@ -27,6 +39,14 @@ export interface PostgresProviderOptions {
    * model re-indexes the store.
    */
   embed?: Embedder | false
+  /**
+   * The embedder by name when `embed` is not given (see EmbedderChoice). Default `none`. With
+   * `local` and the model not yet on disk, search is full-text until a sync has downloaded it
+   * (the first sync that writes tries) and the next one has embedded every document.
+   */
+  embedder?: EmbedderChoice
+  /** Where the local model's download progress is said, and why search stays full-text. */
+  logger?: Pick<Logger, 'info'>
   /** Largest chunk in characters. Default 1500. */
   chunkSize?: number
   /** Characters repeated between consecutive chunks. Default 200. */
@@ -48,6 +68,9 @@ export interface ResolvedPostgresOptions {
   pglite?: PGliteInterface
   dataDir: string
   embed?: Embedder
+  /** The local model chosen but not on disk: the first write tries to download it (the run stays full-text). */
+  missingModel?: LocalModel
+  logger?: Pick<Logger, 'info'>
   chunkSize: number
   chunkOverlap: number
   schema: string
@@ -85,7 +108,7 @@ export function resolvePostgresOptions(
       `postgres: language "${language}" is not a text search configuration name: use e.g. english or simple`,
     )
 
-  const embed = options.embed || undefined
+  const { embed, missingModel } = resolveEmbedder(options, env)
   if (embed !== undefined && typeof embed !== 'function')
     throw new UsageError('postgres: embed must be a function (texts: string[]) => Promise<number[][]>, or false')
   if (embed?.dimensions !== undefined && !(Number.isInteger(embed.dimensions) && embed.dimensions > 0))
@@ -103,6 +126,8 @@ export function resolvePostgresOptions(
     pglite: options.pglite,
     dataDir: options.dataDir ?? join(options.root ?? process.cwd(), '.vectornator', 'store'),
     embed,
+    missingModel,
+    logger: options.logger,
     chunkSize,
     chunkOverlap,
     schema,
@@ -111,6 +136,38 @@ export function resolvePostgresOptions(
     filesPerTransaction: integer('filesPerTransaction', options.filesPerTransaction, 8, 1),
     embedBatchSize: integer('embedBatchSize', options.embedBatchSize, 2048, 1),
   }
+}
+
+const LOCAL_KEYS: (keyof LocalEmbedderOptions)[] = ['model', 'cacheDir', 'localModelPath', 'remoteHost']
+
+function resolveEmbedder(
+  options: PostgresProviderOptions,
+  env: NodeJS.ProcessEnv,
+): { embed?: Embedder; missingModel?: LocalModel } {
+  const choice = options.embedder
+  if (options.embed !== undefined) {
+    if (choice !== undefined)
+      throw new UsageError('postgres: pass either embed or embedder, not both: embedder names a built-in one')
+    return { embed: options.embed || undefined }
+  }
+  if (choice === undefined || choice === 'none') return {}
+  if (choice === 'openai') {
+    if (!env.OPENAI_API_KEY)
+      throw new UsageError(
+        'postgres: embedder openai needs OPENAI_API_KEY: export it, or use embedder local (no key needed)',
+      )
+    return { embed: createOpenAIEmbedder() }
+  }
+  if (choice !== 'local' && (typeof choice !== 'object' || choice === null || Array.isArray(choice)))
+    throw new UsageError(
+      `postgres: embedder ${JSON.stringify(choice)} is not an embedder: use local, openai, none or { ${LOCAL_KEYS.join(', ')} }`,
+    )
+  const settings = choice === 'local' ? {} : choice
+  const unknown = Object.keys(settings).find(key => !LOCAL_KEYS.includes(key as keyof LocalEmbedderOptions))
+  if (unknown)
+    throw new UsageError(`postgres: embedder.${unknown} is not a local embedder setting: use ${LOCAL_KEYS.join(', ')}`)
+  const model = resolveLocalModel(settings, env)
+  return model.foundIn ? { embed: createLocalEmbedder(model) } : { missingModel: model }
 }
 
 function integer(field: string, value: number | undefined, fallback: number, min: number): number {
