@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
 import { searchDocs } from '../core/inspect/search'
+import { contentSettings } from '../core/run/provider'
 import { errorMessage } from '../lib/errors'
 import { infoOf, widenFilter } from './documents'
 import { RefusedError } from './paths'
@@ -250,7 +251,8 @@ function searchKind(ctx: DocsContext): string {
   const { options } = ctx
   if (options.providerName === 'openai') return "by meaning (the OpenAI vector store's own search)"
   if (options.providerName === 'postgres')
-    return options.embed === false || (!options.embed && !options.apiKey)
+    // The settings a sync stores vectors by: no embedder there (none chosen, or its model not on disk), no vectors.
+    return contentSettings(options).embedder === 'none'
       ? 'by keywords (full-text: no embedder is configured)'
       : 'by meaning and keywords'
   return "with the store's own search"

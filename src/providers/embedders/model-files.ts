@@ -50,10 +50,14 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'vectornator', 'models')
 }
 
-/** Defaults and checks the options and looks for the model on disk; one UsageError naming the fix. */
+/**
+ * Defaults and checks the options and looks for the model on disk; one UsageError naming the fix.
+ * Relative folders are taken from `root` (the project's, for a config file).
+ */
 export function resolveLocalModel(
   options: LocalEmbedderOptions = {},
   env: NodeJS.ProcessEnv = process.env,
+  root = process.cwd(),
 ): LocalModel {
   const model = options.model ?? DEFAULT_LOCAL_MODEL
   if (typeof model !== 'string' || !MODEL_ID.test(model) || model.split('/').some(part => /^\.+$/.test(part)))
@@ -65,8 +69,8 @@ export function resolveLocalModel(
     throw new UsageError(
       `postgres: the model hub address ${JSON.stringify(remoteHost)} (${options.remoteHost !== undefined ? 'embedder.remoteHost' : 'HF_ENDPOINT'}) is not an http(s) URL: give one like ${DEFAULT_HUB}`,
     )
-  const cacheDir = resolve(options.cacheDir ?? defaultCacheDir(env))
-  const localModelPath = options.localModelPath === undefined ? undefined : resolve(options.localModelPath)
+  const cacheDir = folder(root, options.cacheDir ?? defaultCacheDir(env))
+  const localModelPath = options.localModelPath === undefined ? undefined : folder(root, options.localModelPath)
 
   let foundIn: string | undefined
   if (localModelPath) {
@@ -87,6 +91,11 @@ export function resolveLocalModel(
     foundIn,
     dimensions: foundIn ? hiddenSize(join(foundIn, model, 'config.json')) : undefined,
   }
+}
+
+/** A folder from the options: `~/` is the home folder, as a shell would read it in a config file. */
+function folder(root: string, path: string): string {
+  return resolve(root, /^~(?=$|[\\/])/.test(path) ? join(homedir(), path.slice(1)) : path)
 }
 
 function hiddenSize(configPath: string): number | undefined {

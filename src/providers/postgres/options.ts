@@ -166,7 +166,7 @@ function resolveEmbedder(
   const unknown = Object.keys(settings).find(key => !LOCAL_KEYS.includes(key as keyof LocalEmbedderOptions))
   if (unknown)
     throw new UsageError(`postgres: embedder.${unknown} is not a local embedder setting: use ${LOCAL_KEYS.join(', ')}`)
-  const model = resolveLocalModel(settings, env)
+  const model = resolveLocalModel(settings, env, options.root)
   return model.foundIn ? { embed: createLocalEmbedder(model) } : { missingModel: model }
 }
 
