@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
@@ -7,5 +9,11 @@ export default defineConfig({
     globalSetup: ['test/setup/chroma.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // The embedded store's default local embedder must neither download a real model in a test
+    // (its hub is a closed port here) nor use one this machine happens to have cached.
+    env: {
+      HF_ENDPOINT: 'http://127.0.0.1:4/',
+      VECTORNATOR_MODEL_CACHE: join(tmpdir(), 'vectornator-tests-no-models'),
+    },
   },
 })

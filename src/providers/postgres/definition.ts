@@ -1,11 +1,12 @@
 import { relative } from 'node:path'
-import type { ProviderDefinition } from '../definition'
+import type { Env, ProviderDefinition } from '../definition'
 import { openAIAccess } from '../openai/settings'
 import { POSTGRES_LIMITS } from './documents'
 import { createOpenAIEmbedder } from './embed'
 import {
   checkPostgresOptions,
   postgresFingerprint,
+  type EmbedderChoice,
   type PostgresSettings,
   type ResolvedPostgresOptions,
 } from './options'
@@ -14,24 +15,33 @@ import {
 export const postgresDefinition: ProviderDefinition<PostgresSettings, ResolvedPostgresOptions> = {
   name: 'postgres',
   limits: POSTGRES_LIMITS,
-  keys: ['connectionString', 'embed', 'chunkSize', 'chunkOverlap'],
+  keys: ['connectionString', 'embed', 'embedder', 'chunkSize', 'chunkOverlap'],
   // The embedded store needs nothing: the provider when no other is asked for.
   chosenByDefault: () => true,
   settings(input, problems) {
     const given = input.options as PostgresSettings
-    // OpenAI embeddings by default when there is a key (its base URL then matters too).
-    const embed =
-      given.embed !== undefined
-        ? given.embed
-        : (() => {
-            const access = openAIAccess(input, problems)
-            return access.apiKey ? createOpenAIEmbedder(access) : false
-          })()
+    let access: ReturnType<typeof openAIAccess> | undefined
+    const openai = () => (access ??= openAIAccess(input, problems))
+    let embed = given.embed
+    let embedder = embed === undefined ? (given.embedder ?? embedderFromEnv(input.env, problems)) : given.embedder
+    // By default: OpenAI embeddings with a key (its base URL then matters too), else the local
+    // model for the embedded store, and none for a server (whose users choose).
+    if (embed === undefined && embedder === undefined)
+      embedder = openai().apiKey ? 'openai' : (given.connectionString ?? input.env.DATABASE_URL) ? 'none' : 'local'
+    if (embed === undefined && embedder === 'openai') {
+      if (openai().apiKey) embed = createOpenAIEmbedder(openai())
+      else
+        problems.push(
+          'the openai embedder needs OPENAI_API_KEY: export OPENAI_API_KEY=sk-... (or pass apiKey), or use VECTORNATOR_EMBEDDER=local',
+        )
+      embedder = undefined
+    }
     return checkPostgresOptions(
       {
         connectionString: given.connectionString,
         root: input.root,
         embed,
+        embedder,
         chunkSize: given.chunkSize,
         chunkOverlap: given.chunkOverlap,
       },
@@ -40,9 +50,9 @@ export const postgresDefinition: ProviderDefinition<PostgresSettings, ResolvedPo
     )
   },
   fingerprint: postgresFingerprint,
-  async create(s, { concurrency }) {
-    const { createPostgresProvider } = await import('./index')
-    return createPostgresProvider({ ...s, concurrency })
+  async create(s, { concurrency, logger }) {
+    const { postgresProviderFrom } = await import('./provider')
+    return postgresProviderFrom({ ...s, concurrency, logger })
   },
   createdNotice(s, provider) {
     if (s.connectionString) return undefined
@@ -63,9 +73,19 @@ export const postgresDefinition: ProviderDefinition<PostgresSettings, ResolvedPo
       ? undefined
       : {
           dataDir: s.dataDir,
-          async openCopy(dataDir) {
-            const { createPostgresProvider } = await import('./index')
-            return createPostgresProvider({ ...s, dataDir })
+          async openCopy(dataDir, { concurrency, logger }) {
+            const { postgresProviderFrom } = await import('./provider')
+            return postgresProviderFrom({ ...s, dataDir, concurrency, logger })
           },
         },
+}
+
+const EMBEDDER_NAMES = ['local', 'openai', 'none'] as const
+
+function embedderFromEnv(env: Env, problems: string[]): EmbedderChoice | undefined {
+  const name = env.VECTORNATOR_EMBEDDER?.trim()
+  if (!name) return undefined
+  if ((EMBEDDER_NAMES as readonly string[]).includes(name)) return name as EmbedderChoice
+  problems.push(`VECTORNATOR_EMBEDDER=${name} is not an embedder: use ${EMBEDDER_NAMES.join(', ')}`)
+  return undefined
 }

@@ -1,17 +1,36 @@
 import { join } from 'node:path'
 import type { PGliteInterface } from '@electric-sql/pglite'
 import { DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE } from './chunk'
-import { problemsError } from '../../lib/errors'
+import { problemsError, UsageError } from '../../lib/errors'
+import type { Logger } from '../../lib/logger'
 import type { Embedder } from '../types'
+import { createOpenAIEmbedder } from './embed'
+import { createLocalEmbedder } from '../embedders/local'
+import { resolveLocalModel, type LocalEmbedderOptions, type LocalModel } from '../embedders/model-files'
 
 export type { Embedder } from '../types'
+export type { LocalEmbedderOptions } from '../embedders/model-files'
+
+/**
+ * Which embedder makes the vectors when `embed` is not given: `local`, a sentence model run on
+ * this machine (an object sets its model, cache folder, local model folder or hub); `openai`,
+ * OpenAI embeddings (env OPENAI_API_KEY); `none`, full-text search only.
+ */
+export type EmbedderChoice = 'local' | 'openai' | 'none' | LocalEmbedderOptions
 
 /** The postgres provider's options as a user gives them (flat, or grouped as `postgres: {}`). */
 export interface PostgresSettings {
   /** PostgreSQL server; default env DATABASE_URL, else the embedded PGlite under `.vectornator/store/`. */
   connectionString?: string
-  /** Embedding function; default OpenAI embeddings when OPENAI_API_KEY is set, none otherwise. */
+  /** Embedding function; `false` for full-text search only. Default: the one `embedder` names. */
   embed?: Embedder | false
+  /**
+   * The embedder by name: `local` (a sentence model run on this machine, downloaded once into a
+   * cache folder; an object sets `model`, `cacheDir`, `localModelPath`, `remoteHost`), `openai` or
+   * `none`. Default: env VECTORNATOR_EMBEDDER, else `openai` when OPENAI_API_KEY is set, else
+   * `local` for the embedded store and `none` for a server.
+   */
+  embedder?: EmbedderChoice
   /** Largest chunk in characters. Default 1500. */
   chunkSize?: number
   /** Characters repeated between consecutive chunks. Default 200 (at most a quarter of chunkSize). */
@@ -44,6 +63,14 @@ export interface PostgresProviderOptions {
    * embedder, its requests in flight (each call sends its requests one after another). Default 8.
    */
   concurrency?: number
+  /**
+   * The embedder by name when `embed` is not given (see EmbedderChoice). Default `none`. With
+   * `local` and the model not yet on disk, search is full-text until a sync has downloaded it
+   * (the first sync that writes tries) and the next one has embedded every document.
+   */
+  embedder?: EmbedderChoice
+  /** Where the local model's download progress is said, and why search stays full-text. */
+  logger?: Pick<Logger, 'info'>
   /** Largest chunk in characters. Default 1500. */
   chunkSize?: number
   /** Characters repeated between consecutive chunks. Default 200. */
@@ -67,6 +94,9 @@ export interface ResolvedPostgresOptions {
   pglite?: PGliteInterface
   dataDir: string
   embed?: Embedder
+  /** The local model chosen but not on disk: the first write tries to download it (the run stays full-text). */
+  missingModel?: LocalModel
+  logger?: Pick<Logger, 'info'>
   chunkSize: number
   chunkOverlap: number
   schema: string
@@ -137,7 +167,13 @@ export function checkPostgresOptions(
       `postgres: language "${language}" is not a text search configuration name: use e.g. english or simple`,
     )
 
-  let embed = options.embed || undefined
+  let embed: Embedder | undefined
+  let missingModel: LocalModel | undefined
+  try {
+    ;({ embed, missingModel } = resolveEmbedder(options, env))
+  } catch (error) {
+    problems.push((error as Error).message)
+  }
   if (embed !== undefined && typeof embed !== 'function') {
     problems.push('postgres: embed must be a function (texts: string[]) => Promise<number[][]>, or false')
     embed = undefined
@@ -159,6 +195,8 @@ export function checkPostgresOptions(
     pglite: options.pglite,
     dataDir: options.dataDir ?? join(options.root ?? process.cwd(), ...POSTGRES_DEFAULTS.dataDir),
     embed,
+    missingModel,
+    logger: options.logger,
     chunkSize,
     chunkOverlap,
     schema,
@@ -173,6 +211,38 @@ export function checkPostgresOptions(
     embedBatchSize: integer('embedBatchSize', options.embedBatchSize, POSTGRES_DEFAULTS.embedBatchSize, 1),
     concurrency: integer('concurrency', options.concurrency, POSTGRES_DEFAULTS.concurrency, 1),
   }
+}
+
+const LOCAL_KEYS: (keyof LocalEmbedderOptions)[] = ['model', 'cacheDir', 'localModelPath', 'remoteHost']
+
+function resolveEmbedder(
+  options: PostgresProviderOptions,
+  env: NodeJS.ProcessEnv,
+): { embed?: Embedder; missingModel?: LocalModel } {
+  const choice = options.embedder
+  if (options.embed !== undefined) {
+    if (choice !== undefined)
+      throw new UsageError('postgres: pass either embed or embedder, not both: embedder names a built-in one')
+    return { embed: options.embed || undefined }
+  }
+  if (choice === undefined || choice === 'none') return {}
+  if (choice === 'openai') {
+    if (!env.OPENAI_API_KEY)
+      throw new UsageError(
+        'postgres: embedder openai needs OPENAI_API_KEY: export it, or use embedder local (no key needed)',
+      )
+    return { embed: createOpenAIEmbedder() }
+  }
+  if (choice !== 'local' && (typeof choice !== 'object' || choice === null || Array.isArray(choice)))
+    throw new UsageError(
+      `postgres: embedder ${JSON.stringify(choice)} is not an embedder: use local, openai, none or { ${LOCAL_KEYS.join(', ')} }`,
+    )
+  const settings = choice === 'local' ? {} : choice
+  const unknown = Object.keys(settings).find(key => !LOCAL_KEYS.includes(key as keyof LocalEmbedderOptions))
+  if (unknown)
+    throw new UsageError(`postgres: embedder.${unknown} is not a local embedder setting: use ${LOCAL_KEYS.join(', ')}`)
+  const model = resolveLocalModel(settings, env, options.root)
+  return model.foundIn ? { embed: createLocalEmbedder(model) } : { missingModel: model }
 }
 
 // Bumped when chunkText changes what it produces: a new fingerprint re-indexes every store (2: long tables cut between rows, header repeated).

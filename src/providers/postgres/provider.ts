@@ -24,6 +24,7 @@ import {
   withIdentity,
 } from './documents'
 import { embedTexts, gatedEmbedder, toVectorLiteral } from './embed'
+import { fetchModel } from '../embedders/download'
 import {
   postgresFingerprint,
   resolvePostgresOptions,
@@ -57,7 +58,11 @@ const LIST_PAGE_SIZE = 500
  * use and closed by `cleanup()`; options are validated at once.
  */
 export function createPostgresProvider(options: PostgresProviderOptions = {}): PostgresProvider {
-  const resolved = resolvePostgresOptions(options)
+  return postgresProviderFrom(resolvePostgresOptions(options))
+}
+
+/** The provider over options already resolved (the registry resolves them once, with the others). */
+export function postgresProviderFrom(resolved: ResolvedPostgresOptions): PostgresProvider {
   // The one bound on embedding requests in flight, set here once for the provider's life.
   const embed = resolved.embed && gatedEmbedder(resolved.embed, createGate(resolved.concurrency))
   return new PostgresStore({ ...resolved, embed })
@@ -73,6 +78,8 @@ class PostgresStore implements PostgresProvider {
   /** The embedded database's folder, when its counts are kept in a status file (see status.ts). */
   private readonly statusDir: string | undefined
   private changed = false
+  /** Why search stays full-text although a local model was chosen, once known (see modelReady). */
+  private modelLine: string | undefined
 
   constructor(private readonly resolved: ResolvedPostgresOptions) {
     this.statusDir = !resolved.pglite && !resolved.connectionString ? resolved.dataDir : undefined
@@ -85,6 +92,9 @@ class PostgresStore implements PostgresProvider {
     return this.last?.capabilities
   }
   get notice(): string | undefined {
+    // A missing local model is said when a write tries to fetch it or a search runs, not sooner:
+    // the line "no embedder configured" would be wrong, and one said twice is noise.
+    if (this.resolved.missingModel) return this.modelLine
     return this.last?.capabilities.notice
   }
   get backend(): Db['kind'] | undefined {
@@ -131,16 +141,19 @@ class PostgresStore implements PostgresProvider {
   }
 
   async uploadFile(path: string, content: Buffer, metadata: FileMetadata): Promise<string> {
+    await this.modelReady()
     const { s, store } = await this.withStoreToChange()
     return settleOne(await uploadItems(s, store, [{ content, metadata: { ...metadata, path } }], {}))
   }
 
   async updateFile(fileId: string, content: Buffer, metadata: FileMetadata): Promise<string> {
+    await this.modelReady()
     const { s, store } = await this.withStoreToChange()
     return settleOne(await uploadItems(s, store, [{ content, metadata, replaces: fileId }], {}))
   }
 
   async uploadFiles(items: UploadItem[], hooks: UploadHooks = {}): Promise<UploadResult[]> {
+    await this.modelReady()
     const { s, store } = await this.withStoreToChange()
     return uploadItems(s, store, items, hooks)
   }
@@ -184,6 +197,10 @@ class PostgresStore implements PostgresProvider {
     const { s, store, tables } = await this.withStore()
     const { embed, language } = this.resolved
     const limit = Math.max(1, Math.floor(searchOptions.limit ?? 10))
+    const missing = this.resolved.missingModel
+    // A search does not download the model (it would not help: the stored chunks have no vectors yet).
+    if (missing && !this.modelLine)
+      this.modelLine = `semantic search off: model ${missing.model} is not cached; full-text search only (the next sync that writes downloads it, or set embedder.localModelPath for offline use)`
     let vector: { literal: string; dimensions: number } | undefined
     if (embed && s.capabilities.vector) {
       const [embedding] = await embedTexts(embed, [query], 1)
@@ -202,6 +219,18 @@ class PostgresStore implements PostgresProvider {
 
   fingerprint(): Record<string, unknown> {
     return postgresFingerprint(this.resolved)
+  }
+
+  /**
+   * A local model chosen but not on disk: the first write of the process tries to download it.
+   * This run stays full-text either way (its fingerprint said so); the one line says why, or
+   * that the next sync embeds.
+   */
+  private async modelReady(): Promise<void> {
+    const missing = this.resolved.missingModel
+    if (!missing || this.modelLine) return
+    const fetched = await fetchModel(missing, this.resolved.logger ?? { info() {} })
+    this.modelLine = fetched.line
   }
 
   private async open(): Promise<Session> {
