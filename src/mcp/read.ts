@@ -5,7 +5,7 @@ import { isAbsolute, join, relative, sep } from 'node:path'
 import { credentialByName, secretInText } from '../core/scan/secrets'
 import { uploadText } from '../core/run/context'
 import type { LocalFile } from '../core/scan/scan'
-import { git, gitEnv } from '../core/state/git/exec'
+import { git, gitEnv } from '../core/git/exec'
 import type { FileState, SyncState } from '../core/state'
 import { RefusedError } from './paths'
 

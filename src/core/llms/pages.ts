@@ -6,6 +6,8 @@ import { routeOf } from '../scan/attributes'
 import { sha256Hex } from '../scan/scan'
 import { readableText } from './text'
 import { credentialByName, secretInText } from '../scan/secrets'
+import { prefixSha256 } from '../../lib/sha256'
+import { sortByPath } from '../../lib/paths'
 
 /** A state's path that leads out of the root (`../x.md`, an absolute path): never read. */
 function outsideRoot(root: string, path: string): boolean {
@@ -86,7 +88,7 @@ export async function readPages(root: string, state: SyncState, withText: boolea
           stale.push({ path, reason: `not read: it ${secret}` })
           return page
         }
-        if (`sha256:${sha256Hex(content)}` !== file.hash) {
+        if (prefixSha256(sha256Hex(content)) !== file.hash) {
           stale.push({ path, reason: 'changed since the last sync (the store holds an older version)' })
           return page
         }
@@ -98,12 +100,12 @@ export async function readPages(root: string, state: SyncState, withText: boolea
     ),
   )
   const byUrl = new Map<string, Page>()
-  for (const page of pages.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+  for (const page of sortByPath(pages)) {
     const seen = byUrl.get(page.url)
     if (!seen || (HTML.test(seen.path) && !HTML.test(page.path))) byUrl.set(page.url, page)
   }
   const kept = [...byUrl.values()]
   const listed = new Set(kept.map(p => p.path))
   // A rendered copy of a listed source page is not news: only the pages listed are reported.
-  return { pages: kept, stale: stale.filter(s => listed.has(s.path)).sort((a, b) => (a.path < b.path ? -1 : 1)) }
+  return { pages: kept, stale: sortByPath(stale.filter(s => listed.has(s.path))) }
 }

@@ -6,6 +6,7 @@ import { emptyState, type StateStore, type SyncState } from '../state'
 import { filesDigest, summarize, summaryFor, type StateSummary } from '../state/summary'
 import { refuseForeignState, planFor, type SyncContext } from './context'
 import { adoptBuild } from './build-record'
+import { sortByPath } from '../../lib/paths'
 
 /** The first phase of a sync: the state loaded (or proven unchanged), the documents scanned, the plan. */
 export type Prepared = PlanReport & { loaded: SyncState | undefined; files: LocalFile[]; sourceCommit?: string }
@@ -168,5 +169,5 @@ function scanDocuments(ctx: SyncContext, cache: FileStatCache | undefined): Prom
 function mergeFiles(scanned: LocalFile[], extra: LocalFile[]): LocalFile[] {
   const byPath = new Map(scanned.map(f => [f.path, f]))
   for (const f of extra) byPath.set(f.path, f)
-  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  return sortByPath([...byPath.values()])
 }
