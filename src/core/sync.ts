@@ -1,5 +1,5 @@
 import type { SearchHit, SyncResult, VectornatorOptions } from '../types'
-import { searchArguments, searchDocs, type SearchRequest } from './inspect/search'
+import { searchArguments, searchDocs, type SearchRequest } from './run/search'
 import type { ResolvedOptions } from './options/options'
 import type { PlanReport } from './plan/report'
 import { createContext, type SyncContext, type VectornatorExtras } from './run/context'
@@ -20,7 +20,7 @@ export type { VerifyResult } from './inspect/verify'
 export type { PruneResult } from './inspect/prune'
 export type { HistoryResult } from './inspect/history'
 export { resultFromPlan } from './run/result'
-export type { SearchRequest } from './inspect/search'
+export type { SearchRequest } from './run/search'
 
 export interface RollbackResult {
   /** The git ref whose documents were synced (a state commit's recorded source commit). */

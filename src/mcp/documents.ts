@@ -1,5 +1,5 @@
 import type { AttributeFilter, AttributeValue, Attributes } from '../providers/types'
-import { searchFilter, type SearchRequest } from '../core/inspect/search'
+import { searchFilter, type SearchRequest } from '../core/run/search'
 import type { ResolvedOptions } from '../core/options/options'
 import { refuseForeignState } from '../core/run/context'
 import { resolveStateStore, type SyncState } from '../core/state'

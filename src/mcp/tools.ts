@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
-import { searchDocs } from '../core/inspect/search'
+import { searchDocs } from '../core/run/search'
 import { errorMessage } from '../lib/errors'
 import { infoOf, widenFilter } from './documents'
 import { RefusedError } from './paths'

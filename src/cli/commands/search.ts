@@ -1,6 +1,6 @@
 import { createVectornator } from '../../core/sync'
-import { checkScope, checksMarkdown, checksSummary, loadChecks, runChecks } from '../../core/inspect/retrieval'
-import { searchArguments, searchDocs, searchFilter } from '../../core/inspect/search'
+import { checkScope, checksMarkdown, checksSummary, loadChecks, runChecks } from '../../core/run/retrieval'
+import { searchArguments, searchDocs, searchFilter } from '../../core/run/search'
 import type { AttributeFilter, AttributeValue, SearchHit } from '../../providers/types'
 import { UsageError } from '../../lib/errors'
 import { type CommandModule, type CommonFlags, loggerFor, optionsFor, withCommonFlags } from '../shared'

@@ -1,11 +1,12 @@
 import type { RemoteFileStatus, VectorStoreProvider } from '../../providers/types'
 import { errorMessage, UsageError } from '../../lib/errors'
 import type { FileObjectRef } from '../run/orphans'
-import type { SyncContext } from '../run/context'
+import { refuseForeignState, type SyncContext } from '../run/context'
 import { settleJournal } from '../run/settle'
 import type { StateStore } from '../state'
-import { refuseForeignState, inspect, localPaths, openProvider } from './verify'
+import { inspect, localPaths } from './verify'
 import { releaseProvider } from '../run/provider'
+import { openStoreById } from '../run/store'
 
 export interface PruneResult {
   storeId: string
@@ -49,7 +50,7 @@ export async function pruneStore(
     refuseForeignState(state, options, store)
     const storeId = options.vectorStoreId ?? state.storeId
     if (!storeId) throw new UsageError(`the sync state in ${store.location} names no store yet: nothing to prune`)
-    provider = await openProvider(ctx, storeId)
+    provider = await openStoreById(ctx, storeId)
 
     let settled = 0
     if (!dryRun && state.journal?.length) {

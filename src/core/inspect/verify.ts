@@ -4,12 +4,14 @@ import { UsageError } from '../../lib/errors'
 import { findOrphanFileObjects, type FileObjectRef } from '../run/orphans'
 import type { ResolvedOptions } from '../options/options'
 import { refuseForeignState, type SyncContext } from '../run/context'
-import { openStore } from '../run/store'
-import { createProvider, providerLimits, releaseProvider } from '../run/provider'
+import { openStoreById } from '../run/store'
+import { providerLimits, releaseProvider } from '../run/provider'
 import { scan } from '../scan/scan'
 import { settleJournal } from '../run/settle'
 import { adopt } from '../run/drift'
 import { emptyState, StateError, type FileState, type StateStore, type SyncState } from '../state'
+import { stripSha256 } from '../../lib/sha256'
+import { comparePaths, sortByPath } from '../../lib/paths'
 
 /** How the stored state was found. */
 export type StateCondition = 'ok' | 'missing' | 'corrupt'
@@ -66,7 +68,7 @@ export interface VerifyResult extends Drift {
   after?: Drift
 }
 
-const hashOf = (entry: FileState) => entry.hash.replace(/^sha256:/, '')
+const hashOf = (entry: FileState) => stripSha256(entry.hash)
 const isOurs = (f: RemoteFile): f is RemoteFile & { path: string; sha256: string } =>
   typeof f.path === 'string' && typeof f.sha256 === 'string'
 
@@ -74,8 +76,6 @@ const isOurs = (f: RemoteFile): f is RemoteFile & { path: string; sha256: string
 function isCorrupt(error: unknown): error is StateError {
   return error instanceof StateError && /corrupt|not a vectornator state/.test(error.message)
 }
-
-export { refuseForeignState } from '../run/context'
 
 /** The state file's path when the state is kept in a file (for a backup and to salvage a store id). */
 function stateFilePath(options: ResolvedOptions, store: StateStore): string | undefined {
@@ -89,18 +89,6 @@ async function salvageStoreId(path: string | undefined): Promise<string | undefi
   if (!path) return undefined
   const text = await fs.readFile(path, 'utf8').catch(() => '')
   return /"storeId"\s*:\s*"([\w-]+)"/.exec(text)?.[1]
-}
-
-/** A provider connected to `storeId`, which must exist (opened as a sync opens it). */
-export async function openProvider(ctx: SyncContext, storeId: string): Promise<VectorStoreProvider> {
-  const provider = await createProvider(ctx.options)
-  try {
-    await openStore(ctx, provider, { ...emptyState(storeId) }, undefined)
-    return provider
-  } catch (error) {
-    await releaseProvider(provider)
-    throw error
-  }
 }
 
 /** Paths of the documents under the root (their uploads' File objects are recognised by name). */
@@ -143,7 +131,7 @@ export async function inspect(
     orphanFileObjects: [],
     drift: false,
   }
-  for (const [path, entry] of Object.entries(state.files).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [path, entry] of Object.entries(state.files).sort(([a], [b]) => comparePaths(a, b))) {
     const remote = byId.get(entry.fileId)
     if (!remote) drift.missing.push({ path, fileId: entry.fileId })
     else if (remote.status !== 'completed')
@@ -172,7 +160,7 @@ export async function inspect(
       duplicate: state.files[f.path] !== undefined,
     })
   }
-  drift.untracked.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  sortByPath(drift.untracked)
   const names = new Set([...Object.keys(state.files), ...ours.map(f => f.path), ...extraPaths])
   drift.orphanFileObjects = await findOrphanFileObjects(provider, state, names, { attached: new Set(byId.keys()) })
   drift.drift =
@@ -286,7 +274,7 @@ export async function verifyState(
           : `the sync state in ${store.location} is corrupt and names no store that can be read: pass the store with --store (or VECTORNATOR_STORE_ID)`,
       )
     }
-    provider = await openProvider(ctx, storeId)
+    provider = await openStoreById(ctx, storeId)
     const state = loaded ?? { ...emptyState(storeId), provider: options.providerName }
     state.storeId = storeId
     const local = await localPaths(options)

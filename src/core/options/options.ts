@@ -144,10 +144,6 @@ function checkGlob(field: string, glob: unknown, errors: string[]): void {
   if (depth !== 0) errors.push(`${field} "${glob}" has unbalanced brackets or braces: fix the glob`)
 }
 
-/**
- * Resolves user options once into a fully defaulted object. Every problem is collected and
- * reported together in one UsageError, before any I/O beyond checking the root exists.
- */
 const GROUPS = {
   openai: ['apiKey', 'baseURL', 'chunkingStrategy', 'processingTimeoutMs'],
   postgres: ['connectionString', 'embed', 'chunkSize', 'chunkOverlap'],
@@ -222,6 +218,10 @@ function checkSettings(opts: VectornatorOptions, errors: string[]): void {
     errors.push(`ref ${JSON.stringify(opts.ref)} is not a git ref: give a tag, branch or commit`)
 }
 
+/**
+ * Resolves user options once into a fully defaulted object. Every problem is collected and
+ * reported together in one UsageError, before any I/O beyond checking the root exists.
+ */
 export function resolveOptions(user: VectornatorOptions = {}, env: Env = process.env): ResolvedOptions {
   if (user === null || typeof user !== 'object' || Array.isArray(user))
     throw new UsageError(

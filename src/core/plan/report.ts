@@ -2,7 +2,7 @@ import type { SyncResult } from '../../types'
 import type { LocalFile, SkippedFile } from '../scan/scan'
 import type { SyncState } from '../state/types'
 import type { Plan } from './plan'
-import { checksMarkdown } from '../inspect/retrieval'
+import { checksMarkdown } from '../run/retrieval'
 import { plural } from '../../lib/plural'
 
 /** A plan with what a user reviews before it runs. */

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit'
 import type { VectorStoreProvider } from '../../providers/types'
 import { UsageError } from '../../lib/errors'
-import { resolveStateStore, type StateStore, type SyncState } from '../state'
+import { emptyState, resolveStateStore, type StateStore, type SyncState } from '../state'
 import { refuseForeignState, type SyncContext } from './context'
 import { countsDisagree, storeGone } from './drift'
 import { createdNotice, createProvider, releaseProvider, storeIsExclusive } from './provider'
@@ -108,20 +108,14 @@ export async function connectStore(
     await store.close()
   }
   const storeId = options.vectorStoreId ?? state?.storeId
-  const provider = storeId
-    ? await createProvider(options).catch(async error => {
-        await release()
-        throw error
-      })
-    : undefined
+  let provider: VectorStoreProvider
   try {
-    if (!storeId || !provider)
+    if (!storeId)
       throw new UsageError(
         `no store to read: nothing has been synced from ${options.root} yet (run \`vectornator sync\`), or pass --store`,
       )
-    await openStore(ctx, provider, { ...(state ?? { version: '', lastSync: '', files: {} }), storeId }, undefined)
+    provider = await openStoreById(ctx, storeId)
   } catch (error) {
-    await releaseProvider(provider)
     await release()
     throw error
   }
@@ -133,6 +127,18 @@ export async function connectStore(
       await releaseProvider(provider)
       await release()
     },
+  }
+}
+
+/** A provider connected to `storeId`, which must exist (opened as a sync opens it); released when it cannot be. */
+export async function openStoreById(ctx: SyncContext, storeId: string): Promise<VectorStoreProvider> {
+  const provider = await createProvider(ctx.options)
+  try {
+    await openStore(ctx, provider, emptyState(storeId), undefined)
+    return provider
+  } catch (error) {
+    await releaseProvider(provider)
+    throw error
   }
 }
 

@@ -5,6 +5,7 @@ import type { FileState } from '../state/types'
 import { errorMessage } from '../../lib/errors'
 import type { Work } from './work'
 import { journalUploads, removeJournal, retire, now } from './journal'
+import { prefixSha256 } from '../../lib/sha256'
 
 /** Upper bound on the content held in memory at once by one upload batch. */
 const BATCH_BYTES = 32 * 1024 * 1024
@@ -35,7 +36,7 @@ async function readHead(path: string, bytes: number): Promise<Buffer> {
 function entryFor(file: LocalFile, fileId: string, metadata: FileMetadata, previous?: FileState): FileState {
   return {
     fileId,
-    hash: `sha256:${file.sha256}`,
+    hash: prefixSha256(file.sha256),
     uploadedAt: now(),
     version: (previous?.version ?? 0) + 1,
     metadata: { path: file.path, size: file.size, lastModified: new Date(file.mtimeMs).toISOString() },
