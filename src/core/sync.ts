@@ -80,8 +80,8 @@ export function createVectornator(userOptions: VectornatorOptions = {}, extras: 
       }
     },
     status: () =>
-      withState(ctx, mutates, async store => {
-        const { loaded: _loaded, files: _files, ...report } = await prepare(ctx, store, await openStatCache(ctx))
+      withState(ctx, mutates, async stateStore => {
+        const { loaded: _loaded, files: _files, ...report } = await prepare(ctx, stateStore, await openStatCache(ctx))
         return report
       }),
     sync: async () => {
@@ -92,9 +92,9 @@ export function createVectornator(userOptions: VectornatorOptions = {}, extras: 
       return withState(
         ctx,
         mutates,
-        async store => {
+        async stateStore => {
           try {
-            return await runSync(ctx, store, cache)
+            return await runSync(ctx, stateStore, cache)
           } finally {
             // Saved whatever happened: the hashes computed are good for the next run.
             if (!options.dryRun) await saveStatCache(ctx, cache)
@@ -105,11 +105,12 @@ export function createVectornator(userOptions: VectornatorOptions = {}, extras: 
     },
     // An embedded store is read under the lock too: one process at a time may open it.
     verify: ({ repair = false } = {}) =>
-      withState(ctx, repair || storeIsExclusive(options), store => verifyState(ctx, store, { repair })),
-    prune: ({ dryRun = options.dryRun } = {}) => withState(ctx, !dryRun, store => pruneStore(ctx, store, { dryRun })),
-    history: (limit = 20) => withState(ctx, false, store => stateHistory(store, limit)),
+      withState(ctx, repair || storeIsExclusive(options), stateStore => verifyState(ctx, stateStore, { repair })),
+    prune: ({ dryRun = options.dryRun } = {}) =>
+      withState(ctx, !dryRun, stateStore => pruneStore(ctx, stateStore, { dryRun })),
+    history: (limit = 20) => withState(ctx, false, stateStore => stateHistory(stateStore, limit)),
     rollback: async target => {
-      const ref = await withState(ctx, false, store => rollbackRef(store, target, options.logger))
+      const ref = await withState(ctx, false, stateStore => rollbackRef(stateStore, target, options.logger))
       const back = createVectornator({ ...userOptions, ref }, extras)
       return options.dryRun ? { ref, plan: await back.status() } : { ref, result: await back.sync() }
     },
@@ -123,21 +124,21 @@ export function createVectornator(userOptions: VectornatorOptions = {}, extras: 
 async function withState<T>(
   ctx: SyncContext,
   lock: boolean,
-  fn: (store: StateStore) => Promise<T>,
+  fn: (stateStore: StateStore) => Promise<T>,
   resolving = resolveStateStore(ctx.options, ctx.options.logger),
 ): Promise<T> {
   const { options } = ctx
-  const store = await resolving
+  const stateStore = await resolving
   let release = async () => {}
   try {
     if (lock) {
-      release = await lockState(options.root, store, {
+      release = await lockState(options.root, stateStore, {
         onWait: pid => options.logger.info(`waiting for another vectornator run (pid ${pid}) on this state to finish`),
       })
     }
-    return await fn(store)
+    return await fn(stateStore)
   } finally {
-    await store.close()
+    await stateStore.close()
     await release()
   }
 }

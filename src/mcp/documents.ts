@@ -82,15 +82,15 @@ export class DocumentLibrary {
   }
 
   private async reload(): Promise<SyncState | undefined> {
-    const store = await resolveStateStore(this.options, this.options.logger)
+    const stateStore = await resolveStateStore(this.options, this.options.logger)
     try {
-      const state = await store.load()
-      if (state) refuseForeignState(state, this.options, store)
+      const state = await stateStore.load()
+      if (state) refuseForeignState(state, this.options, stateStore)
       this.state = state
       this.loadedAt = Date.now()
       return state
     } finally {
-      await store.close()
+      await stateStore.close()
     }
   }
 

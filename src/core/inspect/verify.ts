@@ -78,9 +78,9 @@ function isCorrupt(error: unknown): error is StateError {
 }
 
 /** The state file's path when the state is kept in a file (for a backup and to salvage a store id). */
-function stateFilePath(options: ResolvedOptions, store: StateStore): string | undefined {
+function stateFilePath(options: ResolvedOptions, stateStore: StateStore): string | undefined {
   const meta = options.metadata
-  if ('load' in meta || store.kind !== 'file') return undefined
+  if ('load' in meta || stateStore.kind !== 'file') return undefined
   return meta.path
 }
 
@@ -243,7 +243,7 @@ const strip = <T extends { remoteFiles: unknown }>(d: T): Omit<T, 'remoteFiles'>
  */
 export async function verifyState(
   ctx: SyncContext,
-  store: StateStore,
+  stateStore: StateStore,
   { repair: doRepair = false }: { repair?: boolean } = {},
 ): Promise<VerifyResult> {
   const { options } = ctx
@@ -254,15 +254,15 @@ export async function verifyState(
     let condition: StateCondition = 'ok'
     let stateError: string | undefined
     try {
-      loaded = await store.load()
+      loaded = await stateStore.load()
       if (!loaded) condition = 'missing'
     } catch (error) {
       if (!isCorrupt(error)) throw error
       condition = 'corrupt'
       stateError = error.message
     }
-    if (loaded) refuseForeignState(loaded, options, store)
-    const file = stateFilePath(options, store)
+    if (loaded) refuseForeignState(loaded, options, stateStore)
+    const file = stateFilePath(options, stateStore)
     const storeId =
       options.vectorStoreId ??
       (loaded?.storeId || undefined) ??
@@ -270,8 +270,8 @@ export async function verifyState(
     if (!storeId) {
       throw new UsageError(
         condition === 'missing'
-          ? `there is no sync state in ${store.location} to verify: pass the store with --store (or VECTORNATOR_STORE_ID)${doRepair ? ' to rebuild the state from it' : ''}`
-          : `the sync state in ${store.location} is corrupt and names no store that can be read: pass the store with --store (or VECTORNATOR_STORE_ID)`,
+          ? `there is no sync state in ${stateStore.location} to verify: pass the store with --store (or VECTORNATOR_STORE_ID)${doRepair ? ' to rebuild the state from it' : ''}`
+          : `the sync state in ${stateStore.location} is corrupt and names no store that can be read: pass the store with --store (or VECTORNATOR_STORE_ID)`,
       )
     }
     provider = await openStoreById(ctx, storeId)
@@ -303,7 +303,7 @@ export async function verifyState(
     }
     await repair(provider, state, current, summary)
     delete state.journal
-    await store.finish(state, { message: repairMessage(summary), changed: true })
+    await stateStore.finish(state, { message: repairMessage(summary), changed: true })
     result.repaired = summary
     result.after = strip(await inspect(provider, state, 'ok', local))
     return result

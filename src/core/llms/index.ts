@@ -53,11 +53,11 @@ export function withRuleDefaults(
 
 /** The sync state as it is now, read without a sync (no lock kept, nothing written); undefined before the first sync. */
 export async function readSyncedState(options: ResolvedOptions): Promise<SyncState | undefined> {
-  const store = await resolveStateStore(options, options.logger)
+  const stateStore = await resolveStateStore(options, options.logger)
   try {
-    return await store.load()
+    return await stateStore.load()
   } finally {
-    await store.close()
+    await stateStore.close()
   }
 }
 

@@ -6,6 +6,7 @@ import { refuseForeignState, type SyncContext } from './context'
 import { countsDisagree, storeGone } from './drift'
 import { createdNotice, createProvider, releaseProvider, storeIsExclusive } from './provider'
 import { lockState } from '../state/lock'
+import { plural } from '../../lib/plural'
 
 /** The one way a store is opened: by a sync, by search and checks, by verify and prune. */
 
@@ -90,22 +91,22 @@ export async function connectStore(
   { locked = false }: { locked?: boolean } = {},
 ): Promise<StoreConnection> {
   const { options } = ctx
-  const store = await resolveStateStore(options, options.logger)
+  const stateStore = await resolveStateStore(options, options.logger)
   let release = async () => {}
   let state: SyncState | undefined
   try {
     if (!locked && storeIsExclusive(options)) {
-      release = await lockState(options.root, store, {
+      release = await lockState(options.root, stateStore, {
         onWait: pid => options.logger.info(`waiting for another vectornator run (pid ${pid}) on this state to finish`),
       })
     }
-    state = await store.load()
-    if (state) refuseForeignState(state, options, store)
+    state = await stateStore.load()
+    if (state) refuseForeignState(state, options, stateStore)
   } catch (error) {
     await release()
     throw error
   } finally {
-    await store.close()
+    await stateStore.close()
   }
   const storeId = options.vectorStoreId ?? state?.storeId
   let provider: VectorStoreProvider
@@ -146,11 +147,11 @@ export async function openStoreById(ctx: SyncContext, storeId: string): Promise<
  * No state, but a store that already holds documents this tool wrote: uploading everything again
  * would store each document twice. The state is rebuilt from the store instead (verify --repair).
  */
-export async function guardLostState(provider: VectorStoreProvider, store: StateStore): Promise<void> {
+export async function guardLostState(provider: VectorStoreProvider, stateStore: StateStore): Promise<void> {
   const ours = (await provider.listFiles()).filter(f => f.path !== undefined && f.sha256 !== undefined).length
   if (ours > 0)
     throw new UsageError(
-      `store ${provider.storeId} already holds ${ours} document${ours === 1 ? '' : 's'} synced by vectornator, but there is no sync state in ${store.location}: run \`vectornator verify --repair\` to rebuild the state from the store (syncing now would upload every document again)`,
+      `store ${provider.storeId} already holds ${plural(ours, 'document')} synced by vectornator, but there is no sync state in ${stateStore.location}: run \`vectornator verify --repair\` to rebuild the state from the store (syncing now would upload every document again)`,
     )
 }
 
@@ -159,7 +160,7 @@ export async function forgetOldStore(ctx: SyncContext, provider: VectorStoreProv
   const ids = Object.values(old.files).map(f => f.fileId)
   if (ids.length === 0 || !provider.deleteFileObject) return
   ctx.options.logger.info(
-    `removing the ${ids.length} file object${ids.length === 1 ? '' : 's'} of store ${old.storeId}, which no longer holds them`,
+    `removing the ${plural(ids.length, 'file object')} of store ${old.storeId}, which no longer holds them`,
   )
   const limit = pLimit(ctx.options.concurrency)
   await Promise.all(ids.map(id => limit(() => provider.deleteFileObject!(id).catch(() => {}))))
