@@ -5,7 +5,7 @@ import { plural } from '../../lib/plural'
 import { prefixSha256 } from '../../lib/sha256'
 import { reconcile } from './reconcile'
 
-/**
+/*
  * A store changed behind the tool's back: deleted, emptied, files detached or deleted by hand, a
  * file stuck `failed`, attributes edited. A sync that trusted its state alone would call such a
  * store "unchanged"; these checks make it look.

@@ -3,7 +3,7 @@ import { providerDefinition, type ProviderDefinition, type ProviderSettings } fr
 import type { ResolvedOptions } from '../options/options'
 import { UsageError } from '../../lib/errors'
 
-/** The provider a sync uses, as the core sees it: a definition from the registry, or the user's object. */
+/* The provider a sync uses, as the core sees it: a definition from the registry, or the user's object. */
 
 function definition(options: ResolvedOptions): ProviderDefinition {
   // Checked when the options were resolved: only a registered name gets here.

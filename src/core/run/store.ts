@@ -8,7 +8,7 @@ import { createdNotice, createProvider, releaseProvider, storeIsExclusive } from
 import { lockState } from '../state/lock'
 import { plural } from '../../lib/plural'
 
-/** The one way a store is opened: by a sync, by search and checks, by verify and prune. */
+/* The one way a store is opened: by a sync, by search and checks, by verify and prune. */
 
 export interface StoreConnection {
   provider: VectorStoreProvider
