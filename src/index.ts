@@ -14,7 +14,7 @@ export type {
   Vectornator,
   VectornatorExtras,
 } from './core/sync'
-export { searchDocs, searchFilter } from './core/inspect/search'
+export { searchDocs, searchFilter } from './core/run/search'
 export { resolveOptions, DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from './core/options/options'
 export type { ResolvedOptions } from './core/options/options'
 export { plan } from './core/plan/plan'

@@ -1,13 +1,13 @@
 import type { Logger } from './lib/logger'
 import type { Attributes, VectorStoreProvider } from './providers/types'
 import type { StateStore } from './core/state/types'
-import type { CheckReport } from './core/inspect/retrieval'
+import type { CheckReport } from './core/run/retrieval'
 import type { AttributeRuleOption } from './core/scan/rules'
 
 export type { Logger } from './lib/logger'
 export type * from './providers/types'
 export type { SyncState, FileState, StateStore, JournalEntry } from './core/state/types'
-export type { CheckReport, CheckOutcome, RetrievalCheck } from './core/inspect/retrieval'
+export type { CheckReport, CheckOutcome, RetrievalCheck } from './core/run/retrieval'
 export type { AttributeRule, AttributeRuleOption } from './core/scan/rules'
 
 export type { OpenAISettings, PostgresSettings, ProviderName, ProviderOptions } from './providers/registry'

@@ -32,10 +32,10 @@ export { defineConfig, findConfigFile, loadConfig } from './options/config'
 export type { LoadConfigOptions, LoadedConfig, PluginConfigOptions, VectornatorConfig } from './options/config'
 export { resolveLlmsTxt } from './llms/options'
 export type { LlmsTxtOptions, LlmsTxtSection, LlmsTxtSettings, LlmsTxtWritten, Site } from './llms'
-export { searchFilter } from './inspect/search'
+export { searchFilter } from './run/search'
 export { isSecretPath } from './scan/scan'
 export { StateError } from './state/types'
 
 // A result in words: the plan, the summary line, the checks.
 export { markdownSummary, PLAN_LIST_LIMIT, planLines, planMarkdown, summaryLine } from './plan/report'
-export { checkScope, checksMarkdown, checksSummary } from './inspect/retrieval'
+export { checkScope, checksMarkdown, checksSummary } from './run/retrieval'

@@ -1,7 +1,7 @@
 import type { SearchHit, SyncResult, VectornatorOptions } from '../types'
 import type { VectorStoreProvider } from '../providers/types'
-import type { SearchRequest } from './inspect/search'
-import type { CheckReport } from './inspect/retrieval'
+import type { SearchRequest } from './run/search'
+import type { CheckReport } from './run/retrieval'
 import type { ResolvedOptions } from './options/options'
 import type { PlanReport } from './plan/report'
 import { createContext, type SyncContext, type VectornatorExtras } from './run/context'
@@ -30,7 +30,7 @@ export type { VerifyResult } from './inspect/verify'
 export type { PruneResult } from './inspect/prune'
 export type { HistoryResult } from './inspect/history'
 export { resultFromPlan } from './run/result'
-export type { SearchRequest } from './inspect/search'
+export type { SearchRequest } from './run/search'
 export type { Connection, LlmsTxtTarget, SearchAnswer } from './reading'
 
 /** What a build hands over besides the routes and folders: the files it emitted. */
@@ -134,8 +134,8 @@ export function createVectornator(
     llmsTxt: async (settings, target) => (await reading()).llmsTxtOf(ctx, settings, target),
     reader: ({ maxBytes } = {}) => new SyncedReader(options.root, { allowSecret: secretAllowance(options), maxBytes }),
     status: () =>
-      withState(ctx, mutates, async store => {
-        const { loaded: _loaded, files: _files, ...report } = await prepare(ctx, store, await openStatCache(ctx))
+      withState(ctx, mutates, async stateStore => {
+        const { loaded: _loaded, files: _files, ...report } = await prepare(ctx, stateStore, await openStatCache(ctx))
         return report
       }),
     sync: async () => {
@@ -146,9 +146,9 @@ export function createVectornator(
       return withState(
         ctx,
         mutates,
-        async store => {
+        async stateStore => {
           try {
-            return await runSync(ctx, store, cache)
+            return await runSync(ctx, stateStore, cache)
           } finally {
             // Saved whatever happened: the hashes computed are good for the next run.
             if (!options.dryRun) await saveStatCache(ctx, cache)
@@ -159,11 +159,12 @@ export function createVectornator(
     },
     // An embedded store is read under the lock too: one process at a time may open it.
     verify: ({ repair = false } = {}) =>
-      withState(ctx, repair || storeIsExclusive(options), store => verifyState(ctx, store, { repair })),
-    prune: ({ dryRun = options.dryRun } = {}) => withState(ctx, !dryRun, store => pruneStore(ctx, store, { dryRun })),
-    history: (limit = 20) => withState(ctx, false, store => stateHistory(store, limit)),
+      withState(ctx, repair || storeIsExclusive(options), stateStore => verifyState(ctx, stateStore, { repair })),
+    prune: ({ dryRun = options.dryRun } = {}) =>
+      withState(ctx, !dryRun, stateStore => pruneStore(ctx, stateStore, { dryRun })),
+    history: (limit = 20) => withState(ctx, false, stateStore => stateHistory(stateStore, limit)),
     rollback: async target => {
-      const ref = await withState(ctx, false, store => rollbackRef(store, target, options.logger))
+      const ref = await withState(ctx, false, stateStore => rollbackRef(stateStore, target, options.logger))
       const back = createVectornator({ ...userOptions, ref }, buildExtras)
       return options.dryRun ? { ref, plan: await back.status() } : { ref, result: await back.sync() }
     },
@@ -177,21 +178,21 @@ export function createVectornator(
 async function withState<T>(
   ctx: SyncContext,
   lock: boolean,
-  fn: (store: StateStore) => Promise<T>,
+  fn: (stateStore: StateStore) => Promise<T>,
   resolving = resolveStateStore(ctx.options, ctx.options.logger),
 ): Promise<T> {
   const { options } = ctx
-  const store = await resolving
+  const stateStore = await resolving
   let release = async () => {}
   try {
     if (lock) {
-      release = await lockState(options.root, store, {
+      release = await lockState(options.root, stateStore, {
         onWait: pid => options.logger.info(`waiting for another vectornator run (pid ${pid}) on this state to finish`),
       })
     }
-    return await fn(store)
+    return await fn(stateStore)
   } finally {
-    await store.close()
+    await stateStore.close()
     await release()
   }
 }

@@ -6,7 +6,7 @@ import type { FileState } from './state/types'
 import { credentialByName, secretInText } from './scan/secrets'
 import { uploadText } from './run/context'
 import type { LocalFile } from './scan/scan'
-import { git, gitEnv } from './state/git/exec'
+import { git, gitEnv } from './git/exec'
 
 /**
  * A document read exactly as the sync state records it, for whatever publishes or serves it

@@ -10,25 +10,25 @@ export interface HistoryResult {
   commits: StateCommit[]
 }
 
-function branchStore(store: StateStore): GitBranchStore {
-  if (store.kind !== 'git-branch')
+function branchStore(stateStore: StateStore): GitBranchStore {
+  if (stateStore.kind !== 'git-branch')
     throw new UsageError(
-      `the sync state is kept in ${store.location}, not on a git branch: history and rollback need --metadata git-branch`,
+      `the sync state is kept in ${stateStore.location}, not on a git branch: history and rollback need --metadata git-branch`,
     )
-  return store as GitBranchStore
+  return stateStore as GitBranchStore
 }
 
 /** `vectornator history`: the syncs recorded on the state branch. */
-export async function stateHistory(store: StateStore, limit: number): Promise<HistoryResult> {
-  return { location: store.location, commits: await branchStore(store).history(limit) }
+export async function stateHistory(stateStore: StateStore, limit: number): Promise<HistoryResult> {
+  return { location: stateStore.location, commits: await branchStore(stateStore).history(limit) }
 }
 
 /**
  * The git ref a rollback syncs: a commit of the state branch names a sync, whose recorded source
  * commit it returns; anything else is taken as a ref of the repository.
  */
-export async function rollbackRef(store: StateStore, target: string, logger: Logger): Promise<string> {
-  const recorded = await branchStore(store)
+export async function rollbackRef(stateStore: StateStore, target: string, logger: Logger): Promise<string> {
+  const recorded = await branchStore(stateStore)
     .readAt(target)
     .catch(() => undefined)
   if (!recorded) return target

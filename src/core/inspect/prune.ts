@@ -1,11 +1,12 @@
 import type { RemoteFileStatus, VectorStoreProvider } from '../../providers/types'
 import { errorMessage, UsageError } from '../../lib/errors'
 import type { FileObjectRef } from '../run/orphans'
-import type { SyncContext } from '../run/context'
+import { refuseForeignState, type SyncContext } from '../run/context'
 import { settleJournal } from '../run/settle'
 import type { StateStore } from '../state'
-import { refuseForeignState, inspect, localPaths, openProvider } from './verify'
+import { inspect, localPaths } from './verify'
 import { releaseProvider } from '../run/provider'
+import { openStoreById } from '../run/store'
 
 export interface PruneResult {
   storeId: string
@@ -33,29 +34,29 @@ export interface PruneResult {
  */
 export async function pruneStore(
   ctx: SyncContext,
-  store: StateStore,
+  stateStore: StateStore,
   { dryRun = false }: { dryRun?: boolean } = {},
 ): Promise<PruneResult> {
   const { options } = ctx
   const logger = options.logger
   let provider: VectorStoreProvider | undefined
   try {
-    const state = await store.load()
+    const state = await stateStore.load()
     if (!state) {
       throw new UsageError(
-        `there is no sync state in ${store.location}, so nothing is known to be tracked and prune would delete every document: run \`vectornator verify --repair --store ID\` to rebuild the state from the store first`,
+        `there is no sync state in ${stateStore.location}, so nothing is known to be tracked and prune would delete every document: run \`vectornator verify --repair --store ID\` to rebuild the state from the store first`,
       )
     }
-    refuseForeignState(state, options, store)
+    refuseForeignState(state, options, stateStore)
     const storeId = options.vectorStoreId ?? state.storeId
-    if (!storeId) throw new UsageError(`the sync state in ${store.location} names no store yet: nothing to prune`)
-    provider = await openProvider(ctx, storeId)
+    if (!storeId) throw new UsageError(`the sync state in ${stateStore.location} names no store yet: nothing to prune`)
+    provider = await openStoreById(ctx, storeId)
 
     let settled = 0
     if (!dryRun && state.journal?.length) {
       settled = state.journal.length
       await settleJournal(state, provider, logger)
-      await store.save(state)
+      await stateStore.save(state)
     }
     const drift = await inspect(provider, state, 'ok', await localPaths(options))
     const result: PruneResult = {
@@ -86,7 +87,7 @@ export async function pruneStore(
       }
     }
     if (settled > 0)
-      await store.finish(state, {
+      await stateStore.finish(state, {
         message: `vectornator: prune (${settled} interrupted operations settled)`,
         changed: true,
       })

@@ -4,12 +4,14 @@ import { UsageError } from '../../lib/errors'
 import { findOrphanFileObjects, type FileObjectRef } from '../run/orphans'
 import type { ResolvedOptions } from '../options/options'
 import { refuseForeignState, type SyncContext } from '../run/context'
-import { openStore } from '../run/store'
-import { createProvider, providerLimits, releaseProvider } from '../run/provider'
+import { openStoreById } from '../run/store'
+import { providerLimits, releaseProvider } from '../run/provider'
 import { scan } from '../scan/scan'
 import { settleJournal } from '../run/settle'
 import { adopt } from '../run/drift'
 import { emptyState, StateError, type FileState, type StateStore, type SyncState } from '../state'
+import { stripSha256 } from '../../lib/sha256'
+import { comparePaths, sortByPath } from '../../lib/paths'
 
 /** How the stored state was found. */
 export type StateCondition = 'ok' | 'missing' | 'corrupt'
@@ -66,7 +68,7 @@ export interface VerifyResult extends Drift {
   after?: Drift
 }
 
-const hashOf = (entry: FileState) => entry.hash.replace(/^sha256:/, '')
+const hashOf = (entry: FileState) => stripSha256(entry.hash)
 const isOurs = (f: RemoteFile): f is RemoteFile & { path: string; sha256: string } =>
   typeof f.path === 'string' && typeof f.sha256 === 'string'
 
@@ -75,12 +77,10 @@ function isCorrupt(error: unknown): error is StateError {
   return error instanceof StateError && /corrupt|not a vectornator state/.test(error.message)
 }
 
-export { refuseForeignState } from '../run/context'
-
 /** The state file's path when the state is kept in a file (for a backup and to salvage a store id). */
-function stateFilePath(options: ResolvedOptions, store: StateStore): string | undefined {
+function stateFilePath(options: ResolvedOptions, stateStore: StateStore): string | undefined {
   const meta = options.metadata
-  if ('load' in meta || store.kind !== 'file') return undefined
+  if ('load' in meta || stateStore.kind !== 'file') return undefined
   return meta.path
 }
 
@@ -89,18 +89,6 @@ async function salvageStoreId(path: string | undefined): Promise<string | undefi
   if (!path) return undefined
   const text = await fs.readFile(path, 'utf8').catch(() => '')
   return /"storeId"\s*:\s*"([\w-]+)"/.exec(text)?.[1]
-}
-
-/** A provider connected to `storeId`, which must exist (opened as a sync opens it). */
-export async function openProvider(ctx: SyncContext, storeId: string): Promise<VectorStoreProvider> {
-  const provider = await createProvider(ctx.options)
-  try {
-    await openStore(ctx, provider, { ...emptyState(storeId) }, undefined)
-    return provider
-  } catch (error) {
-    await releaseProvider(provider)
-    throw error
-  }
 }
 
 /** Paths of the documents under the root (their uploads' File objects are recognised by name). */
@@ -142,7 +130,7 @@ export async function inspect(
     orphanFileObjects: [],
     drift: false,
   }
-  for (const [path, entry] of Object.entries(state.files).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [path, entry] of Object.entries(state.files).sort(([a], [b]) => comparePaths(a, b))) {
     const remote = byId.get(entry.fileId)
     if (!remote) drift.missing.push({ path, fileId: entry.fileId })
     else if (remote.status !== 'completed')
@@ -171,7 +159,7 @@ export async function inspect(
       duplicate: state.files[f.path] !== undefined,
     })
   }
-  drift.untracked.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  sortByPath(drift.untracked)
   const names = new Set([...Object.keys(state.files), ...ours.map(f => f.path), ...extraPaths])
   drift.orphanFileObjects = await findOrphanFileObjects(provider, state, names, { attached: new Set(byId.keys()) })
   drift.drift =
@@ -254,7 +242,7 @@ const strip = <T extends { remoteFiles: unknown }>(d: T): Omit<T, 'remoteFiles'>
  */
 export async function verifyState(
   ctx: SyncContext,
-  store: StateStore,
+  stateStore: StateStore,
   { repair: doRepair = false }: { repair?: boolean } = {},
 ): Promise<VerifyResult> {
   const { options } = ctx
@@ -265,15 +253,15 @@ export async function verifyState(
     let condition: StateCondition = 'ok'
     let stateError: string | undefined
     try {
-      loaded = await store.load()
+      loaded = await stateStore.load()
       if (!loaded) condition = 'missing'
     } catch (error) {
       if (!isCorrupt(error)) throw error
       condition = 'corrupt'
       stateError = error.message
     }
-    if (loaded) refuseForeignState(loaded, options, store)
-    const file = stateFilePath(options, store)
+    if (loaded) refuseForeignState(loaded, options, stateStore)
+    const file = stateFilePath(options, stateStore)
     const storeId =
       options.vectorStoreId ??
       (loaded?.storeId || undefined) ??
@@ -281,11 +269,11 @@ export async function verifyState(
     if (!storeId) {
       throw new UsageError(
         condition === 'missing'
-          ? `there is no sync state in ${store.location} to verify: pass the store with --store (or VECTORNATOR_STORE_ID)${doRepair ? ' to rebuild the state from it' : ''}`
-          : `the sync state in ${store.location} is corrupt and names no store that can be read: pass the store with --store (or VECTORNATOR_STORE_ID)`,
+          ? `there is no sync state in ${stateStore.location} to verify: pass the store with --store (or VECTORNATOR_STORE_ID)${doRepair ? ' to rebuild the state from it' : ''}`
+          : `the sync state in ${stateStore.location} is corrupt and names no store that can be read: pass the store with --store (or VECTORNATOR_STORE_ID)`,
       )
     }
-    provider = await openProvider(ctx, storeId)
+    provider = await openStoreById(ctx, storeId)
     const state = loaded ?? { ...emptyState(storeId), provider: options.providerName }
     state.storeId = storeId
     const local = await localPaths(options)
@@ -314,7 +302,7 @@ export async function verifyState(
     }
     await repair(provider, state, current, summary)
     delete state.journal
-    await store.finish(state, { message: repairMessage(summary), changed: true })
+    await stateStore.finish(state, { message: repairMessage(summary), changed: true })
     result.repaired = summary
     result.after = strip(await inspect(provider, state, 'ok', local))
     return result

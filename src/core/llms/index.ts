@@ -6,6 +6,8 @@ import type { SyncState } from '../state'
 import type { LlmsTxtSettings } from './options'
 import { readPages } from './pages'
 import { arrange, editions, renderFull, renderIndex, type PathTest, type Site } from './render'
+import { toPosix } from '../../lib/paths'
+import { plural } from '../../lib/plural'
 
 export type { LlmsTxtOptions, LlmsTxtSection, LlmsTxtSettings } from './options'
 export type { Site } from './render'
@@ -112,7 +114,7 @@ export async function writeLlmsTxt(job: LlmsTxtJob): Promise<LlmsTxtWritten> {
     logger.warn(`llms.txt: no synced page has version "${settings.version}": only pages without a version are listed`)
 
   const written: LlmsTxtWritten = { files: [], pages: 0, stale: [], unlisted: [] }
-  const shown = (file: string) => relative(job.root, file).split('\\').join('/') || file
+  const shown = (file: string) => toPosix(relative(job.root, file)) || file
   for (const edition of editions(pages, settings)) {
     if (edition.locale !== undefined && !/^[\w-]+$/.test(edition.locale)) {
       logger.warn(`llms.txt: locale "${edition.locale}" is not a locale code: no file written for it`)
@@ -134,13 +136,13 @@ export async function writeLlmsTxt(job: LlmsTxtJob): Promise<LlmsTxtWritten> {
     written.unlisted.push(...unlisted.map(p => p.path))
     written.files.push(...files)
     logger.info(
-      `llms.txt: ${count} page${count === 1 ? '' : 's'} in ${arranged.length} section${arranged.length === 1 ? '' : 's'}, written to ${files.map(shown).join(' and ')}`,
+      `llms.txt: ${plural(count, 'page')} in ${plural(arranged.length, 'section')}, written to ${files.map(shown).join(' and ')}`,
     )
   }
   listed(logger, written.stale, s => `llms-full.txt leaves out ${s.path}: ${s.reason}; sync to include it`)
   if (written.unlisted.length)
     logger.info(
-      `llms.txt: ${written.unlisted.length} page${written.unlisted.length === 1 ? '' : 's'} in no section left out (${written.unlisted.slice(0, 3).join(', ')}${written.unlisted.length > 3 ? ', ...' : ''}): add a section for them to list them`,
+      `llms.txt: ${plural(written.unlisted.length, 'page')} in no section left out (${written.unlisted.slice(0, 3).join(', ')}${written.unlisted.length > 3 ? ', ...' : ''}): add a section for them to list them`,
     )
   return written
 }

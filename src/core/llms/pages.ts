@@ -3,6 +3,7 @@ import type { SyncState } from '../state/types'
 import { routeOf } from '../scan/attributes'
 import { NotAsSynced, SyncedReader } from '../synced'
 import { readableText } from './text'
+import { sortByPath } from '../../lib/paths'
 
 /** Why a document's text is left out, as llms.txt reports it. */
 function staleReason(error: NotAsSynced): string {
@@ -84,12 +85,12 @@ export async function readPages(root: string, state: SyncState, withText: boolea
     ),
   )
   const byUrl = new Map<string, Page>()
-  for (const page of pages.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+  for (const page of sortByPath(pages)) {
     const seen = byUrl.get(page.url)
     if (!seen || (HTML.test(seen.path) && !HTML.test(page.path))) byUrl.set(page.url, page)
   }
   const kept = [...byUrl.values()]
   const listed = new Set(kept.map(p => p.path))
   // A rendered copy of a listed source page is not news: only the pages listed are reported.
-  return { pages: kept, stale: stale.filter(s => listed.has(s.path)).sort((a, b) => (a.path < b.path ? -1 : 1)) }
+  return { pages: kept, stale: sortByPath(stale.filter(s => listed.has(s.path))) }
 }

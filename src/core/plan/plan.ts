@@ -1,4 +1,7 @@
 import type { FileState, SyncState } from '../state/types'
+import { stripSha256 } from '../../lib/sha256'
+import { sortByPath } from '../../lib/paths'
+import { plural } from '../../lib/plural'
 
 /** The least a planner needs to know of a local document. */
 export interface PlanFile {
@@ -31,7 +34,7 @@ export interface Plan<F extends PlanFile = PlanFile> {
   reasons: string[]
 }
 
-const hashOf = (entry: FileState) => entry.hash.replace(/^sha256:/, '')
+const hashOf = (entry: FileState) => stripSha256(entry.hash)
 
 /**
  * Pure: from the local documents and the stored state to what must happen. Only content and the
@@ -76,13 +79,11 @@ export function plan<F extends PlanFile>(local: F[], state: SyncState, options: 
     else result.add.push(file)
   }
   for (const list of gone.values()) for (const { path, entry } of list) result.delete.push({ path, entry })
-  result.delete.sort((a, b) => (a.path < b.path ? -1 : 1))
+  sortByPath(result.delete)
 
   if (reindexAll) {
     const changed = describeSettingsChange(state.settings?.content, options.contentSettings)
-    result.reasons.push(
-      `${changed}: ${result.update.length} document${result.update.length === 1 ? '' : 's'} to re-index`,
-    )
+    result.reasons.push(`${changed}: ${plural(result.update.length, 'document')} to re-index`)
   }
   if (attributesChanged)
     result.reasons.push(

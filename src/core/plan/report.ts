@@ -2,7 +2,8 @@ import type { SyncResult } from '../../types'
 import type { LocalFile, SkippedFile } from '../scan/scan'
 import type { SyncState } from '../state/types'
 import type { Plan } from './plan'
-import { checksMarkdown } from '../inspect/retrieval'
+import { checksMarkdown } from '../run/retrieval'
+import { plural } from '../../lib/plural'
 
 /** A plan with what a user reviews before it runs. */
 export interface PlanReport {
@@ -16,8 +17,6 @@ export interface PlanReport {
   storeFilesAfter: number
   storeId: string
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 /** One line: what a sync did. Also the commit message of its state. */
 export function summaryLine(result: SyncResult): string {
@@ -167,5 +166,3 @@ export function planLists(report: Pick<PlanReport, 'plan' | 'storeId'>): PlanLis
     unchanged: plan.unchanged.length,
   }
 }
-
-export { plural }

@@ -28,7 +28,7 @@ export interface Checkpoints {
  * The saves of one sync's state while it runs: coalesced, one at a time, so a run that is killed
  * leaves a recent state (and its journal) for the next run to settle.
  */
-export function createCheckpoints(store: StateStore, state: SyncState, logger: Logger): Checkpoints {
+export function createCheckpoints(stateStore: StateStore, state: SyncState, logger: Logger): Checkpoints {
   let timer: NodeJS.Timeout | undefined
   let pending: Promise<void> | undefined
   let dirty = false
@@ -43,7 +43,7 @@ export function createCheckpoints(store: StateStore, state: SyncState, logger: L
     while (pending) await pending
     dirty = false
     const started = Date.now()
-    pending = store.save(state).finally(() => {
+    pending = stateStore.save(state).finally(() => {
       pending = undefined
       lastSaveMs = Date.now() - started
     })
@@ -74,7 +74,7 @@ export function createCheckpoints(store: StateStore, state: SyncState, logger: L
     },
     async abandon() {
       await drain()
-      await store.save(state).catch(warn)
+      await stateStore.save(state).catch(warn)
     },
   }
 }

@@ -158,14 +158,14 @@ export function guardDeletions(options: ResolvedOptions, report: PlanReport): vo
 }
 
 /** Refuses a state written for another store or provider than the one asked for. */
-export function refuseForeignState(state: SyncState, options: ResolvedOptions, store: StateStore): void {
+export function refuseForeignState(state: SyncState, options: ResolvedOptions, stateStore: StateStore): void {
   if (options.vectorStoreId && state.storeId && state.storeId !== options.vectorStoreId)
     throw new UsageError(
-      `the sync state in ${store.location} is for store ${state.storeId}, not ${options.vectorStoreId}: pass --store ${state.storeId}, or keep this store's state apart (metadata.key or --branch)`,
+      `the sync state in ${stateStore.location} is for store ${state.storeId}, not ${options.vectorStoreId}: pass --store ${state.storeId}, or keep this store's state apart (metadata.key or --branch)`,
     )
   if (state.provider && state.provider !== options.providerName)
     throw new UsageError(
-      `the sync state in ${store.location} is for provider ${state.provider}, not ${options.providerName}: pass --provider ${state.provider}, or keep this provider's state apart (metadata.key or --branch)`,
+      `the sync state in ${stateStore.location} is for provider ${state.provider}, not ${options.providerName}: pass --provider ${state.provider}, or keep this provider's state apart (metadata.key or --branch)`,
     )
 }
 

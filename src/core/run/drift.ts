@@ -1,8 +1,11 @@
-import type { Attributes, RemoteFile, StoreStatus, VectorStoreProvider } from '../../providers/types'
+import type { RemoteFile, StoreStatus, VectorStoreProvider } from '../../providers/types'
 import type { Logger } from '../../lib/logger'
 import type { FileState, SyncState } from '../state/types'
+import { plural } from '../../lib/plural'
+import { prefixSha256 } from '../../lib/sha256'
+import { reconcile } from './reconcile'
 
-/**
+/*
  * A store changed behind the tool's back: deleted, emptied, files detached or deleted by hand, a
  * file stuck `failed`, attributes edited. A sync that trusted its state alone would call such a
  * store "unchanged"; these checks make it look.
@@ -23,7 +26,7 @@ export function countsDisagree(status: StoreStatus, documents: number): string |
   if (status.inProgress) parts.push(`${status.inProgress} in progress`)
   if (status.failed) parts.push(`${status.failed} failed`)
   if (status.cancelled) parts.push(`${status.cancelled} cancelled`)
-  return `the store holds ${status.files} document${status.files === 1 ? '' : 's'} (${parts.join(', ')}) where the sync state records ${documents}: comparing every document`
+  return `the store holds ${plural(status.files, 'document')} (${parts.join(', ')}) where the sync state records ${documents}: comparing every document`
 }
 
 export interface DriftRepair {
@@ -40,24 +43,17 @@ export interface DriftRepair {
   untracked: RemoteFile[]
 }
 
-const hashOf = (hash: string) => hash.replace(/^sha256:/, '')
-
 /** A state entry for a document found in the store (its attributes are all there is to go on). */
 export function adopt(file: RemoteFile & { path: string; sha256: string }): FileState {
   const at = file.createdAt ? new Date(file.createdAt * 1000).toISOString() : new Date().toISOString()
   return {
     fileId: file.fileId,
-    hash: `sha256:${file.sha256}`,
+    hash: prefixSha256(file.sha256),
     uploadedAt: at,
     version: 1,
     metadata: { path: file.path, size: file.bytes ?? 0, lastModified: at },
     attributes: file.attributes,
   }
-}
-
-function sameAttributes(a: Attributes, b: Attributes): boolean {
-  const keys = Object.keys(a)
-  return keys.length === Object.keys(b).length && keys.every(k => a[k] === b[k])
 }
 
 /**
@@ -74,48 +70,12 @@ export async function repairDrift(
   state: SyncState,
   logger: Logger,
 ): Promise<DriftRepair> {
-  const repair: DriftRepair = { forgotten: [], adopted: [], retagged: [], untracked: [] }
   const remote = new Map<string, RemoteFile>()
   for (const file of await provider.listFiles()) remote.set(file.fileId, file)
-  const named = new Set<string>()
-  const forget = (path: string) => {
-    delete state.files[path]
-    repair.forgotten.push(path)
-  }
-  for (const [path, entry] of Object.entries(state.files)) {
-    named.add(entry.fileId)
-    const file = remote.get(entry.fileId)
-    const sha256 = hashOf(entry.hash)
-    if (!file) {
-      // Detached by hand, its File object may still be billed: removed too (missing is no error).
-      await (provider.deleteFileObject ?? provider.deleteFile).call(provider, entry.fileId).catch(() => {})
-      forget(path)
-      continue
-    }
-    if (file.status === 'failed' || file.status === 'cancelled') {
-      await provider.deleteFile(entry.fileId)
-      forget(path)
-      continue
-    }
-    // Still processing (the store may take its time): the counts keep asking until it settles.
-    if (file.status !== 'completed') continue
-    const recorded = entry.attributes ?? { path, sha256 }
-    const expected = entry.attributes ? recorded : { ...file.attributes, path, sha256 }
-    if (sameAttributes(file.attributes, expected)) continue
-    if (provider.updateAttributes && entry.attributes) {
-      await provider.updateAttributes(entry.fileId, {
-        path,
-        sha256,
-        size: entry.metadata.size,
-        lastModified: entry.metadata.lastModified,
-        attributes: entry.attributes,
-      })
-      repair.retagged.push(path)
-      continue
-    }
-    await provider.deleteFile(entry.fileId)
-    forget(path)
-  }
+  const { forgotten, retagged } = await reconcile(state, provider, remote, 'drift')
+  const repair: DriftRepair = { forgotten, adopted: [], retagged, untracked: [] }
+  // Every document the state still names is in the store; those it forgot were removed from it.
+  const named = new Set(Object.values(state.files).map(f => f.fileId))
   for (const file of remote.values()) {
     if (named.has(file.fileId) || typeof file.path !== 'string' || typeof file.sha256 !== 'string') continue
     // A path the state lost (a state restored from a backup) whose document is still stored: the
@@ -130,11 +90,11 @@ export async function repairDrift(
   }
   if (repair.adopted.length)
     logger.warn(
-      `the sync state did not name ${repair.adopted.length} document${repair.adopted.length === 1 ? '' : 's'} the store holds: taken back into the state`,
+      `the sync state did not name ${plural(repair.adopted.length, 'document')} the store holds: taken back into the state`,
     )
   if (repair.forgotten.length || repair.retagged.length)
     logger.warn(
-      `repaired the store: ${repair.forgotten.length} document${repair.forgotten.length === 1 ? '' : 's'} missing, failed or altered to upload again${repair.retagged.length ? `, ${repair.retagged.length} with edited attributes put back` : ''}`,
+      `repaired the store: ${plural(repair.forgotten.length, 'document')} missing, failed or altered to upload again${repair.retagged.length ? `, ${repair.retagged.length} with edited attributes put back` : ''}`,
     )
   return repair
 }
@@ -166,6 +126,6 @@ export function retireUntracked(state: SyncState, untracked: readonly RemoteFile
   if (count === 0) return
   state.journal = journal
   logger.warn(
-    `the store holds ${count} document${count === 1 ? '' : 's'} that the sync state does not name (a sync stopped before it published, or one still running from an older state): removed once this sync publishes`,
+    `the store holds ${plural(count, 'document')} that the sync state does not name (a sync stopped before it published, or one still running from an older state): removed once this sync publishes`,
   )
 }

@@ -3,9 +3,10 @@ import type { LocalFile } from '../scan/scan'
 import type { FileState } from '../state/types'
 import { journalUploads, removeJournal, retire } from './journal'
 import { uploadAll } from './upload'
-import { createWork, type ExecuteContext, type ExecuteResult, type Work } from './work'
+import { createWork, type ExecuteResult, type ExecuteRun, type Work } from './work'
+import { describe, type SyncContext } from './context'
 
-export type { ExecuteContext, ExecuteResult, FileOp } from './work'
+export type { ExecuteResult, ExecuteRun, FileOp } from './work'
 
 /**
  * Runs a plan through the provider. New content is stored before anything is removed, so search
@@ -16,8 +17,8 @@ export type { ExecuteContext, ExecuteResult, FileOp } from './work'
  * only retired (journaled), and removed after the state is published (see removeRetired). Another
  * sync racing this one may publish a state that still names them, and that state must stay true.
  */
-export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promise<ExecuteResult> {
-  const work = createWork(ctx)
+export async function execute(ctx: SyncContext, plan: Plan<LocalFile>, run: ExecuteRun): Promise<ExecuteResult> {
+  const work = createWork(ctx, run)
   const { result } = work
   await uploadAll(work, [
     ...plan.add.map(file => ({ file })),
@@ -25,14 +26,14 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
   ])
   await rewriteAttributes(work, plan)
   for (const { path, entry } of plan.delete) {
-    delete ctx.state.files[path]
-    retire(ctx.state, path, entry.fileId)
+    delete work.state.files[path]
+    retire(work.state, path, entry.fileId)
     result.deleted.push(path)
-    ctx.onFile('delete', path)
+    work.onFile('delete', path)
   }
   // Saved by the publication that follows (or by the save made when a sync fails): retiring
   // changes nothing remote, so nothing waits for this save.
-  ctx.checkpoint()
+  work.checkpoint()
   return result
 }
 
@@ -41,20 +42,19 @@ export async function execute(plan: Plan<LocalFile>, ctx: ExecuteContext): Promi
  * a run killed between the store and the state has the attribute put back by the next (settle.ts).
  */
 async function rewriteAttributes(work: Work, plan: Plan<LocalFile>): Promise<void> {
-  const { ctx, result } = work
-  const { state, provider } = ctx
+  const { result, state, provider } = work
   if (plan.rename.length > 0) {
     journalUploads(
       state,
       plan.rename.map(({ file, entry }) => ({ file, fileId: entry.fileId })),
     )
-    await ctx.flush()
+    await work.flush()
   }
   const rewrite = async (file: LocalFile, entry: FileState) => {
-    const metadata = await ctx.describe(file, await file.read())
+    const metadata = await describe(work.ctx, work.provider, file, await file.read())
     if (JSON.stringify(metadata.attributes) === JSON.stringify(entry.attributes) && file.path === entry.metadata.path)
       return undefined
-    if (!ctx.touched?.has(entry.fileId)) ctx.touched?.set(entry.fileId, entry.attributes)
+    if (!work.touched?.has(entry.fileId)) work.touched?.set(entry.fileId, entry.attributes)
     await provider.updateAttributes!(entry.fileId, metadata)
     return metadata
   }
@@ -71,8 +71,8 @@ async function rewriteAttributes(work: Work, plan: Plan<LocalFile>): Promise<voi
           }
           removeJournal(state, e => e.op === 'upload' && e.path === file.path && e.fileId === entry.fileId)
           result.renamed.push({ from, to: file.path })
-          ctx.onFile('rename', file.path)
-          ctx.checkpoint()
+          work.onFile('rename', file.path)
+          work.checkpoint()
         } catch (error) {
           work.fail('rename', file.path, error)
         }
@@ -85,8 +85,8 @@ async function rewriteAttributes(work: Work, plan: Plan<LocalFile>): Promise<voi
           if (!metadata) return
           state.files[file.path] = { ...entry, attributes: metadata.attributes }
           result.retagged.push(file.path)
-          ctx.onFile('retag', file.path)
-          ctx.checkpoint()
+          work.onFile('retag', file.path)
+          work.checkpoint()
         } catch (error) {
           work.fail('retag', file.path, error)
         }

@@ -1,4 +1,4 @@
-/**
+/*
  * The journal of a running sync: every remote mutation is written here, and saved, before it is
  * made, so a run killed in between is completed by the next (settle.ts).
  */

@@ -6,6 +6,7 @@ import { emptyState, type StateStore, type SyncState } from '../state'
 import { filesDigest, summarize, summaryFor, type StateSummary } from '../state/summary'
 import { refuseForeignState, planFor, type SyncContext } from './context'
 import { adoptBuild } from './build-record'
+import { sortByPath } from '../../lib/paths'
 
 /** The first phase of a sync: the state loaded (or proven unchanged), the documents scanned, the plan. */
 export type Prepared = PlanReport & { loaded: SyncState | undefined; files: LocalFile[]; sourceCommit?: string }
@@ -32,12 +33,12 @@ export interface QuickCheck {
  */
 export function startQuickCheck(
   ctx: SyncContext,
-  store: StateStore,
+  stateStore: StateStore,
   cache: FileStatCache | undefined,
 ): QuickCheck | undefined {
   const summary = quickSummary(ctx, cache)
-  if (!summary || !store.storedIdentity || !store.loadedIdentity) return undefined
-  const identifying = store.storedIdentity(cache)
+  if (!summary || !stateStore.storedIdentity || !stateStore.loadedIdentity) return undefined
+  const identifying = stateStore.storedIdentity(cache)
   identifying.catch(() => {})
   return { summary, identifying }
 }
@@ -47,10 +48,10 @@ export async function stateIsSummarised(check: QuickCheck): Promise<boolean> {
   return (await check.identifying.catch(() => undefined)) === check.summary.identity
 }
 
-export function prepare(ctx: SyncContext, store: StateStore, cache: FileStatCache | undefined): Promise<Prepared>
+export function prepare(ctx: SyncContext, stateStore: StateStore, cache: FileStatCache | undefined): Promise<Prepared>
 export function prepare(
   ctx: SyncContext,
-  store: StateStore,
+  stateStore: StateStore,
   cache: FileStatCache | undefined,
   quick: QuickCheck | undefined,
 ): Promise<Prepared | Unchanged>
@@ -60,7 +61,7 @@ export function prepare(
  */
 export async function prepare(
   ctx: SyncContext,
-  store: StateStore,
+  stateStore: StateStore,
   cache: FileStatCache | undefined,
   quick?: QuickCheck,
 ): Promise<Prepared | Unchanged> {
@@ -109,8 +110,8 @@ export async function prepare(
         }
       }
     }
-    loaded = await store.load()
-    if (loaded) refuseForeignState(loaded, options, store)
+    loaded = await stateStore.load()
+    if (loaded) refuseForeignState(loaded, options, stateStore)
     // A run with no build of its own takes what the last build recorded (build-record.ts).
     if (adoptBuild(ctx, loaded)) {
       await scanning.catch(() => {})
@@ -140,8 +141,8 @@ function quickSummary(ctx: SyncContext, cache: FileStatCache | undefined): State
 }
 
 /** Keeps the summary of the state the store now holds, for the next sync's quick check. */
-export function remember(cache: FileStatCache | undefined, state: SyncState, store: StateStore): void {
-  const identity = store.loadedIdentity?.()
+export function remember(cache: FileStatCache | undefined, state: SyncState, stateStore: StateStore): void {
+  const identity = stateStore.loadedIdentity?.()
   if (cache && identity && cache.state?.identity !== identity) cache.state = summarize(state, identity)
 }
 
@@ -168,5 +169,5 @@ function scanDocuments(ctx: SyncContext, cache: FileStatCache | undefined): Prom
 function mergeFiles(scanned: LocalFile[], extra: LocalFile[]): LocalFile[] {
   const byPath = new Map(scanned.map(f => [f.path, f]))
   for (const f of extra) byPath.set(f.path, f)
-  return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  return sortByPath([...byPath.values()])
 }

@@ -9,14 +9,15 @@ import type { LocalFile } from '../scan/scan'
 import type { SourceCommit } from '../scan/source'
 import { CLEANUP_SUBJECT, UnpublishedError, type FileState, type StateStore, type SyncState } from '../state'
 import { createCheckpoints } from './checkpoints'
-import { describe, planFor, recordSettings, remoteName, uploadText, type SyncContext } from './context'
+import { planFor, recordSettings, remoteName, type SyncContext } from './context'
 import { execute } from './execute'
 import { adoptTheirs, forgetVanished, judge, removeRetired, restoreTouched, reuseUploads } from './race'
 import { retireUntracked } from './drift'
 import { commitMessage, mergeExecuted } from './result'
+import { plural } from '../../lib/plural'
 
 export interface PublishInput {
-  store: StateStore
+  stateStore: StateStore
   provider: VectorStoreProvider
   /** The state the plan was made against; changed in place as the work is done, and checkpointed. */
   state: SyncState
@@ -38,8 +39,8 @@ export interface PublishInput {
  */
 export async function executeAndPublish(ctx: SyncContext, input: PublishInput): Promise<boolean> {
   const { options } = ctx
-  const { store, provider, state, result } = input
-  const saves = createCheckpoints(store, state, options.logger)
+  const { stateStore, provider, state, result } = input
+  const saves = createCheckpoints(stateStore, state, options.logger)
   const uploaded = new Map<string, FileState>()
   const touched = new Map<string, FileState['attributes']>()
   const progress = { total: planSize(input.plan), done: 0 }
@@ -47,14 +48,11 @@ export async function executeAndPublish(ctx: SyncContext, input: PublishInput): 
   /** One round of work, then the state as it is to be published; resolves to its commit message. */
   const round = async (work: Plan<LocalFile>): Promise<string> => {
     progress.total = progress.done + planSize(work)
-    const executed = await execute(work, {
+    const executed = await execute(ctx, work, {
       provider,
       state,
       checkpoint: saves.checkpoint,
       flush: saves.flush,
-      concurrency: options.concurrency,
-      describe: (file, buffer) => describe(ctx, provider, file, buffer),
-      uploadText,
       uploaded,
       touched,
       onFile: (op, path, error) => {
@@ -74,7 +72,7 @@ export async function executeAndPublish(ctx: SyncContext, input: PublishInput): 
   let published = false
   try {
     const message = await round(input.plan)
-    await store.finish(state, {
+    await stateStore.finish(state, {
       message,
       changed: true,
       resolve: async theirs => {
@@ -97,7 +95,7 @@ export async function executeAndPublish(ctx: SyncContext, input: PublishInput): 
       },
     })
     published = true
-    if (!yielded) await retireAfterPublish(ctx, store, state, provider)
+    if (!yielded) await retireAfterPublish(ctx, stateStore, state, provider)
   } catch (error) {
     // A sync that fails still leaves its last state (and journal) saved for the next run, and
     // writes nothing once the lock is released.
@@ -161,14 +159,14 @@ function stamp(ctx: SyncContext, state: SyncState, source: SourceCommit | undefi
  */
 async function retireAfterPublish(
   ctx: SyncContext,
-  store: StateStore,
+  stateStore: StateStore,
   state: SyncState,
   provider: VectorStoreProvider,
 ): Promise<void> {
   if (!state.journal?.some(e => e.fileId)) return
   const removed = await removeRetired(provider, state, ctx.options.concurrency, ctx.options.logger.warn)
-  await store.finish(state, {
-    message: `${CLEANUP_SUBJECT}${removed} replaced document${removed === 1 ? '' : 's'}`,
+  await stateStore.finish(state, {
+    message: `${CLEANUP_SUBJECT}${plural(removed, 'replaced document')}`,
     changed: true,
     resolve: async () => undefined,
   })

@@ -1,4 +1,4 @@
-/**
+/*
  * Racing syncs of one state (two pushes whose CI jobs overlap, a rerun racing a new push).
  * The guarantee: every published state describes exactly one source commit's tree, and the store
  * holds exactly the published state. A sync that loses the push either re-plans its own tree
@@ -18,6 +18,7 @@ import { commitRelation, type SourceCommit } from '../scan/source'
 import type { FileState, SyncState } from '../state/types'
 import { retire } from './journal'
 import { errorMessage } from '../../lib/errors'
+import { prefixSha256, stripSha256 } from '../../lib/sha256'
 
 export type { RaceReport }
 
@@ -75,7 +76,7 @@ export function adoptTheirs(state: SyncState, theirs: SyncState, uploaded: Map<s
     journal.push({
       op: 'upload',
       path,
-      hash: entry.hash.replace(/^sha256:/, ''),
+      hash: stripSha256(entry.hash),
       at: entry.uploadedAt,
       fileId: entry.fileId,
     })
@@ -107,7 +108,7 @@ export function reuseUploads<F extends PlanFile>(
   const reused: string[] = []
   const mine = (file: F) => {
     const entry = uploaded.get(file.path)
-    return entry && entry.hash === `sha256:${file.sha256}` ? entry : undefined
+    return entry && entry.hash === prefixSha256(file.sha256) ? entry : undefined
   }
   const take = (file: F, entry: FileState) => {
     state.files[file.path] = entry
@@ -144,7 +145,7 @@ export async function restoreTouched(
   if (!provider.updateAttributes || touched.size === 0) return
   for (const [path, entry] of Object.entries(theirs.files)) {
     if (!touched.has(entry.fileId) || !entry.attributes) continue
-    const sha256 = entry.hash.replace(/^sha256:/, '')
+    const sha256 = stripSha256(entry.hash)
     await provider.updateAttributes(entry.fileId, {
       path,
       sha256,

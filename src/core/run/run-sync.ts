@@ -1,8 +1,6 @@
 import type { RemoteFile, VectorStoreProvider } from '../../providers/types'
 import type { SyncResult } from '../../types'
 import { UsageError } from '../../lib/errors'
-import { checksSummary, loadChecks, runChecks } from '../inspect/retrieval'
-import { searchFilter } from '../inspect/search'
 import { planSize } from '../plan/plan'
 import { commitRelation, sourceCommitOf, type SourceCommit } from '../scan/source'
 import type { FileStatCache } from '../scan/stat-cache'
@@ -13,16 +11,9 @@ import { prepare, remember, startQuickCheck, stateIsSummarised, type Prepared, t
 import { createProvider, releaseProvider } from './provider'
 import { executeAndPublish } from './publish'
 import { nothingDone, resultFromPlan } from './result'
+import { done, sayRetries } from './done'
 import { settleJournal } from './settle'
-import {
-  connectStore,
-  ELSEWHERE,
-  forgetOldStore,
-  guardLostState,
-  openStore,
-  storeDisagrees,
-  storeExists,
-} from './store'
+import { ELSEWHERE, forgetOldStore, guardLostState, openStore, storeDisagrees, storeExists } from './store'
 
 /**
  * One sync, phase by phase (the lock is held by the caller):
@@ -34,18 +25,18 @@ import {
  */
 export async function runSync(
   ctx: SyncContext,
-  store: StateStore,
+  stateStore: StateStore,
   cache: FileStatCache | undefined,
 ): Promise<SyncResult> {
   const { options } = ctx
   const started = Date.now()
   if (options.newStore && options.vectorStoreId)
     throw new UsageError('--new-store creates a store, --store names one: pass one of them')
-  const check = !options.newStore && !options.verify ? startQuickCheck(ctx, store, cache) : undefined
+  const check = !options.newStore && !options.verify ? startQuickCheck(ctx, stateStore, cache) : undefined
   const early = check ? askStoreEarly(ctx, check) : undefined
   let provider: VectorStoreProvider | undefined
   try {
-    const quick = await prepare(ctx, store, cache, check)
+    const quick = await prepare(ctx, stateStore, cache, check)
     // A sync that turned out to have work keeps the provider it opened (the answer is not used).
     provider = early ? await early.provider.catch(() => undefined) : undefined
     let report: Prepared
@@ -63,9 +54,9 @@ export async function runSync(
         )
       if (disagreement !== ELSEWHERE) options.logger.warn(disagreement)
       drifted = true
-      report = await prepare(ctx, store, cache)
+      report = await prepare(ctx, stateStore, cache)
     } else report = quick
-    return await runPlan(ctx, store, cache, report, provider, drifted, started)
+    return await runPlan({ ctx, stateStore, cache, prepared: report, drifted, started }, provider)
   } finally {
     provider ??= await early?.provider.catch(() => undefined)
     await releaseProvider(provider)
@@ -102,15 +93,26 @@ function askStoreEarly(ctx: SyncContext, check: QuickCheck): EarlyAnswer {
   return { provider, disagreement }
 }
 
-async function runPlan(
-  ctx: SyncContext,
-  store: StateStore,
-  cache: FileStatCache | undefined,
-  prepared: Prepared,
-  opened: VectorStoreProvider | undefined,
-  drifted: boolean,
-  started: number,
-): Promise<SyncResult> {
+/** A sync whose plan is made, on its way through the phases that follow (the caller holds the lock). */
+interface PlannedSync {
+  ctx: SyncContext
+  stateStore: StateStore
+  cache: FileStatCache | undefined
+  prepared: Prepared
+  /** The store's counts disagreed with the state's: its documents are compared one by one. */
+  drifted: boolean
+  /** When the sync began (Date.now()), for its duration. */
+  started: number
+}
+
+/** A planned sync that changes the store: its provider, and the commit its documents were read from. */
+interface SyncRun extends PlannedSync {
+  provider: VectorStoreProvider
+  source: SourceCommit | undefined
+}
+
+async function runPlan(planned: PlannedSync, opened: VectorStoreProvider | undefined): Promise<SyncResult> {
+  const { ctx, prepared, started } = planned
   const { options } = ctx
   // A first sync with nothing to store creates nothing: an empty store, recorded and billed,
   // is never what a user whose globs miss wanted.
@@ -127,25 +129,17 @@ async function runPlan(
 
   const provider = opened ?? (await createProvider(options))
   try {
-    return await syncWith(ctx, store, cache, provider, prepared, drifted, source, started)
+    return await syncWith({ ...planned, provider, source })
   } finally {
     // A provider opened here is released here (one handed in is released by its opener).
     if (!opened) await releaseProvider(provider)
   }
 }
 
-async function syncWith(
-  ctx: SyncContext,
-  store: StateStore,
-  cache: FileStatCache | undefined,
-  provider: VectorStoreProvider,
-  prepared: Prepared,
-  drifted: boolean,
-  source: SourceCommit | undefined,
-  started: number,
-): Promise<SyncResult> {
+async function syncWith(run: SyncRun): Promise<SyncResult> {
+  const { ctx, stateStore, cache, provider, source, started } = run
   const { options } = ctx
-  const { report, repaired, untracked, settled } = await readyStore(ctx, store, provider, prepared, drifted)
+  const { report, repaired, untracked, settled } = await readyStore(run)
   guardDeletions(options, report)
   for (const reason of report.plan.reasons) options.logger.info(reason)
   const result = resultFromPlan(report, false)
@@ -163,7 +157,7 @@ async function syncWith(
           ? 'vectornator: completed an interrupted sync'
           : 'vectornator: record settings'
     // Publishes what an earlier run could not (a commit left unpushed) as well.
-    const published = await store.finish(state, { message, changed }).then(
+    const published = await stateStore.finish(state, { message, changed }).then(
       () => true,
       (error: unknown) => {
         if (!(error instanceof UnpublishedError)) throw error
@@ -171,14 +165,14 @@ async function syncWith(
         return false
       },
     )
-    if (published) remember(cache, state, store)
+    if (published) remember(cache, state, stateStore)
     return done(ctx, result, started)
   }
 
   result.storeId = state.storeId
   Object.assign(result, { added: [], updated: [], deleted: [], renamed: [], retagged: [], failed: [] })
   const published = await executeAndPublish(ctx, {
-    store,
+    stateStore,
     provider,
     state,
     plan: report.plan,
@@ -188,7 +182,7 @@ async function syncWith(
     started,
     untracked,
   })
-  if (published) remember(cache, state, store)
+  if (published) remember(cache, state, stateStore)
   sayRetries(ctx, provider, result)
   return done(ctx, result, started)
 }
@@ -198,12 +192,9 @@ async function syncWith(
  * drifted in the store; the plan is made again whenever one of them changed the state.
  */
 async function readyStore(
-  ctx: SyncContext,
-  store: StateStore,
-  provider: VectorStoreProvider,
-  prepared: Prepared,
-  drifted: boolean,
+  run: SyncRun,
 ): Promise<{ report: Prepared; repaired: string[]; untracked: RemoteFile[]; settled: boolean }> {
+  const { ctx, stateStore, provider, prepared, drifted } = run
   const { options } = ctx
   let report = prepared
   const old = prepared.state
@@ -227,11 +218,11 @@ async function readyStore(
   const disagreement = await openStore(ctx, provider, state, report.loaded)
   // A store just created is recorded at once: a run killed now leaves no store unknown to the state.
   if (created) {
-    await store.save(state)
+    await stateStore.save(state)
     if (oldGone) await forgetOldStore(ctx, provider, old)
-  } else if (!report.loaded) await guardLostState(provider, store)
+  } else if (!report.loaded) await guardLostState(provider, stateStore)
   const replan = async () => {
-    await store.save(state)
+    await stateStore.save(state)
     report = { ...report, ...planFor(ctx, report.files, state) }
   }
   // Crash safety: a journal left by a killed run is settled before anything is planned.
@@ -251,25 +242,6 @@ async function readyStore(
     untracked.push(...repair.untracked)
   }
   return { report, repaired, untracked, settled }
-}
-
-/** The answers that were retried, in one line: a sync that recovered from faults says so. */
-function sayRetries(ctx: SyncContext, provider: VectorStoreProvider, result: SyncResult): void {
-  const counts = provider.retries?.()
-  const total = counts ? counts.serverErrors + counts.rateLimits + counts.lostConnections : 0
-  if (!counts || total === 0) return
-  result.retries = { total, ...counts }
-  const parts = [
-    [counts.serverErrors, 'server error'],
-    [counts.rateLimits, 'rate limit'],
-    [counts.lostConnections, 'lost connection'],
-  ] as const
-  ctx.options.logger.info(
-    `retried ${total} request${total === 1 ? '' : 's'}: ${parts
-      .filter(([n]) => n > 0)
-      .map(([n, what]) => `${n} ${what}${n === 1 ? '' : 's'}`)
-      .join(', ')}`,
-  )
 }
 
 /** The source commit of the state the store holds, when it is newer than this checkout's: the store never moves back. */
@@ -297,31 +269,4 @@ function keptNewer(ctx: SyncContext, report: Prepared, newer: string, started: n
     `the store holds the documents of ${newer.slice(0, 12)}, a newer commit than this checkout's: nothing synced (pull first, or pass --allow-older to publish these documents)`,
   )
   return done(ctx, result, started)
-}
-
-/** The last phase: retrieval checks after a real sync, the duration, the `done` event. */
-async function done(ctx: SyncContext, result: SyncResult, started: number): Promise<SyncResult> {
-  const { options } = ctx
-  if (options.checks && !options.dryRun) await checkAfterSync(ctx, result)
-  result.durationMs = Date.now() - started
-  options.onProgress({ type: 'done', result })
-  return result
-}
-
-/** Runs the retrieval checks against the store just synced and adds them to the result. */
-async function checkAfterSync(ctx: SyncContext, result: SyncResult): Promise<void> {
-  const { options } = ctx
-  const { file, checks } = await loadChecks(
-    options.root,
-    typeof options.checks === 'string' ? options.checks : undefined,
-  )
-  // The sync holds the state's lock.
-  const connection = await connectStore(ctx, { locked: true })
-  try {
-    result.checks = await runChecks(connection.provider, file, checks, check => searchFilter(options, check))
-    const log = result.checks.failed > 0 ? options.logger.error : options.logger.info
-    log(checksSummary(result.checks))
-  } finally {
-    await connection.close()
-  }
 }

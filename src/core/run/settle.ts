@@ -1,7 +1,9 @@
 import type { RemoteFile, VectorStoreProvider } from '../../providers/types'
 import type { Logger } from '../../lib/logger'
 import { sweepOrphans } from './orphans'
-import type { FileState, SyncState } from '../state/types'
+import type { SyncState } from '../state/types'
+import { plural } from '../../lib/plural'
+import { reconcile } from './reconcile'
 
 export interface SettleSummary {
   /** Journal entries settled. */
@@ -15,8 +17,6 @@ export interface SettleSummary {
   /** Documents whose `path`/`sha256` attributes were put back to what the state records (a killed rename). */
   retagged: string[]
 }
-
-const hashOf = (entry: FileState) => entry.hash.replace(/^sha256:/, '')
 
 /**
  * Completes what a killed run left in its journal, before anything is planned. Every step only
@@ -75,7 +75,11 @@ export async function settleJournal(
   }
 
   const deleteObject = (provider.deleteFileObject ?? provider.deleteFile).bind(provider)
-  await matchStateToStore(state, provider, remote, summary)
+  // What is left in the store against the state: a rename killed between the two is put back.
+  const reconciled = await reconcile(state, provider, remote, 'journal')
+  summary.removedDocuments += reconciled.removed
+  summary.forgotten.push(...reconciled.forgotten)
+  summary.retagged.push(...reconciled.retagged)
 
   // Uploaded, never attached: by the id the journal caught, then by name for those it did not.
   // And the version an update replaced, once nothing tracks it (its removal may have been cut short).
@@ -109,51 +113,7 @@ export async function settleJournal(
 
   delete state.journal
   logger.info(
-    `completed an interrupted sync: ${journal.length} pending operation${journal.length === 1 ? '' : 's'} settled, ${summary.removedDocuments} untracked cop${summary.removedDocuments === 1 ? 'y' : 'ies'} and ${summary.removedFileObjects} unattached file object${summary.removedFileObjects === 1 ? '' : 's'} removed${summary.forgotten.length ? `, ${summary.forgotten.length} document${summary.forgotten.length === 1 ? '' : 's'} to upload again` : ''}`,
+    `completed an interrupted sync: ${plural(journal.length, 'pending operation')} settled, ${plural(summary.removedDocuments, 'untracked copy', 'untracked copies')} and ${plural(summary.removedFileObjects, 'unattached file object')} removed${summary.forgotten.length ? `, ${plural(summary.forgotten.length, 'document')} to upload again` : ''}`,
   )
   return summary
-}
-
-/**
- * The state against what is left in the store: an entry whose document is gone is forgotten, one
- * whose attributes disagree gets the state's back (or, where they cannot be rewritten, is removed).
- */
-async function matchStateToStore(
-  state: SyncState,
-  provider: VectorStoreProvider,
-  remote: Map<string, RemoteFile>,
-  summary: SettleSummary,
-): Promise<void> {
-  const deleteObject = (provider.deleteFileObject ?? provider.deleteFile).bind(provider)
-  for (const [path, entry] of Object.entries(state.files)) {
-    const file = remote.get(entry.fileId)
-    if (!file) {
-      // Detached but maybe not deleted (a removal killed between its two requests): its File object goes too.
-      await deleteObject(entry.fileId)
-      delete state.files[path]
-      summary.forgotten.push(path)
-      continue
-    }
-    if (file.path === undefined || (file.path === path && file.sha256 === hashOf(entry))) continue
-    // The state wrote both moments ago and computed the hash from the content it sent: its
-    // attributes are put back (a rename killed between the store and the state).
-    if (provider.updateAttributes && entry.attributes) {
-      const attributes = { ...entry.attributes, path, sha256: hashOf(entry) }
-      await provider.updateAttributes(entry.fileId, {
-        path,
-        sha256: hashOf(entry),
-        size: entry.metadata.size,
-        lastModified: entry.metadata.lastModified,
-        attributes,
-      })
-      summary.retagged.push(path)
-      continue
-    }
-    // Attributes that cannot be put back: drop the document; the plan uploads it again.
-    await provider.deleteFile(entry.fileId)
-    remote.delete(entry.fileId)
-    delete state.files[path]
-    summary.removedDocuments++
-    summary.forgotten.push(path)
-  }
 }

@@ -1,13 +1,14 @@
 import pLimit from 'p-limit'
 import type { VectorStoreProvider } from '../../providers/types'
 import { UsageError } from '../../lib/errors'
-import { resolveStateStore, type StateStore, type SyncState } from '../state'
+import { emptyState, resolveStateStore, type StateStore, type SyncState } from '../state'
 import { refuseForeignState, type SyncContext } from './context'
 import { countsDisagree, storeGone } from './drift'
 import { createdNotice, createProvider, releaseProvider, storeIsExclusive } from './provider'
 import { lockState } from '../state/lock'
+import { plural } from '../../lib/plural'
 
-/** The one way a store is opened: by a sync, by search and checks, by verify and prune. */
+/* The one way a store is opened: by a sync, by search and checks, by verify and prune. */
 
 export interface StoreConnection {
   provider: VectorStoreProvider
@@ -90,38 +91,32 @@ export async function connectStore(
   { locked = false }: { locked?: boolean } = {},
 ): Promise<StoreConnection> {
   const { options } = ctx
-  const store = await resolveStateStore(options, options.logger)
+  const stateStore = await resolveStateStore(options, options.logger)
   let release = async () => {}
   let state: SyncState | undefined
   try {
     if (!locked && storeIsExclusive(options)) {
-      release = await lockState(options.root, store, {
+      release = await lockState(options.root, stateStore, {
         onWait: pid => options.logger.info(`waiting for another vectornator run (pid ${pid}) on this state to finish`),
       })
     }
-    state = await store.load()
-    if (state) refuseForeignState(state, options, store)
+    state = await stateStore.load()
+    if (state) refuseForeignState(state, options, stateStore)
   } catch (error) {
     await release()
     throw error
   } finally {
-    await store.close()
+    await stateStore.close()
   }
   const storeId = options.vectorStoreId ?? state?.storeId
-  const provider = storeId
-    ? await createProvider(options).catch(async error => {
-        await release()
-        throw error
-      })
-    : undefined
+  let provider: VectorStoreProvider
   try {
-    if (!storeId || !provider)
+    if (!storeId)
       throw new UsageError(
         `no store to read: nothing has been synced from ${options.root} yet (run \`vectornator sync\`), or pass --store`,
       )
-    await openStore(ctx, provider, { ...(state ?? { version: '', lastSync: '', files: {} }), storeId }, undefined)
+    provider = await openStoreById(ctx, storeId)
   } catch (error) {
-    await releaseProvider(provider)
     await release()
     throw error
   }
@@ -136,15 +131,27 @@ export async function connectStore(
   }
 }
 
+/** A provider connected to `storeId`, which must exist (opened as a sync opens it); released when it cannot be. */
+export async function openStoreById(ctx: SyncContext, storeId: string): Promise<VectorStoreProvider> {
+  const provider = await createProvider(ctx.options)
+  try {
+    await openStore(ctx, provider, emptyState(storeId), undefined)
+    return provider
+  } catch (error) {
+    await releaseProvider(provider)
+    throw error
+  }
+}
+
 /**
  * No state, but a store that already holds documents this tool wrote: uploading everything again
  * would store each document twice. The state is rebuilt from the store instead (verify --repair).
  */
-export async function guardLostState(provider: VectorStoreProvider, store: StateStore): Promise<void> {
+export async function guardLostState(provider: VectorStoreProvider, stateStore: StateStore): Promise<void> {
   const ours = (await provider.listFiles()).filter(f => f.path !== undefined && f.sha256 !== undefined).length
   if (ours > 0)
     throw new UsageError(
-      `store ${provider.storeId} already holds ${ours} document${ours === 1 ? '' : 's'} synced by vectornator, but there is no sync state in ${store.location}: run \`vectornator verify --repair\` to rebuild the state from the store (syncing now would upload every document again)`,
+      `store ${provider.storeId} already holds ${plural(ours, 'document')} synced by vectornator, but there is no sync state in ${stateStore.location}: run \`vectornator verify --repair\` to rebuild the state from the store (syncing now would upload every document again)`,
     )
 }
 
@@ -153,7 +160,7 @@ export async function forgetOldStore(ctx: SyncContext, provider: VectorStoreProv
   const ids = Object.values(old.files).map(f => f.fileId)
   if (ids.length === 0 || !provider.deleteFileObject) return
   ctx.options.logger.info(
-    `removing the ${ids.length} file object${ids.length === 1 ? '' : 's'} of store ${old.storeId}, which no longer holds them`,
+    `removing the ${plural(ids.length, 'file object')} of store ${old.storeId}, which no longer holds them`,
   )
   const limit = pLimit(ctx.options.concurrency)
   await Promise.all(ids.map(id => limit(() => provider.deleteFileObject!(id).catch(() => {}))))

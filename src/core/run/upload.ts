@@ -4,7 +4,9 @@ import type { LocalFile } from '../scan/scan'
 import type { FileState } from '../state/types'
 import { errorMessage } from '../../lib/errors'
 import type { Work } from './work'
+import { describe, uploadText } from './context'
 import { journalUploads, removeJournal, retire, now } from './journal'
+import { prefixSha256 } from '../../lib/sha256'
 
 /** Upper bound on the content held in memory at once by one upload batch. */
 const BATCH_BYTES = 32 * 1024 * 1024
@@ -35,7 +37,7 @@ async function readHead(path: string, bytes: number): Promise<Buffer> {
 function entryFor(file: LocalFile, fileId: string, metadata: FileMetadata, previous?: FileState): FileState {
   return {
     fileId,
-    hash: `sha256:${file.sha256}`,
+    hash: prefixSha256(file.sha256),
     uploadedAt: now(),
     version: (previous?.version ?? 0) + 1,
     metadata: { path: file.path, size: file.size, lastModified: new Date(file.mtimeMs).toISOString() },
@@ -52,7 +54,6 @@ type Item = UploadItem & { previous?: FileState; local: LocalFile }
  * BATCHES_IN_FLIGHT at once), so the store's processing never holds the uploads back.
  */
 export async function uploadAll(work: Work, uploads: Upload[]): Promise<void> {
-  const { ctx } = work
   const inFlight: Promise<void>[] = []
   // Intent first: a run killed mid-batch leaves the journal that lets the next run settle it.
   // Each flush writes the whole state, so a large plan journals several batches at a time: at
@@ -61,20 +62,20 @@ export async function uploadAll(work: Work, uploads: Upload[]): Promise<void> {
   const ahead = Math.max(1, Math.ceil(uploads.length / JOURNAL_FLUSHES))
   let journaled = 0
   let offset = 0
-  for (const chunk of chunksOf(uploads, ctx.provider.limits.maxBatchFiles)) {
+  for (const chunk of chunksOf(uploads, work.provider.limits.maxBatchFiles)) {
     while (inFlight.length >= BATCHES_IN_FLIGHT) await inFlight.shift()
     // Chunks are consecutive slices of `uploads`: this one is uploads[offset, end).
     const end = (offset += chunk.length)
     if (end > journaled) {
       const next = uploads.slice(journaled, Math.max(end, journaled + ahead))
-      journalUploads(ctx.state, next)
+      journalUploads(work.state, next)
       journaled += next.length
-      await ctx.flush()
+      await work.flush()
     }
     const items = await readItems(work, chunk)
     const byPath = new Map(items.map(i => [i.metadata.path, i]))
     const settle = (r: UploadResult) => settleUpload(work, byPath.get(r.path), r)
-    if (ctx.provider.uploadFiles && (items.length > 1 || items.some(i => i.file))) {
+    if (work.provider.uploadFiles && (items.length > 1 || items.some(i => i.file))) {
       const { uploaded, done } = sendBatch(work, items, settle)
       // Awaited below (or with the next batches); marked handled so a batch that fails while an
       // earlier one's error is being thrown is not an unhandled rejection.
@@ -89,7 +90,7 @@ export async function uploadAll(work: Work, uploads: Upload[]): Promise<void> {
               // A new version is a new document; the old one is retired, not removed (see above).
               await settle({
                 path: item.metadata.path,
-                fileId: await ctx.provider.uploadFile(item.metadata.path, item.content, item.metadata),
+                fileId: await work.provider.uploadFile(item.metadata.path, item.content, item.metadata),
               })
             } catch (error) {
               await settle({ path: item.metadata.path, error: errorMessage(error) })
@@ -97,7 +98,7 @@ export async function uploadAll(work: Work, uploads: Upload[]): Promise<void> {
           }),
         ),
       )
-      ctx.checkpoint()
+      work.checkpoint()
     }
   }
   await Promise.all(inFlight)
@@ -105,7 +106,6 @@ export async function uploadAll(work: Work, uploads: Upload[]): Promise<void> {
 
 /** The content and metadata of each upload; one that cannot be read (or described) fails alone. */
 async function readItems(work: Work, chunk: Upload[]): Promise<Item[]> {
-  const { ctx } = work
   const items: Item[] = []
   await Promise.all(
     chunk.map(({ file, previous }) =>
@@ -114,24 +114,24 @@ async function readItems(work: Work, chunk: Upload[]): Promise<Item[]> {
           if (
             file.size > STREAM_BYTES &&
             file.absPath &&
-            ctx.provider.streamsFiles &&
-            !ctx.uploadText?.(file, Buffer.alloc(0))
+            work.provider.streamsFiles &&
+            !uploadText(file, Buffer.alloc(0))
           ) {
             // Never held whole: attributes from its head, the content streamed from disk by the
             // provider (UploadItem.file).
-            const metadata = await ctx.describe(file, await readHead(file.absPath, HEAD_BYTES))
+            const metadata = await describe(work.ctx, work.provider, file, await readHead(file.absPath, HEAD_BYTES))
             items.push({ content: Buffer.alloc(0), file: file.absPath, metadata, previous, local: file })
             return
           }
           const content = await file.read()
           items.push({
-            content: ctx.uploadText?.(file, content) ?? content,
-            metadata: await ctx.describe(file, content),
+            content: uploadText(file, content) ?? content,
+            metadata: await describe(work.ctx, work.provider, file, content),
             previous,
             local: file,
           })
         } catch (error) {
-          removeJournal(ctx.state, e => e.op === 'upload' && e.path === file.path)
+          removeJournal(work.state, e => e.op === 'upload' && e.path === file.path)
           work.fail(previous ? 'update' : 'add', file.path, error)
         }
       }),
@@ -150,7 +150,6 @@ function sendBatch(
   items: Item[],
   settle: (r: UploadResult) => Promise<void>,
 ): { uploaded: Promise<void>; done: Promise<void> } {
-  const { ctx } = work
   const ended = new Set<string>()
   const settled = new Set<string>()
   const settling: Promise<void>[] = []
@@ -162,13 +161,13 @@ function sendBatch(
     ended.add(path)
     if (ended.size >= items.length) allEnded()
   }
-  const call = ctx.provider.uploadFiles!(
+  const call = work.provider.uploadFiles!(
     items.map(({ local: _local, previous: _previous, ...item }) => item),
     {
       onUploaded: (path, fileId) => {
-        const entry = ctx.state.journal?.find(e => e.op === 'upload' && e.path === path)
+        const entry = work.state.journal?.find(e => e.op === 'upload' && e.path === path)
         if (entry && entry.op === 'upload') entry.fileId = fileId
-        ctx.checkpoint()
+        work.checkpoint()
         end(path)
       },
       onSettled: r => {
@@ -183,29 +182,28 @@ function sendBatch(
     await Promise.all(settling)
     // The next batch's journal flush (or the end of the sync) saves these results: the journal
     // already lets a run killed meanwhile settle them.
-    ctx.checkpoint()
+    work.checkpoint()
   })
   return { uploaded, done }
 }
 
 /** Records an upload's outcome: the new entry (the replaced version retired), or the failure. */
 async function settleUpload(work: Work, item: Item | undefined, r: UploadResult): Promise<void> {
-  const { ctx, result } = work
-  const { state } = ctx
+  const { result, state } = work
   if (!item) return
   if (r.fileId) {
     removeJournal(state, e => e.op === 'upload' && e.path === r.path)
     const entry = entryFor(item.local, r.fileId, item.metadata, item.previous)
     state.files[r.path] = entry
-    ctx.uploaded?.set(r.path, entry)
+    work.uploaded?.set(r.path, entry)
     if (item.previous && item.previous.fileId !== r.fileId) retire(state, r.path, item.previous.fileId)
     ;(item.previous ? result.updated : result.added).push(r.path)
-    ctx.onFile(item.previous ? 'update' : 'add', r.path)
+    work.onFile(item.previous ? 'update' : 'add', r.path)
   } else {
     // The journal entry goes once nothing is left behind. An upload that failed may have left a
     // File object (an attempt made, its answer lost): its entry stays for the next run (settle.ts).
     const cleaned = r.orphanFileId
-      ? await ctx.provider.deleteFile(r.orphanFileId).then(
+      ? await work.provider.deleteFile(r.orphanFileId).then(
           () => true,
           () => false,
         )
@@ -213,7 +211,7 @@ async function settleUpload(work: Work, item: Item | undefined, r: UploadResult)
     if (cleaned) removeJournal(state, e => e.op === 'upload' && e.path === r.path)
     work.fail(item.previous ? 'update' : 'add', r.path, r.error ?? 'the store did not accept the file')
   }
-  ctx.checkpoint()
+  work.checkpoint()
 }
 
 /** Splits uploads into batches bounded in count and in bytes held in memory. */

@@ -1,13 +1,14 @@
 import pLimit from 'p-limit'
-import type { FileMetadata, VectorStoreProvider } from '../../providers/types'
+import type { VectorStoreProvider } from '../../providers/types'
 import type { SyncFailure } from '../../types'
-import type { LocalFile } from '../scan/scan'
 import type { FileState, SyncState } from '../state/types'
 import { errorMessage } from '../../lib/errors'
+import type { SyncContext } from './context'
 
 export type FileOp = 'add' | 'update' | 'delete' | 'rename' | 'retag'
 
-export interface ExecuteContext {
+/** What one round of execution works on, besides the sync's context. */
+export interface ExecuteRun {
   provider: VectorStoreProvider
   /** Mutated as work completes; checkpointed through `checkpoint`. */
   state: SyncState
@@ -15,18 +16,6 @@ export interface ExecuteContext {
   checkpoint: () => void
   /** Saves the state now and waits for it (before remote mutations that must be journaled). */
   flush: () => Promise<void>
-  /**
-   * Steps run at once (a read, a provider call). Not what bounds requests: a provider made from the
-   * registry holds its own requests in flight to `concurrency`, whatever the calls overlapping it.
-   */
-  concurrency: number
-  /** The full metadata of a document; reads its content. May throw (e.g. attribute limits). */
-  describe: (file: LocalFile, content: Buffer) => Promise<FileMetadata>
-  /**
-   * The text uploaded for a document whose source is not what a store should read as is (MDX);
-   * undefined keeps the bytes. Attributes and the hash still come from the source.
-   */
-  uploadText?: (file: LocalFile, content: Buffer) => Buffer | undefined
   onFile: (op: FileOp, path: string, error?: string) => void
   /** Collects the documents this run stored (path → entry): a re-plan after a lost race reuses them. */
   uploaded?: Map<string, FileState>
@@ -44,23 +33,24 @@ export interface ExecuteResult {
 }
 
 /** What the steps of one execution share. */
-export interface Work {
-  ctx: ExecuteContext
+export interface Work extends ExecuteRun {
+  ctx: SyncContext
   result: ExecuteResult
   limit: ReturnType<typeof pLimit>
   fail: (op: FileOp, path: string, error: unknown) => void
 }
 
-export function createWork(ctx: ExecuteContext): Work {
+export function createWork(ctx: SyncContext, run: ExecuteRun): Work {
   const result: ExecuteResult = { added: [], updated: [], deleted: [], renamed: [], retagged: [], failed: [] }
   return {
+    ...run,
     ctx,
     result,
-    limit: pLimit(ctx.concurrency),
+    limit: pLimit(ctx.options.concurrency),
     fail(op, path, error) {
       const message = errorMessage(error)
       result.failed.push({ path, error: message })
-      ctx.onFile(op, path, message)
+      run.onFile(op, path, message)
     },
   }
 }

@@ -4,7 +4,7 @@ import picomatch from 'picomatch'
 import { SecretScanner } from './secrets'
 import { TextCheck } from './encoding'
 import { UsageError } from '../../lib/errors'
-import { git, gitEnv, gitErrorLine, resolveName } from '../state/git/exec'
+import { git, gitEnv, gitErrorLine, resolveName } from '../git/exec'
 
 export interface GitSourceOptions {
   /** Globs (relative to `cwd`) of the files to list; all files when absent. */

@@ -1,8 +1,7 @@
 import { promises as fs, existsSync } from 'node:fs'
-import { dirname, join, relative, sep } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import type { Ignore } from 'ignore'
-
-const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'))
+import { toPosix } from '../../lib/paths'
 
 /**
  * The .gitignore rules that apply under `root`: those of the folders above it up to the

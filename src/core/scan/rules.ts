@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { gitEnv } from '../state/git/exec'
+import { gitEnv } from '../git/exec'
 
 /**
  * How a document gets its `version` or `locale`: a pattern over its root-relative path holds a

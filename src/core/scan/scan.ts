@@ -17,6 +17,7 @@ import { listFiles } from './walk'
 import type { StatCache, StatKey } from './stat-cache'
 import { credentialByName, SecretScanner } from './secrets'
 import { TextCheck } from './encoding'
+import { sortByPath, toPosix } from '../../lib/paths'
 
 export interface LocalFile {
   /** Root-relative POSIX path. */
@@ -57,8 +58,6 @@ export interface ScanResult {
   files: LocalFile[]
   skipped: SkippedFile[]
 }
-
-const toPosix = (p: string) => (sep === '/' ? p : p.split(sep).join('/'))
 
 /** True for secrets files, which are never uploaded whatever the globs say. */
 export function isSecretPath(path: string): boolean {
@@ -171,8 +170,8 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
       limit(async () => hashed(path, base, link, stat, await hashFile(real))),
     ),
   )
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-  skipped.sort((a, b) => (a.path < b.path ? -1 : 1))
+  sortByPath(files)
+  sortByPath(skipped)
   return { files, skipped }
 }
 
@@ -408,6 +407,6 @@ export async function filesFromPaths(
       }),
     ),
   )
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  sortByPath(files)
   return { files, skipped }
 }

@@ -34,7 +34,7 @@ export async function readDocuments(
     })
   }
   const { listFilesAtRef } = await import('./git-source')
-  const { resolveName } = await import('../state/git/exec')
+  const { resolveName } = await import('../git/exec')
   const commit = await resolveName(options.root, `${options.ref}^{commit}`)
   if (!commit)
     throw new UsageError(
@@ -86,7 +86,7 @@ export interface SourceCommit {
 }
 
 export async function sourceCommitOf(root: string): Promise<SourceCommit | undefined> {
-  const { git, resolveName } = await import('../state/git/exec')
+  const { git, resolveName } = await import('../git/exec')
   const commit = await resolveName(root, 'HEAD^{commit}').catch(() => undefined)
   if (!commit) return undefined
   // GIT_OPTIONAL_LOCKS=0: a plain status would refresh the user's index (it must stay as it was).
@@ -109,7 +109,7 @@ export async function commitRelation(
   remote = 'origin',
 ): Promise<'same' | 'ancestor' | 'descendant' | 'unrelated'> {
   if (ours === theirs) return 'same'
-  const { git, resolveName } = await import('../state/git/exec')
+  const { git, resolveName } = await import('../git/exec')
   for (const commit of [ours, theirs]) {
     if (!/^[0-9a-f]{40,64}$/.test(commit)) return 'unrelated'
     if (await resolveName(root, `${commit}^{commit}`).catch(() => undefined)) continue

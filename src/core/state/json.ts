@@ -1,6 +1,7 @@
 import { createHash, type Hash, webcrypto } from 'node:crypto'
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { type FileState, STATE_VERSION, StateError, type SyncState } from './types'
+import { prefixSha256, stripSha256 } from '../../lib/sha256'
 
 const FILES_MARK = '\u0000files\u0000'
 /** Entries stringified together: as one object (JSON.stringify's fast path), small enough to die young. */
@@ -56,8 +57,8 @@ export function writeStateFile(state: SyncState, path: string, hash?: Hash): voi
 }
 
 /** The content identity of a stored state (the file store's; a branch uses git's blob id), from its SHA-256. */
-export const identityOf = (sha256Hex: string) => `sha256:${sha256Hex}`
-export const hexOf = (identity: string) => identity.slice('sha256:'.length)
+export const identityOf = prefixSha256
+export const hexOf = stripSha256
 
 /** The content identity of a stored state's text. */
 export function textIdentity(text: string | Buffer): string {

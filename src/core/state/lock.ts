@@ -200,12 +200,14 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   }
 }
 
-/** Takes the lock of `store` (its own lock file, else one per root and location). */
+/** Takes the lock of `stateStore` (its own lock file, else one per root and location). */
 export async function lockState(
   root: string,
-  store: StateStore,
+  stateStore: StateStore,
   options: LockOptions = {},
 ): Promise<() => Promise<void>> {
-  const file = store.lockFile ? await store.lockFile() : lockFileFor(root, store.kind, store.location)
+  const file = stateStore.lockFile
+    ? await stateStore.lockFile()
+    : lockFileFor(root, stateStore.kind, stateStore.location)
   return acquireLock(file, options)
 }

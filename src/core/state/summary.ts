@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { SyncState } from './types'
+import { stripSha256 } from '../../lib/sha256'
 
 /**
  * What a sync needs to know of a stored state to see that it would change nothing, kept beside
@@ -49,7 +50,7 @@ export function summarize(state: SyncState, identity: string): StateSummary {
     files: filesDigest(
       paths,
       path => path,
-      path => state.files[path]!.hash.replace(/^sha256:/, ''),
+      path => stripSha256(state.files[path]!.hash),
     ),
     documents: paths.length,
   }

@@ -1,7 +1,7 @@
 import { UsageError } from '../../../lib/errors'
 import { CLEANUP_SUBJECT, type SyncState } from '../types'
 import { parseState } from '../json'
-import { git, resolveName, resolveNames } from './exec'
+import { git, resolveName, resolveNames } from '../../git/exec'
 import { readBlobText } from './objects'
 import { pickNewer } from './remote'
 

@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs'
-import { relative, sep } from 'node:path'
+import { relative } from 'node:path'
 import { UsageError } from '../../../lib/errors'
+import { toPosix } from '../../../lib/paths'
 
 /** The file that holds one key's state, inside the key's folder of the branch. */
 export const STATE_FILE = 'metadata.json'
@@ -38,6 +39,6 @@ export function defaultStateKey(root: string, topLevel: string, provider: string
   // realpath both: git reports the top level resolved (/private/var on macOS, no symlinks).
   let rel = relative(real(topLevel), real(root))
   if (rel.startsWith('..')) rel = relative(topLevel, root)
-  const posix = rel.split(sep).join('/')
+  const posix = toPosix(rel)
   return `${posix === '' || posix === '.' ? 'root' : posix}-${provider}`
 }

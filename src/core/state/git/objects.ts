@@ -1,4 +1,4 @@
-import { git } from './exec'
+import { git } from '../../git/exec'
 
 /** One entry of a tree, as `ls-tree` prints it and `mktree` reads it. */
 export interface TreeEntry {

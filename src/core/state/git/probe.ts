@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { git, gitErrorLine } from './exec'
+import { git, gitErrorLine } from '../../git/exec'
 
 export interface Probe {
   inside: boolean

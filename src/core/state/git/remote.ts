@@ -1,5 +1,5 @@
 import { UnpublishedError } from '../types'
-import { git, gitErrorLine, resolveName } from './exec'
+import { git, gitErrorLine, resolveName } from '../../git/exec'
 
 /** Never let a fetch or push wait for a password typed into the terminal of a build. */
 const NETWORK_ENV = { GIT_TERMINAL_PROMPT: '0' }

@@ -1,6 +1,6 @@
 import { UsageError } from '../../../lib/errors'
 import { StateError } from '../types'
-import { git } from './exec'
+import { git } from '../../git/exec'
 import { probe } from './probe'
 
 /** Identity used when the repository has none (a CI runner): commits still work. */

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseState, writeStateFile } from '../json'
 import { StateError, type SyncState } from '../types'
-import { resolveName } from './exec'
+import { resolveName } from '../../git/exec'
 import { encodeKey, STATE_FILE } from './key'
 import {
   readBlobText,
