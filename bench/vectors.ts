@@ -16,7 +16,7 @@ import { basename, join, relative, sep } from 'node:path'
 import { runNode, type ChildRun } from './lib/child'
 import type { Corpus } from './lib/corpus'
 import { startPGliteServer, type PGliteServer } from './lib/pglite-server'
-import { startServer } from './lib/server'
+import { type BenchServer, startServer } from './lib/server'
 import { formatBytes, formatMs, formatRatio, median, spread } from './lib/stats'
 
 const PEER = join(import.meta.dirname, 'peer')
@@ -175,10 +175,15 @@ async function session(
   const root = join(dir, 'docs')
   rmSync(dir, { recursive: true, force: true })
   cpSync(join(o.corpus.root, FOLDER), join(root, FOLDER), { recursive: true })
-  const [db, api] = await Promise.all([
+  const started = await Promise.allSettled([
     startPGliteServer(join(dir, 'db')),
     startServer({ latencyMs, rateLimits: false }),
   ])
+  const [db, api] = started.map(s => (s.status === 'fulfilled' ? s.value : undefined)) as [PGliteServer, BenchServer]
+  if (!db || !api) {
+    await Promise.all([db?.close(), api?.close()])
+    throw (started.find(s => s.status === 'rejected') as PromiseRejectedResult).reason
+  }
   const env = { DATABASE_URL: db.url, OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: api.url }
   const measures: Partial<Record<Step, Measure>> = {}
   let indexBuildMs: number | undefined
@@ -206,9 +211,9 @@ async function session(
       )
     }
     if (buildIndexAfter) {
-      const started = performance.now()
+      const began = performance.now()
       await db.query(`CREATE INDEX ON langchain_pg_embedding USING hnsw ((embedding::vector(1536)) vector_cosine_ops)`)
-      indexBuildMs = performance.now() - started
+      indexBuildMs = performance.now() - began
     }
   } finally {
     await Promise.all([db.close(), api.close()])
