@@ -262,20 +262,23 @@ export async function vectorsBench(o: VectorsOptions): Promise<{ rows: VectorsRo
     const peerMs = med('langchain-hnsw', i, m => m.ms)
     for (const { tool, label: toolLabel } of TOOLS) {
       const ms = med(tool, i, m => m.ms)
+      // Each run's figure against LangChain + HNSW's in the same run: the load on this shared
+      // machine moves between runs far more than between two tools' turns within one.
+      const ratio = median(results[tool].map((r, run) => r[i]!.ms / results['langchain-hnsw'][run]![i]!.ms))
       const requests = med(tool, i, m => m.requests)
       const inputs = med(tool, i, m => m.inputs)
       const chunks = med(tool, i, m => [...m.contents.values()].reduce((a, b) => a + b, 0))
       const allowed = Math.ceil(inputs / INPUTS_PER_REQUEST) + 1
       const ours = tool === 'ours'
       const met: [string, boolean][] = []
-      if (ours && step === 'first') met.push(['time', ms <= 0.5 * peerMs])
+      if (ours && step === 'first') met.push(['time', ratio <= 0.5])
       if (ours) met.push(['requests', requests <= allowed])
       rows.push({
         scenario: `Vectors, ${label} (${n.toLocaleString('en')} pages): ${toolLabel}`,
         median: formatMs(ms),
         spread: spread(results[tool].map(r => r[i]!.ms)),
         reference: tool === 'langchain-hnsw' ? '-' : `LangChain + HNSW ${formatMs(peerMs)}`,
-        ratio: formatRatio(ms / peerMs),
+        ratio: formatRatio(ratio),
         perFile: `${requests} embedding requests, ${inputs} inputs; ${chunks} chunks stored`,
         rateLimited: '0',
         rss: formatBytes(med(tool, i, m => m.rss)),
@@ -320,7 +323,8 @@ export async function vectorsBench(o: VectorsOptions): Promise<{ rows: VectorsRo
       `  the wire protocol (\`@electric-sql/pglite-socket\`), a fresh offline server (${o.latencyMs} ms per request),`,
       '  both in processes of their own, and a fresh copy of the pages; first sync, no-op, then',
       `  ${EDITED} pages edited, ${DELETED} deleted and ${ADDED} added (new names from \`common\`), each step a whole`,
-      `  process; the tools take turns run by run, medians of ${o.runs}. Requests and inputs are counted at the`,
+      `  process; the tools take turns run by run, medians of ${o.runs}; each ratio is the median of the runs'
+  ratios to LangChain + HNSW in the same run. Requests and inputs are counted at the`,
       '  embeddings server. After every step the database is read back: each page on disk has its chunks',
       '  there, each with a vector, and no other page; the HNSW index is where it should be.',
       `- Chunking: ours cuts Markdown at headings, then packs paragraphs to 1500 characters with 200`,
