@@ -7,7 +7,7 @@
  * runs, each comparison a ratio of figures measured in the same run.
  *
  *   npm run bench                         # everything (about 8 minutes on 2 cores)
- *   npm run bench -- --only noop,initial  # some scenarios: noop, initial, changed, git, large, limits, faults
+ *   npm run bench -- --only noop,initial  # some scenarios: noop, initial, changed, git, large, limits, faults, vectors
  *   npm run bench -- --generated          # the generated corpus even when tldr-pages is present
  *   npm run bench -- --no-build           # use dist/ as it is
  *   npm run bench -- --cli OTHER/cli.cjs --out /tmp/b.md   # measure another build (A/B)
@@ -26,6 +26,7 @@ import { cleanupChildFiles, type ChildRun, runNode } from './lib/child'
 import { type Corpus, prepareCorpus, writeLargeFile } from './lib/corpus'
 import { type BenchServer, startServer } from './lib/server'
 import { formatBytes, formatMs, formatRatio, markdownTable, median, spread } from './lib/stats'
+import { vectorsBench } from './vectors'
 
 const REPO = resolve(import.meta.dirname, '..')
 const BASELINE = join(REPO, 'bench', 'baseline.mjs')
@@ -687,6 +688,11 @@ async function main(): Promise<void> {
     if (want('limits')) await rateLimited(corpus)
     if (want('faults')) await faulty(corpus)
     if (flags.scale) await scale(tmp)
+    if (want('vectors')) {
+      const vectors = await vectorsBench({ cli: CLI, corpus, tmp, runs: RUNS, latencyMs: LATENCY_MS, log, load })
+      vectors.rows.forEach(addRow)
+      notes.push(...vectors.notes)
+    }
   } finally {
     await Promise.all(servers.map(s => s.close()))
     cleanupChildFiles()

@@ -7,6 +7,8 @@ export interface ServerStats {
   byRoute: Record<string, number>
   /** Every 429 the server sent. */
   rateLimited: number
+  /** Texts the embeddings requests carried. */
+  inputs: number
 }
 
 export interface BenchServer {
