@@ -290,7 +290,8 @@ describe('init detection', () => {
       'README.md': '# readme',
     })
     const questions: string[] = []
-    const answers = ['missing', 'notes/']
+    // Enter at the provider's question takes the default; then the docs folder.
+    const answers = ['', 'missing', 'notes/']
     const result = await runInit({
       root: dir,
       logger: silentLogger,
@@ -299,8 +300,10 @@ describe('init detection', () => {
         return answers.shift() ?? ''
       },
     })
-    expect(questions).toHaveLength(2) // the first answer is not a folder: asked again
+    expect(questions).toHaveLength(3) // the first folder is not a folder: asked again
+    expect(questions[0]).toMatch(/^Where the documents are kept:\n {2}1\. openai/)
     expect(read(dir, 'vectornator.config.mjs')).toContain(`include: ['notes/**/*.{md,mdx,markdown,txt,rst,adoc}']`)
+    expect(read(dir, 'vectornator.config.mjs')).not.toContain('provider')
     expect(result.plugin).toEqual({
       file: 'your esbuild build script',
       lines: [`import vectornator from 'vectornator/esbuild'`, 'plugins: [vectornator()],'],
@@ -430,5 +433,133 @@ describe('init detection', () => {
     })
     await runInit({ root: nextra, logger: silentLogger })
     expect((await documents(nextra)).paths).toEqual(['content/guide/a.mdx'])
+  })
+})
+
+/** The `env:` lines of the workflow's sync step (none: the step has no env block). */
+function syncEnv(workflow: string): string[] {
+  const step = workflow.split('      - name: Sync the vector store\n')[1]!.split('      - name:')[0]!
+  return step
+    .split('\n')
+    .filter(line => /^ {10}\w+:/.test(line))
+    .map(line => line.trim())
+}
+
+describe('init --provider', () => {
+  it('names chroma in the config and passes the secrets it reads, and only them, in the workflow', async () => {
+    const dir = copy('init-vite')
+    const run = await init(['--provider', 'chroma'], dir)
+    expect(run.code, run.stderr).toBe(0)
+    expect(read(dir, 'vectornator.config.mjs')).toContain(
+      `export default defineConfig({\n  provider: 'chroma',\n  include: ['docs/**/*.{md,mdx,markdown,txt,rst,adoc}'],\n})`,
+    )
+    const workflow = read(dir, '.github/workflows/vectornator.yml')
+    // Chroma never embeds: the vectors come from OpenAI embeddings, so the key goes along.
+    expect(syncEnv(workflow)).toEqual([
+      'CHROMA_URL: ${{ secrets.CHROMA_URL }}',
+      'OPENAI_API_KEY: ${{ secrets.OPENAI_API_KEY }}',
+    ])
+    expect(workflow).toContain('# Needs the repository secrets CHROMA_URL and OPENAI_API_KEY.')
+    expect(workflow).toContain(
+      '        run: npx vectornator status --format markdown --comment\n        env:\n          CHROMA_URL: ${{ secrets.CHROMA_URL }}\n          OPENAI_API_KEY: ${{ secrets.OPENAI_API_KEY }}\n          GITHUB_TOKEN: ${{ github.token }}\n',
+    )
+    expect(run.stderr).toContain('add the repository secret CHROMA_URL (gh secret set CHROMA_URL)')
+
+    // The written config is one the tool takes: it resolves to the chroma provider.
+    const { resolved } = await documents(dir)
+    expect(resolved.provider.name).toBe('chroma')
+  })
+
+  it('sets up lancedb with no secret in the workflow, and the CLI then syncs and plans with it', async () => {
+    const dir = copy('init-vite')
+    const run = await init(['--provider', 'lancedb'], dir)
+    expect(run.code, run.stderr).toBe(0)
+    expect(read(dir, 'vectornator.config.mjs')).toContain(`  provider: 'lancedb',\n`)
+    const workflow = read(dir, '.github/workflows/vectornator.yml')
+    expect(syncEnv(workflow)).toEqual([])
+    expect(workflow).not.toContain('secrets.')
+    expect(workflow).not.toContain('Needs the repository secret')
+    expect(workflow).toContain('# lancedb keeps its store on the machine that syncs: here a runner, so the store is\n')
+    // The pull request step still comments with the job's own token.
+    expect(workflow).toContain(
+      '        run: npx vectornator status --format markdown --comment\n        env:\n          GITHUB_TOKEN: ${{ github.token }}\n',
+    )
+    expect(run.stderr).not.toContain('gh secret set')
+
+    // The generated project works as it is: no flag names the provider, no key is set.
+    const env = { OPENAI_API_KEY: undefined, DATABASE_URL: undefined, CHROMA_URL: undefined }
+    const planned = await runCli(['status', '--json'], { cwd: dir, env })
+    expect(planned.code, planned.stderr).toBe(0)
+    expect(JSON.parse(planned.stdout).added).toEqual(['docs/getting-started.md', 'docs/guide/configuration.md'])
+    const synced = await runCli(['sync', '--json'], { cwd: dir, env })
+    expect(synced.code, synced.stderr).toBe(0)
+    expect(synced.stderr).toContain('LanceDB store is in .vectornator/lancedb')
+    const after = await runCli(['status'], { cwd: dir, env })
+    expect(after.code, after.stderr).toBe(0)
+    expect(after.stdout).toContain('0 to add, 0 to update, 0 to delete, 0 to rename, 0 to re-tag, 2 unchanged')
+  })
+
+  it('refuses an unknown provider in one line naming the choices, and writes nothing', async () => {
+    const dir = copy('init-vite')
+    const before = snapshot(dir)
+    const run = await init(['--provider', 'pinecone', '--yes'], dir)
+    expect(run.code).toBe(2)
+    expect(run.stderr.trim().split('\n')).toEqual([
+      '[vectornator] --provider pinecone is unknown: use openai, chroma, lancedb or postgres',
+    ])
+    expect(snapshot(dir)).toEqual(before)
+  })
+
+  it('asks for the provider on a terminal: by number or name, the server form when its variable is set', async () => {
+    const project = () => tree({ 'package.json': pkg({ vite: '^8' }), 'docs/a.md': '# a' })
+    const answered = async (answers: string[], env: Record<string, string | undefined> = {}) => {
+      const dir = project()
+      const questions: string[] = []
+      await runInit({
+        root: dir,
+        env,
+        logger: silentLogger,
+        ask: async q => {
+          questions.push(q)
+          return answers.shift() ?? ''
+        },
+      })
+      return { dir, questions, workflow: read(dir, '.github/workflows/vectornator.yml') }
+    }
+
+    // Every registered provider is offered, each with what it needs.
+    const embedded = await answered(['nope', 'postgres'])
+    expect(embedded.questions).toHaveLength(2) // not a choice: asked again
+    const menu = embedded.questions[0]!
+    for (const name of ['openai', 'chroma', 'lancedb', 'postgres']) expect(menu).toMatch(new RegExp(`\\d\\. ${name} `))
+    expect(menu).toContain('(needs CHROMA_URL, OPENAI_API_KEY)')
+    expect(menu).toContain('[Enter: openai when OPENAI_API_KEY is set, else postgres]')
+    expect(read(embedded.dir, 'vectornator.config.mjs')).toContain(`  provider: 'postgres',\n`)
+    expect(syncEnv(embedded.workflow)).toEqual([])
+
+    // The same name with DATABASE_URL set: a server, whose address the workflow passes.
+    const server = await answered(['postgres'], { DATABASE_URL: 'postgres://u:p@db.example:5432/docs' })
+    expect(read(server.dir, 'vectornator.config.mjs')).toContain(`  provider: 'postgres',\n`)
+    expect(syncEnv(server.workflow)).toEqual(['DATABASE_URL: ${{ secrets.DATABASE_URL }}'])
+
+    // By number: the first is openai.
+    const openai = await answered(['1'])
+    expect(syncEnv(openai.workflow)).toEqual(['OPENAI_API_KEY: ${{ secrets.OPENAI_API_KEY }}'])
+
+    // Asked nothing when the config exists: the workflow passes what its provider needs.
+    const dir = server.dir
+    rmSync(join(dir, '.github'), { recursive: true })
+    writeFileSync(join(dir, 'vectornator.config.mjs'), `export default { provider: 'chroma' }\n`)
+    await runInit({
+      root: dir,
+      logger: silentLogger,
+      ask: async () => {
+        throw new Error('asked')
+      },
+    })
+    expect(syncEnv(read(dir, '.github/workflows/vectornator.yml'))).toEqual([
+      'CHROMA_URL: ${{ secrets.CHROMA_URL }}',
+      'OPENAI_API_KEY: ${{ secrets.OPENAI_API_KEY }}',
+    ])
   })
 })

@@ -66,7 +66,7 @@ describe('the layout of src/', () => {
     )
     put('core/options/read.ts', 'export const read = (o: any) => [o.shards, process.env.ACME_TOKEN]\n')
     put('mcp/store.ts', 'export const token = (o: any) => o.acmeToken\n')
-    put('cli/run.ts', "export const help = 'acme: set ACME_TOKEN'\n")
+    put('plugin/run.ts', "export const help = 'acme: set ACME_TOKEN'\n")
     expect(
       checkLayout(dir)
         .map((p: string) => p.split(':')[0])
@@ -76,6 +76,37 @@ describe('the layout of src/', () => {
       "src/core/options/read.ts names shards (the acme provider's)",
       "src/core/run/pick.ts names the provider 'acme'",
       "src/mcp/store.ts names acmeToken (the acme provider's)",
+    ])
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('finds a provider named in cli/, and lets it speak of providers through their definitions', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vn-layout-'))
+    const put = (path: string, text: string) => {
+      mkdirSync(join(dir, path, '..'), { recursive: true })
+      writeFileSync(join(dir, path), text)
+    }
+    put(
+      'providers/acme/definition.ts',
+      "export const acme = { name: 'acme', keys: ['acmeToken'], secrets: ['ACME_TOKEN'] }\n",
+    )
+    put('providers/acme/settings.ts', 'export const token = (env: NodeJS.ProcessEnv) => env.ACME_TOKEN\n')
+    put('cli/shared.ts', "export const help = 'acme (default when ACME_TOKEN is set)'\n")
+    put('cli/init/render.ts', "export const env = (name: string) => name === 'acme' ? ['ACME_TOKEN'] : []\n")
+    put('cli/redact.ts', 'export const redact = (t: string) => t.split(process.env.ACME_TOKEN!).join("***")\n')
+    // What the definitions say, read from them: nothing named here.
+    put('cli/providers.ts', 'export const secrets = (ds: any[]) => ds.flatMap(d => d.secrets)\n')
+    // The OpenAI-compatible test server's command, allowed by name in the check (see MAY_NAME_IN).
+    put('cli/commands/serve-openai.ts', "export const hint = 'ACME_TOKEN=test'\n")
+    expect(
+      checkLayout(dir)
+        .map((p: string) => p.split(':')[0])
+        .sort(),
+    ).toEqual([
+      "src/cli/init/render.ts names ACME_TOKEN (the acme provider's)",
+      "src/cli/init/render.ts names the provider 'acme'",
+      "src/cli/redact.ts names ACME_TOKEN (the acme provider's)",
+      "src/cli/shared.ts names ACME_TOKEN (the acme provider's)",
     ])
     rmSync(dir, { recursive: true, force: true })
   })

@@ -4,6 +4,7 @@ import { createConsoleLogger, type Logger } from '../lib/logger'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../core'
+import { defaultRule, providerNames, secretVariables } from './providers'
 
 /** Flags every command that reads the documents or the store understands. */
 export interface CommonFlags {
@@ -47,10 +48,7 @@ export function withCommonFlags(command: Command): Command {
       'Sync this path although it is or holds a credential (repeatable; without it such files are never uploaded)',
     )
     .option('--store <id>', 'Vector store id (env VECTORNATOR_STORE_ID)')
-    .option(
-      '--provider <name>',
-      'openai, postgres, chroma or lancedb (default: openai when OPENAI_API_KEY is set, else the embedded store)',
-    )
+    .option('--provider <name>', `${providerNames().join(', ')} (default: ${defaultRule()})`)
     .option('--metadata <type>', 'Where the sync state lives: git-branch or file')
     .option('--branch <name>', 'Branch holding the state (default vectornator-metadata)')
     .option('--no-push', 'Do not push the state branch')
@@ -62,11 +60,34 @@ export function withCommonFlags(command: Command): Command {
     .option('--debug', 'Print traces')
 }
 
-/** Never lets a secret reach the terminal, whatever an error carries. */
+/**
+ * Never lets a secret reach the terminal, whatever an error carries: the value of every variable
+ * a provider reads a secret from (of a URL, its password: the address itself helps to read an
+ * error), any URL's password, and anything shaped like an API key.
+ */
 export function redact(text: string): string {
-  const key = env.OPENAI_API_KEY
-  const out = key && key.length >= 8 ? text.split(key).join('***') : text
-  return out.replace(/sk-[A-Za-z0-9_-]{12,}/g, 'sk-***')
+  let out = text
+  for (const name of secretVariables()) {
+    const value = env[name]
+    if (!value) continue
+    const password = urlPassword(value)
+    if (password !== undefined) {
+      if (password) out = out.split(`:${password}@`).join(':***@')
+    } else if (value.length >= 8) out = out.split(value).join('***')
+  }
+  return out
+    .replace(/\b([a-z][\w+.-]*:\/\/[^\s:/@]*):[^\s@/]+@/gi, '$1:***@')
+    .replace(/sk-[A-Za-z0-9_-]{12,}/g, 'sk-***')
+}
+
+/** The password of a URL as written in it, '' for none; undefined when the value is no URL. */
+function urlPassword(value: string): string | undefined {
+  if (!/^[a-z][\w+.-]*:\/\//i.test(value)) return undefined
+  try {
+    return new URL(value).password
+  } catch {
+    return undefined
+  }
 }
 
 export function loggerFor(flags: CommonFlags): Logger {

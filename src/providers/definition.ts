@@ -42,6 +42,20 @@ export interface ProviderDefinition<Options extends object = object, Settings = 
   fingerprint(settings: Settings): Record<string, unknown>
   /** Why the provider cannot be created (a missing key), checked only when it is: a plan needs none. */
   missing?(settings: Settings): string | undefined
+  /** One line saying where the documents are kept and what that needs (`init`'s choice, the --provider help). */
+  readonly describe?: string
+  /**
+   * The environment variables a run reads the store's address or credentials from: the
+   * repository secrets a CI job passes, and what the CLI never prints. Empty for a store on this
+   * machine, which a CI job builds afresh on every run.
+   */
+  readonly secrets?: readonly string[]
+  /**
+   * The provider's other form, when it has one: a server named by environment variables in place
+   * of the store on this machine (postgres: DATABASE_URL instead of the embedded PGlite), taken
+   * when they are set.
+   */
+  readonly server?: { readonly describe: string; readonly secrets: readonly string[] }
   /** Loads the provider's SDK and creates it. */
   create(settings: Settings, context: ProviderContext): Promise<VectorStoreProvider>
   /** Said once a store is created: where it is kept, how to search it; undefined for nothing to say. */

@@ -1,9 +1,11 @@
 import { type CommandModule, loggerFor } from '../shared'
+import { defaultRule, providerNames } from '../providers'
 
 interface InitFlags {
   root?: string
   yes?: boolean
   force?: boolean
+  provider?: string
   quiet?: boolean
   debug?: boolean
 }
@@ -28,6 +30,10 @@ export const initCommand: CommandModule = (cli, setExit) => {
     .command('init', 'Set the project up: config file, GitHub workflow, .gitignore line, and the plugin line to add')
     .option('--root <dir>', 'Project folder (default: current folder)')
     .option('-y, --yes', 'Ask nothing: take the defaults for what cannot be inferred')
+    .option(
+      '--provider <name>',
+      `Where the documents are kept: ${providerNames().join(', ')} (default: asked on a terminal, else ${defaultRule()})`,
+    )
     .option('--force', 'Rewrite the config file and the workflow when they exist')
     .option('--quiet', 'Print nothing but errors')
     .option('--debug', 'Print traces')
@@ -40,6 +46,7 @@ export const initCommand: CommandModule = (cli, setExit) => {
         force: Boolean(flags.force),
         logger: loggerFor(flags),
         ask: interactive ? ask : undefined,
+        ...(flags.provider === undefined ? {} : { provider: String(flags.provider) }),
       })
       setExit(0)
     })

@@ -4,6 +4,8 @@ import { DOCUSAURUS_DOCS, DOCUSAURUS_FOLDERS } from '../../frameworks/folders'
 
 /** The options `init` writes: only what it inferred; everything else keeps its default. */
 export interface InitConfig {
+  /** The provider chosen; none for the default (see the --provider help). */
+  provider?: string
   root?: string
   include: string[]
   baseUrl?: string
@@ -12,21 +14,23 @@ export interface InitConfig {
 export type ConfigFormat = 'ts' | 'esm' | 'cjs' | 'json'
 
 /** The config for a docs folder: a site's source folder becomes the root, so paths are routes. */
-export function initConfig(project: Project, docsDir: string): InitConfig {
+export function initConfig(project: Project, docsDir: string, provider?: string): InitConfig {
+  const named = provider === undefined ? {} : { provider }
   const ext = project.extensions
   const patterns = ext ? [`**/*.${ext}`] : DEFAULT_INCLUDE
   // Every folder a Docusaurus site renders pages from, as its plugin syncs them.
   if (project.framework === 'docusaurus' && docsDir === DOCUSAURUS_DOCS)
     return {
+      ...named,
       include: DOCUSAURUS_FOLDERS.map(dir => `${dir}/**/*.{md,mdx}`),
       ...(project.baseUrl ? { baseUrl: project.baseUrl } : {}),
     }
   const config: InitConfig =
     docsDir === '.'
-      ? { include: patterns }
+      ? { ...named, include: patterns }
       : project.docsIsSiteRoot
-        ? { root: docsDir, include: patterns }
-        : { include: patterns.map(p => `${docsDir}/${p}`) }
+        ? { ...named, root: docsDir, include: patterns }
+        : { ...named, include: patterns.map(p => `${docsDir}/${p}`) }
   if (project.baseUrl) config.baseUrl = project.baseUrl
   return config
 }
@@ -35,6 +39,7 @@ const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'
 
 function body(config: InitConfig): string {
   const lines: string[] = []
+  if (config.provider !== undefined) lines.push(`  provider: ${quote(config.provider)},`)
   if (config.root !== undefined) lines.push(`  root: ${quote(config.root)},`)
   lines.push(`  include: [${config.include.map(quote).join(', ')}],`)
   if (config.baseUrl !== undefined) lines.push(`  baseUrl: ${quote(config.baseUrl)},`)
@@ -105,6 +110,25 @@ export interface WorkflowSettings {
   workingDirectory?: string
   /** Install the project's dependencies first (vectornator is one of them and a lockfile pins it). */
   install?: { pm: PackageManager; berry: boolean }
+  /** The environment variables the provider reads, each passed from the repository secret of that name. */
+  secrets: readonly string[]
+  /** The provider keeps its store on the machine that runs the sync: named, it is said in a comment. */
+  localStore?: string
+}
+
+const and = (words: readonly string[]) =>
+  words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`
+
+function needs(settings: WorkflowSettings): string[] {
+  const lines: string[] = []
+  if (settings.secrets.length)
+    lines.push(`# Needs the repository secret${settings.secrets.length > 1 ? 's' : ''} ${and(settings.secrets)}.`)
+  if (settings.localStore)
+    lines.push(
+      `# ${settings.localStore} keeps its store on the machine that syncs: here a runner, so the store is`,
+      '# rebuilt on every run and thrown away with the job (the plan lists every document as new).',
+    )
+  return lines
 }
 
 /**
@@ -112,11 +136,12 @@ export interface WorkflowSettings {
  * A shallow checkout is enough: vectornator fetches and pushes its state branch itself.
  */
 export function renderWorkflow(settings: WorkflowSettings): string {
-  const env = ['        env:', '          OPENAI_API_KEY: ${{ secrets.OPENAI_API_KEY }}']
+  const secrets = settings.secrets.map(name => `          ${name}: \${{ secrets.${name} }}`)
+  const env = secrets.length ? ['        env:', ...secrets] : []
   return [
     '# Keeps the vector store in step with the documents (written by `npx vectornator init`).',
     '# Push to the default branch: sync. Pull request: the plan, changing nothing.',
-    '# Needs the repository secret OPENAI_API_KEY.',
+    ...needs(settings),
     'name: vectornator',
     '',
     'on:',
@@ -152,7 +177,8 @@ export function renderWorkflow(settings: WorkflowSettings): string {
     '      - name: Comment the plan on the pull request',
     `        if: github.event_name == 'pull_request'`,
     '        run: npx vectornator status --format markdown --comment',
-    ...env,
+    '        env:',
+    ...secrets,
     '          GITHUB_TOKEN: ${{ github.token }}',
     '',
   ].join('\n')

@@ -5,7 +5,9 @@ import ignore from 'ignore'
 import type { Logger } from '../../lib/logger'
 import { UsageError } from '../../lib/errors'
 import { findConfigFile } from '../../core'
+import type { Env } from '../../providers/definition'
 import { detectProject, isDir, type Project, relativePosix } from './detect'
+import { chooseProvider, type InitProvider, namedProvider } from './provider'
 import {
   FRAMEWORK_NAMES,
   formatOf,
@@ -25,6 +27,10 @@ export interface InitOptions {
   logger: Logger
   /** Asks the user (interactive runs only); without it the defaults are taken. */
   ask?: (question: string) => Promise<string>
+  /** The provider to set up (a registry name); without it the existing config's, the user's answer or the default. */
+  provider?: string
+  /** Where a provider's server form is looked for (DATABASE_URL set: a server). Default: process.env. */
+  env?: Env
 }
 
 export interface InitResult {
@@ -75,13 +81,18 @@ async function write(file: string, text: string): Promise<void> {
 export async function runInit(options: InitOptions): Promise<InitResult> {
   const { logger } = options
   const root = resolve(options.root)
+  const env = options.env ?? process.env
+  // Checked before anything is read or written: a misspelt name changes nothing.
+  const named = options.provider === undefined ? undefined : namedProvider(options.provider, env)
   if (!isDir(root)) throw new UsageError(`${root} is not a folder: run init in your project or pass --root`)
   const project = await detectProject(root)
   const result: InitResult = { project, written: [], unchanged: [] }
   logger.info(`found ${describe(project)}`)
+  const provider = named ?? (await chooseProvider(root, env, options.ask, logger))
+  if (provider.name) logger.info(`provider ${provider.name}: ${provider.describe}`)
 
-  await writeConfig(project, options, result)
-  await writeWorkflow(project, options, result)
+  await writeConfig(project, provider, options, result)
+  await writeWorkflow(project, provider, options, result)
   await addIgnoreLine(project, logger, result)
   result.plugin = await printPlugin(project, logger)
 
@@ -91,7 +102,7 @@ export async function runInit(options: InitOptions): Promise<InitResult> {
   }
   const next: string[] = []
   if (!project.installed && result.plugin) next.push(`install it: ${installCommand(project.packageManager)}`)
-  next.push('add the repository secret OPENAI_API_KEY (gh secret set OPENAI_API_KEY)')
+  for (const secret of provider.secrets) next.push(`add the repository secret ${secret} (gh secret set ${secret})`)
   next.push('preview the sync: npx vectornator status')
   logger.info(`next: ${next.join('; ')}`)
   return result
@@ -131,7 +142,12 @@ async function askDocsDir(root: string, ask: (question: string) => Promise<strin
   return '.'
 }
 
-async function writeConfig(project: Project, options: InitOptions, result: InitResult): Promise<void> {
+async function writeConfig(
+  project: Project,
+  provider: InitProvider,
+  options: InitOptions,
+  result: InitResult,
+): Promise<void> {
   const { logger } = options
   let existing: string | undefined
   try {
@@ -160,7 +176,7 @@ async function writeConfig(project: Project, options: InitOptions, result: InitR
   }
   const file = existing ?? join(project.root, `vectornator.config.${project.typescript ? 'ts' : 'mjs'}`)
   const esm = JSON.parse((await readText(join(project.root, 'package.json'))) || '{}').type === 'module'
-  const text = renderConfig(initConfig(project, docsDir), formatOf(file, esm))
+  const text = renderConfig(initConfig(project, docsDir, provider.name), formatOf(file, esm))
   if (existing && (await readText(existing)) === text) {
     logger.info(`${shown(existing)}: already set up`)
     result.unchanged.push(existing)
@@ -171,7 +187,12 @@ async function writeConfig(project: Project, options: InitOptions, result: InitR
   result.written.push(file)
 }
 
-async function writeWorkflow(project: Project, options: InitOptions, result: InitResult): Promise<void> {
+async function writeWorkflow(
+  project: Project,
+  provider: InitProvider,
+  options: InitOptions,
+  result: InitResult,
+): Promise<void> {
   const { logger } = options
   const { git } = project
   const base = git.top ?? project.root
@@ -185,6 +206,8 @@ async function writeWorkflow(project: Project, options: InitOptions, result: Ini
       project.installed && project.packageManager
         ? { pm: project.packageManager, berry: project.yarnBerry }
         : undefined,
+    secrets: provider.secrets,
+    localStore: provider.local ? provider.name : undefined,
   })
 
   const current = await readText(file)

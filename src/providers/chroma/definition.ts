@@ -18,6 +18,9 @@ export const chromaDefinition: ProviderDefinition<ChromaOptions, ResolvedChromaO
   name: 'chroma',
   limits: CHROMA_LIMITS,
   keys: ['chromaUrl', 'tenant', 'database', 'collection', 'embed', 'chunkSize', 'chunkOverlap'],
+  describe: 'a collection on a Chroma server, searched by meaning (vectors from OpenAI embeddings)',
+  // Chroma never embeds: the vectors come from OpenAI's embeddings unless the options pass `embed`.
+  secrets: ['CHROMA_URL', 'OPENAI_API_KEY'],
   // A server must be named: never taken by default.
   chosenByDefault: () => false,
   settings(input, problems) {

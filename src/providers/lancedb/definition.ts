@@ -19,6 +19,8 @@ export const lancedbDefinition: ProviderDefinition<LanceDBOptions, ResolvedLance
   name: 'lancedb',
   limits: LANCEDB_LIMITS,
   keys: ['lancedbPath', 'embed', 'chunkSize', 'chunkOverlap'],
+  describe: 'LanceDB in .vectornator/lancedb: no server, no key; keywords, and meaning too with OPENAI_API_KEY',
+  secrets: [],
   // The embedded default is PGlite (postgres): LanceDB only when named.
   chosenByDefault: () => false,
   settings(input, problems) {

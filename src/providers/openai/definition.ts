@@ -7,6 +7,8 @@ export const openaiDefinition: ProviderDefinition<OpenAISettings, ResolvedOpenAI
   name: 'openai',
   limits: OPENAI_LIMITS,
   keys: ['apiKey', 'baseURL', 'chunkingStrategy', 'processingTimeoutMs'],
+  describe: 'an OpenAI vector store: hosted, searched by meaning (file search)',
+  secrets: ['OPENAI_API_KEY'],
   chosenByDefault: ({ options, env }) => Boolean((options as OpenAISettings).apiKey ?? env.OPENAI_API_KEY),
   settings(input, problems) {
     const given = input.options as OpenAISettings

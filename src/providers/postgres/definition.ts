@@ -16,6 +16,9 @@ export const postgresDefinition: ProviderDefinition<PostgresSettings, ResolvedPo
   name: 'postgres',
   limits: POSTGRES_LIMITS,
   keys: ['connectionString', 'embed', 'embedder', 'chunkSize', 'chunkOverlap'],
+  describe: 'embedded PostgreSQL (PGlite) in .vectornator/store: no server, no key; searched by meaning and keywords',
+  secrets: [],
+  server: { describe: 'a PostgreSQL server with pgvector, named by DATABASE_URL', secrets: ['DATABASE_URL'] },
   // The embedded store needs nothing: the provider when no other is asked for.
   chosenByDefault: () => true,
   settings(input, problems) {
