@@ -1,27 +1,33 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createOpenAIServer, type OpenAIServer } from '../src/testing'
+import { createOpenAIServer, createQdrantServer, type OpenAIServer, type QdrantServer } from '../src/testing'
 import { createVectornator, status, sync } from '../src'
 import { silentLogger } from '../src/lib/logger'
 import type { VectornatorOptions } from '../src/types'
 import type { VectorStoreProvider } from '../src/providers/types'
 import { createChromaProvider } from '../src/providers/chroma'
 import { createLanceDBProvider } from '../src/providers/lancedb'
+import { createQdrantProvider } from '../src/providers/qdrant'
 import { createOpenAIEmbedder } from '../src/providers/postgres/embed'
 import { runCli } from './helpers/cli'
 import { makeTree } from './helpers/tree'
 import { metadataFor } from './providers/helpers'
 
-// Real syncs through the core against a real Chroma server (test/setup/chroma.ts) and an embedded
-// LanceDB folder, with OpenAI embeddings served over HTTP by the offline server.
+// Real syncs through the core against a real Chroma server (test/setup/chroma.ts), an embedded
+// LanceDB folder and the offline Qdrant server (no real Qdrant runs here), with OpenAI embeddings
+// served over HTTP by the offline OpenAI server.
 let server: OpenAIServer
+let qdrant: QdrantServer
+const QDRANT_KEY = 'qd-test-key-not-printed'
 beforeAll(async () => {
   server = await createOpenAIServer()
+  qdrant = await createQdrantServer({ apiKey: QDRANT_KEY })
 })
 const roots: string[] = []
 afterAll(async () => {
   await server.close()
+  await qdrant.close()
   for (const root of roots) rmSync(root, { recursive: true, force: true })
 })
 const chromaUrl = inject('chromaUrl')
@@ -29,7 +35,7 @@ const chromaUrl = inject('chromaUrl')
 const embeddings = () => server.stats.byRoute['POST /embeddings'] ?? 0
 
 interface Face {
-  name: 'chroma' | 'lancedb'
+  name: 'chroma' | 'lancedb' | 'qdrant'
   settings: (root: string) => VectornatorOptions
   /** The same store, opened directly, to change it behind the tool's back. */
   open: (root: string) => VectorStoreProvider
@@ -46,6 +52,16 @@ const FACES: Face[] = [
     name: 'lancedb',
     settings: () => ({}),
     open: root => createLanceDBProvider({ root, embed: createOpenAIEmbedder({ apiKey: 'test', baseURL: server.url }) }),
+  },
+  {
+    name: 'qdrant',
+    settings: () => ({ qdrant: { qdrantUrl: qdrant.url, qdrantApiKey: QDRANT_KEY } }),
+    open: () =>
+      createQdrantProvider({
+        qdrantUrl: qdrant.url,
+        qdrantApiKey: QDRANT_KEY,
+        embed: createOpenAIEmbedder({ apiKey: 'test', baseURL: server.url }),
+      }),
   },
 ]
 
@@ -212,5 +228,59 @@ describe('chroma and lancedb from the CLI', () => {
     })
     expect(found.code, found.stderr).toBe(0)
     expect(JSON.parse(found.stdout)[0]).toMatchObject({ path: 'guide/config.md' })
+  })
+})
+
+describe('qdrant from the CLI', () => {
+  it('syncs and searches with QDRANT_URL and QDRANT_API_KEY, the key never printed', async () => {
+    const root = site()
+    const env = {
+      OPENAI_API_KEY: 'test',
+      OPENAI_BASE_URL: server.url,
+      QDRANT_URL: qdrant.url,
+      QDRANT_API_KEY: QDRANT_KEY,
+    }
+    const first = await runCli(['sync', '--provider', 'qdrant', '--json', '--metadata', 'file'], { cwd: root, env })
+    expect(first.code, first.stderr).toBe(0)
+    expect(JSON.parse(first.stdout).added).toHaveLength(4)
+    expect(first.stderr).toMatch(/created Qdrant collection \S+ at http:\/\/127\.0\.0\.1:\d+/)
+    const second = await runCli(['sync', '--provider', 'qdrant', '--json', '--metadata', 'file'], { cwd: root, env })
+    expect(JSON.parse(second.stdout)).toMatchObject({ added: [], unchanged: 4 })
+    const found = await runCli(['search', 'warp factor', '--provider', 'qdrant', '--json', '--metadata', 'file'], {
+      cwd: root,
+      env,
+    })
+    expect(found.code, found.stderr).toBe(0)
+    expect(JSON.parse(found.stdout)[0]).toMatchObject({ path: 'guide/config.md' })
+    for (const run of [first, second, found]) expect(run.stdout + run.stderr).not.toContain(QDRANT_KEY)
+  })
+
+  it('a refused key, no embedder, or no server: one line naming the fix, nothing written', async () => {
+    const root = site()
+    const before = qdrant.collections().length
+    const base = { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url, QDRANT_URL: qdrant.url }
+    const wrong = await runCli(['sync', '--provider', 'qdrant', '--metadata', 'file'], {
+      cwd: root,
+      env: { ...base, QDRANT_API_KEY: 'qd-wrong-key' },
+    })
+    expect(wrong.code).not.toBe(0)
+    expect(wrong.stderr).toMatch(/qdrant: the server at .* refused the API key .*: set QDRANT_API_KEY/)
+    expect(wrong.stderr).not.toContain('qd-wrong-key')
+    const noEmbedder = await runCli(['sync', '--provider', 'qdrant', '--metadata', 'file'], {
+      cwd: root,
+      env: { ...base, OPENAI_API_KEY: undefined, QDRANT_API_KEY: QDRANT_KEY },
+    })
+    expect(noEmbedder.code).toBe(2)
+    expect(noEmbedder.stderr.trim().split('\n')).toHaveLength(1)
+    expect(noEmbedder.stderr).toMatch(/qdrant: no embedder .*export OPENAI_API_KEY=/)
+    const down = await runCli(['sync', '--provider', 'qdrant', '--metadata', 'file'], {
+      cwd: root,
+      env: { ...base, QDRANT_URL: 'http://127.0.0.1:9' },
+    })
+    expect(down.code).not.toBe(0)
+    expect(down.stderr).toMatch(
+      /cannot reach the Qdrant server at http:\/\/127\.0\.0\.1:9: start it .* or set QDRANT_URL/,
+    )
+    expect(qdrant.collections()).toHaveLength(before)
   })
 })
