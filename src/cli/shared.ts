@@ -49,7 +49,7 @@ export function withCommonFlags(command: Command): Command {
     .option('--store <id>', 'Vector store id (env VECTORNATOR_STORE_ID)')
     .option(
       '--provider <name>',
-      'openai, postgres, chroma or lancedb (default: openai when OPENAI_API_KEY is set, else the embedded store)',
+      'openai, postgres, chroma, lancedb or pinecone (default: openai when OPENAI_API_KEY is set, else the embedded store)',
     )
     .option('--metadata <type>', 'Where the sync state lives: git-branch or file')
     .option('--branch <name>', 'Branch holding the state (default vectornator-metadata)')

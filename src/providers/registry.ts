@@ -5,11 +5,13 @@ import { openaiDefinition } from './openai/definition'
 import { postgresDefinition } from './postgres/definition'
 import { chromaDefinition } from './chroma/definition'
 import { lancedbDefinition } from './lancedb/definition'
+import { pineconeDefinition } from './pinecone/definition'
 
 export type { OpenAISettings } from './openai/settings'
 export type { PostgresSettings } from './postgres/options'
 export type { ChromaSettings } from './chroma/options'
 export type { LanceDBSettings } from './lancedb/options'
+export type { PineconeSettings } from './pinecone/options'
 export type { ProviderContext, ResolvedProvider } from './definition'
 
 /**
@@ -23,6 +25,7 @@ export const PROVIDERS = {
   openai: openaiDefinition,
   chroma: chromaDefinition,
   lancedb: lancedbDefinition,
+  pinecone: pineconeDefinition,
   postgres: postgresDefinition,
 } as const satisfies Record<
   string,
