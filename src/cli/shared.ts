@@ -64,8 +64,9 @@ export function withCommonFlags(command: Command): Command {
 
 /** Never lets a secret reach the terminal, whatever an error carries. */
 export function redact(text: string): string {
-  const key = env.OPENAI_API_KEY
-  const out = key && key.length >= 8 ? text.split(key).join('***') : text
+  let out = text
+  for (const key of [env.OPENAI_API_KEY, env.PINECONE_API_KEY])
+    if (key && key.length >= 8) out = out.split(key).join('***')
   return out.replace(/sk-[A-Za-z0-9_-]{12,}/g, 'sk-***')
 }
 
