@@ -11,7 +11,7 @@ import { createLanceDBProvider } from '../src/providers/lancedb'
 import { createQdrantProvider } from '../src/providers/qdrant'
 import { createOpenAIEmbedder } from '../src/providers/postgres/embed'
 import { runCli } from './helpers/cli'
-import { makeTree } from './helpers/tree'
+import { zephyrSite } from './helpers/zephyr-site'
 import { metadataFor } from './providers/helpers'
 
 // Real syncs through the core against a real Chroma server (test/setup/chroma.ts), an embedded
@@ -66,13 +66,7 @@ const FACES: Face[] = [
 ]
 
 const site = () => {
-  const root = makeTree({
-    'guide/install.md': '---\ntitle: Installing Zephyr\n---\n\nRun the zephyr installer with the turbo flag.\n',
-    'guide/config.md': '# Configuring Zephyr\n\nThe zephyr.toml file sets the warp factor.\n',
-    'index.md': '# Zephyr\n\nZephyr is a made-up build tool.\n',
-    'versioned_docs/version-1.0/guide/config.md':
-      '# Configuring Zephyr 1.0\n\nThe zephyr.ini file sets the warp factor.\n',
-  })
+  const root = zephyrSite()
   roots.push(root)
   return root
 }

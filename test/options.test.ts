@@ -41,7 +41,7 @@ describe('resolveOptions', () => {
     let error: unknown
     try {
       resolveOptions(
-        { root: join(root, 'missing'), include: ['../x/**'], concurrency: 0, provider: 'pinecone' as never },
+        { root: join(root, 'missing'), include: ['../x/**'], concurrency: 0, provider: 'weaviate' as never },
         {},
       )
     } catch (e) {
@@ -53,7 +53,7 @@ describe('resolveOptions', () => {
     expect(message).toMatch(/root .* does not exist/)
     expect(message).toMatch(/outside the root/)
     expect(message).toMatch(/concurrency/)
-    expect(message).toMatch(/provider "pinecone" is unknown/)
+    expect(message).toMatch(/provider "weaviate" is unknown: use openai or chroma or lancedb or pinecone or postgres/)
     expect(message).not.toContain('\n')
   })
 

@@ -6,12 +6,14 @@ import { postgresDefinition } from './postgres/definition'
 import { chromaDefinition } from './chroma/definition'
 import { lancedbDefinition } from './lancedb/definition'
 import { qdrantDefinition } from './qdrant/definition'
+import { pineconeDefinition } from './pinecone/definition'
 
 export type { OpenAISettings } from './openai/settings'
 export type { PostgresSettings } from './postgres/options'
 export type { ChromaSettings } from './chroma/options'
 export type { LanceDBSettings } from './lancedb/options'
 export type { QdrantSettings } from './qdrant/options'
+export type { PineconeSettings } from './pinecone/options'
 export type { ProviderContext, ResolvedProvider } from './definition'
 
 /**
@@ -26,6 +28,7 @@ export const PROVIDERS = {
   chroma: chromaDefinition,
   lancedb: lancedbDefinition,
   qdrant: qdrantDefinition,
+  pinecone: pineconeDefinition,
   postgres: postgresDefinition,
 } as const satisfies Record<
   string,
