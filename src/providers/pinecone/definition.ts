@@ -20,7 +20,7 @@ export const pineconeDefinition: ProviderDefinition<PineconeOptions, ResolvedPin
   limits: PINECONE_LIMITS,
   describe: 'a namespace of a Pinecone serverless index, searched by meaning (vectors from OpenAI embeddings)',
   // CI passes these as repository secrets; the CLI never prints their values.
-  secrets: ['PINECONE_API_KEY', 'PINECONE_INDEX', 'OPENAI_API_KEY'],
+  secrets: ['PINECONE_API_KEY', 'OPENAI_API_KEY'],
   keys: [
     'pineconeApiKey',
     'pineconeIndex',
