@@ -49,7 +49,7 @@ export function withCommonFlags(command: Command): Command {
     .option('--store <id>', 'Vector store id (env VECTORNATOR_STORE_ID)')
     .option(
       '--provider <name>',
-      'openai, postgres, chroma or lancedb (default: openai when OPENAI_API_KEY is set, else the embedded store)',
+      'openai, azure, postgres, chroma or lancedb (default: openai when OPENAI_API_KEY is set, else the embedded store)',
     )
     .option('--metadata <type>', 'Where the sync state lives: git-branch or file')
     .option('--branch <name>', 'Branch holding the state (default vectornator-metadata)')
@@ -64,8 +64,9 @@ export function withCommonFlags(command: Command): Command {
 
 /** Never lets a secret reach the terminal, whatever an error carries. */
 export function redact(text: string): string {
-  const key = env.OPENAI_API_KEY
-  const out = key && key.length >= 8 ? text.split(key).join('***') : text
+  let out = text
+  for (const key of [env.OPENAI_API_KEY, env.AZURE_OPENAI_API_KEY, env.AZURE_OPENAI_AD_TOKEN])
+    if (key && key.length >= 8) out = out.split(key).join('***')
   return out.replace(/sk-[A-Za-z0-9_-]{12,}/g, 'sk-***')
 }
 

@@ -2,11 +2,13 @@ import { UsageError } from '../lib/errors'
 import type { VectorStoreProvider } from './types'
 import type { Env, ProviderDefinition, ResolvedProvider } from './definition'
 import { openaiDefinition } from './openai/definition'
+import { azureDefinition } from './azure/definition'
 import { postgresDefinition } from './postgres/definition'
 import { chromaDefinition } from './chroma/definition'
 import { lancedbDefinition } from './lancedb/definition'
 
 export type { OpenAISettings } from './openai/settings'
+export type { AzureSettings } from './azure/settings'
 export type { PostgresSettings } from './postgres/options'
 export type { ChromaSettings } from './chroma/options'
 export type { LanceDBSettings } from './lancedb/options'
@@ -23,6 +25,7 @@ export const PROVIDERS = {
   openai: openaiDefinition,
   chroma: chromaDefinition,
   lancedb: lancedbDefinition,
+  azure: azureDefinition,
   postgres: postgresDefinition,
 } as const satisfies Record<
   string,
