@@ -164,7 +164,7 @@ export function guardStoreSize(ctx: SyncContext, report: PlanReport): void {
   const after = Object.keys(report.state.files).length + report.plan.add.length - report.plan.delete.length
   if (after > limit)
     throw new UsageError(
-      `this sync would leave ${after.toLocaleString('en-US')} documents in the store, more than the ${limit.toLocaleString('en-US')} files a ${ctx.options.providerName} vector store holds: narrow --include (or exclude), or split the documents across stores (metadata.key)`,
+      `this sync would leave ${after.toLocaleString('en-US')} documents in the store, more than the ${limit.toLocaleString('en-US')} files one ${ctx.options.providerName} vector store holds: narrow --include (or exclude), or split the documents across stores (metadata.key)`,
     )
 }
 
