@@ -233,7 +233,8 @@ describe('azure with a Microsoft Entra ID token', () => {
   it('syncs and searches with azureADTokenProvider, asking it for each request', async () => {
     const root = site()
     let asked = 0
-    const entra = { azureApiKey: undefined, azureADTokenProvider: async () => (asked++, TOKEN) }
+    // Grouped under the provider's name, as a config file would give it.
+    const entra = { azureApiKey: undefined, azure: { azureADTokenProvider: async () => (asked++, TOKEN) } }
     const result = await sync(opts(root, DATED, entra))
     expect(result.added).toHaveLength(3)
     expect(asked).toBeGreaterThanOrEqual(3)
