@@ -327,6 +327,16 @@ describe('azure settings', () => {
     expect(problems({ apiVersion: DATED, azureEndpoint: 'https://contoso.openai.azure.com' })).toBe('')
   })
 
+  it('an endpoint where nothing listens is said at once, naming AZURE_OPENAI_ENDPOINT', async () => {
+    const closed = await createOpenAIServer()
+    const endpoint = closed.azureEndpoint
+    await closed.close()
+    const provider = createAzureProvider({ endpoint, credential: key })
+    await expect(provider.createStore('x')).rejects.toThrow(
+      /cannot connect to http:\/\/127\.0\.0\.1:\d+ \(connection refused\): check AZURE_OPENAI_ENDPOINT or the azureEndpoint option/,
+    )
+  })
+
   it("an api-version the resource does not serve is Azure's answer, said in the sync's error", async () => {
     await expect(sync(opts(site(), '2023-05-15'))).rejects.toThrow(/400 API version not supported/)
   })
