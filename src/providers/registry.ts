@@ -2,6 +2,7 @@ import { UsageError } from '../lib/errors'
 import type { VectorStoreProvider } from './types'
 import type { Env, ProviderDefinition, ResolvedProvider } from './definition'
 import { openaiDefinition } from './openai/definition'
+import { azureDefinition } from './azure/definition'
 import { postgresDefinition } from './postgres/definition'
 import { chromaDefinition } from './chroma/definition'
 import { lancedbDefinition } from './lancedb/definition'
@@ -9,6 +10,7 @@ import { qdrantDefinition } from './qdrant/definition'
 import { pineconeDefinition } from './pinecone/definition'
 
 export type { OpenAISettings } from './openai/settings'
+export type { AzureSettings } from './azure/settings'
 export type { PostgresSettings } from './postgres/options'
 export type { ChromaSettings } from './chroma/options'
 export type { LanceDBSettings } from './lancedb/options'
@@ -29,6 +31,7 @@ export const PROVIDERS = {
   lancedb: lancedbDefinition,
   qdrant: qdrantDefinition,
   pinecone: pineconeDefinition,
+  azure: azureDefinition,
   postgres: postgresDefinition,
 } as const satisfies Record<
   string,

@@ -77,6 +77,8 @@ export interface ProviderLimits {
   maxAttributeValueLength: number
   /** Largest number of files one `uploadFiles` call takes (1 when there is no batch API). */
   maxBatchFiles: number
+  /** Most documents one store holds; a plan that would leave more is refused before any change. Default: no limit. */
+  maxStoreFiles?: number
 }
 
 export interface UploadItem {

@@ -30,7 +30,7 @@ export class ApiError extends Error {
     this.headers = fields.headers ?? {}
   }
 
-  toJSON(): { error: ErrorBody } {
+  toJSON(): { error: ErrorBody | Pick<ErrorBody, 'message'> } {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } }
   }
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { admitAzure, type AzureAuth, azureRoute, type AzureRoute, resourceNotFound } from './azure'
 import { embeddingRoutes } from './embeddings'
 import { ApiError, badRequest, serverError } from './errors'
 import type { FaultInjector } from './faults'
@@ -46,6 +47,8 @@ export interface ServerEnv {
   stats: ServerStats
   /** When set, only this bearer key is accepted. */
   apiKey: string | undefined
+  /** Azure's credentials and api-versions (its routes are `/openai/...`). */
+  azure: AzureAuth
   latencyMs: number | undefined
 }
 
@@ -111,7 +114,12 @@ export function createHandler(env: ServerEnv): (req: IncomingMessage, res: Serve
     const method = req.method ?? 'GET'
     const url = new URL(req.url ?? '/', 'http://localhost')
     const path = url.pathname.replace(/\/+$/, '')
-    const match = path.startsWith('/v1/') ? safeMatch(method, path.slice(3)) : undefined
+    const azure = path.startsWith('/v1/') ? undefined : azureRoute(path)
+    const match = path.startsWith('/v1/')
+      ? safeMatch(method, path.slice(3))
+      : azure
+        ? safeMatch(method, azure.path)
+        : undefined
     const routeName = match?.route ? `${method} ${match.route.path}` : `${method} (unmatched)`
     env.stats.requests++
     env.stats.byRoute[routeName] = (env.stats.byRoute[routeName] ?? 0) + 1
@@ -144,7 +152,7 @@ export function createHandler(env: ServerEnv): (req: IncomingMessage, res: Serve
             headers: retryAfter(fault.retryAfterMs),
           })
         }
-        reply = await route(env, req, url, match, limitHeaders)
+        reply = await route(env, req, url, match, limitHeaders, azure)
       } catch (error) {
         reply = errorReply(error)
       }
@@ -168,10 +176,14 @@ async function route(
   url: URL,
   match: ReturnType<typeof safeMatch>,
   limitHeaders: Record<string, string>,
+  azure: AzureRoute | undefined,
 ): Promise<Reply> {
   const method = req.method ?? 'GET'
   const path = url.pathname.replace(/\/+$/, '')
-  const apiKey = authenticate(req.headers.authorization, env.apiKey)
+  const apiKey = azure
+    ? admitAzure(azure, url.searchParams, req.headers, env.azure)
+    : authenticate(req.headers.authorization, env.apiKey)
+  if (azure && !match?.route) throw resourceNotFound()
   if (!match?.route) {
     if (match?.allowed.length)
       throw new ApiError(405, `Invalid method for URL (${method} ${path}).`, {

@@ -1,7 +1,8 @@
 /**
  * `vectornator/testing`: an in-memory, OpenAI-compatible HTTP server (Files, Uploads, Vector
  * Stores, Vector Store Files, File Batches, Search, Embeddings) for the real `openai` SDK to talk
- * to, with the real rate limits, latency and fault injection.
+ * to, with the real rate limits, latency and fault injection. It answers Azure OpenAI's routes
+ * too (`server.azureEndpoint`: `/openai/v1/...` and `/openai/...?api-version=`, the `api-key` header).
  *
  * ```ts
  * const server = await createOpenAIServer()
@@ -14,6 +15,7 @@ export type { FaultFile, FaultOptions, FileFailure } from './faults'
 export type { ProcessingTime } from './processing'
 export type { RateLimitOptions } from './rate-limits'
 export { DEFAULT_RATE_LIMITS } from './rate-limits'
+export { AZURE_API_VERSIONS } from './azure'
 export type { FileObject } from './files'
 export type { UploadObject } from './uploads'
 export type { VectorStoreObject } from './vector-stores'

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http'
+import { AZURE_API_VERSIONS } from './azure'
 import type { AddressInfo } from 'node:net'
 import { FaultInjector, type FaultOptions } from './faults'
 import type { FileObject } from './files'
@@ -11,8 +12,15 @@ import { renderVsFile, type VectorStoreFileObject } from './vector-store-files'
 export type { ServerStats } from './handler'
 
 export interface OpenAIServerOptions {
-  /** When set, only this bearer key is accepted; otherwise any non-empty one. No key is always a 401. */
+  /**
+   * When set, only this bearer key is accepted; otherwise any non-empty one. No key is always a
+   * 401. Azure's routes take it in the `api-key` header.
+   */
   apiKey?: string
+  /** When set, the only Microsoft Entra ID token Azure's routes accept as a bearer; otherwise any non-empty one. */
+  entraToken?: string
+  /** The dated api-versions Azure's `/openai/...?api-version=` routes accept (default: those that serve vector stores). */
+  azureApiVersions?: readonly string[]
   /** Added to every request, in milliseconds (default 0). */
   latencyMs?: number
   /**
@@ -39,6 +47,11 @@ export interface OpenAIServerOptions {
 export interface OpenAIServer {
   /** Base URL for the SDK, ending in `/v1`. */
   url: string
+  /**
+   * The same server as an Azure OpenAI resource's endpoint (`http://127.0.0.1:<port>`): the v1
+   * API under `/openai/v1/`, the dated one under `/openai/` with `?api-version=`.
+   */
+  azureEndpoint: string
   port: number
   close(): Promise<void>
   stats: ServerStats
@@ -67,6 +80,11 @@ export async function createOpenAIServer(options: OpenAIServerOptions = {}): Pro
     },
     stats,
     apiKey: options.apiKey,
+    azure: {
+      apiKey: options.apiKey,
+      entraToken: options.entraToken,
+      apiVersions: options.azureApiVersions ?? AZURE_API_VERSIONS,
+    },
     latencyMs: options.latencyMs,
   })
 
@@ -84,6 +102,7 @@ export async function createOpenAIServer(options: OpenAIServerOptions = {}): Pro
 
   return {
     url: `http://${urlHost(address)}:${port}/v1`,
+    azureEndpoint: `http://${urlHost(address)}:${port}`,
     port,
     stats,
     setFaults: next => faults.set(next),

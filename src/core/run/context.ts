@@ -157,6 +157,17 @@ export function guardDeletions(options: ResolvedOptions, report: PlanReport): vo
     )
 }
 
+/** Stops a plan that would leave the store holding more documents than the provider allows. */
+export function guardStoreSize(ctx: SyncContext, report: PlanReport): void {
+  const limit = ctx.limits.maxStoreFiles
+  if (limit === undefined) return
+  const after = Object.keys(report.state.files).length + report.plan.add.length - report.plan.delete.length
+  if (after > limit)
+    throw new UsageError(
+      `this sync would leave ${after.toLocaleString('en-US')} documents in the store, more than the ${limit.toLocaleString('en-US')} files one ${ctx.options.providerName} vector store holds: narrow --include (or exclude), or split the documents across stores (metadata.key)`,
+    )
+}
+
 /** Refuses a state written for another store or provider than the one asked for. */
 export function refuseForeignState(state: SyncState, options: ResolvedOptions, stateStore: StateStore): void {
   if (options.vectorStoreId && state.storeId && state.storeId !== options.vectorStoreId)

@@ -5,7 +5,15 @@ import { planSize } from '../plan/plan'
 import { commitRelation, sourceCommitOf, type SourceCommit } from '../scan/source'
 import type { FileStatCache } from '../scan/stat-cache'
 import { emptyState, UnpublishedError, type StateStore, type SyncState } from '../state'
-import { guardDeletions, planFor, recordSettings, remoteName, settingsChanged, type SyncContext } from './context'
+import {
+  guardDeletions,
+  guardStoreSize,
+  planFor,
+  recordSettings,
+  remoteName,
+  settingsChanged,
+  type SyncContext,
+} from './context'
 import { repairDrift, retireUntracked } from './drift'
 import { prepare, remember, startQuickCheck, stateIsSummarised, type Prepared, type QuickCheck } from './prepare'
 import { createProvider, releaseProvider } from './provider'
@@ -125,6 +133,8 @@ async function runPlan(planned: PlannedSync, opened: VectorStoreProvider | undef
     : await sourceCommitOf(options.root)
   const newer = await newerInStore(ctx, prepared.loaded, source)
   if (newer) return keptNewer(ctx, prepared, newer, started)
+  // Before the store is opened (a first sync would create it): a refused plan changes nothing.
+  guardStoreSize(ctx, prepared)
   if (options.dryRun) return done(ctx, resultFromPlan(prepared, true), started)
 
   const provider = opened ?? (await createProvider(options))

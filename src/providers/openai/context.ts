@@ -1,6 +1,7 @@
 import type OpenAI from 'openai'
 import type { Logger } from '../../lib/logger'
-import type { Attributes, FileMetadata, RemoteFile } from '../types'
+import type { Attributes, FileMetadata, ProviderLimits, RemoteFile } from '../types'
+import type { Fetch } from './pacing'
 import type { OpenAISettings } from './settings'
 
 /** The provider's settings (definition.ts has their defaults), and what a caller adds to them. */
@@ -20,6 +21,21 @@ export interface OpenAIProviderOptions extends OpenAISettings {
    * and its requests are bounded by `concurrency` only where the client's own fetch bounds them.
    */
   client?: OpenAI
+  /** Another service speaking the same API (Azure OpenAI); default OpenAI itself. */
+  service?: OpenAIService
+}
+
+/**
+ * A service that speaks the OpenAI API under its own name, limits and authentication: this
+ * provider's whole implementation runs on the client it makes.
+ */
+export interface OpenAIService {
+  name: string
+  limits: ProviderLimits
+  /** What to check when nothing answers at the address (refused.ts): `AZURE_OPENAI_ENDPOINT`. */
+  addressSetting: string
+  /** The SDK client, sending through `fetch` (paced, bounded and retried here) with these retries and logger. */
+  client(base: { fetch: Fetch; maxRetries: number; logger: OpenAI['logger'] }): OpenAI
 }
 
 /** What the parts of the provider share: the client, the store in use and the settings. */

@@ -16,7 +16,7 @@ import { searchStore, storeExists, storeStatus, uploadOne } from './stores'
 import { createUploader } from './upload'
 import { checkConcurrency, createGate, gatedFetch } from '../in-flight'
 
-export type { OpenAIProviderOptions } from './context'
+export type { OpenAIProviderOptions, OpenAIService } from './context'
 export { isTransient } from './retry'
 
 /**
@@ -29,15 +29,14 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
   // Innermost, so a request waiting for its turn (pacing, a retry's backoff) holds no slot.
   const pacer = createPacedFetch({ fetch: gatedFetch(globalThis.fetch, createGate(concurrency)) })
   const retries: RetryCounts = { serverErrors: 0, rateLimits: 0, lostConnections: 0 }
+  const { service } = options
+  const base = {
+    maxRetries: options.maxRetries ?? OPENAI_DEFAULTS.maxRetries,
+    fetch: failFastWhenUnreachable(retryAdvice(pacer.fetch, retries), service?.addressSetting),
+    logger: sdkLogger,
+  }
   const client =
-    options.client ??
-    new OpenAI({
-      apiKey: options.apiKey,
-      baseURL: options.baseURL,
-      maxRetries: options.maxRetries ?? OPENAI_DEFAULTS.maxRetries,
-      fetch: failFastWhenUnreachable(retryAdvice(pacer.fetch, retries)),
-      logger: sdkLogger,
-    })
+    options.client ?? service?.client(base) ?? new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, ...base })
   let storeId: string | undefined
   const ctx: OpenAIContext = {
     client,
@@ -60,10 +59,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Vecto
   const uploads = pLimit(concurrency)
 
   const provider: VectorStoreProvider & { pacing: PacerStats } = {
-    name: 'openai',
+    name: service?.name ?? 'openai',
     streamsFiles: true,
     pacing: pacer.stats,
-    limits: OPENAI_LIMITS,
+    limits: service?.limits ?? OPENAI_LIMITS,
     get storeId() {
       return storeId
     },

@@ -25,7 +25,7 @@ function codeOf(error: unknown): string | undefined {
  * retry (`x-should-retry: false`) carrying that one line. A timeout, a reset or any answer from
  * the server still takes the usual retries.
  */
-export function failFastWhenUnreachable(base: Fetch): Fetch {
+export function failFastWhenUnreachable(base: Fetch, setting = 'OPENAI_BASE_URL or the baseURL option'): Fetch {
   return async (input, init) => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -38,7 +38,7 @@ export function failFastWhenUnreachable(base: Fetch): Fetch {
           continue
         }
         const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
-        const message = `cannot connect to ${url.origin} (${UNREACHABLE[code]}): check OPENAI_BASE_URL or the baseURL option, and that the server there is running`
+        const message = `cannot connect to ${url.origin} (${UNREACHABLE[code]}): check ${setting}, and that the server there is running`
         return new Response(JSON.stringify({ error: { message, type: 'connection_error', code } }), {
           status: 503,
           headers: { 'content-type': 'application/json', 'x-should-retry': 'false', [UNREACHABLE_HEADER]: code },
