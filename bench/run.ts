@@ -7,7 +7,7 @@
  * runs, each comparison a ratio of figures measured in the same run.
  *
  *   npm run bench                         # everything (about 8 minutes on 2 cores)
- *   npm run bench -- --only noop,initial  # some scenarios: noop, initial, changed, git, large, limits, faults
+ *   npm run bench -- --only noop,initial  # some scenarios: noop, initial, changed, git, large, limits, faults, embedded
  *   npm run bench -- --generated          # the generated corpus even when tldr-pages is present
  *   npm run bench -- --no-build           # use dist/ as it is
  *   npm run bench -- --cli OTHER/cli.cjs --out /tmp/b.md   # measure another build (A/B)
@@ -23,6 +23,7 @@ import { RACY_MS } from '../src/core/scan/stat-cache'
 import { OPENAI_LIMITS } from '../src/providers/openai-files'
 import { generateScaleCorpus } from './lib/corpus'
 import { cleanupChildFiles, type ChildRun, runNode } from './lib/child'
+import { embeddedRows } from './embedded'
 import { type Corpus, prepareCorpus, writeLargeFile } from './lib/corpus'
 import { type BenchServer, startServer } from './lib/server'
 import { formatBytes, formatMs, formatRatio, markdownTable, median, spread } from './lib/stats'
@@ -686,6 +687,7 @@ async function main(): Promise<void> {
     if (want('large')) await largeFiles(tmp)
     if (want('limits')) await rateLimited(corpus)
     if (want('faults')) await faulty(corpus)
+    if (want('embedded')) await embeddedRows({ cli: CLI, tmp, runs: RUNS, addRow, note: line => notes.push(line), log })
     if (flags.scale) await scale(tmp)
   } finally {
     await Promise.all(servers.map(s => s.close()))
