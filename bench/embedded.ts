@@ -60,6 +60,8 @@ export interface EmbeddedBench {
 interface SearchReport {
   openMs: number
   times: number[]
+  /** Peak RSS of the search process once its searches are done (before the chunks are counted). */
+  rss: number
   found: number
   chunks: number
 }
@@ -140,7 +142,7 @@ export async function embeddedRows(bench: EmbeddedBench): Promise<void> {
       ratio: '-',
       perFile: '-',
       rateLimited: '-',
-      rss: formatBytes(median(all.map(r => r.search.rss))),
+      rss: formatBytes(median(all.map(r => r.search.report.rss))),
       goal: '<= 100 ms per search',
       met: [
         ['median', med <= 100],
@@ -154,7 +156,8 @@ export async function embeddedRows(bench: EmbeddedBench): Promise<void> {
       'VECTORNATOR_EMBEDDER=none on a fresh state, the engines alternating run by run; disk is `du -sk` of the store ' +
       "folder after it; chunks are counted in the store. Searches: a second process opens the store once (the core object's " +
       '`connect()`, "open" in the table) and runs each question once, every locale, top ' +
-      `${LIMIT}; the figure is the median of each run's median; "process" is that process from spawn to exit.`,
+      `${LIMIT}; the figure is the median of each run's median; "process" is that process from spawn to exit, its ` +
+      'peak RSS taken once the searches are done (the bench loads TypeScript in it too: tsx).',
   )
 }
 
@@ -215,7 +218,8 @@ async function searchProcess(args: { dist: string; root: string; provider: strin
   } finally {
     await connection.close()
   }
-  const report: SearchReport = { openMs, times, found, chunks: await countChunks(require, args) }
+  const rss = process.resourceUsage().maxRSS * 1024
+  const report: SearchReport = { openMs, times, found, rss, chunks: await countChunks(require, args) }
   process.stdout.write(JSON.stringify(report))
 }
 
