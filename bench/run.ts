@@ -7,7 +7,7 @@
  * runs, each comparison a ratio of figures measured in the same run.
  *
  *   npm run bench                         # everything (about 8 minutes on 2 cores)
- *   npm run bench -- --only noop,initial  # some scenarios: noop, initial, changed, git, large, limits, faults, vectors
+ *   npm run bench -- --only noop,initial  # some scenarios: noop, initial, changed, git, large, limits, faults, vectors, embedded, retrieval
  *   npm run bench -- --generated          # the generated corpus even when tldr-pages is present
  *   npm run bench -- --no-build           # use dist/ as it is
  *   npm run bench -- --cli OTHER/cli.cjs --out /tmp/b.md   # measure another build (A/B)
@@ -23,10 +23,12 @@ import { RACY_MS } from '../src/core/scan/stat-cache'
 import { OPENAI_LIMITS } from '../src/providers/openai-files'
 import { generateScaleCorpus } from './lib/corpus'
 import { cleanupChildFiles, type ChildRun, runNode } from './lib/child'
+import { embeddedRows } from './embedded'
 import { type Corpus, prepareCorpus, writeLargeFile } from './lib/corpus'
 import { type BenchServer, startServer } from './lib/server'
 import { formatBytes, formatMs, formatRatio, markdownTable, median, spread } from './lib/stats'
 import { vectorsBench } from './vectors'
+import { retrievalRows, retrievalTable } from './retrieval'
 
 const REPO = resolve(import.meta.dirname, '..')
 const BASELINE = join(REPO, 'bench', 'baseline.mjs')
@@ -687,11 +689,21 @@ async function main(): Promise<void> {
     if (want('large')) await largeFiles(tmp)
     if (want('limits')) await rateLimited(corpus)
     if (want('faults')) await faulty(corpus)
+    if (want('embedded')) await embeddedRows({ cli: CLI, tmp, runs: RUNS, addRow, note: line => notes.push(line), log })
     if (flags.scale) await scale(tmp)
     if (want('vectors')) {
       const vectors = await vectorsBench({ cli: CLI, corpus, tmp, runs: RUNS, latencyMs: LATENCY_MS, log, load })
       vectors.rows.forEach(addRow)
       notes.push(...vectors.notes)
+    }
+    // Retrieval quality is not a time: its own table, as a note under the rows.
+    if (want('retrieval')) {
+      const quality = await retrievalRows()
+      notes.push(
+        quality
+          ? `Retrieval, recall@5:\n\n${retrievalTable(quality)}`
+          : 'retrieval: no VitePress corpus, nothing measured',
+      )
     }
   } finally {
     await Promise.all(servers.map(s => s.close()))

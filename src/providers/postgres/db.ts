@@ -43,8 +43,27 @@ export async function openPGlite(dataDir: string): Promise<Db> {
   if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true })
   // pgvector is always loaded, even without an embedder: a store once written with vectors has
   // HNSW indexes whose maintenance needs the extension's code on every insert.
-  return wrapPGlite(await PGlite.create(dataDir, { extensions: { vector } }), true)
+  return wrapPGlite(
+    await PGlite.create(dataDir, {
+      extensions: { vector },
+      startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
+      initDbStartParams: PGLITE_INITDB,
+    }),
+    true,
+  )
 }
+
+/**
+ * PostgreSQL sizes its shared memory for a server (128 MB of buffers, 100 connections); one
+ * embedded process holds the whole store, and every page of that memory it touches at start-up
+ * stays resident: 16 MB of buffers take about 115 MB off the peak RSS of every open, at the same
+ * speed (measured with bench/embedded.ts). A setting given here is not written to the database,
+ * so a store opened by an older version still works.
+ */
+const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=4']
+
+/** WAL in 1 MB segments rather than 16: a new store takes 7 MB less on disk and about 75 MB less memory to create. */
+const PGLITE_INITDB = ['--wal-segsize=1']
 
 /** Adapts an open PGlite; `owned` says whether `close()` closes it or leaves it to its creator. */
 export function wrapPGlite(db: PGliteInterface, owned: boolean): Db {
