@@ -15,7 +15,7 @@ export const POSTGRES_LIMITS: ProviderLimits = {
   ...OPENAI_LIMITS,
   maxFileBytes: 10 * 1024 * 1024,
   // One call's documents share full embedding requests (upload.ts); the core still bounds a call's bytes.
-  maxBatchFiles: 2000,
+  maxBatchFiles: 8192,
 }
 
 /** A document the store refuses as it is (empty, binary, too large): retrying will not help. */
