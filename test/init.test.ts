@@ -502,10 +502,10 @@ describe('init --provider', () => {
   it('refuses an unknown provider in one line naming the choices, and writes nothing', async () => {
     const dir = copy('init-vite')
     const before = snapshot(dir)
-    const run = await init(['--provider', 'pinecone', '--yes'], dir)
+    const run = await init(['--provider', 'weaviate', '--yes'], dir)
     expect(run.code).toBe(2)
     expect(run.stderr.trim().split('\n')).toEqual([
-      '[vectornator] --provider pinecone is unknown: use openai, chroma, lancedb or postgres',
+      '[vectornator] --provider weaviate is unknown: use openai, chroma, lancedb, qdrant, pinecone, azure or postgres',
     ])
     expect(snapshot(dir)).toEqual(before)
   })
