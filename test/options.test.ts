@@ -53,7 +53,9 @@ describe('resolveOptions', () => {
     expect(message).toMatch(/root .* does not exist/)
     expect(message).toMatch(/outside the root/)
     expect(message).toMatch(/concurrency/)
-    expect(message).toMatch(/provider "weaviate" is unknown: use openai or chroma or lancedb or qdrant or pinecone or azure or postgres/)
+    expect(message).toMatch(
+      /provider "weaviate" is unknown: use openai or chroma or lancedb or qdrant or pinecone or azure or postgres/,
+    )
     expect(message).not.toContain('\n')
   })
 
