@@ -11,6 +11,8 @@ import { runCli } from './helpers/cli'
 import { makeTree } from './helpers/tree'
 import { commit, createSandbox, git, gitStatus, isolateGitEnv, write, type Sandbox } from './helpers/git'
 import { Lines, viteLoggerInto } from './plugin/helpers'
+import { expectCliAgrees } from './frameworks/helpers'
+import { identityLine, type ProjectIdentity } from '../src/core'
 
 // One project across machines, as a team lives with it: real clones of a real bare remote (one
 // that refuses pushes too), the real CLI in child processes, a real Vite build, the real SDK
@@ -322,5 +324,67 @@ describe('ownership: what this project created, and nothing else', { timeout: 18
     )
     expect(created()).toBe(stores)
     expect(existsSync(join(root, '.vectornator', 'metadata.json'))).toBe(false)
+  })
+})
+
+describe('one project, whichever face opens it', { timeout: 180_000 }, () => {
+  it('a Vite build rooted in a subfolder and the CLI at the top and in the subfolder name the same root, config file and state', async () => {
+    const sandbox = createSandbox()
+    const repo = sandbox.clone('repo')
+    const web = join(repo, 'web')
+    cpSync(fileURLToPath(new URL('./fixtures/site', import.meta.url)), web, { recursive: true })
+    const configFile = join(repo, 'vectornator.config.mjs')
+    writeFileSync(
+      configFile,
+      "export default { include: ['web/docs/**/*.md'], metadata: { branch: 'docs-state' }, storeName: 'identity' }\n",
+    )
+    git(repo, ['add', '.'])
+    commit(repo, 'site')
+    const saved = {
+      CI: process.env.CI,
+      OPENAI_API_KEY: process.env.OPENAI_API_KEY,
+      OPENAI_BASE_URL: process.env.OPENAI_BASE_URL,
+      DATABASE_URL: process.env.DATABASE_URL,
+    }
+    delete process.env.CI
+    delete process.env.DATABASE_URL
+    process.env.OPENAI_API_KEY = 'test'
+    process.env.OPENAI_BASE_URL = server.url
+    const lines = new Lines()
+    try {
+      await build({
+        root: web,
+        configFile: false,
+        logLevel: 'info',
+        customLogger: viteLoggerInto(lines),
+        build: { rollupOptions: { input: { main: join(web, 'index.html') } } },
+        plugins: [vectornator({ debug: true })],
+      })
+    } finally {
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k]
+        else process.env[k] = v
+    }
+    expect(lines.syncs).toEqual([expect.stringMatching(/sync: 2 added, 0 updated, 0 deleted/)])
+    await expectCliAgrees(server, repo)
+
+    const identity = {
+      root: repo,
+      configFile,
+      state: { kind: 'git-branch', branch: 'docs-state', remote: 'origin', push: true, key: 'root-openai' },
+    }
+    const env = { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url }
+    for (const cwd of [repo, web]) {
+      const status = await runCli(['status', '--json'], { cwd, env })
+      expect(status.code, status.stderr).toBe(0)
+      expect(JSON.parse(status.stdout).project).toEqual(identity)
+    }
+    // The build said the same, in the line `--debug` prints.
+    const said = lines.lines.filter(l => /\bproject \//.test(l))
+    expect(said).toEqual([expect.stringContaining(identityLine(identity as ProjectIdentity))])
+    const debug = await runCli(['status', '--debug'], { cwd: repo, env })
+    expect(debug.stderr).toContain(identityLine(identity as ProjectIdentity))
+    expect(remoteBranches(sandbox)).toEqual(['docs-state', 'main'])
+    sandbox.cleanup()
   })
 })

@@ -1,9 +1,7 @@
 import type { CAC, Command } from 'cac'
 import type { VectornatorOptions } from '../types'
 import { createConsoleLogger, type Logger } from '../lib/logger'
-import { existsSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { loadConfig } from '../core'
+import { createVectornator, openProject, type Project, type Vectornator, type VectornatorConfig } from '../core'
 import { defaultRule, providerNames, secretVariables } from './providers'
 
 /** Flags every command that reads the documents or the store understands. */
@@ -123,30 +121,23 @@ export function toOptions(flags: CommonFlags): VectornatorOptions {
 }
 
 /**
- * The options a command runs with: the config file's, overridden by the flags given, so a build
- * and a CI run read the same settings.
+ * The project a command runs in (core/project.ts, as the plugin and the MCP server open it): the
+ * config file's options, overridden by the flags given and `extra`, resolved once, so a build and
+ * a CI run read the same settings. No config and no --root: a VitePress site in a folder below is
+ * the project, as the plugin, whose root is the site's folder, sees it (`init` writes that root
+ * into the config).
  */
-export async function optionsFor(flags: CommonFlags, extra: VectornatorOptions = {}): Promise<VectornatorOptions> {
-  const overrides = { ...toOptions(flags), ...extra }
-  const { options, configFile } = await loadConfig({ root: flags.root, configFile: flags.config, overrides })
-  // No config and no --root: a VitePress site in a folder below is the project, as the plugin,
-  // whose root is the site's folder, sees it (`init` writes that root into the config).
-  if (!configFile && options.root === undefined) {
-    const site = vitePressSite(process.cwd())
-    if (site) options.root = site
-  }
-  return options
+export function projectFor(flags: CommonFlags, extra: VectornatorConfig = {}): Promise<Project> {
+  return openProject({
+    cwd: process.cwd(),
+    root: flags.root === undefined ? undefined : String(flags.root),
+    configFile: flags.config === undefined ? undefined : String(flags.config),
+    overrides: { ...toOptions(flags), ...extra },
+    siteBelow: true,
+  })
 }
 
-/** The folder holding `.vitepress/`: the current one or one below it (not node_modules or dot folders). */
-function vitePressSite(cwd: string): string | undefined {
-  if (existsSync(join(cwd, '.vitepress'))) return undefined
-  let names: string[]
-  try {
-    names = readdirSync(cwd)
-  } catch {
-    return undefined
-  }
-  const sites = names.filter(n => !n.startsWith('.') && n !== 'node_modules' && existsSync(join(cwd, n, '.vitepress')))
-  return sites.length === 1 ? join(cwd, sites[0]!) : undefined
+/** A command's core object, on the project's options as resolved. */
+export function vectornatorOf(project: Project): Vectornator {
+  return createVectornator(project.config, {}, project.options)
 }

@@ -1,6 +1,5 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
-import type { VectornatorOptions } from '../types'
-import { createVectornator } from '../core'
+import { createVectornator, type Project } from '../core'
 import type { Logger } from '../lib/logger'
 import { DocumentLibrary } from './documents'
 import { serveHttp, type HttpOptions } from './http'
@@ -19,12 +18,12 @@ export interface McpServeOptions {
 }
 
 /**
- * Serves the store the options name over MCP until the client leaves (stdio) or the process is
+ * Serves the project's store (as `openProject` found it: the CLI's and the build's) over MCP until the client leaves (stdio) or the process is
  * told to stop (SIGINT, SIGTERM). The store is opened first, so a missing sync fails before any
  * protocol is spoken.
  */
-export async function serveMcp(userOptions: VectornatorOptions, options: McpServeOptions): Promise<void> {
-  const vn = createVectornator({ ...userOptions, logger: options.logger })
+export async function serveMcp(project: Project, options: McpServeOptions): Promise<void> {
+  const vn = createVectornator(project.config, {}, { ...project.options, logger: options.logger })
   // Started before any sync (an assistant's config written first): it serves anyway, and its
   // tools say what to do until a sync has run.
   let store: StoreHandle | undefined = await StoreHandle.open(vn).catch((error: unknown) => {

@@ -5,7 +5,9 @@ import type { Logger } from '../lib/logger'
 import { errorMessage, SyncError } from '../lib/errors'
 import {
   createVectornator,
-  loadConfig,
+  identityLine,
+  openProject,
+  type Project,
   nothingToSyncInCI,
   PLAN_LIST_LIMIT,
   planLines,
@@ -126,7 +128,8 @@ function problemOf(result: SyncResult): string | undefined {
  */
 export class Runner {
   private current: PluginSettings
-  private readonly configs = new Map<string, Promise<PluginSettings>>()
+  private readonly configs = new Map<string, Promise<Project<PluginSettings>>>()
+  private project: Project<PluginSettings> | undefined
   private readonly notices = new Set<string>()
   private chain: Promise<unknown> = Promise.resolve()
   private timer: NodeJS.Timeout | undefined
@@ -151,23 +154,26 @@ export class Runner {
    * starts, so a bad config file fails the build before it bundles anything; once per root.
    */
   prepare = async (bundlerRoot: string): Promise<void> => {
-    const root = resolve(this.initial.core.root ?? bundlerRoot)
-    let loading = this.configs.get(root)
-    if (!loading) {
-      // A docs framework's defaults (its folders, its base) sit under the config file and the options.
-      // Without a config file, the options resolved at the plugin's start for this root are the ones.
-      loading = loadConfig({ root, overrides: this.options }).then(loaded =>
-        !loaded.configFile && this.initial.resolved.root === root
+    // A relative `root` option is the current folder's, as the core resolves it.
+    const given = this.initial.core.root === undefined ? undefined : resolve(this.initial.core.root)
+    const root = given ?? resolve(bundlerRoot)
+    let opening = this.configs.get(root)
+    if (!opening) {
+      opening = openProject({ cwd: root, root: given, overrides: { ...this.options, root: given } }, found =>
+        // A docs framework's defaults (its folders, its base) sit under the config file and the options.
+        // Without a config file, the options resolved at the plugin's start for this root are the ones.
+        !found.configFile && this.initial.resolved.root === root
           ? this.initial
           : resolvePluginOptions(
-              { ...rebased(this.defaults, root, loaded.options.root), ...definedOnly(loaded.options) },
+              { ...rebased(this.defaults, root, found.root), ...definedOnly(found.config) },
               process.env,
               root,
             ),
       )
-      this.configs.set(root, loading)
+      this.configs.set(root, opening)
     }
-    this.current = await loading
+    this.project = await opening
+    this.current = this.project.settings
   }
 
   /** One sync; runs after any sync still in flight (the core also locks, this keeps logs in order). */
@@ -212,6 +218,12 @@ export class Runner {
     if (!settings.enabled)
       return void this.notice(target.logger, 'switched off by the config file (enabled: false): not syncing')
     const logger = settings.core.logger ?? target.logger
+    // The project as the CLI sees it too: a sync that found another config or state shows it here.
+    if (settings.core.debug && this.project)
+      await this.project.identity().then(
+        identity => logger.debug(identityLine(identity)),
+        () => {},
+      )
     let message = ''
     let synced: SyncResult | undefined
     const made: { vn?: Vectornator } = {}

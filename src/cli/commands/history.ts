@@ -1,7 +1,15 @@
-import { createVectornator, planMarkdown, summaryLine } from '../../core'
+import { planMarkdown, summaryLine } from '../../core'
 import { createProgress } from '../progress'
 import { jsonResult } from './sync'
-import { type CommandModule, type CommonFlags, env, loggerFor, optionsFor, withCommonFlags } from '../shared'
+import {
+  type CommandModule,
+  type CommonFlags,
+  env,
+  loggerFor,
+  projectFor,
+  vectornatorOf,
+  withCommonFlags,
+} from '../shared'
 
 interface HistoryFlags extends CommonFlags {
   limit?: number
@@ -16,7 +24,7 @@ export const historyCommands: CommandModule = (cli, setExit) => {
   withCommonFlags(cli.command('history', 'The syncs recorded on the state branch, newest first'))
     .option('--limit <n>', 'How many (default 20)')
     .action(async (flags: HistoryFlags) => {
-      const vn = createVectornator({ ...(await optionsFor(flags)), logger: loggerFor(flags) })
+      const vn = vectornatorOf(await projectFor(flags, { logger: loggerFor(flags) }))
       const { location, commits } = await vn.history(flags.limit === undefined ? 20 : Number(flags.limit))
       if (flags.json) process.stdout.write(`${JSON.stringify(commits)}\n`)
       else if (commits.length === 0) process.stdout.write(`no syncs recorded on ${location} yet\n`)
@@ -38,11 +46,13 @@ export const historyCommands: CommandModule = (cli, setExit) => {
         tty: Boolean(process.stderr.isTTY) && !env.CI,
         quiet: Boolean(flags.quiet || flags.json),
       })
-      const options = await optionsFor(flags, {
+      const project = await projectFor(flags, {
         ...(flags.dryRun ? { dryRun: true } : {}),
         ...(flags.allowMassDelete ? { allowMassDelete: true } : {}),
+        logger,
+        onProgress,
       })
-      const { plan, result } = await createVectornator({ ...options, logger, onProgress }).rollback(String(target))
+      const { plan, result } = await vectornatorOf(project).rollback(String(target))
       if (plan) {
         process.stdout.write(planMarkdown(plan))
         return setExit(0)

@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { createVectornator, resolveLlmsTxt } from '../../core'
+import { resolveLlmsTxt } from '../../core'
 import { UsageError } from '../../lib/errors'
-import { type CommandModule, type CommonFlags, loggerFor, optionsFor, withCommonFlags } from '../shared'
+import { type CommandModule, type CommonFlags, loggerFor, projectFor, vectornatorOf, withCommonFlags } from '../shared'
 
 interface LlmsTxtFlags extends CommonFlags {
   out?: string
@@ -28,15 +28,14 @@ export const llmsTxtCommand: CommandModule = (cli, setExit) => {
     .option('--out <dir>', `Folder to write them into (default: the first of ${OUTPUTS.join(', ')} in the root)`)
     .action(async (flags: LlmsTxtFlags) => {
       const logger = loggerFor(flags)
-      const { llmsTxt, ...options } = (await optionsFor(flags)) as Awaited<ReturnType<typeof optionsFor>> & {
-        llmsTxt?: unknown
-      }
+      const project = await projectFor(flags, { logger })
+      const { llmsTxt } = project.config
       const errors: string[] = []
       // Asked for by name: `llmsTxt: false`, which stops the plugin writing them, means the defaults here.
       const settings = resolveLlmsTxt(llmsTxt === undefined || llmsTxt === false ? true : llmsTxt, errors)
       if (flags.out !== undefined && String(flags.out).trim() === '') errors.push('--out needs a folder')
       if (errors.length || !settings) throw new UsageError(errors.join('; '))
-      const vn = createVectornator({ ...options, logger })
+      const vn = vectornatorOf(project)
       const state = await vn.readState()
       if (!state || Object.keys(state.files).length === 0)
         throw new UsageError(

@@ -1,6 +1,5 @@
-import { createVectornator } from '../../core'
 import { UsageError } from '../../lib/errors'
-import { type CommandModule, type CommonFlags, loggerFor, optionsFor, redact, withCommonFlags } from '../shared'
+import { type CommandModule, type CommonFlags, loggerFor, projectFor, redact, withCommonFlags } from '../shared'
 
 interface McpFlags extends CommonFlags {
   http?: boolean
@@ -78,14 +77,13 @@ export const mcpCommand: CommandModule = (cli, setExit) => {
       console.info = console.error
       console.debug = console.error
       const logger = loggerFor(flags)
-      const userOptions = { ...(await optionsFor(flags)), logger }
-      // Checked before the SDK loads: bad options fail as fast as for any other command.
-      createVectornator(userOptions)
+      // Opened (its options checked) before the SDK loads: bad options fail as fast as for any other command.
+      const project = await projectFor(flags, { logger })
       // The SDK loads only for this command: a sync never pays for it.
       const { serveMcp } = await import('../../mcp')
       // The token is a secret: never printed, as an API key is not.
       const hide = (text: string) => redact(token ? text.split(token).join('***') : text)
-      await serveMcp(userOptions, {
+      await serveMcp(project, {
         logger,
         redact: hide,
         version: '0.1.0',

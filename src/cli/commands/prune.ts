@@ -1,5 +1,13 @@
-import { createVectornator, type PruneResult } from '../../core'
-import { type CommandModule, type CommonFlags, loggerFor, optionsFor, redact, withCommonFlags } from '../shared'
+import type { PruneResult } from '../../core'
+import {
+  type CommandModule,
+  type CommonFlags,
+  loggerFor,
+  projectFor,
+  redact,
+  vectornatorOf,
+  withCommonFlags,
+} from '../shared'
 
 interface PruneFlags extends CommonFlags {
   dryRun?: boolean
@@ -29,7 +37,7 @@ export const pruneCommands: CommandModule = (cli, setExit) => {
     .option('--dry-run', 'List what would be deleted, delete nothing')
     .action(async (flags: PruneFlags) => {
       const logger = loggerFor(flags)
-      const result = await createVectornator({ ...(await optionsFor(flags)), logger }).prune({
+      const result = await vectornatorOf(await projectFor(flags, { logger })).prune({
         dryRun: Boolean(flags.dryRun),
       })
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`)

@@ -1,7 +1,7 @@
 import { checkScope, checksMarkdown, checksSummary, createVectornator } from '../../core'
 import type { AttributeFilter, AttributeValue, SearchHit } from '../../providers/types'
 import { UsageError } from '../../lib/errors'
-import { type CommandModule, type CommonFlags, loggerFor, optionsFor, withCommonFlags } from '../shared'
+import { type CommandModule, type CommonFlags, loggerFor, projectFor, vectornatorOf, withCommonFlags } from '../shared'
 
 interface SearchFlags extends CommonFlags {
   limit?: number
@@ -78,7 +78,7 @@ export const searchCommands: CommandModule = (cli, setExit) => {
       const args = cli.rawArgs
       const [version, locale] = ['--version', '--locale'].map(flag => rawValues(args, flag).at(-1))
       const filter = parseFilters(rawValues(args, '--filter'))
-      const vn = createVectornator({ ...(await optionsFor(flags)), logger: loggerFor(flags) })
+      const vn = vectornatorOf(await projectFor(flags, { logger: loggerFor(flags) }))
       const { hits, notice } = await vn.searchWithNotice(String(query), { limit, version, locale, filter })
       if (flags.json) {
         process.stdout.write(
@@ -102,7 +102,7 @@ export const searchCommands: CommandModule = (cli, setExit) => {
     .option('--file <path>', 'Checks file (default vectornator.checks.{json,yaml,yml} in the root)')
     .option('--format <format>', 'text or markdown')
     .action(async (flags: CheckFlags) => {
-      const vn = createVectornator({ ...(await optionsFor(flags)), logger: loggerFor(flags) })
+      const vn = vectornatorOf(await projectFor(flags, { logger: loggerFor(flags) }))
       const report = await vn.check(flags.file)
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`)
       else if (flags.format === 'markdown') process.stdout.write(checksMarkdown(report))

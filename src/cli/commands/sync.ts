@@ -1,10 +1,19 @@
 import type { ProgressEvent, SyncResult } from '../../types'
-import { createVectornator, type PlanReport, planLines, planMarkdown, resultFromPlan, summaryLine } from '../../core'
+import { identityLine, type PlanReport, planLines, planMarkdown, resultFromPlan, summaryLine } from '../../core'
 import { createProgress } from '../progress'
 import { appendFileSync } from 'node:fs'
 import type { Logger } from '../../lib/logger'
 import { pullRequestTarget, upsertPlanComment, writeGitHubOutputs } from '../github'
-import { type CommandModule, type CommonFlags, env, loggerFor, optionsFor, redact, withCommonFlags } from '../shared'
+import {
+  type CommandModule,
+  type CommonFlags,
+  env,
+  loggerFor,
+  projectFor,
+  redact,
+  vectornatorOf,
+  withCommonFlags,
+} from '../shared'
 
 interface SyncFlags extends CommonFlags {
   dryRun?: boolean
@@ -108,12 +117,21 @@ async function run(flags: SyncFlags, dryRun: boolean): Promise<number> {
     ...(flags.allowOlder ? { allowOlder: true } : {}),
     ...(flags.verify ? { verify: true } : {}),
   }
-  const options = await optionsFor(flags, { ...checks, ...switches })
-  const vn = createVectornator({ ...options, logger, onProgress })
+  const project = await projectFor(flags, { ...checks, ...switches, logger, onProgress })
+  const vn = vectornatorOf(project)
+  if (flags.debug)
+    await project.identity().then(
+      identity => logger.debug(identityLine(identity)),
+      () => {},
+    )
 
   if (vn.options.dryRun) {
     const report = await vn.status()
-    if (flags.json) process.stdout.write(`${JSON.stringify(jsonResult(resultFromPlan(report, true)))}\n`)
+    // The plan, and the project it is for: the root, config file and state a build there uses too.
+    if (flags.json)
+      process.stdout.write(
+        `${JSON.stringify({ ...jsonResult(resultFromPlan(report, true)), project: await project.identity() })}\n`,
+      )
     else if (flags.format === 'markdown') process.stdout.write(planMarkdown(report))
     else printPlan(report, line => process.stdout.write(`${line}\n`))
     if (flags.comment) await commentPlan(report, logger)

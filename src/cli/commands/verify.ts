@@ -1,5 +1,13 @@
-import { createVectornator, type Drift, type VerifyResult } from '../../core'
-import { type CommandModule, type CommonFlags, loggerFor, optionsFor, redact, withCommonFlags } from '../shared'
+import type { Drift, VerifyResult } from '../../core'
+import {
+  type CommandModule,
+  type CommonFlags,
+  loggerFor,
+  projectFor,
+  redact,
+  vectornatorOf,
+  withCommonFlags,
+} from '../shared'
 
 interface VerifyFlags extends CommonFlags {
   repair?: boolean
@@ -70,7 +78,7 @@ export const verifyCommands: CommandModule = (cli, setExit) => {
     .option('--repair', 'Converge state and store; rebuild a missing or corrupt state from the store')
     .action(async (flags: VerifyFlags) => {
       const logger = loggerFor(flags)
-      const result = await createVectornator({ ...(await optionsFor(flags)), logger }).verify({
+      const result = await vectornatorOf(await projectFor(flags, { logger })).verify({
         repair: Boolean(flags.repair),
       })
       const drift = result.after ? result.after.drift : result.drift

@@ -87,9 +87,11 @@ const METADATA_KEYS: Record<keyof MetadataOptions, true> = {
 }
 
 export interface LoadConfigOptions {
-  /** Folder the search for `vectornator.config.*` starts from (see findConfigUp). Default: `overrides.root`, else the current folder. */
+  /** The folder the user stands in: the search starts there when no root is given. Default: the current folder. */
+  cwd?: string
+  /** Folder the search for `vectornator.config.*` starts from (see findConfigUp). Default: `overrides.root`, else `cwd`. */
   root?: string
-  /** A config file to load instead of searching (relative to the current folder), or false to load none. */
+  /** A config file to load instead of searching (relative to `cwd`), or false to load none. */
   configFile?: string | false
   /** Options that win over the file's: CLI flags, the plugin's own options. */
   overrides?: VectornatorConfig
@@ -151,9 +153,10 @@ export function findConfigUp(start: string): string | undefined {
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const overrides = options.overrides ?? {}
+  const cwd = resolve(options.cwd ?? '.')
   const givenRoot = options.root ?? overrides.root
-  const named = options.configFile ? requireFile(resolve(options.configFile)) : undefined
-  const file = options.configFile === false ? undefined : (named ?? findConfigUp(givenRoot ?? '.'))
+  const named = options.configFile ? requireFile(resolve(cwd, options.configFile)) : undefined
+  const file = options.configFile === false ? undefined : (named ?? findConfigUp(resolve(cwd, givenRoot ?? '.')))
 
   let fromFile: VectornatorConfig = {}
   if (file) {
@@ -163,13 +166,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     const root =
       fromFile.root !== undefined
         ? resolve(dirname(file), fromFile.root)
-        : resolve(named ? (givenRoot ?? dirname(file)) : dirname(file))
+        : resolve(cwd, named ? (givenRoot ?? dirname(file)) : dirname(file))
     fromFile = { ...fromFile, root }
   } else if (options.root !== undefined) {
-    fromFile = { root: resolve(options.root) }
+    fromFile = { root: resolve(cwd, options.root) }
   }
   const merged = mergeConfig(fromFile, overrides)
-  if (typeof merged.root === 'string') merged.root = resolve(merged.root)
+  if (typeof merged.root === 'string') merged.root = resolve(cwd, merged.root)
   return { options: merged, configFile: file }
 }
 
