@@ -17,8 +17,9 @@ export const postgresDefinition: ProviderDefinition<PostgresSettings, ResolvedPo
   describe: 'embedded PostgreSQL (PGlite) in .vectornator/store: no server, no key; searched by meaning and keywords',
   secrets: [],
   server: { describe: 'a PostgreSQL server with pgvector, named by DATABASE_URL', secrets: ['DATABASE_URL'] },
-  // The embedded store needs nothing: the provider when no other is asked for.
-  chosenByDefault: () => true,
+  // Taken by default for a server only: the embedded store with no provider named is LanceDB's,
+  // which syncs and searches the same pages in a fraction of PGlite's time and memory.
+  chosenByDefault: ({ options, env }) => Boolean((options as PostgresSettings).connectionString ?? env.DATABASE_URL),
   settings(input, problems) {
     const given = input.options as PostgresSettings
     const server = Boolean(given.connectionString ?? input.env.DATABASE_URL)
