@@ -59,7 +59,9 @@ describe('resolveOptions', () => {
     expect(message).toMatch(/root .* does not exist/)
     expect(message).toMatch(/outside the root/)
     expect(message).toMatch(/concurrency/)
-    expect(message).toMatch(/provider "weaviate" is unknown: use openai or chroma or qdrant or pinecone or azure or postgres or lancedb/)
+    expect(message).toMatch(
+      /provider "weaviate" is unknown: use openai or chroma or qdrant or pinecone or azure or postgres or lancedb/,
+    )
     expect(message).not.toContain('\n')
   })
 
