@@ -11,7 +11,7 @@ await build({ ...config, configFile: false })
 
 const store = process.env.OPENAI_API_KEY
   ? 'an OpenAI vector store'
-  : 'the embedded store (playground/.vectornator/store)'
+  : 'the embedded LanceDB store (playground/.vectornator/lancedb)'
 process.stdout.write(`
 The Lanternfish docs are in ${store}. Search them:
 

@@ -8,5 +8,5 @@ export default {
   // The state lives beside the playground (.vectornator/), not on a branch of this repository.
   metadata: 'file',
   storeName: 'Lanternfish docs (vectornator playground)',
-  // Provider: OpenAI when OPENAI_API_KEY is set, else the embedded store in .vectornator/store.
+  // Provider: OpenAI when OPENAI_API_KEY is set, else the embedded LanceDB store in .vectornator/lancedb.
 } satisfies VectornatorConfig

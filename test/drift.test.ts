@@ -204,3 +204,43 @@ describe("a store changed behind the tool's back (embedded postgres)", () => {
     expect(JSON.parse((await run('sync', '--json')).stdout)).toMatchObject({ added: [], unchanged: 3 })
   }, 120_000)
 })
+
+describe("a store changed behind the tool's back (the default embedded LanceDB)", () => {
+  it('a document deleted by another program is repaired; a dropped table and a deleted folder are rebuilt', async () => {
+    const root = makeTree(pages(3))
+    const run = (...args: string[]) =>
+      runCli([...args, '--metadata', 'file'], { cwd: root, env: { OPENAI_API_KEY: '', DATABASE_URL: '' } })
+    const first = await run('sync', '--json')
+    expect(first.code, first.stderr).toBe(0)
+    const storeId = JSON.parse(first.stdout).storeId as string
+    expect(storeId).toMatch(/^lds_/)
+    const dir = join(root, '.vectornator', 'lancedb')
+    // The counts a no-op compares, kept beside the table with its version (see lancedb/status.ts).
+    expect(JSON.parse(readFileSync(join(dir, 'vectornator-status.json'), 'utf8')).tables[storeId].status).toMatchObject(
+      { files: 3 },
+    )
+
+    // Another program deletes a document: a new table version, so the no-op reads the table and repairs it.
+    const lancedb = await import('@lancedb/lancedb')
+    const db = await lancedb.connect(dir)
+    await (await db.openTable(storeId)).delete(`path = 'docs/page-002.md'`)
+    const repaired = await run('sync', '--json')
+    expect(repaired.code, repaired.stderr).toBe(0)
+    expect(JSON.parse(repaired.stdout)).toMatchObject({ repaired: ['docs/page-002.md'], added: ['docs/page-002.md'] })
+    expect(JSON.parse((await run('sync', '--json')).stdout)).toMatchObject({ added: [], unchanged: 3 })
+
+    // The table dropped, then the whole folder deleted: each time the next sync builds the store again.
+    await db.dropTable(storeId)
+    db.close()
+    for (const change of ['dropped', 'deleted']) {
+      if (change === 'deleted') rmSync(dir, { recursive: true, force: true })
+      const rebuilt = await run('sync', '--json')
+      expect(rebuilt.code, rebuilt.stderr).toBe(0)
+      expect(rebuilt.stderr).toMatch(
+        /names embedded store lds_\w+, which is not on this machine \(deleted, or synced on another one\): building this machine's own/,
+      )
+      expect(JSON.parse(rebuilt.stdout).added).toHaveLength(3)
+      expect(JSON.parse((await run('sync', '--json')).stdout)).toMatchObject({ added: [], unchanged: 3 })
+    }
+  }, 120_000)
+})

@@ -207,13 +207,19 @@ describe('chroma and lancedb from the CLI', () => {
     )
   })
 
-  it('lancedb needs no key and no server: full-text search over the embedded folder, unchanged the second time', async () => {
+  it('lancedb needs no key and no server: with no local model here, full-text search over the embedded folder, unchanged the second time', async () => {
     const root = site()
     const env = { OPENAI_API_KEY: undefined }
     const first = await runCli(['sync', '--provider', 'lancedb', '--json', '--metadata', 'file'], { cwd: root, env })
     expect(first.code, first.stderr).toBe(0)
     expect(JSON.parse(first.stdout).added).toHaveLength(4)
-    expect(first.stderr).toMatch(/LanceDB store is in .*\.vectornator\/lancedb.*full-text only/)
+    expect(first.stderr).toMatch(/LanceDB store is in .*\.vectornator\/lancedb/)
+    // The local model is the default embedder; with none cached and no hub it says so in one line.
+    expect(first.stderr.split('\n').filter(line => /semantic search off/.test(line))).toEqual([
+      expect.stringMatching(
+        /model Xenova\/all-MiniLM-L6-v2 is not cached and the hub is unreachable .*; full-text search only/,
+      ),
+    ])
     const second = await runCli(['sync', '--provider', 'lancedb', '--json', '--metadata', 'file'], { cwd: root, env })
     expect(JSON.parse(second.stdout)).toMatchObject({ added: [], unchanged: 4 })
     const found = await runCli(['search', 'warp factor', '--provider', 'lancedb', '--json', '--metadata', 'file'], {

@@ -505,7 +505,7 @@ describe('init --provider', () => {
     const run = await init(['--provider', 'weaviate', '--yes'], dir)
     expect(run.code).toBe(2)
     expect(run.stderr.trim().split('\n')).toEqual([
-      '[vectornator] --provider weaviate is unknown: use openai, chroma, lancedb, qdrant, pinecone, azure or postgres',
+      '[vectornator] --provider weaviate is unknown: use openai, chroma, qdrant, pinecone, azure, postgres or lancedb',
     ])
     expect(snapshot(dir)).toEqual(before)
   })
@@ -533,7 +533,9 @@ describe('init --provider', () => {
     const menu = embedded.questions[0]!
     for (const name of ['openai', 'chroma', 'lancedb', 'postgres']) expect(menu).toMatch(new RegExp(`\\d\\. ${name} `))
     expect(menu).toContain('(needs CHROMA_URL, OPENAI_API_KEY)')
-    expect(menu).toContain('[Enter: openai when OPENAI_API_KEY is set, else postgres]')
+    expect(menu).toContain(
+      '[Enter: openai when OPENAI_API_KEY is set, else postgres when DATABASE_URL is set, else lancedb]',
+    )
     expect(read(embedded.dir, 'vectornator.config.mjs')).toContain(`  provider: 'postgres',\n`)
     expect(syncEnv(embedded.workflow)).toEqual([])
 

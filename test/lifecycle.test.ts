@@ -1,4 +1,4 @@
-import { chmodSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import OpenAI, { toFile } from 'openai'
@@ -33,12 +33,15 @@ const gitEnv = () => ({
   GIT_CONFIG_GLOBAL: process.env.GIT_CONFIG_GLOBAL,
   GIT_CONFIG_NOSYSTEM: '1',
 })
-/** The CLI with no key at all: the embedded store. */
-const offline = (cwd: string, ...args: string[]) =>
-  runCli([...args, '--include', 'docs/**/*.md'], {
-    cwd,
-    env: { ...gitEnv(), OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, DATABASE_URL: undefined },
-  })
+/** The CLI with no key at all: an embedded store (the default one, or the one `provider` names). */
+const offlineWith =
+  (provider: string[]) =>
+  (cwd: string, ...args: string[]) =>
+    runCli([...args, ...provider, '--include', 'docs/**/*.md'], {
+      cwd,
+      env: { ...gitEnv(), OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, DATABASE_URL: undefined },
+    })
+const offline = offlineWith([])
 /** The CLI against the shared (OpenAI-compatible) store. */
 const shared = (cwd: string, ...args: string[]) =>
   runCli([...args, '--include', 'docs/**/*.md'], {
@@ -83,12 +86,21 @@ function refusePushes(sandbox: Sandbox, refuse: boolean): void {
   chmodSync(hook, 0o755)
 }
 
-describe('an embedded store lives on one machine', { timeout: 180_000 }, () => {
+const EMBEDDED = [
+  { store: 'LanceDB, the default with no key', provider: [], folder: 'lancedb', prefix: 'lds' },
+  { store: 'PGlite, named', provider: ['--provider', 'postgres'], folder: 'store', prefix: 'pgs' },
+]
+
+describe.each(EMBEDDED)('an embedded store lives on one machine ($store)', { timeout: 180_000 }, embedded => {
+  const offline = offlineWith(embedded.provider)
+
   it('two clones with no key both sync and search; neither pushes a state, and the first still works after the second', async () => {
     const { sandbox, repo: a } = repoWithPages(3)
 
     const first = await offline(a, 'sync')
     expect(first.code, first.stderr).toBe(0)
+    expect(first.stderr).toContain(`store is in .vectornator/${embedded.folder}`)
+    expect(first.stderr).toMatch(new RegExp(`created \\w+ store ${embedded.prefix}_`))
     // The sandbox's first commit has docs/guide.md besides.
     expect(first.stderr).toMatch(/sync: 4 added/)
     expect(first.stderr).not.toMatch(/pushed/)
@@ -130,13 +142,35 @@ describe('an embedded store lives on one machine', { timeout: 180_000 }, () => {
     expect(run.code, run.stderr).toBe(0)
     expect(run.stderr.split('\n').filter(l => /not on this machine/.test(l))).toEqual([
       expect.stringMatching(
-        /names embedded store pgs_\w+, which is not on this machine \(deleted, or synced on another one\): building this machine's own/,
+        new RegExp(
+          `names embedded store ${embedded.prefix}_\\w+, which is not on this machine \\(deleted, or synced on another one\\): building this machine's own`,
+        ),
       ),
     ])
     expect(run.stderr).toMatch(/sync: 3 added/)
     const found = await offline(b, 'search', 'harbour number 1', '--json', '--metadata', 'git-branch')
     expect(found.code, found.stderr).toBe(0)
     expect(found.stdout).toMatch(/docs\/page-1\.md/)
+    sandbox.cleanup()
+  })
+})
+
+describe('the default embedded store (LanceDB)', { timeout: 180_000 }, () => {
+  it('a sync that changes nothing reads no table: its counts are kept beside it', async () => {
+    const { sandbox, repo: a } = repoWithPages(2)
+    const first = await offline(a, 'sync')
+    expect(first.code, first.stderr).toBe(0)
+    const dir = join(a, '.vectornator', 'lancedb')
+    const [table] = readdirSync(dir).filter(name => name.endsWith('.lance'))
+    // The table's rows moved away: a no-op that read them would fail.
+    renameSync(join(dir, table!, 'data'), join(dir, 'data.away'))
+    const noop = await offline(a, 'sync')
+    expect(noop.code, noop.stderr).toBe(0)
+    expect(noop.stderr).toMatch(/sync: 0 added, 0 updated, 0 deleted, 3 unchanged/)
+    renameSync(join(dir, 'data.away'), join(dir, table!, 'data'))
+    const found = await offline(a, 'search', 'harbour number 2', '--json')
+    expect(found.code, found.stderr).toBe(0)
+    expect(found.stdout).toMatch(/docs\/page-2\.md/)
     sandbox.cleanup()
   })
 })

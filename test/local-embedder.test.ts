@@ -224,3 +224,71 @@ describe('the local embedder', () => {
     ).rejects.toThrow(`embedder.localModelPath ${empty} lacks tiny/words-v1/config.json`)
   })
 })
+
+describe('the local embedder on the default embedded store (LanceDB, no provider named)', () => {
+  const lance = (root: string, logger: Logger, extra: VectornatorOptions = {}): VectornatorOptions => ({
+    root,
+    metadata: 'file',
+    logger,
+    ...extra,
+  })
+  const saved = { OPENAI_API_KEY: process.env.OPENAI_API_KEY, DATABASE_URL: process.env.DATABASE_URL }
+  beforeAll(() => {
+    delete process.env.OPENAI_API_KEY
+    delete process.env.DATABASE_URL
+  })
+  afterAll(() => {
+    for (const [name, value] of Object.entries(saved))
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+  })
+
+  it('downloads the model on the first write (full-text, one line), then embeds: related words find the page', async () => {
+    const myHub = await serveHub([V1])
+    const root = makeTree(SITE)
+    const cacheDir = temp('vn-models-')
+    const embedder = { model: V1.id, cacheDir, remoteHost: myHub.url }
+
+    const log = recorder()
+    const first = await sync(lance(root, log, { embedder }))
+    expect(first.failed).toEqual([])
+    expect(first.added).toHaveLength(4)
+    expect(existsSync(join(root, '.vectornator', 'lancedb'))).toBe(true)
+    expect(log.lines.filter(l => l.startsWith(`model ${V1.id} is in ${cacheDir}: the next sync embeds`))).toHaveLength(
+      1,
+    )
+    // Not yet embedded: the query's words are on no page.
+    const before = await search(lance(root, recorder(), { embedder }), QUERY)
+    expect(before.paths).not.toContain('going-live.md')
+    await myHub.close()
+
+    // The store made without vectors takes them: every document embedded again, once.
+    const log2 = recorder()
+    const second = await sync(lance(root, log2, { embedder }))
+    expect(second.failed).toEqual([])
+    expect(second.updated.sort()).toEqual(Object.keys(SITE).sort())
+    expect(log2.lines).toContain('dimensions, embedder changed: 4 documents to re-index')
+    const found = await search(lance(root, recorder(), { embedder }), QUERY)
+    expect(found.paths[0]).toBe('going-live.md')
+    expect(found.notice).toBeUndefined()
+    expect((await search(lance(root, recorder(), { embedder }), 'cook recipe')).paths[0]).toBe('baking.md')
+    expect((await sync(lance(root, recorder(), { embedder }))).unchanged).toBe(4)
+  }, 180_000)
+
+  it('with no model and no hub: one line, a full-text sync, and search says why', async () => {
+    const root = makeTree(SITE)
+    const log = recorder()
+    // HF_ENDPOINT is a closed port for every test (vitest.config.ts), the cache an empty folder.
+    expect((await sync(lance(root, log))).added).toHaveLength(4)
+    expect(
+      log.lines.filter(l =>
+        /^semantic search off: model Xenova\/all-MiniLM-L6-v2 is not cached and the hub is unreachable/.test(l),
+      ),
+    ).toHaveLength(1)
+    const found = await search(lance(root, recorder()), 'deploy hosting')
+    expect(found.paths[0]).toBe('going-live.md')
+    expect(found.notice).toMatch(
+      /^semantic search off: model Xenova\/all-MiniLM-L6-v2 is not cached; full-text search only/,
+    )
+  }, 180_000)
+})

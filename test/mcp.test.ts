@@ -121,6 +121,12 @@ const providers = [
     args: ['--provider', 'postgres'],
     env: () => ({ OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined }),
   },
+  {
+    name: 'the default embedded store (LanceDB, no key)',
+    args: [],
+    env: () => ({ OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined, DATABASE_URL: undefined }),
+    lancedb: true,
+  },
 ]
 
 describe.each(providers)('vectornator mcp over $name', provider => {
@@ -353,6 +359,29 @@ describe.each(providers)('vectornator mcp over $name', provider => {
     expect(doc.content[0]!.text).toBe(edited)
     expect(paths(await call(s, 'search_docs', { query: 'ibis cormorant' }))[0]).toBe('docs/draft.md')
   }, 60_000)
+
+  // LanceDB readers need no copy and no lock: every write is a new version, a reader sees the last one.
+  it.runIf(provider.lancedb)(
+    'searches while a sync writes the store it has open',
+    async () => {
+      writeFileSync(join(root, 'docs/heron.md'), '# Heron\n\nThe heron waits by the reeds of the estuary.\n')
+      const syncing = runCli(['sync', '--json', ...provider.args], { cwd: root, env: provider.env() })
+      let done = false
+      void syncing.finally(() => (done = true))
+      let searches = 0
+      while (!done || searches === 0) {
+        const answer = await call(s, 'search_docs', { query: 'ibis cormorant' })
+        expect(answer.isError, textOf(answer)).toBeFalsy()
+        expect(paths(answer)[0]).toBe('docs/draft.md')
+        searches++
+      }
+      const synced = await syncing
+      expect(synced.code, synced.stderr).toBe(0)
+      expect(JSON.parse(synced.stdout).added).toEqual(['docs/heron.md'])
+      expect(paths(await call(s, 'search_docs', { query: 'heron estuary reeds' }))[0]).toBe('docs/heron.md')
+    },
+    60_000,
+  )
 
   it('leaves the store as the sync wrote it when it stops', async () => {
     await s.client.close()

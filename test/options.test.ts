@@ -27,8 +27,14 @@ describe('resolveOptions', () => {
     expect(o.include).toEqual(['docs/**/*.md'])
     expect(o.exclude).toContain('**/node_modules/**')
     expect(o.concurrency).toBe(8)
-    expect(o.providerName).toBe('postgres')
+    expect(o.providerName).toBe('lancedb')
     expect(o.metadata).toMatchObject({ type: 'auto', branch: 'vectornator-metadata', remote: 'origin', push: true })
+  })
+
+  it('picks a PostgreSQL server when DATABASE_URL is set and there is no key', () => {
+    const o = resolveOptions({ root }, { DATABASE_URL: 'postgres://u:p@db.example:5432/docs' })
+    expect(o.providerName).toBe('postgres')
+    expect(o.provider.local).toBe(false)
   })
 
   it('picks OpenAI when OPENAI_API_KEY is set and reads the store id from the environment', () => {
@@ -54,7 +60,7 @@ describe('resolveOptions', () => {
     expect(message).toMatch(/outside the root/)
     expect(message).toMatch(/concurrency/)
     expect(message).toMatch(
-      /provider "weaviate" is unknown: use openai or chroma or lancedb or qdrant or pinecone or azure or postgres/,
+      /provider "weaviate" is unknown: use openai or chroma or qdrant or pinecone or azure or postgres or lancedb/,
     )
     expect(message).not.toContain('\n')
   })
@@ -74,6 +80,9 @@ describe('resolveOptions', () => {
   it("reports a provider's bad settings with the other problems, and only the provider's in use", () => {
     expect(problemsOf(() => resolveOptions({ root, concurrency: 0, chunkSize: 10 }, {}))).toEqual([
       expect.stringMatching(/^concurrency must be/),
+      expect.stringMatching(/^lancedb: chunkSize must be an integer of at least 100/),
+    ])
+    expect(problemsOf(() => resolveOptions({ root, provider: 'postgres', chunkSize: 10 }, {}))).toEqual([
       expect.stringMatching(/^postgres: chunkSize must be an integer of at least 100/),
     ])
     expect(problemsOf(() => resolveOptions({ root, provider: 'openai', processingTimeoutMs: -1 }, {}))).toEqual([
@@ -107,7 +116,17 @@ describe('resolveOptions', () => {
       textConversion: 1,
       chunkingStrategy: 'auto',
     })
+    // No key: the embedded LanceDB, full-text here (no local model on this machine's test cache).
     expect(resolveOptions({ root }, {}).provider.fingerprint).toEqual({
+      provider: 'lancedb',
+      chunker: 2,
+      chunkSize: 1500,
+      chunkOverlap: 200,
+      embedder: 'none',
+      dimensions: null,
+      table: 1,
+    })
+    expect(resolveOptions({ root, provider: 'postgres' }, {}).provider.fingerprint).toEqual({
       provider: 'postgres',
       chunker: 2,
       chunkSize: 1500,

@@ -47,31 +47,37 @@ export function providerChoice(name: string, env: Env): ProviderChoice | undefin
 
 /**
  * The providers a run with none named may take, in order, each with the variables that make it
- * taken: a definition that says yes with its own secrets set, until one that says yes with
- * nothing set (the last resort).
+ * taken: a definition that says yes with its own secrets (or its server form's) set, until one
+ * that says yes with nothing set (the last resort).
  */
-export function defaultChoices(): { choice: ProviderChoice; when: readonly string[] }[] {
-  const out: { choice: ProviderChoice; when: readonly string[] }[] = []
+export function defaultChoices(): { choice: ProviderChoice; when: readonly string[]; server?: true }[] {
+  const out: { choice: ProviderChoice; when: readonly string[]; server?: true }[] = []
   for (const d of definitions()) {
     const secrets = d.secrets ?? []
     const ask = (env: Env) => d.chosenByDefault({ options: {}, env, root: process.cwd() })
-    const choice = providerChoices().find(c => c.name === d.name)!
-    if (ask({})) return [...out, { choice, when: [] }]
-    if (secrets.length && ask(Object.fromEntries(secrets.map(s => [s, 'set'])))) out.push({ choice, when: secrets })
+    const [choice, server] = providerChoices().filter(c => c.name === d.name)
+    const set = (names: readonly string[]) => ask(Object.fromEntries(names.map(s => [s, 'set'])))
+    if (ask({})) return [...out, { choice: choice!, when: [] }]
+    if (secrets.length && set(secrets)) out.push({ choice: choice!, when: secrets })
+    else if (server && d.server && set(d.server.secrets))
+      out.push({ choice: server, when: d.server.secrets, server: true })
   }
   return out
 }
 
-/** The default in words: "openai when OPENAI_API_KEY is set, else postgres", from the definitions. */
+/** The default in words: "openai when OPENAI_API_KEY is set, else postgres when DATABASE_URL is set, else lancedb", from the definitions. */
 export function defaultRule(): string {
   return defaultChoices()
     .map(({ choice, when }) => (when.length ? `${choice.name} when ${when.join(' and ')} is set` : choice.name))
     .join(', else ')
 }
 
-/** The secrets a run with no provider named may need: those of every provider it may take. */
+/**
+ * The secrets a run with no provider named may need: those of every provider it may take. A
+ * server form's are not among them: a workflow reaches a server when its config names the provider.
+ */
 export function defaultSecrets(): string[] {
-  return [...new Set(defaultChoices().flatMap(c => c.when))]
+  return [...new Set(defaultChoices().flatMap(c => (c.server ? [] : c.when)))]
 }
 
 /** Every environment variable any provider reads a secret from, server forms included. */

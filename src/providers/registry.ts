@@ -23,16 +23,17 @@ export type { ProviderContext, ResolvedProvider } from './definition'
  * provider here, once, into one `ResolvedProvider`, and a provider's SDK is imported only by
  * `create`, so a sync with nothing to send (which needs only limits and the fingerprint) loads
  * none. Adding a provider is its folder (with a definition), one entry here, and its conformance
- * test. The order matters: with no provider named, the first whose `chosenByDefault` says yes.
+ * test. The order matters: with no provider named, the first whose `chosenByDefault` says yes
+ * (OpenAI with a key, a PostgreSQL server with DATABASE_URL, else the embedded LanceDB).
  */
 export const PROVIDERS = {
   openai: openaiDefinition,
   chroma: chromaDefinition,
-  lancedb: lancedbDefinition,
   qdrant: qdrantDefinition,
   pinecone: pineconeDefinition,
   azure: azureDefinition,
   postgres: postgresDefinition,
+  lancedb: lancedbDefinition,
 } as const satisfies Record<
   string,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

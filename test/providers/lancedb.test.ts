@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLanceDBProvider, NO_EMBEDDER_NOTICE } from '../../src/providers/lancedb'
 import { describeProviderConformance } from './conformance'
@@ -55,16 +55,69 @@ describe('lancedb provider', () => {
     await reader.cleanup()
   })
 
-  it('refuses to write vectors into a store made without them, naming the fix', async () => {
+  it('a store made without vectors takes them when an embedder comes, and rows without them when it goes', async () => {
     const path = join(dir.path, 'mixed')
     const plain = createLanceDBProvider({ lancedbPath: path, embed: false })
     const id = await plain.createStore('plain')
-    await plain.cleanup()
-    const withVectors = createLanceDBProvider({ lancedbPath: path, embed: hashingEmbedder() })
-    await withVectors.initialize({ storeId: id })
-    await expect(withVectors.uploadFile('a.md', Buffer.from('Text.'), metadataFor('a.md', 'Text.'))).rejects.toThrow(
-      /^lancedb: this store was created without vectors .*: sync with --new-store/,
+    const old = await plain.uploadFile(
+      'old.md',
+      Buffer.from('The heron nests by the lake.'),
+      metadataFor('old.md', 'The heron nests by the lake.'),
     )
+    await plain.cleanup()
+
+    const embed = hashingEmbedder()
+    const withVectors = createLanceDBProvider({ lancedbPath: path, embed })
+    await withVectors.initialize({ storeId: id })
+    const text = 'Otters swim in the river.'
+    const added = await withVectors.uploadFile('new.md', Buffer.from(text), metadataFor('new.md', text))
+    expect(embed.texts).toBeGreaterThan(0)
+    // Both documents are there: the old one by its words, the new one by its vector too.
+    expect((await withVectors.search('heron')).map(hit => hit.fileId)).toContain(old)
+    expect((await withVectors.search('otters river'))[0]).toMatchObject({ fileId: added })
     await withVectors.cleanup()
+
+    const without = createLanceDBProvider({ lancedbPath: path, embed: false })
+    await without.initialize({ storeId: id })
+    const third = await without.uploadFile(
+      'third.md',
+      Buffer.from('Badgers dig at night.'),
+      metadataFor('third.md', 'Badgers dig at night.'),
+    )
+    expect((await without.search('badgers'))[0]).toMatchObject({ fileId: third })
+    expect((await without.listFiles()).map(f => f.path).sort()).toEqual(['new.md', 'old.md', 'third.md'])
+    await without.cleanup()
+  })
+
+  it('answers its counts from the file written at close, and opens the database when the table changed or went', async () => {
+    const path = join(dir.path, 'status')
+    const writer = createLanceDBProvider({ lancedbPath: path, embed: false })
+    const id = await writer.createStore('status')
+    const kept = await writer.uploadFile('a.md', Buffer.from('Alpha.'), metadataFor('a.md', 'Alpha.'))
+    await writer.uploadFile('b.md', Buffer.from('Beta.'), metadataFor('b.md', 'Beta.'))
+    await writer.cleanup()
+    expect(JSON.parse(readFileSync(join(path, 'vectornator-status.json'), 'utf8')).tables[id].status.files).toBe(2)
+
+    // The table's data moved away: counts that come from the file need none of it.
+    const table = join(path, `${id}.lance`)
+    renameSync(join(table, 'data'), join(table, 'data.away'))
+    const reader = createLanceDBProvider({ lancedbPath: path, embed: false })
+    await reader.initialize({ storeId: id })
+    expect(await reader.storeStatus()).toMatchObject({ files: 2, completed: 2 })
+    await reader.cleanup()
+    renameSync(join(table, 'data.away'), join(table, 'data'))
+
+    // A document deleted by another program: a new version, so the database is asked.
+    const lancedb = await import('@lancedb/lancedb')
+    const db = await lancedb.connect(path)
+    await (await db.openTable(id)).delete(`file_id = '${kept}'`)
+    const after = createLanceDBProvider({ lancedbPath: path, embed: false })
+    await after.initialize({ storeId: id })
+    expect(await after.storeStatus()).toMatchObject({ files: 1 })
+    // The table dropped: the store is gone.
+    await db.dropTable(id)
+    db.close()
+    expect(await after.storeStatus()).toBeUndefined()
+    await after.cleanup()
   })
 })

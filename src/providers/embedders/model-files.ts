@@ -58,16 +58,17 @@ export function resolveLocalModel(
   options: LocalEmbedderOptions = {},
   env: NodeJS.ProcessEnv = process.env,
   root = process.cwd(),
+  who = 'postgres',
 ): LocalModel {
   const model = options.model ?? DEFAULT_LOCAL_MODEL
   if (typeof model !== 'string' || !MODEL_ID.test(model) || model.split('/').some(part => /^\.+$/.test(part)))
     throw new UsageError(
-      `postgres: embedder.model ${JSON.stringify(model)} is not a model id: use e.g. ${DEFAULT_LOCAL_MODEL}`,
+      `${who}: embedder.model ${JSON.stringify(model)} is not a model id: use e.g. ${DEFAULT_LOCAL_MODEL}`,
     )
   const remoteHost = options.remoteHost ?? (env.HF_ENDPOINT || DEFAULT_HUB)
   if (!/^https?:\/\/[^/]/.test(remoteHost))
     throw new UsageError(
-      `postgres: the model hub address ${JSON.stringify(remoteHost)} (${options.remoteHost !== undefined ? 'embedder.remoteHost' : 'HF_ENDPOINT'}) is not an http(s) URL: give one like ${DEFAULT_HUB}`,
+      `${who}: the model hub address ${JSON.stringify(remoteHost)} (${options.remoteHost !== undefined ? 'embedder.remoteHost' : 'HF_ENDPOINT'}) is not an http(s) URL: give one like ${DEFAULT_HUB}`,
     )
   const cacheDir = folder(root, options.cacheDir ?? defaultCacheDir(env))
   const localModelPath = options.localModelPath === undefined ? undefined : folder(root, options.localModelPath)
@@ -78,7 +79,7 @@ export function resolveLocalModel(
     const missing = MODEL_FILES.filter(file => !existsSync(join(localModelPath, model, file)))
     if (missing.length)
       throw new UsageError(
-        `postgres: embedder.localModelPath ${localModelPath} lacks ${model}/${missing[0]}: copy the model's folder there (a filled model cache folder will do), or drop localModelPath to download it`,
+        `${who}: embedder.localModelPath ${localModelPath} lacks ${model}/${missing[0]}: copy the model's folder there (a filled model cache folder will do), or drop localModelPath to download it`,
       )
   } else if (MODEL_FILES.every(file => existsSync(join(cacheDir, model, file)))) {
     foundIn = cacheDir

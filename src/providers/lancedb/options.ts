@@ -1,5 +1,8 @@
 import { isAbsolute, join, resolve } from 'node:path'
+import type { Logger } from '../../lib/logger'
 import type { ProviderLimits } from '../types'
+import { resolveEmbedder, type EmbedderSettings } from '../embedders/choice'
+import type { LocalModel } from '../embedders/model-files'
 import {
   CHUNK_STORE_LIMITS,
   chunkingFingerprint,
@@ -15,14 +18,20 @@ export interface LanceDBSettings {
 }
 
 export type LanceDBProviderOptions = LanceDBSettings &
-  ChunkingSettings & {
+  ChunkingSettings &
+  Pick<EmbedderSettings, 'embedder'> & {
     /** Folder `lancedbPath` is relative to. Default: `process.cwd()`. */
     root?: string
+    /** Where the local model's download progress is said, and why search stays full-text. */
+    logger?: Pick<Logger, 'info'>
   }
 
 export interface ResolvedLanceDBOptions extends ResolvedChunking {
   /** Absolute folder of the database. */
   dir: string
+  /** The local model chosen but not on disk: the first write tries to download it (the run stays full-text). */
+  missingModel?: LocalModel
+  logger?: Pick<Logger, 'info'>
 }
 
 /** One `uploadFiles` call's documents: written together, then indexed for full-text search once. */
@@ -30,12 +39,21 @@ export const LANCEDB_LIMITS: ProviderLimits = { ...CHUNK_STORE_LIMITS, maxBatchF
 
 export const DEFAULT_LANCEDB_PATH = join('.vectornator', 'lancedb')
 
-export function resolveLanceDBOptions(options: LanceDBProviderOptions = {}): ResolvedLanceDBOptions {
+/** Validates and defaults the options; throws one UsageError naming the field and the fix. */
+export function resolveLanceDBOptions(
+  options: LanceDBProviderOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedLanceDBOptions {
   const root = options.root ?? process.cwd()
   const path = options.lancedbPath ?? DEFAULT_LANCEDB_PATH
+  // With neither embed nor embedder, the chunking settings' own default (OpenAI with apiKey).
+  const named = options.embed !== undefined || options.embedder !== undefined
+  const { embed, missingModel } = named ? resolveEmbedder('lancedb', { ...options, root }, env) : {}
   return {
-    ...resolveChunking('lancedb', options),
+    ...resolveChunking('lancedb', named ? { ...options, embed: embed ?? false } : options),
     dir: isAbsolute(path) ? path : resolve(root, path),
+    missingModel,
+    logger: options.logger,
   }
 }
 

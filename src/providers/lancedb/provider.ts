@@ -23,10 +23,13 @@ import {
   type ResolvedLanceDBOptions,
 } from './options'
 import { searchTable } from './search'
+import { readCachedStatus, recordCounts } from './status'
+import { ModelLine } from '../embedders/choice'
 import {
   createChunkTable,
   databaseMissing,
   DOCUMENT_COLUMNS,
+  fitVectorColumn,
   literal,
   openDatabase,
   rowsOf,
@@ -57,7 +60,12 @@ export const NO_EMBEDDER_NOTICE =
  * full-text store, as the embedded PGlite is. Nothing is opened before first use.
  */
 export function createLanceDBProvider(options: LanceDBProviderOptions = {}): LanceDBProvider {
-  return new LanceDBStore(resolveLanceDBOptions(options))
+  return lanceDBProviderFrom(resolveLanceDBOptions(options))
+}
+
+/** The provider over options already resolved (the registry resolves them once, with the others). */
+export function lanceDBProviderFrom(resolved: ResolvedLanceDBOptions): LanceDBProvider {
+  return new LanceDBStore(resolved)
 }
 
 type Session = { lancedb: LanceDB; db: Connection }
@@ -70,13 +78,21 @@ class LanceDBStore implements LanceDBProvider {
   private tables = new Map<string, Promise<Table>>()
   /** Writes to the store, one at a time: each ends by bringing the full-text index up to date. */
   private writing: Promise<unknown> = Promise.resolve()
+  /** The tables written by this session, whose counts are recorded when it closes (see status.ts). */
+  private changed = new Set<string>()
+  /** Why search stays full-text although a local model was chosen, once known. */
+  private readonly model: ModelLine
 
-  constructor(private readonly resolved: ResolvedLanceDBOptions) {}
+  constructor(private readonly resolved: ResolvedLanceDBOptions) {
+    this.model = new ModelLine(resolved.missingModel, resolved.logger)
+  }
 
   get storeId(): string | undefined {
     return this.currentStore
   }
   get notice(): string | undefined {
+    // A missing local model is said when a write tries to fetch it or a search runs, not sooner.
+    if (this.resolved.missingModel) return this.model.line
     return this.resolved.embed ? undefined : NO_EMBEDDER_NOTICE
   }
 
@@ -90,6 +106,7 @@ class LanceDBStore implements LanceDBProvider {
 
   async disconnect(): Promise<void> {
     await this.writing.catch(() => {})
+    await this.recordChanged().catch(() => {})
     const pending = this.session
     this.session = undefined
     this.tables.clear()
@@ -108,6 +125,9 @@ class LanceDBStore implements LanceDBProvider {
   }
 
   async storeStatus(): Promise<StoreStatus | undefined> {
+    if (!this.currentStore) return undefined
+    const cached = readCachedStatus(this.resolved.dir, this.currentStore)
+    if (cached.known) return cached.status
     if (!(await this.verifyStore())) return undefined
     const files = await (await this.table()).countRows('ord = 0')
     return { files, completed: files, inProgress: 0, failed: 0, cancelled: 0 }
@@ -120,6 +140,7 @@ class LanceDBStore implements LanceDBProvider {
     const dimensions = embed ? (embed.dimensions ?? (await embedTexts(embed, ['dimensions'], 1))[0]!.length) : undefined
     const table = await createChunkTable(db, id, dimensions)
     this.tables.set(id, Promise.resolve(table))
+    this.changed.add(id)
     this.currentStore = id
     return id
   }
@@ -136,13 +157,11 @@ class LanceDBStore implements LanceDBProvider {
   }
 
   async uploadFiles(items: UploadItem[], hooks: UploadHooks = {}): Promise<UploadResult[]> {
+    await this.model.beforeWrite()
     const table = await this.table()
     const dimensions = await vectorDimensions(table)
     const embed = this.resolved.embed
-    if (embed && !dimensions)
-      throw new UsageError(
-        'lancedb: this store was created without vectors (no embedder then): sync with --new-store to re-create it with them',
-      )
+    let expected = dimensions ?? embed?.dimensions
     const results: UploadResult[] = Array.from({ length: items.length })
     const settle = async (index: number, result: UploadResult) => {
       results[index] = result
@@ -166,9 +185,11 @@ class LanceDBStore implements LanceDBProvider {
       for (const p of [...pending]) {
         try {
           await embedChunks(embed, [p.doc])
-          if (p.doc.vectors![0]!.length !== dimensions)
+          const length = p.doc.vectors![0]!.length
+          expected ??= length
+          if (length !== expected)
             throw new Error(
-              `lancedb: the embedder gives ${p.doc.vectors![0]!.length} dimensions, this store holds ${dimensions}: sync with --new-store`,
+              `lancedb: the embedder gives ${length} dimensions, this store holds ${expected}: sync with --new-store`,
             )
         } catch (error) {
           pending.splice(pending.indexOf(p), 1)
@@ -178,7 +199,9 @@ class LanceDBStore implements LanceDBProvider {
     }
     if (pending.length === 0) return results
     const createdAt = Date.now() / 1000
-    await this.write(async () => {
+    await this.write(table, async () => {
+      // A store made before its embedder (or kept after it) takes rows with vectors (or without).
+      await fitVectorColumn(table, embed ? expected : undefined)
       await table.add(pending.flatMap(p => rowsOf(p.doc, createdAt)) as unknown as Record<string, unknown>[])
       await this.index(table)
     })
@@ -188,7 +211,7 @@ class LanceDBStore implements LanceDBProvider {
 
   async deleteFile(fileId: string): Promise<void> {
     const table = await this.table()
-    await this.write(() => table.delete(`file_id = ${literal(fileId)}`))
+    await this.write(table, () => table.delete(`file_id = ${literal(fileId)}`))
   }
 
   async listFiles(): Promise<RemoteFile[]> {
@@ -216,7 +239,7 @@ class LanceDBStore implements LanceDBProvider {
     if ((await table.countRows(where)) === 0) throw new Error(`lancedb: file ${fileId} is not in store ${table.name}`)
     // Only these columns change: nothing is embedded again. LanceDB rewrites the rows, so the
     // full-text index takes them in again before this resolves.
-    await this.write(async () => {
+    await this.write(table, async () => {
       await table.update({
         where,
         values: {
@@ -236,6 +259,7 @@ class LanceDBStore implements LanceDBProvider {
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     const table = await this.table()
     const limit = Math.max(1, Math.floor(options.limit ?? 10))
+    this.model.beforeSearch()
     const embed = this.resolved.embed
     const vector = embed && (await vectorDimensions(table)) ? (await embedTexts(embed, [query], 1))[0] : undefined
     return searchTable(table, { text: query, limit, vector, filter: options.filter })
@@ -253,10 +277,21 @@ class LanceDBStore implements LanceDBProvider {
     else await table.optimize()
   }
 
-  private write<T>(fn: () => Promise<T>): Promise<T> {
+  private write<T>(table: Table, fn: () => Promise<T>): Promise<T> {
+    this.changed.add(table.name)
     const run = this.writing.then(fn, fn)
     this.writing = run.catch(() => {})
     return run
+  }
+
+  /** Each table this session wrote: its version and counts, for the next sync's no-op check. */
+  private async recordChanged(): Promise<void> {
+    const changed = [...this.changed]
+    this.changed.clear()
+    for (const id of changed) {
+      const table = await this.tables.get(id)?.catch(() => undefined)
+      if (table) await recordCounts(this.resolved.dir, table)
+    }
   }
 
   private connected(): Promise<Session> {

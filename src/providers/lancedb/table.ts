@@ -77,6 +77,18 @@ export async function createChunkTable(db: Connection, name: string, dimensions:
   return db.createEmptyTable(name, new arrow.Schema(fields), { mode: 'create' })
 }
 
+/**
+ * The vector column made to take what is written: added (empty for the rows already there) when an
+ * embedder comes to a store made without one, made nullable when rows come without vectors. The
+ * next sync after an embedder change re-embeds every document anyway (the fingerprint names it).
+ */
+export async function fitVectorColumn(table: Table, dimensions: number | undefined): Promise<void> {
+  const field = (await table.schema()).fields.find(f => f.name === 'vector')
+  if (dimensions && !field)
+    await table.addColumns([{ name: 'vector', valueSql: `arrow_cast(NULL, 'FixedSizeList(${dimensions}, Float32)')` }])
+  else if (!dimensions && field && !field.nullable) await table.alterColumns([{ path: 'vector', nullable: true }])
+}
+
 /** The length of the table's vectors, or undefined when it has none (a full-text only store). */
 export async function vectorDimensions(table: Table): Promise<number | undefined> {
   const field = (await table.schema()).fields.find(f => f.name === 'vector')

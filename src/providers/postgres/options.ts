@@ -1,22 +1,15 @@
 import { join } from 'node:path'
 import type { PGliteInterface } from '@electric-sql/pglite'
 import { DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE } from './chunk'
-import { problemsError, UsageError } from '../../lib/errors'
+import { problemsError } from '../../lib/errors'
 import type { Logger } from '../../lib/logger'
 import type { Embedder } from '../types'
-import { createOpenAIEmbedder } from './embed'
-import { createLocalEmbedder } from '../embedders/local'
-import { resolveLocalModel, type LocalEmbedderOptions, type LocalModel } from '../embedders/model-files'
+import { resolveEmbedder, type EmbedderChoice } from '../embedders/choice'
+import type { LocalModel } from '../embedders/model-files'
 
 export type { Embedder } from '../types'
 export type { LocalEmbedderOptions } from '../embedders/model-files'
-
-/**
- * Which embedder makes the vectors when `embed` is not given: `local`, a sentence model run on
- * this machine (an object sets its model, cache folder, local model folder or hub); `openai`,
- * OpenAI embeddings (env OPENAI_API_KEY); `none`, full-text search only.
- */
-export type EmbedderChoice = 'local' | 'openai' | 'none' | LocalEmbedderOptions
+export type { EmbedderChoice } from '../embedders/choice'
 
 /** The postgres provider's options as a user gives them (flat, or grouped as `postgres: {}`). */
 export interface PostgresSettings {
@@ -170,7 +163,7 @@ export function checkPostgresOptions(
   let embed: Embedder | undefined
   let missingModel: LocalModel | undefined
   try {
-    ;({ embed, missingModel } = resolveEmbedder(options, env))
+    ;({ embed, missingModel } = resolveEmbedder('postgres', options, env))
   } catch (error) {
     problems.push((error as Error).message)
   }
@@ -211,38 +204,6 @@ export function checkPostgresOptions(
     embedBatchSize: integer('embedBatchSize', options.embedBatchSize, POSTGRES_DEFAULTS.embedBatchSize, 1),
     concurrency: integer('concurrency', options.concurrency, POSTGRES_DEFAULTS.concurrency, 1),
   }
-}
-
-const LOCAL_KEYS: (keyof LocalEmbedderOptions)[] = ['model', 'cacheDir', 'localModelPath', 'remoteHost']
-
-function resolveEmbedder(
-  options: PostgresProviderOptions,
-  env: NodeJS.ProcessEnv,
-): { embed?: Embedder; missingModel?: LocalModel } {
-  const choice = options.embedder
-  if (options.embed !== undefined) {
-    if (choice !== undefined)
-      throw new UsageError('postgres: pass either embed or embedder, not both: embedder names a built-in one')
-    return { embed: options.embed || undefined }
-  }
-  if (choice === undefined || choice === 'none') return {}
-  if (choice === 'openai') {
-    if (!env.OPENAI_API_KEY)
-      throw new UsageError(
-        'postgres: embedder openai needs OPENAI_API_KEY: export it, or use embedder local (no key needed)',
-      )
-    return { embed: createOpenAIEmbedder() }
-  }
-  if (choice !== 'local' && (typeof choice !== 'object' || choice === null || Array.isArray(choice)))
-    throw new UsageError(
-      `postgres: embedder ${JSON.stringify(choice)} is not an embedder: use local, openai, none or { ${LOCAL_KEYS.join(', ')} }`,
-    )
-  const settings = choice === 'local' ? {} : choice
-  const unknown = Object.keys(settings).find(key => !LOCAL_KEYS.includes(key as keyof LocalEmbedderOptions))
-  if (unknown)
-    throw new UsageError(`postgres: embedder.${unknown} is not a local embedder setting: use ${LOCAL_KEYS.join(', ')}`)
-  const model = resolveLocalModel(settings, env, options.root)
-  return model.foundIn ? { embed: createLocalEmbedder(model) } : { missingModel: model }
 }
 
 // Bumped when chunkText changes what it produces: a new fingerprint re-indexes every store (2: long tables cut between rows, header repeated).

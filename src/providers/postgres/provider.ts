@@ -24,7 +24,7 @@ import {
   withIdentity,
 } from './documents'
 import { embedTexts, gatedEmbedder, toVectorLiteral } from './embed'
-import { fetchModel } from '../embedders/download'
+import { ModelLine } from '../embedders/choice'
 import {
   postgresFingerprint,
   resolvePostgresOptions,
@@ -78,11 +78,12 @@ class PostgresStore implements PostgresProvider {
   /** The embedded database's folder, when its counts are kept in a status file (see status.ts). */
   private readonly statusDir: string | undefined
   private changed = false
-  /** Why search stays full-text although a local model was chosen, once known (see modelReady). */
-  private modelLine: string | undefined
+  /** Why search stays full-text although a local model was chosen, once known. */
+  private readonly model: ModelLine
 
   constructor(private readonly resolved: ResolvedPostgresOptions) {
     this.statusDir = !resolved.pglite && !resolved.connectionString ? resolved.dataDir : undefined
+    this.model = new ModelLine(resolved.missingModel, resolved.logger)
   }
 
   get storeId(): string | undefined {
@@ -94,7 +95,7 @@ class PostgresStore implements PostgresProvider {
   get notice(): string | undefined {
     // A missing local model is said when a write tries to fetch it or a search runs, not sooner:
     // the line "no embedder configured" would be wrong, and one said twice is noise.
-    if (this.resolved.missingModel) return this.modelLine
+    if (this.resolved.missingModel) return this.model.line
     return this.last?.capabilities.notice
   }
   get backend(): Db['kind'] | undefined {
@@ -141,19 +142,19 @@ class PostgresStore implements PostgresProvider {
   }
 
   async uploadFile(path: string, content: Buffer, metadata: FileMetadata): Promise<string> {
-    await this.modelReady()
+    await this.model.beforeWrite()
     const { s, store } = await this.withStoreToChange()
     return settleOne(await uploadItems(s, store, [{ content, metadata: { ...metadata, path } }], {}))
   }
 
   async updateFile(fileId: string, content: Buffer, metadata: FileMetadata): Promise<string> {
-    await this.modelReady()
+    await this.model.beforeWrite()
     const { s, store } = await this.withStoreToChange()
     return settleOne(await uploadItems(s, store, [{ content, metadata, replaces: fileId }], {}))
   }
 
   async uploadFiles(items: UploadItem[], hooks: UploadHooks = {}): Promise<UploadResult[]> {
-    await this.modelReady()
+    await this.model.beforeWrite()
     const { s, store } = await this.withStoreToChange()
     return uploadItems(s, store, items, hooks)
   }
@@ -197,10 +198,7 @@ class PostgresStore implements PostgresProvider {
     const { s, store, tables } = await this.withStore()
     const { embed, language } = this.resolved
     const limit = Math.max(1, Math.floor(searchOptions.limit ?? 10))
-    const missing = this.resolved.missingModel
-    // A search does not download the model (it would not help: the stored chunks have no vectors yet).
-    if (missing && !this.modelLine)
-      this.modelLine = `semantic search off: model ${missing.model} is not cached; full-text search only (the next sync that writes downloads it, or set embedder.localModelPath for offline use)`
+    this.model.beforeSearch()
     let vector: { literal: string; dimensions: number } | undefined
     if (embed && s.capabilities.vector) {
       const [embedding] = await embedTexts(embed, [query], 1)
@@ -219,18 +217,6 @@ class PostgresStore implements PostgresProvider {
 
   fingerprint(): Record<string, unknown> {
     return postgresFingerprint(this.resolved)
-  }
-
-  /**
-   * A local model chosen but not on disk: the first write of the process tries to download it.
-   * This run stays full-text either way (its fingerprint said so); the one line says why, or
-   * that the next sync embeds.
-   */
-  private async modelReady(): Promise<void> {
-    const missing = this.resolved.missingModel
-    if (!missing || this.modelLine) return
-    const fetched = await fetchModel(missing, this.resolved.logger ?? { info() {} })
-    this.modelLine = fetched.line
   }
 
   private async open(): Promise<Session> {
