@@ -40,7 +40,7 @@ export async function main(argv = process.argv): Promise<number> {
   const cli = cac('vectornator')
   let exit = 0
   const name = argv.slice(2).find(a => !a.startsWith('-'))
-  // fetch parses HTTP with WebAssembly (undici's llhttp), as the embedded store runs PostgreSQL.
+  // fetch parses HTTP with WebAssembly (undici's llhttp), as PGlite runs PostgreSQL.
   // V8 recompiles hot WebAssembly with its optimising compiler on a background thread, and Node
   // waits for those compiles before a process may exit: about 150 ms on every command that sent
   // one request, and more than the whole work on an embedded sync of 2,000 pages (20 s against

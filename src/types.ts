@@ -59,7 +59,7 @@ export interface VectornatorOptions extends ProviderOptions {
    */
   ref?: string
 
-  /** `openai`, `postgres`, or a provider object. Default: `openai` when OPENAI_API_KEY is set, else `postgres` (embedded). */
+  /** A provider name (`openai`, `azure`, `chroma`, `qdrant`, `pinecone`, `postgres`, `lancedb`) or a provider object. Default: `openai` when OPENAI_API_KEY is set, else `postgres` when DATABASE_URL is set, else `lancedb` (embedded). */
   provider?: ProviderName | VectorStoreProvider
 
   /** Store to sync into. Default: env VECTORNATOR_STORE_ID, else the one recorded in the state, else a new one. */
