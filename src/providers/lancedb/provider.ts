@@ -9,11 +9,11 @@ import type {
   UploadHooks,
   UploadItem,
   UploadResult,
-  VectorStoreConfig,
-  VectorStoreProvider,
 } from '../types'
-import { embedChunks, newFileId, prepareChunks, settledId, type ChunkedDocument } from '../shared/chunked'
-import { checkAttributes, withIdentity } from '../postgres/documents'
+import { ChunkStore, type ChunkStoreProvider, Reconnecting, storedStatus } from '../shared/chunk-store'
+import { checkedAttributes, embedChunks, newFileId, prepareChunks } from '../shared/chunked'
+import { searchLimit } from '../shared/search-hits'
+import { startUpload } from '../shared/upload-flow'
 import { embedTexts } from '../postgres/embed'
 import {
   LANCEDB_LIMITS,
@@ -37,15 +37,9 @@ import {
   type Table,
 } from './table'
 
-export interface LanceDBProvider extends VectorStoreProvider {
+export interface LanceDBProvider extends ChunkStoreProvider {
   /** Why search is full-text only (no embedder), in one line naming the fix; undefined when it is hybrid. */
   readonly notice: string | undefined
-  search(query: string, options?: SearchOptions): Promise<SearchHit[]>
-  uploadFiles(items: UploadItem[], hooks?: UploadHooks): Promise<UploadResult[]>
-  updateAttributes(fileId: string, metadata: FileMetadata): Promise<void>
-  getFile(fileId: string): Promise<RemoteFile | undefined>
-  storeStatus(): Promise<StoreStatus | undefined>
-  fingerprint(): Record<string, unknown>
 }
 
 export const NO_EMBEDDER_NOTICE =
@@ -62,76 +56,55 @@ export function createLanceDBProvider(options: LanceDBProviderOptions = {}): Lan
 
 type Session = { lancedb: LanceDB; db: Connection }
 
-class LanceDBStore implements LanceDBProvider {
+class LanceDBStore extends ChunkStore implements LanceDBProvider {
   readonly name = 'lancedb'
   readonly limits = LANCEDB_LIMITS
-  private currentStore: string | undefined
-  private session: Promise<Session> | undefined
+  private readonly session: Reconnecting<Session>
   private tables = new Map<string, Promise<Table>>()
   /** Writes to the store, one at a time: each ends by bringing the full-text index up to date. */
   private writing: Promise<unknown> = Promise.resolve()
 
-  constructor(private readonly resolved: ResolvedLanceDBOptions) {}
-
-  get storeId(): string | undefined {
-    return this.currentStore
+  constructor(private readonly resolved: ResolvedLanceDBOptions) {
+    super()
+    this.session = new Reconnecting(() => openDatabase(resolved.dir))
   }
+
   get notice(): string | undefined {
     return this.resolved.embed ? undefined : NO_EMBEDDER_NOTICE
   }
 
-  async initialize(config: VectorStoreConfig): Promise<void> {
-    this.currentStore = config.storeId
-  }
-
   async connect(): Promise<void> {
-    await this.connected()
+    await this.session.get()
   }
 
   async disconnect(): Promise<void> {
     await this.writing.catch(() => {})
-    const pending = this.session
-    this.session = undefined
+    const pending = this.session.drop()
     this.tables.clear()
     const s = await pending?.catch(() => undefined)
     s?.db.close()
   }
 
-  cleanup(): Promise<void> {
-    return this.disconnect()
-  }
-
   async verifyStore(): Promise<boolean> {
     if (!this.currentStore || databaseMissing(this.resolved.dir)) return false
-    const { db } = await this.connected()
+    const { db } = await this.session.get()
     return (await db.tableNames()).includes(this.currentStore)
   }
 
   async storeStatus(): Promise<StoreStatus | undefined> {
     if (!(await this.verifyStore())) return undefined
     const files = await (await this.table()).countRows('ord = 0')
-    return { files, completed: files, inProgress: 0, failed: 0, cancelled: 0 }
+    return storedStatus(files)
   }
 
   async createStore(_name: string): Promise<string> {
-    const { db } = await this.connected()
+    const { db } = await this.session.get()
     const id = `lds_${randomBytes(12).toString('hex')}`
     const embed = this.resolved.embed
     const dimensions = embed ? (embed.dimensions ?? (await embedTexts(embed, ['dimensions'], 1))[0]!.length) : undefined
     const table = await createChunkTable(db, id, dimensions)
     this.tables.set(id, Promise.resolve(table))
     this.currentStore = id
-    return id
-  }
-
-  async uploadFile(path: string, content: Buffer, metadata: FileMetadata): Promise<string> {
-    return settledId('lancedb', await this.uploadFiles([{ content, metadata: { ...metadata, path } }]))
-  }
-
-  async updateFile(fileId: string, content: Buffer, metadata: FileMetadata): Promise<string> {
-    // The new version is written and indexed before the old one goes: search finds one or the other.
-    const id = settledId('lancedb', await this.uploadFiles([{ content, metadata }]))
-    await this.deleteFile(fileId)
     return id
   }
 
@@ -143,20 +116,10 @@ class LanceDBStore implements LanceDBProvider {
       throw new UsageError(
         'lancedb: this store was created without vectors (no embedder then): sync with --new-store to re-create it with them',
       )
-    const results: UploadResult[] = Array.from({ length: items.length })
-    const settle = async (index: number, result: UploadResult) => {
-      results[index] = result
-      if (result.fileId) await hooks.onUploaded?.(result.path, result.fileId)
-      await hooks.onSettled?.(result)
-    }
-    const pending: { index: number; doc: ChunkedDocument }[] = []
-    for (const [index, item] of items.entries()) {
-      try {
-        pending.push({ index, doc: prepareChunks(item.metadata, item.content, this.resolved, newFileId('ldf')) })
-      } catch (error) {
-        await settle(index, { path: item.metadata.path, error: errorMessage(error) })
-      }
-    }
+    const upload = await startUpload(items, hooks, item =>
+      prepareChunks(item.metadata, item.content, this.resolved, newFileId('ldf')),
+    )
+    const { pending, settle } = upload
     if (embed) {
       // All texts in full requests; when that fails, document by document, so one bad text fails only its document.
       await embedChunks(
@@ -176,14 +139,14 @@ class LanceDBStore implements LanceDBProvider {
         }
       }
     }
-    if (pending.length === 0) return results
+    if (pending.length === 0) return upload.results
     const createdAt = Date.now() / 1000
     await this.write(async () => {
       await table.add(pending.flatMap(p => rowsOf(p.doc, createdAt)) as unknown as Record<string, unknown>[])
       await this.index(table)
     })
     for (const { index, doc } of pending) await settle(index, { path: doc.path, fileId: doc.fileId })
-    return results
+    return upload.results
   }
 
   async deleteFile(fileId: string): Promise<void> {
@@ -209,9 +172,7 @@ class LanceDBStore implements LanceDBProvider {
 
   async updateAttributes(fileId: string, metadata: FileMetadata): Promise<void> {
     const table = await this.table()
-    const attributes = withIdentity(metadata)
-    const problem = checkAttributes(attributes)
-    if (problem) throw new Error(problem)
+    const attributes = checkedAttributes(metadata)
     const where = `file_id = ${literal(fileId)}`
     if ((await table.countRows(where)) === 0) throw new Error(`lancedb: file ${fileId} is not in store ${table.name}`)
     // Only these columns change: nothing is embedded again. LanceDB rewrites the rows, so the
@@ -229,13 +190,9 @@ class LanceDBStore implements LanceDBProvider {
     })
   }
 
-  async enrichMetadata(_path: string, _content: Buffer, metadata: FileMetadata): Promise<FileMetadata> {
-    return metadata
-  }
-
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     const table = await this.table()
-    const limit = Math.max(1, Math.floor(options.limit ?? 10))
+    const limit = searchLimit(options)
     const embed = this.resolved.embed
     const vector = embed && (await vectorDimensions(table)) ? (await embedTexts(embed, [query], 1))[0] : undefined
     return searchTable(table, { text: query, limit, vector, filter: options.filter })
@@ -247,7 +204,7 @@ class LanceDBStore implements LanceDBProvider {
 
   /** The full-text index, created on the first write and brought up to date after each (new rows are not in it until then). */
   private async index(table: Table): Promise<void> {
-    const { lancedb } = await this.connected()
+    const { lancedb } = await this.session.get()
     const indices = await table.listIndices()
     if (!indices.some(i => i.columns.includes('text'))) await table.createIndex('text', { config: lancedb.Index.fts() })
     else await table.optimize()
@@ -259,20 +216,8 @@ class LanceDBStore implements LanceDBProvider {
     return run
   }
 
-  private connected(): Promise<Session> {
-    if (!this.session) {
-      const attempt = openDatabase(this.resolved.dir)
-      attempt.catch(() => {
-        if (this.session === attempt) this.session = undefined
-      })
-      this.session = attempt
-    }
-    return this.session
-  }
-
   private async table(): Promise<Table> {
-    const id = this.currentStore
-    if (!id) throw new UsageError('lancedb: no store selected: call createStore() or initialize({ storeId })')
+    const id = this.selected()
     let found = this.tables.get(id)
     if (!found) {
       found = (async () => {
@@ -280,7 +225,7 @@ class LanceDBStore implements LanceDBProvider {
           throw new Error(
             `lancedb: store ${id} does not exist in ${this.resolved.dir}: sync with --new-store to create one`,
           )
-        return (await this.connected()).db.openTable(id)
+        return (await this.session.get()).db.openTable(id)
       })()
       found.catch(() => this.tables.delete(id))
       this.tables.set(id, found)
