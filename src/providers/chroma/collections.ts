@@ -11,22 +11,25 @@ export interface ChromaSession {
   maxBatch: number
 }
 
+export async function openSession(resolved: ResolvedChromaOptions): Promise<ChromaSession> {
+  const client = await openClient(resolved)
+  try {
+    // The server says how many records one request may carry.
+    return { client, maxBatch: Math.max(1, await client.getMaxBatchSize()) }
+  } catch (error) {
+    throw chromaError(error, resolved)
+  }
+}
+
 export class ChromaCollections {
-  readonly session: Reconnecting<ChromaSession>
   private opened = new Map<string, Promise<Collection>>()
 
-  constructor(private readonly resolved: ResolvedChromaOptions) {
-    this.session = new Reconnecting(async () => {
-      const client = await openClient(resolved)
-      // The server says how many records one request may carry.
-      const maxBatch = await this.call(() => client.getMaxBatchSize())
-      return { client, maxBatch: Math.max(1, maxBatch) }
-    })
-  }
+  constructor(
+    private readonly resolved: ResolvedChromaOptions,
+    private readonly session: Reconnecting<ChromaSession>,
+  ) {}
 
-  /** Forgets the client and the collections: HTTP only, nothing else is held open. */
-  close(): void {
-    this.session.drop()
+  clear(): void {
     this.opened.clear()
   }
 

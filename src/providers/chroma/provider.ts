@@ -18,7 +18,7 @@ import { candidates, queryVector, ranked, searchLimit } from '../shared/search-h
 import { startUpload, writeGroups } from '../shared/upload-flow'
 import { suffixedName } from '../shared/store-names'
 import { chromaError, NO_EMBEDDING, type Collection } from './client'
-import { ChromaCollections } from './collections'
+import { ChromaCollections, openSession, type ChromaSession } from './collections'
 import {
   CHROMA_LIMITS,
   chromaFingerprint,
@@ -47,22 +47,19 @@ export function createChromaProvider(options: ChromaProviderOptions = {}): Chrom
   return new ChromaStore(resolveChromaOptions(options))
 }
 
-class ChromaStore extends ChunkStore implements ChromaProvider {
+class ChromaStore extends ChunkStore<ChromaSession> implements ChromaProvider {
   readonly name = 'chroma'
   readonly limits = CHROMA_LIMITS
   private readonly collections: ChromaCollections
 
   constructor(private readonly resolved: ResolvedChromaOptions) {
-    super()
-    this.collections = new ChromaCollections(resolved)
-  }
-
-  async connect(): Promise<void> {
-    await this.collections.session.get()
+    super(() => openSession(resolved))
+    this.collections = new ChromaCollections(resolved, this.connection)
   }
 
   async disconnect(): Promise<void> {
-    this.collections.close()
+    await super.disconnect()
+    this.collections.clear()
   }
 
   async verifyStore(): Promise<boolean> {
@@ -86,7 +83,7 @@ class ChromaStore extends ChunkStore implements ChromaProvider {
   }
 
   async createStore(name: string): Promise<string> {
-    const { client } = await this.collections.session.get()
+    const { client } = await this.connection.get()
     const collectionName = this.resolved.collection ?? suffixedName(name, randomBytes(3).toString('hex'))
     const create = this.resolved.collection
       ? client.getOrCreateCollection.bind(client)
@@ -107,7 +104,7 @@ class ChromaStore extends ChunkStore implements ChromaProvider {
 
   async uploadFiles(items: UploadItem[], hooks: UploadHooks = {}): Promise<UploadResult[]> {
     const collection = await this.collection()
-    const { maxBatch } = await this.collections.session.get()
+    const { maxBatch } = await this.connection.get()
     const upload = await startUpload(items, hooks, item =>
       prepareChunks(item.metadata, item.content, this.resolved, newFileId('chf'), reservedKeyProblem),
     )
@@ -159,7 +156,7 @@ class ChromaStore extends ChunkStore implements ChromaProvider {
     )
     if (records.ids.length === 0) throw new Error(`chroma: file ${fileId} is not in collection ${collection.name}`)
     // Only metadata changes: the chunks and their vectors stay, nothing is embedded again.
-    const { maxBatch } = await this.collections.session.get()
+    const { maxBatch } = await this.connection.get()
     for (let i = 0; i < records.ids.length; i += maxBatch)
       await this.call(
         () =>

@@ -10,7 +10,7 @@ import type {
   UploadItem,
   UploadResult,
 } from '../types'
-import { ChunkStore, type ChunkStoreProvider, Reconnecting, storedStatus } from '../shared/chunk-store'
+import { ChunkStore, type ChunkStoreProvider, storedStatus } from '../shared/chunk-store'
 import { checkedAttributes, embedChunks, newFileId, prepareChunks } from '../shared/chunked'
 import { searchLimit } from '../shared/search-hits'
 import { startUpload } from '../shared/upload-flow'
@@ -56,30 +56,24 @@ export function createLanceDBProvider(options: LanceDBProviderOptions = {}): Lan
 
 type Session = { lancedb: LanceDB; db: Connection }
 
-class LanceDBStore extends ChunkStore implements LanceDBProvider {
+class LanceDBStore extends ChunkStore<Session> implements LanceDBProvider {
   readonly name = 'lancedb'
   readonly limits = LANCEDB_LIMITS
-  private readonly session: Reconnecting<Session>
   private tables = new Map<string, Promise<Table>>()
   /** Writes to the store, one at a time: each ends by bringing the full-text index up to date. */
   private writing: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly resolved: ResolvedLanceDBOptions) {
-    super()
-    this.session = new Reconnecting(() => openDatabase(resolved.dir))
+    super(() => openDatabase(resolved.dir))
   }
 
   get notice(): string | undefined {
     return this.resolved.embed ? undefined : NO_EMBEDDER_NOTICE
   }
 
-  async connect(): Promise<void> {
-    await this.session.get()
-  }
-
   async disconnect(): Promise<void> {
     await this.writing.catch(() => {})
-    const pending = this.session.drop()
+    const pending = this.connection.drop()
     this.tables.clear()
     const s = await pending?.catch(() => undefined)
     s?.db.close()
@@ -87,7 +81,7 @@ class LanceDBStore extends ChunkStore implements LanceDBProvider {
 
   async verifyStore(): Promise<boolean> {
     if (!this.currentStore || databaseMissing(this.resolved.dir)) return false
-    const { db } = await this.session.get()
+    const { db } = await this.connection.get()
     return (await db.tableNames()).includes(this.currentStore)
   }
 
@@ -98,7 +92,7 @@ class LanceDBStore extends ChunkStore implements LanceDBProvider {
   }
 
   async createStore(_name: string): Promise<string> {
-    const { db } = await this.session.get()
+    const { db } = await this.connection.get()
     const id = `lds_${randomBytes(12).toString('hex')}`
     const embed = this.resolved.embed
     const dimensions = embed ? (embed.dimensions ?? (await embedTexts(embed, ['dimensions'], 1))[0]!.length) : undefined
@@ -204,7 +198,7 @@ class LanceDBStore extends ChunkStore implements LanceDBProvider {
 
   /** The full-text index, created on the first write and brought up to date after each (new rows are not in it until then). */
   private async index(table: Table): Promise<void> {
-    const { lancedb } = await this.session.get()
+    const { lancedb } = await this.connection.get()
     const indices = await table.listIndices()
     if (!indices.some(i => i.columns.includes('text'))) await table.createIndex('text', { config: lancedb.Index.fts() })
     else await table.optimize()
@@ -225,7 +219,7 @@ class LanceDBStore extends ChunkStore implements LanceDBProvider {
           throw new Error(
             `lancedb: store ${id} does not exist in ${this.resolved.dir}: sync with --new-store to create one`,
           )
-        return (await this.session.get()).db.openTable(id)
+        return (await this.connection.get()).db.openTable(id)
       })()
       found.catch(() => this.tables.delete(id))
       this.tables.set(id, found)

@@ -11,7 +11,7 @@ import type {
   UploadResult,
 } from '../types'
 import { documentGroups } from '../shared/batches'
-import { ChunkStore, type ChunkStoreProvider, Reconnecting, storedStatus } from '../shared/chunk-store'
+import { ChunkStore, type ChunkStoreProvider, storedStatus } from '../shared/chunk-store'
 import { checkedAttributes, embedChunks, newFileId, prepareChunks } from '../shared/chunked'
 import { candidates, onePerDocument, queryVector, searchLimit } from '../shared/search-hits'
 import { suffixedName } from '../shared/store-names'
@@ -53,24 +53,13 @@ export function createPineconeProvider(options: PineconeProviderOptions = {}): P
   return new PineconeStore(resolvePineconeOptions(options))
 }
 
-class PineconeStore extends ChunkStore implements PineconeProvider {
+/** Its connection is the index, described once (its host and dimension), its kind checked. */
+class PineconeStore extends ChunkStore<OpenedIndex> implements PineconeProvider {
   readonly name = 'pinecone'
   readonly limits = PINECONE_LIMITS
-  /** The index, described once (its host and dimension), its kind checked. */
-  private readonly opened: Reconnecting<OpenedIndex>
 
   constructor(private readonly resolved: ResolvedPineconeOptions) {
-    super()
-    this.opened = new Reconnecting(() => openIndex(resolved))
-  }
-
-  async connect(): Promise<void> {
-    await this.opened.get()
-  }
-
-  async disconnect(): Promise<void> {
-    // HTTP only: nothing is held open but the client object.
-    this.opened.drop()
+    super(() => openIndex(resolved))
   }
 
   async verifyStore(): Promise<boolean> {
@@ -88,7 +77,7 @@ class PineconeStore extends ChunkStore implements PineconeProvider {
   }
 
   async createStore(name: string): Promise<string> {
-    const { index } = await this.opened.get()
+    const { index } = await this.connection.get()
     const namespace = this.resolved.namespace ?? suffixedName(name, randomBytes(3).toString('hex'))
     try {
       await index.createNamespace({ name: namespace })
@@ -101,7 +90,7 @@ class PineconeStore extends ChunkStore implements PineconeProvider {
   }
 
   async uploadFiles(items: UploadItem[], hooks: UploadHooks = {}): Promise<UploadResult[]> {
-    const { index: pinecone, dimension } = await this.opened.get()
+    const { index: pinecone, dimension } = await this.connection.get()
     const namespace = pinecone.namespace(this.selected())
     const upload = await startUpload(items, hooks, item =>
       prepareChunks(item.metadata, item.content, this.resolved, newFileId('pcf'), reservedKeyProblem),
@@ -211,7 +200,7 @@ class PineconeStore extends ChunkStore implements PineconeProvider {
   /** Runs `fn` on the current namespace, its errors made one line. */
   private async call<T>(fn: (namespace: PineconeIndex) => Promise<T>): Promise<T> {
     const store = this.selected()
-    const { index } = await this.opened.get()
+    const { index } = await this.connection.get()
     try {
       return await fn(index.namespace(store))
     } catch (error) {
@@ -220,7 +209,7 @@ class PineconeStore extends ChunkStore implements PineconeProvider {
   }
 
   private async describeNamespace(name: string): Promise<{ recordCount: number } | undefined> {
-    const { index } = await this.opened.get()
+    const { index } = await this.connection.get()
     try {
       const described = await index.describeNamespace(name)
       return { recordCount: Number(described.recordCount ?? 0) }

@@ -11,7 +11,7 @@ import type {
   UploadResult,
 } from '../types'
 import { documentGroups } from '../shared/batches'
-import { ChunkStore, type ChunkStoreProvider, Reconnecting, storedStatus } from '../shared/chunk-store'
+import { ChunkStore, type ChunkStoreProvider, storedStatus } from '../shared/chunk-store'
 import { checkedAttributes, newFileId, prepareChunks } from '../shared/chunked'
 import { noEmbedderHere } from '../shared/embedder-choice'
 import { candidates, queryVector, ranked, searchLimit } from '../shared/search-hits'
@@ -46,31 +46,24 @@ export function createQdrantProvider(options: QdrantProviderOptions = {}): Qdran
   return new QdrantStore(resolveQdrantOptions(options))
 }
 
-class QdrantStore extends ChunkStore implements QdrantProvider {
+class QdrantStore extends ChunkStore<QdrantClient> implements QdrantProvider {
   readonly name = 'qdrant'
   readonly limits = QDRANT_LIMITS
-  private readonly client: Reconnecting<QdrantClient>
   /** Vector sizes of the collections used, read once each. */
   private sizes = new Map<string, number>()
 
   constructor(private readonly resolved: ResolvedQdrantOptions) {
-    super()
-    this.client = new Reconnecting(() => openClient(resolved))
-  }
-
-  async connect(): Promise<void> {
-    await this.client.get()
+    super(() => openClient(resolved))
   }
 
   async disconnect(): Promise<void> {
-    // HTTP only: nothing held open but the client object.
-    this.client.drop()
+    await super.disconnect()
     this.sizes.clear()
   }
 
   async verifyStore(): Promise<boolean> {
     if (!this.currentStore) return false
-    const client = await this.client.get()
+    const client = await this.connection.get()
     const name = this.currentStore
     return (await this.call(() => client.collectionExists(name))).exists
   }
@@ -83,7 +76,7 @@ class QdrantStore extends ChunkStore implements QdrantProvider {
   }
 
   async createStore(name: string): Promise<string> {
-    const client = await this.client.get()
+    const client = await this.connection.get()
     const embed = this.resolved.embed
     if (!embed) throw new UsageError(NO_EMBEDDER)
     const size = embed.dimensions ?? (await embedTexts(embed, ['dimensions'], 1))[0]!.length
@@ -214,7 +207,7 @@ class QdrantStore extends ChunkStore implements QdrantProvider {
 
   private async collection(): Promise<{ client: QdrantClient; name: string }> {
     const name = this.selected()
-    return { client: await this.client.get(), name }
+    return { client: await this.connection.get(), name }
   }
 
   private async call<T>(fn: () => Promise<T>, collection?: string): Promise<T> {

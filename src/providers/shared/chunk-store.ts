@@ -29,9 +29,15 @@ export interface ChunkStoreProvider extends VectorStoreProvider {
   fingerprint(): Record<string, unknown>
 }
 
-export abstract class ChunkStore {
+/** `Connection`: what the store's client needs opened once (a client, a session, a described index). */
+export abstract class ChunkStore<Connection> {
   abstract readonly name: string
   protected currentStore: string | undefined
+  protected readonly connection: Reconnecting<Connection>
+
+  constructor(open: () => Promise<Connection>) {
+    this.connection = new Reconnecting(open)
+  }
 
   get storeId(): string | undefined {
     return this.currentStore
@@ -41,9 +47,17 @@ export abstract class ChunkStore {
     this.currentStore = config.storeId
   }
 
-  abstract disconnect(): Promise<void>
   abstract uploadFiles(items: UploadItem[], hooks?: UploadHooks): Promise<UploadResult[]>
   abstract deleteFile(fileId: string): Promise<void>
+
+  async connect(): Promise<void> {
+    await this.connection.get()
+  }
+
+  /** Forgets the connection: over HTTP nothing else is held open. */
+  async disconnect(): Promise<void> {
+    this.connection.drop()
+  }
 
   cleanup(): Promise<void> {
     return this.disconnect()
