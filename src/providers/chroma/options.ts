@@ -75,12 +75,3 @@ export function resolveChromaOptions(
 export function chromaFingerprint(resolved: ResolvedChromaOptions): Record<string, unknown> {
   return chunkingFingerprint('chroma', resolved)
 }
-
-/** A collection name from a store name (`vectornator docs` -> `vectornator-docs-3f9a1c`), valid as a store id too (no dots). */
-export function collectionName(storeName: string, suffix: string): string {
-  const base = storeName
-    .replace(/[^a-zA-Z0-9_-]+/g, '-')
-    .replace(/^[^a-zA-Z0-9]+|[^a-zA-Z0-9]+$/g, '')
-    .slice(0, 64)
-  return `${base || 'vectornator'}-${suffix}`
-}

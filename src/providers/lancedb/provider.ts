@@ -9,11 +9,11 @@ import type {
   UploadHooks,
   UploadItem,
   UploadResult,
-  VectorStoreConfig,
-  VectorStoreProvider,
 } from '../types'
-import { embedChunks, newFileId, prepareChunks, settledId, type ChunkedDocument } from '../shared/chunked'
-import { checkAttributes, withIdentity } from '../postgres/documents'
+import { ChunkStore, type ChunkStoreProvider, storedStatus } from '../shared/chunk-store'
+import { checkedAttributes, embedChunks, newFileId, prepareChunks } from '../shared/chunked'
+import { searchLimit } from '../shared/search-hits'
+import { startUpload } from '../shared/upload-flow'
 import { embedTexts } from '../postgres/embed'
 import {
   LANCEDB_LIMITS,
@@ -40,15 +40,9 @@ import {
   type Table,
 } from './table'
 
-export interface LanceDBProvider extends VectorStoreProvider {
+export interface LanceDBProvider extends ChunkStoreProvider {
   /** Why search is full-text only (no embedder), in one line naming the fix; undefined when it is hybrid. */
   readonly notice: string | undefined
-  search(query: string, options?: SearchOptions): Promise<SearchHit[]>
-  uploadFiles(items: UploadItem[], hooks?: UploadHooks): Promise<UploadResult[]>
-  updateAttributes(fileId: string, metadata: FileMetadata): Promise<void>
-  getFile(fileId: string): Promise<RemoteFile | undefined>
-  storeStatus(): Promise<StoreStatus | undefined>
-  fingerprint(): Record<string, unknown>
 }
 
 export const NO_EMBEDDER_NOTICE =
@@ -70,11 +64,9 @@ export function lanceDBProviderFrom(resolved: ResolvedLanceDBOptions): LanceDBPr
 
 type Session = { lancedb: LanceDB; db: Connection }
 
-class LanceDBStore implements LanceDBProvider {
+class LanceDBStore extends ChunkStore<Session> implements LanceDBProvider {
   readonly name = 'lancedb'
   readonly limits = LANCEDB_LIMITS
-  private currentStore: string | undefined
-  private session: Promise<Session> | undefined
   private tables = new Map<string, Promise<Table>>()
   /** Writes to the store, one at a time: each ends by bringing the full-text index up to date. */
   private writing: Promise<unknown> = Promise.resolve()
@@ -84,43 +76,28 @@ class LanceDBStore implements LanceDBProvider {
   private readonly model: ModelLine
 
   constructor(private readonly resolved: ResolvedLanceDBOptions) {
+    super(() => openDatabase(resolved.dir))
     this.model = new ModelLine(resolved.missingModel, resolved.logger)
   }
 
-  get storeId(): string | undefined {
-    return this.currentStore
-  }
   get notice(): string | undefined {
     // A missing local model is said when a write tries to fetch it or a search runs, not sooner.
     if (this.resolved.missingModel) return this.model.line
     return this.resolved.embed ? undefined : NO_EMBEDDER_NOTICE
   }
 
-  async initialize(config: VectorStoreConfig): Promise<void> {
-    this.currentStore = config.storeId
-  }
-
-  async connect(): Promise<void> {
-    await this.connected()
-  }
-
   async disconnect(): Promise<void> {
     await this.writing.catch(() => {})
     await this.recordChanged().catch(() => {})
-    const pending = this.session
-    this.session = undefined
+    const pending = this.connection.drop()
     this.tables.clear()
     const s = await pending?.catch(() => undefined)
     s?.db.close()
   }
 
-  cleanup(): Promise<void> {
-    return this.disconnect()
-  }
-
   async verifyStore(): Promise<boolean> {
     if (!this.currentStore || databaseMissing(this.resolved.dir)) return false
-    const { db } = await this.connected()
+    const { db } = await this.connection.get()
     return (await db.tableNames()).includes(this.currentStore)
   }
 
@@ -130,11 +107,11 @@ class LanceDBStore implements LanceDBProvider {
     if (cached.known) return cached.status
     if (!(await this.verifyStore())) return undefined
     const files = await (await this.table()).countRows('ord = 0')
-    return { files, completed: files, inProgress: 0, failed: 0, cancelled: 0 }
+    return storedStatus(files)
   }
 
   async createStore(_name: string): Promise<string> {
-    const { db } = await this.connected()
+    const { db } = await this.connection.get()
     const id = `lds_${randomBytes(12).toString('hex')}`
     const embed = this.resolved.embed
     const dimensions = embed ? (embed.dimensions ?? (await embedTexts(embed, ['dimensions'], 1))[0]!.length) : undefined
@@ -145,37 +122,16 @@ class LanceDBStore implements LanceDBProvider {
     return id
   }
 
-  async uploadFile(path: string, content: Buffer, metadata: FileMetadata): Promise<string> {
-    return settledId('lancedb', await this.uploadFiles([{ content, metadata: { ...metadata, path } }]))
-  }
-
-  async updateFile(fileId: string, content: Buffer, metadata: FileMetadata): Promise<string> {
-    // The new version is written and indexed before the old one goes: search finds one or the other.
-    const id = settledId('lancedb', await this.uploadFiles([{ content, metadata }]))
-    await this.deleteFile(fileId)
-    return id
-  }
-
   async uploadFiles(items: UploadItem[], hooks: UploadHooks = {}): Promise<UploadResult[]> {
     await this.model.beforeWrite()
     const table = await this.table()
     const dimensions = await vectorDimensions(table)
     const embed = this.resolved.embed
     let expected = dimensions ?? embed?.dimensions
-    const results: UploadResult[] = Array.from({ length: items.length })
-    const settle = async (index: number, result: UploadResult) => {
-      results[index] = result
-      if (result.fileId) await hooks.onUploaded?.(result.path, result.fileId)
-      await hooks.onSettled?.(result)
-    }
-    const pending: { index: number; doc: ChunkedDocument }[] = []
-    for (const [index, item] of items.entries()) {
-      try {
-        pending.push({ index, doc: prepareChunks(item.metadata, item.content, this.resolved, newFileId('ldf')) })
-      } catch (error) {
-        await settle(index, { path: item.metadata.path, error: errorMessage(error) })
-      }
-    }
+    const upload = await startUpload(items, hooks, item =>
+      prepareChunks(item.metadata, item.content, this.resolved, newFileId('ldf')),
+    )
+    const { pending, settle } = upload
     if (embed) {
       // All texts in full requests; when that fails, document by document, so one bad text fails only its document.
       await embedChunks(
@@ -197,7 +153,7 @@ class LanceDBStore implements LanceDBProvider {
         }
       }
     }
-    if (pending.length === 0) return results
+    if (pending.length === 0) return upload.results
     const createdAt = Date.now() / 1000
     await this.write(table, async () => {
       // A store made before its embedder (or kept after it) takes rows with vectors (or without).
@@ -206,7 +162,7 @@ class LanceDBStore implements LanceDBProvider {
       await this.index(table)
     })
     for (const { index, doc } of pending) await settle(index, { path: doc.path, fileId: doc.fileId })
-    return results
+    return upload.results
   }
 
   async deleteFile(fileId: string): Promise<void> {
@@ -232,9 +188,7 @@ class LanceDBStore implements LanceDBProvider {
 
   async updateAttributes(fileId: string, metadata: FileMetadata): Promise<void> {
     const table = await this.table()
-    const attributes = withIdentity(metadata)
-    const problem = checkAttributes(attributes)
-    if (problem) throw new Error(problem)
+    const attributes = checkedAttributes(metadata)
     const where = `file_id = ${literal(fileId)}`
     if ((await table.countRows(where)) === 0) throw new Error(`lancedb: file ${fileId} is not in store ${table.name}`)
     // Only these columns change: nothing is embedded again. LanceDB rewrites the rows, so the
@@ -252,13 +206,9 @@ class LanceDBStore implements LanceDBProvider {
     })
   }
 
-  async enrichMetadata(_path: string, _content: Buffer, metadata: FileMetadata): Promise<FileMetadata> {
-    return metadata
-  }
-
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     const table = await this.table()
-    const limit = Math.max(1, Math.floor(options.limit ?? 10))
+    const limit = searchLimit(options)
     this.model.beforeSearch()
     const embed = this.resolved.embed
     const vector = embed && (await vectorDimensions(table)) ? (await embedTexts(embed, [query], 1))[0] : undefined
@@ -271,7 +221,7 @@ class LanceDBStore implements LanceDBProvider {
 
   /** The full-text index, created on the first write and brought up to date after each (new rows are not in it until then). */
   private async index(table: Table): Promise<void> {
-    const { lancedb } = await this.connected()
+    const { lancedb } = await this.connection.get()
     const indices = await table.listIndices()
     if (!indices.some(i => i.columns.includes('text'))) await table.createIndex('text', { config: lancedb.Index.fts() })
     else await table.optimize()
@@ -294,20 +244,8 @@ class LanceDBStore implements LanceDBProvider {
     }
   }
 
-  private connected(): Promise<Session> {
-    if (!this.session) {
-      const attempt = openDatabase(this.resolved.dir)
-      attempt.catch(() => {
-        if (this.session === attempt) this.session = undefined
-      })
-      this.session = attempt
-    }
-    return this.session
-  }
-
   private async table(): Promise<Table> {
-    const id = this.currentStore
-    if (!id) throw new UsageError('lancedb: no store selected: call createStore() or initialize({ storeId })')
+    const id = this.selected()
     let found = this.tables.get(id)
     if (!found) {
       found = (async () => {
@@ -315,7 +253,7 @@ class LanceDBStore implements LanceDBProvider {
           throw new Error(
             `lancedb: store ${id} does not exist in ${this.resolved.dir}: sync with --new-store to create one`,
           )
-        return (await this.connected()).db.openTable(id)
+        return (await this.connection.get()).db.openTable(id)
       })()
       found.catch(() => this.tables.delete(id))
       this.tables.set(id, found)

@@ -1,8 +1,5 @@
 import type { ProviderDefinition } from '../definition'
-import type { ChunkingSettings } from '../shared/chunked'
-import { openAIAccess } from '../openai/settings'
-import { createGate } from '../in-flight'
-import { gatedEmbedder } from '../postgres/embed'
+import { CHUNK_KEYS, chunkingFor, settingsWithEmbedder, type ChunkOptions } from '../shared/embedder-choice'
 import {
   PINECONE_LIMITS,
   pineconeFingerprint,
@@ -12,7 +9,7 @@ import {
   type ResolvedPineconeOptions,
 } from './options'
 
-type PineconeOptions = PineconeSettings & Pick<ChunkingSettings, 'embed' | 'chunkSize' | 'chunkOverlap'>
+type PineconeOptions = PineconeSettings & ChunkOptions
 
 /** The Pinecone provider as the registry lists it: its settings, checked, and a lazy create. */
 export const pineconeDefinition: ProviderDefinition<PineconeOptions, ResolvedPineconeOptions> = {
@@ -21,28 +18,10 @@ export const pineconeDefinition: ProviderDefinition<PineconeOptions, ResolvedPin
   describe: 'a namespace of a Pinecone serverless index, searched by meaning (vectors from OpenAI embeddings)',
   // CI passes these as repository secrets; the CLI never prints their values.
   secrets: ['PINECONE_API_KEY', 'OPENAI_API_KEY'],
-  keys: [
-    'pineconeApiKey',
-    'pineconeIndex',
-    'pineconeNamespace',
-    'pineconeControllerHost',
-    'embed',
-    'chunkSize',
-    'chunkOverlap',
-  ],
+  keys: ['pineconeApiKey', 'pineconeIndex', 'pineconeNamespace', 'pineconeControllerHost', ...CHUNK_KEYS],
   // A hosted service with its own key: never taken by default.
   chosenByDefault: () => false,
-  settings(input, problems) {
-    const given = input.options as PineconeOptions
-    // OpenAI embeddings (or any OpenAI-compatible server through its base URL) by default.
-    const access = given.embed === undefined ? openAIAccess(input, problems) : {}
-    try {
-      return resolvePineconeOptions({ ...given, ...access }, input.env)
-    } catch (error) {
-      problems.push((error as Error).message)
-      return resolvePineconeOptions({ embed: false }, {})
-    }
-  },
+  settings: settingsWithEmbedder(resolvePineconeOptions, () => resolvePineconeOptions({ embed: false }, {})),
   fingerprint: pineconeFingerprint,
   missing: pineconeMissing,
   async create(s, { concurrency }) {
@@ -52,10 +31,7 @@ export const pineconeDefinition: ProviderDefinition<PineconeOptions, ResolvedPin
       pineconeIndex: s.index,
       pineconeNamespace: s.namespace,
       pineconeControllerHost: s.controllerHost,
-      // The one bound on embedding requests in flight, set once for the provider's life.
-      embed: s.embed ? gatedEmbedder(s.embed, createGate(concurrency)) : false,
-      chunkSize: s.chunkSize,
-      chunkOverlap: s.chunkOverlap,
+      ...chunkingFor(s, concurrency),
     })
   },
   createdNotice: (s, provider) =>

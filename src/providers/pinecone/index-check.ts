@@ -1,6 +1,25 @@
 import type { IndexModel } from '@pinecone-database/pinecone'
 import { UsageError } from '../../lib/errors'
-import type { ResolvedPineconeOptions } from './options'
+import { openClient, pineconeError, type PineconeIndex } from './client'
+import { pineconeMissing, type ResolvedPineconeOptions } from './options'
+
+export interface OpenedIndex {
+  index: PineconeIndex
+  dimension: number
+}
+
+/** The index, described (its host and dimension), its kind checked. */
+export async function openIndex(resolved: ResolvedPineconeOptions): Promise<OpenedIndex> {
+  const missing = pineconeMissing(resolved)
+  if (missing) throw new UsageError(missing)
+  const client = await openClient(resolved)
+  const name = resolved.index!
+  const model = await client.describeIndex(name).catch(error => {
+    throw pineconeError(error, resolved)
+  })
+  const dimension = checkIndex(model, resolved)
+  return { index: client.index<Record<string, never>>(name, model.host) as unknown as PineconeIndex, dimension }
+}
 
 /**
  * The index's dimension, once it is one this provider can fill: dense, serverless (listing ids

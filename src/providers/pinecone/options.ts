@@ -7,6 +7,7 @@ import {
   type ChunkingSettings,
   type ResolvedChunking,
 } from '../shared/chunked'
+import { noEmbedder } from '../shared/embedder-choice'
 
 /** The Pinecone provider's settings (the `pinecone: {}` group of the options, or its flat keys). */
 export interface PineconeSettings {
@@ -78,22 +79,12 @@ export function pineconeFingerprint(resolved: ResolvedPineconeOptions): Record<s
   return chunkingFingerprint('pinecone', resolved)
 }
 
-/** A namespace name from a store name (`vectornator docs` -> `vectornator-docs-3f9a1c`). */
-export function namespaceName(storeName: string, suffix: string): string {
-  const base = storeName
-    .replace(/[^a-zA-Z0-9_-]+/g, '-')
-    .replace(/^[^a-zA-Z0-9]+|[^a-zA-Z0-9]+$/g, '')
-    .slice(0, 64)
-  return `${base || 'vectornator'}-${suffix}`
-}
-
 /** Why the provider cannot run, naming what to set; undefined when it can. */
 export function pineconeMissing(s: ResolvedPineconeOptions): string | undefined {
   if (!s.apiKey)
     return 'pinecone: no API key: export PINECONE_API_KEY=... (Pinecone console, API keys), or pass pineconeApiKey'
   if (!s.index)
     return "pinecone: no index: export PINECONE_INDEX=<name of a dense serverless index whose dimension is the embedder's>, or pass pineconeIndex"
-  if (!s.embed)
-    return 'pinecone: no embedder (Pinecone stores the vectors this tool computes): export OPENAI_API_KEY=sk-... (OPENAI_BASE_URL for another OpenAI-compatible server), or pass embed'
+  if (!s.embed) return noEmbedder('pinecone', 'Pinecone')
   return undefined
 }

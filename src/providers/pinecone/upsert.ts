@@ -2,6 +2,7 @@
  * Records sent in upserts within Pinecone's limits: at most 1000 records and 2 MB of JSON a
  * request, measured as the client will send them.
  */
+import { packed } from '../shared/batches'
 import type { PineconeIndex } from './client'
 import type { PineconeMetadata } from './records'
 
@@ -22,21 +23,11 @@ export const LIST_PAGE = 100
 
 /** The records in consecutive requests within the limits (a record alone is always within them: its metadata is capped). */
 export function upsertBatches(records: PineconeRecord[]): PineconeRecord[][] {
-  const batches: PineconeRecord[][] = []
-  let current: PineconeRecord[] = []
-  let bytes = 0
-  for (const record of records) {
-    const size = Buffer.byteLength(JSON.stringify(record)) + 1
-    if (current.length > 0 && (current.length >= MAX_UPSERT_RECORDS || bytes + size > MAX_UPSERT_BYTES)) {
-      batches.push(current)
-      current = []
-      bytes = 0
-    }
-    current.push(record)
-    bytes += size
-  }
-  if (current.length) batches.push(current)
-  return batches
+  return packed(records, {
+    count: MAX_UPSERT_RECORDS,
+    max: MAX_UPSERT_BYTES,
+    weight: record => Buffer.byteLength(JSON.stringify(record)) + 1,
+  })
 }
 
 /** Every id of the namespace starting with `prefix`, page by page. */

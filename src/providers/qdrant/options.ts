@@ -73,12 +73,3 @@ const POINTS_VERSION = 1
 export function qdrantFingerprint(resolved: ResolvedQdrantOptions): Record<string, unknown> {
   return { ...chunkingFingerprint('qdrant', resolved), points: POINTS_VERSION }
 }
-
-/** A collection name from a store name (`vectornator docs` -> `vectornator-docs-3f9a1c`). */
-export function collectionName(storeName: string, suffix: string): string {
-  const base = storeName
-    .replace(/[^a-zA-Z0-9_-]+/g, '-')
-    .replace(/^[^a-zA-Z0-9]+|[^a-zA-Z0-9]+$/g, '')
-    .slice(0, 64)
-  return `${base || 'vectornator'}-${suffix}`
-}

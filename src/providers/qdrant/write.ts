@@ -1,5 +1,6 @@
 import { UsageError } from '../../lib/errors'
 import type { Embedder } from '../types'
+import { packed, sendAll } from '../shared/batches'
 import { embedChunks, type ChunkedDocument } from '../shared/chunked'
 import { isTooLarge, type QdrantClient } from './client'
 import { UPSERT_BYTES, UPSERT_POINTS } from './options'
@@ -36,48 +37,10 @@ export async function writeDocuments(
       await send(batch.slice(half))
     }
   }
-  try {
-    for (const batch of batches(points)) await send(batch)
-  } catch (error) {
-    const filter = { must: [{ key: FILE_KEY, match: { any: docs.map(d => d.fileId) } }] }
-    await client.delete(collection.name, { filter, wait: true }).catch(() => {})
-    throw error
-  }
-}
-
-/** Points in requests of at most UPSERT_POINTS and about UPSERT_BYTES of JSON. */
-function batches(points: Point[]): Point[][] {
-  const out: Point[][] = []
-  let current: Point[] = []
-  let bytes = 0
-  for (const point of points) {
-    const size = JSON.stringify(point).length
-    if (current.length > 0 && (current.length >= UPSERT_POINTS || bytes + size > UPSERT_BYTES)) {
-      out.push(current)
-      current = []
-      bytes = 0
-    }
-    current.push(point)
-    bytes += size
-  }
-  if (current.length) out.push(current)
-  return out
-}
-
-/** Consecutive documents whose points fill about one request (a larger document goes alone). */
-export function groups<T extends { doc: ChunkedDocument }>(pending: T[]): T[][] {
-  const out: T[][] = []
-  let current: T[] = []
-  let count = 0
-  for (const p of pending) {
-    if (current.length > 0 && count + p.doc.chunks.length > UPSERT_POINTS) {
-      out.push(current)
-      current = []
-      count = 0
-    }
-    current.push(p)
-    count += p.doc.chunks.length
-  }
-  if (current.length) out.push(current)
-  return out
+  const filter = { must: [{ key: FILE_KEY, match: { any: docs.map(d => d.fileId) } }] }
+  await sendAll(
+    packed(points, { count: UPSERT_POINTS, max: UPSERT_BYTES, weight: p => JSON.stringify(p).length }),
+    send,
+    () => client.delete(collection.name, { filter, wait: true }),
+  )
 }

@@ -144,6 +144,17 @@ export async function embedChunks(embed: Embedder, docs: ChunkedDocument[], batc
   }
 }
 
+/** A document's attributes for a re-tag, `path` and `sha256` included; throws the first problem with them. */
+export function checkedAttributes(
+  metadata: FileMetadata,
+  extraCheck?: (attributes: ChunkedDocument['attributes']) => string | undefined,
+): ChunkedDocument['attributes'] {
+  const attributes = withIdentity(metadata)
+  const problem = checkAttributes(attributes) ?? extraCheck?.(attributes)
+  if (problem) throw new Error(problem)
+  return attributes
+}
+
 /** The id an upload produced, or its error thrown (uploadFile and updateFile settle one item). */
 export function settledId(provider: string, results: UploadResult[]): string {
   const [result] = results
