@@ -17,18 +17,20 @@ export interface ModelFetch {
 // One attempt per process and model: a watch-mode build must not knock on an unreachable hub at every rebuild.
 const attempts = new Map<string, Promise<ModelFetch>>()
 
-/** Downloads the model into its cache folder; never throws: a failure is the line that says so. */
-export function fetchModel(model: LocalModel, logger: Pick<Logger, 'info'>): Promise<ModelFetch> {
+/**
+ * Downloads the model into its cache folder; never throws: a failure is the line that says so.
+ * The line is said to every caller (each sync says why its search is full-text), the hub asked once.
+ */
+export async function fetchModel(model: LocalModel, logger: Pick<Logger, 'info'>): Promise<ModelFetch> {
   const key = JSON.stringify([model.model, model.cacheDir, model.remoteHost])
   let attempt = attempts.get(key)
   if (!attempt) {
-    attempt = download(model, logger).then(result => {
-      logger.info(result.line)
-      return result
-    })
+    attempt = download(model, logger)
     attempts.set(key, attempt)
   }
-  return attempt
+  const result = await attempt
+  logger.info(result.line)
+  return result
 }
 
 async function download(model: LocalModel, logger: Pick<Logger, 'info'>): Promise<ModelFetch> {
