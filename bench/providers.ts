@@ -64,8 +64,8 @@ interface Measure extends ChildRun {
 /** A store for one run: the environment the CLI needs, what it holds, and its end. */
 interface Store {
   env: Record<string, string>
-  /** Requests since the last reset, where countable. */
-  requests?: () => Promise<number>
+  /** Requests since the last reset, where countable, and the same by route. */
+  requests?: () => Promise<{ total: number; byRoute: Record<string, number> }>
   reset?: () => Promise<void>
   /** Distinct paths in the store, where the bench can read it directly. */
   paths?: (storeId: string) => Promise<string[]>
@@ -94,7 +94,10 @@ async function openStore(provider: Provider, dir: string): Promise<Store> {
       : { PINECONE_API_KEY: store.apiKey, PINECONE_INDEX: store.index, PINECONE_CONTROLLER_HOST: store.url }
   return {
     env,
-    requests: async () => (await store.stats()).requests,
+    requests: async () => {
+      const { requests, byRoute } = await store.stats()
+      return { total: requests, byRoute }
+    },
     reset: store.reset,
     paths: async storeId => (await store.stats(storeId)).paths ?? [],
     close: store.close,
@@ -211,7 +214,8 @@ async function session(o: ProvidersOptions, provider: Provider, run: number, ste
       await store.reset?.()
       const args = [o.cli, 'sync', '--json', '--root', root, '--provider', provider, '--metadata', 'file']
       const measured = await runNode(args, { cwd: root, env })
-      const storeRequests = await store.requests?.()
+      const storeCounts = await store.requests?.()
+      const storeRequests = storeCounts?.total
       const { requests, inputs } = await api.stats()
       let result: SyncJson
       try {
@@ -247,6 +251,7 @@ async function session(o: ProvidersOptions, provider: Provider, run: number, ste
       o.log(
         `providers ${provider} run ${run + 1} ${step}: ${formatMs(measured.ms)}, ${requests} embedding requests (${inputs} inputs), ${storeRequests ?? '-'} store requests, ${formatBytes(measured.rss)}, store ${exact === true ? 'exact' : `INEXACT: ${exact}`}  (load ${o.load()})`,
       )
+      if (storeCounts) o.log(`  ${provider} ${step} store requests by route: ${JSON.stringify(storeCounts.byRoute)}`)
     }
   } finally {
     await Promise.all([store.close(), api.close()])

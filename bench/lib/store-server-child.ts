@@ -18,8 +18,7 @@ const server =
         indexes: [{ name: PINECONE_INDEX, dimension: Number(process.env.VECTORNATOR_BENCH_DIMENSION) }],
       })
 
-const requests = () =>
-  'stats' in server ? server.stats.requests : Object.values(server.requests).reduce((a, b) => a + b, 0)
+const byRoute = (): Record<string, number> => ({ ...('stats' in server ? server.stats.byRoute : server.requests) })
 
 /** Distinct document paths and records in a store (a collection, or a namespace of the index). */
 function contents(store: string): { paths: string[]; records: number } {
@@ -44,7 +43,9 @@ function contents(store: string): { paths: string[]; records: number } {
 process.send!({ type: 'ready', url: server.url, apiKey, index: PINECONE_INDEX })
 process.on('message', async (message: Message) => {
   if (message.type === 'stats') {
-    process.send!({ id: message.id, requests: requests(), ...(message.store ? contents(message.store) : {}) })
+    const routes = byRoute()
+    const requests = Object.values(routes).reduce((a, b) => a + b, 0)
+    process.send!({ id: message.id, requests, byRoute: routes, ...(message.store ? contents(message.store) : {}) })
   } else if (message.type === 'reset') {
     if ('stats' in server) {
       server.stats.requests = 0

@@ -6,6 +6,8 @@ export type OfflineStoreKind = 'qdrant' | 'pinecone'
 export interface StoreStats {
   /** Requests the server answered since the last reset. */
   requests: number
+  /** The same by `METHOD /route`. */
+  byRoute: Record<string, number>
   /** Distinct document paths in the store asked about. */
   paths?: string[]
   /** Its records (points, chunks). */
@@ -64,8 +66,8 @@ export async function startOfflineStore(kind: OfflineStoreKind, dimension: numbe
   return {
     ...ready,
     async stats(store) {
-      const { requests, paths, records } = await ask('stats', store)
-      return { requests, paths, records }
+      const { requests, byRoute, paths, records } = await ask('stats', store)
+      return { requests, byRoute, paths, records }
     },
     async reset() {
       await ask('reset')
