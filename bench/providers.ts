@@ -24,6 +24,7 @@ import { startPGliteServer } from './lib/pglite-server'
 import { startServer } from './lib/server'
 import { formatBytes, formatMs, formatRatio, median, spread } from './lib/stats'
 import { startOfflineStore } from './lib/store-server'
+import { cpuMs } from './lib/proc-cpu'
 import type { VectorsRow } from './vectors'
 import { RACY_MS } from '../src/core/scan/stat-cache'
 
@@ -54,6 +55,8 @@ type Step = 'first' | 'noop' | 'changed'
 interface Measure extends ChildRun {
   embeddingRequests: number
   inputs: number
+  /** CPU time of the store's server process during the step (NaN for the embedded LanceDB). */
+  storeCpuMs: number
   /** Requests the store answered; undefined where they cannot be counted. */
   storeRequests?: number
   /** Whether the store held exactly the corpus' documents after the step, and if not why. */
@@ -64,6 +67,8 @@ interface Measure extends ChildRun {
 /** A store for one run: the environment the CLI needs, what it holds, and its end. */
 interface Store {
   env: Record<string, string>
+  /** The server's process, when the store is one. */
+  pid?: number
   /** Requests since the last reset, where countable, and the same by route. */
   requests?: () => Promise<{ total: number; byRoute: Record<string, number> }>
   reset?: () => Promise<void>
@@ -75,13 +80,14 @@ interface Store {
 async function openStore(provider: Provider, dir: string): Promise<Store> {
   if (provider === 'chroma') {
     const chroma = await startChromaServer(join(dir, 'chroma'))
-    return { env: { CHROMA_URL: chroma.url }, close: chroma.close }
+    return { env: { CHROMA_URL: chroma.url }, pid: chroma.pid, close: chroma.close }
   }
   if (provider === 'lancedb') return { env: {}, close: async () => {} }
   if (provider === 'postgres') {
     const db = await startPGliteServer(join(dir, 'db'))
     return {
       env: { DATABASE_URL: db.url },
+      pid: db.pid,
       paths: async () =>
         (await db.query<{ path: string }>('SELECT DISTINCT path FROM vectornator.documents')).map(r => r.path),
       close: db.close,
@@ -94,6 +100,7 @@ async function openStore(provider: Provider, dir: string): Promise<Store> {
       : { PINECONE_API_KEY: store.apiKey, PINECONE_INDEX: store.index, PINECONE_CONTROLLER_HOST: store.url }
   return {
     env,
+    pid: store.pid,
     requests: async () => {
       const { requests, byRoute } = await store.stats()
       return { total: requests, byRoute }
@@ -213,7 +220,9 @@ async function session(o: ProvidersOptions, provider: Provider, run: number, ste
       await api.reset()
       await store.reset?.()
       const args = [o.cli, 'sync', '--json', '--root', root, '--provider', provider, '--metadata', 'file']
+      const cpuBefore = cpuMs(store.pid)
       const measured = await runNode(args, { cwd: root, env })
+      const storeCpuMs = cpuMs(store.pid) - cpuBefore
       const storeCounts = await store.requests?.()
       const storeRequests = storeCounts?.total
       const { requests, inputs } = await api.stats()
@@ -245,11 +254,12 @@ async function session(o: ProvidersOptions, provider: Provider, run: number, ste
         embeddingRequests: requests,
         inputs,
         storeRequests,
+        storeCpuMs,
         exact,
         load: loadavg()[0]!,
       })
       o.log(
-        `providers ${provider} run ${run + 1} ${step}: ${formatMs(measured.ms)}, ${requests} embedding requests (${inputs} inputs), ${storeRequests ?? '-'} store requests, ${formatBytes(measured.rss)}, store ${exact === true ? 'exact' : `INEXACT: ${exact}`}  (load ${o.load()})`,
+        `providers ${provider} run ${run + 1} ${step}: ${formatMs(measured.ms)}, ${requests} embedding requests (${inputs} inputs), ${storeRequests ?? '-'} store requests, store CPU ${formatMs(storeCpuMs)}, ${formatBytes(measured.rss)}, store ${exact === true ? 'exact' : `INEXACT: ${exact}`}  (load ${o.load()})`,
       )
       if (storeCounts) o.log(`  ${provider} ${step} store requests by route: ${JSON.stringify(storeCounts.byRoute)}`)
     }
@@ -326,7 +336,7 @@ export async function providersBench(o: ProvidersOptions): Promise<{ rows: Vecto
               ? `postgres ${formatMs(median(refs.filter(Boolean).map(m => m!.ms)))}`
               : '-',
         ratio: provider === 'postgres' || ratios.length === 0 ? '-' : formatRatio(median(ratios)),
-        perFile: `${med(m => m.embeddingRequests)} embedding requests, ${med(m => m.inputs)} inputs; store requests: ${storeRequests}`,
+        perFile: `${med(m => m.embeddingRequests)} embedding requests, ${med(m => m.inputs)} inputs; store requests: ${storeRequests}; store CPU ${formatMs(med(m => m.storeCpuMs))}`,
         rateLimited: '0',
         rss: formatBytes(med(m => m.rss)),
         goal: step === 'noop' ? 'store exact, 0 embedding requests' : 'store exact',
@@ -347,7 +357,9 @@ export async function providersBench(o: ProvidersOptions): Promise<{ rows: Vecto
       '  (`createQdrantServer`, `createPineconeServer`, no added latency): their figures are against those, not',
       '  the real services. Every run has fresh stores, embeddings server and pages; providers take turns run',
       `  by run; medians of ${o.runs} runs. The ratio is the median of each run's`,
-      "  figure over postgres's in the same run. Store requests are counted by the offline servers only. After",
+      "  figure over postgres's in the same run. Store requests are counted by the offline servers only; store",
+      "  CPU is the store server process's user + system time during the step (/proc; none for the embedded",
+      '  LanceDB, which runs inside the CLI). After',
       '  each step `vectornator verify --json` must find the state and the store agreeing on every page, and',
       '  where the bench can read the store (PGlite, the offline servers) its distinct paths must be the pages.',
       ...failures.map(f => `  - ${f}`),

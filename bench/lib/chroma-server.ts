@@ -1,12 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 
 export interface ChromaServer {
   url: string
-  /** Peak RSS of the server process so far, in bytes (from /proc; 0 where there is none). */
-  peakRss(): number
+  pid: number | undefined
   close(): Promise<void>
 }
 
@@ -44,18 +42,7 @@ export async function startChromaServer(dataDir: string): Promise<ChromaServer> 
     await close()
     throw error
   }
-  return { url, peakRss: () => peakRss(child.pid), close }
-}
-
-/** VmHWM of a process: the server's own high-water mark, read before it stops. */
-function peakRss(pid: number | undefined): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1]
-    return kb ? Number(kb) * 1024 : 0
-  } catch {
-    return 0
-  }
+  return { url, pid: child.pid, close }
 }
 
 async function heartbeat(url: string): Promise<boolean> {

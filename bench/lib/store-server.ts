@@ -19,6 +19,7 @@ export interface OfflineStore {
   apiKey: string
   /** The one index of the Pinecone server (made with the dimension asked for). */
   index: string
+  pid: number | undefined
   /** Requests so far, and with `store` (a collection or a namespace) what that store holds. */
   stats(store?: string): Promise<StoreStats>
   reset(): Promise<void>
@@ -65,6 +66,7 @@ export async function startOfflineStore(kind: OfflineStoreKind, dimension: numbe
   let closed = false
   return {
     ...ready,
+    pid: child.pid,
     async stats(store) {
       const { requests, byRoute, paths, records } = await ask('stats', store)
       return { requests, byRoute, paths, records }
