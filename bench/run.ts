@@ -8,6 +8,7 @@
  *
  *   npm run bench                         # everything (about 8 minutes on 2 cores)
  *   npm run bench -- --only noop,initial  # some scenarios: noop, initial, changed, git, large, limits, faults, vectors, embedded, retrieval
+ *   npm run bench -- --only providers     # chroma, lancedb, postgres, qdrant, pinecone over the whole corpus (only when asked for)
  *   npm run bench -- --generated          # the generated corpus even when tldr-pages is present
  *   npm run bench -- --no-build           # use dist/ as it is
  *   npm run bench -- --cli OTHER/cli.cjs --out /tmp/b.md   # measure another build (A/B)
@@ -28,6 +29,7 @@ import { type Corpus, prepareCorpus, writeLargeFile } from './lib/corpus'
 import { type BenchServer, startServer } from './lib/server'
 import { formatBytes, formatMs, formatRatio, markdownTable, median, spread } from './lib/stats'
 import { vectorsBench } from './vectors'
+import { providersBench } from './providers'
 import { retrievalRows, retrievalTable } from './retrieval'
 
 const REPO = resolve(import.meta.dirname, '..')
@@ -695,6 +697,19 @@ async function main(): Promise<void> {
       const vectors = await vectorsBench({ cli: CLI, corpus, tmp, runs: RUNS, latencyMs: LATENCY_MS, log, load })
       vectors.rows.forEach(addRow)
       notes.push(...vectors.notes)
+    }
+    if (only?.has('providers')) {
+      const providers = await providersBench({
+        cli: CLI,
+        corpus,
+        tmp,
+        runs: flags.runs ? RUNS : 2,
+        latencyMs: LATENCY_MS,
+        log,
+        load,
+      })
+      providers.rows.forEach(addRow)
+      notes.push(...providers.notes)
     }
     // Retrieval quality is not a time: its own table, as a note under the rows.
     if (want('retrieval')) {

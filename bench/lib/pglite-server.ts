@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path'
 export interface PGliteServer {
   /** `postgres://` URL of the socket server on 127.0.0.1. */
   url: string
+  /** The server process (its CPU time is the database's work). */
+  pid: number | undefined
   /** Runs one statement in the served database (not through the socket) and returns its rows. */
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>
   close(): Promise<void>
@@ -43,6 +45,7 @@ export async function startPGliteServer(dataDir: string): Promise<PGliteServer> 
   let closed = false
   return {
     url,
+    pid: child.pid,
     async query<T>(sql: string) {
       const answer = await ask('query', sql)
       if (answer.error) throw new Error(`${answer.error} (in: ${sql.trim().slice(0, 80)})`)
