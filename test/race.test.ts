@@ -1,13 +1,19 @@
-import { spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createOpenAIServer, type OpenAIServer } from '../src/testing'
-import { runCli, tsx, type CliRun } from './helpers/cli'
+import { runCli, type CliRun } from './helpers/cli'
 import { commit, createSandbox, git, isolateGitEnv, write, type Sandbox } from './helpers/git'
+import {
+  cloneOf,
+  holdFirstPush,
+  publishedState,
+  slowPushes,
+  stateDocs,
+  syncKilledWhenHeld,
+  treeOf,
+  until,
+} from './helpers/race'
 
 // Racing syncs as CI runs them: real clones of a real bare remote, real concurrent processes of
 // the command, the real SDK against the offline server. The guarantee checked is the outcome a
@@ -33,17 +39,6 @@ const env = () => ({
   GIT_CONFIG_NOSYSTEM: '1',
 })
 const cli = (cwd: string, ...args: string[]) => runCli([...args, '--include', 'docs/**/*.md'], { cwd, env: env() })
-const sha = (text: string | Buffer) => createHash('sha256').update(text).digest('hex')
-
-/** path → sha256 of the documents of a commit (what the store must hold after a sync of it). */
-function treeOf(repo: string, commitish: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const path of git(repo, ['ls-tree', '-r', '--name-only', commitish, '--', 'docs'])
-    .split('\n')
-    .filter(p => p.endsWith('.md')))
-    out[path] = sha(git(repo, ['show', `${commitish}:${path}`]))
-  return out
-}
 
 /** path → sha256 of what the store holds; a path stored twice fails the test. */
 async function storeDocs(storeId: string): Promise<Record<string, string>> {
@@ -57,24 +52,13 @@ async function storeDocs(storeId: string): Promise<Record<string, string>> {
   return docs
 }
 
-function publishedState(sandbox: Sandbox): {
-  sourceCommit?: string
-  files: Record<string, { hash: string; fileId: string }>
-  journal?: unknown[]
-} {
-  const key = git(sandbox.remote, ['ls-tree', '--name-only', 'vectornator-metadata']).trim()
-  return JSON.parse(git(sandbox.remote, ['show', `vectornator-metadata:${key}/metadata.json`]))
-}
-
 /** The store equals the commit's tree, the published state names that commit and describes the store exactly. */
 async function expectStoreIs(sandbox: Sandbox, storeId: string, repo: string, commitish: string): Promise<void> {
   const want = treeOf(repo, commitish)
   expect(await storeDocs(storeId)).toEqual(want)
   const state = publishedState(sandbox)
   expect(state.sourceCommit).toBe(git(repo, ['rev-parse', commitish]).trim())
-  expect(Object.fromEntries(Object.entries(state.files).map(([p, e]) => [p, e.hash.replace('sha256:', '')]))).toEqual(
-    want,
-  )
+  expect(stateDocs(state)).toEqual(want)
   expect(state.journal ?? []).toEqual([])
   // Nothing billed that nothing uses: every File object (this test's server holds one store) is attached.
   const attached = new Set(server.vectorStoreFiles(storeId).map(f => f.id))
@@ -101,18 +85,6 @@ async function seeded(): Promise<{ sandbox: Sandbox; storeId: string }> {
   const first = await cli(seed, 'sync', '--json')
   expect(first.code, first.stderr).toBe(0)
   return { sandbox, storeId: JSON.parse(first.stdout).storeId }
-}
-
-function slowPushes(sandbox: Sandbox): void {
-  const hook = join(sandbox.remote, 'hooks', 'pre-receive')
-  writeFileSync(hook, '#!/bin/sh\ncat >/dev/null\nsleep 1\nexit 0\n')
-  chmodSync(hook, 0o755)
-}
-
-/** A real clone of the remote as it is now (main checked out). */
-function cloneOf(sandbox: Sandbox, name: string): string {
-  git(sandbox.dir, ['clone', '-q', '-b', 'main', `file://${sandbox.remote}`, name])
-  return join(sandbox.dir, name)
 }
 
 const ok = (run: CliRun) => expect(run.code, run.stderr).toBe(0)
@@ -209,58 +181,6 @@ describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
     sandbox.cleanup()
   })
 
-  /**
-   * The remote holds the first push it receives (A's) until the test releases it. `order` says
-   * when the held push lands against B's sync: before B starts, between B's fetch and B's push
-   * (B's first push waits for it, then is refused), or never (B publishes first; the held push is
-   * released afterwards and refused).
-   */
-  function holdFirstPush(
-    sandbox: Sandbox,
-    order: 'before' | 'during' | 'never',
-  ): { held: string; left: string; release: () => void; landed: () => boolean } {
-    const dir = join(sandbox.dir, 'hold')
-    mkdirSync(dir)
-    writeFileSync(join(dir, 'hold'), '')
-    const base = git(sandbox.remote, ['rev-parse', 'vectornator-metadata']).trim()
-    const hook = join(sandbox.remote, 'hooks', 'pre-receive')
-    writeFileSync(
-      hook,
-      [
-        '#!/bin/sh',
-        'cat >/dev/null',
-        `D=${dir}`,
-        'if mv "$D/hold" "$D/holding" 2>/dev/null; then',
-        '  touch "$D/held"',
-        // Bounded: a test that fails before releasing it must not leave a push waiting forever.
-        '  i=0; while [ ! -e "$D/release" ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done',
-        '  touch "$D/left"',
-        '  exit 0',
-        'fi',
-        ...(order === 'during'
-          ? [
-              'touch "$D/release"',
-              `i=0; while [ "$(git rev-parse vectornator-metadata)" = "${base}" ] && [ $i -lt 2400 ]; do sleep 0.05; i=$((i+1)); done`,
-            ]
-          : []),
-        'exit 0',
-        '',
-      ].join('\n'),
-    )
-    chmodSync(hook, 0o755)
-    return {
-      held: join(dir, 'held'),
-      left: join(dir, 'left'),
-      release: () => writeFileSync(join(dir, 'release'), ''),
-      landed: () => git(sandbox.remote, ['rev-parse', 'vectornator-metadata']).trim() !== base,
-    }
-  }
-
-  const until = async (what: () => boolean) => {
-    for (let i = 0; i < 1200 && !what(); i++) await new Promise(r => setTimeout(r, 50))
-    expect(what()).toBe(true)
-  }
-
   for (const order of ['before', 'during', 'never'] as const) {
     const when = {
       before: 'before the other fetches',
@@ -283,30 +203,7 @@ describe('racing syncs on one state branch', { timeout: 240_000 }, () => {
       commit(b, 'b')
 
       // A syncs; once its push is held at the remote, A is killed (its git push lives on).
-      const killed = new Promise<number | null>(resolve => {
-        const child = spawn(
-          process.execPath,
-          [
-            '--import',
-            tsx,
-            fileURLToPath(new URL('../src/cli.ts', import.meta.url)),
-            'sync',
-            '--include',
-            'docs/**/*.md',
-          ],
-          { cwd: a, env: { ...process.env, ...env(), CI: '1', NO_COLOR: '1' }, stdio: 'ignore' },
-        )
-        const timer = setInterval(() => {
-          if (existsSync(push.held)) {
-            clearInterval(timer)
-            child.kill('SIGKILL')
-          }
-        }, 20)
-        child.on('close', code => {
-          clearInterval(timer)
-          resolve(code)
-        })
-      })
+      const killed = syncKilledWhenHeld(a, push, env(), ['--include', 'docs/**/*.md'])
       expect(await killed).not.toBe(0)
       if (order === 'before') {
         push.release()
