@@ -91,16 +91,18 @@ describe('postgres provider through the core', () => {
     expect(fail.stdout).toContain('FAIL  warp factor')
   })
 
-  it('is the default with no API key: the first run says where the store is, the second finds everything unchanged', async () => {
+  it('named with no API key, the embedded PGlite: the first run says where the store is, the second finds everything unchanged', async () => {
     const root = site()
-    const env = { OPENAI_API_KEY: undefined }
-    const first = await runCli(['sync', '--json', '--metadata', 'file'], { cwd: root, env })
+    // With no key LanceDB is the default embedded store: PGlite is the one named.
+    const env = { OPENAI_API_KEY: undefined, DATABASE_URL: undefined }
+    const pg = ['--metadata', 'file', '--provider', 'postgres']
+    const first = await runCli(['sync', '--json', ...pg], { cwd: root, env })
     expect(first.code, first.stderr).toBe(0)
     expect(JSON.parse(first.stdout).added).toHaveLength(3)
     expect(first.stderr).toMatch(/embedded store .*\.vectornator\/store.*vectornator search/)
-    const second = await runCli(['sync', '--json', '--metadata', 'file'], { cwd: root, env })
+    const second = await runCli(['sync', '--json', ...pg], { cwd: root, env })
     expect(JSON.parse(second.stdout)).toMatchObject({ added: [], unchanged: 3 })
-    const found = await runCli(['search', 'warp factor', '--json', '--metadata', 'file'], { cwd: root, env })
+    const found = await runCli(['search', 'warp factor', '--json', ...pg], { cwd: root, env })
     expect(JSON.parse(found.stdout)[0]).toMatchObject({ path: 'guide/config.md' })
   })
 })
