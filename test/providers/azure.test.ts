@@ -268,7 +268,8 @@ describe('azure settings', () => {
   })
 
   it('a missing endpoint or key is one line naming the variable, exit 2 (a usage error), no request', async () => {
-    const root = site()
+    // Two projects: two runs in one folder would take turns at its lock, and say so.
+    const [root, other] = [site(), site()]
     const sent = countRequests(server)
     const [noEndpoint, noKey] = await Promise.all([
       runCli(['sync', '--provider', 'azure', '--metadata', 'file'], {
@@ -276,7 +277,7 @@ describe('azure settings', () => {
         env: azureEnv({ AZURE_OPENAI_API_KEY: KEY }),
       }),
       runCli(['sync', '--provider', 'azure', '--metadata', 'file'], {
-        cwd: root,
+        cwd: other,
         env: azureEnv({ AZURE_OPENAI_ENDPOINT: server.azureEndpoint }),
       }),
     ])
