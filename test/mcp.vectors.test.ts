@@ -9,7 +9,7 @@ import {
   type PineconeServer,
   type QdrantServer,
 } from '../src/testing'
-import { createOpenAIEmbedder } from '../src/providers/postgres/embed'
+import { createOpenAIEmbedder } from '../src/providers/embedders/openai'
 import { cliPath, runCli, tsx } from './helpers/cli'
 import { commit, git, isolateGitEnv } from './helpers/git'
 import { makeTree } from './helpers/tree'

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createOpenAIServer } from '../src/testing'
 import { sync } from '../src'
 import { silentLogger } from '../src/lib/logger'
-import { parseResetDuration } from '../src/providers/openai/pacing'
+import { parseResetDuration } from '../src/providers/shared/rate-window'
 import { makeTree, pages } from './helpers/tree'
 
 describe('pacing to the real API limits', () => {

@@ -1,5 +1,5 @@
 import { badRequest, invalidType, invalidValue } from './errors'
-import type { Route } from './router'
+import { Reply, type Route } from './router'
 import { approxTokens, fnv1a, words } from './text'
 import { checkArray, onlyKnown, optionalInteger, optionalString, requireString } from './validate'
 
@@ -90,6 +90,7 @@ export const embeddingRoutes: Route[] = [
       if (format !== 'float' && format !== 'base64')
         throw invalidValue('encoding_format', `expected one of 'float', 'base64', but got '${format}' instead.`)
       const tokens = inputs.reduce((sum, i) => sum + i.tokens, 0)
+      const limitHeaders = ctx.limits?.admitEmbeddings(ctx.apiKey, model, tokens)
       const response: CreateEmbeddingResponse = {
         object: 'list',
         data: inputs.map(({ text }, index) => {
@@ -102,7 +103,7 @@ export const embeddingRoutes: Route[] = [
         model,
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       }
-      return response
+      return new Reply(response, 200, limitHeaders)
     },
   },
 ]

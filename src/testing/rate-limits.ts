@@ -12,6 +12,13 @@ export interface RateLimitOptions {
   attachRequestsPerMinute?: number
   /** Files attached per organization, over all stores. Spec, createFile: "2,000 attached files per minute". */
   attachedFilesPerMinute?: number
+  /**
+   * `POST /embeddings` per API key and model: requests (RPM) and input tokens (TPM) a minute.
+   * Defaults are usage tier 5's for text-embedding-3-small (10,000 RPM, 10,000,000 TPM); a lower
+   * tier (tier 1: 3,000 RPM, 1,000,000 TPM) is what a new account meets.
+   */
+  embeddingRequestsPerMinute?: number
+  embeddingTokensPerMinute?: number
 }
 
 export type ResolvedRateLimits = Required<RateLimitOptions>
@@ -21,6 +28,8 @@ export const DEFAULT_RATE_LIMITS: ResolvedRateLimits = {
   uploadsPerMinute: 1000,
   attachRequestsPerMinute: 300,
   attachedFilesPerMinute: 2000,
+  embeddingRequestsPerMinute: 10_000,
+  embeddingTokensPerMinute: 10_000_000,
 }
 
 /** Which request limit governs a route. GETs have none of these. */
@@ -116,6 +125,44 @@ export class RateLimiter {
       )
     }
     window.take(count, now)
+  }
+
+  /**
+   * Admits one embeddings request of `tokens` input tokens for a key and model, or throws the 429
+   * the API sends (its message names the limit, as the real one does: "on tokens per min (TPM)").
+   * Either way the answer carries both limits' headers, which is how a client learns to pace.
+   */
+  admitEmbeddings(key: string, model: string, tokens: number, now = Date.now()): Record<string, string> {
+    const requests = this.window(`embeddings:${key}:${model}:requests`, this.config.embeddingRequestsPerMinute)
+    const budget = this.window(`embeddings:${key}:${model}:tokens`, this.config.embeddingTokensPerMinute)
+    const headers = () => ({
+      'x-ratelimit-limit-requests': String(requests.limit),
+      'x-ratelimit-remaining-requests': String(requests.remaining(now)),
+      'x-ratelimit-reset-requests': formatDuration(requests.resetIn(now)),
+      'x-ratelimit-limit-tokens': String(budget.limit),
+      'x-ratelimit-remaining-tokens': String(budget.remaining(now)),
+      'x-ratelimit-reset-tokens': formatDuration(budget.resetIn(now)),
+    })
+    const refuse = (window: Window, type: 'requests' | 'tokens', cost: number, wait: number) => {
+      const what = type === 'requests' ? 'requests per min (RPM)' : 'tokens per min (TPM)'
+      // More than the whole limit can never pass: the API calls it too large rather than "try again".
+      const message =
+        cost > window.limit
+          ? `Request too large for ${model} on ${what}: Limit ${window.limit}, Requested ${cost}. The input or output tokens must be reduced in order to run successfully.`
+          : `Rate limit reached for ${model} on ${what}: Limit ${window.limit}, Used ${window.limit - window.remaining(now)}, Requested ${cost}. Please try again in ${formatDuration(wait)}.`
+      return new ApiError(429, message, {
+        type,
+        code: 'rate_limit_exceeded',
+        headers: { ...(cost > window.limit ? {} : retryAfter(wait)), ...headers() },
+      })
+    }
+    const waitRequests = requests.waitFor(1, now)
+    if (waitRequests > 0) throw refuse(requests, 'requests', 1, waitRequests)
+    const waitTokens = budget.waitFor(tokens, now)
+    if (waitTokens > 0) throw refuse(budget, 'tokens', tokens, waitTokens)
+    requests.take(1, now)
+    budget.take(tokens, now)
+    return headers()
   }
 
   /** The `x-ratelimit-*-requests` headers for the limit governing a route. */

@@ -13,6 +13,8 @@ import { apiHealth } from './health'
  * - Uploads (`POST /files`) keep that bound but make the attempts themselves: the SDK's retries are
  *   off for them and `again` makes all ROUNDS x (1 + maxRetries) attempts, so the provider knows
  *   which attempts may have made a File object (upload.ts).
+ * - Embedding requests (embedders/openai.ts) do the same: the SDK's retries off, every attempt
+ *   made by `again` through the embeddings pacing, ROUNDS x (1 + maxRetries) at most.
  * - A file the store itself failed (`last_error.code` `server_error`) is attached again in a new
  *   batch, ATTACH_ROUNDS attaches in all: a new request, not a resend, under the same bound.
  * - Nothing else sends a request again: the paced fetch under the SDK (pacing.ts) only holds

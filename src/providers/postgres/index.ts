@@ -1,5 +1,5 @@
 export { createPostgresProvider, createPostgresProvider as default, type PostgresProvider } from './provider'
-export { createOpenAIEmbedder, type OpenAIEmbedderOptions } from './embed'
+export { createOpenAIEmbedder, type OpenAIEmbedderOptions } from '../embedders/openai'
 export {
   resolvePostgresOptions,
   type Embedder,

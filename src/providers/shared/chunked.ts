@@ -9,7 +9,8 @@ import { UsageError } from '../../lib/errors'
 import type { Embedder, FileMetadata, UploadResult } from '../types'
 import { chunkText, DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, type Chunk } from '../postgres/chunk'
 import { checkAttributes, POSTGRES_LIMITS, RefusedError, withIdentity } from '../postgres/documents'
-import { createOpenAIEmbedder, embedTexts } from '../postgres/embed'
+import { embedTexts } from '../postgres/embed'
+import { createOpenAIEmbedder } from '../embedders/openai'
 import { CHUNKER_VERSION } from '../postgres/options'
 
 export { RefusedError }
