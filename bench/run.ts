@@ -18,6 +18,7 @@ import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, s
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { deflateSync } from 'node:zlib'
 import { DEFAULT_RATE_LIMITS, type OpenAIServerOptions } from '../src/testing/index'
 import { DEFAULT_CONCURRENCY } from '../src/core/options/options'
 import { RACY_MS } from '../src/core/scan/stat-cache'
@@ -51,6 +52,7 @@ const { values: flags } = parseArgs({
     out: { type: 'string' },
     cli: { type: 'string' },
     scale: { type: 'boolean' },
+    'scale-files': { type: 'string' },
   },
 })
 const DIST = join(REPO, 'dist')
@@ -559,19 +561,25 @@ async function rateLimited(corpus: Corpus): Promise<void> {
  */
 async function scale(tmp: string): Promise<void> {
   const root = join(tmp, 'scale')
-  const corpus = generateScaleCorpus(root, 100_000)
+  const corpus = generateScaleCorpus(root, Number(flags['scale-files'] ?? 100_000))
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...args], {
       cwd: root,
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     })
   git('init', '-q')
+  // No automatic gc (git would start one in the background after this commit), and the corpus
+  // packed: what the syncs write is what grows.
+  git('config', 'gc.auto', '0')
   git('add', '-A')
   git('commit', '-q', '-m', 'corpus')
+  git('gc', '-q')
   const server = await freshServer({ latencyMs: 0 })
   const args = ['--metadata', 'git-branch', '--no-push']
+  const growth = repositoryGrowth(root)
   const initial = await cliSync(root, server, args)
   log(`scale initial: ${formatMs(initial.ms)}, ${formatBytes(initial.rss)}  (load ${load()})`)
+  const initialGrowth = growth()
   addRow({
     scenario: `Scale: initial sync, ${corpus.files.toLocaleString('en')} files, git-branch state`,
     median: formatMs(initial.ms),
@@ -608,7 +616,25 @@ async function scale(tmp: string): Promise<void> {
     'scale',
   )
   await server.reset()
+  const changedGrowth = repositoryGrowth(root)
   const changed = await cliSync(root, server, args)
+  for (const [what, grown] of [
+    ['initial sync', initialGrowth],
+    ['1% changed', changedGrowth()],
+  ] as const) {
+    log(`scale git growth, ${what}: ${formatBytes(grown.bytes)} for a state of ${formatBytes(grown.state)} compressed`)
+    addRow({
+      scenario: `Scale: repository growth, ${what}, ${corpus.files.toLocaleString('en')} files, git-branch state`,
+      median: formatBytes(grown.bytes),
+      reference: `state ${formatBytes(grown.state)} compressed`,
+      ratio: formatRatio(grown.bytes / grown.state),
+      perFile: '-',
+      rateLimited: '-',
+      rss: '-',
+      goal: '< 2x the state compressed',
+      met: [['growth', grown.bytes < 2 * grown.state]],
+    })
+  }
   addRow({
     scenario: `Scale: 1% changed (${changed.result!.updated.length} files)`,
     median: formatMs(changed.ms),
@@ -620,6 +646,34 @@ async function scale(tmp: string): Promise<void> {
     goal: '< 400 MB',
     met: [['RSS', changed.rss < 400 * MB]],
   })
+}
+
+/**
+ * What a sync adds to the repository: the object database before and after (loose objects and
+ * packs), against the state it leaves, compressed as git stores a blob (zlib).
+ */
+function repositoryGrowth(root: string): () => { bytes: number; state: number } {
+  // Bytes of every object file and pack (count-objects reports disk blocks, 4 KiB for the smallest tree).
+  const objects = () => {
+    const dir = join(root, '.git', 'objects')
+    let bytes = 0
+    for (const sub of readdirSync(dir)) {
+      if (!/^[0-9a-f]{2}$|^pack$/.test(sub)) continue
+      for (const name of readdirSync(join(dir, sub))) bytes += statSync(join(dir, sub, name)).size
+    }
+    return bytes
+  }
+  const before = objects()
+  return () => {
+    const ref = execFileSync('git', ['for-each-ref', '--format=%(refname)', 'refs/heads/vectornator-metadata'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim()
+    const tree = execFileSync('git', ['ls-tree', '-r', '--name-only', ref], { cwd: root, encoding: 'utf8' })
+    const path = tree.split('\n').find(line => line.endsWith('metadata.json'))!
+    const text = execFileSync('git', ['cat-file', 'blob', `${ref}:${path}`], { cwd: root, maxBuffer: 2 ** 30 })
+    return { bytes: objects() - before, state: deflateSync(text).length }
+  }
 }
 
 /** The faults of the hostile-input row: 15% of answers a server error, 10% a rate limit (retry after 20 ms). */

@@ -150,30 +150,80 @@ describe('git-branch state store', () => {
     await store.finish(loaded, { message: 'nothing', changed: false })
     expect(tip(repo)).toBe(before)
 
-    // A checkpoint whose change the sync undid: the branch goes back to where it was.
+    // A checkpoint whose change the sync undid: the branch never moved, and stays where it was.
     await store.load()
     await store.save(stateOf({ 'a.md': 'f1', 'tmp.md': 'f2' }))
-    expect(tip(repo)).not.toBe(before)
+    expect(tip(repo)).toBe(before)
     await store.finish(loaded, { message: 'nothing', changed: false })
     expect(tip(repo)).toBe(before)
     expect(tip(sandbox.remote)).toBe(before)
   })
 
   gitTest(
-    'leaves the last checkpoint on the local branch after a crash, and resumes from it',
+    'keeps checkpoints out of the repository: a sync of many checkpoints adds one state blob',
+    async ({ sandbox, open }) => {
+      const repo = sandbox.clone('a')
+      const objects = () => git(repo, ['count-objects', '-v']).match(/^count: (\d+)/m)![1]
+      const store = open(repo)
+      await store.load()
+      const before = Number(objects())
+      for (let i = 0; i < 20; i++) await store.save(stateOf({ 'a.md': 'f1', [`c${i}.md`]: `g${i}` }))
+      // Twenty whole states saved, not one object written for them.
+      expect(Number(objects())).toBe(before)
+      await store.finish(stateOf({ 'a.md': 'f1', 'c19.md': 'g19' }), { message: 'sync: 2 added', changed: true })
+      // The state's blob, its key's tree, the root tree and the commit.
+      expect(Number(objects())).toBe(before + 4)
+      expect(git(repo, ['reflog', 'show', '--format=%gs', REF]).trim().split('\n')).toHaveLength(1)
+    },
+  )
+
+  gitTest(
+    'keeps the last checkpoint in the git directory after a crash, and resumes from it even when nothing else changes',
     async ({ sandbox, open }) => {
       const repo = sandbox.clone('a')
       await sync(open(repo), stateOf({ 'a.md': 'f1' }))
+      const published = tip(repo)
       const crashed = open(repo)
       await crashed.load()
       await crashed.save(stateOf({ 'a.md': 'f1', 'b.md': 'f2' }))
       await crashed.close() // no finish: the process died
-      expect(ids(stored(repo, 'docs-openai'))).toEqual({ 'a.md': 'f1', 'b.md': 'f2' })
+      // The branch holds what was published; the checkpoint waits on this machine.
+      expect(tip(repo)).toBe(published)
+      expect(ids(stored(repo, 'docs-openai'))).toEqual({ 'a.md': 'f1' })
 
       const next = open(repo)
-      expect(ids(await next.load())).toEqual({ 'a.md': 'f1', 'b.md': 'f2' })
-      await next.finish(stateOf({ 'a.md': 'f1', 'b.md': 'f2' }), { message: 'resumed', changed: true })
+      expect(await next.storedIdentity!()).toBeUndefined() // no "nothing changed" shortcut past it
+      const resumed = (await next.load())!
+      expect(ids(resumed)).toEqual({ 'a.md': 'f1', 'b.md': 'f2' })
+      // A run that changes nothing more still publishes what the killed one did.
+      await next.finish(resumed, { message: 'resumed', changed: false })
+      expect(ids(stored(repo, 'docs-openai'))).toEqual({ 'a.md': 'f1', 'b.md': 'f2' })
       expect(tip(sandbox.remote)).toBe(tip(repo))
+      await next.close()
+      // Resumed once: the run after starts from the branch.
+      const after = open(repo)
+      expect(ids(await after.load())).toEqual({ 'a.md': 'f1', 'b.md': 'f2' })
+      expect(await after.storedIdentity!()).toBeDefined()
+    },
+  )
+
+  gitTest(
+    "ignores a killed sync's checkpoint once the branch holds another state for the key",
+    async ({ sandbox, open }) => {
+      const a = sandbox.clone('a')
+      const b = sandbox.clone('b')
+      await sync(open(a), stateOf({ 'a.md': 'f1' }))
+      const crashed = open(a)
+      await crashed.load()
+      await crashed.save(stateOf({ 'a.md': 'f1', 'stale.md': 'f2' }))
+      await crashed.close()
+      // Another machine publishes a newer state of the same key.
+      const other = open(b)
+      await other.load()
+      await other.finish(stateOf({ 'a.md': 'f9' }), { message: 'elsewhere', changed: true })
+      await other.close()
+      // The checkpoint was made on a state the branch no longer holds: the published one is read.
+      expect(ids(await open(a).load())).toEqual({ 'a.md': 'f9' })
     },
   )
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { UsageError } from '../../lib/errors'
 import { silentLogger, type Logger } from '../../lib/logger'
@@ -11,6 +12,7 @@ import { parseState } from './json'
 import { encodeKey, STATE_FILE } from './git/key'
 import { readBlobText, RefMovedError, updateRef } from './git/objects'
 import { BranchWriter } from './git/writer'
+import { CheckpointFile } from './git/checkpoint'
 import { fetchBranch, pickNewer } from './git/remote'
 import { checkBranchAndRemote, checkWritable, inspectRepo, type RepoInfo } from './git/repo'
 
@@ -54,9 +56,10 @@ export interface GitBranchStore extends StateStore {
  * repository, written with plumbing only: the user's HEAD, index, work tree, stash and config are
  * never read for writing nor changed.
  *
- * Every commit of a sync has the commit the sync started from as parent, and the local branch is
- * moved with a compare-and-swap, so checkpoints replace each other and a sync ends as one commit.
- * A crash leaves the last checkpoint on the local branch, where the next sync starts.
+ * A sync ends as one commit whose parent is the commit it started from, the local branch moved
+ * with a compare-and-swap. Its checkpoints go to a file in the git directory (git/checkpoint.ts),
+ * not into the branch; a sync killed before its end leaves its last one there, and the next load
+ * starts from it while the branch still holds the state it was built on.
  */
 export function createGitBranchStore(options: GitBranchStoreOptions): GitBranchStore {
   return new GitBranchStateStore(options)
@@ -86,6 +89,7 @@ class GitBranchStateStore implements GitBranchStore {
   private finished?: string
   private readonly writer: BranchWriter
   private readonly checkpoints = new CoalescingWriter<SyncState>(state => this.checkpoint(state))
+  private readonly saved: CheckpointFile
 
   constructor(options: GitBranchStoreOptions) {
     if (!options.cwd) throw new UsageError('the git-branch state needs a cwd')
@@ -111,6 +115,9 @@ class GitBranchStateStore implements GitBranchStore {
       identityEnv: async () => (await this.info()).identityEnv,
       scratchDir: async () => join((await this.info()).commonDir, 'vectornator'),
     })
+    this.saved = new CheckpointFile(async () =>
+      join((await this.info()).commonDir, 'vectornator', 'checkpoints', encodeKey(this.branch), this.dir),
+    )
   }
 
   /**
@@ -183,14 +190,22 @@ class GitBranchStateStore implements GitBranchStore {
     const session = this.identified ?? (await this.begin())
     this.identified = undefined
     await writable
-    if (!session.baseBlob) return undefined
-    const text = await readBlobText(this.cwd, session.baseBlob)
+    const resumed = await this.resumable(session)
+    if (!session.baseBlob && !resumed) return undefined
+    const text = resumed ? readFileSync(resumed, 'utf8') : await readBlobText(this.cwd, session.baseBlob!)
     session.loadedBlob = session.baseBlob
+    session.resumed = Boolean(resumed)
     session.baseState = parseState(
       text,
-      `${session.base === session.local ? this.localRef : this.trackingRef}:${this.path}`,
+      resumed ?? `${session.base === session.local ? this.localRef : this.trackingRef}:${this.path}`,
     )
     return session.baseState
+  }
+
+  /** The file of a killed sync's last checkpoint, when it was built on the state the branch still holds. */
+  private async resumable(session: Session): Promise<string | undefined> {
+    const found = await this.saved.find()
+    return found && found.baseBlob === session.baseBlob ? found.file : undefined
   }
 
   async storedIdentity(): Promise<string | undefined> {
@@ -199,6 +214,8 @@ class GitBranchStateStore implements GitBranchStore {
     const repo = await this.info()
     // Commits waiting to be pushed: even a sync that changes nothing publishes them.
     if (this.push && repo.remote && session.unpushed) return undefined
+    // A killed sync's checkpoint to resume from: not the state the branch holds.
+    if (await this.resumable(session)) return undefined
     return session.baseBlob
   }
 
@@ -239,9 +256,8 @@ class GitBranchStateStore implements GitBranchStore {
    */
   private async checkpoint(state: SyncState): Promise<void> {
     const session = await this.current()
-    const blob = await this.writer.writeState(state)
-    if (blob === (session.written ?? session.loadedBlob)) return
-    await this.writer.commitLocal(session, blob, `vectornator: checkpoint of ${this.key}`)
+    await this.writable()
+    await this.saved.save(state, session.baseBlob)
   }
 
   async finish(state: SyncState, options: FinishOptions): Promise<void> {
@@ -251,8 +267,11 @@ class GitBranchStateStore implements GitBranchStore {
     const blob = await this.writer.writeState(state)
     // Nothing changed and nothing was written: the branch keeps the state as it is, even when its
     // text differs from ours only in form (indented or reordered by hand, by another tool).
+    // A state resumed from a killed sync's checkpoint is not on the branch yet, changed or not.
     const unchanged =
-      !options.changed && (blob === session.loadedBlob || (!session.written && session.loadedBlob !== undefined))
+      !options.changed &&
+      !session.resumed &&
+      (blob === session.loadedBlob || (!session.written && session.loadedBlob !== undefined))
     if (unchanged && session.written && !session.rebased) {
       try {
         await updateRef(
@@ -274,6 +293,9 @@ class GitBranchStateStore implements GitBranchStore {
       await this.writer.commitLocal(session, blob, options.message)
       session.unpushed = true
     }
+    // The local branch holds this state now: nothing to resume from.
+    await this.saved.drop()
+    session.resumed = false
     if (this.push && repo.remote && session.unpushed) await this.publish(session, repo.remote, options)
     // What the branch holds: this sync's last state, or the one another sync published.
     this.finished = session.written ?? session.baseBlob

@@ -21,6 +21,8 @@ export interface Session {
   written?: string
   /** Another writer's commit became `base` during the sync. */
   rebased: boolean
+  /** The state was loaded from a killed sync's checkpoint file, which the branch does not hold yet. */
+  resumed?: boolean
   /** The local branch holds commits the remote lacks. */
   unpushed: boolean
 }
