@@ -67,18 +67,20 @@ describe('OpenAI embeddings paced to the rate limits', () => {
     expect(server.stats.rateLimited).toBe(1)
   })
 
-  it('learns the limit from a first request of one text, then sends requests of at most half of it', async () => {
+  it('cuts its requests to half the limit once a refusal says one is larger than the whole limit', async () => {
     const server = await limited(2000, 1000)
-    const input = texts(40, 400) // 4,000 tokens, which would go as one request
+    const input = texts(40, 400) // 4,000 tokens: a small first request, but twice this account's minute
     const expected = await createOpenAIEmbedder({ apiKey: 'test', baseURL: (await unlimited()).url, dimensions: 8 })(
       input,
     )
     const embed = createOpenAIEmbedder({ apiKey: 'test', baseURL: server.url, dimensions: 8 })
     // In order, as if sent at once: the vectors an unlimited server gives.
     expect(await embed(input)).toEqual(expected)
-    // Not one request of 40 (4,000 tokens, refused as too large): one text, then 39 in requests of 1,000 tokens.
-    expect(server.stats.rateLimited).toBe(0)
-    expect(server.stats.byRoute['POST /embeddings']).toBe(1 + 4)
+    // The request of 40 was refused as too large ("Request too large ... on tokens per min"); then
+    // requests of at most half the limit: 5 texts while a token is taken for 2 characters (no answer
+    // has said how many there are), then 10 (1,000 tokens) once one has: 5, 10, 10, 10, 5.
+    expect(server.stats.rateLimited).toBe(1)
+    expect(server.stats.byRoute['POST /embeddings']).toBe(1 + 5)
   })
 })
 
@@ -90,19 +92,19 @@ async function unlimited(): Promise<OpenAIServer> {
 
 describe('a sync with OpenAI embeddings under a tokens-per-minute limit', () => {
   it('stores every page of a corpus four times the limit, from the CLI, with no request refused', async () => {
-    const server = await limited(8000, 1000)
+    const server = await limited(25_000, 1000)
     const pages = Object.fromEntries(
-      texts(60, 2000).map((text, i) => [`docs/page-${i}.md`, `# Page ${i}\n\n${text}\n`]),
+      texts(200, 2000).map((text, i) => [`docs/page-${i}.md`, `# Page ${i}\n\n${text}\n`]),
     )
     const root = makeTree(pages)
     roots.push(root)
     const chars = Object.values(pages).reduce((sum, text) => sum + text.length, 0)
-    expect(chars / 4).toBeGreaterThan(3 * 8000)
+    expect(chars / 4).toBeGreaterThan(4 * 25_000)
     const env = { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.url }
     const run = await runCli(['sync', '--provider', 'lancedb', '--json', '--metadata', 'file'], { cwd: root, env })
     expect(run.code, run.stderr).toBe(0)
     expect(JSON.parse(run.stdout)).toMatchObject({ failed: [] })
-    expect(JSON.parse(run.stdout).added).toHaveLength(60)
+    expect(JSON.parse(run.stdout).added).toHaveLength(200)
     expect(server.stats.rateLimited).toBe(0)
     const found = await runCli(['search', 'page 42', '--provider', 'lancedb', '--json', '--metadata', 'file'], {
       cwd: root,
@@ -149,14 +151,14 @@ describe('createOpenAIEmbedder', () => {
   })
   afterAll(() => new Promise<void>(resolve => server.close(() => resolve())))
 
-  it('sends one text first, then 2,048 per request, keeps their order, and names itself', async () => {
+  it('batches inputs at 2,048 per request, keeps their order, and names itself', async () => {
     const embed = createOpenAIEmbedder({ apiKey: 'test', baseURL, dimensions: 256 })
     expect([embed.id, embed.dimensions]).toEqual(['openai:text-embedding-3-small@256', 256])
     expect(createOpenAIEmbedder({ apiKey: 'test', baseURL, model: 'text-embedding-3-large' }).dimensions).toBe(3072)
     requests.length = 0
     const texts = Array.from({ length: 2100 }, (_, i) => 'x'.repeat(i % 7))
     const vectors = await embed(texts)
-    expect(requests.map(r => r.input.length)).toEqual([1, 2048, 51])
+    expect(requests.map(r => r.input.length)).toEqual([2048, 52])
     expect(requests[0]).toMatchObject({ model: 'text-embedding-3-small', dimensions: 256 })
     expect(vectors.map(v => v[0])).toEqual(texts.map(t => Math.max(t.length, t ? 0 : 1))) // '' is sent as ' '
     expect(await embed([])).toEqual([])

@@ -1,5 +1,6 @@
 import { chmodSync } from 'node:fs'
 import { join } from 'node:path'
+import { deflateSync } from 'node:zlib'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { UsageError } from '../../src/lib/errors'
 import {
@@ -174,6 +175,37 @@ describe('git-branch state store', () => {
       // The state's blob, its key's tree, the root tree and the commit.
       expect(Number(objects())).toBe(before + 4)
       expect(git(repo, ['reflog', 'show', '--format=%gs', REF]).trim().split('\n')).toHaveLength(1)
+    },
+  )
+
+  gitTest(
+    'packs what a sync wrote: a state committed twice (published, then without its removals) grows the repository by about one compressed state',
+    async ({ sandbox, open }) => {
+      const repo = sandbox.clone('a')
+      const bytes = () => {
+        const out = git(repo, ['count-objects', '-v'])
+        const kib = (name: string) => Number(new RegExp(`^${name}: (\\d+)`, 'm').exec(out)![1])
+        return { loose: Number(/^count: (\d+)/m.exec(out)![1]), total: (kib('size') + kib('size-pack')) * 1024 }
+      }
+      const files = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`docs/page-${i}.md`, `file-${i}`]))
+      const before = bytes()
+      const store = open(repo)
+      await store.load()
+      const published = stateOf(files)
+      published.journal = [{ op: 'delete', path: 'docs/old.md', fileId: 'file-old', at: '2024-01-01T00:00:00.000Z' }]
+      await store.finish(published, { message: 'sync: 3000 added', changed: true })
+      const cleaned = stateOf(files)
+      await store.finish(cleaned, { message: 'vectornator: removed 1 replaced document', changed: true })
+      await store.close()
+      const after = bytes()
+      // Nothing left loose, and both states readable.
+      expect(after.loose).toBe(before.loose)
+      expect(ids(stored(repo, 'docs-openai'))).toEqual(files)
+      expect(JSON.parse(git(repo, ['show', `${REF}~1:docs-openai/metadata.json`])).journal).toHaveLength(1)
+      // One state compressed as zlib's default does, give or take the delta and the commits
+      // (two loose states would be about 2.4 times it: git writes loose objects at level 1).
+      const compressed = deflateSync(`${JSON.stringify(cleaned, null, 2)}\n`).length
+      expect(after.total - before.total).toBeLessThan(1.3 * compressed)
     },
   )
 

@@ -10,7 +10,7 @@ import type { Session } from './git/session'
 import { gitErrorLine, resolveName, resolveNames } from '../git/exec'
 import { parseState } from './json'
 import { encodeKey, STATE_FILE } from './git/key'
-import { readBlobText, RefMovedError, updateRef } from './git/objects'
+import { packObjects, readBlobText, RefMovedError, updateRef } from './git/objects'
 import { BranchWriter } from './git/writer'
 import { CheckpointFile } from './git/checkpoint'
 import { fetchBranch, pickNewer } from './git/remote'
@@ -357,8 +357,21 @@ class GitBranchStateStore implements GitBranchStore {
 
   async close(): Promise<void> {
     await this.checkpoints.idle()
+    await this.pack()
     this.session = undefined
     this.identified = undefined
+  }
+
+  /** The objects this sync wrote, packed together: the repository grows by about one compressed state a sync. */
+  private async pack(): Promise<void> {
+    const oids = this.writer.created.splice(0)
+    if (oids.length === 0) return
+    try {
+      await packObjects(this.cwd, join((await this.info()).commonDir, 'objects'), oids)
+    } catch (error) {
+      // Loose objects are as good, only larger: never a reason to fail a sync.
+      this.logger.debug(`could not pack the state's objects: ${gitErrorLine(error)}`)
+    }
   }
 
   async history(limit?: number): Promise<StateCommit[]> {

@@ -30,6 +30,12 @@ const MAX_INPUTS_PER_REQUEST = 2048
 const MAX_TOKENS_PER_REQUEST = 270_000
 /** Tokens per character assumed until an answer reports `usage`: cautious, as for text that tokenises badly. */
 const UNKNOWN_TOKENS_PER_CHAR = 0.5
+/**
+ * The first request of an embedder carries at most this many tokens (estimated): far below any
+ * paid account's limit (tier 1: 1,000,000 a minute), so its answer says the limits before a full
+ * request (up to 300,000 tokens) is sent, and a small sync still goes as one request.
+ */
+const FIRST_REQUEST_TOKENS = 20_000
 /** A request is kept to this share of a tokens-per-minute limit, so one request never needs a whole window. */
 const SHARE_OF_TOKEN_LIMIT = 0.5
 
@@ -45,7 +51,7 @@ export interface OpenAIEmbedder extends Embedder {
  * until the retries give up. Tokens are estimated from the characters before a send (at the
  * highest rate of tokens per character seen so far) and charged as `usage` reports. A request that
  * fails transiently is sent again through the same pacing, at most `maxSends` times. The first
- * request of an embedder carries one text, so the limits are known before a full one goes.
+ * request of an embedder is small, so the limits are known before a full one goes.
  */
 export function createOpenAIEmbedder(options: OpenAIEmbedderOptions = {}): OpenAIEmbedder {
   const model = options.model ?? 'text-embedding-3-small'
@@ -80,8 +86,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions = {}): OpenA
   const charsOf = (batch: string[]) => batch.reduce((sum, text) => sum + Math.max(1, text.length), 0)
 
   /** The next request's texts: as many as fit the API's limits and half the tokens-per-minute limit. */
-  const nextBatch = (texts: string[], from: number): string[] => {
-    const bound = maxChars()
+  const nextBatch = (texts: string[], from: number, bound = maxChars()): string[] => {
     let chars = 0
     let end = from
     while (end < texts.length && end - from < MAX_INPUTS_PER_REQUEST) {
@@ -145,9 +150,9 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions = {}): OpenA
     )
   }
 
-  // The first request carries one text: its answer says the limits before a full request goes
-  // (one of 300,000 tokens against a lower limit would only be refused), and the calls that
-  // start meanwhile wait for it.
+  // The first request is small (FIRST_REQUEST_TOKENS): its answer says the limits before a full
+  // request goes (one of 300,000 tokens against a lower limit would only be refused), and the
+  // calls that start meanwhile wait for it.
   let first: Promise<unknown> | undefined
   const embed = async (texts: string[]): Promise<number[][]> => {
     const out: number[][] = []
@@ -155,7 +160,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions = {}): OpenA
       let batch: string[]
       let vectors: number[][] | undefined
       if (!first) {
-        batch = texts.slice(from, from + 1)
+        batch = nextBatch(texts, from, Math.min(maxChars(), FIRST_REQUEST_TOKENS / tokensPerChar()))
         const probe = send(batch)
         first = probe.catch(() => {})
         vectors = await probe

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { git } from '../../git/exec'
 
 /** One entry of a tree, as `ls-tree` prints it and `mktree` reads it. */
@@ -92,4 +94,18 @@ export async function updateRef(
 /** Points `ref` at `oid` whatever it held (for remote-tracking refs, which mirror the remote). */
 export async function forceRef(cwd: string, ref: string, oid: string, reason: string): Promise<void> {
   await git(cwd, ['update-ref', '-m', reason, '--stdin'], { input: `start\nupdate ${ref} ${oid}\nprepare\ncommit\n` })
+}
+
+/**
+ * Moves the loose objects among `oids` into one new pack, then drops loose copies that a pack holds
+ * (`prune-packed` removes only those, which is what `git gc` does). Git writes each object loose
+ * and whole; a sync that replaced documents commits its state twice (published, then without the
+ * removal list), two states that share almost every line, which a pack stores as one and a delta.
+ * Objects already packed are left where they are, so a sync that wrote nothing new packs nothing.
+ */
+export async function packObjects(cwd: string, objectsDir: string, oids: string[]): Promise<void> {
+  const loose = [...new Set(oids)].filter(oid => existsSync(join(objectsDir, oid.slice(0, 2), oid.slice(2))))
+  if (loose.length === 0) return
+  await git(cwd, ['pack-objects', '-q', join(objectsDir, 'pack', 'pack')], { input: `${loose.join('\n')}\n` })
+  await git(cwd, ['prune-packed', '-q'])
 }

@@ -41,7 +41,9 @@ let scratchFiles = 0
 export class BranchWriter {
   private readonly dir: string
   private readonly path: string
-  /** The trees of `base`, read once per base: checkpoints only swap this key's file in them. */
+  /** Every object this writer made (state blobs, trees, commits), for packing them at the end (objects.ts packObjects). */
+  readonly created: string[] = []
+  /** The trees of `base`, read once per base: commits only swap this key's file in them. */
   private trees?: { base?: string; root: TreeEntry[]; dir: TreeEntry[] }
 
   constructor(private readonly options: BranchWriterOptions) {
@@ -64,7 +66,9 @@ export class BranchWriter {
     try {
       mkdirSync(dir, { recursive: true })
       writeStateFile(state, file)
-      return await writeBlobFrom(this.options.cwd, file)
+      const blob = await writeBlobFrom(this.options.cwd, file)
+      this.created.push(blob)
+      return blob
     } finally {
       rmSync(file, { force: true })
     }
@@ -133,6 +137,8 @@ export class BranchWriter {
     const trailer = `Vectornator-Key: ${this.options.key.replace(/\s+/g, ' ')}`
     // Trailers go together in the last paragraph, where `git interpret-trailers` finds them.
     const body = /\n\n[\w-]+: [^\n]+$/.test(message) ? `${message}\n${trailer}` : `${message}\n\n${trailer}`
-    return writeCommit(this.options.cwd, root, base, body, await this.options.identityEnv())
+    const commit = await writeCommit(this.options.cwd, root, base, body, await this.options.identityEnv())
+    this.created.push(dir, root, commit)
+    return commit
   }
 }
