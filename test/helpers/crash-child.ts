@@ -1,18 +1,22 @@
 /**
  * A sync run in a child process so a test can kill it with SIGKILL at a chosen moment.
  * Env: CRASH_ROOT (the documents), CRASH_BASE_URL (the offline server, or a proxy in front of it),
- * CRASH_CONCURRENCY. It uses the real core, the real SDK and the real file state store; the store is
- * only wrapped to announce each save on stdout (`save <n>`, and `finish` for the last write), so
+ * CRASH_CONCURRENCY, CRASH_METADATA (`file`, or `git-branch` in a repository, with CRASH_STATE_KEY). It uses the real
+ * core, the real SDK and the real state store; the store is only wrapped to announce each save on stdout (`save <n>`, and `finish` for the last write), so
  * the parent can kill it mid-save.
  * Prints `start` right before the sync and `done <json>` after it.
  */
 import { join } from 'node:path'
 import { sync } from '../../src'
 import { createFileStore } from '../../src/core/state/file'
+import { createGitBranchStore } from '../../src/core/state/git-branch'
 import type { StateStore } from '../../src/core/state/types'
 
 const root = process.env.CRASH_ROOT!
-const inner = createFileStore({ path: join(root, '.vectornator', 'metadata.json'), root })
+const inner: StateStore =
+  process.env.CRASH_METADATA === 'git-branch'
+    ? createGitBranchStore({ cwd: root, key: process.env.CRASH_STATE_KEY! })
+    : createFileStore({ path: join(root, '.vectornator', 'metadata.json'), root })
 let saves = 0
 const store: StateStore = {
   kind: inner.kind,
@@ -27,6 +31,7 @@ const store: StateStore = {
     return inner.finish(state, options)
   },
   close: () => inner.close(),
+  lockFile: inner.lockFile && (() => inner.lockFile!()),
 }
 const quiet = { info() {}, warn() {}, error() {}, debug() {} }
 

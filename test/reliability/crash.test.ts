@@ -1,9 +1,22 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sync } from '../../src'
 import { silentLogger } from '../../src/lib/logger'
 import { createOpenAIServer, type OpenAIServer } from '../../src/testing'
 import { makeTree, writeTree } from '../helpers/tree'
-import { describeTrigger, expectConverged, KillProxy, type KillTrigger, prng, readState, runChild } from './helpers'
+import {
+  CRASH_STATE_KEY,
+  describeTrigger,
+  expectConverged,
+  KillProxy,
+  type KillTrigger,
+  prng,
+  readState,
+  runChild,
+} from './helpers'
 
 /**
  * Crash safety: a sync killed with SIGKILL at any moment is completed by the next run. A real child
@@ -11,6 +24,8 @@ import { describeTrigger, expectConverged, KillProxy, type KillTrigger, prng, re
  * so survives every kill) behind a proxy that can kill the child at a chosen request. Each round
  * edits, adds, deletes and moves documents, kills one run (sometimes also the recovery run), then
  * lets a clean run finish and checks that store, File objects and state all agree with the disk.
+ * Once with the file state, once with the git-branch state in a repository with a bare remote
+ * (its checkpoints in the git directory, its state published by a push).
  */
 const SEED = Number(process.env.VECTORNATOR_CRASH_SEED ?? 20240611)
 const random = prng(SEED)
@@ -103,12 +118,28 @@ afterAll(async () => {
 let serial = 0
 const page = (n: number) => `# Page ${n}\n\nRevision ${serial++} of page ${n}: widgets, gadgets and marker zq${n}x.\n`
 
-describe('crash safety', () => {
+const remotes: string[] = []
+afterAll(() => {
+  for (const dir of remotes) rmSync(dir, { recursive: true, force: true })
+})
+
+/** A repository at `root` whose `origin` is a bare repository of its own. */
+function gitRepository(root: string): void {
+  const remote = mkdtempSync(join(tmpdir(), 'vn-crash-remote-'))
+  remotes.push(remote)
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'ignore' })
+  git(remote, 'init', '-q', '--bare')
+  git(root, 'init', '-q')
+  git(root, 'remote', 'add', 'origin', remote)
+}
+
+describe.each(['file', 'git-branch'] as const)('crash safety, %s state', metadata => {
   it(`a sync killed at ${schedule.length} points (seed ${SEED}) is completed by the next run: every document once, no orphan, state true`, async () => {
     const tree: Record<string, string> = {}
     let next = 0
     for (; next < 24; next++) tree[`docs/page-${String(next).padStart(3, '0')}.md`] = page(next)
     const root = makeTree(tree)
+    if (metadata === 'git-branch') gitRepository(root)
     const log: string[] = []
 
     let changed: Record<string, string | null> = {}
@@ -154,11 +185,11 @@ describe('crash safety', () => {
           ? Object.keys(tree).length
           : Object.keys(changed).filter(p => changed[p] !== null && !p.startsWith('moved/')).length
       const trigger = step.trigger(uploads)
-      const first = await runChild(root, proxy, trigger)
+      const first = await runChild(root, proxy, trigger, metadata)
       let line = `${round}: ${step.name} (${describeTrigger(trigger)}): ${first.killed ? `killed after ${first.ms} ms` : `not hit, ${first.output} in ${first.ms} ms`}`
       if (step.second) {
         const again = step.second()
-        const second = await runChild(root, proxy, again)
+        const second = await runChild(root, proxy, again, metadata)
         line += `; then ${describeTrigger(again)}: ${second.killed ? 'killed' : 'not hit'}`
       }
       log.push(line)
@@ -168,12 +199,12 @@ describe('crash safety', () => {
         provider: 'openai',
         apiKey: 'sk-crash-test',
         baseURL: server.url,
-        metadata: 'file',
+        metadata: metadata === 'file' ? 'file' : { type: 'git-branch', key: CRASH_STATE_KEY },
         logger: silentLogger,
       })
       expect(clean.failed, line).toEqual([])
       try {
-        expectConverged(server, tree, readState(root))
+        expectConverged(server, tree, readState(root, metadata))
       } catch (error) {
         ;(error as Error).message = `after round ${line}\n${(error as Error).message}`
         throw error

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -129,12 +129,19 @@ export interface ChildRun {
 }
 
 /** Runs one sync in a child process and SIGKILLs it when `trigger` fires. */
-export function runChild(root: string, proxy: KillProxy, trigger: KillTrigger | undefined): Promise<ChildRun> {
+export function runChild(
+  root: string,
+  proxy: KillProxy,
+  trigger: KillTrigger | undefined,
+  metadata: 'file' | 'git-branch' = 'file',
+): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = {
       ...process.env,
       CRASH_ROOT: root,
       CRASH_BASE_URL: proxy.url,
+      CRASH_METADATA: metadata,
+      CRASH_STATE_KEY,
       NO_COLOR: '1',
     }
     delete env.OPENAI_API_KEY
@@ -184,8 +191,20 @@ export function runChild(root: string, proxy: KillProxy, trigger: KillTrigger | 
   })
 }
 
-/** The state file as the last run left it. */
-export function readState(root: string): SyncState {
+/** The key of the crash tests' git-branch state. */
+export const CRASH_STATE_KEY = 'docs-openai'
+
+/** The state as the last run left it: the file, or the key's file in the branch as published (in the remote). */
+export function readState(root: string, metadata: 'file' | 'git-branch' = 'file'): SyncState {
+  if (metadata === 'git-branch') {
+    const remote = execFileSync('git', ['remote', 'get-url', 'origin'], { cwd: root, encoding: 'utf8' }).trim()
+    const text = execFileSync('git', ['show', `vectornator-metadata:${CRASH_STATE_KEY}/metadata.json`], {
+      cwd: remote,
+      encoding: 'utf8',
+      maxBuffer: 2 ** 28,
+    })
+    return JSON.parse(text) as SyncState
+  }
   return JSON.parse(readFileSync(join(root, '.vectornator', 'metadata.json'), 'utf8')) as SyncState
 }
 
