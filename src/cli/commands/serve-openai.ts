@@ -1,6 +1,6 @@
 import { UsageError } from '../../lib/errors'
 import type { CommandModule } from '../shared'
-import type { OpenAIServerOptions } from '../../testing'
+import type { OpenAIServerOptions } from '../../testing/server'
 
 interface ServeFlags {
   port?: string | number
@@ -72,7 +72,7 @@ export const serveOpenAICommand: CommandModule = (cli, setExit) => {
     .option('--no-rate-limits', 'Turn off the real rate limits (on by default)')
     .action(async (flags: ServeFlags) => {
       const options = serveOptions(flags)
-      const { createOpenAIServer } = await import('../../testing')
+      const { createOpenAIServer } = await import('../../testing/server')
       const server = await createOpenAIServer(options).catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'EADDRINUSE')
           throw new UsageError(`port ${options.port} is in use: pick another with --port (0 for any free one)`)
