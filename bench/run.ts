@@ -30,6 +30,7 @@ import { type Corpus, prepareCorpus, writeLargeFile } from './lib/corpus'
 import { type BenchServer, startServer } from './lib/server'
 import { formatBytes, formatMs, formatRatio, markdownTable, median, spread } from './lib/stats'
 import { vectorsBench } from './vectors'
+import { vectorsQdrantBench } from './vectors-qdrant'
 import { providersBench } from './providers'
 import { retrievalRows, retrievalTable } from './retrieval'
 
@@ -751,6 +752,11 @@ async function main(): Promise<void> {
       const vectors = await vectorsBench({ cli: CLI, corpus, tmp, runs: RUNS, latencyMs: LATENCY_MS, log, load })
       vectors.rows.forEach(addRow)
       notes.push(...vectors.notes)
+    }
+    if (only?.has('vectors-qdrant')) {
+      const qdrant = await vectorsQdrantBench({ cli: CLI, corpus, tmp, runs: RUNS, latencyMs: LATENCY_MS, log, load })
+      qdrant.rows.forEach(addRow)
+      notes.push(...qdrant.notes)
     }
     if (only?.has('providers')) {
       const providers = await providersBench({

@@ -19,10 +19,10 @@ import { startPGliteServer, type PGliteServer } from './lib/pglite-server'
 import { type BenchServer, startServer } from './lib/server'
 import { formatBytes, formatMs, formatRatio, median, spread } from './lib/stats'
 
-const PEER = join(import.meta.dirname, 'peer')
-const FOLDER = 'linux'
+export const PEER = join(import.meta.dirname, 'peer')
+export const FOLDER = 'linux'
 /** What one OpenAI embeddings request takes (and what our provider fills a request with). */
-const INPUTS_PER_REQUEST = 2048
+export const INPUTS_PER_REQUEST = 2048
 /**
  * Embedding requests our provider keeps in flight (EMBEDDING_ROUNDS_IN_FLIGHT in
  * src/providers/postgres/upload.ts): the concurrency the latency row's bound divides by.
@@ -85,8 +85,8 @@ interface Measure extends ChildRun {
 }
 
 /** Installs LangChain in bench/peer/ from its lock file the first time (never into the root package). */
-function ensurePeer(log: (line: string) => void): void {
-  if (existsSync(join(PEER, 'node_modules', '@langchain', 'community'))) return
+export function ensurePeer(log: (line: string) => void): void {
+  if (['community', 'qdrant'].every(p => existsSync(join(PEER, 'node_modules', '@langchain', p)))) return
   log('bench/peer: npm ci --legacy-peer-deps (LangChain, once)')
   // --legacy-peer-deps: @langchain/community lists dozens of optional peers whose ranges clash.
   const run = spawnSync('npm', ['ci', '--legacy-peer-deps', '--no-audit', '--no-fund'], {
@@ -96,7 +96,7 @@ function ensurePeer(log: (line: string) => void): void {
   if (run.status !== 0) throw new Error('npm ci in bench/peer failed: run it there by hand to see why')
 }
 
-function listPages(root: string): string[] {
+export function listPages(root: string): string[] {
   const out: string[] = []
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -110,7 +110,7 @@ function listPages(root: string): string[] {
 }
 
 /** The same edits, deletions and additions in every run: strided picks, new pages from another folder. */
-function change(root: string, source: string): void {
+export function change(root: string, source: string): void {
   const pages = listPages(root)
   const picked = new Set<string>()
   for (let i = 0; picked.size < EDITED + DELETED; i++) picked.add(pages[(i * 97) % pages.length]!)

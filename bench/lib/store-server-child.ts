@@ -28,7 +28,10 @@ function contents(store: string): { paths: string[]; records: number } {
     if (!server.collections().includes(store)) return { paths: [], records: 0 }
     for (const point of server.points(store)) {
       records++
-      const path = (point.payload.attributes as Record<string, unknown> | undefined)?.path
+      // Ours keep the path in `attributes`; LangChain's QdrantVectorStore its metadata (`source`).
+      const path =
+        (point.payload.attributes as Record<string, unknown> | undefined)?.path ??
+        (point.payload.metadata as Record<string, unknown> | undefined)?.source
       if (typeof path === 'string') paths.add(path)
     }
   } else {

@@ -26,8 +26,11 @@ export interface ResolvedQdrantOptions extends ResolvedChunking {
   collection?: string
 }
 
-/** One `uploadFiles` call's documents; their points go in requests of at most UPSERT_POINTS / UPSERT_BYTES. */
-export const QDRANT_LIMITS: ProviderLimits = { ...CHUNK_STORE_LIMITS, maxBatchFiles: 200 }
+/**
+ * One `uploadFiles` call's documents; their points go in requests of at most UPSERT_POINTS / UPSERT_BYTES. As many as one embeddings request
+ * takes (2,048 texts), so a first sync's chunks go in full requests (the core's 32 MB a call bounds memory).
+ */
+export const QDRANT_LIMITS: ProviderLimits = { ...CHUNK_STORE_LIMITS, maxBatchFiles: 2048 }
 
 export const DEFAULT_QDRANT_URL = 'http://localhost:6333'
 

@@ -12,7 +12,7 @@ import type {
 } from '../types'
 import { documentGroups } from '../shared/batches'
 import { ChunkStore, type ChunkStoreProvider, storedStatus } from '../shared/chunk-store'
-import { checkedAttributes, newFileId, prepareChunks } from '../shared/chunked'
+import { checkedAttributes, embedChunks, newFileId, prepareChunks } from '../shared/chunked'
 import { noEmbedderHere } from '../shared/embedder-choice'
 import { candidates, queryVector, ranked, searchLimit } from '../shared/search-hits'
 import { suffixedName } from '../shared/store-names'
@@ -98,6 +98,11 @@ class QdrantStore extends ChunkStore<QdrantClient> implements QdrantProvider {
     const embed = this.resolved.embed
     if (!embed) throw new UsageError(NO_EMBEDDER)
     const target = { name, size }
+    // All texts in full embedding requests; what fails there is embedded again group by group below.
+    await embedChunks(
+      embed,
+      upload.pending.map(p => p.doc),
+    ).catch(() => {})
     await writeGroups(upload, documentGroups(upload.pending, UPSERT_POINTS), {
       write: docs => writeDocuments(client, target, embed, docs),
       fatal: error => {
