@@ -24,6 +24,7 @@ import {
   INPUTS_PER_REQUEST,
   listPages,
   PEER,
+  peerGoals,
   type VectorsOptions,
   type VectorsRow,
 } from './vectors'
@@ -117,11 +118,8 @@ export async function vectorsQdrantBench(o: VectorsOptions): Promise<{ rows: Vec
       const ratio = median(results[tool].map((r, i) => r[step].ms / results.langchain[i]![step].ms))
       const requests = median(runs.map(r => r.requests))
       const inputs = median(runs.map(r => r.inputs))
-      const allowed = Math.ceil(inputs / INPUTS_PER_REQUEST) + 1
       const ours = tool === 'ours'
-      const met: [string, boolean][] = []
-      if (ours && step === 'first') met.push(['time', ratio <= 0.5])
-      if (ours) met.push(['requests', requests <= allowed])
+      const { allowed, met } = peerGoals(ours, step === 'first', ratio, requests, inputs)
       rows.push({
         scenario: `Vectors on Qdrant (offline server), ${LABELS[step]} (${n.toLocaleString('en')} pages): ${label}`,
         median: formatMs(ms),
