@@ -105,15 +105,18 @@ const schedule: {
 let server: OpenAIServer
 let proxy: KillProxy
 
-beforeAll(async () => {
-  server = await createOpenAIServer({ processingMs: 40, latencyMs: 8 })
-  proxy = new KillProxy(server)
-  await proxy.start()
-})
-afterAll(async () => {
-  await proxy?.close()
-  await server?.close()
-})
+/** A server of its own for each state kind: the check that no File object is left over counts them all. */
+function freshServer(): void {
+  beforeAll(async () => {
+    server = await createOpenAIServer({ processingMs: 40, latencyMs: 8 })
+    proxy = new KillProxy(server)
+    await proxy.start()
+  })
+  afterAll(async () => {
+    await proxy?.close()
+    await server?.close()
+  })
+}
 
 let serial = 0
 const page = (n: number) => `# Page ${n}\n\nRevision ${serial++} of page ${n}: widgets, gadgets and marker zq${n}x.\n`
@@ -134,6 +137,7 @@ function gitRepository(root: string): void {
 }
 
 describe.each(['file', 'git-branch'] as const)('crash safety, %s state', metadata => {
+  freshServer()
   it(`a sync killed at ${schedule.length} points (seed ${SEED}) is completed by the next run: every document once, no orphan, state true`, async () => {
     const tree: Record<string, string> = {}
     let next = 0
