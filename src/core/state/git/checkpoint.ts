@@ -16,7 +16,7 @@ const NONE = 'none'
  * A sync's checkpoints, kept in the git directory (`vectornator/checkpoints/<branch>/<key>/`), not in
  * the branch: a checkpoint is the whole state, and a blob of it per checkpoint made a first sync of
  * 100,000 documents grow the repository by tens of times the state's size in objects that nothing
- * reaches (and the branch's reflog keeps them for 90 days). One file per key, replaced in one
+ * reaches (and the branch's reflog keeps them for 30 days). One file per key, replaced in one
  * rename; its name is the branch blob it was built on, so the next sync resumes from it only while
  * the branch still holds that state for the key. A sync that finishes removes it.
  */
