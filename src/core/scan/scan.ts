@@ -89,12 +89,17 @@ export async function scan(options: ScanOptions): Promise<ScanResult> {
   // of a promise): a no-op sync is mostly these, so the loop allocates as little as it can.
   const locate = locator(options.root, rootReal, listing.folders)
   let sinceYield = 0
+  let yielded = performance.now()
   for (const path of entries) {
-    // A turn of the event loop now and then: a git process or a read started beside the scan
-    // (the state's identity) moves on while this thread stats.
-    if (++sinceYield === YIELD_EVERY) {
+    // A turn of the event loop every few milliseconds: what was started beside the scan (the
+    // state's identity, a git process, the store's counts on their way over HTTP, which take a
+    // turn for each of connect, write and read) moves on while this thread stats.
+    if (++sinceYield === CHECK_CLOCK_EVERY) {
       sinceYield = 0
-      await new Promise(setImmediate)
+      if (performance.now() - yielded >= YIELD_AFTER_MS) {
+        await new Promise(setImmediate)
+        yielded = performance.now()
+      }
     }
     if (isSecretPath(path)) continue
     const slash = path.lastIndexOf('/')
@@ -261,7 +266,9 @@ function locator(root: string, rootReal: string, folders: Map<string, string | u
   }
 }
 
-const YIELD_EVERY = 1024
+/** Files stat'ed between two looks at the clock, and how long the scan keeps the thread at most. */
+const CHECK_CLOCK_EVERY = 64
+const YIELD_AFTER_MS = 2
 
 /** Files up to this size are hashed synchronously in one read; larger ones are streamed. */
 const SYNC_HASH_BYTES = 1024 * 1024

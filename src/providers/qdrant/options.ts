@@ -36,8 +36,11 @@ export const DEFAULT_QDRANT_URL = 'http://localhost:6333'
 
 /** Points per upsert request. */
 export const UPSERT_POINTS = 256
-/** Bytes of JSON per upsert request: well under Qdrant's default 32 MiB request limit. */
-export const UPSERT_BYTES = 8 * 1024 * 1024
+/**
+ * Bytes of JSON per upsert request, weighed at the most a vector can take (vectorJsonBytes): half
+ * Qdrant's default 32 MiB request limit, so UPSERT_POINTS of 1,536 dimensions fit.
+ */
+export const UPSERT_BYTES = 16 * 1024 * 1024
 
 /** What Qdrant refuses in a collection name (it becomes a folder on the server). */
 const BAD_NAME = /[<>:"/\\|?*\0]/

@@ -1,12 +1,15 @@
 import { UsageError } from '../../lib/errors'
 import type { Embedder } from '../types'
-import { packed, sendAll } from '../shared/batches'
+import { packed, sendAll, vectorJsonBytes } from '../shared/batches'
 import { embedChunks, type ChunkedDocument } from '../shared/chunked'
 import { isTooLarge, type QdrantClient } from './client'
 import { UPSERT_BYTES, UPSERT_POINTS } from './options'
 import { FILE_KEY, pointsOf } from './points'
 
 type Point = ReturnType<typeof pointsOf>[number]
+
+/** A point's keys, id and brackets around its vector and payload. */
+const POINT_KEYS_BYTES = 80
 
 /**
  * Embeds the documents and upserts their points (wait=true: searchable when this resolves) in
@@ -39,7 +42,11 @@ export async function writeDocuments(
   }
   const filter = { must: [{ key: FILE_KEY, match: { any: docs.map(d => d.fileId) } }] }
   await sendAll(
-    packed(points, { count: UPSERT_POINTS, max: UPSERT_BYTES, weight: p => JSON.stringify(p).length }),
+    packed(points, {
+      count: UPSERT_POINTS,
+      max: UPSERT_BYTES,
+      weight: p => vectorJsonBytes(p.vector) + Buffer.byteLength(JSON.stringify(p.payload)) + POINT_KEYS_BYTES,
+    }),
     send,
     () => client.delete(collection.name, { filter, wait: true }),
   )

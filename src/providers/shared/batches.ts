@@ -28,6 +28,14 @@ export function packed<T>(items: readonly T[], { count = Infinity, max = Infinit
   return out
 }
 
+/**
+ * The most bytes a vector can take in a JSON body: 26 characters a number (a float32's shortest
+ * double form, `-0.00000012345678901234567` at worst) and its comma. Counted, not serialised:
+ * stringifying each point only to weigh it cost a first sync as much as the client's own
+ * serialising of the request.
+ */
+export const vectorJsonBytes = (vector: readonly number[]): number => vector.length * 27
+
 /** Consecutive documents whose records fill about one request of `records` (a larger document goes alone). */
 export function documentGroups<T extends { doc: ChunkedDocument }>(pending: readonly T[], records: number): T[][] {
   return packed(pending, { max: records, weight: p => p.doc.chunks.length })
