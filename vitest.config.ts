@@ -5,8 +5,9 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // A real Chroma server for the chroma provider's tests (or VECTORNATOR_TEST_CHROMA_URL's).
-    globalSetup: ['test/setup/chroma.ts'],
+    // One temp folder for the run, removed at its end; a real Chroma server for the chroma
+    // provider's tests (or VECTORNATOR_TEST_CHROMA_URL's).
+    globalSetup: ['test/setup/tmp.ts', 'test/setup/chroma.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // The embedded store's default local embedder must neither download a real model in a test
