@@ -73,8 +73,8 @@ export interface VectornatorOptions extends ProviderOptions {
   /**
    * Most HTTP requests in flight at once to the store: for OpenAI every API request (uploads,
    * attaches, polls, deletes, listings); for postgres the embedding requests (the database has
-   * its own pool). One bound for the whole sync, whatever runs side by side. Reading and hashing
-   * local files has a fixed bound of its own. Default 8.
+   * its own pool, `maxConnections`). One bound for the whole sync, whatever runs side by side.
+   * Reading and hashing local files has a fixed bound of its own. Default 8.
    */
   concurrency?: number
   /** Plan only: change nothing remote, write no state. */

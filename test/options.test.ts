@@ -106,7 +106,7 @@ describe('resolveOptions', () => {
     expect(grouped.provider.fingerprint).toEqual(flat.provider.fingerprint)
     expect(flat.provider.fingerprint).toMatchObject({ chunkSize: 400, chunkOverlap: 100 })
     expect(problemsOf(() => resolveOptions({ root, postgres: { apiKey: 'sk-x' } as never }, {}))).toEqual([
-      'postgres.apiKey is not a postgres setting: use connectionString, embed, embedder, chunkSize, chunkOverlap',
+      'postgres.apiKey is not a postgres setting: use connectionString, embed, embedder, chunkSize, chunkOverlap, maxConnections',
     ])
   })
 

@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { sync } from '../../src'
+import { silentLogger } from '../../src/lib/logger'
 import createPostgresProvider, {
   NO_EMBEDDER_NOTICE,
   NO_PGVECTOR_NOTICE,
@@ -11,6 +14,7 @@ import { toVectorLiteral } from '../../src/providers/postgres/embed'
 import { tableNames } from '../../src/providers/postgres/schema'
 import { buildSearch } from '../../src/providers/postgres/search'
 import type { Attributes } from '../../src/providers/types'
+import { makeTree, pages } from '../helpers/tree'
 import { describeProviderConformance } from './conformance'
 import { hashingEmbedder, metadataFor, tempDir } from './helpers'
 import { sharedPGlite, startSocketServer } from './pglite'
@@ -63,6 +67,49 @@ describe.skipIf(!serverUrl)(
       await client.end()
       if (rows.length === 0) expect(provider.capabilities).toMatchObject({ vector: false, notice: NO_PGVECTOR_NOTICE })
       else expect(provider.capabilities).toMatchObject({ vector: true, notice: undefined })
+    })
+
+    it('holds a sync to maxConnections connections to the server: one with 1, more with 4', async () => {
+      const { default: pg } = await import('pg')
+      const watcher = new pg.Client({ connectionString: serverUrl })
+      await watcher.connect()
+      cleanups.push(() => watcher.end())
+      const most = async (maxConnections: number) => {
+        const root = makeTree(pages(120))
+        cleanups.push(() => rmSync(root, { recursive: true, force: true }))
+        // The sync's own connections, told apart from every other client of the test database.
+        const name = `vn_conn_${randomBytes(4).toString('hex')}`
+        const url = new URL(serverUrl!)
+        url.searchParams.set('application_name', name)
+        let seen = 0
+        let syncing = true
+        const watching = (async () => {
+          while (syncing) {
+            const { rows } = await watcher.query<{ n: number }>(
+              'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+              [name],
+            )
+            seen = Math.max(seen, rows[0]!.n)
+          }
+        })()
+        const result = await sync({
+          root,
+          provider: 'postgres',
+          postgres: { connectionString: url.href, embed: false, maxConnections },
+          metadata: 'file',
+          logger: silentLogger,
+        }).finally(() => (syncing = false))
+        await watching
+        cleanups.push(async () => {
+          await watcher.query('DELETE FROM vectornator.stores WHERE id = $1', [result.storeId])
+        })
+        expect(result.failed).toEqual([])
+        expect(result.added).toHaveLength(120)
+        return seen
+      }
+      expect(await most(1)).toBe(1)
+      // The same count taken with more allowed: the watcher does see a sync's several connections.
+      expect(await most(4)).toBeGreaterThan(1)
     })
   },
 )

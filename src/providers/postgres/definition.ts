@@ -13,7 +13,7 @@ import {
 export const postgresDefinition: ProviderDefinition<PostgresSettings, ResolvedPostgresOptions> = {
   name: 'postgres',
   limits: POSTGRES_LIMITS,
-  keys: ['connectionString', 'embed', 'embedder', 'chunkSize', 'chunkOverlap'],
+  keys: ['connectionString', 'embed', 'embedder', 'chunkSize', 'chunkOverlap', 'maxConnections'],
   describe: 'embedded PostgreSQL (PGlite) in .vectornator/store: no server, no key; searched by meaning and keywords',
   secrets: [],
   server: { describe: 'a PostgreSQL server with pgvector, named by DATABASE_URL', secrets: ['DATABASE_URL'] },
@@ -32,6 +32,7 @@ export const postgresDefinition: ProviderDefinition<PostgresSettings, ResolvedPo
         embedder,
         chunkSize: given.chunkSize,
         chunkOverlap: given.chunkOverlap,
+        maxConnections: given.maxConnections,
       },
       input.env,
       problems,

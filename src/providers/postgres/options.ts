@@ -28,6 +28,12 @@ export interface PostgresSettings {
   chunkSize?: number
   /** Characters repeated between consecutive chunks. Default 200 (at most a quarter of chunkSize). */
   chunkOverlap?: number
+  /**
+   * Most connections open to the server at once, and so most transactions of documents written at
+   * once (the embedded PGlite has one backend: there it bounds only the writes in flight).
+   * Default 4. Not part of the fingerprint: changing it re-indexes nothing.
+   */
+  maxConnections?: number
 }
 
 export interface PostgresProviderOptions {
@@ -136,7 +142,9 @@ export function checkPostgresOptions(
   const integer = (field: string, value: number | undefined, fallback: number, min: number): number => {
     if (value === undefined) return fallback
     if (Number.isInteger(value) && value >= min) return value
-    problems.push(`postgres: ${field} must be an integer of at least ${min}, got ${value}`)
+    problems.push(
+      `postgres: ${field} must be an integer of at least ${min}, got ${typeof value === 'string' ? `"${value}"` : value}`,
+    )
     return fallback
   }
   const chunkSize = integer('chunkSize', options.chunkSize, POSTGRES_DEFAULTS.chunkSize, 100)
