@@ -34,8 +34,11 @@ export interface ResolvedLanceDBOptions extends ResolvedChunking {
   logger?: Pick<Logger, 'info'>
 }
 
-/** One `uploadFiles` call's documents: written together, then indexed for full-text search once. */
-export const LANCEDB_LIMITS: ProviderLimits = { ...CHUNK_STORE_LIMITS, maxBatchFiles: 500 }
+/**
+ * One `uploadFiles` call's documents: embedded in full requests (2,048 texts each), written together,
+ * then indexed for full-text search once.
+ */
+export const LANCEDB_LIMITS: ProviderLimits = { ...CHUNK_STORE_LIMITS, maxBatchFiles: 2048 }
 
 export const DEFAULT_LANCEDB_PATH = join('.vectornator', 'lancedb')
 
