@@ -30,7 +30,8 @@ import { type Corpus, prepareCorpus, writeLargeFile } from './lib/corpus'
 import { type BenchServer, startServer } from './lib/server'
 import { formatBytes, formatMs, formatRatio, markdownTable, median, spread } from './lib/stats'
 import { vectorsBench } from './vectors'
-import { vectorsQdrantBench } from './vectors-qdrant'
+import { STORE_NAMES, vectorsStoresBench } from './vectors-stores'
+import { connectionsBench } from './connections'
 import { providersBench } from './providers'
 import { retrievalRows, retrievalTable } from './retrieval'
 
@@ -753,10 +754,33 @@ async function main(): Promise<void> {
       vectors.rows.forEach(addRow)
       notes.push(...vectors.notes)
     }
-    if (only?.has('vectors-qdrant')) {
-      const qdrant = await vectorsQdrantBench({ cli: CLI, corpus, tmp, runs: RUNS, latencyMs: LATENCY_MS, log, load })
-      qdrant.rows.forEach(addRow)
-      notes.push(...qdrant.notes)
+    // Only when asked for: `vectors-stores` runs every store, `vectors-<store>` one.
+    const stores = STORE_NAMES.filter(s => only?.has('vectors-stores') || only?.has(`vectors-${s}`))
+    if (stores.length) {
+      const other = await vectorsStoresBench(stores, {
+        cli: CLI,
+        corpus,
+        tmp,
+        runs: RUNS,
+        latencyMs: LATENCY_MS,
+        log,
+        load,
+      })
+      other.rows.forEach(addRow)
+      notes.push(...other.notes)
+    }
+    if (only?.has('connections')) {
+      const connections = await connectionsBench({
+        cli: CLI,
+        corpus,
+        tmp,
+        runs: RUNS,
+        latencyMs: LATENCY_MS,
+        log,
+        load,
+      })
+      connections.rows.forEach(addRow)
+      notes.push(...connections.notes)
     }
     if (only?.has('providers')) {
       const providers = await providersBench({

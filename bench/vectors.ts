@@ -10,7 +10,7 @@
  * there and nothing else, so both tools are measured doing the same job.
  */
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, cpSync, existsSync, readdirSync, rmSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { basename, join, relative, sep } from 'node:path'
 import { runNode, type ChildRun } from './lib/child'
@@ -84,10 +84,21 @@ interface Measure extends ChildRun {
   load: number
 }
 
-/** Installs LangChain in bench/peer/ from its lock file the first time (never into the root package). */
+/**
+ * Installs LangChain in bench/peer/ from its lock file (never into the root package): the first time,
+ * and again when a package it pins is missing or at another version.
+ */
 export function ensurePeer(log: (line: string) => void): void {
-  if (['community', 'qdrant'].every(p => existsSync(join(PEER, 'node_modules', '@langchain', p)))) return
-  log('bench/peer: npm ci --legacy-peer-deps (LangChain, once)')
+  const { dependencies } = JSON.parse(readFileSync(join(PEER, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>
+  }
+  const installed = (name: string, spec: string) => {
+    const file = join(PEER, 'node_modules', name, 'package.json')
+    if (!existsSync(file)) return false
+    return !/^\d/.test(spec) || (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version === spec
+  }
+  if (Object.entries(dependencies).every(([name, spec]) => installed(name, spec))) return
+  log('bench/peer: npm ci --legacy-peer-deps (LangChain and the store clients)')
   // --legacy-peer-deps: @langchain/community lists dozens of optional peers whose ranges clash.
   const run = spawnSync('npm', ['ci', '--legacy-peer-deps', '--no-audit', '--no-fund'], {
     cwd: PEER,

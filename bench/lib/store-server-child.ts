@@ -37,7 +37,9 @@ function contents(store: string): { paths: string[]; records: number } {
   } else {
     for (const record of server.records(PINECONE_INDEX, store)) {
       records++
-      if (typeof record.metadata?.path === 'string') paths.add(record.metadata.path)
+      // Ours keep the path under `path`; LangChain's PineconeStore its metadata's `source`.
+      const path = record.metadata?.path ?? record.metadata?.source
+      if (typeof path === 'string') paths.add(path)
     }
   }
   return { paths: [...paths], records }
