@@ -118,6 +118,8 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions = {}): OpenA
               model,
               // The API refuses empty strings; a lone space embeds as "nothing" just as well.
               input: batch.map(text => text || ' '),
+              // Asked for by name, so the SDK hands the vectors over as they came (see decodeVector).
+              encoding_format: 'base64',
               ...(options.dimensions ? { dimensions: options.dimensions } : {}),
             })
             .withResponse()
@@ -128,7 +130,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions = {}): OpenA
             tokens.charge(charged, used)
             observed = Math.max(observed ?? 0, used / chars)
           }
-          return [...data.data].sort((a, b) => a.index - b.index).map(item => item.embedding)
+          return [...data.data].sort((a, b) => a.index - b.index).map(item => decodeVector(item.embedding))
         } catch (error) {
           const headers = (error as { headers?: Headers }).headers
           if (headers instanceof Headers) {
@@ -180,4 +182,21 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions = {}): OpenA
     dimensions,
     pacing,
   })
+}
+
+/**
+ * A vector as the API sends it when asked for base64: little-endian float32s. Decoded with a loop
+ * into a plain array: the SDK's own decoding (`Array.from` over a Float32Array) took 80-90 ms of a
+ * 2,000-vector request here, this about 15. A server that answers with a list of floats anyway
+ * (some OpenAI-compatible ones ignore `encoding_format`) is taken as it is.
+ */
+export function decodeVector(embedding: number[] | string): number[] {
+  if (typeof embedding !== 'string') return embedding
+  const decoded = Buffer.from(embedding, 'base64')
+  // A small Buffer is a slice of a shared pool, at any offset: a Float32Array needs a multiple of 4.
+  const bytes = decoded.byteOffset % 4 === 0 ? decoded : new Uint8Array(decoded)
+  const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2)
+  const out = new Array<number>(floats.length)
+  for (let i = 0; i < floats.length; i++) out[i] = floats[i]!
+  return out
 }
