@@ -749,52 +749,18 @@ async function main(): Promise<void> {
     if (want('faults')) await faulty(corpus)
     if (want('embedded')) await embeddedRows({ cli: CLI, tmp, runs: RUNS, addRow, note: line => notes.push(line), log })
     if (flags.scale) await scale(tmp)
-    if (want('vectors')) {
-      const vectors = await vectorsBench({ cli: CLI, corpus, tmp, runs: RUNS, latencyMs: LATENCY_MS, log, load })
-      vectors.rows.forEach(addRow)
-      notes.push(...vectors.notes)
+    // The sections that compare tools or settings: each gives rows and notes of its own.
+    const section = { cli: CLI, corpus, tmp, runs: RUNS, latencyMs: LATENCY_MS, log, load }
+    const add = ({ rows, notes: more }: { rows: Row[]; notes: string[] }) => {
+      rows.forEach(addRow)
+      notes.push(...more)
     }
+    if (want('vectors')) add(await vectorsBench(section))
     // Only when asked for: `vectors-stores` runs every store, `vectors-<store>` one.
     const stores = STORE_NAMES.filter(s => only?.has('vectors-stores') || only?.has(`vectors-${s}`))
-    if (stores.length) {
-      const other = await vectorsStoresBench(stores, {
-        cli: CLI,
-        corpus,
-        tmp,
-        runs: RUNS,
-        latencyMs: LATENCY_MS,
-        log,
-        load,
-      })
-      other.rows.forEach(addRow)
-      notes.push(...other.notes)
-    }
-    if (only?.has('connections')) {
-      const connections = await connectionsBench({
-        cli: CLI,
-        corpus,
-        tmp,
-        runs: RUNS,
-        latencyMs: LATENCY_MS,
-        log,
-        load,
-      })
-      connections.rows.forEach(addRow)
-      notes.push(...connections.notes)
-    }
-    if (only?.has('providers')) {
-      const providers = await providersBench({
-        cli: CLI,
-        corpus,
-        tmp,
-        runs: flags.runs ? RUNS : 2,
-        latencyMs: LATENCY_MS,
-        log,
-        load,
-      })
-      providers.rows.forEach(addRow)
-      notes.push(...providers.notes)
-    }
+    if (stores.length) add(await vectorsStoresBench(stores, section))
+    if (only?.has('connections')) add(await connectionsBench(section))
+    if (only?.has('providers')) add(await providersBench({ ...section, runs: flags.runs ? RUNS : 2 }))
     // Retrieval quality is not a time: its own table, as a note under the rows.
     if (want('retrieval')) {
       const quality = await retrievalRows()
