@@ -29,8 +29,9 @@ export function packed<T>(items: readonly T[], { count = Infinity, max = Infinit
 }
 
 /**
- * The most bytes a vector can take in a JSON body: 26 characters a number (a float32's shortest
- * double form, `-0.00000012345678901234567` at worst) and its comma. Counted, not serialised:
+ * The most bytes a vector can take in a JSON body: 25 characters a number (a float32 widened to a
+ * double, in its shortest form: `-0.0000012345678901234567` at worst; below 1e-6 JavaScript writes
+ * an exponent, which is shorter) and its comma, with one to spare. Counted, not serialised:
  * stringifying each point only to weigh it cost a first sync as much as the client's own
  * serialising of the request.
  */
