@@ -84,9 +84,10 @@ describe('scan with a stat cache', () => {
     const root = tree({ 'top.md': 'top page', 'sub/inner.md': 'inner page' })
     const options = { root, ...base }
     const first = await scan(options)
-    // Entries recorded as if long after the files were written (they are too fresh to be trusted now).
+    // Entries recorded as if long after the files were written (they are too fresh to be trusted now):
+    // a minute on, since a file's ctime can be a fraction of a millisecond past Date.now().
     const cache = await FileStatCache.load(statCachePath(root))
-    for (const f of first.files) cache.record(f.path, statSync(f.absPath), f.sha256, Date.now() + RACY_MS)
+    for (const f of first.files) cache.record(f.path, statSync(f.absPath), f.sha256, Date.now() + RACY_MS + 60_000)
     await cache.save()
     const reads: string[] = []
     const known = await FileStatCache.load(statCachePath(root))

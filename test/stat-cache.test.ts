@@ -118,7 +118,7 @@ describe('stat cache', () => {
     // ctime is now, so the first scan may not trust it yet: wait out the racy window for the test.
     const cache = await FileStatCache.load(statCachePath(root))
     const first = await scan({ ...options, cache })
-    cache.record('a.md', { ...statSync(join(root, 'a.md')) }, first.files[0]!.sha256, Date.now() + RACY_MS)
+    cache.record('a.md', { ...statSync(join(root, 'a.md')) }, first.files[0]!.sha256, Date.now() + RACY_MS + 60_000)
     await cache.save()
     expect(readFileSync(join(root, '.vectornator', '.gitignore'), 'utf8')).toContain('cache.json')
 
