@@ -1,7 +1,7 @@
 import { UsageError } from '../../lib/errors'
 import type { ProviderLimits } from '../types'
 import {
-  CHUNK_STORE_LIMITS,
+  EMBEDDING_STORE_LIMITS,
   chunkingFingerprint,
   resolveChunking,
   type ChunkingSettings,
@@ -32,11 +32,8 @@ export interface ResolvedChromaOptions extends ResolvedChunking {
   collection?: string
 }
 
-/**
- * One `uploadFiles` call's documents; their records go in requests of the server's own batch size. As many as one embeddings request
- * takes (2,048 texts), so a first sync's chunks go in full requests (the core's 32 MB a call bounds memory).
- */
-export const CHROMA_LIMITS: ProviderLimits = { ...CHUNK_STORE_LIMITS, maxBatchFiles: 2048 }
+/** A call's records go in requests of the server's own batch size. */
+export const CHROMA_LIMITS: ProviderLimits = EMBEDDING_STORE_LIMITS
 
 export const DEFAULT_CHROMA_URL = 'http://localhost:8000'
 

@@ -4,7 +4,7 @@ import type { ProviderLimits } from '../types'
 import { resolveEmbedder, type EmbedderSettings } from '../embedders/choice'
 import type { LocalModel } from '../embedders/model-files'
 import {
-  CHUNK_STORE_LIMITS,
+  EMBEDDING_STORE_LIMITS,
   chunkingFingerprint,
   resolveChunking,
   type ChunkingSettings,
@@ -34,11 +34,8 @@ export interface ResolvedLanceDBOptions extends ResolvedChunking {
   logger?: Pick<Logger, 'info'>
 }
 
-/**
- * One `uploadFiles` call's documents: embedded in full requests (2,048 texts each), written together,
- * then indexed for full-text search once.
- */
-export const LANCEDB_LIMITS: ProviderLimits = { ...CHUNK_STORE_LIMITS, maxBatchFiles: 2048 }
+/** A call's rows are written together, then indexed for full-text search once. */
+export const LANCEDB_LIMITS: ProviderLimits = EMBEDDING_STORE_LIMITS
 
 export const DEFAULT_LANCEDB_PATH = join('.vectornator', 'lancedb')
 

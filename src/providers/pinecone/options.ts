@@ -1,7 +1,7 @@
 import { UsageError } from '../../lib/errors'
 import type { ProviderLimits } from '../types'
 import {
-  CHUNK_STORE_LIMITS,
+  EMBEDDING_STORE_LIMITS,
   chunkingFingerprint,
   resolveChunking,
   type ChunkingSettings,
@@ -30,11 +30,8 @@ export interface ResolvedPineconeOptions extends ResolvedChunking {
   controllerHost?: string
 }
 
-/**
- * One `uploadFiles` call's documents; their records go in upserts of at most 1000 records and 2 MB. As many as one embeddings request
- * takes (2,048 texts), so a first sync's chunks go in full requests (the core's 32 MB a call bounds memory).
- */
-export const PINECONE_LIMITS: ProviderLimits = { ...CHUNK_STORE_LIMITS, maxBatchFiles: 2048 }
+/** A call's records go in upserts of at most 1000 records and 2 MB. */
+export const PINECONE_LIMITS: ProviderLimits = EMBEDDING_STORE_LIMITS
 
 /**
  * A chunk's text is kept in its metadata, which Pinecone caps at 40 KB a record: a chunk this long

@@ -1,7 +1,7 @@
 import { UsageError } from '../../lib/errors'
 import type { ProviderLimits } from '../types'
 import {
-  CHUNK_STORE_LIMITS,
+  EMBEDDING_STORE_LIMITS,
   chunkingFingerprint,
   resolveChunking,
   type ChunkingSettings,
@@ -26,11 +26,8 @@ export interface ResolvedQdrantOptions extends ResolvedChunking {
   collection?: string
 }
 
-/**
- * One `uploadFiles` call's documents; their points go in requests of at most UPSERT_POINTS / UPSERT_BYTES. As many as one embeddings request
- * takes (2,048 texts), so a first sync's chunks go in full requests (the core's 32 MB a call bounds memory).
- */
-export const QDRANT_LIMITS: ProviderLimits = { ...CHUNK_STORE_LIMITS, maxBatchFiles: 2048 }
+/** A call's points go in requests of at most UPSERT_POINTS / UPSERT_BYTES. */
+export const QDRANT_LIMITS: ProviderLimits = EMBEDDING_STORE_LIMITS
 
 export const DEFAULT_QDRANT_URL = 'http://localhost:6333'
 

@@ -1,12 +1,12 @@
 /**
- * What the stores that hold chunks (Chroma, LanceDB) share with the postgres provider: the same
- * chunker, the same embedder, the same checks on a document and its attributes, so one state and
- * one set of documents behave alike on each. A document becomes chunks here; where they go is
- * the provider's business.
+ * What the stores that hold chunks (Chroma, LanceDB, Qdrant, Pinecone) share with the postgres
+ * provider: the same chunker, the same embedder, the same checks on a document and its attributes,
+ * so one state and one set of documents behave alike on each. A document becomes chunks here;
+ * where they go is the provider's business.
  */
 import { randomUUID } from 'node:crypto'
 import { UsageError } from '../../lib/errors'
-import type { Embedder, FileMetadata, UploadResult } from '../types'
+import type { Embedder, FileMetadata, ProviderLimits, UploadResult } from '../types'
 import { chunkText, DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, type Chunk } from '../postgres/chunk'
 import { checkAttributes, POSTGRES_LIMITS, RefusedError, withIdentity } from '../postgres/documents'
 import { embedTexts } from '../postgres/embed'
@@ -76,6 +76,16 @@ export function chunkingFingerprint(provider: string, resolved: ResolvedChunking
 /** Attribute limits: OpenAI's, so one state works with every provider. */
 export const CHUNK_STORE_LIMITS = POSTGRES_LIMITS
 
+/** Texts in one embeddings request at most (the OpenAI API's limit). */
+export const EMBEDDING_REQUEST_TEXTS = 2048
+
+/**
+ * The limits of Chroma, LanceDB, Qdrant and Pinecone: as many documents a call as one embeddings
+ * request takes texts, so a first sync's chunks go in full requests (the core's 32 MB a call
+ * bounds memory); each writes a call's records in requests of its store's own sizes.
+ */
+export const EMBEDDING_STORE_LIMITS: ProviderLimits = { ...CHUNK_STORE_LIMITS, maxBatchFiles: EMBEDDING_REQUEST_TEXTS }
+
 export interface ChunkedDocument {
   fileId: string
   path: string
@@ -134,7 +144,11 @@ export function prepareChunks(
 }
 
 /** Embeds the chunks of the documents that have no vectors yet, in requests of up to `batchSize` texts. */
-export async function embedChunks(embed: Embedder, docs: ChunkedDocument[], batchSize = 2048): Promise<void> {
+export async function embedChunks(
+  embed: Embedder,
+  docs: ChunkedDocument[],
+  batchSize = EMBEDDING_REQUEST_TEXTS,
+): Promise<void> {
   const missing = docs.filter(d => !d.vectors)
   if (missing.length === 0) return
   const vectors = await embedTexts(
